@@ -1,0 +1,199 @@
+// Package configs defines the YAML schema of brands, creators and variant
+// tests, loads one file or a directory of files (references across files
+// resolve), and validates them, reporting every problem as file:line:col.
+package configs
+
+import (
+	"time"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Attribution policies decide who gets an order's revenue when both a paid
+// variant's UTM and a creator's code or link claim it.
+const (
+	// UTMFirst gives the order to the paid variant its utm_content names.
+	UTMFirst = "utm-first"
+	// CodeFirst gives the order to the creator whose code or link it used.
+	CodeFirst = "code-first"
+)
+
+// Action modes of a test.
+const (
+	// ActionsAlert only posts verdicts to Slack (the default).
+	ActionsAlert = "alert"
+	// ActionsApply also pauses cut ads and raises budgets of scaled ones.
+	ActionsApply = "apply"
+)
+
+// Commission bases: which attributed revenue a creator's commission is on.
+const (
+	CommissionOnAll     = "all"
+	CommissionOnPaid    = "paid"
+	CommissionOnOrganic = "organic"
+)
+
+// Pos is where a node was declared.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// Set is everything loaded from one configuration directory.
+type Set struct {
+	// Brands, sorted by name; files naming the same brand are merged.
+	Brands []*Brand
+	// Files lists the files read, in load order.
+	Files []string
+}
+
+// Brand is one advertiser: its accounts, creators and variant tests.
+type Brand struct {
+	Name string `yaml:"brand"`
+	// Currency is the brand's reporting currency (ISO 4217).
+	Currency string `yaml:"currency"`
+	// Timezone is the IANA zone days are bucketed in; Location is it loaded.
+	Timezone string         `yaml:"timezone"`
+	Location *time.Location `yaml:"-"`
+	Accounts Accounts       `yaml:"accounts"`
+	Slack    Slack          `yaml:"slack"`
+	// RestatementDays is how many trailing days each pull re-reads
+	// (default 7).
+	RestatementDays int `yaml:"restatement_days"`
+	// FXRates converts other currencies into Currency; a missing rate is an
+	// error, never 1:1.
+	FXRates  []FXRate   `yaml:"fx_rates"`
+	Creators []*Creator `yaml:"creators"`
+	Tests    []*Test    `yaml:"tests"`
+	Pos      Pos        `yaml:"-"`
+}
+
+// Accounts names the brand's platform accounts; nil means not used.
+type Accounts struct {
+	Meta    *MetaAccount    `yaml:"meta"`
+	TikTok  *TikTokAccount  `yaml:"tiktok"`
+	Shopify *ShopifyAccount `yaml:"shopify"`
+}
+
+// MetaAccount is a Meta ad account and the brand's identities on Meta.
+type MetaAccount struct {
+	AdAccount string `yaml:"ad_account"` // act_<digits>
+	Page      string `yaml:"page"`
+	Instagram string `yaml:"instagram"`
+	// AttributionWindows, e.g. ["7d_click","1d_view"] (default those two).
+	AttributionWindows []string `yaml:"attribution_windows"`
+}
+
+// TikTokAccount is a TikTok advertiser.
+type TikTokAccount struct {
+	Advertiser string `yaml:"advertiser"`
+}
+
+// ShopifyAccount is the brand's Shopify store.
+type ShopifyAccount struct {
+	Shop string `yaml:"shop"` // name.myshopify.com
+}
+
+// Slack says where the brand's alerts go.
+type Slack struct {
+	Channel string `yaml:"channel"`
+}
+
+// FXRate is an explicit exchange rate: 1 From = Rate To, valid from Since
+// (inclusive) until the next rate for the same pair.
+type FXRate struct {
+	From  string   `yaml:"from"`
+	To    string   `yaml:"to"`
+	Rate  ads.Rate `yaml:"-"`
+	Since ads.Date `yaml:"-"`
+	Pos   Pos      `yaml:"-"`
+}
+
+// Creator is an influencer the brand works with.
+type Creator struct {
+	Handle    string   `yaml:"handle"`
+	Instagram string   `yaml:"instagram"`
+	TikTok    string   `yaml:"tiktok"`
+	Codes     []string `yaml:"codes"`
+	Links     []string `yaml:"links"`
+	Fee       Fee      `yaml:"fee"`
+	Pos       Pos      `yaml:"-"`
+}
+
+// Fee is what the brand pays a creator besides media spend.
+type Fee struct {
+	// Flat is a fixed fee in micro-units of the brand currency, amortized per
+	// day over each of the creator's test windows.
+	Flat int64 `yaml:"-"`
+	// Commission is a rate on attributed revenue (0..1); CommissionOn is
+	// all (default), paid or organic.
+	Commission   ads.Rate `yaml:"-"`
+	CommissionOn string   `yaml:"commission_on"`
+	Bonuses      []Bonus  `yaml:"-"`
+}
+
+// Bonus is a one-off payment to a creator on a date.
+type Bonus struct {
+	Date   ads.Date
+	Amount int64 // micro-units of the brand currency
+	Note   string
+}
+
+// Test is a variant test: one creator's content run as several paid
+// variants, judged at checkpoints.
+type Test struct {
+	ID      string   `yaml:"id"`
+	Creator string   `yaml:"creator"`
+	Start   ads.Date `yaml:"-"`
+	// Checkpoints are offsets from Start (default 14 and 30 days); the test
+	// window ends at the last one.
+	Checkpoints []int `yaml:"-"` // days
+	TargetROAS  float64 `yaml:"target_roas"`
+	FloorROAS   float64 `yaml:"floor_roas"`
+	// MinSpend in micro-units of the brand currency: below it a variant is
+	// held, never cut.
+	MinSpend    int64  `yaml:"-"`
+	Attribution string `yaml:"attribution"` // utm-first (default) | code-first
+	Actions     string `yaml:"actions"`     // alert (default) | apply
+	// BudgetStep is the fractional budget raise on scale (default 0.2);
+	// MaxDailyBudget caps it (micro-units; 0 = no raise allowed).
+	BudgetStep     ads.Rate   `yaml:"-"`
+	MaxDailyBudget int64      `yaml:"-"`
+	Variants       []*Variant `yaml:"variants"`
+	Pos            Pos        `yaml:"-"`
+}
+
+// End is the last day of the test window (Start + last checkpoint).
+func (t *Test) End() ads.Date {
+	last := 30
+	if n := len(t.Checkpoints); n > 0 {
+		last = t.Checkpoints[n-1]
+	}
+	return t.Start.AddDays(last)
+}
+
+// Variant is one paid version of the creator's content.
+type Variant struct {
+	Key      string       `yaml:"key"`
+	Platform ads.Platform `yaml:"platform"`
+	Kind     ads.Kind     `yaml:"kind"`
+	// AdID pins the variant to an ad; otherwise ads are matched by Spark
+	// ItemID or UTM content.
+	AdID string `yaml:"ad_id"`
+	// SparkCode is the creator's TikTok Spark authorization code.
+	SparkCode string  `yaml:"spark_code"`
+	ItemID    string  `yaml:"item_id"`
+	UTM       ads.UTM `yaml:"utm"`
+	Pos       Pos     `yaml:"-"`
+}
+
+// Creator returns the brand's creator with that handle, or nil.
+func (b *Brand) Creator(handle string) *Creator {
+	for _, c := range b.Creators {
+		if c.Handle == handle {
+			return c
+		}
+	}
+	return nil
+}

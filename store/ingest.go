@@ -1,0 +1,348 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// upsertBatch is how many rows one INSERT … SELECT FROM unnest carries.
+const upsertBatch = 5000
+
+// nullTime binds a zero time as NULL.
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+
+// timeArray binds times as a timestamptz[] with NULL for zero.
+func timeArray(ts []time.Time) any {
+	vals := make([]sql.NullString, len(ts))
+	for i, t := range ts {
+		if !t.IsZero() {
+			vals[i] = sql.NullString{String: t.UTC().Format(time.RFC3339Nano), Valid: true}
+		}
+	}
+	return pq.GenericArray{A: vals}
+}
+
+// upsertSQL builds an idempotent bulk upsert: rows arrive as parallel arrays
+// (one per column, cast to types), conflicts on key update the other columns
+// only when a value differs, so an unchanged re-run writes nothing and
+// RowsAffected counts real changes.
+func upsertSQL(table string, cols, types, key []string) string {
+	var sel, set, cmpOld, cmpNew []string
+	isKey := map[string]bool{}
+	for _, k := range key {
+		isKey[k] = true
+	}
+	for i, c := range cols {
+		sel = append(sel, fmt.Sprintf("$%d::%s", i+1, types[i]))
+		if !isKey[c] {
+			set = append(set, fmt.Sprintf("%s = EXCLUDED.%s", c, c))
+			cmpOld = append(cmpOld, "t."+c)
+			cmpNew = append(cmpNew, "EXCLUDED."+c)
+		}
+	}
+	return fmt.Sprintf(`INSERT INTO %s AS t (%s) SELECT * FROM unnest(%s)
+ON CONFLICT (%s) DO UPDATE SET %s, changed_at = now()
+WHERE (%s) IS DISTINCT FROM (%s)`,
+		table, strings.Join(cols, ", "), strings.Join(sel, ", "), strings.Join(key, ", "),
+		strings.Join(set, ", "), strings.Join(cmpOld, ", "), strings.Join(cmpNew, ", "))
+}
+
+func (db *DB) execBatches(ctx context.Context, what string, n int, q string, args func(lo, hi int) []any) (int64, error) {
+	var total int64
+	for lo := 0; lo < n; lo += upsertBatch {
+		hi := min(lo+upsertBatch, n)
+		res, err := db.x.ExecContext(ctx, q, args(lo, hi)...)
+		if err != nil {
+			return total, fmt.Errorf("upserting %s: %w", what, err)
+		}
+		c, _ := res.RowsAffected()
+		total += c
+	}
+	return total, nil
+}
+
+var permissionUpsert = upsertSQL("permissions",
+	[]string{"platform", "account", "permission_id", "creator", "creator_id", "item_id", "status", "granted_at", "expires_at", "revoked_at"},
+	[]string{"text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "timestamptz[]", "timestamptz[]", "timestamptz[]"},
+	[]string{"platform", "account", "permission_id"})
+
+// UpsertPermissions stores permissions, returning how many rows changed.
+func (db *DB) UpsertPermissions(ctx context.Context, ps []ads.Permission) (int64, error) {
+	return db.execBatches(ctx, "permissions", len(ps), permissionUpsert, func(lo, hi int) []any {
+		var plat, acct, id, cr, crID, item, st []string
+		var granted, expires, revoked []time.Time
+		for _, p := range ps[lo:hi] {
+			plat, acct, id = append(plat, string(p.Platform)), append(acct, p.Account), append(id, p.ID)
+			cr, crID, item = append(cr, p.Creator), append(crID, p.CreatorID), append(item, p.ItemID)
+			st = append(st, string(p.Status))
+			granted, expires, revoked = append(granted, p.GrantedAt), append(expires, p.ExpiresAt), append(revoked, p.RevokedAt)
+		}
+		return []any{pq.Array(plat), pq.Array(acct), pq.Array(id), pq.Array(cr), pq.Array(crID), pq.Array(item), pq.Array(st),
+			timeArray(granted), timeArray(expires), timeArray(revoked)}
+	})
+}
+
+type permissionRow struct {
+	Platform  string       `db:"platform"`
+	Account   string       `db:"account"`
+	ID        string       `db:"permission_id"`
+	Creator   string       `db:"creator"`
+	CreatorID string       `db:"creator_id"`
+	ItemID    string       `db:"item_id"`
+	Status    string       `db:"status"`
+	GrantedAt sql.NullTime `db:"granted_at"`
+	ExpiresAt sql.NullTime `db:"expires_at"`
+	RevokedAt sql.NullTime `db:"revoked_at"`
+}
+
+// Permissions lists stored permissions of one platform account (all
+// accounts when account is empty), ordered by id.
+func (db *DB) Permissions(ctx context.Context, platform ads.Platform, account string) ([]ads.Permission, error) {
+	var rows []permissionRow
+	err := db.x.SelectContext(ctx, &rows, `SELECT platform, account, permission_id, creator, creator_id, item_id, status,
+		granted_at, expires_at, revoked_at FROM permissions
+		WHERE platform = $1 AND ($2 = '' OR account = $2) ORDER BY account, permission_id`, string(platform), account)
+	if err != nil {
+		return nil, fmt.Errorf("listing permissions: %w", err)
+	}
+	out := make([]ads.Permission, len(rows))
+	for i, r := range rows {
+		out[i] = ads.Permission{Platform: ads.Platform(r.Platform), Account: r.Account, ID: r.ID, Creator: r.Creator,
+			CreatorID: r.CreatorID, ItemID: r.ItemID, Status: ads.PermissionStatus(r.Status),
+			GrantedAt: r.GrantedAt.Time, ExpiresAt: r.ExpiresAt.Time, RevokedAt: r.RevokedAt.Time}
+	}
+	return out, nil
+}
+
+var adUpsert = upsertSQL("ads",
+	[]string{"platform", "account", "ad_id", "name", "campaign_id", "adset_id", "status", "kind", "creator_identity", "item_id",
+		"url_tags", "link_url", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "updated_at"},
+	[]string{"text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]",
+		"text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "timestamptz[]"},
+	[]string{"platform", "account", "ad_id"})
+
+// UpsertAds stores ads, returning how many rows changed.
+func (db *DB) UpsertAds(ctx context.Context, as []ads.Ad) (int64, error) {
+	return db.execBatches(ctx, "ads", len(as), adUpsert, func(lo, hi int) []any {
+		cols := make([][]string, 17)
+		var upd []time.Time
+		for _, a := range as[lo:hi] {
+			vals := []string{string(a.Platform), a.Account, a.ID, a.Name, a.CampaignID, a.AdSetID, a.Status, string(a.Kind),
+				a.CreatorIdentity, a.ItemID, a.URLTags, a.LinkURL, a.UTM.Source, a.UTM.Medium, a.UTM.Campaign, a.UTM.Content, a.UTM.Term}
+			for i, v := range vals {
+				cols[i] = append(cols[i], v)
+			}
+			upd = append(upd, a.UpdatedAt)
+		}
+		args := make([]any, 0, 18)
+		for _, c := range cols {
+			args = append(args, pq.Array(c))
+		}
+		return append(args, timeArray(upd))
+	})
+}
+
+type adRow struct {
+	Platform        string       `db:"platform"`
+	Account         string       `db:"account"`
+	ID              string       `db:"ad_id"`
+	Name            string       `db:"name"`
+	CampaignID      string       `db:"campaign_id"`
+	AdSetID         string       `db:"adset_id"`
+	Status          string       `db:"status"`
+	Kind            string       `db:"kind"`
+	CreatorIdentity string       `db:"creator_identity"`
+	ItemID          string       `db:"item_id"`
+	URLTags         string       `db:"url_tags"`
+	LinkURL         string       `db:"link_url"`
+	Source          string       `db:"utm_source"`
+	Medium          string       `db:"utm_medium"`
+	Campaign        string       `db:"utm_campaign"`
+	Content         string       `db:"utm_content"`
+	Term            string       `db:"utm_term"`
+	UpdatedAt       sql.NullTime `db:"updated_at"`
+}
+
+// Ads lists stored ads of one platform account (all accounts when account
+// is empty), ordered by id.
+func (db *DB) Ads(ctx context.Context, platform ads.Platform, account string) ([]ads.Ad, error) {
+	var rows []adRow
+	err := db.x.SelectContext(ctx, &rows, `SELECT platform, account, ad_id, name, campaign_id, adset_id, status, kind,
+		creator_identity, item_id, url_tags, link_url, utm_source, utm_medium, utm_campaign, utm_content, utm_term, updated_at
+		FROM ads WHERE platform = $1 AND ($2 = '' OR account = $2) ORDER BY account, ad_id`, string(platform), account)
+	if err != nil {
+		return nil, fmt.Errorf("listing ads: %w", err)
+	}
+	out := make([]ads.Ad, len(rows))
+	for i, r := range rows {
+		out[i] = ads.Ad{Platform: ads.Platform(r.Platform), Account: r.Account, ID: r.ID, Name: r.Name, CampaignID: r.CampaignID,
+			AdSetID: r.AdSetID, Status: r.Status, Kind: ads.Kind(r.Kind), CreatorIdentity: r.CreatorIdentity, ItemID: r.ItemID,
+			URLTags: r.URLTags, LinkURL: r.LinkURL, UpdatedAt: r.UpdatedAt.Time,
+			UTM: ads.UTM{Source: r.Source, Medium: r.Medium, Campaign: r.Campaign, Content: r.Content, Term: r.Term}}
+	}
+	return out, nil
+}
+
+var statUpsert = upsertSQL("ad_day_stats",
+	[]string{"platform", "account", "ad_id", "day", "currency", "spend_micros", "impressions", "clicks", "engagements", "views",
+		"conversions", "conversion_value_micros"},
+	[]string{"text[]", "text[]", "text[]", "date[]", "text[]", "bigint[]", "bigint[]", "bigint[]", "bigint[]", "bigint[]",
+		"bigint[]", "bigint[]"},
+	[]string{"platform", "account", "ad_id", "day"})
+
+// UpsertDayStats stores per-ad daily stats (restated days overwrite),
+// returning how many rows changed.
+func (db *DB) UpsertDayStats(ctx context.Context, ss []ads.DayStat) (int64, error) {
+	return db.execBatches(ctx, "daily stats", len(ss), statUpsert, func(lo, hi int) []any {
+		var plat, acct, ad, day, cur []string
+		nums := make([][]int64, 7)
+		for _, s := range ss[lo:hi] {
+			plat, acct, ad = append(plat, string(s.Platform)), append(acct, s.Account), append(ad, s.AdID)
+			day, cur = append(day, s.Day.String()), append(cur, s.Currency)
+			for i, v := range []int64{s.Spend, s.Impressions, s.Clicks, s.Engagements, s.Views, s.Conversions, s.ConversionValue} {
+				nums[i] = append(nums[i], v)
+			}
+		}
+		args := []any{pq.Array(plat), pq.Array(acct), pq.Array(ad), pq.Array(day), pq.Array(cur)}
+		for _, n := range nums {
+			args = append(args, pq.Array(n))
+		}
+		return args
+	})
+}
+
+type statRow struct {
+	Platform        string   `db:"platform"`
+	Account         string   `db:"account"`
+	AdID            string   `db:"ad_id"`
+	Day             ads.Date `db:"day"`
+	Currency        string   `db:"currency"`
+	Spend           int64    `db:"spend_micros"`
+	Impressions     int64    `db:"impressions"`
+	Clicks          int64    `db:"clicks"`
+	Engagements     int64    `db:"engagements"`
+	Views           int64    `db:"views"`
+	Conversions     int64    `db:"conversions"`
+	ConversionValue int64    `db:"conversion_value_micros"`
+}
+
+// DayStats lists stored daily stats with day in r, for one platform
+// (all when empty), ordered by platform, account, ad, day.
+func (db *DB) DayStats(ctx context.Context, platform ads.Platform, r ads.DateRange) ([]ads.DayStat, error) {
+	var rows []statRow
+	err := db.x.SelectContext(ctx, &rows, `SELECT platform, account, ad_id, day, currency, spend_micros, impressions, clicks,
+		engagements, views, conversions, conversion_value_micros FROM ad_day_stats
+		WHERE ($1 = '' OR platform = $1) AND day BETWEEN $2 AND $3 ORDER BY platform, account, ad_id, day`,
+		string(platform), r.From, r.To)
+	if err != nil {
+		return nil, fmt.Errorf("listing daily stats: %w", err)
+	}
+	out := make([]ads.DayStat, len(rows))
+	for i, s := range rows {
+		out[i] = ads.DayStat{Platform: ads.Platform(s.Platform), Account: s.Account, AdID: s.AdID, Day: s.Day, Currency: s.Currency,
+			Spend: s.Spend, Impressions: s.Impressions, Clicks: s.Clicks, Engagements: s.Engagements, Views: s.Views,
+			Conversions: s.Conversions, ConversionValue: s.ConversionValue}
+	}
+	return out, nil
+}
+
+// Account is an ad account's reported currency and time zone.
+type Account struct {
+	Platform ads.Platform `db:"platform"`
+	ID       string       `db:"account"`
+	Name     string       `db:"name"`
+	Currency string       `db:"currency"`
+	Timezone string       `db:"timezone"`
+}
+
+// UpsertAccount records an ad account's currency and time zone.
+func (db *DB) UpsertAccount(ctx context.Context, a Account) error {
+	_, err := db.x.ExecContext(ctx, `INSERT INTO accounts (platform, account, name, currency, timezone) VALUES ($1,$2,$3,$4,$5)
+		ON CONFLICT (platform, account) DO UPDATE SET name = EXCLUDED.name, currency = EXCLUDED.currency, timezone = EXCLUDED.timezone
+		WHERE (accounts.name, accounts.currency, accounts.timezone) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.currency, EXCLUDED.timezone)`,
+		string(a.Platform), a.ID, a.Name, a.Currency, a.Timezone)
+	if err != nil {
+		return fmt.Errorf("upserting account %s/%s: %w", a.Platform, a.ID, err)
+	}
+	return nil
+}
+
+// Accounts lists the recorded ad accounts.
+func (db *DB) Accounts(ctx context.Context) ([]Account, error) {
+	var out []Account
+	if err := db.x.SelectContext(ctx, &out, `SELECT platform, account, name, currency, timezone FROM accounts ORDER BY platform, account`); err != nil {
+		return nil, fmt.Errorf("listing accounts: %w", err)
+	}
+	return out, nil
+}
+
+// VariantAd links a declared variant to an ad that runs it.
+type VariantAd struct {
+	Brand      string       `db:"brand"`
+	TestID     string       `db:"test_id"`
+	VariantKey string       `db:"variant_key"`
+	Platform   ads.Platform `db:"platform"`
+	Account    string       `db:"account"`
+	AdID       string       `db:"ad_id"`
+	// MatchedBy is ad_id, item_id or utm_content.
+	MatchedBy string `db:"matched_by"`
+}
+
+// ReplaceVariantAds sets the variant→ad mapping of one brand and platform
+// to exactly links, in one transaction.
+func (db *DB) ReplaceVariantAds(ctx context.Context, brand string, platform ads.Platform, links []VariantAd) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM variant_ads WHERE brand = $1 AND platform = $2`, brand, string(platform)); err != nil {
+			return fmt.Errorf("clearing variant ads: %w", err)
+		}
+		for _, l := range links {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO variant_ads (brand, test_id, variant_key, platform, account, ad_id, matched_by)
+				VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`,
+				brand, l.TestID, l.VariantKey, string(platform), l.Account, l.AdID, l.MatchedBy); err != nil {
+				return fmt.Errorf("storing variant ad %s/%s: %w", l.TestID, l.VariantKey, err)
+			}
+		}
+		return nil
+	})
+}
+
+// VariantAds lists the variant→ad links of a brand.
+func (db *DB) VariantAds(ctx context.Context, brand string) ([]VariantAd, error) {
+	var out []VariantAd
+	if err := db.x.SelectContext(ctx, &out, `SELECT brand, test_id, variant_key, platform, account, ad_id, matched_by
+		FROM variant_ads WHERE brand = $1 ORDER BY test_id, variant_key, platform, ad_id`, brand); err != nil {
+		return nil, fmt.Errorf("listing variant ads: %w", err)
+	}
+	return out, nil
+}
+
+// Cursor returns a named sync high-water mark ("" when unset).
+func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.x.GetContext(ctx, &v, `SELECT value FROM sync_cursors WHERE name = $1`, name)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading cursor %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// SetCursor stores a named sync high-water mark.
+func (db *DB) SetCursor(ctx context.Context, name, value string) error {
+	_, err := db.x.ExecContext(ctx, `INSERT INTO sync_cursors (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, name, value)
+	if err != nil {
+		return fmt.Errorf("storing cursor %s: %w", name, err)
+	}
+	return nil
+}
