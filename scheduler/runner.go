@@ -1,0 +1,259 @@
+// Package scheduler runs roasd's jobs: per-account syncs (permissions, ads,
+// insights, orders) and per-brand work (reconcile, verdicts, notify), on
+// robfig/cron schedules with jitter, one at a time per job, under a
+// Postgres lease so that with several replicas a job for an account runs on
+// one replica at a time. Every attempt is recorded in job_runs; failures are
+// retried with backoff and panics are recovered and recorded.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/store"
+)
+
+// Job is one unit of scheduled work for one scope (an ad account, a shop
+// or a brand).
+type Job struct {
+	// Name is the job kind, e.g. "meta.insights".
+	Name string
+	// Scope is what it runs for, e.g. "act_123" or "brand:glowco".
+	Scope string
+	// Spec is the cron schedule ("@every 15m", "0 */6 * * *").
+	Spec string
+	// Run does the work. It must return ctx.Err() when cancelled.
+	Run func(ctx context.Context, r *Run) error
+}
+
+// Key is the job's identity for leases and overlap checks.
+func (j Job) Key() string { return j.Name + ":" + j.Scope }
+
+// Run is the accounting of one job attempt.
+type Run struct {
+	// Now is the instant the attempt started; jobs use it instead of the
+	// clock so one run sees one "now".
+	Now   time.Time
+	rows  atomic.Int64
+	calls atomic.Int64
+}
+
+// AddRows counts rows written by the run.
+func (r *Run) AddRows(n int64) { r.rows.Add(n) }
+
+// Rows returns the rows counted so far.
+func (r *Run) Rows() int64 { return r.rows.Load() }
+
+type runKey struct{}
+
+// callCounter returns the run carried by ctx, if any (the counting HTTP
+// transport uses it to charge API calls to the run).
+func runFrom(ctx context.Context) *Run {
+	r, _ := ctx.Value(runKey{}).(*Run)
+	return r
+}
+
+// Recorder persists runs and leases; *store.DB implements it.
+type Recorder interface {
+	StartRun(ctx context.Context, job, scope, replica string, attempt int, at time.Time) (int64, error)
+	FinishRun(ctx context.Context, id int64, status string, rows, apiCalls int64, errText string, at time.Time) error
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// ErrSkipped is returned by Execute when the job did not run because it is
+// already running here or another replica holds its lease.
+var ErrSkipped = errors.New("job skipped")
+
+// Runner executes jobs with leases, retries and run history.
+type Runner struct {
+	Rec     Recorder
+	Replica string
+	// LeaseTTL is how long a lease lasts without renewal (default 2m); it
+	// is renewed every TTL/3 while the job runs, and the job is cancelled
+	// (the replica steps down) when renewal fails.
+	LeaseTTL time.Duration
+	// Attempts is the maximum number of tries of a failing job (default 3).
+	Attempts int
+	// Backoff is the wait before attempt n+1 (default 2^n s with jitter).
+	Backoff func(n int) time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
+	Metrics *Metrics
+
+	mu      sync.Mutex
+	running map[string]bool
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+// Execute runs job once (with retries) unless it is already running on this
+// replica or leased by another, in which case it returns ErrSkipped. It
+// returns the last error when every attempt failed.
+func (r *Runner) Execute(ctx context.Context, job Job) error {
+	key := job.Key()
+	r.mu.Lock()
+	if r.running == nil {
+		r.running = map[string]bool{}
+	}
+	if r.running[key] {
+		r.mu.Unlock()
+		return fmt.Errorf("%s: already running on this replica: %w", key, ErrSkipped)
+	}
+	r.running[key] = true
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, key)
+		r.mu.Unlock()
+	}()
+
+	ttl := r.LeaseTTL
+	if ttl <= 0 {
+		ttl = 2 * time.Minute
+	}
+	if err := r.Rec.AcquireLease(ctx, key, r.Replica, r.now(), ttl); err != nil {
+		if errors.Is(err, store.ErrLeaseHeld) {
+			return fmt.Errorf("%s: %w", key, ErrSkipped)
+		}
+		return err
+	}
+	jobCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	renewDone := make(chan struct{})
+	go func() {
+		defer close(renewDone)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-jobCtx.Done():
+				return
+			case <-t.C:
+				if err := r.Rec.AcquireLease(jobCtx, key, r.Replica, r.now(), ttl); err != nil && jobCtx.Err() == nil {
+					r.log().Warn("lost job lease; stepping down", "job", key, "err", err)
+					cancel(fmt.Errorf("lease %s lost: %w", key, err))
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		cancel(nil)
+		<-renewDone
+		r.Rec.ReleaseLease(context.WithoutCancel(ctx), key, r.Replica)
+	}()
+
+	attempts := r.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	var err error
+	for n := 1; n <= attempts; n++ {
+		err = r.attempt(jobCtx, job, n)
+		if err == nil || jobCtx.Err() != nil || !retryable(err) || n == attempts {
+			break
+		}
+		wait := r.backoff(n, err)
+		r.log().Warn("job failed; retrying", "job", key, "attempt", n, "wait", wait, "err", err)
+		select {
+		case <-jobCtx.Done():
+		case <-time.After(wait):
+		}
+	}
+	if err != nil && jobCtx.Err() != nil && ctx.Err() == nil {
+		if cause := context.Cause(jobCtx); cause != nil {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
+	}
+	return err
+}
+
+func (r *Runner) backoff(n int, err error) time.Duration {
+	var apiErr *ads.APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return apiErr.RetryAfter
+	}
+	if r.Backoff != nil {
+		return r.Backoff(n)
+	}
+	base := time.Duration(1<<n) * time.Second
+	return base/2 + rand.N(base/2+1)
+}
+
+// retryable reports whether a failed job should be tried again: platform
+// errors say so themselves (auth, permission and invalid requests never
+// retry); anything else (database hiccup, network) is retried.
+func retryable(err error) bool {
+	var apiErr *ads.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Retryable()
+	}
+	var perm permanent
+	return !errors.As(err, &perm)
+}
+
+// permanent marks an error that retrying cannot fix (e.g. bad config).
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// Permanent wraps err so the runner does not retry it.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
+// attempt runs one try, recording it and recovering a panic as an error.
+func (r *Runner) attempt(ctx context.Context, job Job, n int) (err error) {
+	run := &Run{Now: r.now()}
+	id, recErr := r.Rec.StartRun(ctx, job.Name, job.Scope, r.Replica, n, run.Now)
+	if recErr != nil {
+		return recErr
+	}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			err = Permanent(fmt.Errorf("%s panicked: %v\n%s", job.Key(), p, debug.Stack()))
+		}
+		status, text := store.RunOK, ""
+		if err != nil {
+			status, text = store.RunFailed, err.Error()
+			if ctx.Err() != nil {
+				status = store.RunAbandoned
+			}
+		}
+		r.Metrics.observeRun(job.Name, status, time.Since(start), run.Rows())
+		if ferr := r.Rec.FinishRun(context.WithoutCancel(ctx), id, status, run.Rows(), run.calls.Load(), text, r.now()); ferr != nil && err == nil {
+			err = ferr
+		}
+		if err != nil {
+			r.log().Error("job failed", "job", job.Name, "scope", job.Scope, "attempt", n, "err", err)
+		} else {
+			r.log().Info("job done", "job", job.Name, "scope", job.Scope, "rows", run.Rows(), "api_calls", run.calls.Load(), "took", time.Since(start).Round(time.Millisecond))
+		}
+	}()
+	return job.Run(context.WithValue(ctx, runKey{}, run), run)
+}

@@ -1,0 +1,229 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), pgtest.DSN(t, tmpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newRunner(db *store.DB, replica string) *Runner {
+	return &Runner{Rec: db, Replica: replica, Attempts: 3, Backoff: func(int) time.Duration { return time.Millisecond }, LeaseTTL: time.Second}
+}
+
+func TestRunnerRetriesAndRecords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		run        func(calls int) error
+		wantErr    bool
+		wantCalls  int
+		wantStatus []string // newest first
+	}{
+		{"ok first time", func(int) error { return nil }, false, 1, []string{"ok"}},
+		{"transient then ok", func(n int) error {
+			if n < 3 {
+				return &ads.APIError{Platform: ads.Meta, Kind: ads.KindTransient, Code: 2}
+			}
+			return nil
+		}, false, 3, []string{"ok", "failed", "failed"}},
+		{"auth error is not retried", func(int) error {
+			return &ads.APIError{Platform: ads.Meta, Account: "act_1", Op: "GET act_1/ads", Kind: ads.KindAuth, Code: 190}
+		}, true, 1, []string{"failed"}},
+		{"always failing gives up after attempts", func(int) error { return errors.New("db down") }, true, 3, []string{"failed", "failed", "failed"}},
+		{"panic is recovered, recorded, not retried", func(int) error { panic("boom") }, true, 1, []string{"failed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t)
+			r := newRunner(db, "r1")
+			calls := 0
+			err := r.Execute(context.Background(), Job{Name: "test.job", Scope: "s", Run: func(ctx context.Context, run *Run) error {
+				calls++
+				run.AddRows(5)
+				return tc.run(calls)
+			}})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if calls != tc.wantCalls {
+				t.Errorf("calls = %d, want %d", calls, tc.wantCalls)
+			}
+			runs, err := db.RecentRuns(context.Background(), "test.job", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range runs {
+				got = append(got, r.Status)
+				if r.Rows != 5 || !r.FinishedAt.Valid {
+					t.Errorf("run %d: rows %d finished %v", r.ID, r.Rows, r.FinishedAt.Valid)
+				}
+				if r.Status == "failed" && r.Error == "" {
+					t.Errorf("failed run %d has no error text", r.ID)
+				}
+			}
+			if len(got) != len(tc.wantStatus) {
+				t.Fatalf("statuses = %v, want %v", got, tc.wantStatus)
+			}
+			for i := range got {
+				if got[i] != tc.wantStatus[i] {
+					t.Fatalf("statuses = %v, want %v", got, tc.wantStatus)
+				}
+			}
+		})
+	}
+}
+
+func TestTwoReplicasShareLease(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	a, b := newRunner(db, "replica-a"), newRunner(db, "replica-b")
+	var inside, maxInside, ran atomic.Int32
+	job := Job{Name: "meta.insights", Scope: "act_1", Run: func(ctx context.Context, _ *Run) error {
+		n := inside.Add(1)
+		for {
+			m := maxInside.Load()
+			if n <= m || maxInside.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		ran.Add(1)
+		time.Sleep(50 * time.Millisecond)
+		inside.Add(-1)
+		return nil
+	}}
+	var wg sync.WaitGroup
+	var skipped atomic.Int32
+	for i := 0; i < 6; i++ {
+		r := a
+		if i%2 == 1 {
+			r = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Execute(context.Background(), job); errors.Is(err, ErrSkipped) {
+				skipped.Add(1)
+			} else if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if maxInside.Load() != 1 {
+		t.Errorf("max concurrent runs = %d, want 1", maxInside.Load())
+	}
+	if ran.Load()+skipped.Load() != 6 || ran.Load() < 1 {
+		t.Errorf("ran %d, skipped %d", ran.Load(), skipped.Load())
+	}
+}
+
+func TestLeaseExpiresWhenReplicaDies(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	if err := db.AcquireLease(ctx, "orders:shop", "dead-replica", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AcquireLease(ctx, "orders:shop", "live", now.Add(30*time.Second), time.Minute); !errors.Is(err, store.ErrLeaseHeld) {
+		t.Fatalf("while held: err = %v, want ErrLeaseHeld", err)
+	}
+	if err := db.AcquireLease(ctx, "orders:shop", "live", now.Add(61*time.Second), time.Minute); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+func TestStepDownWhenLeaseLost(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	r := newRunner(db, "r1")
+	r.LeaseTTL = 300 * time.Millisecond
+	r.Attempts = 1
+	steal := func() {
+		// Another replica takes the lease (as if ours had expired).
+		db.SQL().Exec(`UPDATE leases SET holder = 'thief', expires_at = now() + interval '1 hour'`)
+	}
+	err := r.Execute(context.Background(), Job{Name: "slow", Scope: "x", Run: func(ctx context.Context, _ *Run) error {
+		steal()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+			return errors.New("job was not cancelled after losing its lease")
+		}
+	}})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want cancellation after losing lease", err)
+	}
+	runs, _ := db.RecentRuns(context.Background(), "slow", 1)
+	if len(runs) != 1 || runs[0].Status != store.RunAbandoned {
+		t.Fatalf("runs = %+v, want one abandoned", runs)
+	}
+}
+
+func TestSchedulerStopCancelsAfterGrace(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	r := newRunner(db, "r1")
+	s := New(r, 0)
+	started := make(chan struct{}, 1)
+	var returned atomic.Bool
+	if err := s.Set([]Job{{Name: "long", Scope: "x", Spec: "@every 1s", Run: func(ctx context.Context, _ *Run) error {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		returned.Store(true)
+		return ctx.Err()
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("job never started")
+	}
+	s.Stop(100 * time.Millisecond)
+	if !returned.Load() {
+		t.Fatal("Stop returned before the running job did")
+	}
+	runs, _ := db.RecentRuns(context.Background(), "long", 5)
+	if len(runs) == 0 || runs[0].Status != store.RunAbandoned {
+		t.Fatalf("runs = %+v, want newest abandoned", runs)
+	}
+	s.Stop(0) // idempotent
+}
+
+func TestSetRejectsBadSpec(t *testing.T) {
+	t.Parallel()
+	s := New(&Runner{}, 0)
+	if err := s.Set([]Job{{Name: "x", Spec: "every tuesday"}}); err == nil {
+		t.Fatal("bad spec accepted")
+	}
+}

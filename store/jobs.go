@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job run statuses.
+const (
+	RunRunning   = "running"
+	RunOK        = "ok"
+	RunFailed    = "failed"
+	RunAbandoned = "abandoned"
+)
+
+// JobRun is one recorded execution of a scheduled job.
+type JobRun struct {
+	ID         int64        `db:"id"`
+	Job        string       `db:"job"`
+	Scope      string       `db:"scope"`
+	Replica    string       `db:"replica"`
+	StartedAt  time.Time    `db:"started_at"`
+	FinishedAt sql.NullTime `db:"finished_at"`
+	Status     string       `db:"status"`
+	Attempt    int          `db:"attempt"`
+	Rows       int64        `db:"rows"`
+	APICalls   int64        `db:"api_calls"`
+	Error      string       `db:"error"`
+}
+
+// StartRun records that a job attempt began and returns its id.
+func (db *DB) StartRun(ctx context.Context, job, scope, replica string, attempt int, at time.Time) (int64, error) {
+	var id int64
+	err := db.x.GetContext(ctx, &id, `INSERT INTO job_runs (job, scope, replica, started_at, status, attempt)
+		VALUES ($1, $2, $3, $4, 'running', $5) RETURNING id`, job, scope, replica, at, attempt)
+	if err != nil {
+		return 0, fmt.Errorf("recording start of %s %s: %w", job, scope, err)
+	}
+	return id, nil
+}
+
+// FinishRun records a run's outcome. status is RunOK, RunFailed or
+// RunAbandoned; errText is empty on success.
+func (db *DB) FinishRun(ctx context.Context, id int64, status string, rows, apiCalls int64, errText string, at time.Time) error {
+	_, err := db.x.ExecContext(ctx, `UPDATE job_runs SET status = $2, rows = $3, api_calls = $4, error = $5, finished_at = $6
+		WHERE id = $1`, id, status, rows, apiCalls, errText, at)
+	if err != nil {
+		return fmt.Errorf("recording end of run %d: %w", id, err)
+	}
+	return nil
+}
+
+// AbandonRuns marks runs of replica still "running" as abandoned (after a
+// crash or a hard shutdown) and returns how many it marked.
+func (db *DB) AbandonRuns(ctx context.Context, replica string, at time.Time) (int64, error) {
+	res, err := db.x.ExecContext(ctx, `UPDATE job_runs SET status = 'abandoned', finished_at = $2,
+		error = CASE WHEN error = '' THEN 'replica stopped before the run finished' ELSE error END
+		WHERE replica = $1 AND status = 'running'`, replica, at)
+	if err != nil {
+		return 0, fmt.Errorf("abandoning runs of %s: %w", replica, err)
+	}
+	return res.RowsAffected()
+}
+
+// RecentRuns lists the newest runs, newest first (job "" for all jobs).
+func (db *DB) RecentRuns(ctx context.Context, job string, limit int) ([]JobRun, error) {
+	var out []JobRun
+	err := db.x.SelectContext(ctx, &out, `SELECT id, job, scope, replica, started_at, finished_at, status, attempt, rows, api_calls, error
+		FROM job_runs WHERE ($1 = '' OR job = $1) ORDER BY started_at DESC, id DESC LIMIT $2`, job, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing job runs: %w", err)
+	}
+	return out, nil
+}
+
+// ErrLeaseHeld is returned when another replica holds a lease.
+var ErrLeaseHeld = errors.New("lease held by another replica")
+
+// AcquireLease takes or renews the named lease for holder until now+ttl. It
+// succeeds when the lease is free, expired, or already holder's; otherwise
+// it returns ErrLeaseHeld. The database clock is not used: all replicas
+// pass their own now, so clocks must be roughly in sync (ttl ≫ skew).
+func (db *DB) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error {
+	res, err := db.x.ExecContext(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+		WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < $4`,
+		name, holder, now.Add(ttl), now)
+	if err != nil {
+		return fmt.Errorf("acquiring lease %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("acquiring lease %s: %w", name, ErrLeaseHeld)
+	}
+	return nil
+}
+
+// ReleaseLease gives up the named lease if holder has it.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := db.x.ExecContext(ctx, `DELETE FROM leases WHERE name = $1 AND holder = $2`, name, holder)
+	if err != nil {
+		return fmt.Errorf("releasing lease %s: %w", name, err)
+	}
+	return nil
+}
