@@ -1,0 +1,55 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProbesAndRoutes(t *testing.T) {
+	t.Parallel()
+	ready := errors.New("database unreachable")
+	s, err := New(Options{
+		Addr:    "127.0.0.1:0",
+		Ready:   func(context.Context) error { return ready },
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "roasd_up 1\n") }),
+		Routes:  map[string]http.Handler{"POST /hook": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	tests := []struct {
+		method, path string
+		wantCode     int
+		wantBody     string
+	}{
+		{"GET", "/healthz", 200, "ok"},
+		{"GET", "/readyz", 503, "database unreachable"},
+		{"GET", "/metrics", 200, "roasd_up 1"},
+		{"POST", "/hook", 202, ""},
+		{"GET", "/hook", 405, ""},
+		{"GET", "/nope", 404, ""},
+	}
+	for _, tc := range tests {
+		req, _ := http.NewRequest(tc.method, s.URL()+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.wantCode || !strings.Contains(string(body), tc.wantBody) {
+			t.Errorf("%s %s = %d %q, want %d containing %q", tc.method, tc.path, resp.StatusCode, body, tc.wantCode, tc.wantBody)
+		}
+	}
+}
