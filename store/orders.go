@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Webhook topics ApplyWebhook understands (Shopify's X-Shopify-Topic values).
+const (
+	TopicOrdersCreate  = "orders/create"
+	TopicOrdersUpdated = "orders/updated"
+	TopicRefundsCreate = "refunds/create"
+)
+
+// orderNetSQL computes the stored net amount from the row's own columns: zero
+// once cancelled, never below zero (a refund may include shipping and tax).
+const orderNetSQL = `CASE WHEN %[1]scancelled_at IS NOT NULL THEN 0
+	ELSE GREATEST(0, %[1]sgross_micros - %[1]sdiscounts_micros - %[2]s) END`
+
+// orderUpsert inserts or updates orders from parallel arrays. An update
+// applies only when the incoming updated_at is not older than the stored one
+// (so a stale sync page or a late webhook never downgrades an order) and
+// something differs; refunded never decreases, and net is recomputed.
+var orderUpsert = func() string {
+	refunded := `GREATEST(t.refunded_micros, EXCLUDED.refunded_micros)`
+	newNet := fmt.Sprintf(orderNetSQL, "EXCLUDED.", refunded)
+	cols := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
+		"discount_codes", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "landing_page",
+		"first_utm_source", "first_utm_medium", "first_utm_campaign", "first_utm_content", "first_utm_term",
+		"first_landing_page", "test"}
+	var set, oldv, newv string
+	for _, c := range cols {
+		set += fmt.Sprintf("%s = EXCLUDED.%s, ", c, c)
+		oldv += "t." + c + ", "
+		newv += "EXCLUDED." + c + ", "
+	}
+	return `INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
+	discounts_micros, refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+	landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term,
+	first_landing_page, test)
+SELECT u.shop, u.order_id, u.name, u.created_at, u.updated_at, u.cancelled_at, u.currency, u.gross_micros,
+	u.discounts_micros, u.refunded_micros, ` + fmt.Sprintf(orderNetSQL, "u.", "u.refunded_micros") + `,
+	ARRAY(SELECT jsonb_array_elements_text(u.codes::jsonb)), u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
+	u.utm_term, u.landing_page, u.first_utm_source, u.first_utm_medium, u.first_utm_campaign, u.first_utm_content,
+	u.first_utm_term, u.first_landing_page, u.test
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::text[],
+	$8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+	$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::boolean[])
+	AS u(shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
+	refunded_micros, codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
+	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test)
+ON CONFLICT (shop, order_id) DO UPDATE SET ` + set + `refunded_micros = ` + refunded + `,
+	net_micros = ` + newNet + `, changed_at = now()
+WHERE EXCLUDED.updated_at >= t.updated_at
+	AND (` + oldv + `t.refunded_micros, t.net_micros) IS DISTINCT FROM (` + newv + refunded + `, ` + newNet + `)`
+}()
+
+// orderArgs binds orders as the parallel arrays of orderUpsert.
+func orderArgs(os []ads.Order) []any {
+	n := len(os)
+	txt := make([][]string, 17) // shop id name currency codes utm×5 lp first-utm×5 first-lp
+	for i := range txt {
+		txt[i] = make([]string, 0, n)
+	}
+	var created, updated, cancelled []time.Time
+	var gross, disc, ref []int64
+	var test []bool
+	for _, o := range os {
+		codes := o.DiscountCodes
+		if codes == nil {
+			codes = []string{}
+		}
+		cj, _ := json.Marshal(codes)
+		for i, v := range []string{o.Shop, o.ID, o.Name, o.Currency, string(cj),
+			o.UTM.Source, o.UTM.Medium, o.UTM.Campaign, o.UTM.Content, o.UTM.Term, o.LandingPage,
+			o.FirstUTM.Source, o.FirstUTM.Medium, o.FirstUTM.Campaign, o.FirstUTM.Content, o.FirstUTM.Term, o.FirstLandingPage} {
+			txt[i] = append(txt[i], v)
+		}
+		created, updated, cancelled = append(created, o.CreatedAt), append(updated, o.UpdatedAt), append(cancelled, o.CancelledAt)
+		gross, disc, ref = append(gross, o.Gross), append(disc, o.Discounts), append(ref, o.Refunded)
+		test = append(test, o.Test)
+	}
+	a := func(i int) any { return pq.Array(txt[i]) }
+	return []any{a(0), a(1), a(2), timeArray(created), timeArray(updated), timeArray(cancelled), a(3),
+		pq.Array(gross), pq.Array(disc), pq.Array(ref), a(4), a(5), a(6), a(7), a(8), a(9), a(10),
+		a(11), a(12), a(13), a(14), a(15), a(16), pq.Array(test)}
+}
+
+// latestPerOrder keeps one record per (shop, id), the one with the newest
+// UpdatedAt, so one statement never touches a row twice.
+func latestPerOrder(os []ads.Order) []ads.Order {
+	type key struct{ shop, id string }
+	idx := map[key]int{}
+	out := make([]ads.Order, 0, len(os))
+	for _, o := range os {
+		k := key{o.Shop, o.ID}
+		if i, ok := idx[k]; ok {
+			if !o.UpdatedAt.Before(out[i].UpdatedAt) {
+				out[i] = o
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, o)
+	}
+	return out
+}
+
+func checkOrder(o ads.Order) error {
+	switch {
+	case o.Shop == "" || o.ID == "":
+		return fmt.Errorf("order %q of shop %q: shop and id are required", o.ID, o.Shop)
+	case o.CreatedAt.IsZero() || o.UpdatedAt.IsZero():
+		return fmt.Errorf("order %s: created and updated times are required", o.ID)
+	case o.Currency == "":
+		return fmt.Errorf("order %s: currency is required", o.ID)
+	}
+	return nil
+}
+
+// UpsertOrders stores orders in bulk, returning how many rows were inserted
+// or changed. An order is never downgraded to an older updated_at, its
+// refunded amount never decreases, and net is recomputed as gross −
+// discounts − refunded (zero when cancelled, never negative). Re-running
+// with the same orders changes nothing.
+func (db *DB) UpsertOrders(ctx context.Context, os []ads.Order) (int64, error) {
+	for _, o := range os {
+		if err := checkOrder(o); err != nil {
+			return 0, fmt.Errorf("upserting orders: %w", err)
+		}
+	}
+	os = latestPerOrder(os)
+	return db.execBatches(ctx, "orders", len(os), orderUpsert, func(lo, hi int) []any { return orderArgs(os[lo:hi]) })
+}
+
+type orderRow struct {
+	Shop             string         `db:"shop"`
+	ID               string         `db:"order_id"`
+	Name             string         `db:"name"`
+	CreatedAt        time.Time      `db:"created_at"`
+	UpdatedAt        time.Time      `db:"updated_at"`
+	CancelledAt      sql.NullTime   `db:"cancelled_at"`
+	Currency         string         `db:"currency"`
+	Gross            int64          `db:"gross_micros"`
+	Discounts        int64          `db:"discounts_micros"`
+	Refunded         int64          `db:"refunded_micros"`
+	Net              int64          `db:"net_micros"`
+	Codes            pq.StringArray `db:"discount_codes"`
+	Source           string         `db:"utm_source"`
+	Medium           string         `db:"utm_medium"`
+	Campaign         string         `db:"utm_campaign"`
+	Content          string         `db:"utm_content"`
+	Term             string         `db:"utm_term"`
+	LandingPage      string         `db:"landing_page"`
+	FirstSource      string         `db:"first_utm_source"`
+	FirstMedium      string         `db:"first_utm_medium"`
+	FirstCampaign    string         `db:"first_utm_campaign"`
+	FirstContent     string         `db:"first_utm_content"`
+	FirstTerm        string         `db:"first_utm_term"`
+	FirstLandingPage string         `db:"first_landing_page"`
+	Test             bool           `db:"test"`
+}
+
+const orderCols = `shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
+	refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
+	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test`
+
+func (r orderRow) order() ads.Order {
+	o := ads.Order{Shop: r.Shop, ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Currency: r.Currency, Gross: r.Gross, Discounts: r.Discounts, Refunded: r.Refunded, Net: r.Net,
+		UTM:              ads.UTM{Source: r.Source, Medium: r.Medium, Campaign: r.Campaign, Content: r.Content, Term: r.Term},
+		LandingPage:      r.LandingPage,
+		FirstUTM:         ads.UTM{Source: r.FirstSource, Medium: r.FirstMedium, Campaign: r.FirstCampaign, Content: r.FirstContent, Term: r.FirstTerm},
+		FirstLandingPage: r.FirstLandingPage, Test: r.Test}
+	if r.CancelledAt.Valid {
+		o.CancelledAt = r.CancelledAt.Time.UTC()
+	}
+	if len(r.Codes) > 0 {
+		o.DiscountCodes = []string(r.Codes)
+	}
+	return o
+}
+
+func (db *DB) selectOrders(ctx context.Context, what, where string, args ...any) ([]ads.Order, error) {
+	var rows []orderRow
+	if err := db.x.SelectContext(ctx, &rows, `SELECT `+orderCols+` FROM orders WHERE `+where, args...); err != nil {
+		return nil, fmt.Errorf("listing %s: %w", what, err)
+	}
+	out := make([]ads.Order, len(rows))
+	for i, r := range rows {
+		out[i] = r.order()
+	}
+	return out, nil
+}
+
+// Orders lists the stored orders of shop (every shop when empty) created in
+// [from, to), oldest first. A zero to means no upper bound.
+func (db *DB) Orders(ctx context.Context, shop string, from, to time.Time) ([]ads.Order, error) {
+	return db.selectOrders(ctx, "orders", `($1 = '' OR shop = $1) AND created_at >= $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+		ORDER BY created_at, shop, order_id`, shop, from, nullTime(to))
+}
+
+// OrdersChangedSince lists the orders whose stored row changed at or after
+// t (inserted, updated by sync or webhook), oldest change first.
+func (db *DB) OrdersChangedSince(ctx context.Context, t time.Time) ([]ads.Order, error) {
+	return db.selectOrders(ctx, "changed orders", `changed_at >= $1 ORDER BY changed_at, shop, order_id`, t)
+}
+
+// ApplyWebhook records a Shopify webhook delivery and applies it in one
+// transaction. It reports applied=false, changing nothing, when the
+// delivery id was seen before or the order it carries is older than the
+// stored one. For orders/create and orders/updated o is the full order; for
+// refunds/create o carries Shop, ID, Refunded (this refund's amount) and
+// UpdatedAt (the refund's time): the refund is recorded and the stored
+// order's refunded amount is raised to at least the sum of recorded refunds.
+func (db *DB) ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (applied bool, err error) {
+	if id == "" {
+		return false, fmt.Errorf("applying webhook: empty webhook id")
+	}
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO shopify_webhooks (webhook_id, topic, shop, order_id) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (webhook_id) DO NOTHING`, id, topic, o.Shop, o.ID)
+		if err != nil {
+			return fmt.Errorf("recording webhook %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // duplicate delivery
+		}
+		switch topic {
+		case TopicOrdersCreate, TopicOrdersUpdated:
+			if err := checkOrder(o); err != nil {
+				return fmt.Errorf("applying webhook %s: %w", id, err)
+			}
+			res, err := tx.ExecContext(ctx, orderUpsert, orderArgs([]ads.Order{o})...)
+			if err != nil {
+				return fmt.Errorf("applying webhook %s to order %s: %w", id, o.ID, err)
+			}
+			n, _ := res.RowsAffected()
+			applied = n > 0
+		case TopicRefundsCreate:
+			if o.Shop == "" || o.ID == "" {
+				return fmt.Errorf("applying webhook %s: refund without shop or order id", id)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO order_refunds (shop, order_id, refund_key, amount_micros, at)
+				VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, o.Shop, o.ID, id, o.Refunded, nullTime(o.UpdatedAt)); err != nil {
+				return fmt.Errorf("recording refund of order %s: %w", o.ID, err)
+			}
+			sum := `(SELECT COALESCE(sum(amount_micros), 0) FROM order_refunds r WHERE r.shop = orders.shop AND r.order_id = orders.order_id)`
+			if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_micros = GREATEST(refunded_micros, `+sum+`),
+				net_micros = `+fmt.Sprintf(orderNetSQL, "", "GREATEST(refunded_micros, "+sum+")")+`, changed_at = now()
+				WHERE shop = $1 AND order_id = $2 AND refunded_micros < `+sum, o.Shop, o.ID); err != nil {
+				return fmt.Errorf("applying refund to order %s: %w", o.ID, err)
+			}
+			applied = true
+		default:
+			return fmt.Errorf("applying webhook %s: unsupported topic %q", id, topic)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE shopify_webhooks SET applied = $2 WHERE webhook_id = $1`, id, applied); err != nil {
+			return fmt.Errorf("recording webhook %s: %w", id, err)
+		}
+		return nil
+	})
+	return applied, err
+}
+
+var linkUpsert = upsertSQL("link_conversions",
+	[]string{"source", "conversion_id", "creator", "link", "order_id", "amount_micros", "currency", "at"},
+	[]string{"text[]", "text[]", "text[]", "text[]", "text[]", "bigint[]", "text[]", "timestamptz[]"},
+	[]string{"source", "conversion_id"})
+
+// UpsertLinkConversions stores affiliate/link conversions keyed by (source,
+// id), returning how many rows were inserted or changed; re-importing the
+// same conversions changes nothing. Within one call the last record of a
+// key wins.
+func (db *DB) UpsertLinkConversions(ctx context.Context, cs []ads.LinkConversion) (int64, error) {
+	type key struct{ src, id string }
+	idx := map[key]int{}
+	uniq := make([]ads.LinkConversion, 0, len(cs))
+	for _, c := range cs {
+		if c.Source == "" || c.ID == "" || c.Currency == "" || c.At.IsZero() {
+			return 0, fmt.Errorf("upserting link conversions: conversion %q of source %q lacks source, id, currency or time", c.ID, c.Source)
+		}
+		k := key{c.Source, c.ID}
+		if i, ok := idx[k]; ok {
+			uniq[i] = c
+			continue
+		}
+		idx[k] = len(uniq)
+		uniq = append(uniq, c)
+	}
+	return db.execBatches(ctx, "link conversions", len(uniq), linkUpsert, func(lo, hi int) []any {
+		var src, id, cr, link, ord, cur []string
+		var amt []int64
+		var at []time.Time
+		for _, c := range uniq[lo:hi] {
+			src, id, cr, link, ord = append(src, c.Source), append(id, c.ID), append(cr, c.Creator), append(link, c.Link), append(ord, c.OrderID)
+			amt, cur, at = append(amt, c.Amount), append(cur, c.Currency), append(at, c.At)
+		}
+		return []any{pq.Array(src), pq.Array(id), pq.Array(cr), pq.Array(link), pq.Array(ord), pq.Array(amt), pq.Array(cur), timeArray(at)}
+	})
+}
+
+type linkRow struct {
+	Source   string    `db:"source"`
+	ID       string    `db:"conversion_id"`
+	Creator  string    `db:"creator"`
+	Link     string    `db:"link"`
+	OrderID  string    `db:"order_id"`
+	Amount   int64     `db:"amount_micros"`
+	Currency string    `db:"currency"`
+	At       time.Time `db:"at"`
+}
+
+// LinkConversions lists stored link conversions with time in [from, to)
+// (a zero to means no upper bound), oldest first.
+func (db *DB) LinkConversions(ctx context.Context, from, to time.Time) ([]ads.LinkConversion, error) {
+	var rows []linkRow
+	if err := db.x.SelectContext(ctx, &rows, `SELECT source, conversion_id, creator, link, order_id, amount_micros, currency, at
+		FROM link_conversions WHERE at >= $1 AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, source, conversion_id`,
+		from, nullTime(to)); err != nil {
+		return nil, fmt.Errorf("listing link conversions: %w", err)
+	}
+	out := make([]ads.LinkConversion, len(rows))
+	for i, r := range rows {
+		out[i] = ads.LinkConversion{ID: r.ID, Source: r.Source, Creator: r.Creator, Link: r.Link, OrderID: r.OrderID,
+			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC()}
+	}
+	return out, nil
+}

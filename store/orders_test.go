@@ -1,0 +1,272 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/store"
+)
+
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// order is a row factory: a plain USD order with overrides applied.
+func order(id string, mod ...func(*ads.Order)) ads.Order {
+	o := ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/" + id, Name: "#" + id,
+		CreatedAt: t0, UpdatedAt: t0, Currency: "USD",
+		Gross: ads.MustMicros("100"), Discounts: ads.MustMicros("15"), Net: ads.MustMicros("85"),
+		DiscountCodes: []string{"JACQ15"},
+		UTM:           ads.UTM{Source: "jacqueline", Campaign: "summer-serum-hooks", Content: "hook-a"},
+		LandingPage:   "/products/serum?utm_content=hook-a", FirstUTM: ads.UTM{Source: "ig"}, FirstLandingPage: "/"}
+	for _, m := range mod {
+		m(&o)
+	}
+	return o
+}
+
+func getOrder(t *testing.T, db *store.DB, id string) ads.Order {
+	t.Helper()
+	os, err := db.Orders(context.Background(), "glowco.myshopify.com", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range os {
+		if o.ID == "gid://shopify/Order/"+id {
+			return o
+		}
+	}
+	t.Fatalf("order %s not stored (have %d orders)", id, len(os))
+	return ads.Order{}
+}
+
+func TestUpsertOrders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	later := t0.Add(time.Hour)
+	steps := []struct {
+		name    string
+		in      []ads.Order
+		changed int64
+		// want is the stored order 1001 afterwards.
+		want ads.Order
+	}{
+		{"insert", []ads.Order{order("1001"), order("1002")}, 2, order("1001")},
+		{"rerun unchanged", []ads.Order{order("1001"), order("1002")}, 0, order("1001")},
+		{"update with newer updated_at", []ads.Order{order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.Refunded = later, ads.MustMicros("20")
+		})}, 1, order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.Refunded, o.Net = later, ads.MustMicros("20"), ads.MustMicros("65")
+		})},
+		{"older snapshot is ignored", []ads.Order{order("1001", func(o *ads.Order) { o.Name = "stale" })}, 0,
+			order("1001", func(o *ads.Order) { o.UpdatedAt, o.Refunded, o.Net = later, ads.MustMicros("20"), ads.MustMicros("65") })},
+		{"cancellation zeroes net", []ads.Order{order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.CancelledAt, o.Refunded = later.Add(time.Hour), later.Add(time.Hour), ads.MustMicros("20")
+		})}, 1, order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.CancelledAt, o.Refunded, o.Net = later.Add(time.Hour), later.Add(time.Hour), ads.MustMicros("20"), 0
+		})},
+		{"duplicate keys in one batch keep the newest", []ads.Order{
+			order("1002", func(o *ads.Order) { o.UpdatedAt, o.Name = later, "newest" }),
+			order("1002", func(o *ads.Order) { o.UpdatedAt, o.Name = t0.Add(time.Minute), "older" }),
+		}, 1, order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.CancelledAt, o.Refunded, o.Net = later.Add(time.Hour), later.Add(time.Hour), ads.MustMicros("20"), 0
+		})},
+	}
+	for _, s := range steps {
+		got, err := db.UpsertOrders(ctx, s.in)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got != s.changed {
+			t.Errorf("%s: changed = %d, want %d", s.name, got, s.changed)
+		}
+		if o := getOrder(t, db, "1001"); !reflect.DeepEqual(o, s.want) {
+			t.Errorf("%s: stored\n%+v\nwant\n%+v", s.name, o, s.want)
+		}
+	}
+	if o := getOrder(t, db, "1002"); o.Name != "newest" {
+		t.Errorf("order 1002 name = %q, want newest", o.Name)
+	}
+}
+
+func TestUpsertOrdersRejectsIncomplete(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, template)
+	for _, o := range []ads.Order{
+		order("1", func(o *ads.Order) { o.Shop = "" }),
+		order("2", func(o *ads.Order) { o.UpdatedAt = time.Time{} }),
+		order("3", func(o *ads.Order) { o.Currency = "" }),
+	} {
+		if _, err := db.UpsertOrders(context.Background(), []ads.Order{o}); err == nil {
+			t.Errorf("UpsertOrders(%+v) = nil error, want one", o)
+		}
+	}
+}
+
+func TestOrdersByCreatedRange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	if _, err := db.UpsertOrders(ctx, []ads.Order{
+		order("1", func(o *ads.Order) { o.CreatedAt = t0.Add(-48 * time.Hour) }),
+		order("2"),
+		order("3", func(o *ads.Order) { o.CreatedAt = t0.Add(48 * time.Hour); o.UpdatedAt = o.CreatedAt }),
+		order("4", func(o *ads.Order) { o.Shop = "other.myshopify.com" }),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		shop     string
+		from, to time.Time
+		want     int
+	}{
+		{"one shop, window", "glowco.myshopify.com", t0.Add(-time.Hour), t0.Add(time.Hour), 1},
+		{"all shops, window", "", t0.Add(-time.Hour), t0.Add(time.Hour), 2},
+		{"open end", "glowco.myshopify.com", t0, time.Time{}, 2},
+		{"to is exclusive", "", t0.Add(-48 * time.Hour), t0, 1},
+	}
+	for _, tc := range tests {
+		got, err := db.Orders(ctx, tc.shop, tc.from, tc.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.want {
+			t.Errorf("%s: got %d orders, want %d", tc.name, len(got), tc.want)
+		}
+	}
+	changed, err := db.OrdersChangedSince(ctx, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changed) != 4 {
+		t.Errorf("OrdersChangedSince = %d orders, want 4", len(changed))
+	}
+}
+
+func TestApplyWebhook(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	later := t0.Add(time.Hour)
+	refund := func(amount string, at time.Time) ads.Order {
+		return ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/1001", Refunded: ads.MustMicros(amount), UpdatedAt: at}
+	}
+	steps := []struct {
+		name     string
+		id       string
+		topic    string
+		o        ads.Order
+		applied  bool
+		refunded string
+		net      string
+	}{
+		{"create", "w1", store.TopicOrdersCreate, order("1001"), true, "0", "85"},
+		{"duplicate delivery", "w1", store.TopicOrdersCreate, order("1001", func(o *ads.Order) { o.Gross = 1 }), false, "0", "85"},
+		{"update", "w2", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) { o.UpdatedAt = later }), true, "0", "85"},
+		{"out of order update", "w3", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) { o.Gross = ads.MustMicros("1000") }), false, "0", "85"},
+		{"refund", "w4", store.TopicRefundsCreate, refund("10", later), true, "10", "75"},
+		{"duplicate refund", "w4", store.TopicRefundsCreate, refund("10", later), false, "10", "75"},
+		{"second refund", "w5", store.TopicRefundsCreate, refund("5", later), true, "15", "70"},
+		{"order update with authoritative total", "w6", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.Refunded = later.Add(time.Minute), ads.MustMicros("15")
+		}), true, "15", "70"},
+		{"refund of an unknown order is recorded", "w7", store.TopicRefundsCreate, ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/9"}, true, "15", "70"},
+	}
+	for _, s := range steps {
+		applied, err := db.ApplyWebhook(ctx, s.id, s.topic, s.o)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if applied != s.applied {
+			t.Errorf("%s: applied = %v, want %v", s.name, applied, s.applied)
+		}
+		o := getOrder(t, db, "1001")
+		if o.Refunded != ads.MustMicros(s.refunded) || o.Net != ads.MustMicros(s.net) {
+			t.Errorf("%s: refunded %s net %s, want %s and %s", s.name, ads.FormatMicros(o.Refunded, 2),
+				ads.FormatMicros(o.Net, 2), s.refunded, s.net)
+		}
+	}
+	if _, err := db.ApplyWebhook(ctx, "w8", "products/update", order("1001")); err == nil {
+		t.Error("unsupported topic: got nil error")
+	}
+	if _, err := db.ApplyWebhook(ctx, "w8", store.TopicOrdersCreate, order("1001")); err != nil {
+		t.Errorf("webhook id of a rolled-back delivery must be usable again: %v", err)
+	}
+}
+
+func TestApplyWebhookConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	var wg sync.WaitGroup
+	results := make(chan bool, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := db.ApplyWebhook(ctx, "same", store.TopicOrdersCreate, order("7"))
+			if err != nil {
+				t.Error(err)
+			}
+			results <- ok
+		}()
+	}
+	wg.Wait()
+	close(results)
+	n := 0
+	for ok := range results {
+		if ok {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d concurrent deliveries applied, want exactly 1", n)
+	}
+}
+
+func TestUpsertLinkConversions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	c := func(id, amount string) ads.LinkConversion {
+		return ads.LinkConversion{ID: id, Source: "impact", Creator: "jacqueline", Link: "https://glowco.com/?utm_source=jacqueline",
+			OrderID: "#1001", Amount: ads.MustMicros(amount), Currency: "USD", At: t0}
+	}
+	steps := []struct {
+		name string
+		in   []ads.LinkConversion
+		want int64
+	}{
+		{"insert", []ads.LinkConversion{c("c1", "50"), c("c2", "20")}, 2},
+		{"reimport", []ads.LinkConversion{c("c1", "50"), c("c2", "20")}, 0},
+		{"restated amount", []ads.LinkConversion{c("c1", "45"), c("c2", "20")}, 1},
+		{"duplicate in one call: last wins", []ads.LinkConversion{c("c3", "1"), c("c3", "2")}, 1},
+	}
+	for _, s := range steps {
+		got, err := db.UpsertLinkConversions(ctx, s.in)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got != s.want {
+			t.Errorf("%s: changed = %d, want %d", s.name, got, s.want)
+		}
+	}
+	all, err := db.LinkConversions(ctx, t0, t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ads.LinkConversion{c("c1", "45"), c("c2", "20"), c("c3", "2")}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("LinkConversions =\n%+v\nwant\n%+v", all, want)
+	}
+	if none, _ := db.LinkConversions(ctx, t0.Add(time.Second), time.Time{}); len(none) != 0 {
+		t.Errorf("LinkConversions after t0 = %d rows, want 0", len(none))
+	}
+	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{ID: "x", Source: "impact"}}); err == nil {
+		t.Error("incomplete conversion: got nil error")
+	}
+}
