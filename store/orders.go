@@ -25,11 +25,23 @@ const (
 const orderNetSQL = `CASE WHEN %[1]scancelled_at IS NOT NULL THEN 0
 	ELSE GREATEST(0, %[1]sgross_micros - %[1]sdiscounts_micros - %[2]s) END`
 
+// attributionCols are the order columns webhooks know only poorly (the REST
+// payload has landing_site but no customer journey).
+var attributionCols = map[string]bool{"utm_source": true, "utm_medium": true, "utm_campaign": true, "utm_content": true,
+	"utm_term": true, "landing_page": true, "first_utm_source": true, "first_utm_medium": true, "first_utm_campaign": true,
+	"first_utm_content": true, "first_utm_term": true, "first_landing_page": true}
+
 // orderUpsert inserts or updates orders from parallel arrays. An update
 // applies only when the incoming updated_at is not older than the stored one
 // (so a stale sync page or a late webhook never downgrades an order) and
 // something differs; refunded never decreases, and net is recomputed.
-var orderUpsert = func() string {
+var orderUpsert = orderUpsertSQL(false)
+
+// webhookOrderUpsert is orderUpsert that keeps stored non-empty attribution
+// (UTM, landing pages) over the incoming values.
+var webhookOrderUpsert = orderUpsertSQL(true)
+
+func orderUpsertSQL(keepAttribution bool) string {
 	refunded := `GREATEST(t.refunded_micros, EXCLUDED.refunded_micros)`
 	newNet := fmt.Sprintf(orderNetSQL, "EXCLUDED.", refunded)
 	cols := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
@@ -38,9 +50,13 @@ var orderUpsert = func() string {
 		"first_landing_page", "test"}
 	var set, oldv, newv string
 	for _, c := range cols {
-		set += fmt.Sprintf("%s = EXCLUDED.%s, ", c, c)
+		v := "EXCLUDED." + c
+		if keepAttribution && attributionCols[c] {
+			v = fmt.Sprintf("COALESCE(NULLIF(t.%s, ''), EXCLUDED.%s)", c, c)
+		}
+		set += fmt.Sprintf("%s = %s, ", c, v)
 		oldv += "t." + c + ", "
-		newv += "EXCLUDED." + c + ", "
+		newv += v + ", "
 	}
 	return `INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
 	discounts_micros, refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
@@ -61,7 +77,7 @@ ON CONFLICT (shop, order_id) DO UPDATE SET ` + set + `refunded_micros = ` + refu
 	net_micros = ` + newNet + `, changed_at = now()
 WHERE EXCLUDED.updated_at >= t.updated_at
 	AND (` + oldv + `t.refunded_micros, t.net_micros) IS DISTINCT FROM (` + newv + refunded + `, ` + newNet + `)`
-}()
+}
 
 // orderArgs binds orders as the parallel arrays of orderUpsert.
 func orderArgs(os []ads.Order) []any {
@@ -217,7 +233,9 @@ func (db *DB) OrdersChangedSince(ctx context.Context, t time.Time) ([]ads.Order,
 // ApplyWebhook records a Shopify webhook delivery and applies it in one
 // transaction. It reports applied=false, changing nothing, when the
 // delivery id was seen before or the order it carries is older than the
-// stored one. For orders/create and orders/updated o is the full order; for
+// stored one. For orders/create and orders/updated o is the full order
+// (its UTM and landing pages fill only what is not yet known, as the sync's
+// customer journey is better); for
 // refunds/create o carries Shop, ID, Refunded (this refund's amount) and
 // UpdatedAt (the refund's time): the refund is recorded and the stored
 // order's refunded amount is raised to at least the sum of recorded refunds.
@@ -239,7 +257,7 @@ func (db *DB) ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (
 			if err := checkOrder(o); err != nil {
 				return fmt.Errorf("applying webhook %s: %w", id, err)
 			}
-			res, err := tx.ExecContext(ctx, orderUpsert, orderArgs([]ads.Order{o})...)
+			res, err := tx.ExecContext(ctx, webhookOrderUpsert, orderArgs([]ads.Order{o})...)
 			if err != nil {
 				return fmt.Errorf("applying webhook %s to order %s: %w", id, o.ID, err)
 			}

@@ -190,6 +190,15 @@ func TestApplyWebhook(t *testing.T) {
 				ads.FormatMicros(o.Net, 2), s.refunded, s.net)
 		}
 	}
+	// A webhook's poorer attribution never replaces the synced journey.
+	if _, err := db.ApplyWebhook(ctx, "w9", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) {
+		o.UpdatedAt, o.UTM, o.LandingPage = later.Add(2*time.Minute), ads.UTM{Source: "other"}, "/other"
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if o := getOrder(t, db, "1001"); o.UTM.Content != "hook-a" || o.UTM.Source != "jacqueline" || o.LandingPage != order("1").LandingPage {
+		t.Errorf("webhook replaced attribution: got %+v %q", o.UTM, o.LandingPage)
+	}
 	if _, err := db.ApplyWebhook(ctx, "w8", "products/update", order("1001")); err == nil {
 		t.Error("unsupported topic: got nil error")
 	}
