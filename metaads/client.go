@@ -1,0 +1,463 @@
+package metaads
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultBaseURL = "https://graph.facebook.com"
+	DefaultVersion = "v25.0"
+	// DefaultPageSize is the largest page the fake serves; the Graph API
+	// accepts it on every edge roasd reads.
+	DefaultPageSize = 500
+	// DefaultAsyncDays: insights ranges longer than this use async report
+	// runs.
+	DefaultAsyncDays = 7
+)
+
+// Options configure a Client. Zero fields take the documented defaults.
+type Options struct {
+	// BaseURL is the Graph API origin (META_API_URL), default
+	// "https://graph.facebook.com". A BaseURL that already ends in a
+	// version path ("/v25.0") is used as is.
+	BaseURL string
+	// Version is the Graph API version path, default DefaultVersion.
+	Version string
+	// AccessToken is the system-user token (META_ACCESS_TOKEN); AppSecret
+	// (META_APP_SECRET), when set, adds appsecret_proof to every call.
+	AccessToken, AppSecret string
+	// HTTPClient, when set, is the transport retryablehttp uses (so the
+	// daemon can count calls).
+	HTTPClient *http.Client
+	// Logger receives retry and paging diagnostics (default slog.Default()).
+	// Secrets are redacted before logging.
+	Logger *slog.Logger
+	// RetryMax is the number of retries after the first attempt (default 4;
+	// negative means none). RetryWaitMin/Max bound the backoff (default
+	// 1s/30s); a throttle asking for a longer wait than RetryWaitMax is not
+	// retried but returned as KindRateLimited with RetryAfter.
+	RetryMax                   int
+	RetryWaitMin, RetryWaitMax time.Duration
+	// PollInterval is the wait between async report-run status reads
+	// (default 2s); PollTimeout bounds one run (default 30m).
+	PollInterval, PollTimeout time.Duration
+	// PageSize is the limit asked of list edges (default DefaultPageSize).
+	PageSize int
+	// AsyncDays: insights ranges longer than this many days use async
+	// report runs (default DefaultAsyncDays).
+	AsyncDays int
+}
+
+// OptionsFromEnv reads META_API_URL, META_API_VERSION, META_ACCESS_TOKEN and
+// META_APP_SECRET through getenv (e.g. os.Getenv).
+func OptionsFromEnv(getenv func(string) string) Options {
+	return Options{
+		BaseURL:     getenv("META_API_URL"),
+		Version:     getenv("META_API_VERSION"),
+		AccessToken: getenv("META_ACCESS_TOKEN"),
+		AppSecret:   getenv("META_APP_SECRET"),
+	}
+}
+
+// Client calls the Meta Graph API. It is safe for concurrent use.
+type Client struct {
+	rc          *retryablehttp.Client
+	base        string
+	token       string
+	proof       string
+	log         *slog.Logger
+	pageSize    int
+	poll        time.Duration
+	pollTimeout time.Duration
+	asyncDays   int
+
+	mu         sync.Mutex
+	pauseUntil time.Time
+	usage      Usage
+}
+
+var versionSuffix = regexp.MustCompile(`/v\d+\.\d+$`)
+
+// New returns a client for o.
+func New(o Options) *Client {
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultBaseURL
+	}
+	if o.Version == "" {
+		o.Version = DefaultVersion
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	switch {
+	case o.RetryMax == 0:
+		o.RetryMax = 4
+	case o.RetryMax < 0:
+		o.RetryMax = 0
+	}
+	if o.RetryWaitMin <= 0 {
+		o.RetryWaitMin = time.Second
+	}
+	if o.RetryWaitMax <= 0 {
+		o.RetryWaitMax = 30 * time.Second
+	}
+	if o.RetryWaitMax < o.RetryWaitMin {
+		o.RetryWaitMax = o.RetryWaitMin
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.PollTimeout <= 0 {
+		o.PollTimeout = 30 * time.Minute
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
+	}
+	if o.AsyncDays <= 0 {
+		o.AsyncDays = DefaultAsyncDays
+	}
+	base := strings.TrimRight(o.BaseURL, "/")
+	if !versionSuffix.MatchString(base) {
+		base += "/" + strings.Trim(o.Version, "/")
+	}
+	c := &Client{
+		base: base, token: o.AccessToken, log: o.Logger, pageSize: o.PageSize,
+		poll: o.PollInterval, pollTimeout: o.PollTimeout, asyncDays: o.AsyncDays,
+	}
+	if o.AppSecret != "" && o.AccessToken != "" {
+		c.proof = AppSecretProof(o.AccessToken, o.AppSecret)
+	}
+	rc := retryablehttp.NewClient()
+	if o.HTTPClient != nil {
+		rc.HTTPClient = o.HTTPClient
+	}
+	rc.Logger = leveled{log: o.Logger, redact: c.redact}
+	rc.RetryMax = o.RetryMax
+	rc.RetryWaitMin, rc.RetryWaitMax = o.RetryWaitMin, o.RetryWaitMax
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = backoff
+	rc.ErrorHandler = errorHandler
+	c.rc = rc
+	return c
+}
+
+// AppSecretProof returns the hex HMAC-SHA256 of token keyed by appSecret,
+// Meta's appsecret_proof.
+func AppSecretProof(token, appSecret string) string {
+	m := hmac.New(sha256.New, []byte(appSecret))
+	m.Write([]byte(token))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// LastUsage returns the quota usage the latest response reported.
+func (c *Client) LastUsage() Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.usage
+}
+
+var secretParam = regexp.MustCompile(`(access_token|appsecret_proof)=[^&\s"']*`)
+
+// redact removes the token and the proof from s.
+func (c *Client) redact(s string) string {
+	if c.token != "" {
+		s = strings.ReplaceAll(s, c.token, "REDACTED")
+	}
+	if c.proof != "" {
+		s = strings.ReplaceAll(s, c.proof, "REDACTED")
+	}
+	return secretParam.ReplaceAllString(s, "$1=REDACTED")
+}
+
+// leveled adapts slog to retryablehttp.LeveledLogger, redacting values.
+type leveled struct {
+	log    *slog.Logger
+	redact func(string) string
+}
+
+func (l leveled) clean(kv []any) []any {
+	out := make([]any, len(kv))
+	for i, v := range kv {
+		switch x := v.(type) {
+		case string:
+			out[i] = l.redact(x)
+		case error:
+			out[i] = l.redact(x.Error())
+		case fmt.Stringer:
+			out[i] = l.redact(x.String())
+		default:
+			out[i] = v
+		}
+	}
+	return out
+}
+
+func (l leveled) Error(msg string, kv ...any) { l.log.Warn("meta: "+msg, l.clean(kv)...) }
+func (l leveled) Info(msg string, kv ...any)  { l.log.Info("meta: "+msg, l.clean(kv)...) }
+func (l leveled) Debug(msg string, kv ...any) { l.log.Debug("meta: "+msg, l.clean(kv)...) }
+func (l leveled) Warn(msg string, kv ...any)  { l.log.Warn("meta: "+msg, l.clean(kv)...) }
+
+// checkRetry retries transport errors, transient Graph errors and 5xx, and
+// throttles whose wait fits within RetryWaitMax; never auth, permission or
+// invalid-request errors.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	if resp.StatusCode/100 == 2 {
+		return false, nil
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return true, nil
+	}
+	ge, ok := parseEnvelope(body)
+	kind, wait := classify(resp.StatusCode, ge, ok, resp.Header)
+	switch kind {
+	case ads.KindTransient:
+		return true, nil
+	case ads.KindRateLimited:
+		return wait <= c.rc.RetryWaitMax, nil
+	}
+	return false, nil
+}
+
+// backoff waits what the usage headers ask for, else an exponential,
+// jittered interval between min and max.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if ra := retryAfter(resp.Header); ra > 0 {
+			return min(max(ra, minWait), maxWait)
+		}
+	}
+	d := minWait << min(attempt, 20)
+	if d <= 0 || d > maxWait {
+		d = maxWait
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// errorHandler returns the last response so its Graph error can be parsed,
+// and transport or context errors as they are (callers redact them).
+func errorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, err
+}
+
+// wait holds the call back while a recent response asked us to slow down.
+func (c *Client) wait(ctx context.Context) error {
+	c.mu.Lock()
+	d := time.Until(c.pauseUntil)
+	c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// observe records the usage headers of a response and, near the limit,
+// slows the next call down.
+func (c *Client) observe(h http.Header) {
+	u := ParseUsage(h)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.usage = u
+	var pause time.Duration
+	switch {
+	case u.RegainIn > 0:
+		pause = min(u.RegainIn, c.rc.RetryWaitMax)
+	case u.MaxPct >= 90:
+		pause = c.rc.RetryWaitMin
+	}
+	if pause > 0 {
+		if until := time.Now().Add(pause); until.After(c.pauseUntil) {
+			c.pauseUntil = until
+		}
+	}
+}
+
+// call performs one Graph request (with retries) and decodes a 2xx JSON
+// body into out. path is relative to the versioned base, e.g.
+// "act_1/insights".
+func (c *Client) call(ctx context.Context, method, account, path string, params url.Values, out any) error {
+	op := method + " " + path
+	if err := c.wait(ctx); err != nil {
+		return fmt.Errorf("calling meta %s: %w", op, err)
+	}
+	p := url.Values{}
+	for k, vs := range params {
+		p[k] = append([]string(nil), vs...)
+	}
+	if c.proof != "" {
+		p.Set("appsecret_proof", c.proof)
+	}
+	u := c.base + "/" + strings.TrimLeft(path, "/")
+	var (
+		req *retryablehttp.Request
+		err error
+	)
+	if method == http.MethodGet {
+		if len(p) > 0 {
+			u += "?" + p.Encode()
+		}
+		req, err = retryablehttp.NewRequestWithContext(ctx, method, u, nil)
+	} else {
+		req, err = retryablehttp.NewRequestWithContext(ctx, method, u, strings.NewReader(p.Encode()))
+		if req != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("building meta %s request: %s", op, c.redact(err.Error()))
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("calling meta %s: %w", op, ctx.Err())
+		}
+		msg := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			msg = ue.Err.Error()
+		}
+		return &ads.APIError{Platform: ads.Meta, Account: account, Op: op, Kind: ads.KindTransient, Message: c.redact(msg)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return &ads.APIError{Platform: ads.Meta, Account: account, Op: op, HTTPStatus: resp.StatusCode, Kind: ads.KindTransient,
+			Message: c.redact("reading response: " + err.Error())}
+	}
+	c.observe(resp.Header)
+	ge, hasEnv := parseEnvelope(body)
+	if resp.StatusCode/100 != 2 || hasEnv {
+		kind, wait := classify(resp.StatusCode, ge, hasEnv, resp.Header)
+		e := &ads.APIError{
+			Platform: ads.Meta, Account: account, Op: op, HTTPStatus: resp.StatusCode,
+			Code: ge.Code, Subcode: ge.Subcode, TraceID: ge.TraceID, Kind: kind, RetryAfter: wait,
+		}
+		switch {
+		case hasEnv:
+			e.Message = c.redact(ge.Message)
+			if ge.UserMsg != "" {
+				e.Message += " (" + c.redact(ge.UserMsg) + ")"
+			}
+		default:
+			e.Message = http.StatusText(resp.StatusCode)
+		}
+		if kind == ads.KindAuth {
+			e.Message += " — the Meta access token is invalid or expired; issue a new system-user token (META_ACCESS_TOKEN)"
+		}
+		if kind == ads.KindPermission {
+			e.Message += " — the token lacks a permission or role on this object"
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding meta %s response: %w", op, err)
+	}
+	return nil
+}
+
+// listPage is one page of a Graph list edge.
+type listPage[T any] struct {
+	Data   []T `json:"data"`
+	Paging struct {
+		Cursors struct {
+			After string `json:"after"`
+		} `json:"cursors"`
+		Next string `json:"next"`
+	} `json:"paging"`
+}
+
+// getAll reads every page of a list edge at the client's page size,
+// advancing by the after cursor while the API reports a next page.
+func getAll[T any](ctx context.Context, c *Client, account, path string, params url.Values) ([]T, error) {
+	p := url.Values{}
+	for k, vs := range params {
+		p[k] = vs
+	}
+	p.Set("limit", strconv.Itoa(c.pageSize))
+	var out []T
+	seen := map[string]bool{}
+	for {
+		var pg listPage[T]
+		if err := c.call(ctx, http.MethodGet, account, path, p, &pg); err != nil {
+			return nil, err
+		}
+		out = append(out, pg.Data...)
+		if pg.Paging.Next == "" || len(pg.Data) == 0 {
+			return out, nil
+		}
+		after := pg.Paging.Cursors.After
+		if after == "" {
+			if nu, err := url.Parse(pg.Paging.Next); err == nil {
+				after = nu.Query().Get("after")
+			}
+		}
+		if after == "" || seen[after] {
+			return nil, &ads.APIError{Platform: ads.Meta, Account: account, Op: "GET " + path, Kind: ads.KindUnknown,
+				Message: "paging did not advance (no new after cursor)"}
+		}
+		seen[after] = true
+		p.Set("after", after)
+	}
+}
+
+// actID normalizes an ad account id to "act_<digits>".
+func actID(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "act_") {
+		return s
+	}
+	return "act_" + s
+}

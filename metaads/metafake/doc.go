@@ -1,0 +1,29 @@
+// Package metafake is a faithful fake of the parts of the Meta Graph /
+// Marketing API that roasd uses, written from Meta's documented JSON shapes:
+//
+//	GET  /{version}/act_{id}                                 ad account (currency, timezone_name)
+//	GET  /{version}/act_{id}/ads                             ads with nested creative, cursor paging
+//	GET  /{version}/act_{id}/insights                        synchronous insights (level=ad, time_increment=1)
+//	POST /{version}/act_{id}/insights                        async report run -> {"report_run_id": ...}
+//	GET  /{version}/{report_run_id}                          AdReportRun (async_status, async_percent_completion)
+//	GET  /{version}/{report_run_id}/insights                 the run's rows, cursor paging
+//	GET  /{version}/{ig_user_id}/branded_content_ad_permissions      partnership-ad permissions
+//	GET  /{version}/{ig_user_id}/branded_content_advertisable_medias creator media a brand may boost
+//	GET  /{version}/{adset_id}?fields=daily_budget           ad set budget (minor units, string)
+//	POST /{version}/{ad_id} status=PAUSED                    pause an ad
+//	POST /{version}/{adset_id} daily_budget=N                change a budget
+//
+// Money is sent as decimal strings, counts as integer strings, results as
+// actions / action_values arrays of {"action_type","value", "<window>"...},
+// lists as {"data":[...],"paging":{"cursors":{"before","after"},"next"}} with
+// absolute next URLs built from the request's own Host, and failures as the
+// Graph error envelope {"error":{"message","type","code","error_subcode",
+// "is_transient","fbtrace_id"}} with the X-Business-Use-Case-Usage,
+// X-Ad-Account-Usage and X-FB-Ads-Insights-Throttle headers.
+//
+// A Server is an http.Handler seeded from Go values (Seed), safe for
+// concurrent use, with fault-injection knobs (FailNext, Throttle, Latency,
+// ExpireToken, FailAsyncJobs, SkipAsyncJobs, AsyncRunning) and a record of
+// calls (Calls). It imports nothing from the client it fakes, and it is
+// product code: `roasd sandbox` serves it.
+package metafake
