@@ -1,0 +1,165 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Platform actions a verdict can lead to (PlannedAction.Action).
+const (
+	// ActionPauseAd pauses an ad of a cut variant.
+	ActionPauseAd = "pause_ad"
+	// ActionSetBudget raises the daily budget of a scaled variant's ad set
+	// (Meta) or ad group (TikTok).
+	ActionSetBudget = "set_budget"
+)
+
+// ActionModeApply is the test setting (`actions: apply`) under which
+// PlanActions plans anything; every other mode only alerts.
+const ActionModeApply = "apply"
+
+// AdBudget is one ad of a variant as it is now on its platform.
+type AdBudget struct {
+	// Subject is the variant key the ad runs.
+	Subject  string
+	Platform ads.Platform
+	Account  string
+	AdID     string
+	// AdStatus is the platform status, e.g. ACTIVE, ENABLE, PAUSED.
+	AdStatus string
+	// AdSetID is the Meta ad set or TikTok ad group holding the budget.
+	AdSetID string
+	// Budget is the ad set's daily budget in micro-units; zero when it has
+	// none (e.g. a campaign-level budget) or it is unknown.
+	Budget int64
+}
+
+// PlannedAction is one change to make on a platform, with the value before
+// and after, or the reason it is skipped.
+type PlannedAction struct {
+	Subject  string
+	Platform ads.Platform
+	Account  string
+	// Action is ActionPauseAd or ActionSetBudget.
+	Action string
+	// TargetID is the ad id (pause) or the ad set / ad group id (budget).
+	TargetID string
+	// Before and After are the recorded values: a status ("ACTIVE" →
+	// "PAUSED") or a budget in micro-units as a decimal string.
+	Before, After string
+	// BeforeBudget and AfterBudget are the budgets in micro-units
+	// (ActionSetBudget only).
+	BeforeBudget, AfterBudget int64
+	// Skipped, when not empty, says why the action will not be taken; it
+	// is planned so the decision is still recorded.
+	Skipped string
+	// Reason says why the action is planned, for people.
+	Reason string
+}
+
+// PlanActions turns verdicts into platform actions when mode is
+// ActionModeApply, and plans nothing otherwise. A cut pauses each
+// delivering ad of the variant. A scale raises the variant's ad set budget
+// by step (a fraction: 0.2 = +20%), capped at maxBudget (micro-units); it is
+// skipped when maxBudget is zero, the budget is unknown or already at the
+// cap, or the ad set also runs a variant that is not being scaled.
+func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudget int64) []PlannedAction {
+	if mode != ActionModeApply {
+		return nil
+	}
+	verdictOf := map[string]string{}
+	for _, v := range verdicts {
+		verdictOf[v.Subject] = v.Verdict
+	}
+	var out []PlannedAction
+	type adSet struct {
+		platform ads.Platform
+		account  string
+		budget   int64
+		subjects map[string]bool
+	}
+	sets := map[string]*adSet{}
+	var setOrder []string
+	for _, a := range current {
+		switch verdictOf[a.Subject] {
+		case VerdictCut:
+			if !adDelivering(a.AdStatus) {
+				continue
+			}
+			out = append(out, PlannedAction{
+				Subject: a.Subject, Platform: a.Platform, Account: a.Account, Action: ActionPauseAd, TargetID: a.AdID,
+				Before: a.AdStatus, After: "PAUSED",
+				Reason: fmt.Sprintf("variant %s was cut", a.Subject),
+			})
+		}
+		if a.AdSetID == "" {
+			continue
+		}
+		key := string(a.Platform) + "/" + a.AdSetID
+		s := sets[key]
+		if s == nil {
+			s = &adSet{platform: a.Platform, account: a.Account, subjects: map[string]bool{}}
+			sets[key] = s
+			setOrder = append(setOrder, key)
+		}
+		s.subjects[a.Subject] = true
+		s.budget = max(s.budget, a.Budget)
+	}
+	for _, key := range setOrder {
+		s := sets[key]
+		var scaled, others []string
+		for sub := range s.subjects {
+			if verdictOf[sub] == VerdictScale {
+				scaled = append(scaled, sub)
+			} else {
+				others = append(others, sub)
+			}
+		}
+		if len(scaled) == 0 {
+			continue
+		}
+		sort.Strings(scaled)
+		sort.Strings(others)
+		id := key[len(s.platform)+1:]
+		before := s.budget
+		raise := step.Apply(before)
+		after := min(before+raise, maxBudget)
+		pa := PlannedAction{
+			Subject: scaled[0], Platform: s.platform, Account: s.account, Action: ActionSetBudget, TargetID: id,
+			Before: strconv.FormatInt(before, 10), After: strconv.FormatInt(before, 10), BeforeBudget: before, AfterBudget: before,
+			Reason: fmt.Sprintf("variant %s was scaled: raise daily budget by %s%%", scaled[0], pct(step)),
+		}
+		switch {
+		case len(others) > 0:
+			pa.Skipped = fmt.Sprintf("ad set %s also runs %v, which are not being scaled", id, others)
+		case maxBudget <= 0:
+			pa.Skipped = "no maximum daily budget configured; budget raises are off"
+		case before <= 0:
+			pa.Skipped = fmt.Sprintf("ad set %s has no daily budget of its own", id)
+		case raise <= 0:
+			pa.Skipped = "budget step is zero"
+		case before >= maxBudget:
+			pa.Skipped = fmt.Sprintf("budget %s is already at or above the maximum %s", ads.FormatMicros(before, 2), ads.FormatMicros(maxBudget, 2))
+		default:
+			pa.After, pa.AfterBudget = strconv.FormatInt(after, 10), after
+		}
+		out = append(out, pa)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		if out[i].Action != out[j].Action {
+			return out[i].Action < out[j].Action
+		}
+		return out[i].TargetID < out[j].TargetID
+	})
+	return out
+}
+
+func pct(r ads.Rate) string {
+	return ads.FormatMicros(r.Apply(100*ads.MicrosPerUnit), 0)
+}
