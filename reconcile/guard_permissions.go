@@ -170,7 +170,9 @@ func grantMatches(p ads.Permission, n PermissionNeed) bool {
 	return false
 }
 
-func normalHandle(h string) string { return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@")) }
+func normalHandle(h string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+}
 
 func grantName(p ads.Platform) string {
 	if p == ads.TikTok {
