@@ -1,0 +1,400 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+)
+
+// Input is everything one reconcile pass of a brand works from.
+type Input struct {
+	Brand *configs.Brand
+	// Days restricts the pass to these days (in the brand's time zone):
+	// only records on them become ledger rows and only they get daily
+	// rows. Nil means every day any record or fee falls on (a full build).
+	Days []ads.Date
+	// Orders are the brand's store orders (test orders are skipped). Every
+	// order given is also known for link deduplication, whatever its day.
+	Orders []ads.Order
+	// OrderRefs are further known orders (outside Days) that link
+	// conversions may duplicate.
+	OrderRefs []OrderRef
+	// Links are link-platform conversions; those of no brand creator are
+	// skipped.
+	Links []ads.LinkConversion
+	// Stats are per-ad daily stats, each in its account's currency; a
+	// stat's Day (the ad account's day) is taken as the brand's day.
+	Stats []ads.DayStat
+	// Ads maps ads to declared variants; stats of other ads are skipped.
+	Ads []VariantMatch
+}
+
+// Measures are the additive daily quantities behind every KPI. Money is in
+// micro-units of the brand currency; ratios are derived only for display
+// (see the report package).
+type Measures struct {
+	// Spend is paid media spend.
+	Spend int64
+	// FlatFees, Commission and Bonuses make up creator fees.
+	FlatFees   int64
+	Commission int64
+	Bonuses    int64
+	// PaidRevenue is store revenue of paid variants; OrganicRevenue of
+	// creators' codes, links and link conversions.
+	PaidRevenue    int64
+	OrganicRevenue int64
+	// PaidOrders and OrganicOrders count store-confirmed orders (and
+	// non-duplicate link conversions) with positive revenue.
+	PaidOrders    int64
+	OrganicOrders int64
+	// Redemptions counts creator discount codes redeemed on counted
+	// orders, whichever channel got the revenue.
+	Redemptions int64
+	// PlatformConversions and PlatformValue are what the ad platforms
+	// reported, kept beside the store's numbers and never added to them.
+	PlatformConversions int64
+	PlatformValue       int64
+	Impressions         int64
+	Clicks              int64
+	Engagements         int64
+	Views               int64
+}
+
+// Fees is flat fees + commission + bonuses.
+func (m Measures) Fees() int64 { return m.FlatFees + m.Commission + m.Bonuses }
+
+// Cost is spend + fees.
+func (m Measures) Cost() int64 { return m.Spend + m.Fees() }
+
+// Revenue is paid + organic revenue (deduplicated by the ledger).
+func (m Measures) Revenue() int64 { return m.PaidRevenue + m.OrganicRevenue }
+
+// Orders is paid + organic store-confirmed orders.
+func (m Measures) Orders() int64 { return m.PaidOrders + m.OrganicOrders }
+
+// IsZero reports whether every measure is zero.
+func (m Measures) IsZero() bool { return m == Measures{} }
+
+// Add returns m + o, field by field.
+func (m Measures) Add(o Measures) Measures {
+	return Measures{
+		Spend: m.Spend + o.Spend, FlatFees: m.FlatFees + o.FlatFees, Commission: m.Commission + o.Commission,
+		Bonuses: m.Bonuses + o.Bonuses, PaidRevenue: m.PaidRevenue + o.PaidRevenue,
+		OrganicRevenue: m.OrganicRevenue + o.OrganicRevenue, PaidOrders: m.PaidOrders + o.PaidOrders,
+		OrganicOrders: m.OrganicOrders + o.OrganicOrders, Redemptions: m.Redemptions + o.Redemptions,
+		PlatformConversions: m.PlatformConversions + o.PlatformConversions, PlatformValue: m.PlatformValue + o.PlatformValue,
+		Impressions: m.Impressions + o.Impressions, Clicks: m.Clicks + o.Clicks, Engagements: m.Engagements + o.Engagements,
+		Views: m.Views + o.Views,
+	}
+}
+
+// DailyRow is the measures of one day and one (test, variant, creator,
+// platform) cell. Paid revenue, spend and platform numbers sit on the
+// variant's cell; organic revenue, flat fees and bonuses on the creator's
+// cell (test set when one of the creator's tests runs that day, variant and
+// platform empty); commission on the cell whose revenue it is on.
+type DailyRow struct {
+	Day        ads.Date
+	TestID     string
+	VariantKey string
+	Creator    string
+	Platform   ads.Platform
+	// Currency is the brand currency all money is in.
+	Currency string
+	Measures
+}
+
+// Result is a reconcile pass's output for Days.
+type Result struct {
+	// Days are the days covered: the ledger and daily rows of exactly these
+	// days replace what was stored for them.
+	Days []ads.Date
+	// Ledger rows ordered by day, source, source id.
+	Ledger []LedgerRow
+	// Daily rows (non-zero only) ordered by day and cell.
+	Daily []DailyRow
+	// SkippedLinks counts link conversions of no brand creator.
+	SkippedLinks int
+	// UnlinkedStats counts stats of ads that run no declared variant.
+	UnlinkedStats int
+}
+
+// Location returns the brand's reporting time zone: Location when loaded,
+// else Timezone loaded now, else UTC when neither is set.
+func Location(b *configs.Brand) (*time.Location, error) {
+	if b.Location != nil {
+		return b.Location, nil
+	}
+	if b.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("loading time zone of brand %s: %w", b.Name, err)
+	}
+	return loc, nil
+}
+
+type cellKey struct {
+	day                    ads.Date
+	test, variant, creator string
+	platform               ads.Platform
+}
+
+// Build attributes orders and link conversions into ledger rows and
+// computes the daily measures of in.Days (every day when nil). It is a pure
+// function of in: the same input gives the same Result, so reconciling some
+// days and rebuilding everything agree day by day. It fails when an amount
+// needs a currency rate the brand does not configure.
+func Build(in Input) (Result, error) {
+	b := in.Brand
+	if b == nil {
+		return Result{}, fmt.Errorf("reconciling: no brand")
+	}
+	if b.Currency == "" {
+		return Result{}, fmt.Errorf("reconciling brand %s: no reporting currency", b.Name)
+	}
+	loc, err := Location(b)
+	if err != nil {
+		return Result{}, err
+	}
+	conv := NewConverter(b.Currency, b.FXRates)
+	cur := conv.Currency()
+	var want map[ads.Date]bool
+	if in.Days != nil {
+		want = map[ads.Date]bool{}
+		for _, d := range in.Days {
+			want[d] = true
+		}
+	}
+	seen := map[ads.Date]bool{}
+	keep := func(d ads.Date) bool {
+		if want != nil && !want[d] {
+			return false
+		}
+		seen[d] = true
+		return true
+	}
+	var res Result
+	att := newAttributor(b)
+
+	// Orders.
+	known := orderIndex{}
+	for _, r := range in.OrderRefs {
+		known.add(r)
+	}
+	orders := append([]ads.Order(nil), in.Orders...)
+	sort.SliceStable(orders, func(i, j int) bool { return orders[i].ID < orders[j].ID })
+	for _, o := range orders {
+		known.add(OrderRef{ID: o.ID, Name: o.Name})
+		if o.Test {
+			continue
+		}
+		day := ads.DateOf(o.CreatedAt, loc)
+		if !keep(day) {
+			continue
+		}
+		r := att.attribute(o)
+		r.Day, r.Currency, r.OrigCurrency, r.OrigRevenue = day, cur, o.Currency, o.Net
+		if r.Revenue, err = conv.Convert(o.Net, o.Currency, day); err != nil {
+			return Result{}, fmt.Errorf("converting order %s: %w", orderLabel(o), err)
+		}
+		r.Counted = r.Revenue > 0
+		res.Ledger = append(res.Ledger, r)
+	}
+
+	// Link conversions.
+	links := append([]ads.LinkConversion(nil), in.Links...)
+	sort.SliceStable(links, func(i, j int) bool {
+		if links[i].Source != links[j].Source {
+			return links[i].Source < links[j].Source
+		}
+		return links[i].ID < links[j].ID
+	})
+	for _, c := range links {
+		handle := att.linkCreator(c)
+		if handle == "" {
+			res.SkippedLinks++
+			continue
+		}
+		day := ads.DateOf(c.At, loc)
+		if !keep(day) {
+			continue
+		}
+		r := LedgerRow{Source: SourceLink, SourceID: c.Source + ":" + c.ID, Day: day, Creator: handle,
+			Policy: configs.UTMFirst, Currency: cur, OrigCurrency: c.Currency, OrigRevenue: c.Amount}
+		if known.has(c.OrderID) {
+			r.Channel, r.Rule = ChannelDuplicate, AttrLinkDup
+		} else {
+			r.Channel, r.Rule = ChannelOrganic, AttrLinkConversion
+			if r.Revenue, err = conv.Convert(c.Amount, c.Currency, day); err != nil {
+				return Result{}, fmt.Errorf("converting link conversion %s:%s: %w", c.Source, c.ID, err)
+			}
+			r.Counted = r.Revenue > 0
+		}
+		res.Ledger = append(res.Ledger, r)
+	}
+	sort.SliceStable(res.Ledger, func(i, j int) bool {
+		a, c := res.Ledger[i], res.Ledger[j]
+		if x := a.Day.Compare(c.Day); x != 0 {
+			return x < 0
+		}
+		if a.Source != c.Source {
+			return a.Source < c.Source
+		}
+		return a.SourceID < c.SourceID
+	})
+
+	cells := map[cellKey]*Measures{}
+	cell := func(k cellKey) *Measures {
+		m := cells[k]
+		if m == nil {
+			m = &Measures{}
+			cells[k] = m
+		}
+		return m
+	}
+
+	// Revenue.
+	for _, r := range res.Ledger {
+		switch r.Channel {
+		case ChannelPaid:
+			m := cell(cellKey{r.Day, r.TestID, r.VariantKey, r.Creator, r.Platform})
+			m.PaidRevenue += r.Revenue
+			if r.Counted {
+				m.PaidOrders++
+				if r.Code != "" {
+					m.Redemptions++
+				}
+			}
+		case ChannelOrganic:
+			m := cell(cellKey{day: r.Day, test: testOn(b, r.Creator, r.Day), creator: r.Creator})
+			m.OrganicRevenue += r.Revenue
+			if r.Counted {
+				m.OrganicOrders++
+				if r.Code != "" {
+					m.Redemptions++
+				}
+			}
+		}
+	}
+
+	// Commission, on each cell's own revenue.
+	fees := map[string]configs.Fee{}
+	for _, c := range b.Creators {
+		fees[c.Handle] = c.Fee
+	}
+	for k, m := range cells {
+		f, ok := fees[k.creator]
+		if !ok || f.Commission.IsZero() {
+			continue
+		}
+		m.Commission += f.Commission.Apply(commissionBase(f.CommissionOn, m.PaidRevenue, m.OrganicRevenue))
+	}
+
+	// Spend and platform numbers.
+	type adKey struct {
+		platform ads.Platform
+		id       string
+	}
+	variantOf := map[adKey]VariantMatch{}
+	for _, vm := range in.Ads {
+		variantOf[adKey{vm.Ad.Platform, vm.Ad.ID}] = vm
+	}
+	tests := map[string]*configs.Test{}
+	for _, t := range b.Tests {
+		tests[t.ID] = t
+	}
+	for _, s := range in.Stats {
+		vm, ok := variantOf[adKey{s.Platform, s.AdID}]
+		if !ok {
+			res.UnlinkedStats++
+			continue
+		}
+		if !keep(s.Day) {
+			continue
+		}
+		creator := ""
+		if t := tests[vm.TestID]; t != nil {
+			creator = t.Creator
+		}
+		spend, err := conv.Convert(s.Spend, s.Currency, s.Day)
+		if err != nil {
+			return Result{}, fmt.Errorf("converting spend of %s ad %s: %w", s.Platform, s.AdID, err)
+		}
+		value, err := conv.Convert(s.ConversionValue, s.Currency, s.Day)
+		if err != nil {
+			return Result{}, fmt.Errorf("converting conversion value of %s ad %s: %w", s.Platform, s.AdID, err)
+		}
+		m := cell(cellKey{s.Day, vm.TestID, vm.VariantKey, creator, s.Platform})
+		m.Spend += spend
+		m.PlatformValue += value
+		m.PlatformConversions += s.Conversions
+		m.Impressions += s.Impressions
+		m.Clicks += s.Clicks
+		m.Engagements += s.Engagements
+		m.Views += s.Views
+	}
+
+	// Flat fees and bonuses.
+	for _, f := range FixedFees(b) {
+		if !keep(f.Day) {
+			continue
+		}
+		m := cell(cellKey{day: f.Day, test: f.TestID, creator: f.Creator})
+		m.FlatFees += f.Flat
+		m.Bonuses += f.Bonus
+	}
+
+	for k, m := range cells {
+		if m.IsZero() {
+			continue
+		}
+		res.Daily = append(res.Daily, DailyRow{Day: k.day, TestID: k.test, VariantKey: k.variant, Creator: k.creator,
+			Platform: k.platform, Currency: cur, Measures: *m})
+	}
+	SortDaily(res.Daily)
+	if want != nil {
+		res.Days = sortedDays(want)
+	} else {
+		res.Days = sortedDays(seen)
+	}
+	return res, nil
+}
+
+// SortDaily orders daily rows by day, test, variant, creator, platform.
+func SortDaily(rows []DailyRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c < 0
+		}
+		for _, p := range [][2]string{{a.TestID, b.TestID}, {a.VariantKey, b.VariantKey}, {a.Creator, b.Creator},
+			{string(a.Platform), string(b.Platform)}} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		return false
+	})
+}
+
+func sortedDays(set map[ads.Date]bool) []ads.Date {
+	out := make([]ads.Date, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+func orderLabel(o ads.Order) string {
+	if o.Name != "" {
+		return strings.TrimSpace(o.Name)
+	}
+	return o.ID
+}

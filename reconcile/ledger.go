@@ -1,0 +1,357 @@
+package reconcile
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+)
+
+// Ledger row sources.
+const (
+	// SourceOrder rows are store orders (SourceID is the order id).
+	SourceOrder = "order"
+	// SourceLink rows are link-platform conversions (SourceID is
+	// "<source>:<conversion id>").
+	SourceLink = "link"
+)
+
+// Ledger row channels: who gets the row's revenue.
+const (
+	// ChannelPaid is revenue of a paid variant.
+	ChannelPaid = "paid"
+	// ChannelOrganic is revenue of a creator's own code or link.
+	ChannelOrganic = "organic"
+	// ChannelUnattributed is a store order nobody claims.
+	ChannelUnattributed = "unattributed"
+	// ChannelDuplicate is a link conversion of an order already counted; it
+	// carries no revenue.
+	ChannelDuplicate = "duplicate"
+)
+
+// Attribution rules: every ledger row names the rule that decided it.
+const (
+	// AttrUTMContent: the order's last-visit utm_content names a declared
+	// paid variant.
+	AttrUTMContent = "utm_content"
+	// AttrDiscountCode: the order redeemed a creator's discount code.
+	AttrDiscountCode = "discount_code"
+	// AttrTrackingLink: the order's landing page or UTM matches a
+	// creator's tracking link.
+	AttrTrackingLink = "tracking_link"
+	// AttrLinkConversion: a link platform reported a conversion of no
+	// known order; it is organic revenue of its creator.
+	AttrLinkConversion = "link_conversion"
+	// AttrLinkDup: a link conversion of an order the store already
+	// reported; not counted again.
+	AttrLinkDup = "link_dup"
+	// AttrNone: nothing claims the order.
+	AttrNone = "none"
+)
+
+// LedgerRow is one order or link conversion as attributed, at most one per
+// source record. Revenue is in the brand currency; OrigRevenue in the
+// record's own currency. For orders the revenue is the order's net amount
+// (gross − discounts − refunds, zero once cancelled), so a later refund or
+// cancellation lowers it when the order is reconciled again.
+type LedgerRow struct {
+	Source   string
+	SourceID string
+	// Day is the record's day in the brand's time zone.
+	Day ads.Date
+	// TestID and VariantKey are set for paid rows; Creator for paid rows
+	// (the test's creator) and organic rows; Platform for paid rows.
+	TestID     string
+	VariantKey string
+	Creator    string
+	Platform   ads.Platform
+	Channel    string
+	Rule       string
+	// Policy is the attribution policy that applied (utm-first or
+	// code-first; the paid variant's test decides).
+	Policy       string
+	Currency     string
+	Revenue      int64
+	OrigCurrency string
+	OrigRevenue  int64
+	// Code is the creator discount code redeemed on the order, as typed
+	// ("" when none); CodeCreator is its owner. A redemption counts toward
+	// redemption rate whichever channel gets the revenue.
+	Code        string
+	CodeCreator string
+	// Counted reports whether the row counts as a store-confirmed order:
+	// it has positive revenue (cancelled and fully refunded orders do not).
+	Counted bool
+}
+
+// variantDecl is a declared paid variant with its test.
+type variantDecl struct {
+	test *configs.Test
+	v    *configs.Variant
+}
+
+// attributor holds the brand's attribution indexes.
+type attributor struct {
+	brand    *configs.Brand
+	byUTM    map[string][]variantDecl // lower(utm content) → variants, declaration order
+	codes    map[string]string        // upper(code) → creator handle
+	creators []*configs.Creator
+}
+
+func newAttributor(b *configs.Brand) *attributor {
+	a := &attributor{brand: b, byUTM: map[string][]variantDecl{}, codes: map[string]string{}, creators: b.Creators}
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if c := strings.ToLower(strings.TrimSpace(v.UTM.Content)); c != "" {
+				a.byUTM[c] = append(a.byUTM[c], variantDecl{test: t, v: v})
+			}
+		}
+	}
+	for _, c := range b.Creators {
+		for _, code := range c.Codes {
+			k := strings.ToUpper(strings.TrimSpace(code))
+			if _, dup := a.codes[k]; !dup && k != "" {
+				a.codes[k] = c.Handle
+			}
+		}
+	}
+	return a
+}
+
+// paidVariant returns the declared variant the order's last-visit
+// utm_content names (preferring one whose utm_campaign matches too).
+func (a *attributor) paidVariant(o ads.Order) (variantDecl, bool) {
+	u := lastVisit(o)
+	ds := a.byUTM[strings.ToLower(strings.TrimSpace(u.Content))]
+	if len(ds) == 0 {
+		return variantDecl{}, false
+	}
+	for _, d := range ds {
+		if d.v.UTM.Campaign != "" && strings.EqualFold(d.v.UTM.Campaign, u.Campaign) {
+			return d, true
+		}
+	}
+	return ds[0], true
+}
+
+// creatorCode returns the first redeemed code that belongs to a creator.
+func (a *attributor) creatorCode(o ads.Order) (code, creator string) {
+	for _, c := range o.DiscountCodes {
+		if h, ok := a.codes[strings.ToUpper(strings.TrimSpace(c))]; ok {
+			return c, h
+		}
+	}
+	return "", ""
+}
+
+// trackingLink returns the creator whose tracking link the order's last
+// (then first) visit matches.
+func (a *attributor) trackingLink(o ads.Order) string {
+	visits := []struct {
+		utm  ads.UTM
+		page string
+	}{{lastVisit(o), o.LandingPage}, {mergeUTM(o.FirstUTM, ads.ParseUTM(o.FirstLandingPage)), o.FirstLandingPage}}
+	for _, v := range visits {
+		for _, c := range a.creators {
+			for _, l := range c.Links {
+				if linkMatches(l, v.utm, v.page) {
+					return c.Handle
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// policyOf returns a test's attribution policy (utm-first by default).
+func policyOf(t *configs.Test) string {
+	if t != nil && t.Attribution == configs.CodeFirst {
+		return configs.CodeFirst
+	}
+	return configs.UTMFirst
+}
+
+// attribute decides who gets an order. Precedence under utm-first (the
+// default): utm_content → discount_code → tracking_link. Under code-first
+// (when the paid variant's test sets it): discount_code → utm_content →
+// tracking_link. A tracking link is always the weakest claim: its UTM is
+// the same signal a paid click carries, so it never beats a variant's
+// utm_content. The returned row has no day, currency or revenue yet.
+func (a *attributor) attribute(o ads.Order) LedgerRow {
+	r := LedgerRow{Source: SourceOrder, SourceID: o.ID, Channel: ChannelUnattributed, Rule: AttrNone, Policy: configs.UTMFirst}
+	d, paid := a.paidVariant(o)
+	code, codeCreator := a.creatorCode(o)
+	r.Code, r.CodeCreator = code, codeCreator
+	if paid {
+		r.Policy = policyOf(d.test)
+	}
+	setPaid := func() {
+		r.Channel, r.Rule = ChannelPaid, AttrUTMContent
+		r.TestID, r.VariantKey, r.Creator, r.Platform = d.test.ID, d.v.Key, d.test.Creator, d.v.Platform
+	}
+	setCode := func() { r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrDiscountCode, codeCreator }
+	switch {
+	case paid && codeCreator != "" && r.Policy == configs.CodeFirst:
+		setCode()
+	case paid:
+		setPaid()
+	case codeCreator != "":
+		setCode()
+	default:
+		if h := a.trackingLink(o); h != "" {
+			r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrTrackingLink, h
+		}
+	}
+	return r
+}
+
+// linkCreator returns the brand creator a link conversion belongs to: by
+// handle (or platform handle), else by its link; "" when none.
+func (a *attributor) linkCreator(c ads.LinkConversion) string {
+	h := strings.TrimPrefix(strings.TrimSpace(c.Creator), "@")
+	if h != "" {
+		for _, cr := range a.creators {
+			if strings.EqualFold(cr.Handle, h) || (cr.Instagram != "" && strings.EqualFold(cr.Instagram, h)) ||
+				(cr.TikTok != "" && strings.EqualFold(cr.TikTok, h)) {
+				return cr.Handle
+			}
+		}
+	}
+	if c.Link == "" {
+		return ""
+	}
+	for _, cr := range a.creators {
+		for _, l := range cr.Links {
+			if normalLink(l) == normalLink(c.Link) {
+				return cr.Handle
+			}
+		}
+	}
+	u := ads.ParseUTM(c.Link)
+	for _, cr := range a.creators {
+		for _, l := range cr.Links {
+			if linkMatches(l, u, c.Link) {
+				return cr.Handle
+			}
+		}
+	}
+	return ""
+}
+
+// lastVisit is the order's last-visit UTM, completed from its landing page.
+func lastVisit(o ads.Order) ads.UTM { return mergeUTM(o.UTM, ads.ParseUTM(o.LandingPage)) }
+
+func mergeUTM(a, b ads.UTM) ads.UTM {
+	pick := func(x, y string) string {
+		if x != "" {
+			return x
+		}
+		return y
+	}
+	return ads.UTM{Source: pick(a.Source, b.Source), Medium: pick(a.Medium, b.Medium),
+		Campaign: pick(a.Campaign, b.Campaign), Content: pick(a.Content, b.Content), Term: pick(a.Term, b.Term)}
+}
+
+// linkMatches reports whether a visit (its UTM and landing page) matches a
+// creator's tracking link. A link with UTM parameters matches when every
+// parameter it sets equals the visit's (case-insensitively); a link
+// without any matches when its path (not the bare site root) equals the
+// landing page's path.
+func linkMatches(link string, visit ads.UTM, page string) bool {
+	lu := ads.ParseUTM(link)
+	if !lu.IsZero() {
+		for _, p := range [][2]string{{lu.Source, visit.Source}, {lu.Medium, visit.Medium},
+			{lu.Campaign, visit.Campaign}, {lu.Content, visit.Content}, {lu.Term, visit.Term}} {
+			if p[0] != "" && !strings.EqualFold(p[0], p[1]) {
+				return false
+			}
+		}
+		return true
+	}
+	lp := linkPath(link)
+	return lp != "" && lp == linkPath(page)
+}
+
+// linkPath is the lower-cased path of a URL or path, without a trailing
+// slash; "" for the site root or unparsable input.
+func linkPath(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	p := u.Path
+	if u.Host == "" && u.Scheme == "" && !strings.HasPrefix(p, "/") {
+		// "glowco.com/jacq" without a scheme.
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			p = p[i:]
+		} else {
+			p = ""
+		}
+	}
+	return strings.ToLower(strings.TrimRight(p, "/"))
+}
+
+// normalLink is a link lower-cased without scheme and trailing slash.
+func normalLink(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+	s = strings.TrimPrefix(s, "www.")
+	return strings.TrimRight(s, "/")
+}
+
+// OrderRef identifies a store order for link-conversion deduplication.
+type OrderRef struct {
+	// ID is the order's platform id (Shopify GID); Name its "#1001".
+	ID   string
+	Name string
+}
+
+// orderIndex finds orders by GID, numeric id suffix or name.
+type orderIndex map[string]bool
+
+func (ix orderIndex) add(r OrderRef) {
+	if r.ID != "" {
+		ix["id:"+r.ID] = true
+		if n := numericSuffix(r.ID); n != "" {
+			ix["num:"+n] = true
+		}
+	}
+	if r.Name != "" {
+		ix["name:"+strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Name), "#"))] = true
+	}
+}
+
+// has reports whether ref (a GID, a numeric id or a "#1001" name) names a
+// known order. A bare number matches an id suffix or a name.
+func (ix orderIndex) has(ref string) bool {
+	ref = strings.TrimSpace(ref)
+	switch {
+	case ref == "":
+		return false
+	case strings.HasPrefix(ref, "gid://"):
+		return ix["id:"+ref] || ix["num:"+numericSuffix(ref)]
+	case strings.HasPrefix(ref, "#"):
+		return ix["name:"+strings.ToLower(ref[1:])]
+	case isDigits(ref):
+		return ix["num:"+ref] || ix["name:"+ref] || ix["id:"+ref]
+	}
+	return ix["id:"+ref] || ix["name:"+strings.ToLower(ref)]
+}
+
+func numericSuffix(id string) string {
+	i := len(id)
+	for i > 0 && id[i-1] >= '0' && id[i-1] <= '9' {
+		i--
+	}
+	return id[i:]
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,144 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Report dimensions (the --by of `roasd report`).
+const (
+	ByCreator  = "creator"
+	ByTest     = "test"
+	ByVariant  = "variant"
+	ByPlatform = "platform"
+	ByDay      = "day"
+)
+
+// Dimensions lists the valid report dimensions.
+var Dimensions = []string{ByCreator, ByTest, ByVariant, ByPlatform, ByDay}
+
+// Report is a brand's measures over a range of days, one row per value of
+// a dimension, with a totals row that is exactly the sum of the rows.
+type Report struct {
+	Brand    string
+	Currency string
+	From, To ads.Date
+	By       string
+	// KeyNames names the key columns: ["creator"], ["test"],
+	// ["test","variant"], ["platform"] or ["day"].
+	KeyNames []string
+	Rows     []ReportRow
+	Total    ReportRow
+}
+
+// ReportRow is one row of a report.
+type ReportRow struct {
+	// Key holds one value per Report.KeyNames; "" means none (organic
+	// revenue and fees have no variant or platform; organic revenue outside
+	// any test window has no test). The totals row's Key is nil.
+	Key []string
+	// Creators counts the distinct creators with attributed revenue in the
+	// row (revenue per creator = Revenue / Creators).
+	Creators int64
+	Measures
+}
+
+// keyOf returns the key of a daily row along dimension by.
+func keyOf(by string, r DailyRow) []string {
+	switch by {
+	case ByCreator:
+		return []string{r.Creator}
+	case ByTest:
+		return []string{r.TestID}
+	case ByVariant:
+		if r.VariantKey == "" {
+			return []string{r.TestID, ""}
+		}
+		return []string{r.TestID, r.VariantKey}
+	case ByPlatform:
+		return []string{string(r.Platform)}
+	}
+	return []string{r.Day.String()}
+}
+
+// KeyNames returns the key columns of dimension by, or an error naming the
+// valid dimensions.
+func KeyNames(by string) ([]string, error) {
+	switch by {
+	case ByCreator, ByTest, ByPlatform, ByDay:
+		return []string{by}, nil
+	case ByVariant:
+		return []string{"test", "variant"}, nil
+	}
+	return nil, fmt.Errorf("unknown report dimension %q (want creator, test, variant, platform or day)", by)
+}
+
+// Summarize groups the daily rows of [from, to] by dimension by. Rows are
+// ordered by key, with empty ("none") keys last; the totals row sums the
+// rows field by field.
+func Summarize(brand, currency string, from, to ads.Date, by string, daily []DailyRow) (Report, error) {
+	names, err := KeyNames(by)
+	if err != nil {
+		return Report{}, err
+	}
+	if to.Before(from) {
+		return Report{}, fmt.Errorf("report range %s..%s ends before it starts", from, to)
+	}
+	rep := Report{Brand: brand, Currency: currency, From: from, To: to, By: by, KeyNames: names}
+	rng := ads.DateRange{From: from, To: to}
+	type group struct {
+		key      []string
+		m        Measures
+		creators map[string]bool
+	}
+	groups := map[string]*group{}
+	all := map[string]bool{}
+	for _, r := range daily {
+		if !rng.Contains(r.Day) {
+			continue
+		}
+		if rep.Currency == "" {
+			rep.Currency = r.Currency
+		}
+		if r.Currency != rep.Currency {
+			return Report{}, fmt.Errorf("summarizing %s: rows in %s and %s: %w", brand, rep.Currency, r.Currency, ads.ErrCurrencyMismatch)
+		}
+		k := keyOf(by, r)
+		id := fmt.Sprintf("%q", k)
+		g := groups[id]
+		if g == nil {
+			g = &group{key: k, creators: map[string]bool{}}
+			groups[id] = g
+		}
+		g.m = g.m.Add(r.Measures)
+		if r.Creator != "" && r.Revenue() != 0 {
+			g.creators[r.Creator] = true
+			all[r.Creator] = true
+		}
+	}
+	for _, g := range groups {
+		rep.Rows = append(rep.Rows, ReportRow{Key: g.key, Creators: int64(len(g.creators)), Measures: g.m})
+	}
+	sort.Slice(rep.Rows, func(i, j int) bool { return keyLess(rep.Rows[i].Key, rep.Rows[j].Key) })
+	for _, r := range rep.Rows {
+		rep.Total.Measures = rep.Total.Measures.Add(r.Measures)
+	}
+	rep.Total.Creators = int64(len(all))
+	return rep, nil
+}
+
+// keyLess orders keys component-wise, an empty component after any other.
+func keyLess(a, b []string) bool {
+	for i := range min(len(a), len(b)) {
+		if a[i] == b[i] {
+			continue
+		}
+		if a[i] == "" || b[i] == "" {
+			return b[i] == ""
+		}
+		return a[i] < b[i]
+	}
+	return len(a) < len(b)
+}
