@@ -148,7 +148,7 @@ type Test struct {
 	Start   ads.Date `yaml:"-"`
 	// Checkpoints are offsets from Start (default 14 and 30 days); the test
 	// window ends at the last one.
-	Checkpoints []int `yaml:"-"` // days
+	Checkpoints []int   `yaml:"-"` // days
 	TargetROAS  float64 `yaml:"target_roas"`
 	FloorROAS   float64 `yaml:"floor_roas"`
 	// MinSpend in micro-units of the brand currency: below it a variant is
