@@ -1,0 +1,1163 @@
+package tiktokfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Prefix is the path prefix of every endpoint.
+const Prefix = "/open_api/v1.3"
+
+// Limits the server enforces, as documented by TikTok.
+const (
+	// MaxPageSize is the largest page_size of /ad/get/, /adgroup/get/ and
+	// /report/integrated/get/.
+	MaxPageSize = 1000
+	// MaxSparkPageSize is the largest page_size of /tt_video/list/.
+	MaxSparkPageSize = 50
+	// MaxDaySpan is the longest start_date..end_date range of a report
+	// broken down by stat_time_day.
+	MaxDaySpan = 30
+	// MaxWriteIDs is how many ids one status or budget update takes.
+	MaxWriteIDs = 20
+)
+
+// TikTok return codes the fake answers with.
+const (
+	CodeOK           = 0
+	CodeNoPermission = 40001
+	CodeInvalidParam = 40002
+	CodeNotFound     = 40007
+	CodeRateLimited  = 40100
+	CodeTokenExpired = 40102
+	CodeTokenEmpty   = 40104
+	CodeTokenInvalid = 40105
+	CodeInternal     = 50000
+)
+
+const timeLayout = "2006-01-02 15:04:05"
+
+// Call is one request the server received. The Access-Token is never
+// recorded.
+type Call struct {
+	Method string
+	// Path is the URL path, e.g. "/open_api/v1.3/ad/get/".
+	Path string
+	// Query is the query string as received; Body the POST body.
+	Query url.Values
+	Body  []byte
+	// Status is the HTTP status and Code the envelope code answered.
+	Status int
+	Code   int
+	At     time.Time
+}
+
+// fault is one queued injected failure: an HTTP status (< 1000) or a
+// TikTok return code.
+type fault struct{ code int }
+
+// Server is the fake TikTok API. New(Seed{}) is ready to use; the zero
+// value works too (it accepts any token and has no data). Safe for
+// concurrent use.
+type Server struct {
+	mu      sync.Mutex
+	seed    Seed
+	reqs    int64
+	faults  []fault
+	limited int
+	latency time.Duration
+	expired bool
+	calls   []Call
+}
+
+// New returns a server holding a copy of seed.
+func New(seed Seed) *Server {
+	return &Server{seed: seed.clone()}
+}
+
+// RateLimit makes the next n calls (after authentication) answer 40100,
+// TikTok's "request too frequent" code, inside an HTTP 200.
+func (s *Server) RateLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limited = n
+}
+
+// FailNext makes the next n calls (after authentication and rate limits)
+// fail with code: a value below 1000 is an HTTP status sent with a
+// non-JSON body (as a load balancer would), anything else a TikTok return
+// code inside an HTTP 200 envelope (e.g. 50000, 40002).
+func (s *Server) FailNext(n, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{code: code})
+	}
+}
+
+// Latency delays every response by d (or until the request is cancelled).
+func (s *Server) Latency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// ExpireToken makes every call fail with 40102 (access token expired) until
+// RestoreToken.
+func (s *Server) ExpireToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expired = true
+}
+
+// RestoreToken undoes ExpireToken.
+func (s *Server) RestoreToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expired = false
+}
+
+// ExpireSpark ends the authorization of the post with that code now; its
+// ads turn AD_STATUS_ASSET_AUTHORIZATION_LOST. It reports whether the code
+// is known.
+func (s *Server) ExpireSpark(code string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.spark(code)
+	if p == nil {
+		return false
+	}
+	p.AuthStatus = AuthExpired
+	p.AuthEnd = s.now().Add(-time.Second)
+	s.markItemAds(p, "AD_STATUS_ASSET_AUTHORIZATION_LOST")
+	return true
+}
+
+// RevokeSpark records that the creator revoked the authorization of the
+// post with that code; its ads turn
+// AD_STATUS_CREATOR_AUTHORIZATION_REVOKED. It reports whether the code is
+// known.
+func (s *Server) RevokeSpark(code string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.spark(code)
+	if p == nil {
+		return false
+	}
+	p.AuthStatus = AuthRevoked
+	s.markItemAds(p, "AD_STATUS_CREATOR_AUTHORIZATION_REVOKED")
+	return true
+}
+
+func (s *Server) markItemAds(p *SparkPost, status string) {
+	a := s.advertiser(p.Advertiser)
+	if a == nil {
+		return
+	}
+	for i := range a.Ads {
+		if a.Ads[i].TikTokItemID == p.ItemID && a.Ads[i].OperationStatus != "DELETE" {
+			a.Ads[i].SecondaryStatus = status
+		}
+	}
+}
+
+// SetReport adds or replaces (by ad and day) a report row of advertiser,
+// creating the advertiser when unknown.
+func (s *Server) SetReport(advertiser string, r ReportRow) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		s.seed.Advertisers = append(s.seed.Advertisers, Advertiser{ID: advertiser, Currency: "USD", Timezone: "UTC"})
+		a = &s.seed.Advertisers[len(s.seed.Advertisers)-1]
+	}
+	for i := range a.Report {
+		if a.Report[i].AdID == r.AdID && a.Report[i].Day == r.Day {
+			a.Report[i] = r
+			return
+		}
+	}
+	a.Report = append(a.Report, r)
+}
+
+// Restate applies fn to every report row of advertiser dated on or after
+// from ("YYYY-MM-DD"), as TikTok restates recent days, and returns how
+// many rows it visited.
+func (s *Server) Restate(advertiser, from string, fn func(*ReportRow)) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		return 0
+	}
+	n := 0
+	for i := range a.Report {
+		if a.Report[i].Day >= from {
+			fn(&a.Report[i])
+			n++
+		}
+	}
+	return n
+}
+
+// Ad returns the current state of an ad.
+func (s *Server) Ad(advertiser, adID string) (Ad, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ad := s.ad(advertiser, adID); ad != nil {
+		return *ad, true
+	}
+	return Ad{}, false
+}
+
+// AdGroup returns the current state of an ad group.
+func (s *Server) AdGroup(advertiser, adGroupID string) (AdGroup, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.adGroup(advertiser, adGroupID); g != nil {
+		return *g, true
+	}
+	return AdGroup{}, false
+}
+
+// Spark returns the current state of the post with that code.
+func (s *Server) Spark(code string) (SparkPost, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.spark(code); p != nil {
+		return *p, true
+	}
+	return SparkPost{}, false
+}
+
+// Calls returns the calls received so far, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// ResetCalls forgets the recorded calls.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+func (s *Server) now() time.Time {
+	if s.seed.Now != nil {
+		return s.seed.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) advertiser(id string) *Advertiser {
+	for i := range s.seed.Advertisers {
+		if s.seed.Advertisers[i].ID == id {
+			return &s.seed.Advertisers[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) ad(adv, id string) *Ad {
+	a := s.advertiser(adv)
+	if a == nil {
+		return nil
+	}
+	for i := range a.Ads {
+		if a.Ads[i].ID == id {
+			return &a.Ads[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) adGroup(adv, id string) *AdGroup {
+	a := s.advertiser(adv)
+	if a == nil {
+		return nil
+	}
+	for i := range a.AdGroups {
+		if a.AdGroups[i].ID == id {
+			return &a.AdGroups[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) spark(code string) *SparkPost {
+	for i := range s.seed.SparkPosts {
+		if s.seed.SparkPosts[i].AuthCode == code {
+			return &s.seed.SparkPosts[i]
+		}
+	}
+	return nil
+}
+
+// apiError is a non-zero envelope code with its message.
+type apiError struct {
+	code int
+	msg  string
+}
+
+func invalid(format string, args ...any) *apiError {
+	return &apiError{code: CodeInvalidParam, msg: fmt.Sprintf(format, args...)}
+}
+
+// request is what a handler sees: parameters from the query string (GET)
+// or the JSON body (POST).
+type request struct {
+	method string
+	query  url.Values
+	body   map[string]json.RawMessage
+}
+
+type handler func(s *Server, r *request) (any, *apiError)
+
+type route struct {
+	method string
+	h      handler
+}
+
+var routes = map[string]route{
+	"/advertiser/info/":       {http.MethodGet, (*Server).advertiserInfo},
+	"/tt_video/authorize/":    {http.MethodPost, (*Server).sparkAuthorize},
+	"/tt_video/info/":         {http.MethodGet, (*Server).sparkInfo},
+	"/tt_video/list/":         {http.MethodGet, (*Server).sparkList},
+	"/ad/get/":                {http.MethodGet, (*Server).adGet},
+	"/adgroup/get/":           {http.MethodGet, (*Server).adGroupGet},
+	"/report/integrated/get/": {http.MethodGet, (*Server).report},
+	"/ad/status/update/":      {http.MethodPost, (*Server).adStatusUpdate},
+	"/adgroup/budget/update/": {http.MethodPost, (*Server).adGroupBudgetUpdate},
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	s.mu.Lock()
+	lat := s.latency
+	s.mu.Unlock()
+	if lat > 0 {
+		t := time.NewTimer(lat)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, At: s.now()}
+	defer func() { s.calls = append(s.calls, call) }()
+
+	rt, ok := routes[strings.TrimPrefix(r.URL.Path, Prefix)]
+	if !ok || !strings.HasPrefix(r.URL.Path, Prefix+"/") {
+		call.Status = http.StatusNotFound
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != rt.method {
+		call.Status = http.StatusMethodNotAllowed
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	call.Status = http.StatusOK
+	reply := func(data any, e *apiError) {
+		env := map[string]any{"code": 0, "message": "OK", "request_id": s.requestID(), "data": data}
+		if e != nil {
+			env["code"], env["message"], env["data"] = e.code, e.msg, map[string]any{}
+			call.Code = e.code
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Tt-Logid", env["request_id"].(string))
+		_ = json.NewEncoder(w).Encode(env)
+	}
+
+	tok := r.Header.Get("Access-Token")
+	switch {
+	case tok == "":
+		reply(nil, &apiError{CodeTokenEmpty, "Access token is null."})
+		return
+	case s.seed.Token != "" && tok != s.seed.Token:
+		reply(nil, &apiError{CodeTokenInvalid, "Access token is incorrect or has been revoked."})
+		return
+	case s.expired:
+		reply(nil, &apiError{CodeTokenExpired, "Access token has expired."})
+		return
+	}
+	if s.limited > 0 {
+		s.limited--
+		reply(nil, &apiError{CodeRateLimited, "Request too frequent. Please try again later."})
+		return
+	}
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		if f.code < 1000 {
+			call.Status = f.code
+			http.Error(w, http.StatusText(f.code), f.code)
+			return
+		}
+		reply(nil, &apiError{f.code, faultMessage(f.code)})
+		return
+	}
+
+	req := &request{method: r.Method, query: r.URL.Query()}
+	if r.Method == http.MethodPost {
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			reply(nil, invalid("Content-Type must be application/json"))
+			return
+		}
+		if err := json.Unmarshal(body, &req.body); err != nil {
+			reply(nil, invalid("request body is not a JSON object"))
+			return
+		}
+	}
+	data, e := rt.h(s, req)
+	reply(data, e)
+}
+
+func faultMessage(code int) string {
+	switch {
+	case code == CodeRateLimited:
+		return "Request too frequent. Please try again later."
+	case code >= 50000:
+		return "Internal service error. Please try again later."
+	case code == CodeNoPermission:
+		return "No permission to operate this advertiser."
+	}
+	return "Injected failure."
+}
+
+// requestID mimics TikTok's request ids: a timestamp then hex digits.
+func (s *Server) requestID() string {
+	s.reqs++
+	return s.now().UTC().Format("20060102150405") + fmt.Sprintf("%018X", s.reqs)
+}
+
+// str reads a scalar parameter.
+func (r *request) str(name string) string {
+	if r.method == http.MethodGet {
+		return r.query.Get(name)
+	}
+	raw, ok := r.body[name]
+	if !ok {
+		return ""
+	}
+	var v string
+	if json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return strings.Trim(string(raw), `"`)
+}
+
+// decode reads a structured parameter: a JSON-encoded string in a GET
+// query, a JSON value in a POST body. ok is false when it is absent.
+func (r *request) decode(name string, v any) (ok bool, e *apiError) {
+	var raw []byte
+	if r.method == http.MethodGet {
+		s := r.query.Get(name)
+		if s == "" {
+			return false, nil
+		}
+		raw = []byte(s)
+	} else {
+		b, present := r.body[name]
+		if !present || string(b) == "null" {
+			return false, nil
+		}
+		raw = b
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return false, invalid("%s: invalid JSON value", name)
+	}
+	return true, nil
+}
+
+// paging reads page and page_size (default 10, or def) within 1..max.
+func (r *request) paging(def, max int) (page, size int, e *apiError) {
+	page, size = 1, def
+	if p := r.str("page"); p != "" {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 1 {
+			return 0, 0, invalid("page: must be an integer >= 1")
+		}
+		page = v
+	}
+	if p := r.str("page_size"); p != "" {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 1 || v > max {
+			return 0, 0, invalid("page_size: must be an integer between 1 and %d", max)
+		}
+		size = v
+	}
+	return page, size, nil
+}
+
+// pageOf slices n items to one page and describes it.
+func pageOf(n, page, size int) (lo, hi int, info map[string]any) {
+	total := (n + size - 1) / size
+	lo = min((page-1)*size, n)
+	hi = min(lo+size, n)
+	return lo, hi, map[string]any{"page": page, "page_size": size, "total_number": n, "total_page": total}
+}
+
+// owned checks the advertiser_id parameter against the seed.
+func (s *Server) owned(r *request) (*Advertiser, *apiError) {
+	id := r.str("advertiser_id")
+	if id == "" {
+		return nil, invalid("advertiser_id: field is required")
+	}
+	a := s.advertiser(id)
+	if a == nil {
+		return nil, &apiError{CodeNoPermission, fmt.Sprintf("No permission to operate advertiser %s, or it does not exist.", id)}
+	}
+	return a, nil
+}
+
+func fmtTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// fields picks the requested keys of an object (all when want is empty).
+func fields(obj map[string]any, want []string) map[string]any {
+	if len(want) == 0 {
+		return obj
+	}
+	out := map[string]any{}
+	for _, f := range want {
+		if v, ok := obj[f]; ok {
+			out[f] = v
+		}
+	}
+	return out
+}
+
+// exponent is the number of decimals of a currency's minor unit.
+func exponent(currency string) int {
+	switch strings.ToUpper(currency) {
+	case "JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "HUF":
+		return 0
+	case "BHD", "KWD", "JOD", "OMR", "TND", "IQD", "LYD":
+		return 3
+	}
+	return 2
+}
+
+// decimal formats micro-units with the currency's decimals (half away from
+// zero), as TikTok formats money.
+func decimal(micros int64, currency string) string {
+	e := exponent(currency)
+	unit := int64(1)
+	for range 6 - e {
+		unit *= 10
+	}
+	neg := micros < 0
+	if neg {
+		micros = -micros
+	}
+	q, rem := micros/unit, micros%unit
+	if 2*rem >= unit {
+		q++
+	}
+	s := strconv.FormatInt(q, 10)
+	if e > 0 {
+		for len(s) <= e {
+			s = "0" + s
+		}
+		s = s[:len(s)-e] + "." + s[len(s)-e:]
+	}
+	if neg && q != 0 {
+		s = "-" + s
+	}
+	return s
+}
+
+// parseAmount reads a JSON number in major units into micro-units,
+// rejecting more decimals than the currency has.
+func parseAmount(n json.Number, currency string) (int64, bool) {
+	s := n.String()
+	if strings.ContainsAny(s, "eE-") {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > exponent(currency) {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1<<40 {
+		return 0, false
+	}
+	f := int64(0)
+	if frac != "" {
+		f, _ = strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	}
+	return w*1_000_000 + f, true
+}
+
+func (s *Server) advertiserInfo(r *request) (any, *apiError) {
+	var ids []string
+	if ok, e := r.decode("advertiser_ids", &ids); e != nil || !ok || len(ids) == 0 || len(ids) > 100 {
+		if e != nil {
+			return nil, e
+		}
+		return nil, invalid("advertiser_ids: must be a JSON array of 1-100 advertiser ids")
+	}
+	var want []string
+	if _, e := r.decode("fields", &want); e != nil {
+		return nil, e
+	}
+	list := []any{}
+	for _, id := range ids {
+		a := s.advertiser(id)
+		if a == nil {
+			return nil, &apiError{CodeNoPermission, fmt.Sprintf("No permission to operate advertiser %s, or it does not exist.", id)}
+		}
+		list = append(list, fields(map[string]any{
+			"advertiser_id": a.ID, "name": a.Name, "currency": a.Currency,
+			"timezone": a.Timezone, "display_timezone": a.Timezone,
+			"status": "STATUS_ENABLE", "role": "ROLE_ADVERTISER", "advertiser_account_type": "AUCTION",
+		}, want))
+	}
+	return map[string]any{"list": list}, nil
+}
+
+// sparkItem renders a post in the /tt_video/info/ and /tt_video/list/
+// item shape.
+func (s *Server) sparkItem(p *SparkPost) map[string]any {
+	status := p.AuthStatus
+	if status == "" {
+		status = AuthAuthorized
+	}
+	if status == AuthAuthorized && !p.AuthEnd.IsZero() && !s.now().Before(p.AuthEnd) {
+		status = AuthExpired
+	}
+	itemStatus := p.ItemStatus
+	if itemStatus == "" {
+		itemStatus = "HESITATE_RECOMMEND"
+	}
+	return map[string]any{
+		"item_info": map[string]any{
+			"item_id": p.ItemID, "auth_code": p.AuthCode, "item_type": "VIDEO",
+			"text": p.Text, "status": itemStatus, "anchor_list": nil,
+		},
+		"auth_info": map[string]any{
+			"ad_auth_status":    status,
+			"auth_start_time":   fmtTime(p.AuthStart),
+			"auth_end_time":     fmtTime(p.AuthEnd),
+			"invite_start_time": fmtTime(p.AuthStart),
+		},
+		"user_info": map[string]any{
+			"identity_id": p.IdentityID, "identity_type": IdentityAuthCode, "tiktok_name": p.TikTokName,
+		},
+		"video_info": map[string]any{
+			"video_id": "v10044g5" + p.ItemID, "duration": 15.2, "width": 720, "height": 1280,
+			"poster_url":  "https://p16-sign.tiktokcdn.example/poster/" + p.ItemID + "?x-expires=3600",
+			"preview_url": "https://v16-sign.tiktokcdn.example/preview/" + p.ItemID + "?x-expires=3600",
+		},
+	}
+}
+
+func (s *Server) sparkAuthorize(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	code := r.str("auth_code")
+	if code == "" {
+		return nil, invalid("auth_code: field is required")
+	}
+	p := s.spark(code)
+	switch {
+	case p == nil:
+		return nil, &apiError{CodeNotFound, "The authorization code does not exist. Please check auth_code."}
+	case p.AuthStatus == AuthRevoked:
+		return nil, invalid("The authorization of this post has been revoked by the creator.")
+	case p.AuthStatus == AuthExpired || (!p.AuthEnd.IsZero() && !s.now().Before(p.AuthEnd)):
+		return nil, invalid("The authorization code has expired.")
+	case p.Advertiser == a.ID:
+		return nil, invalid("The authorization code has already been applied to this advertiser.")
+	case p.Advertiser != "":
+		return nil, invalid("The authorization code has already been applied to another advertiser.")
+	}
+	p.Advertiser = a.ID
+	if p.AuthStatus == "" {
+		p.AuthStatus = AuthAuthorized
+	}
+	if p.AuthStart.IsZero() {
+		p.AuthStart = s.now().UTC().Truncate(time.Second)
+	}
+	return map[string]any{}, nil
+}
+
+func (s *Server) sparkInfo(r *request) (any, *apiError) {
+	if _, e := s.owned(r); e != nil {
+		return nil, e
+	}
+	code := r.str("auth_code")
+	if code == "" {
+		return nil, invalid("auth_code: field is required")
+	}
+	p := s.spark(code)
+	if p == nil {
+		return nil, &apiError{CodeNotFound, "The authorization code does not exist. Please check auth_code."}
+	}
+	return s.sparkItem(p), nil
+}
+
+func (s *Server) sparkList(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	page, size, e := r.paging(20, MaxSparkPageSize)
+	if e != nil {
+		return nil, e
+	}
+	kw := r.str("keyword")
+	byID := len(kw) >= 19 && strings.Trim(kw, "0123456789") == ""
+	var posts []*SparkPost
+	for i := range s.seed.SparkPosts {
+		p := &s.seed.SparkPosts[i]
+		if p.Advertiser != a.ID {
+			continue
+		}
+		if kw != "" && ((byID && p.ItemID != kw) || (!byID && !strings.Contains(p.Text, kw))) {
+			continue
+		}
+		posts = append(posts, p)
+	}
+	sort.SliceStable(posts, func(i, j int) bool { return posts[i].ItemID < posts[j].ItemID })
+	lo, hi, info := pageOf(len(posts), page, size)
+	list := []any{}
+	for _, p := range posts[lo:hi] {
+		list = append(list, s.sparkItem(p))
+	}
+	return map[string]any{"list": list, "page_info": info}, nil
+}
+
+// adFilter is the filtering object of /ad/get/ and /adgroup/get/.
+type adFilter struct {
+	CampaignIDs   []string `json:"campaign_ids"`
+	AdGroupIDs    []string `json:"adgroup_ids"`
+	AdIDs         []string `json:"ad_ids"`
+	PrimaryStatus string   `json:"primary_status"`
+}
+
+func (f adFilter) check() *apiError {
+	for name, ids := range map[string][]string{"campaign_ids": f.CampaignIDs, "adgroup_ids": f.AdGroupIDs, "ad_ids": f.AdIDs} {
+		if len(ids) > 100 {
+			return invalid("filtering.%s: at most 100 ids", name)
+		}
+	}
+	switch f.PrimaryStatus {
+	case "", "STATUS_ALL", "STATUS_NOT_DELETE", "STATUS_DELETE", "STATUS_DELIVERY_OK", "STATUS_DISABLE":
+		return nil
+	}
+	return invalid("filtering.primary_status: invalid value %q", f.PrimaryStatus)
+}
+
+func in(id string, ids []string) bool {
+	if len(ids) == 0 {
+		return true
+	}
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+func statusMatch(op, primary string) bool {
+	switch primary {
+	case "STATUS_ALL":
+		return true
+	case "STATUS_DELETE":
+		return op == "DELETE"
+	case "STATUS_DELIVERY_OK":
+		return op == "ENABLE"
+	case "STATUS_DISABLE":
+		return op == "DISABLE"
+	}
+	return op != "DELETE"
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s *Server) adGet(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	page, size, e := r.paging(10, MaxPageSize)
+	if e != nil {
+		return nil, e
+	}
+	var want []string
+	if _, e := r.decode("fields", &want); e != nil {
+		return nil, e
+	}
+	var f adFilter
+	if _, e := r.decode("filtering", &f); e != nil {
+		return nil, e
+	}
+	if e := f.check(); e != nil {
+		return nil, e
+	}
+	var sel []*Ad
+	for i := range a.Ads {
+		ad := &a.Ads[i]
+		if statusMatch(orDefault(ad.OperationStatus, "ENABLE"), f.PrimaryStatus) &&
+			in(ad.ID, f.AdIDs) && in(ad.AdGroupID, f.AdGroupIDs) && in(ad.CampaignID, f.CampaignIDs) {
+			sel = append(sel, ad)
+		}
+	}
+	lo, hi, info := pageOf(len(sel), page, size)
+	list := []any{}
+	for _, ad := range sel[lo:hi] {
+		list = append(list, fields(s.adObject(a, ad), want))
+	}
+	return map[string]any{"list": list, "page_info": info}, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) adObject(a *Advertiser, ad *Ad) map[string]any {
+	op := orDefault(ad.OperationStatus, "ENABLE")
+	sec := ad.SecondaryStatus
+	if sec == "" {
+		sec = map[string]string{"ENABLE": "AD_STATUS_DELIVERY_OK", "DISABLE": "AD_STATUS_DISABLE", "DELETE": "AD_STATUS_DELETE"}[op]
+	}
+	utm := []any{}
+	keys := make([]string, 0, len(ad.UTMParams))
+	for k := range ad.UTMParams {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		utm = append(utm, map[string]any{"key": k, "value": ad.UTMParams[k]})
+	}
+	dark := "OFF"
+	if ad.DarkPost {
+		dark = "ON"
+	}
+	identity := orDefault(ad.IdentityType, IdentityCustomizedUser)
+	return map[string]any{
+		"advertiser_id": a.ID, "ad_id": ad.ID, "ad_name": ad.Name,
+		"adgroup_id": ad.AdGroupID, "campaign_id": ad.CampaignID,
+		"identity_type": identity, "identity_id": nullable(ad.IdentityID),
+		"tiktok_item_id": nullable(ad.TikTokItemID), "video_id": nullable(ad.VideoID),
+		"landing_page_url": nullable(ad.LandingPageURL), "utm_params": utm,
+		"operation_status": op, "secondary_status": sec, "dark_post_status": dark,
+		"create_time": fmtTime(ad.CreateTime), "modify_time": fmtTime(ad.ModifyTime),
+	}
+}
+
+func (s *Server) adGroupGet(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	page, size, e := r.paging(10, MaxPageSize)
+	if e != nil {
+		return nil, e
+	}
+	var want []string
+	if _, e := r.decode("fields", &want); e != nil {
+		return nil, e
+	}
+	var f adFilter
+	if _, e := r.decode("filtering", &f); e != nil {
+		return nil, e
+	}
+	if e := f.check(); e != nil {
+		return nil, e
+	}
+	var sel []*AdGroup
+	for i := range a.AdGroups {
+		g := &a.AdGroups[i]
+		if statusMatch(orDefault(g.OperationStatus, "ENABLE"), f.PrimaryStatus) && in(g.ID, f.AdGroupIDs) && in(g.CampaignID, f.CampaignIDs) {
+			sel = append(sel, g)
+		}
+	}
+	lo, hi, info := pageOf(len(sel), page, size)
+	list := []any{}
+	for _, g := range sel[lo:hi] {
+		mode := orDefault(g.BudgetMode, BudgetModeDay)
+		var budget any = json.Number(decimal(g.BudgetMicros, a.Currency))
+		if mode == BudgetModeInfinite {
+			budget = json.Number("0")
+		}
+		list = append(list, fields(map[string]any{
+			"advertiser_id": a.ID, "adgroup_id": g.ID, "campaign_id": g.CampaignID, "adgroup_name": g.Name,
+			"budget_mode": mode, "budget": budget, "operation_status": orDefault(g.OperationStatus, "ENABLE"),
+		}, want))
+	}
+	return map[string]any{"list": list, "page_info": info}, nil
+}
+
+// reportMetrics are the metrics the fake's report knows, with how each is
+// computed from a row (nil for attribute metrics).
+var reportMetrics = map[string]func(r *ReportRow, cur string) string{
+	"spend":                       func(r *ReportRow, cur string) string { return decimal(r.SpendMicros, cur) },
+	"impressions":                 func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Impressions, 10) },
+	"clicks":                      func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Clicks, 10) },
+	"likes":                       func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Likes, 10) },
+	"comments":                    func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Comments, 10) },
+	"shares":                      func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Shares, 10) },
+	"follows":                     func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Follows, 10) },
+	"profile_visits":              func(r *ReportRow, _ string) string { return strconv.FormatInt(r.ProfileVisits, 10) },
+	"video_play_actions":          func(r *ReportRow, _ string) string { return strconv.FormatInt(r.VideoPlays, 10) },
+	"conversion":                  func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Conversions, 10) },
+	"complete_payment":            func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Purchases, 10) },
+	"total_complete_payment_rate": func(r *ReportRow, cur string) string { return decimal(r.PurchaseValueMicros, cur) },
+	"value_per_complete_payment": func(r *ReportRow, cur string) string {
+		if r.Purchases == 0 {
+			return decimal(0, cur)
+		}
+		return decimal(r.PurchaseValueMicros/r.Purchases, cur)
+	},
+	"adgroup_id":  nil,
+	"campaign_id": nil,
+	"ad_name":     nil,
+}
+
+type reportFilter struct {
+	FieldName   string `json:"field_name"`
+	FilterType  string `json:"filter_type"`
+	FilterValue string `json:"filter_value"`
+}
+
+func (s *Server) report(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	if rt := r.str("report_type"); rt != "BASIC" {
+		return nil, invalid("report_type: invalid value %q (this fake supports BASIC)", rt)
+	}
+	if st := r.str("service_type"); st != "" && st != "AUCTION" {
+		return nil, invalid("service_type: invalid value %q", st)
+	}
+	if dl := r.str("data_level"); dl != "AUCTION_AD" {
+		return nil, invalid("data_level: invalid value %q (this fake supports AUCTION_AD)", dl)
+	}
+	var dims []string
+	if ok, e := r.decode("dimensions", &dims); e != nil || !ok {
+		if e != nil {
+			return nil, e
+		}
+		return nil, invalid("dimensions: field is required")
+	}
+	if len(dims) != 2 || !in("ad_id", dims) || !in("stat_time_day", dims) {
+		return nil, invalid("dimensions: this fake supports [\"ad_id\",\"stat_time_day\"]")
+	}
+	var metrics []string
+	if _, e := r.decode("metrics", &metrics); e != nil {
+		return nil, e
+	}
+	if len(metrics) == 0 {
+		metrics = []string{"spend", "impressions"}
+	}
+	for _, m := range metrics {
+		if _, ok := reportMetrics[m]; !ok {
+			return nil, invalid("metrics: invalid metric %q", m)
+		}
+	}
+	start, err1 := time.Parse("2006-01-02", r.str("start_date"))
+	end, err2 := time.Parse("2006-01-02", r.str("end_date"))
+	if err1 != nil || err2 != nil {
+		return nil, invalid("start_date, end_date: required, format YYYY-MM-DD")
+	}
+	if end.Before(start) {
+		return nil, invalid("end_date must not be earlier than start_date")
+	}
+	if days := int(end.Sub(start).Hours()/24) + 1; days > MaxDaySpan {
+		return nil, invalid("The time span between start_date and end_date cannot exceed %d days when stat_time_day is a dimension.", MaxDaySpan)
+	}
+	page, size, e := r.paging(10, MaxPageSize)
+	if e != nil {
+		return nil, e
+	}
+	var filters []reportFilter
+	if _, e := r.decode("filtering", &filters); e != nil {
+		return nil, e
+	}
+	allStatus := false
+	for _, f := range filters {
+		if f.FieldName == "ad_status" {
+			var vals []string
+			if json.Unmarshal([]byte(f.FilterValue), &vals) != nil {
+				return nil, invalid("filtering: filter_value of ad_status must be a JSON array string")
+			}
+			allStatus = in("STATUS_ALL", vals)
+		}
+	}
+	from, to := start.Format("2006-01-02"), end.Format("2006-01-02")
+	var rows []*ReportRow
+	for i := range a.Report {
+		row := &a.Report[i]
+		if row.Day < from || row.Day > to {
+			continue
+		}
+		ad := s.ad(a.ID, row.AdID)
+		if !allStatus && ad != nil && ad.OperationStatus == "DELETE" {
+			continue
+		}
+		rows = append(rows, row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Day != rows[j].Day {
+			return rows[i].Day < rows[j].Day
+		}
+		return rows[i].AdID < rows[j].AdID
+	})
+	lo, hi, info := pageOf(len(rows), page, size)
+	list := []any{}
+	for _, row := range rows[lo:hi] {
+		m := map[string]any{}
+		ad := s.ad(a.ID, row.AdID)
+		for _, name := range metrics {
+			if f := reportMetrics[name]; f != nil {
+				m[name] = f(row, a.Currency)
+				continue
+			}
+			var v string
+			if ad != nil {
+				v = map[string]string{"adgroup_id": ad.AdGroupID, "campaign_id": ad.CampaignID, "ad_name": ad.Name}[name]
+			}
+			m[name] = orDefault(v, "-")
+		}
+		list = append(list, map[string]any{
+			"dimensions": map[string]any{"ad_id": row.AdID, "stat_time_day": row.Day + " 00:00:00"},
+			"metrics":    m,
+		})
+	}
+	return map[string]any{"list": list, "page_info": info}, nil
+}
+
+func (s *Server) adStatusUpdate(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	var ids []string
+	if ok, e := r.decode("ad_ids", &ids); e != nil || !ok || len(ids) == 0 || len(ids) > MaxWriteIDs {
+		if e != nil {
+			return nil, e
+		}
+		return nil, invalid("ad_ids: must be a list of 1-%d ad ids", MaxWriteIDs)
+	}
+	op := r.str("operation_status")
+	sec := map[string]string{"ENABLE": "AD_STATUS_DELIVERY_OK", "DISABLE": "AD_STATUS_DISABLE", "DELETE": "AD_STATUS_DELETE"}[op]
+	if sec == "" {
+		return nil, invalid("operation_status: must be ENABLE, DISABLE or DELETE")
+	}
+	for _, id := range ids {
+		ad := s.ad(a.ID, id)
+		if ad == nil {
+			return nil, &apiError{CodeNotFound, fmt.Sprintf("Ad %s does not exist.", id)}
+		}
+		if ad.OperationStatus == "DELETE" {
+			return nil, invalid("Ad %s has been deleted and its status cannot be changed.", id)
+		}
+	}
+	for _, id := range ids {
+		ad := s.ad(a.ID, id)
+		ad.OperationStatus, ad.SecondaryStatus = op, sec
+		ad.ModifyTime = s.now().UTC().Truncate(time.Second)
+	}
+	return map[string]any{"ad_ids": ids, "status": op}, nil
+}
+
+func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
+	a, e := s.owned(r)
+	if e != nil {
+		return nil, e
+	}
+	type item struct {
+		AdGroupID       string      `json:"adgroup_id"`
+		Budget          json.Number `json:"budget"`
+		ScheduledBudget json.Number `json:"scheduled_budget"`
+	}
+	var now, sched []item
+	okNow, e := r.decode("budget", &now)
+	if e != nil {
+		return nil, e
+	}
+	okSched, e := r.decode("scheduled_budget", &sched)
+	if e != nil {
+		return nil, e
+	}
+	if (!okNow || len(now) == 0) && (!okSched || len(sched) == 0) {
+		return nil, invalid("One of budget and scheduled_budget is required.")
+	}
+	if len(now) > MaxWriteIDs || len(sched) > MaxWriteIDs {
+		return nil, invalid("budget, scheduled_budget: at most %d items each", MaxWriteIDs)
+	}
+	type change struct {
+		g      *AdGroup
+		micros int64
+	}
+	var changes []change
+	check := func(id string, n json.Number, name string) *apiError {
+		g := s.adGroup(a.ID, id)
+		if g == nil {
+			return &apiError{CodeNotFound, fmt.Sprintf("Ad group %s does not exist.", id)}
+		}
+		if orDefault(g.BudgetMode, BudgetModeDay) == BudgetModeInfinite {
+			return invalid("Ad group %s has an unlimited budget; its budget cannot be updated.", id)
+		}
+		m, ok := parseAmount(n, a.Currency)
+		if !ok || m <= 0 {
+			return invalid("%s: invalid budget %q for currency %s", name, n.String(), a.Currency)
+		}
+		if name == "budget" {
+			changes = append(changes, change{g, m})
+		}
+		return nil
+	}
+	for _, it := range now {
+		if e := check(it.AdGroupID, it.Budget, "budget"); e != nil {
+			return nil, e
+		}
+	}
+	for _, it := range sched {
+		if e := check(it.AdGroupID, it.ScheduledBudget, "scheduled_budget"); e != nil {
+			return nil, e
+		}
+	}
+	for _, c := range changes {
+		c.g.BudgetMicros = c.micros
+	}
+	return map[string]any{}, nil
+}
