@@ -1,0 +1,286 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/reconcile"
+)
+
+// Alert kinds (Alert.Kind).
+const (
+	KindVerdict    = "verdict"
+	KindGuard      = "guard"
+	KindPermission = "permission"
+	KindHygiene    = "hygiene"
+	KindAction     = "action"
+)
+
+// Alert is one message for a brand's Slack channel. It is stored as the
+// outbox payload (JSON) and rendered at send time.
+type Alert struct {
+	Brand   string `json:"brand"`
+	Channel string `json:"channel"`
+	// ThreadKey groups alerts in one Slack thread ("test:<id>"): the first
+	// alert starts it, later ones reply in it. Empty posts top-level.
+	ThreadKey string `json:"thread_key,omitempty"`
+	// UpdateKey names a message that later alerts revise with chat.update
+	// instead of posting again (a verdict per subject and checkpoint).
+	UpdateKey string `json:"update_key,omitempty"`
+	// Kind is KindVerdict, KindGuard, KindPermission, KindHygiene or
+	// KindAction.
+	Kind string `json:"kind"`
+	// DedupKey is sent at most once, e.g.
+	// "verdict:<brand>:<test>:<subject>:<checkpoint>:<verdict>".
+	DedupKey string `json:"dedup_key"`
+	// Title is the header: what happened.
+	Title string `json:"title"`
+	// Verdict is the verdict of a KindVerdict alert (picks the emoji).
+	Verdict string `json:"verdict,omitempty"`
+	// Reason is why, with the numbers.
+	Reason string `json:"reason"`
+	// Fields are the numbers, shown two per row.
+	Fields []Field `json:"fields,omitempty"`
+	// Context is a short line of where this comes from (brand, test,
+	// checkpoint).
+	Context string `json:"context,omitempty"`
+	// ReportURL links to the report behind the alert.
+	ReportURL string `json:"report_url,omitempty"`
+}
+
+// Field is one labelled number in an alert.
+type Field struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// OutboxRow is a queued alert. It is an alias of an unnamed struct type,
+// identical to store.OutboxRow, so the store's outbox satisfies Outbox
+// without notify importing the store.
+type OutboxRow = struct {
+	ID        int64
+	DedupKey  string
+	UpdateKey string
+	Brand     string
+	Channel   string
+	ThreadKey string
+	Kind      string
+	Payload   []byte
+	// Attempts counts delivery attempts, including the current claim.
+	Attempts int
+}
+
+// Row encodes the alert as an outbox row to enqueue.
+func (a Alert) Row() (OutboxRow, error) {
+	if a.DedupKey == "" || a.Brand == "" || a.Kind == "" {
+		return OutboxRow{}, fmt.Errorf("encoding alert %q: dedup key, brand and kind are required", a.Title)
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return OutboxRow{}, fmt.Errorf("encoding alert %s: %w", a.DedupKey, err)
+	}
+	return OutboxRow{DedupKey: a.DedupKey, UpdateKey: a.UpdateKey, Brand: a.Brand, Channel: a.Channel,
+		ThreadKey: a.ThreadKey, Kind: a.Kind, Payload: b}, nil
+}
+
+// Rows encodes alerts as outbox rows.
+func Rows(alerts []Alert) ([]OutboxRow, error) {
+	out := make([]OutboxRow, 0, len(alerts))
+	for _, a := range alerts {
+		r, err := a.Row()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Target says where a brand's alerts go and how amounts are labelled.
+type Target struct {
+	Brand string
+	// Channel is the Slack channel name ("#creator-perf") or id.
+	Channel  string
+	Currency string
+	// ReportURL links to the brand's report; "" leaves the link out.
+	ReportURL string
+}
+
+// TestThread is the thread key of a test: all its alerts share one thread.
+func TestThread(testID string) string { return "test:" + testID }
+
+// VerdictAlert announces v, the verdict on one subject of testID at
+// checkpoint (e.g. "14d"). The same verdict at the same checkpoint is
+// never sent twice; a different one updates the earlier message.
+func VerdictAlert(t Target, testID, checkpoint string, v reconcile.Verdict) Alert {
+	update := fmt.Sprintf("verdict:%s:%s:%s:%s", t.Brand, testID, v.Subject, checkpoint)
+	metric := "ROAS"
+	if v.Metric == reconcile.PrimaryBlendedROAS {
+		metric = "Blended ROAS"
+	}
+	fields := []Field{
+		{"Verdict", strings.ToUpper(v.Verdict)},
+		{metric, fmt.Sprintf("%.2fx", v.ROAS)},
+	}
+	if v.Rule != reconcile.RuleLowSpend && v.Rule != reconcile.RuleNoEvidence {
+		fields = append(fields, Field{fmt.Sprintf("%.0f%% credible interval", v.Credibility*100), fmt.Sprintf("%.2f–%.2fx", v.Low, v.High)})
+	}
+	fields = append(fields,
+		Field{"Spend", money(v.Spend, t.Currency)},
+		Field{"Revenue", money(v.Revenue, t.Currency)},
+		Field{"Orders (store / platform)", fmt.Sprintf("%d / %d", v.Orders, v.PlatformConversions)},
+	)
+	if v.Fee != 0 {
+		fields = append(fields, Field{"Fees", money(v.Fee, t.Currency)})
+	}
+	if v.Rank > 0 {
+		fields = append(fields, Field{"Rank", fmt.Sprintf("%d of %d", v.Rank, v.Of)})
+	}
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), UpdateKey: update,
+		Kind: KindVerdict, DedupKey: update + ":" + v.Verdict, Verdict: v.Verdict,
+		Title:     fmt.Sprintf("%s %s — %s at %s", verdictWord(v.Verdict), v.Subject, testID, checkpoint),
+		Reason:    v.Reason,
+		Fields:    fields,
+		Context:   contextLine(t.Brand, testID, "checkpoint "+checkpoint, v.Platform),
+		ReportURL: t.ReportURL,
+	}
+}
+
+// GuardAlert announces a tripped guard on a subject of testID. period
+// scopes the dedup key (e.g. the next checkpoint, "before-14d"), so the same
+// guard is announced at most once per period.
+func GuardAlert(t Target, testID, period string, g reconcile.Guard) Alert {
+	key := fmt.Sprintf("guard:%s:%s:%s:%s:%s", t.Brand, testID, g.Subject, g.Name, period)
+	title := fmt.Sprintf("Guard: %s has spend but no store orders", g.Subject)
+	if g.Name == reconcile.GuardOverReported {
+		title = fmt.Sprintf("Guard: %s conversions over-reported by the platform", g.Subject)
+	}
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), Kind: KindGuard, DedupKey: key,
+		Title: title, Reason: g.Reason,
+		Fields: []Field{
+			{"Spend", money(g.Spend, t.Currency)},
+			{"Store orders", fmt.Sprint(g.Orders)},
+			{"Platform conversions", fmt.Sprint(g.PlatformConversions)},
+		},
+		Context:   contextLine(t.Brand, testID, period, g.Platform),
+		ReportURL: t.ReportURL,
+	}
+}
+
+// PermissionAlert announces a whitelisting or Spark grant problem. An
+// expiry is announced once per expiry date, the other kinds once.
+func PermissionAlert(t Target, p reconcile.PermissionAlert) Alert {
+	key := fmt.Sprintf("permission:%s:%s:%s:%s:%s", t.Brand, p.TestID, p.VariantKey, p.Kind, p.PermissionID)
+	var fields []Field
+	if p.Creator != "" {
+		fields = append(fields, Field{"Creator", "@" + strings.TrimPrefix(p.Creator, "@")})
+	}
+	fields = append(fields, Field{"Platform", string(p.Platform)})
+	if !p.ExpiresAt.IsZero() {
+		expires := p.ExpiresAt.UTC().Format("2006-01-02")
+		fields = append(fields, Field{"Expires", expires})
+		if p.Kind == reconcile.PermAlertExpiring {
+			key += ":" + expires
+		}
+	}
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(p.TestID), Kind: KindPermission, DedupKey: key,
+		Title:     fmt.Sprintf("Permission %s: %s", p.Kind, p.VariantKey),
+		Reason:    p.Reason,
+		Fields:    fields,
+		Context:   contextLine(t.Brand, p.TestID, "variant "+p.VariantKey, string(p.Platform)),
+		ReportURL: t.ReportURL,
+	}
+}
+
+// HygieneAlert announces a tracking problem: a declared variant with no ad
+// (in its test's thread) or a running ad without UTM tags (in the brand's
+// hygiene thread). Each is announced once.
+func HygieneAlert(t Target, h reconcile.HygieneIssue) Alert {
+	a := Alert{Brand: t.Brand, Channel: t.Channel, Kind: KindHygiene, Reason: h.Reason, ReportURL: t.ReportURL,
+		Fields: []Field{{"Platform", string(h.Platform)}}}
+	switch h.Kind {
+	case reconcile.HygieneNoAd:
+		a.DedupKey = fmt.Sprintf("hygiene:%s:no_ad:%s:%s", t.Brand, h.TestID, h.VariantKey)
+		a.ThreadKey = TestThread(h.TestID)
+		a.Title = fmt.Sprintf("No ad runs variant %s", h.VariantKey)
+		a.Context = contextLine(t.Brand, h.TestID, "variant "+h.VariantKey, "")
+	default:
+		a.DedupKey = fmt.Sprintf("hygiene:%s:%s:%s:%s", t.Brand, h.Kind, h.Platform, h.AdID)
+		a.ThreadKey = "hygiene"
+		a.Title = fmt.Sprintf("Ad %s runs without UTM tags", h.AdID)
+		a.Fields = append(a.Fields, Field{"Ad", fmt.Sprintf("%s (%s)", h.AdName, h.AdID)})
+		a.Context = contextLine(t.Brand, "", "", "")
+	}
+	return a
+}
+
+// ActionAlert announces a platform action taken (or skipped, or failed)
+// for a verdict at checkpoint; failed is the error text, if any.
+func ActionAlert(t Target, testID, checkpoint string, pa reconcile.PlannedAction, failed string) Alert {
+	outcome := "done"
+	switch {
+	case failed != "":
+		outcome = "failed"
+	case pa.Skipped != "":
+		outcome = "skipped"
+	}
+	what := "Paused ad " + pa.TargetID
+	before, after := pa.Before, pa.After
+	if pa.Action == reconcile.ActionSetBudget {
+		what = "Raised daily budget of " + pa.TargetID
+		before, after = money(pa.BeforeBudget, t.Currency), money(pa.AfterBudget, t.Currency)
+	}
+	reason := pa.Reason
+	switch outcome {
+	case "failed":
+		reason += "; the platform refused: " + failed
+	case "skipped":
+		reason += "; not done: " + pa.Skipped
+	}
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), Kind: KindAction,
+		DedupKey:  fmt.Sprintf("action:%s:%s:%s:%s:%s:%s:%s", t.Brand, testID, pa.Subject, pa.Action, pa.TargetID, checkpoint, outcome),
+		Title:     fmt.Sprintf("%s (%s) — %s", what, outcome, pa.Subject),
+		Reason:    reason,
+		Fields:    []Field{{"Before", before}, {"After", after}},
+		Context:   contextLine(t.Brand, testID, "checkpoint "+checkpoint, string(pa.Platform)),
+		ReportURL: t.ReportURL,
+	}
+}
+
+func verdictWord(v string) string {
+	switch v {
+	case reconcile.VerdictScale:
+		return "Scale"
+	case reconcile.VerdictCut:
+		return "Cut"
+	case reconcile.VerdictRefresh:
+		return "Refresh"
+	case reconcile.VerdictHold:
+		return "Hold"
+	}
+	return v
+}
+
+func contextLine(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, " · ")
+}
+
+func money(micros int64, currency string) string {
+	s := ads.FormatMicros(micros, 2)
+	if currency != "" {
+		s += " " + currency
+	}
+	return s
+}

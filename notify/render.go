@@ -1,0 +1,103 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/roasd/roasd/reconcile"
+)
+
+// Block Kit limits (docs.slack.dev reference/block-kit/blocks).
+const (
+	maxHeaderText  = 150
+	maxSectionText = 3000
+	maxFieldText   = 2000
+	maxFields      = 10
+)
+
+// Render lays out an alert as Block Kit: a header with what happened, a
+// section with why, a section of fields with the numbers, and a context
+// line with where it comes from and a link to the report.
+func Render(a Alert) []slack.Block {
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip(emoji(a)+" "+a.Title, maxHeaderText), true, false)),
+	}
+	if a.Reason != "" {
+		blocks = append(blocks, slack.NewSectionBlock(
+			slack.NewTextBlockObject(slack.MarkdownType, clip(escape(a.Reason), maxSectionText), false, false), nil, nil))
+	}
+	if len(a.Fields) > 0 {
+		var fields []*slack.TextBlockObject
+		for _, f := range a.Fields[:min(len(a.Fields), maxFields)] {
+			fields = append(fields, slack.NewTextBlockObject(slack.MarkdownType,
+				clip(fmt.Sprintf("*%s*\n%s", escape(f.Label), escape(f.Value)), maxFieldText), false, false))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	}
+	var ctx []slack.MixedElement
+	if a.Context != "" {
+		ctx = append(ctx, slack.NewTextBlockObject(slack.MarkdownType, escape(a.Context), false, false))
+	}
+	if a.ReportURL != "" {
+		ctx = append(ctx, slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("<%s|Open report>", escapeURL(a.ReportURL)), false, false))
+	}
+	if len(ctx) > 0 {
+		blocks = append(blocks, slack.NewContextBlock("", ctx...))
+	}
+	return blocks
+}
+
+// FallbackText is the plain text of an alert, used by Slack for
+// notifications and clients that cannot show blocks.
+func FallbackText(a Alert) string {
+	if a.Reason == "" {
+		return a.Title
+	}
+	return a.Title + ": " + a.Reason
+}
+
+func emoji(a Alert) string {
+	switch a.Kind {
+	case KindVerdict:
+		switch a.Verdict {
+		case reconcile.VerdictScale:
+			return ":rocket:"
+		case reconcile.VerdictCut:
+			return ":scissors:"
+		case reconcile.VerdictRefresh:
+			return ":arrows_counterclockwise:"
+		}
+		return ":hourglass_flowing_sand:"
+	case KindGuard:
+		return ":rotating_light:"
+	case KindPermission:
+		return ":key:"
+	case KindHygiene:
+		return ":broom:"
+	case KindAction:
+		return ":gear:"
+	}
+	return ":bell:"
+}
+
+// escape makes text safe for mrkdwn: &, < and > are control characters.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// escapeURL keeps a URL from closing the <url|label> link syntax.
+func escapeURL(s string) string {
+	return strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(s)
+}
+
+// clip shortens s to at most n runes, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,106 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/reconcile"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+var glowco = Target{Brand: "glowco", Channel: "#creator-perf", Currency: "USD", ReportURL: "https://roasd.example/report?brand=glowco&test=summer-serum-hooks"}
+
+// sampleAlerts covers every alert kind and the verdict shapes.
+func sampleAlerts() map[string]Alert {
+	perf := []reconcile.VariantPerf{
+		{Key: "hook-a", Platform: "meta", Spend: ads.MustMicros("1000"), Revenue: ads.MustMicros("5000"), Orders: 100, PlatformConversions: 131},
+		{Key: "hook-b", Platform: "tiktok", Spend: ads.MustMicros("1000"), Revenue: ads.MustMicros("2000"), Orders: 40, PlatformConversions: 52},
+		{Key: "dark-1", Platform: "meta", Spend: ads.MustMicros("1000"), Revenue: ads.MustMicros("1500"), Orders: 30, PlatformConversions: 30},
+		{Key: "hook-c", Platform: "meta", Spend: ads.MustMicros("90"), Revenue: 0, Orders: 0},
+	}
+	vs := reconcile.Decide(reconcile.VerdictPolicy{TargetROAS: 3, FloorROAS: 1, MinSpend: ads.MustMicros("150"), Currency: "USD"}, perf)
+	now := time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC)
+	perms := reconcile.PermissionAlerts(now, ads.DateOf(now, time.UTC), 0,
+		[]ads.Permission{{Platform: ads.TikTok, ID: "sp-1", Creator: "jacq", ItemID: "7300000000000000001", Status: ads.PermissionActive, ExpiresAt: now.AddDate(0, 0, 3)}},
+		[]reconcile.PermissionNeed{{TestID: "summer-serum-hooks", VariantKey: "hook-b", Platform: ads.TikTok, ItemID: "7300000000000000001", Ends: ads.MustDate("2026-07-01")}})
+	guards := reconcile.Guards(reconcile.GuardPolicy{ZeroOrderSpend: ads.MustMicros("300"), Currency: "USD"},
+		[]reconcile.VariantPerf{{Key: "hook-d", Platform: "meta", Spend: ads.MustMicros("420"), PlatformConversions: 9}})
+	hyg := reconcile.HygieneIssues(ads.MustDate("2026-06-20"), nil, []ads.Ad{{Platform: ads.Meta, ID: "23850000000000001", Name: "Serum <UGC> & co", Status: "ACTIVE"}})
+	acts := reconcile.PlanActions("apply", vs, []reconcile.AdBudget{{Subject: "hook-a", Platform: ads.Meta, Account: "act_1", AdID: "ad1", AdStatus: "ACTIVE", AdSetID: "set1", Budget: ads.MustMicros("100")}}, ads.MustRate("0.2"), ads.MustMicros("500"))
+	return map[string]Alert{
+		"verdict_scale":   VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[0]),
+		"verdict_refresh": VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[1]),
+		"verdict_cut":     VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[2]),
+		"verdict_hold":    VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[3]),
+		"guard":           GuardAlert(glowco, "summer-serum-hooks", "before-14d", guards[0]),
+		"permission":      PermissionAlert(glowco, perms[0]),
+		"hygiene":         HygieneAlert(glowco, hyg[0]),
+		"action":          ActionAlert(glowco, "summer-serum-hooks", "14d", acts[0], ""),
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	for name, a := range sampleAlerts() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(map[string]any{"dedup_key": a.DedupKey, "thread_key": a.ThreadKey, "update_key": a.UpdateKey, "text": FallbackText(a), "blocks": Render(a)}); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.Bytes()
+			file := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(file, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("reading golden file (run go test -update): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from %s:\n got %s\nwant %s", name, file, got, want)
+			}
+		})
+	}
+}
+
+func TestRenderLimitsAndEscaping(t *testing.T) {
+	t.Parallel()
+	long := string(bytes.Repeat([]byte("x"), 400))
+	a := Alert{Kind: KindGuard, Title: long, Reason: "a < b & c > d", ReportURL: "https://x.example/r?a=1|2"}
+	for i := 0; i < 14; i++ {
+		a.Fields = append(a.Fields, Field{"k", "v"})
+	}
+	b, err := json.Marshal(Render(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []map[string]any
+	json.Unmarshal(b, &blocks)
+	header := blocks[0]["text"].(map[string]any)["text"].(string)
+	if n := len([]rune(header)); n > maxHeaderText {
+		t.Errorf("header has %d characters, Slack allows %d", n, maxHeaderText)
+	}
+	if why := blocks[1]["text"].(map[string]any)["text"].(string); why != "a &lt; b &amp; c &gt; d" {
+		t.Errorf("reason not escaped for mrkdwn: %q", why)
+	}
+	if n := len(blocks[2]["fields"].([]any)); n != maxFields {
+		t.Errorf("%d fields rendered, Slack allows %d", n, maxFields)
+	}
+	link := blocks[3]["elements"].([]any)[0].(map[string]any)["text"].(string)
+	if link != "<https://x.example/r?a=1%7C2|Open report>" {
+		t.Errorf("report link %q not escaped", link)
+	}
+}

@@ -1,0 +1,302 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Outbox is the durable queue the Sender delivers from (the store
+// implements it).
+type Outbox interface {
+	// ClaimAlerts leases up to limit due rows until now+lease, oldest
+	// first, skipping rows another sender holds.
+	ClaimAlerts(ctx context.Context, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error)
+	// MarkSent acknowledges row id as delivered as message ts in channel.
+	MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error
+	// MarkFailed records a failed attempt; the row is retried at next, or
+	// given up on when dead.
+	MarkFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error
+	// ReleaseAlerts hands claimed rows back untried, due again at next.
+	ReleaseAlerts(ctx context.Context, ids []int64, next time.Time) error
+	// SentMessage returns where the latest revision of message updateKey
+	// was delivered, or empty strings.
+	SentMessage(ctx context.Context, brand, updateKey string) (channel, ts string, err error)
+	// SlackThread returns the first message of thread threadKey, or empty
+	// strings.
+	SlackThread(ctx context.Context, brand, threadKey string) (channel, ts string, err error)
+	// SaveSlackThread records the first message of a thread and returns
+	// the one kept (an earlier one wins).
+	SaveSlackThread(ctx context.Context, brand, threadKey, channel, ts string) (string, string, error)
+}
+
+// Poster is the part of *slack.Client the Sender uses.
+type Poster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+}
+
+// Sender delivers queued alerts to Slack. Set its fields before the first
+// Flush; a Sender is not meant for concurrent Flushes (run several
+// Senders instead: the outbox lease keeps them apart).
+type Sender struct {
+	api    Poster
+	outbox Outbox
+	log    *slog.Logger
+
+	// Batch is how many rows one Flush claims (default 50).
+	Batch int
+	// Lease is how long claimed rows stay reserved (default 2m); it must
+	// exceed the time to send a batch.
+	Lease time.Duration
+	// MaxAttempts is how many failed attempts a row gets before it is
+	// given up (default 12). Rate limits and outages are not counted
+	// against rows other than the one that hit them.
+	MaxAttempts int
+	// Backoff is the wait after the n-th failed attempt (default 30s
+	// doubling up to 1h).
+	Backoff func(attempt int) time.Duration
+}
+
+// NewSender returns a Sender posting with api from outbox, logging to log
+// (slog.Default when nil).
+func NewSender(api Poster, outbox Outbox, log *slog.Logger) *Sender {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Sender{api: api, outbox: outbox, log: log, Batch: 50, Lease: 2 * time.Minute, MaxAttempts: 12, Backoff: DefaultBackoff}
+}
+
+// DefaultBackoff waits 30s after the first failure, doubling up to 1h.
+func DefaultBackoff(attempt int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// defaultRateLimitWait is used when Slack answers 429 without Retry-After.
+const defaultRateLimitWait = 30 * time.Second
+
+// failure classes of a delivery error.
+type failure int
+
+const (
+	failMessage   failure = iota // this message is bad (channel, blocks): retry it alone
+	failRateLimit                // slow down: reschedule everything claimed
+	failOutage                   // Slack or the network is down, or auth is broken: stop the batch
+)
+
+// Flush claims due alerts and delivers them in order: a reply in the
+// test's thread (starting the thread when it has none), or chat.update of
+// the earlier revision of the same verdict. Each delivered row is
+// acknowledged before the next is sent. On a 429 the rest of the batch is
+// rescheduled after Retry-After and Flush returns without error; on an
+// outage it is rescheduled with backoff and the error returned. now is
+// the single clock reading of this flush.
+func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error) {
+	rows, err := s.outbox.ClaimAlerts(ctx, s.Batch, now, s.Lease)
+	if err != nil {
+		return 0, fmt.Errorf("flushing alerts: %w", err)
+	}
+	for i, r := range rows {
+		rest := func() []int64 {
+			ids := make([]int64, 0, len(rows)-i)
+			for _, r := range rows[i:] {
+				ids = append(ids, r.ID)
+			}
+			return ids
+		}
+		if err := ctx.Err(); err != nil {
+			s.release(rest(), now)
+			return sent, err
+		}
+		derr := s.deliver(ctx, r, now)
+		if derr == nil {
+			sent++
+			continue
+		}
+		var ackErr *ackError
+		if errors.As(derr, &ackErr) {
+			// Delivered but not recorded: keep the lease so it is not
+			// re-sent before the store is back, and stop.
+			s.release(rest()[1:], now)
+			return sent, derr
+		}
+		if ctx.Err() != nil {
+			s.release(rest(), now)
+			return sent, ctx.Err()
+		}
+		class, wait := classify(derr)
+		msg := derr.Error()
+		switch class {
+		case failRateLimit:
+			next := now.Add(wait)
+			s.log.Warn("slack rate limit; rescheduling alerts", "retry_after", wait, "alerts", len(rows)-i)
+			s.release(rest(), next)
+			return sent, nil
+		case failOutage:
+			next := now.Add(s.Backoff(r.Attempts))
+			s.log.Error("slack unavailable; rescheduling alerts", "err", msg, "next_attempt", next, "alerts", len(rows)-i)
+			s.markFailed(r, msg, next, false)
+			s.release(rest()[1:], next)
+			return sent, fmt.Errorf("delivering alert %s: %w", r.DedupKey, derr)
+		default:
+			var pe *payloadError
+			dead := r.Attempts >= s.MaxAttempts || errors.As(derr, &pe)
+			next := now.Add(s.Backoff(r.Attempts))
+			s.log.Warn("alert not delivered", "dedup_key", r.DedupKey, "attempt", r.Attempts, "dead", dead, "err", msg)
+			s.markFailed(r, msg, next, dead)
+		}
+	}
+	return sent, nil
+}
+
+// ackError is a message Slack accepted that could not be acknowledged in
+// the outbox.
+type ackError struct{ err error }
+
+func (e *ackError) Error() string { return e.err.Error() }
+func (e *ackError) Unwrap() error { return e.err }
+
+// payloadError is an outbox row that cannot be decoded; it never will be.
+type payloadError struct{ err error }
+
+func (e *payloadError) Error() string { return e.err.Error() }
+func (e *payloadError) Unwrap() error { return e.err }
+
+func (s *Sender) release(ids []int64, next time.Time) {
+	if err := s.outbox.ReleaseAlerts(context.WithoutCancel(context.Background()), ids, next); err != nil {
+		s.log.Error("releasing alerts", "err", err)
+	}
+}
+
+func (s *Sender) markFailed(r OutboxRow, msg string, next time.Time, dead bool) {
+	if err := s.outbox.MarkFailed(context.Background(), r.ID, msg, next, dead); err != nil {
+		s.log.Error("recording failed alert", "dedup_key", r.DedupKey, "err", err)
+	}
+}
+
+// deliver sends one row and acknowledges it.
+func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error {
+	var a Alert
+	if err := json.Unmarshal(r.Payload, &a); err != nil {
+		return &payloadError{fmt.Errorf("decoding alert payload: %w", err)}
+	}
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(FallbackText(a), false),
+		slack.MsgOptionBlocks(Render(a)...),
+		slack.MsgOptionDisableLinkUnfurl(),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "roasd_alert", EventPayload: map[string]any{"dedup_key": r.DedupKey}}),
+	}
+	// Acknowledge even if ctx is cancelled right after Slack accepted.
+	ack := func(channel, ts string) error {
+		if err := s.outbox.MarkSent(context.WithoutCancel(ctx), r.ID, channel, ts, now); err != nil {
+			return &ackError{fmt.Errorf("acknowledging alert %s sent as %s: %w", r.DedupKey, ts, err)}
+		}
+		return nil
+	}
+	if r.UpdateKey != "" {
+		ch, ts, err := s.outbox.SentMessage(ctx, r.Brand, r.UpdateKey)
+		if err != nil {
+			return err
+		}
+		if ts != "" {
+			_, _, _, err := s.api.UpdateMessageContext(ctx, ch, ts, opts...)
+			if err == nil {
+				s.log.Info("alert updated", "dedup_key", r.DedupKey, "channel", ch, "ts", ts)
+				return ack(ch, ts)
+			}
+			if code := slackCode(err); code != "message_not_found" && code != "cant_update_message" {
+				return fmt.Errorf("updating message %s: %w", ts, err)
+			}
+			// The earlier message is gone: post a new one.
+		}
+	}
+	channel := r.Channel
+	var threadTS string
+	if r.ThreadKey != "" {
+		ch, ts, err := s.outbox.SlackThread(ctx, r.Brand, r.ThreadKey)
+		if err != nil {
+			return err
+		}
+		if ts != "" {
+			channel, threadTS = ch, ts
+			opts = append(opts, slack.MsgOptionTS(ts))
+		}
+	}
+	ch, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return fmt.Errorf("posting to %s: %w", channel, err)
+	}
+	if err := ack(ch, ts); err != nil {
+		return err
+	}
+	s.log.Info("alert sent", "dedup_key", r.DedupKey, "channel", ch, "ts", ts, "thread_ts", threadTS)
+	if r.ThreadKey != "" && threadTS == "" {
+		if _, _, err := s.outbox.SaveSlackThread(context.WithoutCancel(ctx), r.Brand, r.ThreadKey, ch, ts); err != nil {
+			s.log.Error("recording slack thread", "thread_key", r.ThreadKey, "err", err)
+		}
+	}
+	return nil
+}
+
+// classify says what a delivery error means for the rest of the batch.
+func classify(err error) (failure, time.Duration) {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		if rl.RetryAfter <= 0 {
+			return failRateLimit, defaultRateLimitWait
+		}
+		return failRateLimit, rl.RetryAfter
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		if sc.Code == http.StatusTooManyRequests {
+			return failRateLimit, defaultRateLimitWait
+		}
+		return failOutage, 0
+	}
+	switch slackCode(err) {
+	case "ratelimited", "rate_limited":
+		return failRateLimit, defaultRateLimitWait
+	case "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired", "no_permission",
+		"missing_scope", "org_login_required", "ekm_access_denied", "internal_error", "fatal_error",
+		"service_unavailable", "request_timeout", "team_added_to_org":
+		return failOutage, 0
+	case "":
+	default:
+		return failMessage, 0
+	}
+	var pe *payloadError
+	if errors.As(err, &pe) {
+		return failMessage, 0
+	}
+	var ne net.Error
+	var ue *url.Error
+	if errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) {
+		return failOutage, 0
+	}
+	return failOutage, 0
+}
+
+// slackCode returns the Slack "error" code of err, or "".
+func slackCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
+
+// defaultHTTPTimeout bounds one Slack call, well inside the default lease.
+const defaultHTTPTimeout = 30 * time.Second

@@ -1,0 +1,440 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// OutboxRow is one alert in the outbox. It is an alias of an unnamed struct
+// type, identical to notify.OutboxRow, so *DB satisfies notify.Outbox
+// without either package importing the other (store_test asserts it).
+//
+// DedupKey is unique: enqueueing the same key again does nothing unless the
+// row was superseded. Rows sharing a non-empty UpdateKey are revisions of
+// one Slack message; enqueueing a new revision supersedes the older ones.
+// Payload is the JSON the sender renders.
+type OutboxRow = struct {
+	ID        int64
+	DedupKey  string
+	UpdateKey string
+	Brand     string
+	Channel   string
+	ThreadKey string
+	Kind      string
+	Payload   []byte
+	// Attempts counts delivery attempts, including the current claim.
+	Attempts int
+}
+
+// Outbox row states (AlertState.Status).
+const (
+	AlertPending = "pending"
+	AlertSent    = "sent"
+	AlertDead    = "dead"
+)
+
+// AlertState is an outbox row as the sender left it, for reports and tests.
+type AlertState struct {
+	ID           int64
+	DedupKey     string
+	UpdateKey    string
+	Kind         string
+	Status       string
+	Superseded   bool
+	Attempts     int
+	LastError    string
+	NextAttempt  time.Time
+	SlackChannel string
+	SlackTS      string
+}
+
+// VerdictRow is a verdict as stored: one per brand, test, subject and
+// checkpoint, overwritten by later evaluations.
+type VerdictRow struct {
+	Brand      string
+	TestID     string
+	Subject    string
+	Checkpoint string
+	Platform   string
+	Verdict    string
+	Rule       string
+	Reason     string
+	// Metrics is a JSON object with the numbers behind the verdict.
+	Metrics   []byte
+	DecidedOn ads.Date
+	// Changes counts how often the verdict changed (read only).
+	Changes int
+}
+
+// EnqueueAlerts adds rows to the outbox and returns how many were new (or
+// revived). A row whose dedup key is already queued or sent is skipped.
+func (db *DB) EnqueueAlerts(ctx context.Context, rows []OutboxRow) (int, error) {
+	var n int
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		n, err = EnqueueAlertsTx(ctx, tx, rows)
+		return err
+	})
+	return n, err
+}
+
+// EnqueueAlertsTx is EnqueueAlerts inside the caller's transaction, so an
+// alert is queued if and only if the change it announces is committed.
+func EnqueueAlertsTx(ctx context.Context, tx *sqlx.Tx, rows []OutboxRow) (int, error) {
+	n := 0
+	for _, r := range rows {
+		if r.DedupKey == "" || r.Brand == "" || r.Kind == "" {
+			return n, fmt.Errorf("enqueueing alert %q: dedup key, brand and kind are required", r.DedupKey)
+		}
+		payload := string(r.Payload)
+		if payload == "" {
+			payload = "{}"
+		}
+		var id int64
+		err := tx.QueryRowxContext(ctx, `
+			INSERT INTO alert_outbox (dedup_key, update_key, brand, channel, thread_key, kind, payload)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (dedup_key) DO UPDATE SET
+				status = 'pending', superseded = false, attempts = 0, last_error = '',
+				next_attempt_at = '-infinity', claimed_until = NULL,
+				channel = EXCLUDED.channel, thread_key = EXCLUDED.thread_key, payload = EXCLUDED.payload
+			WHERE alert_outbox.superseded
+			RETURNING id`,
+			r.DedupKey, r.UpdateKey, r.Brand, r.Channel, r.ThreadKey, r.Kind, payload).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // already queued or delivered
+		}
+		if err != nil {
+			return n, fmt.Errorf("enqueueing alert %s: %w", r.DedupKey, err)
+		}
+		n++
+		if r.UpdateKey == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE alert_outbox SET superseded = true
+			WHERE brand = $1 AND update_key = $2 AND id <> $3 AND NOT superseded`,
+			r.Brand, r.UpdateKey, id); err != nil {
+			return n, fmt.Errorf("superseding older revisions of %s: %w", r.UpdateKey, err)
+		}
+	}
+	return n, nil
+}
+
+// SaveVerdictsAndEnqueue stores verdicts and queues their alerts in one
+// transaction: either both are committed or neither. It returns how many
+// alerts were newly queued.
+func (db *DB) SaveVerdictsAndEnqueue(ctx context.Context, verdicts []VerdictRow, alerts []OutboxRow) (int, error) {
+	var n int
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		for _, v := range verdicts {
+			metrics := string(v.Metrics)
+			if metrics == "" {
+				metrics = "{}"
+			}
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO verdicts (brand, test_id, subject, checkpoint, platform, verdict, rule, reason, metrics, decided_on)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				ON CONFLICT (brand, test_id, subject, checkpoint) DO UPDATE SET
+					platform = EXCLUDED.platform, verdict = EXCLUDED.verdict, rule = EXCLUDED.rule,
+					reason = EXCLUDED.reason, metrics = EXCLUDED.metrics, decided_on = EXCLUDED.decided_on,
+					changes = verdicts.changes + CASE WHEN verdicts.verdict <> EXCLUDED.verdict THEN 1 ELSE 0 END`,
+				v.Brand, v.TestID, v.Subject, v.Checkpoint, v.Platform, v.Verdict, v.Rule, v.Reason, metrics, v.DecidedOn); err != nil {
+				return fmt.Errorf("saving verdict %s/%s/%s@%s: %w", v.Brand, v.TestID, v.Subject, v.Checkpoint, err)
+			}
+		}
+		var err error
+		n, err = EnqueueAlertsTx(ctx, tx, alerts)
+		return err
+	})
+	return n, err
+}
+
+// Verdicts returns the stored verdicts of a brand's test (all tests when
+// testID is empty), ordered by test, checkpoint and subject.
+func (db *DB) Verdicts(ctx context.Context, brand, testID string) ([]VerdictRow, error) {
+	rows, err := db.x.QueryxContext(ctx, `
+		SELECT brand, test_id, subject, checkpoint, platform, verdict, rule, reason, metrics, decided_on, changes
+		FROM verdicts WHERE brand = $1 AND ($2 = '' OR test_id = $2)
+		ORDER BY test_id, checkpoint, subject`, brand, testID)
+	if err != nil {
+		return nil, fmt.Errorf("reading verdicts of %s: %w", brand, err)
+	}
+	defer rows.Close()
+	var out []VerdictRow
+	for rows.Next() {
+		var v VerdictRow
+		if err := rows.Scan(&v.Brand, &v.TestID, &v.Subject, &v.Checkpoint, &v.Platform, &v.Verdict, &v.Rule, &v.Reason, &v.Metrics, &v.DecidedOn, &v.Changes); err != nil {
+			return nil, fmt.Errorf("reading verdicts of %s: %w", brand, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ClaimAlerts leases up to limit due, pending, current rows to the caller
+// until now+lease, oldest first, skipping rows another sender holds (FOR
+// UPDATE SKIP LOCKED). A sender that dies mid-send loses its lease and the
+// rows it had not acknowledged (MarkSent) are claimed again afterwards.
+func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error) {
+	rows, err := db.x.QueryxContext(ctx, `
+		WITH due AS (
+			SELECT id FROM alert_outbox
+			WHERE status = 'pending' AND NOT superseded AND next_attempt_at <= $1
+			  AND (claimed_until IS NULL OR claimed_until <= $1)
+			ORDER BY id LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		UPDATE alert_outbox a SET claimed_until = $3, attempts = a.attempts + 1
+		FROM due WHERE a.id = due.id
+		RETURNING a.id, a.dedup_key, a.update_key, a.brand, a.channel, a.thread_key, a.kind, a.payload, a.attempts`,
+		now, limit, now.Add(lease))
+	if err != nil {
+		return nil, fmt.Errorf("claiming alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		var r OutboxRow
+		if err := rows.Scan(&r.ID, &r.DedupKey, &r.UpdateKey, &r.Brand, &r.Channel, &r.ThreadKey, &r.Kind, &r.Payload, &r.Attempts); err != nil {
+			return nil, fmt.Errorf("claiming alerts: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claiming alerts: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// MarkSent acknowledges delivery of row id as Slack message ts in channel.
+func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error {
+	_, err := db.x.ExecContext(ctx, `
+		UPDATE alert_outbox SET status = 'sent', slack_channel = $2, slack_ts = $3, sent_at = $4,
+			claimed_until = NULL, last_error = ''
+		WHERE id = $1`, id, channel, ts, now)
+	if err != nil {
+		return fmt.Errorf("marking alert %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt: the row is retried at next, or
+// given up on when dead.
+func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error {
+	status := AlertPending
+	if dead {
+		status = AlertDead
+	}
+	_, err := db.x.ExecContext(ctx, `
+		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL
+		WHERE id = $1`, id, status, errText, next)
+	if err != nil {
+		return fmt.Errorf("marking alert %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseAlerts hands claimed rows back untried (their attempt is not
+// counted), to be claimed again from next on.
+func (db *DB) ReleaseAlerts(ctx context.Context, ids []int64, next time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.x.ExecContext(ctx, `
+		UPDATE alert_outbox SET claimed_until = NULL, next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
+		WHERE id = ANY($1) AND status = 'pending'`, pq.Array(ids), next)
+	if err != nil {
+		return fmt.Errorf("releasing %d alerts: %w", len(ids), err)
+	}
+	return nil
+}
+
+// SentMessage returns the channel and ts of the latest delivered revision
+// of the message updateKey of brand, or empty strings when none was sent.
+func (db *DB) SentMessage(ctx context.Context, brand, updateKey string) (channel, ts string, err error) {
+	err = db.x.QueryRowxContext(ctx, `
+		SELECT slack_channel, slack_ts FROM alert_outbox
+		WHERE brand = $1 AND update_key = $2 AND update_key <> '' AND slack_ts <> ''
+		ORDER BY sent_at DESC, id DESC LIMIT 1`, brand, updateKey).Scan(&channel, &ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("looking up message %s: %w", updateKey, err)
+	}
+	return channel, ts, nil
+}
+
+// SlackThread returns the channel and ts of the first message of thread
+// threadKey of brand, or empty strings when it has none yet.
+func (db *DB) SlackThread(ctx context.Context, brand, threadKey string) (channel, ts string, err error) {
+	err = db.x.QueryRowxContext(ctx, `SELECT channel, ts FROM slack_threads WHERE brand = $1 AND thread_key = $2`,
+		brand, threadKey).Scan(&channel, &ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("looking up thread %s: %w", threadKey, err)
+	}
+	return channel, ts, nil
+}
+
+// SaveSlackThread records the first message of a thread. When another
+// sender recorded one first, that one is kept and returned.
+func (db *DB) SaveSlackThread(ctx context.Context, brand, threadKey, channel, ts string) (string, string, error) {
+	if _, err := db.x.ExecContext(ctx, `
+		INSERT INTO slack_threads (brand, thread_key, channel, ts) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (brand, thread_key) DO NOTHING`, brand, threadKey, channel, ts); err != nil {
+		return "", "", fmt.Errorf("saving thread %s: %w", threadKey, err)
+	}
+	return db.SlackThread(ctx, brand, threadKey)
+}
+
+// Alerts lists a brand's outbox rows in id order.
+func (db *DB) Alerts(ctx context.Context, brand string) ([]AlertState, error) {
+	rows, err := db.x.QueryxContext(ctx, `
+		SELECT id, dedup_key, update_key, kind, status, superseded, attempts, last_error,
+			CASE WHEN isfinite(next_attempt_at) THEN next_attempt_at END,
+			slack_channel, slack_ts
+		FROM alert_outbox WHERE brand = $1 ORDER BY id`, brand)
+	if err != nil {
+		return nil, fmt.Errorf("listing alerts of %s: %w", brand, err)
+	}
+	defer rows.Close()
+	var out []AlertState
+	for rows.Next() {
+		var a AlertState
+		var next pq.NullTime
+		if err := rows.Scan(&a.ID, &a.DedupKey, &a.UpdateKey, &a.Kind, &a.Status, &a.Superseded, &a.Attempts, &a.LastError, &next,
+			&a.SlackChannel, &a.SlackTS); err != nil {
+			return nil, fmt.Errorf("listing alerts of %s: %w", brand, err)
+		}
+		a.NextAttempt = next.Time
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Platform action states (ActionRecord.Status).
+const (
+	ActionClaimed = "claimed"
+	ActionApplied = "applied"
+	ActionFailed  = "failed"
+	ActionSkipped = "skipped"
+)
+
+// ActionKey identifies one platform action: at most one per brand, test,
+// variant, action, target and checkpoint is ever applied.
+type ActionKey struct {
+	Brand      string
+	TestID     string
+	VariantKey string
+	Platform   string
+	Account    string
+	// Action is "pause_ad" or "set_budget"; TargetID the ad or ad set id.
+	Action     string
+	TargetID   string
+	Checkpoint string
+}
+
+// ActionRecord is a recorded platform action.
+type ActionRecord struct {
+	ActionKey
+	ID         int64
+	Status     string
+	Before     string
+	After      string
+	Error      string
+	ClaimedAt  time.Time
+	FinishedAt time.Time
+}
+
+// ClaimAction reserves action k before it is attempted. It returns the row
+// id and claimed=true when the caller may act now; claimed=false means the
+// action was already applied, skipped or is in flight elsewhere (a failed
+// one may be claimed again).
+func (db *DB) ClaimAction(ctx context.Context, k ActionKey, now time.Time) (id int64, claimed bool, err error) {
+	err = db.x.QueryRowxContext(ctx, `
+		INSERT INTO platform_actions (brand, test_id, variant_key, platform, account, action, target_id, checkpoint, status, claimed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'claimed', $9)
+		ON CONFLICT (brand, test_id, variant_key, action, target_id, checkpoint) DO UPDATE SET
+			status = 'claimed', claimed_at = EXCLUDED.claimed_at, error = '', finished_at = NULL
+		WHERE platform_actions.status = 'failed'
+		RETURNING id`,
+		k.Brand, k.TestID, k.VariantKey, k.Platform, k.Account, k.Action, k.TargetID, k.Checkpoint, now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("claiming action %s %s: %w", k.Action, k.TargetID, err)
+	}
+	return id, true, nil
+}
+
+// FinishAction records the outcome of a claimed action: the value before
+// and after, and the error when it failed (status failed, else applied).
+func (db *DB) FinishAction(ctx context.Context, id int64, before, after string, actErr error, now time.Time) error {
+	status, msg := ActionApplied, ""
+	if actErr != nil {
+		status, msg = ActionFailed, actErr.Error()
+	}
+	res, err := db.x.ExecContext(ctx, `
+		UPDATE platform_actions SET status = $2, before_value = $3, after_value = $4, error = $5, finished_at = $6
+		WHERE id = $1 AND status = 'claimed'`, id, status, before, after, msg, now)
+	if err != nil {
+		return fmt.Errorf("finishing action %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("finishing action %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SkipAction records that action k was planned but not taken, and why,
+// unless it was already recorded.
+func (db *DB) SkipAction(ctx context.Context, k ActionKey, before, reason string, now time.Time) error {
+	_, err := db.x.ExecContext(ctx, `
+		INSERT INTO platform_actions (brand, test_id, variant_key, platform, account, action, target_id, checkpoint,
+			status, before_value, after_value, error, claimed_at, finished_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'skipped', $9, $9, $10, $11, $11)
+		ON CONFLICT (brand, test_id, variant_key, action, target_id, checkpoint) DO NOTHING`,
+		k.Brand, k.TestID, k.VariantKey, k.Platform, k.Account, k.Action, k.TargetID, k.Checkpoint, before, reason, now)
+	if err != nil {
+		return fmt.Errorf("recording skipped action %s %s: %w", k.Action, k.TargetID, err)
+	}
+	return nil
+}
+
+// Actions lists a brand's recorded platform actions in id order.
+func (db *DB) Actions(ctx context.Context, brand string) ([]ActionRecord, error) {
+	rows, err := db.x.QueryxContext(ctx, `
+		SELECT id, brand, test_id, variant_key, platform, account, action, target_id, checkpoint, status,
+			before_value, after_value, error, claimed_at, finished_at
+		FROM platform_actions WHERE brand = $1 ORDER BY id`, brand)
+	if err != nil {
+		return nil, fmt.Errorf("listing actions of %s: %w", brand, err)
+	}
+	defer rows.Close()
+	var out []ActionRecord
+	for rows.Next() {
+		var a ActionRecord
+		var fin pq.NullTime
+		if err := rows.Scan(&a.ID, &a.Brand, &a.TestID, &a.VariantKey, &a.Platform, &a.Account, &a.Action, &a.TargetID, &a.Checkpoint,
+			&a.Status, &a.Before, &a.After, &a.Error, &a.ClaimedAt, &fin); err != nil {
+			return nil, fmt.Errorf("listing actions of %s: %w", brand, err)
+		}
+		a.FinishedAt = fin.Time
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,277 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/store"
+)
+
+// The store's outbox is what notify delivers from.
+var _ notify.Outbox = (*store.DB)(nil)
+
+// outboxRow is a row factory with overrides.
+func outboxRow(key string, mod ...func(*store.OutboxRow)) store.OutboxRow {
+	r := store.OutboxRow{DedupKey: key, Brand: "glowco", Channel: "#creator-perf", ThreadKey: "test:t1", Kind: "verdict",
+		Payload: []byte(fmt.Sprintf(`{"dedup_key":%q}`, key))}
+	for _, m := range mod {
+		m(&r)
+	}
+	return r
+}
+
+func withUpdate(u string) func(*store.OutboxRow) { return func(r *store.OutboxRow) { r.UpdateKey = u } }
+
+func states(t *testing.T, db *store.DB) map[string]store.AlertState {
+	t.Helper()
+	as, err := db.Alerts(context.Background(), "glowco")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.AlertState{}
+	for _, a := range as {
+		out[a.DedupKey] = a
+	}
+	return out
+}
+
+func TestEnqueueAlertsDedupAndSupersede(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	now := t0
+
+	n, err := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d")), outboxRow("g:a")})
+	if err != nil || n != 2 {
+		t.Fatalf("first enqueue = %d, %v; want 2 new", n, err)
+	}
+	if n, err := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d")), outboxRow("g:a")}); err != nil || n != 0 {
+		t.Fatalf("repeat enqueue = %d, %v; want 0 new", n, err)
+	}
+	claimed, err := db.ClaimAlerts(ctx, 10, now, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim = %d rows, %v; want 2", len(claimed), err)
+	}
+	if err := db.MarkSent(ctx, claimed[0].ID, "C1", "111.000001", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(ctx, claimed[1].ID, "C1", "111.000002", now); err != nil {
+		t.Fatal(err)
+	}
+	// The verdict changes: a new revision supersedes the sent one.
+	if n, _ := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:scale", withUpdate("v:a:14d"))}); n != 1 {
+		t.Fatalf("changed verdict enqueued %d rows, want 1", n)
+	}
+	ch, ts, err := db.SentMessage(ctx, "glowco", "v:a:14d")
+	if err != nil || ch != "C1" || ts != "111.000001" {
+		t.Fatalf("SentMessage = %q, %q, %v; want C1 111.000001", ch, ts, err)
+	}
+	st := states(t, db)
+	if !st["v:a:14d:hold"].Superseded || st["v:a:14d:scale"].Superseded {
+		t.Fatalf("supersede flags wrong: %+v", st)
+	}
+	c2, _ := db.ClaimAlerts(ctx, 10, now, time.Minute)
+	if len(c2) != 1 || c2[0].DedupKey != "v:a:14d:scale" || c2[0].UpdateKey != "v:a:14d" {
+		t.Fatalf("claim after change = %+v, want only the scale revision", c2)
+	}
+	db.MarkSent(ctx, c2[0].ID, "C1", "111.000001", now)
+	// It flips back: the old revision is revived, not ignored.
+	if n, _ := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d"))}); n != 1 {
+		t.Fatalf("flip-back enqueued %d rows, want the old revision revived", n)
+	}
+	st = states(t, db)
+	if st["v:a:14d:hold"].Status != store.AlertPending || st["v:a:14d:hold"].Superseded || !st["v:a:14d:scale"].Superseded {
+		t.Fatalf("after flip-back: %+v", st)
+	}
+	// Same verdict again: nothing.
+	if n, _ := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d"))}); n != 0 {
+		t.Fatalf("repeat of current revision enqueued %d rows, want 0", n)
+	}
+}
+
+func TestClaimAlertsLeaseAndRetry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	now := t0
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c")})
+
+	first, _ := db.ClaimAlerts(ctx, 2, now, time.Minute)
+	if len(first) != 2 || first[0].DedupKey != "a" || first[1].DedupKey != "b" || first[0].Attempts != 1 {
+		t.Fatalf("first claim = %+v, want a, b oldest first with attempt 1", first)
+	}
+	// Leased rows are not claimed again before the lease ends.
+	second, _ := db.ClaimAlerts(ctx, 10, now.Add(30*time.Second), time.Minute)
+	if len(second) != 1 || second[0].DedupKey != "c" {
+		t.Fatalf("second claim = %+v, want only c", second)
+	}
+	db.MarkSent(ctx, second[0].ID, "C1", "1.1", now)
+	// The claimer of a and b died: after the lease they come back.
+	third, _ := db.ClaimAlerts(ctx, 10, now.Add(time.Minute), time.Minute)
+	if len(third) != 2 || third[0].Attempts != 2 {
+		t.Fatalf("claim after lease = %+v, want a and b at attempt 2", third)
+	}
+	next := now.Add(5 * time.Minute)
+	if err := db.MarkFailed(ctx, third[0].ID, "channel_not_found", next, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReleaseAlerts(ctx, []int64{third[1].ID}, next); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.ClaimAlerts(ctx, 10, next.Add(-time.Second), time.Minute); len(got) != 0 {
+		t.Fatalf("claimed %d rows before their next attempt", len(got))
+	}
+	got, _ := db.ClaimAlerts(ctx, 10, next, time.Minute)
+	if len(got) != 2 || got[0].Attempts != 3 || got[1].Attempts != 2 {
+		t.Fatalf("claim at next = %+v, want a at attempt 3 and b at 2 (release is not an attempt)", got)
+	}
+	st := states(t, db)
+	if st["a"].LastError != "channel_not_found" {
+		t.Errorf("last error = %q", st["a"].LastError)
+	}
+	db.MarkFailed(ctx, got[0].ID, "gone", next, true)
+	if st := states(t, db); st["a"].Status != store.AlertDead {
+		t.Errorf("status = %q, want dead", st["a"].Status)
+	}
+}
+
+func TestClaimAlertsConcurrentClaimersNeverOverlap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	var rows []store.OutboxRow
+	for i := range 40 {
+		rows = append(rows, outboxRow(fmt.Sprintf("k%02d", i)))
+	}
+	db.EnqueueAlerts(ctx, rows)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := db.ClaimAlerts(ctx, 3, t0, time.Hour)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, r := range got {
+					seen[r.DedupKey]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 40 {
+		t.Errorf("claimed %d distinct rows, want 40", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s claimed %d times", k, n)
+		}
+	}
+}
+
+func TestSaveVerdictsAndEnqueueIsAtomic(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	v := store.VerdictRow{Brand: "glowco", TestID: "t1", Subject: "hook-a", Checkpoint: "14d", Verdict: "hold", Reason: "low spend",
+		Metrics: []byte(`{"spend":1}`), DecidedOn: ads.MustDate("2026-06-15")}
+	// An invalid alert rolls back the verdict too.
+	if _, err := db.SaveVerdictsAndEnqueue(ctx, []store.VerdictRow{v}, []store.OutboxRow{{DedupKey: "x"}}); err == nil {
+		t.Fatal("want error for an alert without brand and kind")
+	}
+	if got, _ := db.Verdicts(ctx, "glowco", ""); len(got) != 0 {
+		t.Fatalf("verdict saved despite failed enqueue: %+v", got)
+	}
+	n, err := db.SaveVerdictsAndEnqueue(ctx, []store.VerdictRow{v}, []store.OutboxRow{outboxRow("v:hook-a:14d:hold")})
+	if err != nil || n != 1 {
+		t.Fatalf("save = %d, %v", n, err)
+	}
+	v.Verdict, v.Reason = "scale", "top third"
+	db.SaveVerdictsAndEnqueue(ctx, []store.VerdictRow{v}, nil)
+	v.Reason = "top third again"
+	db.SaveVerdictsAndEnqueue(ctx, []store.VerdictRow{v}, nil)
+	got, err := db.Verdicts(ctx, "glowco", "t1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("verdicts = %+v, %v", got, err)
+	}
+	if g := got[0]; g.Verdict != "scale" || g.Reason != "top third again" || g.Changes != 1 || g.DecidedOn != v.DecidedOn {
+		t.Errorf("stored verdict = %+v, want scale with 1 change", g)
+	}
+}
+
+func TestSlackThreads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	if ch, ts, err := db.SlackThread(ctx, "glowco", "test:t1"); err != nil || ch != "" || ts != "" {
+		t.Fatalf("unknown thread = %q %q %v", ch, ts, err)
+	}
+	db.SaveSlackThread(ctx, "glowco", "test:t1", "C1", "1.1")
+	ch, ts, err := db.SaveSlackThread(ctx, "glowco", "test:t1", "C1", "2.2")
+	if err != nil || ch != "C1" || ts != "1.1" {
+		t.Fatalf("second save = %q %q %v; the first thread must win", ch, ts, err)
+	}
+}
+
+func TestPlatformActionsActOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	k := store.ActionKey{Brand: "glowco", TestID: "t1", VariantKey: "hook-a", Platform: "meta", Account: "act_1",
+		Action: "set_budget", TargetID: "set1", Checkpoint: "14d"}
+	id, ok, err := db.ClaimAction(ctx, k, t0)
+	if err != nil || !ok {
+		t.Fatalf("first claim = %v, %v", ok, err)
+	}
+	if _, ok, _ := db.ClaimAction(ctx, k, t0); ok {
+		t.Fatal("in-flight action claimed twice")
+	}
+	if err := db.FinishAction(ctx, id, "", "", errors.New("meta: rate limited"), t0); err != nil {
+		t.Fatal(err)
+	}
+	id, ok, _ = db.ClaimAction(ctx, k, t0.Add(time.Hour))
+	if !ok {
+		t.Fatal("a failed action must be claimable again")
+	}
+	if err := db.FinishAction(ctx, id, "100000000", "120000000", nil, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := db.ClaimAction(ctx, k, t0.Add(2*time.Hour)); ok {
+		t.Fatal("an applied action was claimed again: a rerun would act twice")
+	}
+	if err := db.FinishAction(ctx, id, "1", "2", nil, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("finishing a finished action: %v, want ErrNotFound", err)
+	}
+	skip := k
+	skip.Action, skip.TargetID = "pause_ad", "ad9"
+	db.SkipAction(ctx, skip, "ACTIVE", "max budget", t0)
+	if _, ok, _ := db.ClaimAction(ctx, skip, t0); ok {
+		t.Error("a skipped action was claimable")
+	}
+	recs, err := db.Actions(ctx, "glowco")
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("actions = %+v, %v", recs, err)
+	}
+	if r := recs[0]; r.Status != store.ActionApplied || r.Before != "100000000" || r.After != "120000000" || r.Error != "" || r.FinishedAt.IsZero() {
+		t.Errorf("applied action recorded as %+v", r)
+	}
+	if r := recs[1]; r.Status != store.ActionSkipped || r.Error != "max budget" {
+		t.Errorf("skipped action recorded as %+v", r)
+	}
+}
