@@ -104,12 +104,14 @@ func (l *loader) finish(b *Brand) {
 			}
 		}
 		if t.Creator != "" && b.Creator(t.Creator) == nil {
-			known := make([]string, 0, len(b.Creators))
+			var known []string
 			for _, c := range b.Creators {
 				if c.Handle != "" {
 					known = append(known, c.Handle)
 				}
 			}
+			slices.Sort(known)
+			known = slices.Compact(known)
 			l.probs.add(l.where(t, "creator"), "creator: %q is not a creator of brand %q (known: %s)", t.Creator, b.Name, strings.Join(known, ", "))
 		}
 		if t.Attribution == "" {

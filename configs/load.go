@@ -163,13 +163,7 @@ func (l *loader) decodeFile(f srcFile) {
 			return
 		}
 		if err != nil {
-			msg := strings.TrimPrefix(err.Error(), "yaml: ")
-			line := 1
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			}
-			l.probs.add(Pos{File: f.name, Line: line, Col: 1}, "YAML syntax error: %s", msg)
+			l.probs.add(syntaxPos(f, err), "YAML syntax error: %s", syntaxMessage(err))
 			return
 		}
 		if len(doc.Content) == 0 {
@@ -486,4 +480,53 @@ func (l *loader) duration(key string, n *yaml.Node) (int, bool) {
 	}
 	l.errorf(n, "%s: want a duration like \"14d\", got %s", key, describe(n))
 	return 0, false
+}
+
+// syntaxMessage is a yaml.v3 error without its "yaml: line N:" prefix.
+func syntaxMessage(err error) string {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return m[2]
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+// syntaxPos locates a YAML syntax error. yaml.v3 reports the line where the
+// enclosing block began, not where parsing failed, so this finds the first
+// line whose prefix of the file fails with the same message and points at
+// that line's first non-blank character; failing that, it uses yaml.v3's
+// line.
+func syntaxPos(f srcFile, err error) Pos {
+	line := 1
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+	}
+	lines := strings.SplitAfter(string(f.data), "\n")
+	msg := syntaxMessage(err)
+	if len(lines) <= 2000 {
+		for k := 1; k <= len(lines); k++ {
+			if perr := parseAll([]byte(strings.Join(lines[:k], ""))); perr != nil && syntaxMessage(perr) == msg {
+				line = k
+				break
+			}
+		}
+	}
+	col := 1
+	if line <= len(lines) {
+		col = len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " ")) + 1
+	}
+	return Pos{File: f.name, Line: line, Col: col}
+}
+
+// parseAll parses every document in data and returns the first error.
+func parseAll(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
