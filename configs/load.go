@@ -141,6 +141,9 @@ func load(files []srcFile) (*Set, error) {
 	for _, b := range l.order {
 		l.finish(b)
 	}
+	if len(l.order) == 0 && len(l.probs.List) == 0 {
+		l.probs.add(Pos{File: files[0].name, Line: 1, Col: 1}, "no brand declared (start the file with brand: NAME)")
+	}
 	if len(l.probs.List) > 0 {
 		l.probs.sort()
 		return nil, &l.probs

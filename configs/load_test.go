@@ -353,6 +353,9 @@ func TestExamples(t *testing.T) {
 	if len(disk.Files) != len(set.Files) || len(set.Files) < 2 {
 		t.Errorf("embedded files %v, on disk %v", set.Files, disk.Files)
 	}
+	if root, err := LoadFS(Examples, "."); err != nil || root.Files[0] != "brand.yaml" {
+		t.Errorf("LoadFS(Examples, \".\") = %v, %v", root, err)
+	}
 	b := set.Brand("glowco")
 	if b == nil {
 		t.Fatal("no brand glowco")
