@@ -46,6 +46,10 @@ const (
 
 const timeLayout = "2006-01-02 15:04:05"
 
+// StatusClientClosed is the Status of a recorded call whose client gave up
+// while the server was delaying it (Latency).
+const StatusClientClosed = 499
+
 // Call is one request the server received. The Access-Token is never
 // recorded.
 type Call struct {
@@ -352,6 +356,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			t.Stop()
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body,
+				Status: StatusClientClosed, At: s.now()})
 			return
 		case <-t.C:
 		}
