@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -397,4 +399,52 @@ func orderLabel(o ads.Order) string {
 		return strings.TrimSpace(o.Name)
 	}
 	return o.ID
+}
+
+// ledgerVersion changes when attribution or KPI rules change, so stored
+// ledgers are rebuilt.
+const ledgerVersion = "ledger/1"
+
+// Fingerprint identifies everything a reconcile depends on besides the
+// source records: the rules' version, the brand's currency, zone, rates,
+// creators (codes, links, fees), tests and variants, and the variant→ad
+// links. When it changes, stored ledgers must be rebuilt in full.
+func Fingerprint(b *configs.Brand, links []VariantMatch) string {
+	h := sha256.New()
+	w := func(parts ...any) {
+		for _, p := range parts {
+			fmt.Fprintf(h, "%v\x1f", p)
+		}
+		h.Write([]byte{'\n'})
+	}
+	zone := b.Timezone
+	if b.Location != nil {
+		zone = b.Location.String()
+	}
+	w(ledgerVersion, b.Name, b.Currency, zone)
+	for _, r := range b.FXRates {
+		w("fx", r.From, r.To, r.Rate.String(), r.Since)
+	}
+	for _, c := range b.Creators {
+		w("creator", c.Handle, c.Instagram, c.TikTok, strings.Join(c.Codes, ","), strings.Join(c.Links, ","),
+			c.Fee.Flat, c.Fee.Commission.String(), c.Fee.CommissionOn)
+		for _, bo := range c.Fee.Bonuses {
+			w("bonus", bo.Date, bo.Amount)
+		}
+	}
+	for _, t := range b.Tests {
+		w("test", t.ID, t.Creator, t.Start, t.End(), t.Attribution)
+		for _, v := range t.Variants {
+			w("variant", v.Key, v.Platform, v.UTM.Content, v.UTM.Campaign)
+		}
+	}
+	keys := make([]string, 0, len(links))
+	for _, l := range links {
+		keys = append(keys, fmt.Sprintf("%s\x1f%s\x1f%s\x1f%s", l.TestID, l.VariantKey, l.Ad.Platform, l.Ad.ID))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w("ad", k)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

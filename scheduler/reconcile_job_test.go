@@ -1,0 +1,289 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/store"
+)
+
+const recShop = "glowco.myshopify.com"
+
+func recBrand(t *testing.T) *configs.Brand {
+	t.Helper()
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &configs.Brand{
+		Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: loc,
+		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: recShop}},
+		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10"), Since: ads.MustDate("2026-06-01")}},
+		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"},
+			Fee: configs.Fee{Flat: ads.MustMicros("310"), Commission: ads.MustRate("0.10")}}},
+		Tests: []*configs.Test{{ID: "summer", Creator: "jacqueline", Start: ads.MustDate("2026-06-01"), Checkpoints: []int{14, 30},
+			Variants: []*configs.Variant{
+				{Key: "hook-a", Platform: ads.Meta, UTM: ads.UTM{Content: "hook-a"}},
+				{Key: "hook-b", Platform: ads.TikTok, UTM: ads.UTM{Content: "hook-b"}},
+			}}},
+	}
+}
+
+func recTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func recOrder(n, created, net, content, code string) ads.Order {
+	o := ads.Order{Shop: recShop, ID: "gid://shopify/Order/9" + n, Name: "#" + n, CreatedAt: recTime(created),
+		UpdatedAt: recTime(created), Currency: "USD", Gross: ads.MustMicros(net), UTM: ads.UTM{Content: content}}
+	if code != "" {
+		o.DiscountCodes = []string{code}
+	}
+	return o
+}
+
+func recStat(platform ads.Platform, ad, day, cur, spend string) ads.DayStat {
+	return ads.DayStat{Platform: platform, Account: "acct", AdID: ad, Day: ads.MustDate(day), Currency: cur,
+		Spend: ads.MustMicros(spend), Impressions: 1000}
+}
+
+func recLink(id, at, order, amount string) ads.LinkConversion {
+	return ads.LinkConversion{Source: "impact", ID: id, Creator: "jacqueline", OrderID: order, Amount: ads.MustMicros(amount),
+		Currency: "USD", At: recTime(at)}
+}
+
+// noErr fails the test when a call returning (value, error) failed.
+func noErr(t *testing.T) func(any, error) {
+	t.Helper()
+	return func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// value returns v, failing the test on err.
+func value[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// seedReconcile stores the first state of the scenario.
+func seedReconcile(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	noErr(t)(db.UpsertOrders(ctx, []ads.Order{
+		recOrder("1001", "2026-06-02T15:00:00Z", "100", "hook-a", "JACQ15"),
+		recOrder("1002", "2026-06-03T15:00:00Z", "40", "", "jacq15"),
+	}))
+	noErr(t)(db.UpsertLinkConversions(ctx, []ads.LinkConversion{
+		recLink("L1", "2026-06-04T15:00:00Z", "", "30"),
+		recLink("L3", "2026-06-05T15:00:00Z", "#1004", "50"), // its order arrives later
+	}))
+	noErr(t)(db.UpsertDayStats(ctx, []ads.DayStat{
+		recStat(ads.Meta, "m1", "2026-06-02", "USD", "50"),
+		recStat(ads.TikTok, "k1", "2026-06-02", "EUR", "100"),
+		recStat(ads.Meta, "other", "2026-06-02", "USD", "999"), // no variant
+	}))
+	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, []store.VariantAd{{TestID: "summer", VariantKey: "hook-a", Account: "acct", AdID: "m1", MatchedBy: "utm_content"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplaceVariantAds(ctx, "glowco", ads.TikTok, []store.VariantAd{{TestID: "summer", VariantKey: "hook-b", Account: "acct", AdID: "k1", MatchedBy: "utm_content"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ageSources moves every source row's changed_at an hour back, as if the
+// data had been ingested long before the last reconcile.
+func ageSources(t *testing.T, db *store.DB) {
+	t.Helper()
+	for _, table := range []string{"orders", "link_conversions", "ad_day_stats"} {
+		if _, err := db.SQL().Exec(`UPDATE ` + table + ` SET changed_at = changed_at - interval '1 hour'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// restate applies the second batch: a spend restatement, a refund after
+// the checkpoint, a new paid order, a link conversion duplicating it (on
+// another day), and the order an earlier link conversion named.
+func restate(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	refunded := recOrder("1001", "2026-06-02T15:00:00Z", "100", "hook-a", "JACQ15")
+	refunded.UpdatedAt, refunded.Refunded = recTime("2026-06-20T12:00:00Z"), ads.MustMicros("25")
+	noErr(t)(db.UpsertOrders(ctx, []ads.Order{
+		refunded,
+		recOrder("1003", "2026-06-09T15:00:00Z", "200", "hook-b", ""),
+		recOrder("1004", "2026-06-08T15:00:00Z", "50", "", "JACQ15"),
+	}))
+	noErr(t)(db.UpsertLinkConversions(ctx, []ads.LinkConversion{recLink("L2", "2026-06-03T18:00:00Z", "#1003", "200")}))
+	noErr(t)(db.UpsertDayStats(ctx, []ads.DayStat{recStat(ads.Meta, "m1", "2026-06-02", "USD", "65")}))
+}
+
+type snapshot struct {
+	ledger []store.LedgerEntry
+	daily  []store.DailyKPI
+}
+
+func snap(t *testing.T, db *store.DB) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	from, to := ads.MustDate("2000-01-01"), ads.MustDate("2100-01-01")
+	return snapshot{value[[]store.LedgerEntry](t)(db.Ledger(ctx, "glowco", from, to)), value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", from, to))}
+}
+
+type recTotals struct{ spend, paid, organic, flat, commission, fees string }
+
+func totals(t *testing.T, db *store.DB) (recTotals, reconcile.Measures) {
+	t.Helper()
+	rows := value[[]store.DailyKPI](t)(db.DailyKPIs(context.Background(), "glowco", ads.MustDate("2026-06-01"), ads.MustDate("2026-06-10")))
+	var m reconcile.Measures
+	for _, k := range rows {
+		m = m.Add(reconcile.Measures{Spend: k.Spend, FlatFees: k.FlatFees, Commission: k.Commission, Bonuses: k.Bonuses,
+			PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, PaidOrders: k.PaidOrders, OrganicOrders: k.OrganicOrders,
+			Redemptions: k.Redemptions})
+	}
+	f := func(v int64) string { return ads.FormatMicros(v, 2) }
+	return recTotals{f(m.Spend), f(m.PaidRevenue), f(m.OrganicRevenue), f(m.FlatFees), f(m.Commission), f(m.Fees())}, m
+}
+
+func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	now := recTime("2026-06-11T12:00:00Z")
+	seedReconcile(t, db)
+
+	if _, err := ReconcileBrand(ctx, db, b, now, false); err != nil {
+		t.Fatal(err)
+	}
+	got, m := totals(t, db)
+	// spend 50 + 100 EUR×1.10; paid #1001; organic #1002 + L1 + L3;
+	// flat 310/31 days × 10; commission 10% of 100, 40, 30, 50.
+	want := recTotals{spend: "160.00", paid: "100.00", organic: "120.00", flat: "100.00", commission: "22.00", fees: "122.00"}
+	if got != want {
+		t.Errorf("first reconcile: got %+v, want %+v", got, want)
+	}
+	if m.Redemptions != 2 {
+		t.Errorf("redemptions %d, want 2", m.Redemptions)
+	}
+	st := value[store.ReconcileState](t)(db.ReconcileState(ctx, "glowco"))
+	if st.Currency != "USD" || !st.ReconciledAt.Equal(now) || st.Fingerprint == "" {
+		t.Errorf("state %+v", st)
+	}
+
+	ageSources(t, db)
+	restate(t, db)
+	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: recShop, Timezone: "America/New_York", Since: st.Watermark}))
+	wantDays := []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-03"), ads.MustDate("2026-06-05"),
+		ads.MustDate("2026-06-08"), ads.MustDate("2026-06-09")}
+	if !reflect.DeepEqual(days, wantDays) {
+		t.Fatalf("affected days %v, want %v", days, wantDays)
+	}
+	n, err := ReconcileBrand(ctx, db, b, now.Add(time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || n > 20 {
+		t.Errorf("incremental reconcile wrote %d rows; want a handful (only the 5 affected days)", n)
+	}
+	got, m = totals(t, db)
+	// spend 65 + 110; paid #1001 net 75 + #1003 200; organic #1002 40 + L1
+	// 30 + #1004 50 (L3 and L2 are now duplicates); commission 10% of
+	// 75, 200, 40, 30, 50.
+	want = recTotals{spend: "175.00", paid: "275.00", organic: "120.00", flat: "100.00", commission: "39.50", fees: "139.50"}
+	if got != want {
+		t.Errorf("after restatement: got %+v, want %+v", got, want)
+	}
+	if m.Redemptions != 3 {
+		t.Errorf("redemptions %d, want 3", m.Redemptions)
+	}
+	incremental := snap(t, db)
+	rules := map[string]string{}
+	for _, l := range incremental.ledger {
+		rules[l.SourceID] = l.Rule
+	}
+	if rules["impact:L2"] != reconcile.AttrLinkDup || rules["impact:L3"] != reconcile.AttrLinkDup || rules["impact:L1"] != reconcile.AttrLinkConversion {
+		t.Errorf("link rules %v", rules)
+	}
+
+	if _, err := ReconcileBrand(ctx, db, b, now.Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	full := snap(t, db)
+	if !reflect.DeepEqual(incremental, full) {
+		t.Errorf("incremental and full rebuild differ:\nincremental %+v\nfull        %+v", incremental, full)
+	}
+	if len(full.ledger) != 7 || len(full.daily) < 31 {
+		t.Errorf("full rebuild has %d ledger rows and %d KPI cells; want 7 and at least 31 (one per fee day)", len(full.ledger), len(full.daily))
+	}
+
+	// Nothing changed: the next run reconciles no day.
+	ageSources(t, db)
+	if _, err := db.SQL().Exec(`UPDATE reconcile_state SET watermark = now() - interval '1 minute'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ReconcileBrand(ctx, db, b, now.Add(2*time.Hour), false); err != nil || n != 0 {
+		t.Errorf("idle reconcile wrote %d rows, err %v; want 0, nil", n, err)
+	}
+	if after := snap(t, db); !reflect.DeepEqual(after, full) {
+		t.Errorf("idle reconcile changed the tables")
+	}
+}
+
+func TestReconcileBrandConfigChangeRebuilds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	seedReconcile(t, db)
+	if _, err := ReconcileBrand(ctx, db, b, recTime("2026-06-11T12:00:00Z"), false); err != nil {
+		t.Fatal(err)
+	}
+	ageSources(t, db)
+	// The commission changes in the YAML: no source row changed, yet every
+	// day must be recomputed.
+	b.Creators[0].Fee.Commission = ads.MustRate("0.20")
+	if _, err := ReconcileBrand(ctx, db, b, recTime("2026-06-11T13:00:00Z"), false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := totals(t, db)
+	if got.commission != "44.00" {
+		t.Errorf("commission after config change %s, want 44.00", got.commission)
+	}
+}
+
+func TestReconcileBrandMissingRate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	seedReconcile(t, db)
+	noErr(t)(db.UpsertDayStats(ctx, []ads.DayStat{recStat(ads.TikTok, "k1", "2026-06-03", "GBP", "10")}))
+	_, err := ReconcileBrand(ctx, db, b, recTime("2026-06-11T12:00:00Z"), false)
+	if err == nil || !errors.Is(err, reconcile.ErrNoRate) || !strings.Contains(err.Error(), "no GBP→USD rate configured for 2026-06-03") {
+		t.Fatalf("got %v, want the missing GBP→USD rate named", err)
+	}
+	if _, err := db.ReconcileState(ctx, "glowco"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a failed reconcile stored state: %v", err)
+	}
+}

@@ -1,0 +1,338 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// LedgerEntry is one stored ledger row: a store order or link conversion
+// as attributed by reconcile (its fields mirror reconcile.LedgerRow one for
+// one, so the two convert with a type conversion).
+type LedgerEntry struct {
+	Source       string       `db:"source"`
+	SourceID     string       `db:"source_id"`
+	Day          ads.Date     `db:"day"`
+	TestID       string       `db:"test_id"`
+	VariantKey   string       `db:"variant_key"`
+	Creator      string       `db:"creator"`
+	Platform     ads.Platform `db:"platform"`
+	Channel      string       `db:"channel"`
+	Rule         string       `db:"rule"`
+	Policy       string       `db:"policy"`
+	Currency     string       `db:"currency"`
+	Revenue      int64        `db:"revenue_micros"`
+	OrigCurrency string       `db:"orig_currency"`
+	OrigRevenue  int64        `db:"orig_revenue_micros"`
+	Code         string       `db:"code"`
+	CodeCreator  string       `db:"code_creator"`
+	Counted      bool         `db:"counted"`
+}
+
+// DailyKPI is one stored day-and-cell of additive measures (see
+// reconcile.DailyRow and reconcile.Measures for their meaning). Money is in
+// micro-units of Currency.
+type DailyKPI struct {
+	Day                 ads.Date     `db:"day"`
+	TestID              string       `db:"test_id"`
+	VariantKey          string       `db:"variant_key"`
+	Creator             string       `db:"creator"`
+	Platform            ads.Platform `db:"platform"`
+	Currency            string       `db:"currency"`
+	Spend               int64        `db:"spend_micros"`
+	FlatFees            int64        `db:"flat_fee_micros"`
+	Commission          int64        `db:"commission_micros"`
+	Bonuses             int64        `db:"bonus_micros"`
+	PaidRevenue         int64        `db:"paid_revenue_micros"`
+	OrganicRevenue      int64        `db:"organic_revenue_micros"`
+	PaidOrders          int64        `db:"paid_orders"`
+	OrganicOrders       int64        `db:"organic_orders"`
+	Redemptions         int64        `db:"redemptions"`
+	PlatformConversions int64        `db:"platform_conversions"`
+	PlatformValue       int64        `db:"platform_value_micros"`
+	Impressions         int64        `db:"impressions"`
+	Clicks              int64        `db:"clicks"`
+	Engagements         int64        `db:"engagements"`
+	Views               int64        `db:"views"`
+}
+
+// ReconcileState is how far a brand's ledger is reconciled.
+type ReconcileState struct {
+	Brand    string `db:"brand"`
+	Currency string `db:"currency"`
+	// Fingerprint identifies the configuration and variant→ad links the
+	// ledger was built with; when it changes the next run rebuilds.
+	Fingerprint string `db:"fingerprint"`
+	// Watermark: source rows (orders, link conversions, daily stats) whose
+	// changed_at is at or after it are not reconciled yet.
+	Watermark    time.Time `db:"watermark"`
+	ReconciledAt time.Time `db:"reconciled_at"`
+}
+
+// ReconcileState returns the brand's reconcile state, or ErrNotFound when
+// the brand was never reconciled.
+func (db *DB) ReconcileState(ctx context.Context, brand string) (ReconcileState, error) {
+	var s ReconcileState
+	err := db.x.GetContext(ctx, &s, `SELECT brand, currency, fingerprint, watermark, reconciled_at FROM reconcile_state WHERE brand = $1`, brand)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ReconcileState{}, fmt.Errorf("reconcile state of brand %s: %w", brand, ErrNotFound)
+	}
+	if err != nil {
+		return ReconcileState{}, fmt.Errorf("reading reconcile state of brand %s: %w", brand, err)
+	}
+	s.Watermark, s.ReconciledAt = s.Watermark.UTC(), s.ReconciledAt.UTC()
+	return s, nil
+}
+
+// ReconciledBrands lists the state of every reconciled brand, by name.
+func (db *DB) ReconciledBrands(ctx context.Context) ([]ReconcileState, error) {
+	var out []ReconcileState
+	if err := db.x.SelectContext(ctx, &out, `SELECT brand, currency, fingerprint, watermark, reconciled_at
+		FROM reconcile_state ORDER BY brand`); err != nil {
+		return nil, fmt.Errorf("listing reconciled brands: %w", err)
+	}
+	for i := range out {
+		out[i].Watermark, out[i].ReconciledAt = out[i].Watermark.UTC(), out[i].ReconciledAt.UTC()
+	}
+	return out, nil
+}
+
+// Clock returns the database's current time; reconcile watermarks are
+// taken from it so they compare with changed_at (set by the database).
+func (db *DB) Clock(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := db.x.GetContext(ctx, &t, `SELECT statement_timestamp()`); err != nil {
+		return time.Time{}, fmt.Errorf("reading database clock: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// AffectedQuery selects the days a brand must reconcile again.
+type AffectedQuery struct {
+	Brand string
+	// Shop is the brand's store ("" when it has none).
+	Shop string
+	// Timezone is the IANA zone days are bucketed in.
+	Timezone string
+	// Since is the brand's watermark.
+	Since time.Time
+}
+
+// affectedDaysSQL finds, in the brand's zone, the days of source rows that
+// changed at or after $1: orders of the shop, link conversions, link
+// conversions naming a changed order (its id, numeric id or name), daily
+// stats of the brand's variant ads, and the days their ledger rows had
+// before (should a record have moved).
+const affectedDaysSQL = `
+WITH ch_orders AS (
+	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
+), ch_links AS (
+	SELECT source, conversion_id, at FROM link_conversions WHERE changed_at >= $1
+)
+SELECT DISTINCT day FROM (
+	SELECT (created_at AT TIME ZONE $3)::date AS day FROM ch_orders
+	UNION SELECT l.day FROM ledger l JOIN ch_orders o ON l.brand = $4 AND l.source = 'order' AND l.source_id = o.order_id
+	UNION SELECT (at AT TIME ZONE $3)::date FROM ch_links
+	UNION SELECT l.day FROM ledger l JOIN ch_links c ON l.brand = $4 AND l.source = 'link' AND l.source_id = c.source || ':' || c.conversion_id
+	UNION SELECT (lc.at AT TIME ZONE $3)::date FROM link_conversions lc JOIN ch_orders o ON lc.order_id <> '' AND (
+		lc.order_id = o.order_id OR lc.order_id = o.name OR ltrim(lc.order_id, '#') = ltrim(o.name, '#')
+		OR lc.order_id = substring(o.order_id from '[0-9]+$'))
+	UNION SELECT s.day FROM ad_day_stats s JOIN variant_ads v ON v.brand = $4 AND v.platform = s.platform AND v.ad_id = s.ad_id
+		WHERE s.changed_at >= $1
+) d ORDER BY day`
+
+// AffectedDays lists the days (in the brand's zone, ascending) whose
+// ledger rows or KPI cells may differ from what is stored because a source
+// row changed at or after q.Since.
+func (db *DB) AffectedDays(ctx context.Context, q AffectedQuery) ([]ads.Date, error) {
+	tz := q.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	var days []ads.Date
+	if err := db.x.SelectContext(ctx, &days, affectedDaysSQL, q.Since, q.Shop, tz, q.Brand); err != nil {
+		return nil, fmt.Errorf("finding days to reconcile for brand %s: %w", q.Brand, err)
+	}
+	return days, nil
+}
+
+// OrderKey identifies a stored order.
+type OrderKey struct {
+	ID   string `db:"order_id"`
+	Name string `db:"name"`
+}
+
+// OrderKeys lists the orders of shop that any of refs may name: by id,
+// numeric id suffix or name (with or without '#'). It over-selects; the
+// caller matches exactly.
+func (db *DB) OrderKeys(ctx context.Context, shop string, refs []string) ([]OrderKey, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	var out []OrderKey
+	if err := db.x.SelectContext(ctx, &out, `SELECT order_id, name FROM orders WHERE shop = $1 AND (
+		order_id = ANY($2) OR name = ANY($2) OR ltrim(name, '#') = ANY($2) OR substring(order_id from '[0-9]+$') = ANY($2))
+		ORDER BY order_id`, shop, pq.Array(refs)); err != nil {
+		return nil, fmt.Errorf("looking up orders of %s: %w", shop, err)
+	}
+	return out, nil
+}
+
+// ReconcileWrite is one reconcile pass's output for a brand.
+type ReconcileWrite struct {
+	Brand string
+	// Full replaces every ledger row and KPI cell of the brand; otherwise
+	// only those of Days are replaced.
+	Full   bool
+	Days   []ads.Date
+	Ledger []LedgerEntry
+	Daily  []DailyKPI
+	// State is stored as the brand's new reconcile state.
+	State ReconcileState
+}
+
+const ledgerInsert = `INSERT INTO ledger (brand, source, source_id, day, test_id, variant_key, creator, platform, channel, rule,
+	policy, currency, revenue_micros, orig_currency, orig_revenue_micros, code, code_creator, counted)
+SELECT $1, * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+	$10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[], $16::text[], $17::text[], $18::boolean[])
+ON CONFLICT (brand, source, source_id) DO UPDATE SET day = EXCLUDED.day, test_id = EXCLUDED.test_id,
+	variant_key = EXCLUDED.variant_key, creator = EXCLUDED.creator, platform = EXCLUDED.platform, channel = EXCLUDED.channel,
+	rule = EXCLUDED.rule, policy = EXCLUDED.policy, currency = EXCLUDED.currency, revenue_micros = EXCLUDED.revenue_micros,
+	orig_currency = EXCLUDED.orig_currency, orig_revenue_micros = EXCLUDED.orig_revenue_micros, code = EXCLUDED.code,
+	code_creator = EXCLUDED.code_creator, counted = EXCLUDED.counted`
+
+const kpiInsert = `INSERT INTO kpi_daily (brand, day, test_id, variant_key, creator, platform, currency, spend_micros,
+	flat_fee_micros, commission_micros, bonus_micros, paid_revenue_micros, organic_revenue_micros, paid_orders, organic_orders,
+	redemptions, platform_conversions, platform_value_micros, impressions, clicks, engagements, views)
+SELECT $1, * FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+	$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[],
+	$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])`
+
+// ReplaceReconciled stores a reconcile pass in one transaction: it deletes
+// the brand's ledger rows and KPI cells of w.Days (all of them when
+// w.Full), inserts w.Ledger and w.Daily, and records w.State. Concurrent
+// passes of one brand are serialized. It returns the rows written.
+func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, error) {
+	var written int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002, hashtext($1))`, w.Brand); err != nil {
+			return fmt.Errorf("locking reconcile of brand %s: %w", w.Brand, err)
+		}
+		days := make([]string, len(w.Days))
+		for i, d := range w.Days {
+			days[i] = d.String()
+		}
+		for _, table := range []string{"ledger", "kpi_daily"} {
+			q := `DELETE FROM ` + table + ` WHERE brand = $1 AND ($2 OR day = ANY($3::date[]))`
+			if _, err := tx.ExecContext(ctx, q, w.Brand, w.Full, pq.Array(days)); err != nil {
+				return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
+			}
+		}
+		for lo := 0; lo < len(w.Ledger); lo += upsertBatch {
+			n, err := execRows(ctx, tx, ledgerInsert, ledgerArgs(w.Brand, w.Ledger[lo:min(lo+upsertBatch, len(w.Ledger))]))
+			if err != nil {
+				return fmt.Errorf("storing ledger of brand %s: %w", w.Brand, err)
+			}
+			written += n
+		}
+		for lo := 0; lo < len(w.Daily); lo += upsertBatch {
+			n, err := execRows(ctx, tx, kpiInsert, kpiArgs(w.Brand, w.Daily[lo:min(lo+upsertBatch, len(w.Daily))]))
+			if err != nil {
+				return fmt.Errorf("storing daily KPIs of brand %s: %w", w.Brand, err)
+			}
+			written += n
+		}
+		s := w.State
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, fingerprint, watermark, reconciled_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
+			fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark, reconciled_at = EXCLUDED.reconciled_at`,
+			w.Brand, s.Currency, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
+			return fmt.Errorf("storing reconcile state of brand %s: %w", w.Brand, err)
+		}
+		return nil
+	})
+	return written, err
+}
+
+func execRows(ctx context.Context, tx *sqlx.Tx, q string, args []any) (int64, error) {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func ledgerArgs(brand string, rows []LedgerEntry) []any {
+	// Text columns in insert order, with the two amounts and counted
+	// between them (see ledgerInsert).
+	txt := make([][]string, 14)
+	var rev, orig []int64
+	var counted []bool
+	for _, r := range rows {
+		for i, v := range []string{r.Source, r.SourceID, r.Day.String(), r.TestID, r.VariantKey, r.Creator, string(r.Platform),
+			r.Channel, r.Rule, r.Policy, r.Currency, r.OrigCurrency, r.Code, r.CodeCreator} {
+			txt[i] = append(txt[i], v)
+		}
+		rev, orig, counted = append(rev, r.Revenue), append(orig, r.OrigRevenue), append(counted, r.Counted)
+	}
+	a := func(i int) any { return pq.Array(txt[i]) }
+	return []any{brand, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10),
+		pq.Array(rev), a(11), pq.Array(orig), a(12), a(13), pq.Array(counted)}
+}
+
+func kpiArgs(brand string, rows []DailyKPI) []any {
+	txt := make([][]string, 6)
+	nums := make([][]int64, 15)
+	for _, r := range rows {
+		for i, v := range []string{r.Day.String(), r.TestID, r.VariantKey, r.Creator, string(r.Platform), r.Currency} {
+			txt[i] = append(txt[i], v)
+		}
+		for i, v := range []int64{r.Spend, r.FlatFees, r.Commission, r.Bonuses, r.PaidRevenue, r.OrganicRevenue, r.PaidOrders,
+			r.OrganicOrders, r.Redemptions, r.PlatformConversions, r.PlatformValue, r.Impressions, r.Clicks, r.Engagements, r.Views} {
+			nums[i] = append(nums[i], v)
+		}
+	}
+	args := []any{brand}
+	for _, t := range txt {
+		args = append(args, pq.Array(t))
+	}
+	for _, n := range nums {
+		args = append(args, pq.Array(n))
+	}
+	return args
+}
+
+const kpiCols = `day, test_id, variant_key, creator, platform, currency, spend_micros, flat_fee_micros, commission_micros,
+	bonus_micros, paid_revenue_micros, organic_revenue_micros, paid_orders, organic_orders, redemptions, platform_conversions,
+	platform_value_micros, impressions, clicks, engagements, views`
+
+// DailyKPIs lists the brand's KPI cells with day in [from, to], ordered by
+// day, test, variant, creator, platform. This is what reports are summed
+// from (reconcile.Summarize).
+func (db *DB) DailyKPIs(ctx context.Context, brand string, from, to ads.Date) ([]DailyKPI, error) {
+	var out []DailyKPI
+	if err := db.x.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM kpi_daily WHERE brand = $1 AND day BETWEEN $2 AND $3
+		ORDER BY day, test_id, variant_key, creator, platform`, brand, from, to); err != nil {
+		return nil, fmt.Errorf("listing daily KPIs of brand %s: %w", brand, err)
+	}
+	return out, nil
+}
+
+// Ledger lists the brand's ledger rows with day in [from, to], ordered by
+// day, source, source id.
+func (db *DB) Ledger(ctx context.Context, brand string, from, to ads.Date) ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	if err := db.x.SelectContext(ctx, &out, `SELECT source, source_id, day, test_id, variant_key, creator, platform, channel,
+		rule, policy, currency, revenue_micros, orig_currency, orig_revenue_micros, code, code_creator, counted
+		FROM ledger WHERE brand = $1 AND day BETWEEN $2 AND $3 ORDER BY day, source, source_id`, brand, from, to); err != nil {
+		return nil, fmt.Errorf("listing ledger of brand %s: %w", brand, err)
+	}
+	return out, nil
+}
