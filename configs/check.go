@@ -24,10 +24,11 @@ var DefaultMetaAttributionWindows = []string{"7d_click", "1d_view"}
 // finish checks what spans files (references, duplicates, accounts) once a
 // brand is fully merged, and fills defaults.
 func (l *loader) finish(b *Brand) {
-	if b.Currency == "" && l.where(b, "currency").IsZero() {
+	complete := !l.broken
+	if complete && b.Currency == "" && l.where(b, "currency").IsZero() {
 		l.probs.add(b.Pos, "brand %q has no currency (e.g. currency: USD)", b.Name)
 	}
-	if b.Timezone == "" && l.where(b, "timezone").IsZero() {
+	if complete && b.Timezone == "" && l.where(b, "timezone").IsZero() {
 		l.probs.add(b.Pos, "brand %q has no timezone (e.g. timezone: America/New_York)", b.Name)
 	}
 	if b.RestatementDays == 0 {
@@ -103,7 +104,7 @@ func (l *loader) finish(b *Brand) {
 				ids[t.ID] = l.where(t, "id")
 			}
 		}
-		if t.Creator != "" && b.Creator(t.Creator) == nil {
+		if complete && t.Creator != "" && b.Creator(t.Creator) == nil {
 			var known []string
 			for _, c := range b.Creators {
 				if c.Handle != "" {
@@ -127,7 +128,7 @@ func (l *loader) finish(b *Brand) {
 			t.BudgetStep = ads.MustRate(DefaultBudgetStep)
 		}
 		for _, v := range t.Variants {
-			if v.Platform != "" && !b.hasAccount(v.Platform) {
+			if complete && v.Platform != "" && !b.hasAccount(v.Platform) {
 				l.probs.add(l.where(v, "platform"), "platform: variant runs on %s but brand %q has no accounts.%s", v.Platform, b.Name, v.Platform)
 			}
 			if c := v.UTM.Content; c != "" {

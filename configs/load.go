@@ -127,6 +127,10 @@ type loader struct {
 	at      map[fieldRef]Pos // where a field of a decoded object was written
 	secrets map[*yaml.Node]bool
 	files   []string
+	// broken reports whether some file could not be parsed; checks that
+	// need the whole configuration (references, required settings) are
+	// then skipped rather than reported as noise.
+	broken bool
 }
 
 func load(files []srcFile) (*Set, error) {
@@ -167,6 +171,7 @@ func (l *loader) decodeFile(f srcFile) {
 		}
 		if err != nil {
 			l.probs.add(syntaxPos(f, err), "YAML syntax error: %s", syntaxMessage(err))
+			l.broken = true
 			return
 		}
 		if len(doc.Content) == 0 {
