@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -474,7 +475,7 @@ func (l *loader) test(n *yaml.Node) *Test {
 	})
 	l.require(n, "test", seen, "id", "creator", "start", "target_roas", "variants")
 	if floorNode != nil && targetOK && t.FloorROAS > t.TargetROAS {
-		l.errorf(floorNode, "floor_roas: %s is above target_roas %s", floorNode.Value, ads.FormatMicros(int64(t.TargetROAS*ads.MicrosPerUnit), 2))
+		l.errorf(floorNode, "floor_roas: %s is above target_roas %s", floorNode.Value, strconv.FormatFloat(t.TargetROAS, 'f', -1, 64))
 	}
 	return t
 }

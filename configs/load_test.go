@@ -88,7 +88,7 @@ func TestProblemClasses(t *testing.T) {
 		{"unknown_creator.yaml", []string{`creator: "anna" is not a creator of brand "acme" (known: ana, ben)`}},
 		{"negative_fee.yaml", []string{"flat: a fee must not be negative, got -500.00", "amount: a bonus must not be negative, got -25.00", "min_spend: must not be negative", "max_daily_budget: must not be negative"}},
 		{"commission_range.yaml", []string{"commission: 15 is outside 0..1", "commission: -0.1 is outside 0..1", "commission: 1.5 is outside 0..1", `commission_on: unknown basis "everything"`}},
-		{"floor_above_target.yaml", []string{"floor_roas: 2.5 is above target_roas 2.00"}},
+		{"floor_above_target.yaml", []string{"floor_roas: 2.5 is above target_roas 2"}},
 		{"shared_utm_content.yaml", []string{`content: utm_content "hook" is already used by variant t1/a at`}},
 		{"secrets.yaml", []string{`key "access_token" holds a secret: secrets belong in the environment (e.g. META_ACCESS_TOKEN), not in YAML`, `key "api_key" holds a secret: secrets belong in the environment (e.g. SHOPIFY_ACCESS_TOKEN)`, `key "bot_token" holds a secret: secrets belong in the environment (e.g. SLACK_BOT_TOKEN)`, "value looks like a Shopify access token", "value looks like an access token: secrets belong in the environment (e.g. TIKTOK_ACCESS_TOKEN)", "value looks like a Meta access token"}},
 		{"syntax_error.yaml", []string{"syntax_error.yaml:6:4: YAML syntax error: did not find expected '-' indicator"}},
