@@ -224,8 +224,11 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 	}
 	channel := r.Channel
 	var threadTS string
+	// A thread lives in one channel: scope it by the configured channel so
+	// a brand moving to another channel starts fresh threads there.
+	threadKey := r.Channel + " " + r.ThreadKey
 	if r.ThreadKey != "" {
-		ch, ts, err := s.outbox.SlackThread(ctx, r.Brand, r.ThreadKey)
+		ch, ts, err := s.outbox.SlackThread(ctx, r.Brand, threadKey)
 		if err != nil {
 			return err
 		}
@@ -243,7 +246,7 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 	}
 	s.log.Info("alert sent", "dedup_key", r.DedupKey, "channel", ch, "ts", ts, "thread_ts", threadTS)
 	if r.ThreadKey != "" && threadTS == "" {
-		if _, _, err := s.outbox.SaveSlackThread(context.WithoutCancel(ctx), r.Brand, r.ThreadKey, ch, ts); err != nil {
+		if _, _, err := s.outbox.SaveSlackThread(context.WithoutCancel(ctx), r.Brand, threadKey, ch, ts); err != nil {
 			s.log.Error("recording slack thread", "thread_key", r.ThreadKey, "err", err)
 		}
 	}

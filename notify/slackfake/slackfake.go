@@ -227,7 +227,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) takeFault(method string) *fault {
 	for _, key := range []string{method, "*"} {
-		fs := s.faults[key]
+		fs, ok := s.faults[key]
+		if !ok {
+			continue
+		}
 		for len(fs) > 0 && fs[0].n <= 0 {
 			fs = fs[1:]
 		}
