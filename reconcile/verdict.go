@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -403,3 +404,15 @@ func DueCheckpoints(start ads.Date, checkpoints []int, today ads.Date) []int {
 
 // CheckpointLabel names a checkpoint offset as stored and shown: "14d".
 func CheckpointLabel(days int) string { return fmt.Sprintf("%dd", days) }
+
+// MetricsJSON encodes the numbers behind v as a JSON object (money in
+// micro-units), for storing beside the verdict.
+func (v Verdict) MetricsJSON() []byte {
+	b, _ := json.Marshal(map[string]any{
+		"metric": v.Metric, "roas": v.ROAS, "low": v.Low, "high": v.High, "credibility": v.Credibility,
+		"rank": v.Rank, "of": v.Of, "rule": v.Rule,
+		"spend_micros": v.Spend, "cost_micros": v.Cost, "fee_micros": v.Fee, "revenue_micros": v.Revenue,
+		"orders": v.Orders, "platform_conversions": v.PlatformConversions,
+	})
+	return b
+}

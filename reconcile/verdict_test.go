@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -225,5 +226,17 @@ func TestDueCheckpoints(t *testing.T) {
 	}
 	if got := CheckpointLabel(14); got != "14d" {
 		t.Errorf("CheckpointLabel(14) = %q", got)
+	}
+}
+
+func TestVerdictMetricsJSON(t *testing.T) {
+	t.Parallel()
+	v := Decide(testPolicy, []VariantPerf{perfOf("a", "1000", "5000", 100)})[0]
+	var m map[string]any
+	if err := json.Unmarshal(v.MetricsJSON(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["spend_micros"] != float64(usd("1000")) || m["orders"] != float64(100) || m["rule"] != RuleTopThird {
+		t.Errorf("MetricsJSON = %v", m)
 	}
 }
