@@ -1,0 +1,371 @@
+// Package report renders roasd's finance report (reconcile.Report) as CSV,
+// JSON or a text table. Money is printed with two decimals and its
+// currency ("1234.50 USD"); ratios (ROAS, ROI, CPA, …) are derived here,
+// for display only, exactly (big.Rat) and rounded half away from zero;
+// a ratio over zero prints "n/a" (null in JSON).
+//
+// Each money amount is rounded to cents per row, and the totals row is the
+// sum of the printed rows, so a spreadsheet sum of any money column ties
+// out to the totals row to the cent (the unrounded total may differ by at
+// most half a cent per row). Revenue and fees are sums of their printed
+// parts, and ratios are computed from the printed amounts.
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/reconcile"
+)
+
+// Output formats.
+const (
+	FormatCSV   = "csv"
+	FormatJSON  = "json"
+	FormatTable = "table"
+)
+
+// Formats lists the output formats Write accepts.
+var Formats = []string{FormatCSV, FormatJSON, FormatTable}
+
+// None is printed for an empty key (organic revenue and fees have no
+// variant or platform).
+const None = "(none)"
+
+// TotalLabel is the first key cell of the totals row.
+const TotalLabel = "TOTAL"
+
+// shown is a row's amounts as printed: money rounded to cents (in
+// micro-units), counts as they are.
+type shown struct {
+	spend, flat, commission, bonuses, paid, organic, platformValue int64
+	paidOrders, organicOrders, redemptions, platformConversions    int64
+	impressions, clicks, engagements, views, creators              int64
+}
+
+// cents rounds micro-units to whole cents, half away from zero.
+func cents(v int64) int64 {
+	const unit = ads.MicrosPerUnit / 100
+	q, r := v/unit, v%unit
+	if r >= unit/2 {
+		q++
+	} else if r <= -unit/2 {
+		q--
+	}
+	return q * unit
+}
+
+func shownOf(r reconcile.ReportRow) shown {
+	m := r.Measures
+	return shown{
+		spend: cents(m.Spend), flat: cents(m.FlatFees), commission: cents(m.Commission), bonuses: cents(m.Bonuses),
+		paid: cents(m.PaidRevenue), organic: cents(m.OrganicRevenue), platformValue: cents(m.PlatformValue),
+		paidOrders: m.PaidOrders, organicOrders: m.OrganicOrders, redemptions: m.Redemptions,
+		platformConversions: m.PlatformConversions, impressions: m.Impressions, clicks: m.Clicks,
+		engagements: m.Engagements, views: m.Views, creators: r.Creators,
+	}
+}
+
+func (s shown) add(o shown) shown {
+	return shown{
+		spend: s.spend + o.spend, flat: s.flat + o.flat, commission: s.commission + o.commission, bonuses: s.bonuses + o.bonuses,
+		paid: s.paid + o.paid, organic: s.organic + o.organic, platformValue: s.platformValue + o.platformValue,
+		paidOrders: s.paidOrders + o.paidOrders, organicOrders: s.organicOrders + o.organicOrders,
+		redemptions: s.redemptions + o.redemptions, platformConversions: s.platformConversions + o.platformConversions,
+		impressions: s.impressions + o.impressions, clicks: s.clicks + o.clicks, engagements: s.engagements + o.engagements,
+		views: s.views + o.views,
+	}
+}
+
+func (s shown) fees() int64    { return s.flat + s.commission + s.bonuses }
+func (s shown) cost() int64    { return s.spend + s.fees() }
+func (s shown) revenue() int64 { return s.paid + s.organic }
+func (s shown) orders() int64  { return s.paidOrders + s.organicOrders }
+
+// reach is impressions, or views when a row has no impressions.
+func (s shown) reach() int64 {
+	if s.impressions == 0 {
+		return s.views
+	}
+	return s.impressions
+}
+
+// cell is a printed value; na marks a ratio over zero.
+type cell struct {
+	text string
+	na   bool
+	num  bool // a bare number (counts) rather than text, for JSON
+}
+
+// column is one metric column of the report.
+type column struct {
+	name  string
+	table bool // shown in the text table too
+	value func(s shown, cur string) cell
+}
+
+func money(v int64, cur string) cell { return cell{text: ads.FormatMicros(v, 2) + " " + cur} }
+
+func count(v int64) cell { return cell{text: strconv.FormatInt(v, 10), num: true} }
+
+// quotient formats a/b with dec decimals, scaled by scale (100 for
+// percentages), or n/a when b is zero.
+func quotient(a, b int64, scale int64, dec int, suffix string) cell {
+	if b == 0 {
+		return cell{text: "n/a", na: true}
+	}
+	r := new(big.Rat).SetFrac(big.NewInt(a), big.NewInt(b))
+	r.Mul(r, new(big.Rat).SetInt64(scale))
+	return cell{text: r.FloatString(dec) + suffix}
+}
+
+// perUnit formats micro-units divided by a count as money, or n/a.
+func perUnit(micros, n int64, cur string) cell {
+	return quotient(micros, n*ads.MicrosPerUnit, 1, 2, " "+cur)
+}
+
+// columns are the metric columns, in output order. Definitions (DESIGN.md):
+// ROAS = paid revenue / spend; blended ROAS = (paid + organic revenue) /
+// (spend + fees); ROI = (revenue − cost) / cost with cost = spend + fees;
+// CPA = cost / store-confirmed orders; CPE = cost / engagements; redemption
+// rate = code redemptions / impressions (views when there are none);
+// confirmed ratio = store-confirmed paid orders / platform-reported
+// conversions; revenue per creator = revenue / creators with revenue.
+var columns = []column{
+	{"spend", true, func(s shown, c string) cell { return money(s.spend, c) }},
+	{"fees", true, func(s shown, c string) cell { return money(s.fees(), c) }},
+	{"flat_fees", false, func(s shown, c string) cell { return money(s.flat, c) }},
+	{"commission", false, func(s shown, c string) cell { return money(s.commission, c) }},
+	{"bonuses", false, func(s shown, c string) cell { return money(s.bonuses, c) }},
+	{"paid_revenue", true, func(s shown, c string) cell { return money(s.paid, c) }},
+	{"organic_revenue", true, func(s shown, c string) cell { return money(s.organic, c) }},
+	{"revenue", false, func(s shown, c string) cell { return money(s.revenue(), c) }},
+	{"roas", true, func(s shown, c string) cell { return quotient(s.paid, s.spend, 1, 2, "") }},
+	{"blended_roas", true, func(s shown, c string) cell { return quotient(s.revenue(), s.cost(), 1, 2, "") }},
+	{"roi", true, func(s shown, c string) cell { return quotient(s.revenue()-s.cost(), s.cost(), 100, 2, "%") }},
+	{"orders", true, func(s shown, c string) cell { return count(s.orders()) }},
+	{"cpa", true, func(s shown, c string) cell { return perUnit(s.cost(), s.orders(), c) }},
+	{"engagements", false, func(s shown, c string) cell { return count(s.engagements) }},
+	{"cpe", false, func(s shown, c string) cell { return perUnit(s.cost(), s.engagements, c) }},
+	{"impressions", false, func(s shown, c string) cell { return count(s.impressions) }},
+	{"views", false, func(s shown, c string) cell { return count(s.views) }},
+	{"clicks", false, func(s shown, c string) cell { return count(s.clicks) }},
+	{"redemptions", false, func(s shown, c string) cell { return count(s.redemptions) }},
+	{"redemption_rate", true, func(s shown, c string) cell { return quotient(s.redemptions, s.reach(), 100, 4, "%") }},
+	{"store_orders", false, func(s shown, c string) cell { return count(s.paidOrders) }},
+	{"organic_orders", false, func(s shown, c string) cell { return count(s.organicOrders) }},
+	{"platform_conversions", false, func(s shown, c string) cell { return count(s.platformConversions) }},
+	{"platform_value", false, func(s shown, c string) cell { return money(s.platformValue, c) }},
+	{"confirmed_ratio", false, func(s shown, c string) cell { return quotient(s.paidOrders, s.platformConversions, 1, 2, "") }},
+	{"creators", false, func(s shown, c string) cell { return count(s.creators) }},
+	{"revenue_per_creator", false, func(s shown, c string) cell { return perUnit(s.revenue(), s.creators, c) }},
+}
+
+// Columns lists the metric column names of CSV and JSON output, in order
+// (after the key columns).
+func Columns() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.name
+	}
+	return out
+}
+
+// printed is a report ready to write: key cells and metric cells per row.
+type printed struct {
+	keys  [][]string
+	cells [][]cell
+	total []cell
+}
+
+func prepare(rep reconcile.Report) printed {
+	var p printed
+	var sum shown
+	for _, r := range rep.Rows {
+		s := shownOf(r)
+		sum = sum.add(s)
+		keys := make([]string, len(r.Key))
+		for i, k := range r.Key {
+			keys[i] = k
+			if k == "" {
+				keys[i] = None
+			}
+		}
+		p.keys = append(p.keys, keys)
+		p.cells = append(p.cells, cellsOf(s, rep.Currency))
+	}
+	sum.creators = rep.Total.Creators
+	p.total = cellsOf(sum, rep.Currency)
+	return p
+}
+
+func cellsOf(s shown, cur string) []cell {
+	out := make([]cell, len(columns))
+	for i, c := range columns {
+		out[i] = c.value(s, cur)
+	}
+	return out
+}
+
+// Write renders rep to w in format (csv, json or table). CSV has a header
+// row (key columns, then Columns()), one row per report row and a last
+// row whose first key cell is TOTAL. JSON is an object with the report's
+// brand, currency, from, to, by, rows and total. The table shows the key
+// columns and the main KPIs for people.
+func Write(w io.Writer, format string, rep reconcile.Report) error {
+	switch format {
+	case FormatCSV:
+		return writeCSV(w, rep)
+	case FormatJSON:
+		return writeJSON(w, rep)
+	case FormatTable:
+		return writeTable(w, rep)
+	}
+	return fmt.Errorf("unknown report format %q (want csv, json or table)", format)
+}
+
+func totalKeys(n int) []string {
+	keys := make([]string, n)
+	if n > 0 {
+		keys[0] = TotalLabel
+	}
+	return keys
+}
+
+func writeCSV(w io.Writer, rep reconcile.Report) error {
+	p := prepare(rep)
+	cw := csv.NewWriter(w)
+	header := append(append([]string{}, rep.KeyNames...), Columns()...)
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("writing report csv: %w", err)
+	}
+	line := func(keys []string, cells []cell) []string {
+		out := append([]string{}, keys...)
+		for _, c := range cells {
+			out = append(out, c.text)
+		}
+		return out
+	}
+	for i := range p.keys {
+		if err := cw.Write(line(p.keys[i], p.cells[i])); err != nil {
+			return fmt.Errorf("writing report csv: %w", err)
+		}
+	}
+	if err := cw.Write(line(totalKeys(len(rep.KeyNames)), p.total)); err != nil {
+		return fmt.Errorf("writing report csv: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("writing report csv: %w", err)
+	}
+	return nil
+}
+
+// jsonObject writes an object with keys in the given order.
+func jsonObject(buf *bytes.Buffer, names []string, keys []string, cells []cell) {
+	buf.WriteByte('{')
+	first := true
+	put := func(k string, v []byte) {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	for i, k := range keys {
+		v, _ := json.Marshal(k)
+		put(names[i], v)
+	}
+	for i, c := range cells {
+		switch {
+		case c.na:
+			put(columns[i].name, []byte("null"))
+		case c.num:
+			put(columns[i].name, []byte(c.text))
+		default:
+			v, _ := json.Marshal(c.text)
+			put(columns[i].name, v)
+		}
+	}
+	buf.WriteByte('}')
+}
+
+func writeJSON(w io.Writer, rep reconcile.Report) error {
+	p := prepare(rep)
+	var buf bytes.Buffer
+	head, _ := json.Marshal(struct {
+		Brand    string   `json:"brand"`
+		Currency string   `json:"currency"`
+		From     ads.Date `json:"from"`
+		To       ads.Date `json:"to"`
+		By       string   `json:"by"`
+	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By})
+	buf.Write(head[:len(head)-1])
+	buf.WriteString(`,"rows":[`)
+	for i := range p.keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n  ")
+		jsonObject(&buf, rep.KeyNames, p.keys[i], p.cells[i])
+	}
+	buf.WriteString("\n],\"total\":")
+	jsonObject(&buf, nil, nil, p.total)
+	buf.WriteString("}\n")
+	if !json.Valid(buf.Bytes()) {
+		return fmt.Errorf("writing report json: produced invalid JSON")
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("writing report json: %w", err)
+	}
+	return nil
+}
+
+func writeTable(w io.Writer, rep reconcile.Report) error {
+	p := prepare(rep)
+	fmt.Fprintf(w, "%s  %s..%s  by %s  (%s)\n\n", rep.Brand, rep.From, rep.To, rep.By, rep.Currency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row := func(keys []string, cells []string) {
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t", k)
+		}
+		for _, c := range cells {
+			fmt.Fprintf(tw, "%s\t", c)
+		}
+		fmt.Fprintln(tw)
+	}
+	var head []string
+	for _, c := range columns {
+		if c.table {
+			head = append(head, c.name)
+		}
+	}
+	row(rep.KeyNames, head)
+	pick := func(cells []cell) []string {
+		var out []string
+		for i, c := range columns {
+			if c.table {
+				out = append(out, cells[i].text)
+			}
+		}
+		return out
+	}
+	for i := range p.keys {
+		row(p.keys[i], pick(p.cells[i]))
+	}
+	row(totalKeys(len(rep.KeyNames)), pick(p.total))
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing report table: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/reconcile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixtureDaily has sub-cent amounts (FX conversions, commission and
+// amortized fees produce them) so rounding and tie-out are exercised.
+func fixtureDaily() []reconcile.DailyRow {
+	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
+	mic := ads.MustMicros
+	return []reconcile.DailyRow{
+		{Day: d1, TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta, Currency: "USD",
+			Measures: reconcile.Measures{Spend: mic("50.004"), PaidRevenue: mic("100.005"), Commission: mic("10.0005"),
+				PaidOrders: 2, Redemptions: 1, PlatformConversions: 3, PlatformValue: mic("150"), Impressions: 10000, Engagements: 200, Clicks: 90}},
+		{Day: d2, TestID: "summer", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok, Currency: "USD",
+			Measures: reconcile.Measures{Spend: mic("110.005"), PaidRevenue: mic("60"), Commission: mic("6"),
+				PaidOrders: 1, PlatformConversions: 2, PlatformValue: mic("88"), Impressions: 20000, Views: 8000, Engagements: 500}},
+		{Day: d1, TestID: "summer", Creator: "jacqueline", Currency: "USD",
+			Measures: reconcile.Measures{FlatFees: mic("10.003225"), OrganicRevenue: mic("40.004"), Commission: mic("4.0004"),
+				OrganicOrders: 1, Redemptions: 1}},
+		{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD",
+			Measures: reconcile.Measures{FlatFees: mic("10.003225"), Bonuses: mic("50")}},
+		{Day: d1, TestID: "milo-launch", Creator: "milo", Currency: "USD",
+			Measures: reconcile.Measures{FlatFees: mic("10"), OrganicRevenue: mic("30.005"), Commission: mic("6.001"),
+				OrganicOrders: 1, Redemptions: 1}},
+		{Day: d1, TestID: "milo-launch", VariantKey: "milo-a", Creator: "milo", Platform: ads.Meta, Currency: "USD",
+			Measures: reconcile.Measures{Spend: mic("20"), PlatformConversions: 1, Impressions: 5000}},
+	}
+}
+
+func fixtureReport(t *testing.T, by string) reconcile.Report {
+	t.Helper()
+	rep, err := reconcile.Summarize("glowco", "USD", ads.MustDate("2026-06-01"), ads.MustDate("2026-06-30"), by, fixtureDaily())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ by, format, file string }{
+		{reconcile.ByCreator, FormatCSV, "by_creator.csv"},
+		{reconcile.ByTest, FormatCSV, "by_test.csv"},
+		{reconcile.ByVariant, FormatCSV, "by_variant.csv"},
+		{reconcile.ByPlatform, FormatCSV, "by_platform.csv"},
+		{reconcile.ByDay, FormatCSV, "by_day.csv"},
+		{reconcile.ByCreator, FormatJSON, "by_creator.json"},
+		{reconcile.ByVariant, FormatTable, "by_variant.txt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := Write(&buf, tc.format, fixtureReport(t, tc.by)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.file, buf.Bytes())
+		})
+	}
+}
+
+// TestTotalsTieOut sums every money and count column of the CSV rows and
+// compares with the totals row, for every dimension.
+func TestTotalsTieOut(t *testing.T) {
+	t.Parallel()
+	additive := map[string]bool{"spend": true, "fees": true, "flat_fees": true, "commission": true, "bonuses": true,
+		"paid_revenue": true, "organic_revenue": true, "revenue": true, "orders": true, "engagements": true,
+		"impressions": true, "views": true, "clicks": true, "redemptions": true, "store_orders": true,
+		"organic_orders": true, "platform_conversions": true, "platform_value": true}
+	for _, by := range reconcile.Dimensions {
+		t.Run(by, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := Write(&buf, FormatCSV, fixtureReport(t, by)); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, rows, total := recs[0], recs[1:len(recs)-1], recs[len(recs)-1]
+			if total[0] != TotalLabel {
+				t.Fatalf("last row %q is not the totals row", total)
+			}
+			checked := 0
+			for i, name := range header {
+				if !additive[name] {
+					continue
+				}
+				checked++
+				var sum int64
+				for _, r := range rows {
+					sum += parseCell(t, r[i])
+				}
+				if got := parseCell(t, total[i]); got != sum {
+					t.Errorf("%s: rows sum to %s, totals row says %s", name, ads.FormatMicros(sum, 2), total[i])
+				}
+			}
+			if checked != len(additive) {
+				t.Errorf("checked %d additive columns, want %d (header %q)", checked, len(additive), header)
+			}
+		})
+	}
+}
+
+func parseCell(t *testing.T, s string) int64 {
+	t.Helper()
+	v, err := ads.ParseMicros(strings.TrimSuffix(s, " USD"))
+	if err != nil {
+		t.Fatalf("cell %q: %v", s, err)
+	}
+	return v
+}
+
+func TestRatios(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		m    reconcile.Measures
+		col  string
+		want string
+	}{
+		{"roas", reconcile.Measures{Spend: 3_000_000, PaidRevenue: 10_000_000}, "roas", "3.33"},
+		{"roas rounds half away from zero", reconcile.Measures{Spend: 8_000_000, PaidRevenue: 1_000_000}, "roas", "0.13"},
+		{"roas without spend", reconcile.Measures{PaidRevenue: 10_000_000}, "roas", "n/a"},
+		{"blended roas counts fees", reconcile.Measures{Spend: 50_000_000, FlatFees: 50_000_000, PaidRevenue: 100_000_000, OrganicRevenue: 50_000_000}, "blended_roas", "1.50"},
+		{"negative roi", reconcile.Measures{Spend: 200_000_000, PaidRevenue: 150_000_000}, "roi", "-25.00%"},
+		{"cpa", reconcile.Measures{Spend: 100_000_000, PaidOrders: 2, OrganicOrders: 1}, "cpa", "33.33 USD"},
+		{"cpa without orders", reconcile.Measures{Spend: 100_000_000}, "cpa", "n/a"},
+		{"cpe", reconcile.Measures{Spend: 10_000_000, Engagements: 400}, "cpe", "0.03 USD"},
+		{"redemption rate", reconcile.Measures{Redemptions: 3, Impressions: 35000}, "redemption_rate", "0.0086%"},
+		{"redemption rate over views", reconcile.Measures{Redemptions: 2, Views: 1000}, "redemption_rate", "0.2000%"},
+		{"confirmed ratio", reconcile.Measures{PaidOrders: 5, PlatformConversions: 7}, "confirmed_ratio", "0.71"},
+	}
+	idx := map[string]int{}
+	for i, c := range Columns() {
+		idx[c] = i
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cells := cellsOf(shownOf(reconcile.ReportRow{Measures: tc.m}), "USD")
+			if got := cells[idx[tc.col]].text; got != tc.want {
+				t.Errorf("%s of %+v = %s, want %s", tc.col, tc.m, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWriteJSONShape(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatJSON, fixtureReport(t, reconcile.ByPlatform)); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Brand, Currency, From, To, By string
+		Rows                          []map[string]any
+		Total                         map[string]any
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Brand != "glowco" || got.From != "2026-06-01" || len(got.Rows) != 3 || got.Rows[2]["platform"] != None {
+		t.Errorf("unexpected report %+v", got)
+	}
+	if got.Rows[2]["roas"] != nil {
+		t.Errorf("roas of a row without spend = %v, want null", got.Rows[2]["roas"])
+	}
+	if got.Total["spend"] != "180.01 USD" {
+		t.Errorf("total spend %v, want 180.01 USD", got.Total["spend"])
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	t.Parallel()
+	err := Write(&bytes.Buffer{}, "xml", fixtureReport(t, reconcile.ByCreator))
+	if err == nil || !strings.Contains(err.Error(), `unknown report format "xml"`) {
+		t.Errorf("got %v", err)
+	}
+}
