@@ -282,6 +282,10 @@ func (c *Client) call(ctx context.Context, method, path, advertiser string, q ur
 		return apiErr(resp.StatusCode, 0, "reading response: "+err.Error(), "", ads.KindTransient)
 	}
 	env, ok := peek(data)
+	if th := resp.Header.Get("X-Tt-Ads-Throttle"); th != "" {
+		c.log.Warn("tiktok: answer truncated by the synchronous report cap; split the request by campaign",
+			"op", op, "advertiser", advertiser, "throttle", c.redact(th))
+	}
 	trace := env.RequestID
 	if trace == "" {
 		trace = resp.Header.Get("X-Tt-Logid")

@@ -52,6 +52,10 @@ type AdGroup struct {
 	// BudgetMode defaults to BUDGET_MODE_DAY.
 	BudgetMode   string
 	BudgetMicros int64
+	// ScheduledBudgetMicros is a daily budget set through scheduled_budget,
+	// which TikTok applies from 00:00 the next day; the fake only records
+	// it (0 when none is pending).
+	ScheduledBudgetMicros int64
 	// OperationStatus defaults to ENABLE.
 	OperationStatus string
 }

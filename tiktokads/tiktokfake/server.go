@@ -1133,8 +1133,9 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 		return nil, invalid("budget, scheduled_budget: at most %d items each", MaxWriteIDs)
 	}
 	type change struct {
-		g      *AdGroup
-		micros int64
+		g         *AdGroup
+		micros    int64
+		scheduled bool
 	}
 	var changes []change
 	check := func(id string, n json.Number, name string) *apiError {
@@ -1149,9 +1150,7 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 		if !ok || m <= 0 {
 			return invalid("%s: invalid budget %q for currency %s", name, n.String(), a.Currency)
 		}
-		if name == "budget" {
-			changes = append(changes, change{g, m})
-		}
+		changes = append(changes, change{g, m, name == "scheduled_budget"})
 		return nil
 	}
 	for _, it := range now {
@@ -1165,7 +1164,11 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 		}
 	}
 	for _, c := range changes {
-		c.g.BudgetMicros = c.micros
+		if c.scheduled {
+			c.g.ScheduledBudgetMicros = c.micros
+		} else {
+			c.g.BudgetMicros = c.micros
+		}
 	}
 	return map[string]any{}, nil
 }

@@ -266,3 +266,18 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("recorded %d calls, want 8", n)
 	}
 }
+
+func TestBudgetUpdateImmediateAndScheduled(t *testing.T) {
+	t.Parallel()
+	f, srv := setup(t)
+	body := map[string]any{"advertiser_id": adv,
+		"budget":           []map[string]any{{"adgroup_id": "200", "budget": 60.5}},
+		"scheduled_budget": []map[string]any{{"adgroup_id": "200", "scheduled_budget": 75.25}}}
+	if _, e := do(t, srv, "POST", "/open_api/v1.3/adgroup/budget/update/", nil, body, token); e.Code != 0 || string(e.Data) != "{}" {
+		t.Fatalf("budget update: code %d data %s", e.Code, e.Data)
+	}
+	g, _ := f.AdGroup(adv, "200")
+	if g.BudgetMicros != 60_500_000 || g.ScheduledBudgetMicros != 75_250_000 {
+		t.Errorf("ad group after update %+v, want budget 60.50 now and 75.25 scheduled", g)
+	}
+}
