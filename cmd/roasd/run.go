@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/web"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		usage:   "[--once] [--config DIR] [--listen ADDR] [--schedule JOB=SPEC ...]",
+		summary: "run the daemon (or every job once with --once)",
+		help: `Loads the YAML configs, migrates DATABASE_URL, and runs the jobs on their
+schedules: per account meta.permissions, meta.ads, meta.insights,
+tiktok.spark, tiktok.ads, tiktok.insights, shopify.orders; per brand
+reconcile, verdicts, notify. Serves /healthz, /readyz, /metrics, the report
+API (/api/v1/report, bearer ROASD_API_TOKEN), webhooks and the dashboard.
+
+Config files are re-read when they change (and on SIGHUP); a broken file is
+reported as file:line:col and the last good config stays in force.
+SIGINT/SIGTERM stop the daemon: running jobs get a grace period, then are
+cancelled and recorded as abandoned.
+
+With --once, every job runs once in order and the exit code is non-zero if
+any job failed.
+
+Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
+TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN, SHOPIFY_WEBHOOK_SECRET,
+SLACK_BOT_TOKEN, ROASD_API_TOKEN; META_API_URL, TIKTOK_API_URL,
+SHOPIFY_API_URL, SLACK_API_URL override the platforms' base URLs.`,
+		run: runRun,
+	})
+}
+
+// runOptions are the flags of `roasd run`.
+type runOptions struct {
+	once      bool
+	config    string
+	listen    string
+	replica   string
+	jitter    time.Duration
+	grace     time.Duration
+	reload    time.Duration
+	schedules scheduler.Schedules
+	// now is the jobs' clock (nil: the real one); the demo runs on the
+	// sandbox campaign's clock.
+	now func() time.Time
+}
+
+type scheduleFlag scheduler.Schedules
+
+func (s scheduleFlag) String() string { return "" }
+
+func (s scheduleFlag) Set(v string) error {
+	name, spec, ok := strings.Cut(v, "=")
+	if !ok {
+		return errors.New("want JOB=SPEC, e.g. meta.insights=@every 30m")
+	}
+	if _, known := scheduler.DefaultSchedules[name]; !known {
+		return fmt.Errorf("unknown job %q", name)
+	}
+	if err := scheduler.ParseSpec(spec); err != nil {
+		return err
+	}
+	s[name] = spec
+	return nil
+}
+
+func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
+	fs := newFlags(env, "run")
+	o := runOptions{schedules: scheduler.Schedules{}}
+	host, _ := os.Hostname()
+	fs.BoolVar(&o.once, "once", false, "run every job once and exit (non-zero if any failed)")
+	fs.StringVar(&o.config, "config", envOr(env, "ROASD_CONFIG", "configs/examples"), "config file or directory ($ROASD_CONFIG)")
+	fs.StringVar(&o.listen, "listen", envOr(env, "ROASD_LISTEN", "127.0.0.1:8080"), "HTTP listen address ($ROASD_LISTEN)")
+	fs.StringVar(&o.replica, "replica", fmt.Sprintf("%s-%d", host, os.Getpid()), "replica name used for leases")
+	fs.DurationVar(&o.jitter, "jitter", 30*time.Second, "random delay before each scheduled run")
+	fs.DurationVar(&o.grace, "grace", 20*time.Second, "how long running jobs may finish on shutdown")
+	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes")
+	fs.Var(scheduleFlag(o.schedules), "schedule", "JOB=SPEC cron schedule override (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return o, errUsage
+	}
+	return o, nil
+}
+
+func envOr(env *cmdEnv, key, def string) string {
+	if v := env.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func runRun(ctx context.Context, env *cmdEnv, args []string) error {
+	o, err := parseRunFlags(env, args)
+	if err != nil {
+		return err
+	}
+	dsn := env.getenv("DATABASE_URL")
+	if dsn == "" {
+		return errors.New("DATABASE_URL is not set (roasd demo starts a private database if you just want to try roasd)")
+	}
+	set, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	d, err := newDaemon(ctx, env, dsn, o)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if o.once {
+		return d.runOnce(ctx, set)
+	}
+	return d.serve(ctx, set)
+}
+
+// loadConfig loads path and renders problems as file:line:col lines.
+func loadConfig(path string) (*configs.Set, error) {
+	set, err := configs.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading config %s:\n%w", path, err)
+	}
+	return set, nil
+}
+
+// daemon is the wired process: database, clients, jobs, HTTP server.
+type daemon struct {
+	env     *cmdEnv
+	opts    runOptions
+	db      *store.DB
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	metrics *scheduler.Metrics
+	runner  *scheduler.Runner
+	deps    *scheduler.Deps
+
+	mu  sync.RWMutex
+	set *configs.Set
+}
+
+func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*daemon, error) {
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := scheduler.NewMetrics(reg)
+	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
+	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m, Now: o.now}
+	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+o.listen)
+	deps, err := newDeps(env, db, log, m, public)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.deps = deps
+	return d, nil
+}
+
+func (d *daemon) close() { d.db.Close() }
+
+func (d *daemon) config() *configs.Set {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.set
+}
+
+// runOnce executes every job once, in order, and fails if any failed.
+func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
+	if err := checkSecrets(d.env, set); err != nil {
+		return err
+	}
+	d.set = set
+	var failed []string
+	for _, j := range scheduler.Jobs(set, d.deps, d.opts.schedules) {
+		if err := d.runner.Execute(ctx, j); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, fmt.Sprintf("  %s %s: %v", j.Name, j.Scope, err))
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(d.env.stderr, "roasd: %d job(s) failed:\n%s\n", len(failed), strings.Join(failed, "\n"))
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// serve runs the daemon until ctx is cancelled.
+func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
+	if err := checkSecrets(d.env, set); err != nil {
+		return err
+	}
+	if n, err := d.db.AbandonRuns(ctx, d.opts.replica, time.Now()); err == nil && n > 0 {
+		d.log.Warn("marked runs of a previous process as abandoned", "runs", n)
+	}
+	d.set = set
+	d.metrics.ConfigOK.Set(1)
+	sched := scheduler.New(d.runner, d.opts.jitter)
+	if err := sched.Set(scheduler.Jobs(set, d.deps, d.opts.schedules)); err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{
+		Addr:    d.opts.listen,
+		Ready:   d.ready,
+		Metrics: promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}),
+		Routes:  d.routes(),
+		Log:     d.log,
+	})
+	if err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve() }()
+	sched.Start()
+	d.log.Info("roasd running", "listen", srv.URL(), "brands", len(set.Brands), "replica", d.opts.replica)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(d.opts.reload)
+	defer tick.Stop()
+	fp := fingerprint(d.opts.config)
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-serveErr:
+			runErr = fmt.Errorf("http server: %w", err)
+			break loop
+		case <-hup:
+			d.reload(sched)
+		case <-tick.C:
+			if now := fingerprint(d.opts.config); now != fp {
+				fp = now
+				d.reload(sched)
+			}
+		}
+	}
+	d.log.Info("shutting down", "grace", d.opts.grace)
+	sched.Stop(d.opts.grace)
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	return runErr
+}
+
+// reload re-reads the config; on problems it keeps the last good config.
+func (d *daemon) reload(sched *scheduler.Scheduler) {
+	set, err := configs.Load(d.opts.config)
+	if err == nil {
+		err = checkSecrets(d.env, set)
+	}
+	if err != nil {
+		d.metrics.ConfigOK.Set(0)
+		d.log.Error("config reload failed; keeping the last good config", "path", d.opts.config, "problems", err.Error())
+		return
+	}
+	if err := sched.Set(scheduler.Jobs(set, d.deps, d.opts.schedules)); err != nil {
+		d.metrics.ConfigOK.Set(0)
+		d.log.Error("config reload failed; keeping the last good config", "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.set = set
+	d.mu.Unlock()
+	d.metrics.ConfigOK.Set(1)
+	d.log.Info("config reloaded", "path", d.opts.config, "brands", len(set.Brands))
+}
+
+func (d *daemon) ready(ctx context.Context) error {
+	if d.config() == nil {
+		return errors.New("no config loaded")
+	}
+	return d.db.Ping(ctx)
+}
+
+// fingerprint summarises the names, sizes and mtimes of the config files.
+func fingerprint(path string) string {
+	var parts []string
+	add := func(p string) {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			parts = append(parts, fmt.Sprintf("%s:%d:%d", p, st.Size(), st.ModTime().UnixNano()))
+		}
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		entries, _ := os.ReadDir(path)
+		for _, e := range entries {
+			add(path + "/" + e.Name())
+		}
+	} else {
+		add(path)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "|")
+}

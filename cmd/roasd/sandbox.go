@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/sandbox"
+)
+
+func init() {
+	register(&command{
+		name:    "sandbox",
+		usage:   "[--config DIR] [--seed N]",
+		summary: "serve the Meta, TikTok, Shopify and Slack fakes seeded with a 30-day campaign",
+		help: `Serves the four fakes on loopback, seeded with a simulated 30-day campaign
+matching the configuration (the embedded examples by default): spend,
+platform-reported and store-confirmed conversions, code and link orders,
+refunds and cancellations, one Spark authorization about to expire and one
+ad without UTM tags. Prints the base URLs and sandbox tokens as NAME=value
+lines (e.g. META_API_URL=http://127.0.0.1:40123), then serves until
+interrupted. Point roasd, or any other client, at them.`,
+		run: runSandbox,
+	})
+}
+
+func runSandbox(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := newFlags(env, "sandbox")
+	config := fs.String("config", "", "config file or directory the campaign follows (default: embedded examples)")
+	seed := fs.Uint64("seed", 1, "random seed of the simulation")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	set, err := loadSetOrExamples(*config)
+	if err != nil {
+		return err
+	}
+	c, err := sandbox.NewCampaign(set, *seed)
+	if err != nil {
+		return err
+	}
+	sb, err := sandbox.Start(c)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	for _, line := range sb.Env() {
+		fmt.Fprintln(env.stdout, line)
+	}
+	fmt.Fprintf(env.stderr, "sandbox: brand %s, %d ads, %d orders, campaign %s..%s; Ctrl-C stops\n",
+		c.Brand.Name, len(c.Ads), len(c.Orders), c.Today.AddDays(-sandbox.Days+1), c.Today)
+	<-ctx.Done()
+	return nil
+}
+
+// loadSetOrExamples loads path, or the embedded examples when path is "".
+func loadSetOrExamples(path string) (*configs.Set, error) {
+	if path == "" {
+		return configs.LoadExamples()
+	}
+	return loadConfig(path)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/metaads"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/tiktokads"
+)
+
+// newDeps builds the platform clients from the environment. Each client
+// gets its own HTTP transport that counts calls in the metrics.
+func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL string) (*scheduler.Deps, error) {
+	httpFor := func(platform string) *http.Client {
+		return &http.Client{Transport: m.Transport(platform, nil)}
+	}
+	d := &scheduler.Deps{DB: db, Log: log}
+	if tok := env.getenv("META_ACCESS_TOKEN"); tok != "" {
+		d.Meta = metaads.New(metaads.Options{
+			BaseURL: env.getenv("META_API_URL"), AccessToken: tok, AppSecret: env.getenv("META_APP_SECRET"),
+			HTTPClient: httpFor("meta"), Logger: log.With("platform", "meta"),
+		})
+	}
+	if tok := env.getenv("TIKTOK_ACCESS_TOKEN"); tok != "" {
+		d.TikTok = tiktokads.New(tiktokads.Options{
+			BaseURL: env.getenv("TIKTOK_API_URL"), AccessToken: tok,
+			HTTPClient: httpFor("tiktok"), Logger: log.With("platform", "tiktok"),
+		})
+	}
+	if tok := env.getenv("SHOPIFY_ACCESS_TOKEN"); tok != "" {
+		base := env.getenv("SHOPIFY_API_URL")
+		hc := httpFor("shopify")
+		clients := map[string]*shopify.Client{}
+		d.Shopify = func(shop string) *shopify.Client {
+			if c, ok := clients[shop]; ok {
+				return c
+			}
+			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, HTTPClient: hc, Logger: log.With("platform", "shopify")})
+			clients[shop] = c
+			return c
+		}
+	}
+	slackAPI := notify.NewSlack(env.getenv("SLACK_BOT_TOKEN"), env.getenv("SLACK_API_URL"), httpFor("slack"))
+	sender := notify.NewSender(slackAPI, db, log.With("platform", "slack"))
+	d.Stages = []scheduler.Stage{
+		scheduler.ReconcileStage(db),
+		d.VerdictStage(strings.TrimSuffix(publicURL, "/") + "/"),
+		scheduler.NotifyStage(sender, m),
+	}
+	return d, nil
+}
+
+// routes mounts the webhooks, the report API and the dashboard.
+func (d *daemon) routes() map[string]http.Handler {
+	r := map[string]http.Handler{}
+	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" {
+		r["POST /webhooks/shopify"] = shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"))
+	} else {
+		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
+	}
+	return r
+}
+
+// checkSecrets fails when a configured platform has no token in the
+// environment, naming each missing variable.
+func checkSecrets(env *cmdEnv, set *configs.Set) error {
+	var missing []string
+	need := func(brand, what, key string) {
+		if env.getenv(key) == "" {
+			missing = append(missing, fmt.Sprintf("brand %s has %s but %s is not set", brand, what, key))
+		}
+	}
+	for _, b := range set.Brands {
+		if b.Accounts.Meta != nil {
+			need(b.Name, "a Meta ad account", "META_ACCESS_TOKEN")
+		}
+		if b.Accounts.TikTok != nil {
+			need(b.Name, "a TikTok advertiser", "TIKTOK_ACCESS_TOKEN")
+		}
+		if b.Accounts.Shopify != nil {
+			need(b.Name, "a Shopify shop", "SHOPIFY_ACCESS_TOKEN")
+		}
+		if b.Slack.Channel != "" {
+			need(b.Name, "a Slack channel", "SLACK_BOT_TOKEN")
+		}
+	}
+	if len(missing) > 0 {
+		return errors.New("missing secrets in the environment:\n  " + strings.Join(missing, "\n  "))
+	}
+	return nil
+}

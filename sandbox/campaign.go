@@ -1,0 +1,369 @@
+// Package sandbox combines the Meta, TikTok, Shopify and Slack fakes and
+// seeds them with a simulated 30-day creator campaign that matches a
+// configuration (the embedded examples by default): realistic spend,
+// platform-reported and store-confirmed conversions, discount-code and
+// organic orders, refunds, cancellations, a restatement of recent days, one
+// permission about to expire and one untagged ad.
+package sandbox
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+)
+
+// Days is the length of the simulated campaign.
+const Days = 30
+
+// Campaign is the simulated truth the fakes are seeded from.
+type Campaign struct {
+	Brand *configs.Brand
+	// Today is the last simulated day; the campaign covers the 30 days up
+	// to it. Now is noon of Today in the brand's zone.
+	Today ads.Date
+	Now   time.Time
+	// Ads are the paid ads (one per variant, plus an untagged one per
+	// platform used).
+	Ads []SimAd
+	// Stats are per ad per day, in the brand currency.
+	Stats []ads.DayStat
+	// Orders are the store's orders, in the brand currency.
+	Orders []ads.Order
+	// Permissions are the creators' grants as the platforms report them.
+	Permissions []ads.Permission
+	// SparkCodes maps each declared Spark code to the post it authorizes.
+	SparkCodes map[string]SparkPost
+}
+
+// SparkPost is the TikTok post behind a Spark authorization code.
+type SparkPost struct {
+	ItemID   string
+	Creator  string
+	Identity string
+	Start    time.Time
+	End      time.Time
+}
+
+// SimAd is an ad of the simulation and the variant it runs ("" for the
+// untagged one).
+type SimAd struct {
+	ads.Ad
+	TestID      string
+	VariantKey  string
+	CreatorIG   string
+	DailyBudget int64 // micro-units
+	// ROAS is the simulated true return on spend of the variant.
+	ROAS float64
+}
+
+// stableID makes a numeric id of n digits from a name, so reseeding gives
+// the same ids.
+func stableID(name string, n int) string {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	v := h.Sum64()
+	s := fmt.Sprintf("%d", v)
+	for len(s) < n {
+		s += fmt.Sprintf("%d", v%7919)
+	}
+	return "1" + s[:n-1]
+}
+
+// NewCampaign simulates a campaign over set's first brand. The same set and
+// seed always give the same campaign.
+func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
+	if len(set.Brands) == 0 {
+		return nil, fmt.Errorf("sandbox: the config has no brand")
+	}
+	b := set.Brands[0]
+	loc := b.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	var first ads.Date
+	for i, t := range b.Tests {
+		if i == 0 || t.Start.Before(first) {
+			first = t.Start
+		}
+	}
+	if first.IsZero() {
+		return nil, fmt.Errorf("sandbox: brand %s has no tests", b.Name)
+	}
+	today := first.AddDays(Days)
+	c := &Campaign{Brand: b, Today: today, Now: today.In(loc).Add(12 * time.Hour), SparkCodes: map[string]SparkPost{}}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	cur := b.Currency
+
+	// Ads: one per declared variant, with a simulated true ROAS spread so
+	// the verdicts have something to say: strong, middling, weak, and one
+	// low-spend variant.
+	roasLadder := []float64{5.2, 1.6, 3.4, 0.6, 4.1, 2.2, 0.9, 6.0, 2.8, 1.2, 3.9, 0.7}
+	vi := 0
+	for _, t := range b.Tests {
+		creator := b.Creator(t.Creator)
+		for _, v := range t.Variants {
+			a := SimAd{TestID: t.ID, VariantKey: v.Key, ROAS: roasLadder[vi%len(roasLadder)]}
+			vi++
+			a.Platform, a.Kind, a.Status = v.Platform, v.Kind, "ACTIVE"
+			a.ID = v.AdID
+			if a.ID == "" {
+				digits := 18
+				if v.Platform == ads.TikTok {
+					digits = 19
+				}
+				a.ID = stableID(b.Name+"/"+t.ID+"/"+v.Key, digits)
+			}
+			a.Name = fmt.Sprintf("%s · %s", t.ID, v.Key)
+			a.CampaignID = stableID(b.Name+"/campaign/"+t.ID+string(v.Platform), len(a.ID))
+			a.AdSetID = stableID(b.Name+"/adset/"+t.ID+"/"+v.Key, len(a.ID))
+			utm := v.UTM
+			if utm.Content == "" {
+				utm.Content = v.Key
+			}
+			if utm.Source == "" {
+				utm.Source = t.Creator
+			}
+			if utm.Campaign == "" {
+				utm.Campaign = t.ID
+			}
+			utm.Medium = "paid_social"
+			a.URLTags = fmt.Sprintf("utm_source=%s&utm_medium=%s&utm_campaign=%s&utm_content=%s", utm.Source, utm.Medium, utm.Campaign, utm.Content)
+			a.LinkURL = "https://" + b.Name + ".com/products/serum"
+			a.UTM = utm
+			switch v.Platform {
+			case ads.Meta:
+				a.Account = b.Accounts.Meta.AdAccount
+				a.ItemID = b.Accounts.Meta.Page + "_" + stableID("post/"+a.ID, 16)
+				if v.Kind == ads.Whitelisted && creator != nil {
+					a.CreatorIdentity = stableID("ig/"+creator.Instagram, 17)
+					a.CreatorIG = creator.Instagram
+				}
+			case ads.TikTok:
+				a.Account = b.Accounts.TikTok.Advertiser
+				a.LinkURL += "?" + a.URLTags
+				a.URLTags = ""
+				a.ItemID = v.ItemID
+				if v.SparkCode != "" {
+					a.ItemID = stableID("item/"+v.SparkCode, 19)
+					handle := ""
+					if creator != nil {
+						handle = creator.TikTok
+					}
+					start := today.AddDays(-Days - 5).In(loc)
+					c.SparkCodes[v.SparkCode] = SparkPost{ItemID: a.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
+						Start: start, End: start.AddDate(0, 0, 60)}
+					a.CreatorIdentity = c.SparkCodes[v.SparkCode].Identity
+				}
+			}
+			a.DailyBudget = ads.MustMicros("100")
+			c.Ads = append(c.Ads, a)
+		}
+	}
+	// One untagged ad, on the first platform the brand uses: spend that
+	// can't be tracked.
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		var acct string
+		switch {
+		case p == ads.Meta && b.Accounts.Meta != nil:
+			acct = b.Accounts.Meta.AdAccount
+		case p == ads.TikTok && b.Accounts.TikTok != nil:
+			acct = b.Accounts.TikTok.Advertiser
+		default:
+			continue
+		}
+		digits := map[ads.Platform]int{ads.Meta: 18, ads.TikTok: 19}[p]
+		a := SimAd{ROAS: 1.0}
+		a.Platform, a.Account, a.Kind, a.Status = p, acct, ads.Standard, "ACTIVE"
+		a.ID = stableID(b.Name+"/untagged/"+string(p), digits)
+		a.Name = "evergreen retargeting (no UTM)"
+		a.CampaignID = stableID(b.Name+"/campaign/evergreen/"+string(p), digits)
+		a.AdSetID = stableID(b.Name+"/adset/evergreen/"+string(p), digits)
+		a.LinkURL = "https://" + b.Name + ".com/"
+		a.DailyBudget = ads.MustMicros("60")
+		c.Ads = append(c.Ads, a)
+		break // one untagged ad in all
+	}
+
+	// Daily stats and the paid orders behind them.
+	orderSeq := 1000
+	newOrder := func(day ads.Date, sum int64) ads.Order {
+		orderSeq++
+		at := day.In(loc).Add(time.Duration(8+rng.IntN(14))*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+		return ads.Order{
+			Shop: shopOf(b), ID: fmt.Sprintf("gid://shopify/Order/%d", 5_500_000_000+orderSeq), Name: fmt.Sprintf("#%d", orderSeq),
+			CreatedAt: at.UTC(), UpdatedAt: at.UTC(), Currency: cur, Gross: sum, Net: sum,
+		}
+	}
+	for ai, a := range c.Ads {
+		lowSpend := ai == 3 // one variant barely spends: it must be held, never cut
+		for d := 0; d < Days; d++ {
+			day := today.AddDays(-Days + 1 + d)
+			if t := testOf(b, a.TestID); t != nil && day.Before(t.Start) {
+				continue
+			}
+			// Money is simulated in whole cents (integers); only the
+			// expected order count is a float.
+			spendCents := int64(4500 + rng.IntN(9000))
+			if lowSpend {
+				spendCents = int64(100 + rng.IntN(300))
+			}
+			spend := spendCents * 10_000
+			impr := spendCents * 1000 / int64(800+rng.IntN(600))
+			clicks := impr * int64(80+rng.IntN(120)) / 10_000
+			eng := impr * int64(300+rng.IntN(400)) / 10_000
+			aovCents := int64(4500 + rng.IntN(3500))
+			n := poisson(rng, float64(spendCents)*a.ROAS/float64(aovCents))
+			var value int64
+			for k := 0; k < n; k++ {
+				amt := aovCents * int64(70+rng.IntN(60)) / 100 * 10_000
+				o := newOrder(day, amt)
+				if a.VariantKey != "" {
+					o.UTM = a.UTM
+					o.LandingPage = a.LinkURL
+					o.FirstUTM = a.UTM
+					creator := b.Creator(testOf(b, a.TestID).Creator)
+					if creator != nil && len(creator.Codes) > 0 && rng.IntN(10) < 3 {
+						// Paid click that also used the creator's code: the
+						// order must still count once.
+						o.DiscountCodes = []string{creator.Codes[0]}
+						o.Discounts = amt * 15 / 100
+						o.Net = amt - o.Discounts
+					}
+				}
+				c.Orders = append(c.Orders, o)
+				value += o.Net
+			}
+			// Platforms over-report: view-through and modelled conversions.
+			overPct := int64(115 + rng.IntN(35))
+			if ai == 1 {
+				overPct = 320 // one variant the platform flatters a lot
+			}
+			conv := (int64(n)*overPct + 50) / 100
+			c.Stats = append(c.Stats, ads.DayStat{
+				Platform: a.Platform, Account: a.Account, AdID: a.ID, Day: day, Currency: cur,
+				Spend: spend, Impressions: impr, Clicks: clicks, Engagements: eng, Views: impr * 6 / 10,
+				Conversions: conv, ConversionValue: value * overPct / 100,
+			})
+		}
+	}
+
+	// Organic orders: creators' codes and links, and unattributed orders.
+	for d := 0; d < Days; d++ {
+		day := today.AddDays(-Days + 1 + d)
+		for _, cr := range b.Creators {
+			for k := poisson(rng, 1.4); k > 0; k-- {
+				amt := int64(4000+rng.IntN(5000)) * 10_000
+				o := newOrder(day, amt)
+				if len(cr.Codes) > 0 && rng.IntN(3) > 0 {
+					o.DiscountCodes = []string{cr.Codes[rng.IntN(len(cr.Codes))]}
+					o.Discounts = amt * 15 / 100
+					o.Net = amt - o.Discounts
+				} else if len(cr.Links) > 0 {
+					o.LandingPage = cr.Links[0]
+					o.UTM = ads.ParseUTM(cr.Links[0])
+				}
+				c.Orders = append(c.Orders, o)
+			}
+		}
+		for k := poisson(rng, 4); k > 0; k-- {
+			c.Orders = append(c.Orders, newOrder(day, int64(3000+rng.IntN(7000))*10_000))
+		}
+	}
+	sort.Slice(c.Orders, func(i, j int) bool { return c.Orders[i].CreatedAt.Before(c.Orders[j].CreatedAt) })
+	// Refunds (5%) and cancellations (2%), a day or two after purchase.
+	for i := range c.Orders {
+		o := &c.Orders[i]
+		switch r := rng.IntN(100); {
+		case r < 2:
+			o.CancelledAt = o.CreatedAt.Add(26 * time.Hour)
+			o.UpdatedAt = o.CancelledAt
+			o.Refunded = o.Gross - o.Discounts
+			o.Net = 0
+		case r < 7:
+			o.UpdatedAt = o.CreatedAt.Add(49 * time.Hour)
+			o.Refunded = (o.Gross - o.Discounts) / 2
+			o.Refunded -= o.Refunded % 10_000
+			o.Net = o.Gross - o.Discounts - o.Refunded
+		}
+		if o.UpdatedAt.After(c.Now) {
+			o.UpdatedAt = c.Now
+		}
+	}
+
+	// Permissions: Meta partnership permissions per creator with an
+	// Instagram handle; the first expires within a week of Today.
+	if b.Accounts.Meta != nil {
+		for i, cr := range b.Creators {
+			if cr.Instagram == "" {
+				continue
+			}
+			granted := today.AddDays(-Days - 10).In(loc)
+			exp := today.AddDays(90).In(loc)
+			if i == 0 {
+				exp = today.AddDays(5).In(loc)
+			}
+			c.Permissions = append(c.Permissions, ads.Permission{
+				Platform: ads.Meta, Account: b.Accounts.Meta.AdAccount, ID: stableID("perm/"+cr.Handle, 16),
+				Creator: cr.Instagram, CreatorID: stableID("ig/"+cr.Instagram, 17), Status: ads.PermissionActive,
+				GrantedAt: granted.UTC(), ExpiresAt: exp.UTC(),
+			})
+		}
+	}
+	return c, nil
+}
+
+// Restate changes the last days' numbers the way platforms do when late
+// conversions arrive: conversions and value up, spend corrected slightly.
+// It returns the restated stats.
+func (c *Campaign) Restate(days int) []ads.DayStat {
+	from := c.Today.AddDays(-days + 1)
+	var out []ads.DayStat
+	for i := range c.Stats {
+		s := &c.Stats[i]
+		if s.Day.Before(from) {
+			continue
+		}
+		s.Conversions++
+		s.ConversionValue += ads.MustMicros("52.40")
+		s.Spend += ads.MustMicros("0.37")
+		out = append(out, *s)
+	}
+	return out
+}
+
+func testOf(b *configs.Brand, id string) *configs.Test {
+	for _, t := range b.Tests {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+func shopOf(b *configs.Brand) string {
+	if b.Accounts.Shopify != nil {
+		return b.Accounts.Shopify.Shop
+	}
+	return b.Name + ".myshopify.com"
+}
+
+// poisson draws from a Poisson distribution (Knuth; fine for small means).
+func poisson(rng *rand.Rand, mean float64) int {
+	if mean <= 0 {
+		return 0
+	}
+	l, k, p := math.Exp(-mean), 0, 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}

@@ -1,0 +1,285 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/metaads/metafake"
+	"github.com/roasd/roasd/notify/slackfake"
+	"github.com/roasd/roasd/shopify/shopifyfake"
+	"github.com/roasd/roasd/tiktokads/tiktokfake"
+)
+
+// Tokens the sandbox fakes accept. They guard nothing real; roasd must
+// still be given them through the usual environment variables.
+const (
+	MetaToken    = "sandbox-meta-token"
+	TikTokToken  = "sandbox-tiktok-token"
+	ShopifyToken = "shpat_sandbox"
+	SlackToken   = "xoxb-sandbox"
+)
+
+// Sandbox is the four fakes, seeded and served on loopback.
+type Sandbox struct {
+	Campaign *Campaign
+	Meta     *metafake.Server
+	TikTok   *tiktokfake.Server
+	Shopify  *shopifyfake.Server
+	Slack    *slackfake.Server
+	// URLs maps META_API_URL, TIKTOK_API_URL, SHOPIFY_API_URL and
+	// SLACK_API_URL to the fakes' base URLs.
+	URLs    map[string]string
+	servers []*http.Server
+}
+
+// New seeds the fakes from c without serving them (tests mount them on
+// httptest servers themselves).
+func New(c *Campaign) (*Sandbox, error) {
+	s := &Sandbox{Campaign: c, URLs: map[string]string{}}
+	b := c.Brand
+	now := func() time.Time { return c.Now }
+	s.Meta = metafake.New(metaSeed(c))
+	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
+	shopSeed, err := shopifySeed(c, now)
+	if err != nil {
+		return nil, err
+	}
+	s.Shopify = shopifyfake.New(shopSeed)
+	channel := strings.TrimPrefix(b.Slack.Channel, "#")
+	if channel == "" {
+		channel = "general"
+	}
+	s.Slack = slackfake.New(SlackToken, channel)
+	return s, nil
+}
+
+// Start seeds the fakes and serves each on its own loopback port.
+func Start(c *Campaign) (*Sandbox, error) {
+	s, err := New(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		env string
+		h   http.Handler
+	}{
+		{"META_API_URL", s.Meta},
+		{"TIKTOK_API_URL", s.TikTok},
+		{"SHOPIFY_API_URL", s.Shopify},
+		{"SLACK_API_URL", s.Slack},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sandbox: listening for %s: %w", f.env, err)
+		}
+		srv := &http.Server{Handler: f.h, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		s.servers = append(s.servers, srv)
+		url := "http://" + ln.Addr().String()
+		if f.env == "SLACK_API_URL" {
+			url += "/api/"
+		}
+		s.URLs[f.env] = url
+	}
+	return s, nil
+}
+
+// Env returns the environment roasd needs to use the sandbox: the four
+// base URLs and the sandbox tokens, as KEY=VALUE lines in a stable order.
+func (s *Sandbox) Env() []string {
+	var out []string
+	for _, k := range []string{"META_API_URL", "TIKTOK_API_URL", "SHOPIFY_API_URL", "SLACK_API_URL"} {
+		if v, ok := s.URLs[k]; ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return append(out,
+		"META_ACCESS_TOKEN="+MetaToken,
+		"TIKTOK_ACCESS_TOKEN="+TikTokToken,
+		"SHOPIFY_ACCESS_TOKEN="+ShopifyToken,
+		"SLACK_BOT_TOKEN="+SlackToken,
+	)
+}
+
+// Restate applies a platform restatement of the last days to the fakes (as
+// late conversions arrive) and returns how many daily rows changed.
+func (s *Sandbox) Restate(days int) int {
+	n := 0
+	for _, st := range s.Campaign.Restate(days) {
+		switch st.Platform {
+		case ads.Meta:
+			s.Meta.SetInsight(st.Account, metaInsight(st))
+		case ads.TikTok:
+			s.TikTok.SetReport(st.Account, tiktokRow(st))
+		}
+		n++
+	}
+	return n
+}
+
+// Close stops serving.
+func (s *Sandbox) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func metaInsight(st ads.DayStat) metafake.Insight {
+	return metafake.Insight{
+		AdID: st.AdID, Day: st.Day.String(), SpendMicros: st.Spend, Impressions: st.Impressions, Clicks: st.Clicks,
+		InlinePostEngagement: st.Engagements,
+		Actions:              []metafake.Action{{Type: "omni_purchase", Value: st.Conversions, Windows: map[string]int64{"7d_click": st.Conversions * 8 / 10, "1d_view": st.Conversions - st.Conversions*8/10}}},
+		ActionValues:         []metafake.Action{{Type: "omni_purchase", Value: st.ConversionValue, Windows: map[string]int64{"7d_click": st.ConversionValue * 8 / 10, "1d_view": st.ConversionValue - st.ConversionValue*8/10}}},
+	}
+}
+
+func metaSeed(c *Campaign) metafake.Seed {
+	b := c.Brand
+	seed := metafake.Seed{Token: MetaToken}
+	if b.Accounts.Meta == nil {
+		return seed
+	}
+	m := b.Accounts.Meta
+	acct := metafake.Account{ID: m.AdAccount, Name: b.Name + " — paid social", Currency: b.Currency, Timezone: b.Timezone}
+	for _, a := range c.Ads {
+		if a.Platform != ads.Meta {
+			continue
+		}
+		acct.AdSets = append(acct.AdSets, metafake.AdSet{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad set", Status: "ACTIVE",
+			DailyBudget: ads.MicrosToMinor(a.DailyBudget, b.Currency)})
+		cr := metafake.Creative{ID: stableID("creative/"+a.ID, 18), URLTags: a.URLTags, Link: a.LinkURL}
+		switch a.Kind {
+		case ads.Whitelisted:
+			// A partnership ad: runs as the creator, sponsored by the brand.
+			cr.InstagramUserID = a.CreatorIdentity
+			cr.SponsorID = m.Instagram
+			cr.ObjectStoryID = a.ItemID
+			cr.EffectiveObjectStoryID = a.ItemID
+			cr.SourceInstagramMediaID = stableID("media/"+a.ID, 17)
+		case ads.Dark:
+			// Built from an object_story_spec: an unpublished page post.
+			cr.PageID = m.Page
+			cr.EffectiveObjectStoryID = a.ItemID
+		default:
+			cr.ObjectStoryID = a.ItemID
+			cr.EffectiveObjectStoryID = a.ItemID
+		}
+		acct.Ads = append(acct.Ads, metafake.Ad{ID: a.ID, Name: a.Name, AdSetID: a.AdSetID, CampaignID: a.CampaignID,
+			Status: "ACTIVE", EffectiveStatus: a.Status, UpdatedTime: c.Now.Add(-72 * time.Hour), Creative: cr})
+	}
+	for _, st := range c.Stats {
+		if st.Platform == ads.Meta {
+			acct.Insights = append(acct.Insights, metaInsight(st))
+		}
+	}
+	seed.Accounts = []metafake.Account{acct}
+	for _, p := range c.Permissions {
+		if p.Platform != ads.Meta {
+			continue
+		}
+		seed.Permissions = append(seed.Permissions, metafake.Permission{
+			ID: p.ID, BrandIGID: m.Instagram, CreatorUsername: p.Creator, CreatorID: p.CreatorID, Status: "APPROVED",
+			CreatedTime: p.GrantedAt,
+			Media:       []metafake.Media{{ID: stableID("media/"+p.ID, 17), Permalink: "https://www.instagram.com/p/" + p.ID[:8] + "/", HasPermission: true}},
+		})
+	}
+	return seed
+}
+
+func tiktokRow(st ads.DayStat) tiktokfake.ReportRow {
+	return tiktokfake.ReportRow{
+		AdID: st.AdID, Day: st.Day.String(), SpendMicros: st.Spend, Impressions: st.Impressions, Clicks: st.Clicks,
+		Likes: st.Engagements * 7 / 10, Comments: st.Engagements / 10, Shares: st.Engagements / 10,
+		Follows:    st.Engagements - st.Engagements*7/10 - 2*(st.Engagements/10),
+		VideoPlays: st.Views, Conversions: st.Conversions, Purchases: st.Conversions, PurchaseValueMicros: st.ConversionValue,
+	}
+}
+
+func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
+	b := c.Brand
+	seed := tiktokfake.Seed{Token: TikTokToken, Now: now}
+	if b.Accounts.TikTok == nil {
+		return seed
+	}
+	advID := b.Accounts.TikTok.Advertiser
+	adv := tiktokfake.Advertiser{ID: advID, Name: b.Name + " TikTok", Currency: b.Currency, Timezone: b.Timezone}
+	for _, a := range c.Ads {
+		if a.Platform != ads.TikTok {
+			continue
+		}
+		adv.AdGroups = append(adv.AdGroups, tiktokfake.AdGroup{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad group",
+			BudgetMode: tiktokfake.BudgetModeDay, BudgetMicros: a.DailyBudget})
+		ad := tiktokfake.Ad{ID: a.ID, Name: a.Name, AdGroupID: a.AdSetID, CampaignID: a.CampaignID, LandingPageURL: a.LinkURL,
+			CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: c.Now.Add(-72 * time.Hour)}
+		if a.Kind == ads.Spark {
+			ad.IdentityType, ad.IdentityID, ad.TikTokItemID, ad.DarkPost = tiktokfake.IdentityAuthCode, a.CreatorIdentity, a.ItemID, true
+		} else {
+			ad.IdentityType, ad.IdentityID, ad.VideoID = tiktokfake.IdentityCustomizedUser, stableID("brand-identity/"+advID, 19), "v10033g50000"+a.ID[:8]
+		}
+		adv.Ads = append(adv.Ads, ad)
+	}
+	for _, st := range c.Stats {
+		if st.Platform == ads.TikTok {
+			adv.Report = append(adv.Report, tiktokRow(st))
+		}
+	}
+	seed.Advertisers = []tiktokfake.Advertiser{adv}
+	codes := make([]string, 0, len(c.SparkCodes))
+	for code := range c.SparkCodes {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for i, code := range codes {
+		p := c.SparkCodes[code]
+		end := p.End
+		if i == 0 {
+			// One authorization about to lapse: roasd must warn a week ahead.
+			end = c.Today.AddDays(5).In(b.Location)
+		}
+		seed.SparkPosts = append(seed.SparkPosts, tiktokfake.SparkPost{
+			AuthCode: code, ItemID: p.ItemID, Text: "my morning routine ✨ #glowup", IdentityID: p.Identity, TikTokName: p.Creator,
+			AuthStatus: tiktokfake.AuthAuthorized, AuthStart: p.Start, AuthEnd: end,
+		})
+	}
+	return seed
+}
+
+func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
+	b := c.Brand
+	seed := shopifyfake.Seed{
+		Shop:        shopifyfake.Shop{Name: b.Name, Domain: shopOf(b), Currency: b.Currency, Timezone: b.Timezone},
+		AccessToken: ShopifyToken, Now: now,
+		// A generous bucket so a 30-day backfill doesn't stall the demo;
+		// throttling is still modelled and tested.
+		MaximumAvailable: 20000, RestoreRate: 1000,
+	}
+	for _, o := range c.Orders {
+		so := shopifyfake.Order{
+			ID: strings.TrimPrefix(o.ID, "gid://shopify/Order/"), Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+			CancelledAt: o.CancelledAt, LineItems: ads.FormatMicros(o.Gross, 2), Discounts: ads.FormatMicros(o.Discounts, 2),
+			DiscountCodes: o.DiscountCodes, Test: o.Test,
+		}
+		if o.Refunded > 0 {
+			so.Refunds = []shopifyfake.Refund{{ID: stableID("refund/"+o.ID, 12), CreatedAt: o.UpdatedAt, Amount: ads.FormatMicros(o.Refunded, 2)}}
+		}
+		if o.LandingPage != "" || !o.UTM.IsZero() {
+			v := &shopifyfake.Visit{LandingPage: o.LandingPage, OccurredAt: o.CreatedAt.Add(-20 * time.Minute),
+				Source: o.UTM.Source, Medium: o.UTM.Medium, Campaign: o.UTM.Campaign, Content: o.UTM.Content, Term: o.UTM.Term}
+			so.FirstVisit, so.LastVisit = v, v
+		}
+		seed.Orders = append(seed.Orders, so)
+	}
+	return seed, nil
+}

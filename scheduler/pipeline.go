@@ -1,0 +1,356 @@
+package scheduler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/metaads"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/tiktokads"
+)
+
+// Deps are what the jobs work with. A nil client disables that
+// platform's jobs.
+type Deps struct {
+	DB      *store.DB
+	Meta    *metaads.Client
+	TikTok  *tiktokads.Client
+	Shopify func(shop string) *shopify.Client
+	Log     *slog.Logger
+	// Stages run once per brand after the syncs, in order (reconcile,
+	// verdicts, notify); see BrandStages.
+	Stages []Stage
+	// OrderOverlap is how far before the last high-water mark each order
+	// sync starts again (default 15m), so late writes are not missed.
+	OrderOverlap time.Duration
+	// BackfillDays is how far back the first order sync reaches before the
+	// brand's earliest test (default 30).
+	BackfillDays int
+}
+
+// Stage is a per-brand job step after the syncs.
+type Stage struct {
+	Name string
+	Run  func(ctx context.Context, brand *configs.Brand, r *Run) error
+}
+
+// Schedules holds the cron spec of each job kind.
+type Schedules map[string]string
+
+// DefaultSchedules are the job schedules unless configured otherwise.
+var DefaultSchedules = Schedules{
+	"meta.permissions": "@every 6h",
+	"meta.ads":         "@every 1h",
+	"meta.insights":    "@every 30m",
+	"tiktok.spark":     "@every 6h",
+	"tiktok.ads":       "@every 1h",
+	"tiktok.insights":  "@every 30m",
+	"shopify.orders":   "@every 10m",
+	"reconcile":        "@every 15m",
+	"verdicts":         "@every 1h",
+	"notify":           "@every 1m",
+}
+
+func (d *Deps) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// Jobs builds every job of every brand in set, in the order `run --once`
+// executes them: account syncs first, then the brand stages.
+func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
+	spec := func(name string) string {
+		if s, ok := sched[name]; ok && s != "" {
+			return s
+		}
+		return DefaultSchedules[name]
+	}
+	var syncs, stages []Job
+	for _, b := range set.Brands {
+		b := b
+		if m := b.Accounts.Meta; m != nil && d.Meta != nil {
+			syncs = append(syncs,
+				Job{Name: "meta.permissions", Scope: m.AdAccount, Spec: spec("meta.permissions"), Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, b, r) }},
+				Job{Name: "meta.ads", Scope: m.AdAccount, Spec: spec("meta.ads"), Run: func(ctx context.Context, r *Run) error { return d.metaAds(ctx, b, r) }},
+				Job{Name: "meta.insights", Scope: m.AdAccount, Spec: spec("meta.insights"), Run: func(ctx context.Context, r *Run) error { return d.metaInsights(ctx, b, r) }},
+			)
+		}
+		if t := b.Accounts.TikTok; t != nil && d.TikTok != nil {
+			syncs = append(syncs,
+				Job{Name: "tiktok.spark", Scope: t.Advertiser, Spec: spec("tiktok.spark"), Run: func(ctx context.Context, r *Run) error { return d.tiktokSpark(ctx, b, r) }},
+				Job{Name: "tiktok.ads", Scope: t.Advertiser, Spec: spec("tiktok.ads"), Run: func(ctx context.Context, r *Run) error { return d.tiktokAds(ctx, b, r) }},
+				Job{Name: "tiktok.insights", Scope: t.Advertiser, Spec: spec("tiktok.insights"), Run: func(ctx context.Context, r *Run) error { return d.tiktokInsights(ctx, b, r) }},
+			)
+		}
+		if s := b.Accounts.Shopify; s != nil && d.Shopify != nil {
+			syncs = append(syncs, Job{Name: "shopify.orders", Scope: s.Shop, Spec: spec("shopify.orders"), Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, r) }})
+		}
+		for _, st := range d.Stages {
+			st := st
+			stages = append(stages, Job{Name: st.Name, Scope: "brand:" + b.Name, Spec: spec(st.Name), Run: func(ctx context.Context, r *Run) error { return st.Run(ctx, b, r) }})
+		}
+	}
+	return append(syncs, stages...)
+}
+
+// earliestStart is the first day any test of brand on platform starts
+// ("" platform for all), or ok=false when it has none.
+func earliestStart(b *configs.Brand, platform ads.Platform) (ads.Date, bool) {
+	var first ads.Date
+	found := false
+	for _, t := range b.Tests {
+		uses := platform == ""
+		for _, v := range t.Variants {
+			uses = uses || v.Platform == platform
+		}
+		if uses && (!found || t.Start.Before(first)) {
+			first, found = t.Start, true
+		}
+	}
+	return first, found
+}
+
+// pullRange is the day range an insights pull re-reads: from the earliest
+// test start on first pull, else the trailing restatement window before the
+// last pulled day; up to today in the account's zone.
+func (d *Deps) pullRange(ctx context.Context, b *configs.Brand, platform ads.Platform, cursor string, today ads.Date) (ads.DateRange, bool, error) {
+	first, ok := earliestStart(b, platform)
+	if !ok || today.Before(first) {
+		return ads.DateRange{}, false, nil
+	}
+	from := first
+	last, err := d.DB.Cursor(ctx, cursor)
+	if err != nil {
+		return ads.DateRange{}, false, err
+	}
+	if last != "" {
+		lastDay, err := ads.ParseDate(last)
+		if err != nil {
+			return ads.DateRange{}, false, fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		restate := b.RestatementDays
+		if restate <= 0 {
+			restate = 7
+		}
+		if w := lastDay.AddDays(-restate); w.After(from) {
+			from = w
+		}
+	}
+	return ads.DateRange{From: from, To: today}, true, nil
+}
+
+func zoneOr(name string, fallback *time.Location) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+		return loc
+	}
+	if fallback != nil {
+		return fallback
+	}
+	return time.UTC
+}
+
+func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, r *Run) error {
+	m := b.Accounts.Meta
+	perms, err := d.Meta.Permissions(ctx, m.AdAccount, m.Page, m.Instagram)
+	if err != nil {
+		return fmt.Errorf("syncing meta permissions: %w", err)
+	}
+	n, err := d.DB.UpsertPermissions(ctx, perms)
+	r.AddRows(n)
+	return err
+}
+
+func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, r *Run) error {
+	act := b.Accounts.Meta.AdAccount
+	info, err := d.Meta.Account(ctx, act)
+	if err != nil {
+		return fmt.Errorf("reading meta account: %w", err)
+	}
+	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.Meta, ID: act, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
+		return err
+	}
+	list, err := d.Meta.Ads(ctx, act)
+	if err != nil {
+		return fmt.Errorf("syncing meta ads: %w", err)
+	}
+	n, err := d.DB.UpsertAds(ctx, list)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	matches, _ := reconcile.MatchVariants(b, ads.Meta, list)
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, links(b.Name, act, matches))
+}
+
+func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd {
+	out := make([]store.VariantAd, len(ms))
+	for i, m := range ms {
+		out[i] = store.VariantAd{Brand: brand, TestID: m.TestID, VariantKey: m.VariantKey, Platform: m.Ad.Platform, Account: account, AdID: m.Ad.ID, MatchedBy: m.MatchedBy}
+	}
+	return out
+}
+
+func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, r *Run) error {
+	act := b.Accounts.Meta.AdAccount
+	info, err := d.Meta.Account(ctx, act)
+	if err != nil {
+		return fmt.Errorf("reading meta account: %w", err)
+	}
+	cursor := "meta.insights:" + act
+	rng, ok, err := d.pullRange(ctx, b, ads.Meta, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
+	if err != nil || !ok {
+		return err
+	}
+	stats, err := d.Meta.DayStats(ctx, act, rng, b.Accounts.Meta.AttributionWindows)
+	if err != nil {
+		return fmt.Errorf("pulling meta insights %s..%s: %w", rng.From, rng.To, err)
+	}
+	n, err := d.DB.UpsertDayStats(ctx, stats)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	return d.DB.SetCursor(ctx, cursor, rng.To.String())
+}
+
+// sparkCursor names the stored Spark code → post id mapping without
+// storing the code itself.
+func sparkCursor(code string) string {
+	h := sha256.Sum256([]byte(code))
+	return "tiktok.spark_item:" + hex.EncodeToString(h[:12])
+}
+
+func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error {
+	adv := b.Accounts.TikTok.Advertiser
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if v.Platform != ads.TikTok || v.SparkCode == "" {
+				continue
+			}
+			p, err := d.TikTok.AuthorizeSpark(ctx, adv, v.SparkCode)
+			if err != nil {
+				return fmt.Errorf("authorizing spark code of %s/%s: %w", t.ID, v.Key, err)
+			}
+			if p.ItemID != "" {
+				if err := d.DB.SetCursor(ctx, sparkCursor(v.SparkCode), p.ItemID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	perms, err := d.TikTok.SparkPosts(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("listing spark posts: %w", err)
+	}
+	n, err := d.DB.UpsertPermissions(ctx, perms)
+	r.AddRows(n)
+	return err
+}
+
+func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {
+	adv := b.Accounts.TikTok.Advertiser
+	info, err := d.TikTok.Advertiser(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("reading tiktok advertiser: %w", err)
+	}
+	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.TikTok, ID: adv, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
+		return err
+	}
+	list, err := d.TikTok.Ads(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("syncing tiktok ads: %w", err)
+	}
+	n, err := d.DB.UpsertAds(ctx, list)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	items := map[string]string{}
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if v.SparkCode != "" {
+				item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode))
+				if err != nil {
+					return err
+				}
+				if item != "" {
+					items[v.SparkCode] = item
+				}
+			}
+		}
+	}
+	matches, _ := reconcile.MatchVariantsWithItems(b, ads.TikTok, list, items)
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, links(b.Name, adv, matches))
+}
+
+func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, r *Run) error {
+	adv := b.Accounts.TikTok.Advertiser
+	info, err := d.TikTok.Advertiser(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("reading tiktok advertiser: %w", err)
+	}
+	cursor := "tiktok.insights:" + adv
+	rng, ok, err := d.pullRange(ctx, b, ads.TikTok, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
+	if err != nil || !ok {
+		return err
+	}
+	stats, err := d.TikTok.DayStats(ctx, adv, rng)
+	if err != nil {
+		return fmt.Errorf("pulling tiktok report %s..%s: %w", rng.From, rng.To, err)
+	}
+	n, err := d.DB.UpsertDayStats(ctx, stats)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	return d.DB.SetCursor(ctx, cursor, rng.To.String())
+}
+
+func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) error {
+	shop := b.Accounts.Shopify.Shop
+	cursor := "shopify.orders:" + shop
+	hw, err := d.DB.Cursor(ctx, cursor)
+	if err != nil {
+		return err
+	}
+	overlap := d.OrderOverlap
+	if overlap <= 0 {
+		overlap = 15 * time.Minute
+	}
+	var since time.Time
+	if hw != "" {
+		t, err := time.Parse(time.RFC3339Nano, hw)
+		if err != nil {
+			return fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		since = t.Add(-overlap)
+	} else if first, ok := earliestStart(b, ""); ok {
+		back := d.BackfillDays
+		if back <= 0 {
+			back = 30
+		}
+		since = first.AddDays(-back).In(b.Location)
+	}
+	high, err := d.Shopify(shop).Orders(ctx, since, func(batch []ads.Order) error {
+		n, err := d.DB.UpsertOrders(ctx, batch)
+		r.AddRows(n)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("syncing shopify orders since %s: %w", since.Format(time.RFC3339), err)
+	}
+	if high.IsZero() {
+		return nil
+	}
+	return d.DB.SetCursor(ctx, cursor, high.UTC().Format(time.RFC3339Nano))
+}

@@ -1,0 +1,335 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/metaads"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/store"
+)
+
+// Stage names of the per-brand jobs.
+const (
+	StageReconcile = "reconcile"
+	StageVerdicts  = "verdicts"
+	StageNotify    = "notify"
+)
+
+// ReconcileStage rebuilds the brand's ledger and KPIs for changed days.
+func ReconcileStage(db *store.DB) Stage {
+	return Stage{Name: StageReconcile, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
+		n, err := ReconcileBrand(ctx, db, b, r.Now, false)
+		r.AddRows(n)
+		return err
+	}}
+}
+
+// NotifyStage delivers queued alerts to Slack.
+func NotifyStage(sender *notify.Sender, m *Metrics) Stage {
+	return Stage{Name: StageNotify, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
+		n, err := sender.Flush(ctx, r.Now)
+		r.AddRows(int64(n))
+		if m != nil {
+			m.AlertsSent.Add(float64(n))
+		}
+		return err
+	}}
+}
+
+// VerdictStage evaluates the brand's tests: verdicts at due checkpoints,
+// guards between them, permission and tracking-hygiene alerts, and platform
+// actions for tests that opted in. Verdicts and their alerts are stored in
+// one transaction, so an alert is queued exactly when its verdict is.
+func (d *Deps) VerdictStage(reportURL string) Stage {
+	return Stage{Name: StageVerdicts, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
+		return d.evaluate(ctx, b, r, reportURL)
+	}}
+}
+
+// perfKey identifies a variant's KPI cells.
+type perfKey struct{ test, variant string }
+
+func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
+	p.Spend += k.Spend
+	p.Revenue += k.PaidRevenue
+	p.Orders += k.PaidOrders
+	p.PlatformConversions += k.PlatformConversions
+	p.Impressions += k.Impressions
+	p.Engagements += k.Engagements
+}
+
+func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
+	today := ads.DateOf(r.Now, b.Location)
+	first, ok := earliestStart(b, "")
+	if !ok {
+		return nil
+	}
+	kpis, err := d.DB.DailyKPIs(ctx, b.Name, first, today)
+	if err != nil {
+		return err
+	}
+	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
+	var verdictRows []store.VerdictRow
+	var alerts []notify.Alert
+	var actionsToApply []plannedFor
+
+	for _, t := range b.Tests {
+		perfIn := func(to ads.Date) []reconcile.VariantPerf {
+			sums := map[perfKey]*reconcile.VariantPerf{}
+			var out []reconcile.VariantPerf
+			for _, v := range t.Variants {
+				sums[perfKey{t.ID, v.Key}] = &reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform)}
+			}
+			for _, k := range kpis {
+				if k.TestID != t.ID || k.Day.Before(t.Start) || k.Day.After(to) {
+					continue
+				}
+				if p := sums[perfKey{k.TestID, k.VariantKey}]; p != nil {
+					addPerf(p, k)
+				}
+			}
+			for _, v := range t.Variants {
+				out = append(out, *sums[perfKey{t.ID, v.Key}])
+			}
+			return out
+		}
+		policy := reconcile.VerdictPolicy{TargetROAS: t.TargetROAS, FloorROAS: t.FloorROAS, MinSpend: t.MinSpend, Currency: b.Currency}
+		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
+		for _, cp := range due {
+			label := reconcile.CheckpointLabel(cp)
+			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
+			for _, v := range verdicts {
+				metrics, _ := json.Marshal(v)
+				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: label,
+					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
+				alerts = append(alerts, notify.VerdictAlert(target, t.ID, label, v))
+			}
+			if t.Actions == configs.ActionsApply {
+				actionsToApply = append(actionsToApply, plannedFor{test: t, checkpoint: label, verdicts: verdicts})
+			}
+		}
+		// Guards between checkpoints, while the test runs.
+		if !today.After(t.End()) && !today.Before(t.Start) {
+			period := "after-last-checkpoint"
+			for _, cp := range checkpointsOf(t) {
+				if t.Start.AddDays(cp).After(today) {
+					period = "before-" + reconcile.CheckpointLabel(cp)
+					break
+				}
+			}
+			guardPolicy := reconcile.GuardPolicy{ZeroOrderSpend: max(t.MinSpend, ads.MustMicros("100")), Currency: b.Currency}
+			for _, g := range reconcile.Guards(guardPolicy, perfIn(today)) {
+				alerts = append(alerts, notify.GuardAlert(target, t.ID, period, g))
+			}
+		}
+	}
+
+	permAlerts, hygiene, err := d.permissionAndHygiene(ctx, b, r.Now, today)
+	if err != nil {
+		return err
+	}
+	for _, p := range permAlerts {
+		alerts = append(alerts, notify.PermissionAlert(target, p))
+	}
+	for _, h := range hygiene {
+		alerts = append(alerts, notify.HygieneAlert(target, h))
+	}
+
+	rows, err := notify.Rows(alerts)
+	if err != nil {
+		return err
+	}
+	n, err := d.DB.SaveVerdictsAndEnqueue(ctx, verdictRows, rows)
+	if err != nil {
+		return fmt.Errorf("saving verdicts of %s: %w", b.Name, err)
+	}
+	r.AddRows(int64(n))
+
+	var errs []error
+	for _, pf := range actionsToApply {
+		if err := d.applyActions(ctx, b, target, pf, r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkpointsOf(t *configs.Test) []int {
+	if len(t.Checkpoints) == 0 {
+		return reconcile.DefaultCheckpoints
+	}
+	return t.Checkpoints
+}
+
+// permissionAndHygiene checks the synced grants against the variants that
+// need them, and the synced ads against the declared variants.
+func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
+	links, err := d.DB.VariantAds(ctx, b.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	adCount := map[perfKey]int{}
+	for _, l := range links {
+		adCount[perfKey{l.TestID, l.VariantKey}]++
+	}
+	var perms []ads.Permission
+	var list []ads.Ad
+	var declared []reconcile.DeclaredVariant
+	var needs []reconcile.PermissionNeed
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		ps, err := d.DB.Permissions(ctx, p, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		perms = append(perms, ps...)
+		as, err := d.DB.Ads(ctx, p, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		list = append(list, as...)
+	}
+	for _, t := range b.Tests {
+		creator := b.Creator(t.Creator)
+		for _, v := range t.Variants {
+			declared = append(declared, reconcile.DeclaredVariant{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform,
+				Start: t.Start, Ends: t.End(), Ads: adCount[perfKey{t.ID, v.Key}]})
+			need := reconcile.PermissionNeed{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform, Ends: t.End()}
+			switch {
+			case v.Platform == ads.Meta && v.Kind == ads.Whitelisted && creator != nil:
+				need.Creator = creator.Instagram
+			case v.Platform == ads.TikTok && v.Kind == ads.Spark:
+				need.ItemID = v.ItemID
+				if need.ItemID == "" && v.SparkCode != "" {
+					if need.ItemID, err = d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
+						return nil, nil, err
+					}
+				}
+				if creator != nil {
+					need.Creator = creator.TikTok
+				}
+			default:
+				continue
+			}
+			needs = append(needs, need)
+		}
+	}
+	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
+}
+
+// plannedFor is a checkpoint's verdicts of a test that applies actions.
+type plannedFor struct {
+	test       *configs.Test
+	checkpoint string
+	verdicts   []reconcile.Verdict
+}
+
+// applyActions carries out cut/scale actions on the platforms, each at most
+// once per checkpoint (claimed in the store before acting) and each logged
+// with its before and after values.
+func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify.Target, pf plannedFor, r *Run) error {
+	links, err := d.DB.VariantAds(ctx, b.Name)
+	if err != nil {
+		return err
+	}
+	status := map[string]string{}
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		as, err := d.DB.Ads(ctx, p, "")
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			status[string(p)+"/"+a.ID] = a.Status + "\x00" + a.AdSetID
+		}
+	}
+	var current []reconcile.AdBudget
+	for _, l := range links {
+		if l.TestID != pf.test.ID {
+			continue
+		}
+		st, adSet, _ := strings.Cut(status[string(l.Platform)+"/"+l.AdID], "\x00")
+		ab := reconcile.AdBudget{Subject: l.VariantKey, Platform: l.Platform, Account: l.Account, AdID: l.AdID, AdStatus: st, AdSetID: adSet}
+		if adSet != "" {
+			ab.Budget, err = d.budget(ctx, b, l.Platform, l.Account, adSet)
+			if err != nil && !errors.Is(err, metaads.ErrNoDailyBudget) {
+				return err
+			}
+		}
+		current = append(current, ab)
+	}
+	step := pf.test.BudgetStep
+	if step.IsZero() {
+		step = ads.MustRate("0.2")
+	}
+	var alerts []notify.Alert
+	var errs []error
+	for _, pa := range reconcile.PlanActions(configs.ActionsApply, pf.verdicts, current, step, pf.test.MaxDailyBudget) {
+		key := store.ActionKey{Brand: b.Name, TestID: pf.test.ID, VariantKey: pa.Subject, Platform: string(pa.Platform), Account: pa.Account,
+			Action: pa.Action, TargetID: pa.TargetID, Checkpoint: pf.checkpoint}
+		if pa.Skipped != "" {
+			if err := d.DB.SkipAction(ctx, key, pa.Before, pa.Skipped, r.Now); err != nil {
+				return err
+			}
+			continue
+		}
+		id, claimed, err := d.DB.ClaimAction(ctx, key, r.Now)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			continue
+		}
+		actErr := d.act(ctx, b, pa)
+		if err := d.DB.FinishAction(ctx, id, pa.Before, pa.After, actErr, r.Now); err != nil {
+			return err
+		}
+		failed := ""
+		if actErr != nil {
+			failed = actErr.Error()
+			errs = append(errs, fmt.Errorf("%s %s on %s: %w", pa.Action, pa.TargetID, pa.Platform, actErr))
+		}
+		alerts = append(alerts, notify.ActionAlert(target, pf.test.ID, pf.checkpoint, pa, failed))
+	}
+	rows, err := notify.Rows(alerts)
+	if err != nil {
+		return err
+	}
+	if _, err := d.DB.EnqueueAlerts(ctx, rows); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// budget reads an ad set's (Meta) or ad group's (TikTok) daily budget in
+// micro-units.
+func (d *Deps) budget(ctx context.Context, b *configs.Brand, p ads.Platform, account, adSet string) (int64, error) {
+	switch {
+	case p == ads.Meta && d.Meta != nil:
+		minor, err := d.Meta.AdSetDailyBudget(ctx, account, adSet)
+		return ads.MinorToMicros(minor, b.Currency), err
+	case p == ads.TikTok && d.TikTok != nil:
+		return d.TikTok.AdGroupBudget(ctx, account, adSet)
+	}
+	return 0, nil
+}
+
+func (d *Deps) act(ctx context.Context, b *configs.Brand, pa reconcile.PlannedAction) error {
+	switch {
+	case pa.Platform == ads.Meta && d.Meta != nil && pa.Action == reconcile.ActionPauseAd:
+		return d.Meta.PauseAd(ctx, pa.Account, pa.TargetID)
+	case pa.Platform == ads.Meta && d.Meta != nil && pa.Action == reconcile.ActionSetBudget:
+		return d.Meta.SetAdSetDailyBudget(ctx, pa.Account, pa.TargetID, ads.MicrosToMinor(pa.AfterBudget, b.Currency))
+	case pa.Platform == ads.TikTok && d.TikTok != nil && pa.Action == reconcile.ActionPauseAd:
+		return d.TikTok.DisableAd(ctx, pa.Account, pa.TargetID)
+	case pa.Platform == ads.TikTok && d.TikTok != nil && pa.Action == reconcile.ActionSetBudget:
+		return d.TikTok.SetAdGroupBudget(ctx, pa.Account, pa.TargetID, pa.AfterBudget)
+	}
+	return fmt.Errorf("no %s client to %s", pa.Platform, pa.Action)
+}
