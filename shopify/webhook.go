@@ -1,0 +1,327 @@
+package shopify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Webhook topics the receiver applies; other topics are acknowledged and
+// ignored.
+const (
+	TopicOrdersCreate  = "orders/create"
+	TopicOrdersUpdated = "orders/updated"
+	TopicRefundsCreate = "refunds/create"
+)
+
+// maxWebhookBody bounds a webhook payload.
+const maxWebhookBody = 5 << 20
+
+// OrderSink applies verified webhook deliveries; store.DB implements it.
+type OrderSink interface {
+	// ApplyWebhook records delivery id and applies o in one transaction,
+	// reporting applied=false when the id was seen before or o is older than
+	// the stored order. For refunds/create, o carries Shop, ID, Refunded
+	// (this refund) and UpdatedAt (the refund's time) only.
+	ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (applied bool, err error)
+}
+
+// Verify reports whether signature (the X-Shopify-Hmac-Sha256 header) is
+// the base64 HMAC-SHA256 of body keyed with secret, comparing in constant
+// time. An empty secret verifies nothing.
+func Verify(secret string, body []byte, signature string) bool {
+	if secret == "" || signature == "" {
+		return false
+	}
+	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(signature))
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// WebhookHandler receives Shopify webhooks (orders/create, orders/updated,
+// refunds/create) at whatever path it is mounted on. It rejects a delivery
+// whose HMAC does not verify with secret (401), deduplicates by
+// X-Shopify-Webhook-Id and applies the order through sink. Duplicate and
+// out-of-order deliveries are acknowledged with 200 and change nothing; a
+// sink failure answers 500 so Shopify redelivers.
+func WebhookHandler(secret string, sink OrderSink, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			http.Error(w, "payload too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if !Verify(secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+			if secret == "" {
+				log.Error("shopify webhook rejected: SHOPIFY_WEBHOOK_SECRET is not set")
+			} else {
+				log.Warn("shopify webhook rejected: bad signature", "topic", r.Header.Get("X-Shopify-Topic"), "remote", r.RemoteAddr)
+			}
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		topic := r.Header.Get("X-Shopify-Topic")
+		shop := r.Header.Get("X-Shopify-Shop-Domain")
+		id := r.Header.Get("X-Shopify-Webhook-Id")
+		if id == "" {
+			id = r.Header.Get("X-Shopify-Event-Id")
+		}
+		switch topic {
+		case TopicOrdersCreate, TopicOrdersUpdated, TopicRefundsCreate:
+		default:
+			log.Info("shopify webhook ignored", "topic", topic, "shop", shop)
+			writeAck(w, false, "topic ignored")
+			return
+		}
+		if id == "" || shop == "" {
+			http.Error(w, "missing X-Shopify-Webhook-Id or X-Shopify-Shop-Domain", http.StatusBadRequest)
+			return
+		}
+		var o ads.Order
+		if topic == TopicRefundsCreate {
+			o, err = RefundFromWebhook(shop, body)
+		} else {
+			o, err = OrderFromWebhook(shop, body)
+		}
+		if err != nil {
+			log.Warn("shopify webhook rejected: bad payload", "topic", topic, "shop", shop, "webhook_id", id, "err", err)
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		applied, err := sink.ApplyWebhook(r.Context(), id, topic, o)
+		if err != nil {
+			log.Error("shopify webhook not stored", "topic", topic, "shop", shop, "webhook_id", id, "order", o.ID, "err", err)
+			http.Error(w, "could not store the delivery", http.StatusInternalServerError)
+			return
+		}
+		log.Info("shopify webhook", "topic", topic, "shop", shop, "webhook_id", id, "order", o.ID, "applied", applied)
+		writeAck(w, applied, "")
+	})
+}
+
+func writeAck(w http.ResponseWriter, applied bool, note string) {
+	w.Header().Set("Content-Type", "application/json")
+	v := map[string]any{"applied": applied}
+	if note != "" {
+		v["note"] = note
+	}
+	json.NewEncoder(w).Encode(v)
+}
+
+// decimal is a REST amount, sent as a string ("85.00") or, in some nested
+// objects, a JSON number (199.0); its text is kept, never a float.
+type decimal string
+
+// UnmarshalJSON accepts a JSON string or number.
+func (d *decimal) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*d = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*d = decimal(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("amount %s: not a decimal", b)
+	}
+	*d = decimal(n.String())
+	return nil
+}
+
+func (d decimal) micros(field string) (int64, error) { return parseAmount(field, string(d)) }
+
+type restMoneySet struct {
+	ShopMoney struct {
+		Amount       decimal `json:"amount"`
+		CurrencyCode string  `json:"currency_code"`
+	} `json:"shop_money"`
+}
+
+// amount prefers the shop-money set over the plain field.
+func amount(field string, plain decimal, set *restMoneySet) (int64, error) {
+	if set != nil && set.ShopMoney.Amount != "" {
+		return set.ShopMoney.Amount.micros(field)
+	}
+	return plain.micros(field)
+}
+
+type restTransaction struct {
+	Kind   string  `json:"kind"`
+	Status string  `json:"status"`
+	Amount decimal `json:"amount"`
+}
+
+type restRefund struct {
+	ID           json.Number       `json:"id"`
+	OrderID      json.Number       `json:"order_id"`
+	CreatedAt    string            `json:"created_at"`
+	ProcessedAt  string            `json:"processed_at"`
+	Transactions []restTransaction `json:"transactions"`
+}
+
+// refunded sums the refund's successful refund transactions.
+func (r restRefund) refunded() (int64, error) {
+	var sum int64
+	for _, t := range r.Transactions {
+		if t.Kind != "refund" || (t.Status != "success" && t.Status != "") {
+			continue
+		}
+		v, err := t.Amount.micros("refund transaction amount")
+		if err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+type restOrder struct {
+	ID                json.Number   `json:"id"`
+	GID               string        `json:"admin_graphql_api_id"`
+	Name              string        `json:"name"`
+	CreatedAt         string        `json:"created_at"`
+	UpdatedAt         string        `json:"updated_at"`
+	CancelledAt       *string       `json:"cancelled_at"`
+	Currency          string        `json:"currency"`
+	Test              bool          `json:"test"`
+	SubtotalPrice     decimal       `json:"subtotal_price"`
+	SubtotalPriceSet  *restMoneySet `json:"subtotal_price_set"`
+	TotalDiscounts    decimal       `json:"total_discounts"`
+	TotalDiscountsSet *restMoneySet `json:"total_discounts_set"`
+	DiscountCodes     []struct {
+		Code string `json:"code"`
+	} `json:"discount_codes"`
+	LandingSite *string      `json:"landing_site"`
+	Refunds     []restRefund `json:"refunds"`
+}
+
+func orderGID(gid string, id json.Number) string {
+	if gid != "" {
+		return gid
+	}
+	if id != "" {
+		return "gid://shopify/Order/" + id.String()
+	}
+	return ""
+}
+
+// OrderFromWebhook converts an orders/create or orders/updated payload (the
+// REST order resource) to an ads.Order of shop, computed as the sync does:
+// Gross = subtotal_price + total_discounts, Refunded = the successful refund
+// transactions, in shop money. The payload has no customer journey, so the
+// UTM parameters of both visits come from landing_site.
+func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
+	var p restOrder
+	if err := json.Unmarshal(body, &p); err != nil {
+		return ads.Order{}, fmt.Errorf("decoding order webhook: %w", err)
+	}
+	o := ads.Order{Shop: shop, ID: orderGID(p.GID, p.ID), Name: p.Name, Currency: p.Currency, Test: p.Test}
+	if o.ID == "" {
+		return o, errors.New("decoding order webhook: no order id")
+	}
+	var err error
+	if o.CreatedAt, err = parseTime("created_at", p.CreatedAt); err != nil {
+		return o, err
+	}
+	if o.UpdatedAt, err = parseTime("updated_at", p.UpdatedAt); err != nil {
+		return o, err
+	}
+	if p.CancelledAt != nil && *p.CancelledAt != "" {
+		if o.CancelledAt, err = parseTime("cancelled_at", *p.CancelledAt); err != nil {
+			return o, err
+		}
+	}
+	if p.SubtotalPriceSet != nil && p.SubtotalPriceSet.ShopMoney.CurrencyCode != "" {
+		o.Currency = p.SubtotalPriceSet.ShopMoney.CurrencyCode
+	}
+	if o.Currency == "" {
+		return o, errors.New("decoding order webhook: no currency")
+	}
+	sub, err := amount("subtotal_price", p.SubtotalPrice, p.SubtotalPriceSet)
+	if err != nil {
+		return o, err
+	}
+	if o.Discounts, err = amount("total_discounts", p.TotalDiscounts, p.TotalDiscountsSet); err != nil {
+		return o, err
+	}
+	for _, r := range p.Refunds {
+		v, err := r.refunded()
+		if err != nil {
+			return o, err
+		}
+		o.Refunded += v
+	}
+	o.Gross = sub + o.Discounts
+	o.Net = NetOf(o.Gross, o.Discounts, o.Refunded, o.Cancelled())
+	for _, c := range p.DiscountCodes {
+		o.DiscountCodes = append(o.DiscountCodes, c.Code)
+	}
+	if p.LandingSite != nil && *p.LandingSite != "" {
+		o.LandingPage, o.FirstLandingPage = *p.LandingSite, *p.LandingSite
+		o.UTM = ads.ParseUTM(*p.LandingSite)
+		o.FirstUTM = o.UTM
+	}
+	return o, nil
+}
+
+// RefundFromWebhook converts a refunds/create payload (the REST refund
+// resource) to the partial ads.Order OrderSink expects: Shop, ID (the
+// order's GID), Refunded (this refund's successful transactions) and
+// UpdatedAt (when it was processed).
+func RefundFromWebhook(shop string, body []byte) (ads.Order, error) {
+	var r restRefund
+	if err := json.Unmarshal(body, &r); err != nil {
+		return ads.Order{}, fmt.Errorf("decoding refund webhook: %w", err)
+	}
+	if r.OrderID == "" {
+		return ads.Order{}, errors.New("decoding refund webhook: no order_id")
+	}
+	o := ads.Order{Shop: shop, ID: orderGID("", r.OrderID)}
+	at := r.ProcessedAt
+	if at == "" {
+		at = r.CreatedAt
+	}
+	if at != "" {
+		t, err := parseTime("processed_at", at)
+		if err != nil {
+			return o, err
+		}
+		o.UpdatedAt = t
+	}
+	v, err := r.refunded()
+	if err != nil {
+		return o, err
+	}
+	o.Refunded = v
+	return o, nil
+}
