@@ -39,6 +39,9 @@ type Campaign struct {
 	Permissions []ads.Permission
 	// SparkCodes maps each declared Spark code to the post it authorizes.
 	SparkCodes map[string]SparkPost
+	// Bound are Spark posts authorized before the campaign (declared by
+	// item id, without a code).
+	Bound []SparkPost
 }
 
 // SparkPost is the TikTok post behind a Spark authorization code.
@@ -149,6 +152,18 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 				a.LinkURL += "?" + a.URLTags
 				a.URLTags = ""
 				a.ItemID = v.ItemID
+				if v.Kind == ads.Spark && v.SparkCode == "" && v.ItemID != "" {
+					// Authorized earlier, outside roasd: the post is already
+					// bound to the advertiser.
+					handle := ""
+					if creator != nil {
+						handle = creator.TikTok
+					}
+					start := today.AddDays(-Days - 5).In(loc)
+					c.Bound = append(c.Bound, SparkPost{ItemID: v.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
+						Start: start, End: start.AddDate(0, 0, 90)})
+					a.CreatorIdentity = stableID("identity/"+handle, 19)
+				}
 				if v.SparkCode != "" {
 					a.ItemID = stableID("item/"+v.SparkCode, 19)
 					handle := ""

@@ -253,6 +253,12 @@ func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 			AuthStatus: tiktokfake.AuthAuthorized, AuthStart: p.Start, AuthEnd: end,
 		})
 	}
+	for i, p := range c.Bound {
+		seed.SparkPosts = append(seed.SparkPosts, tiktokfake.SparkPost{
+			AuthCode: fmt.Sprintf("#v2#bound-%d", i), ItemID: p.ItemID, Text: "night cream, honest review", IdentityID: p.Identity,
+			TikTokName: p.Creator, Advertiser: advID, AuthStatus: tiktokfake.AuthAuthorized, AuthStart: p.Start, AuthEnd: p.End,
+		})
+	}
 	return seed
 }
 
