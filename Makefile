@@ -2,14 +2,25 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: demo test build bench soak vet fmt
+.PHONY: demo test build bench soak vet fmt deps deps-postgres
+
+# The PostgreSQL server binaries (and Chromium for the dashboard test) are
+# installed from Debian's packages when missing; needs root or sudo.
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+deps-postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ echo "installing postgresql…"; $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq --no-install-recommends postgresql >/dev/null; }
+
+deps: deps-postgres
+	@command -v chromium >/dev/null 2>&1 || \
+		{ echo "installing chromium…"; $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq --no-install-recommends chromium >/dev/null; }
 
 ## demo: run the full cycle on the embedded examples against the sandbox and a private Postgres
-demo:
+demo: deps-postgres
 	$(GO) run ./cmd/roasd demo
 
 ## test: unit, integration (real PostgreSQL) and end-to-end tests
-test:
+test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 

@@ -7,6 +7,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,6 +53,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlags(env, "demo")
 	once := fs.Bool("once", false, "exit after the first cycle instead of running as the daemon")
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address of the daemon")
+	verbose := fs.Bool("verbose", false, "log every job run (default: warnings and errors only)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -106,7 +108,10 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 
 	offset := camp.Now.Sub(time.Now())
 	o := runOptions{config: dir, listen: *listen, replica: "demo", jitter: 5 * time.Second, grace: 10 * time.Second,
-		reload: 2 * time.Second, now: func() time.Time { return time.Now().Add(offset) }}
+		reload: 2 * time.Second, now: func() time.Time { return time.Now().Add(offset) }, logLevel: slog.LevelWarn}
+	if *verbose {
+		o.logLevel = slog.LevelInfo
+	}
 	d, err := newDaemon(ctx, denv, dsn, o)
 	if err != nil {
 		return err

@@ -63,6 +63,8 @@ type runOptions struct {
 	// now is the jobs' clock (nil: the real one); the demo runs on the
 	// sandbox campaign's clock.
 	now func() time.Time
+	// logLevel is the minimum level logged to stderr.
+	logLevel slog.Level
 }
 
 type scheduleFlag scheduler.Schedules
@@ -96,6 +98,7 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.grace, "grace", 20*time.Second, "how long running jobs may finish on shutdown")
 	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes")
 	fs.Var(scheduleFlag(o.schedules), "schedule", "JOB=SPEC cron schedule override (repeatable)")
+	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "minimum log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}
@@ -158,7 +161,7 @@ type daemon struct {
 }
 
 func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*daemon, error) {
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
