@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
+	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/web"
+)
+
+func init() {
+	register(&command{
+		name:    "report",
+		usage:   "--from YYYY-MM-DD --to YYYY-MM-DD [--brand NAME] [--by creator|test|variant|platform|day] [--format csv|json|table]",
+		summary: "print the finance report (spend, fees, revenue, ROAS, CPA, …) from the reconciled ledger",
+		help: `Reads the reconciled daily KPIs of a brand from DATABASE_URL and prints one
+row per creator, test, variant, platform or day over [--from, --to] (both
+inclusive, days in the brand's time zone), with a TOTAL row that is the sum
+of the rows. Money is printed with two decimals and the brand currency;
+ratios print "n/a" when their denominator is zero.
+
+--brand defaults to the only reconciled brand. --by defaults to creator,
+--format to table. GET /api/v1/report serves the same numbers.
+
+Columns: spend, fees (flat + commission + bonuses), paid and organic revenue,
+ROAS = paid revenue / spend, blended ROAS = revenue / (spend + fees),
+ROI = (revenue − cost) / cost, CPA = cost / orders, CPE = cost / engagements,
+redemption rate = code redemptions / impressions, platform-reported
+conversions and value beside store-confirmed orders and their ratio, and
+revenue per creator.`,
+		run: runReport,
+	})
+}
+
+func runReport(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := newFlags(env, "report")
+	brand := fs.String("brand", "", "brand name (default: the only reconciled brand)")
+	from := fs.String("from", "", "first day, YYYY-MM-DD (required)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (required)")
+	by := fs.String("by", reconcile.ByCreator, "row dimension: "+strings.Join(reconcile.Dimensions, "|"))
+	format := fs.String("format", report.FormatTable, "output format: "+strings.Join(report.Formats, "|"))
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "roasd report: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if !slices.Contains(report.Formats, *format) {
+		fmt.Fprintf(env.stderr, "roasd report: --format %q: want %s\n", *format, strings.Join(report.Formats, ", "))
+		return errUsage
+	}
+	q, err := web.ParseReportQuery(*brand, *from, *to, *by)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "roasd report: %v\n", err)
+		return errUsage
+	}
+	dsn := env.getenv("DATABASE_URL")
+	if dsn == "" {
+		return errors.New("DATABASE_URL is not set (e.g. postgres://user@host/db?sslmode=disable)")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := web.DBReports{DB: db}.Report(ctx, q)
+	if err != nil {
+		return err
+	}
+	return report.Write(env.stdout, *format, rep)
+}
