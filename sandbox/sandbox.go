@@ -44,7 +44,10 @@ type Sandbox struct {
 func New(c *Campaign) (*Sandbox, error) {
 	s := &Sandbox{Campaign: c, URLs: map[string]string{}}
 	b := c.Brand
-	now := func() time.Time { return c.Now }
+	// The fakes' clock starts at the campaign's "now" and runs on (the
+	// Shopify cost bucket refills with time).
+	offset := time.Until(c.Now)
+	now := func() time.Time { return time.Now().Add(offset) }
 	s.Meta = metafake.New(metaSeed(c))
 	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
 	shopSeed, err := shopifySeed(c, now)
