@@ -261,7 +261,21 @@ func Build(in Input) (Result, error) {
 		return m
 	}
 
-	// Revenue.
+	// Revenue. Organic cells go to the creator's test running that day.
+	type creatorDay struct {
+		creator string
+		day     ads.Date
+	}
+	testMemo := map[creatorDay]string{}
+	organicTest := func(creator string, day ads.Date) string {
+		k := creatorDay{creator, day}
+		id, ok := testMemo[k]
+		if !ok {
+			id = testOn(b, creator, day)
+			testMemo[k] = id
+		}
+		return id
+	}
 	for _, r := range res.Ledger {
 		switch r.Channel {
 		case ChannelPaid:
@@ -274,7 +288,7 @@ func Build(in Input) (Result, error) {
 				}
 			}
 		case ChannelOrganic:
-			m := cell(cellKey{day: r.Day, test: testOn(b, r.Creator, r.Day), creator: r.Creator})
+			m := cell(cellKey{day: r.Day, test: organicTest(r.Creator, r.Day), creator: r.Creator})
 			m.OrganicRevenue += r.Revenue
 			if r.Counted {
 				m.OrganicOrders++
