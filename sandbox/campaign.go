@@ -18,16 +18,31 @@ import (
 	"github.com/roasd/roasd/configs"
 )
 
-// Days is the length of the simulated campaign.
+// Days is the length of the default simulated campaign.
 const Days = 30
+
+// Scale sizes a simulated campaign. The zero value is the default campaign
+// (Days days, as many orders as the simulated spend and ROAS bring); the
+// benchmarks use it for a large brand.
+type Scale struct {
+	// Days is the campaign length (default Days).
+	Days int
+	// Orders, when positive, is the exact number of store orders: paid
+	// orders are drawn in proportion to the variants' simulated ROAS (at
+	// most 90% of Orders) and organic code, link and unattributed orders
+	// make up the rest.
+	Orders int
+}
 
 // Campaign is the simulated truth the fakes are seeded from.
 type Campaign struct {
 	Brand *configs.Brand
-	// Today is the last simulated day; the campaign covers the 30 days up
-	// to it. Now is noon of Today in the brand's zone.
+	// Today is the last simulated day; the campaign covers the Days days
+	// up to it. Now is noon of Today in the brand's zone.
 	Today ads.Date
 	Now   time.Time
+	// Days is the campaign length (Days unless scaled).
+	Days int
 	// Ads are the paid ads (one per variant, plus an untagged one per
 	// platform used).
 	Ads []SimAd
@@ -78,9 +93,20 @@ func stableID(name string, n int) string {
 	return "1" + s[:n-1]
 }
 
-// NewCampaign simulates a campaign over set's first brand. The same set and
-// seed always give the same campaign.
+// NewCampaign simulates a 30-day campaign over set's first brand. The same
+// set and seed always give the same campaign.
 func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
+	return NewScaledCampaign(set, seed, Scale{})
+}
+
+// NewScaledCampaign simulates a campaign of the given scale over set's
+// first brand. The same set, seed and scale always give the same campaign;
+// the zero Scale gives NewCampaign's.
+func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, error) {
+	days := sc.Days
+	if days <= 0 {
+		days = Days
+	}
 	if len(set.Brands) == 0 {
 		return nil, fmt.Errorf("sandbox: the config has no brand")
 	}
@@ -98,8 +124,8 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 	if first.IsZero() {
 		return nil, fmt.Errorf("sandbox: brand %s has no tests", b.Name)
 	}
-	today := first.AddDays(Days)
-	c := &Campaign{Brand: b, Today: today, Now: today.In(loc).Add(12 * time.Hour), SparkCodes: map[string]SparkPost{}}
+	today := first.AddDays(days)
+	c := &Campaign{Brand: b, Today: today, Now: today.In(loc).Add(12 * time.Hour), Days: days, SparkCodes: map[string]SparkPost{}}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	cur := b.Currency
 
@@ -159,7 +185,7 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 					if creator != nil {
 						handle = creator.TikTok
 					}
-					start := today.AddDays(-Days - 5).In(loc)
+					start := today.AddDays(-days - 5).In(loc)
 					c.Bound = append(c.Bound, SparkPost{ItemID: v.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
 						Start: start, End: start.AddDate(0, 0, 90)})
 					a.CreatorIdentity = stableID("identity/"+handle, 19)
@@ -170,7 +196,7 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 					if creator != nil {
 						handle = creator.TikTok
 					}
-					start := today.AddDays(-Days - 5).In(loc)
+					start := today.AddDays(-days - 5).In(loc)
 					c.SparkCodes[v.SparkCode] = SparkPost{ItemID: a.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
 						Start: start, End: start.AddDate(0, 0, 60)}
 					a.CreatorIdentity = c.SparkCodes[v.SparkCode].Identity
@@ -215,11 +241,34 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 			CreatedAt: at.UTC(), UpdatedAt: at.UTC(), Currency: cur, Gross: sum, Net: sum,
 		}
 	}
+	// A target order count scales the paid orders' rate (expected orders
+	// per ad-day are about 1.44 × ROAS at the mean spend and basket).
+	lambda := 1.0
+	if sc.Orders > 0 {
+		expected := 0.0
+		for _, a := range c.Ads {
+			expected += 1.44 * a.ROAS * float64(days)
+		}
+		if limit := 0.9 * float64(sc.Orders); expected > limit {
+			lambda = limit / expected
+		}
+	}
+	testByID := map[string]*configs.Test{}
+	for _, t := range b.Tests {
+		if _, dup := testByID[t.ID]; !dup {
+			testByID[t.ID] = t
+		}
+	}
 	for ai, a := range c.Ads {
 		lowSpend := ai == 3 // one variant barely spends: it must be held, never cut
-		for d := 0; d < Days; d++ {
-			day := today.AddDays(-Days + 1 + d)
-			if t := testOf(b, a.TestID); t != nil && day.Before(t.Start) {
+		test := testByID[a.TestID]
+		var creator *configs.Creator
+		if test != nil {
+			creator = b.Creator(test.Creator)
+		}
+		for d := 0; d < days; d++ {
+			day := today.AddDays(-days + 1 + d)
+			if test != nil && day.Before(test.Start) {
 				continue
 			}
 			// Money is simulated in whole cents (integers); only the
@@ -233,7 +282,7 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 			clicks := impr * int64(80+rng.IntN(120)) / 10_000
 			eng := impr * int64(300+rng.IntN(400)) / 10_000
 			aovCents := int64(4500 + rng.IntN(3500))
-			n := poisson(rng, float64(spendCents)*a.ROAS/float64(aovCents))
+			n := poisson(rng, lambda*float64(spendCents)*a.ROAS/float64(aovCents))
 			var value int64
 			for k := 0; k < n; k++ {
 				amt := aovCents * int64(70+rng.IntN(60)) / 100 * 10_000
@@ -242,7 +291,6 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 					o.UTM = a.UTM
 					o.LandingPage = a.LinkURL
 					o.FirstUTM = a.UTM
-					creator := b.Creator(testOf(b, a.TestID).Creator)
 					if creator != nil && len(creator.Codes) > 0 && rng.IntN(10) < 3 {
 						// Paid click that also used the creator's code: the
 						// order must still count once.
@@ -269,8 +317,8 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 	}
 
 	// Organic orders: creators' codes and links, and unattributed orders.
-	for d := 0; d < Days; d++ {
-		day := today.AddDays(-Days + 1 + d)
+	for d := 0; d < days; d++ {
+		day := today.AddDays(-days + 1 + d)
 		for _, cr := range b.Creators {
 			for k := poisson(rng, 1.4); k > 0; k-- {
 				amt := int64(4000+rng.IntN(5000)) * 10_000
@@ -289,6 +337,26 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 		for k := poisson(rng, 4); k > 0; k-- {
 			c.Orders = append(c.Orders, newOrder(day, int64(3000+rng.IntN(7000))*10_000))
 		}
+	}
+	// Fill up to a target count with organic orders spread evenly over
+	// the days: two thirds through creators' codes and links, the rest
+	// unattributed.
+	for i, missing := 0, sc.Orders-len(c.Orders); i < missing; i++ {
+		day := today.AddDays(-days + 1 + i*days/missing)
+		amt := int64(4000+rng.IntN(5000)) * 10_000
+		o := newOrder(day, amt)
+		if len(b.Creators) > 0 && rng.IntN(3) > 0 {
+			cr := b.Creators[rng.IntN(len(b.Creators))]
+			if len(cr.Codes) > 0 && rng.IntN(2) == 0 {
+				o.DiscountCodes = []string{cr.Codes[rng.IntN(len(cr.Codes))]}
+				o.Discounts = amt * 15 / 100
+				o.Net = amt - o.Discounts
+			} else if len(cr.Links) > 0 {
+				o.LandingPage = cr.Links[0]
+				o.UTM = ads.ParseUTM(cr.Links[0])
+			}
+		}
+		c.Orders = append(c.Orders, o)
 	}
 	sort.Slice(c.Orders, func(i, j int) bool { return c.Orders[i].CreatedAt.Before(c.Orders[j].CreatedAt) })
 	// Refunds (5%) and cancellations (2%), a day or two after purchase.
@@ -318,7 +386,7 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 			if cr.Instagram == "" {
 				continue
 			}
-			granted := today.AddDays(-Days - 10).In(loc)
+			granted := today.AddDays(-days - 10).In(loc)
 			exp := today.AddDays(90).In(loc)
 			if i == 0 {
 				exp = today.AddDays(5).In(loc)
