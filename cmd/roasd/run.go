@@ -40,7 +40,7 @@ SIGINT/SIGTERM stop the daemon: running jobs get a grace period, then are
 cancelled and recorded as abandoned.
 
 With --once, every job runs once in order and the exit code is non-zero if
-any job failed.
+any job failed. ROASD_NOW (RFC 3339) pins the jobs' clock, for replays.
 
 Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
 TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN, SHOPIFY_WEBHOOK_SECRET,
@@ -117,6 +117,16 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if v := env.getenv("ROASD_NOW"); v != "" {
+		// Replays and tests pin the jobs' clock: it starts at ROASD_NOW
+		// and runs on from there.
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return fmt.Errorf("ROASD_NOW: want an RFC 3339 time such as 2026-11-19T12:00:00-05:00: %w", err)
+		}
+		offset := time.Until(at)
+		o.now = func() time.Time { return time.Now().Add(offset) }
+	}
 	dsn := env.getenv("DATABASE_URL")
 	if dsn == "" {
 		return errors.New("DATABASE_URL is not set (roasd demo starts a private database if you just want to try roasd)")
@@ -158,6 +168,8 @@ type daemon struct {
 
 	mu  sync.RWMutex
 	set *configs.Set
+	// serving receives the HTTP server's base URL once it is bound.
+	serving chan string
 }
 
 func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*daemon, error) {
@@ -242,6 +254,9 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve() }()
 	sched.Start()
+	if d.serving != nil {
+		d.serving <- srv.URL()
+	}
 	d.log.Info("roasd running", "listen", srv.URL(), "brands", len(set.Brands), "replica", d.opts.replica)
 
 	hup := make(chan os.Signal, 1)

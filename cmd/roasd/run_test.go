@@ -1,0 +1,402 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/store"
+)
+
+var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+
+// e2e is a database, the sandbox fakes and a config directory.
+type e2e struct {
+	dsn    string
+	sb     *sandbox.Sandbox
+	config string
+	vars   map[string]string
+	db     *store.DB
+}
+
+func setupE2E(t *testing.T) *e2e {
+	t.Helper()
+	e := &e2e{dsn: pgtest.DSN(t, schema), config: t.TempDir()}
+	if err := copyExamples(e.config); err != nil {
+		t.Fatal(err)
+	}
+	set, err := loadConfig(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := sandbox.NewCampaign(set, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sb, err = sandbox.Start(camp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.sb.Close() })
+	e.vars = map[string]string{
+		"DATABASE_URL":           e.dsn,
+		"ROASD_NOW":              camp.Now.Format(time.RFC3339),
+		"SHOPIFY_WEBHOOK_SECRET": "whsec",
+		"ROASD_API_TOKEN":        "api-token",
+	}
+	for _, line := range e.sb.Env() {
+		k, v, _ := strings.Cut(line, "=")
+		e.vars[k] = v
+	}
+	e.db, err = store.Open(context.Background(), e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	return e
+}
+
+// env returns a cmdEnv seeing only e's variables (never the developer's).
+func (e *e2e) env(stdout, stderr io.Writer) *cmdEnv {
+	return &cmdEnv{stdout: stdout, stderr: stderr, getenv: func(k string) string { return e.vars[k] }}
+}
+
+// snapshot is a canonical dump of the business tables, without ids and
+// timestamps that legitimately differ between runs.
+func (e *e2e) snapshot(t *testing.T) string {
+	t.Helper()
+	queries := []string{
+		`SELECT platform, account, ad_id, status, kind, utm_content FROM ads ORDER BY 1,2,3`,
+		`SELECT platform, account, ad_id, day::text, spend_micros, conversions, conversion_value_micros FROM ad_day_stats ORDER BY 1,2,3,4`,
+		`SELECT shop, order_id, net_micros, refunded_micros, cancelled_at IS NOT NULL FROM orders ORDER BY 1,2`,
+		`SELECT platform, account, permission_id, status FROM permissions ORDER BY 1,2,3`,
+		`SELECT brand, source, source_id, channel, rule, revenue_micros, test_id, variant_key, creator FROM ledger ORDER BY 1,2,3`,
+		`SELECT brand, test_id, subject, checkpoint, verdict FROM verdicts ORDER BY 1,2,3,4`,
+		`SELECT dedup_key, status FROM alert_outbox ORDER BY 1`,
+		`SELECT brand, test_id, variant_key, action, target_id, status FROM platform_actions ORDER BY 1,2,3,4,5`,
+	}
+	var b strings.Builder
+	for _, q := range queries {
+		rows, err := e.db.SQL().Queryx(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		n := 0
+		for rows.Next() {
+			vals, err := rows.SliceScan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals...)
+			n++
+		}
+		rows.Close()
+		fmt.Fprintf(&b, "-- %d rows: %s\n", n, q)
+	}
+	return b.String()
+}
+
+func (e *e2e) count(t *testing.T, q string) int {
+	t.Helper()
+	var n int
+	if err := e.db.SQL().Get(&n, q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestRunOnceEndToEnd(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if code := Main(ctx, e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "warn"}); code != 0 {
+		t.Fatalf("run --once exit %d\nstderr:\n%s", code, errOut.String())
+	}
+	for _, c := range []struct {
+		what string
+		q    string
+		min  int
+	}{
+		{"meta ads", `SELECT count(*) FROM ads WHERE platform = 'meta'`, 5},
+		{"tiktok ads", `SELECT count(*) FROM ads WHERE platform = 'tiktok'`, 4},
+		{"variant links", `SELECT count(*) FROM variant_ads`, 10},
+		{"daily stats", `SELECT count(*) FROM ad_day_stats`, 200},
+		{"orders", `SELECT count(*) FROM orders`, 500},
+		{"spark permissions", `SELECT count(*) FROM permissions WHERE platform = 'tiktok'`, 3},
+		{"ledger rows", `SELECT count(*) FROM ledger`, 500},
+		{"paid ledger rows", `SELECT count(*) FROM ledger WHERE channel = 'paid'`, 100},
+		{"verdicts", `SELECT count(*) FROM verdicts`, 8},
+		{"alerts sent", `SELECT count(*) FROM alert_outbox WHERE status = 'sent'`, 10},
+		{"successful runs", `SELECT count(*) FROM job_runs WHERE status = 'ok'`, 10},
+	} {
+		if got := e.count(t, c.q); got < c.min {
+			t.Errorf("%s: %d rows, want at least %d", c.what, got, c.min)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE status <> 'ok'`); n != 0 {
+		runs, _ := e.db.RecentRuns(ctx, "", 50)
+		t.Errorf("%d runs did not succeed: %+v", n, runs)
+	}
+	// Every order is in the ledger at most once (the primary key says so),
+	// and every non-test order is in it.
+	if n := e.count(t, `SELECT count(*) FROM orders o WHERE NOT test AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.source_id = o.order_id)`); n != 0 {
+		t.Errorf("%d orders missing from the ledger", n)
+	}
+	if len(e.sb.Slack.Messages()) == 0 {
+		t.Fatal("no Slack messages posted")
+	}
+	// spf-routine opts into actions: its cut variant's ad was paused on
+	// the platform, once, with before/after recorded.
+	if n := e.count(t, `SELECT count(*) FROM platform_actions WHERE action = 'pause_ad' AND status = 'applied' AND before_value <> '' AND after_value <> ''`); n < 1 {
+		t.Errorf("applied pause actions: %d, want at least 1", n)
+	}
+	paused := e.count(t, `SELECT count(*) FROM platform_actions WHERE status = 'applied'`)
+
+	// The next cycle syncs the paused status back; from then on a cycle
+	// changes nothing, acts on nothing and posts nothing.
+	run := func(n int) {
+		t.Helper()
+		if code := Main(ctx, e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "warn"}); code != 0 {
+			t.Fatalf("run %d: exit %d\nstderr:\n%s", n, code, errOut.String())
+		}
+	}
+	run(2)
+	before, msgs := e.snapshot(t), len(e.sb.Slack.Messages())
+	run(3)
+	if after := e.snapshot(t); after != before {
+		t.Errorf("third run changed the database:\n%s", diffLines(before, after))
+	}
+	if got := len(e.sb.Slack.Messages()); got != msgs {
+		t.Errorf("third run posted %d more Slack messages", got-msgs)
+	}
+	if got := e.count(t, `SELECT count(*) FROM platform_actions WHERE status = 'applied'`); got != paused {
+		t.Errorf("applied actions went from %d to %d on reruns", paused, got)
+	}
+}
+
+func TestRunOnceFailsClearlyOnExpiredToken(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	e.sb.Meta.ExpireToken()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "error"})
+	if code == 0 {
+		t.Fatal("run --once succeeded with an expired Meta token")
+	}
+	msg := errOut.String()
+	for _, want := range []string{"meta.permissions", "act_1234567890", "auth error", "code 190"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error output lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, sandbox.MetaToken) {
+		t.Error("error output contains the access token")
+	}
+	// The failure is recorded, and the other platforms still synced.
+	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE job = 'meta.ads' AND status = 'failed' AND error LIKE '%190%'`); n != 1 {
+		t.Errorf("failed meta.ads runs recorded: %d, want 1 (auth errors are not retried)", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM ads WHERE platform = 'tiktok'`); n == 0 {
+		t.Error("tiktok ads were not synced while meta failed")
+	}
+}
+
+// serveDaemon runs the daemon in the background until the test ends.
+func serveDaemon(t *testing.T, e *e2e, o runOptions) (*daemon, string, func() error) {
+	t.Helper()
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	o.listen, o.replica = "127.0.0.1:0", "test-replica"
+	if o.reload == 0 {
+		o.reload = 50 * time.Millisecond
+	}
+	if o.grace == 0 {
+		o.grace = 200 * time.Millisecond
+	}
+	d, err := newDaemon(ctx, e.env(&logs, &logs), e.dsn, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.serving = make(chan string, 1)
+	set, err := loadConfig(o.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.serve(ctx, set) }()
+	var url string
+	select {
+	case url = <-d.serving:
+	case err := <-done:
+		t.Fatalf("daemon stopped: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("daemon did not start")
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return fmt.Errorf("daemon did not stop")
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		d.close()
+	})
+	return d, url, stop
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReloadKeepsLastGoodConfig(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	d, url, _ := serveDaemon(t, e, runOptions{config: e.config, schedules: map[string]string{}})
+	if code, body := get(t, url+"/readyz"); code != 200 {
+		t.Fatalf("/readyz = %d %s", code, body)
+	}
+	good := d.config()
+	if good.Brand("glowco").Test("serum-hooks") == nil {
+		t.Fatal("example config lacks serum-hooks")
+	}
+
+	// A broken file: reported, last good config kept, gauge at 0.
+	broken := filepath.Join(e.config, "zz-broken.yaml")
+	if err := os.WriteFile(broken, []byte("brand: glowco\ntests:\n  - id: new-test\n    creator: nobody\n    start: 2026-13-01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "config gauge to drop", func() bool {
+		_, body := get(t, url+"/metrics")
+		return strings.Contains(body, "roasd_config_last_reload_successful 0")
+	})
+	if d.config() != good {
+		t.Fatal("a broken config replaced the last good one")
+	}
+	if code, _ := get(t, url+"/readyz"); code != 200 {
+		t.Fatal("daemon not ready after a failed reload")
+	}
+
+	// Fixed: the new test is in force.
+	if err := os.WriteFile(broken, []byte("brand: glowco\ntests:\n  - id: new-test\n    creator: priya\n    start: 2026-11-01\n    target_roas: 2\n    floor_roas: 1\n    variants:\n      - key: nt-meta\n        platform: meta\n        kind: whitelisted\n        utm: {content: new-test-meta}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "reload of the fixed config", func() bool {
+		return d.config().Brand("glowco").Test("new-test") != nil
+	})
+	if _, body := get(t, url+"/metrics"); !strings.Contains(body, "roasd_config_last_reload_successful 1") {
+		t.Error("config gauge not back to 1")
+	}
+}
+
+func TestShutdownMidRunAbandonsCleanly(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	e.sb.Meta.Latency(20 * time.Second) // every Meta call hangs
+	every := map[string]string{}
+	for name := range map[string]bool{"meta.permissions": true} {
+		every[name] = "@every 1s"
+	}
+	_, _, stop := serveDaemon(t, e, runOptions{config: e.config, schedules: every})
+	waitFor(t, "a meta job to start", func() bool {
+		return e.count(t, `SELECT count(*) FROM job_runs WHERE job = 'meta.permissions' AND status = 'running'`) > 0
+	})
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("shutdown took %v with a 200ms grace", took)
+	}
+	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE status = 'running'`); n != 0 {
+		t.Errorf("%d runs left 'running' after shutdown", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE job = 'meta.permissions' AND status = 'abandoned'`); n == 0 {
+		t.Error("the interrupted run was not recorded as abandoned")
+	}
+	if n := e.count(t, `SELECT count(*) FROM leases`); n != 0 {
+		t.Errorf("%d leases left behind", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// diffLines shows the lines of b not in a and vice versa.
+func diffLines(a, b string) string {
+	in := func(s string) map[string]int {
+		m := map[string]int{}
+		for _, l := range strings.Split(s, "\n") {
+			m[l]++
+		}
+		return m
+	}
+	ma, mb := in(a), in(b)
+	var out []string
+	for l, n := range ma {
+		if mb[l] < n {
+			out = append(out, "- "+l)
+		}
+	}
+	for l, n := range mb {
+		if ma[l] < n {
+			out = append(out, "+ "+l)
+		}
+	}
+	if len(out) > 40 {
+		out = append(out[:40], "…")
+	}
+	return strings.Join(out, "\n")
+}
