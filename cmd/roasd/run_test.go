@@ -277,7 +277,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -292,6 +292,20 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	d, url, _ := serveDaemon(t, e, runOptions{config: e.config, schedules: map[string]string{}})
 	if code, body := get(t, url+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s", code, body)
+	}
+	// The report API and the webhooks are mounted on the daemon.
+	if code, _ := get(t, url+"/api/v1/report?from=2026-10-01&to=2026-11-30&by=creator"); code != http.StatusUnauthorized {
+		t.Errorf("report API without a token = %d, want 401", code)
+	}
+	order := strings.TrimPrefix(e.sb.Campaign.Orders[0].ID, "gid://shopify/Order/")
+	if err := e.sb.Shopify.SendWebhook(context.Background(), url+"/webhooks/shopify", "whsec", "orders/updated", order); err != nil {
+		t.Errorf("signed Shopify webhook: %v", err)
+	}
+	if n := e.count(t, `SELECT count(*) FROM orders`); n != 1 {
+		t.Errorf("orders after one webhook: %d, want 1", n)
+	}
+	if err := e.sb.Shopify.SendWebhook(context.Background(), url+"/webhooks/shopify", "wrong-secret", "orders/updated", order); err == nil {
+		t.Error("webhook signed with the wrong secret was accepted")
 	}
 	good := d.config()
 	if good.Brand("glowco").Test("serum-hooks") == nil {

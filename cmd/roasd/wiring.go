@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/links"
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/tiktokads"
+	"github.com/roasd/roasd/web"
 )
 
 // newDeps builds the platform clients from the environment. Each client
@@ -65,6 +67,12 @@ func (d *daemon) routes() map[string]http.Handler {
 		r["POST /webhooks/shopify"] = shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"))
 	} else {
 		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
+	}
+	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
+		r["GET /api/v1/report"] = web.ReportHandler(web.DBReports{DB: d.db}, token)
+		r["POST /webhooks/links"] = links.Handler(token, d.db, d.log.With("webhook", "links"))
+	} else {
+		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
 	}
 	return r
 }
