@@ -128,6 +128,9 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 	c := &Campaign{Brand: b, Today: today, Now: today.In(loc).Add(12 * time.Hour), Days: days, SparkCodes: map[string]SparkPost{}}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	cur := b.Currency
+	if sc.Orders > 0 {
+		c.Orders = make([]ads.Order, 0, sc.Orders)
+	}
 
 	// Ads: one per declared variant, with a simulated true ROAS spread so
 	// the verdicts have something to say: strong, middling, weak, and one
@@ -191,7 +194,9 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 					a.CreatorIdentity = stableID("identity/"+handle, 19)
 				}
 				if v.SparkCode != "" {
-					a.ItemID = stableID("item/"+v.SparkCode, 19)
+					if a.ItemID == "" {
+						a.ItemID = stableID("item/"+v.SparkCode, 19)
+					}
 					handle := ""
 					if creator != nil {
 						handle = creator.TikTok
