@@ -10,15 +10,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgcluster"
 	"github.com/roasd/roasd/notify/slackfake"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/web"
 )
 
 func init() {
@@ -194,46 +195,19 @@ func blocksText(raw json.RawMessage) string {
 	return strings.Join(parts, " — ")
 }
 
-// printCreatorROAS prints blended ROAS by creator over the campaign.
+// printCreatorROAS prints the finance report by creator over the
+// campaign: the same numbers as `roasd report --by creator`.
 func printCreatorROAS(ctx context.Context, w io.Writer, d *daemon, set *configs.Set, today ads.Date) error {
 	for _, b := range set.Brands {
 		from := today.AddDays(-sandbox.Days + 1)
-		kpis, err := d.db.DailyKPIs(ctx, b.Name, from, today)
+		rep, err := web.DBReports{DB: d.db}.Report(ctx, web.ReportQuery{Brand: b.Name, From: from, To: today, By: reconcile.ByCreator})
 		if err != nil {
 			return err
 		}
-		type row struct{ spend, fees, paid, organic int64 }
-		rows := map[string]*row{}
-		var names []string
-		for _, k := range kpis {
-			if k.Creator == "" {
-				continue
-			}
-			r := rows[k.Creator]
-			if r == nil {
-				r = &row{}
-				rows[k.Creator] = r
-				names = append(names, k.Creator)
-			}
-			r.spend += k.Spend
-			r.fees += k.FlatFees + k.Commission + k.Bonuses
-			r.paid += k.PaidRevenue
-			r.organic += k.OrganicRevenue
+		fmt.Fprintf(w, "\n── Blended ROAS by creator, %s, %s..%s ──\n", b.Name, from, today)
+		if err := report.Write(w, report.FormatTable, rep); err != nil {
+			return err
 		}
-		sort.Strings(names)
-		fmt.Fprintf(w, "\n── Blended ROAS by creator, %s, %s..%s (%s) ──\n", b.Name, from, today, b.Currency)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "creator\tspend\tfees\tpaid revenue\torganic revenue\tblended ROAS\t")
-		for _, n := range names {
-			r := rows[n]
-			roas := "n/a"
-			if v, ok := ads.Ratio(r.paid+r.organic, r.spend+r.fees); ok {
-				roas = fmt.Sprintf("%.2fx", v)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", n, ads.FormatMicros(r.spend, 2), ads.FormatMicros(r.fees, 2),
-				ads.FormatMicros(r.paid, 2), ads.FormatMicros(r.organic, 2), roas)
-		}
-		tw.Flush()
 	}
 	return nil
 }
