@@ -25,11 +25,7 @@ func runMigrate(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	dsn := env.getenv("DATABASE_URL")
-	if dsn == "" {
-		return errors.New("DATABASE_URL is not set (e.g. postgres://user@host/db?sslmode=disable)")
-	}
-	db, err := store.Open(ctx, dsn)
+	db, err := openStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -45,4 +41,13 @@ func runMigrate(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "applied %s\n", m.Name)
 	}
 	return nil
+}
+
+// openStore connects to DATABASE_URL.
+func openStore(ctx context.Context, env *cmdEnv) (*store.DB, error) {
+	dsn := env.getenv("DATABASE_URL")
+	if dsn == "" {
+		return nil, errors.New("DATABASE_URL is not set (e.g. postgres://user@host/db?sslmode=disable)")
+	}
+	return store.Open(ctx, dsn)
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
-	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
 )
 
@@ -60,11 +58,7 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stderr, "roasd report: %v\n", err)
 		return errUsage
 	}
-	dsn := env.getenv("DATABASE_URL")
-	if dsn == "" {
-		return errors.New("DATABASE_URL is not set (e.g. postgres://user@host/db?sslmode=disable)")
-	}
-	db, err := store.Open(ctx, dsn)
+	db, err := openStore(ctx, env)
 	if err != nil {
 		return err
 	}
