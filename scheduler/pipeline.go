@@ -316,6 +316,10 @@ func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, r *Run) err
 	return d.DB.SetCursor(ctx, cursor, rng.To.String())
 }
 
+// backfillWindow is the span of one bounded query when an order sync has
+// far to catch up.
+const backfillWindow = 30 * 24 * time.Hour
+
 func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) error {
 	shop := b.Accounts.Shopify.Shop
 	cursor := "shopify.orders:" + shop
@@ -327,13 +331,12 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 	if overlap <= 0 {
 		overlap = 15 * time.Minute
 	}
-	var since time.Time
+	var since, mark time.Time
 	if hw != "" {
-		t, err := time.Parse(time.RFC3339Nano, hw)
-		if err != nil {
+		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
 			return fmt.Errorf("cursor %s: %w", cursor, err)
 		}
-		since = t.Add(-overlap)
+		since = mark.Add(-overlap)
 	} else if first, ok := earliestStart(b, ""); ok {
 		back := d.BackfillDays
 		if back <= 0 {
@@ -341,16 +344,41 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		}
 		since = first.AddDays(-back).In(b.Location)
 	}
-	high, err := d.Shopify(shop).Orders(ctx, since, func(batch []ads.Order) error {
+	// Orders arrive oldest update first, so the high-water mark advances
+	// after every stored page: an interrupted backfill resumes where it
+	// stopped. A long catch-up is split into bounded windows.
+	save := func(batch []ads.Order) error {
 		n, err := d.DB.UpsertOrders(ctx, batch)
 		r.AddRows(n)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("syncing shopify orders since %s: %w", since.Format(time.RFC3339), err)
+		if err != nil {
+			return err
+		}
+		for _, o := range batch {
+			if o.UpdatedAt.After(mark) {
+				mark = o.UpdatedAt
+			}
+		}
+		return d.DB.SetCursor(ctx, cursor, mark.UTC().Format(time.RFC3339Nano))
 	}
-	if high.IsZero() {
-		return nil
+	client := d.Shopify(shop)
+	for from := since; ; {
+		until := time.Time{}
+		if !from.IsZero() && r.Now.Sub(from) > backfillWindow {
+			until = from.Add(backfillWindow)
+		}
+		if _, err := client.OrdersBetween(ctx, from, until, save); err != nil {
+			return fmt.Errorf("syncing shopify orders updated %s..%s: %w", from.Format(time.RFC3339), fmtOpen(until), err)
+		}
+		if until.IsZero() {
+			return nil
+		}
+		from = until
 	}
-	return d.DB.SetCursor(ctx, cursor, high.UTC().Format(time.RFC3339Nano))
+}
+
+func fmtOpen(t time.Time) string {
+	if t.IsZero() {
+		return "now"
+	}
+	return t.Format(time.RFC3339)
 }

@@ -562,9 +562,24 @@ func UpdatedFilter(t time.Time) string {
 // highWater as the next cursor, re-reading an overlap before it. An error
 // from fn stops the sync and is returned as is.
 func (c *Client) Orders(ctx context.Context, updatedSince time.Time, fn func([]ads.Order) error) (highWater time.Time, err error) {
+	return c.OrdersBetween(ctx, updatedSince, time.Time{}, fn)
+}
+
+// OrdersBetween is Orders limited to orders updated before until (no upper
+// bound when zero). A backfill splits its range into windows with it, so
+// each window is a bounded query that can be retried or resumed on its own.
+func (c *Client) OrdersBetween(ctx context.Context, updatedSince, until time.Time, fn func([]ads.Order) error) (highWater time.Time, err error) {
 	vars := map[string]any{"first": c.pageSize}
+	var terms []string
 	if !updatedSince.IsZero() {
-		vars["query"] = UpdatedFilter(updatedSince)
+		terms = append(terms, UpdatedFilter(updatedSince))
+	}
+	if !until.IsZero() {
+		// Rounded up to whole seconds so the next window's ">=" meets it.
+		terms = append(terms, fmt.Sprintf("updated_at:<'%s'", until.UTC().Add(time.Second-1).Truncate(time.Second).Format(time.RFC3339)))
+	}
+	if len(terms) > 0 {
+		vars["query"] = strings.Join(terms, " ")
 	}
 	cost := float64(2 + c.pageSize*orderNodeCost)
 	for page := 1; ; page++ {
