@@ -37,11 +37,32 @@ type Sandbox struct {
 	// SLACK_API_URL to the fakes' base URLs.
 	URLs    map[string]string
 	servers []*http.Server
+	// shop serves SHOPIFY_API_URL: Shopify, or the sharded orders of a
+	// large campaign.
+	shop    http.Handler
+	sharded *shardedShop
+}
+
+// Options tune how the sandbox serves a campaign.
+type Options struct {
+	// ShopifyShard, when positive, spreads the orders over Shopify fakes
+	// of at most this many orders each behind one endpoint, so that paging
+	// through a million orders does not cost each page a scan of them all.
+	// Shopify is then the first shard (it answers the shop query; fault
+	// knobs set on it affect only the pages it serves). The pages, cursors
+	// and totals a client sees are the same as from one fake.
+	ShopifyShard int
+	// ShopifyRestoreRate and ShopifyMaximum override the cost bucket
+	// (default 1000 points/s and 20000 points).
+	ShopifyRestoreRate, ShopifyMaximum float64
 }
 
 // New seeds the fakes from c without serving them (tests mount them on
 // httptest servers themselves).
-func New(c *Campaign) (*Sandbox, error) {
+func New(c *Campaign) (*Sandbox, error) { return NewWith(c, Options{}) }
+
+// NewWith is New with options.
+func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	s := &Sandbox{Campaign: c, URLs: map[string]string{}}
 	b := c.Brand
 	// The fakes' clock starts at the campaign's "now" and runs on (the
@@ -50,11 +71,28 @@ func New(c *Campaign) (*Sandbox, error) {
 	now := func() time.Time { return time.Now().Add(offset) }
 	s.Meta = metafake.New(metaSeed(c))
 	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
-	shopSeed, err := shopifySeed(c, now)
+	// Shopify's clock runs from the campaign's Now at the real pace: its
+	// query-cost bucket refills with elapsed time, and a frozen clock would
+	// never refill it (every cycle after the first would stall on
+	// THROTTLED answers).
+	started := time.Now()
+	shopSeed, err := shopifySeed(c, func() time.Time { return c.Now.Add(time.Since(started)) })
 	if err != nil {
 		return nil, err
 	}
-	s.Shopify = shopifyfake.New(shopSeed)
+	if o.ShopifyRestoreRate > 0 {
+		shopSeed.RestoreRate = o.ShopifyRestoreRate
+	}
+	if o.ShopifyMaximum > 0 {
+		shopSeed.MaximumAvailable = o.ShopifyMaximum
+	}
+	if o.ShopifyShard > 0 {
+		s.sharded = newShardedShop(shopSeed, o.ShopifyShard)
+		s.Shopify, s.shop = s.sharded.shards[0], s.sharded
+	} else {
+		s.Shopify = shopifyfake.New(shopSeed)
+		s.shop = s.Shopify
+	}
 	channel := strings.TrimPrefix(b.Slack.Channel, "#")
 	if channel == "" {
 		channel = "general"
@@ -64,8 +102,11 @@ func New(c *Campaign) (*Sandbox, error) {
 }
 
 // Start seeds the fakes and serves each on its own loopback port.
-func Start(c *Campaign) (*Sandbox, error) {
-	s, err := New(c)
+func Start(c *Campaign) (*Sandbox, error) { return StartWith(c, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(c *Campaign, o Options) (*Sandbox, error) {
+	s, err := NewWith(c, o)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +116,7 @@ func Start(c *Campaign) (*Sandbox, error) {
 	}{
 		{"META_API_URL", s.Meta},
 		{"TIKTOK_API_URL", s.TikTok},
-		{"SHOPIFY_API_URL", s.Shopify},
+		{"SHOPIFY_API_URL", s.shop},
 		{"SLACK_API_URL", s.Slack},
 	} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -126,6 +167,20 @@ func (s *Sandbox) Restate(days int) int {
 		n++
 	}
 	return n
+}
+
+// ShopifyHandler is what serves SHOPIFY_API_URL (Shopify, or the sharded
+// orders of a large campaign), for tests that mount it themselves.
+func (s *Sandbox) ShopifyHandler() http.Handler { return s.shop }
+
+// Calls counts the requests each fake received, keyed META, TIKTOK,
+// SHOPIFY and SLACK.
+func (s *Sandbox) Calls() map[string]int {
+	shop := len(s.Shopify.Calls())
+	if s.sharded != nil {
+		shop = int(s.sharded.calls.Load())
+	}
+	return map[string]int{"META": len(s.Meta.Calls()), "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": shop, "SLACK": len(s.Slack.Calls())}
 }
 
 // Close stops serving.
@@ -274,6 +329,7 @@ func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
 		// throttling is still modelled and tested.
 		MaximumAvailable: 20000, RestoreRate: 1000,
 	}
+	seed.Orders = make([]shopifyfake.Order, 0, len(c.Orders))
 	for _, o := range c.Orders {
 		so := shopifyfake.Order{
 			ID: strings.TrimPrefix(o.ID, "gid://shopify/Order/"), Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
