@@ -1,0 +1,396 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/internal/pgcluster"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/store"
+)
+
+// Options configure a benchmark run. Zero fields take the issue's large
+// brand: 200 creators, 2,000 variants, 90 days, 1,000,000 orders.
+type Options struct {
+	Brand  Brand
+	Days   int
+	Orders int
+	Seed   uint64
+	// ServerURL is a PostgreSQL server URL (e.g. DATABASE_URL) on which
+	// the benchmark creates and drops its own databases; empty starts a
+	// private cluster from the local binaries.
+	ServerURL string
+	// Binary is the roasd executable run as `roasd run --once`.
+	Binary string
+	// ShopifyShard is the sandbox's orders shard size (default 1000).
+	ShopifyShard int
+	// Log receives progress lines (nil: none).
+	Log io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.Brand.Creators == 0 {
+		o.Brand.Creators = 200
+	}
+	if o.Brand.Variants == 0 {
+		o.Brand.Variants = 2000
+	}
+	if o.Days == 0 {
+		o.Days = 90
+	}
+	if o.Orders == 0 {
+		o.Orders = 1_000_000
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.ShopifyShard == 0 {
+		o.ShopifyShard = 1000
+	}
+	if o.Brand.Start.IsZero() {
+		// The campaign ends today, so the daemon's real clock (pinned to
+		// the campaign's Now with ROASD_NOW) and the data agree.
+		o.Brand.Start = ads.DateOf(time.Now(), time.UTC).AddDays(-o.Days)
+	}
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "· "+format+"\n", args...)
+	}
+}
+
+// JobFigures are one job kind's totals in the full cycle, from job_runs.
+type JobFigures struct {
+	Job      string
+	Runs     int
+	Rows     int64
+	APICalls int64
+	Took     time.Duration
+}
+
+// Platform compares the calls a fake received with the fewest the page
+// sizes allow for the data it served.
+type Platform struct {
+	Name    string
+	Calls   int
+	Minimum int
+	// How explains the minimum.
+	How string
+}
+
+// Result is what a run measured.
+type Result struct {
+	Options Options
+	// Ads and DayStats are the campaign's sizes.
+	Ads, DayStats, Orders int
+
+	CycleWall time.Duration
+	// PeakRSS is the daemon's maximum resident set size, in bytes.
+	PeakRSS int64
+	Jobs    []JobFigures
+	APIs    []Platform
+
+	// IngestRows were written by store.UpsertOrders in IngestTook; the
+	// same rows went into a scratch table with COPY in CopyTook.
+	IngestRows int
+	IngestTook time.Duration
+	CopyTook   time.Duration
+	// SyncRows and SyncTook are the shopify.orders job of the cycle
+	// (through HTTP, JSON and 71-order pages).
+	SyncRows int64
+	SyncTook time.Duration
+
+	FullReconcile    time.Duration
+	FullRows         int64
+	OneDayReconcile  time.Duration
+	OneDayRows       int64
+	ReconcileChanged ads.Date
+}
+
+// Run generates the brand, seeds the sandbox, runs one full cycle through
+// the daemon binary and measures ingestion and reconcile in process.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	o.defaults()
+	if o.Binary == "" {
+		return nil, errors.New("bench: Options.Binary (the roasd executable) is required")
+	}
+	res := &Result{Options: o}
+	dir, err := os.MkdirTemp("", "roasd-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("creating bench dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := WriteConfig(dir, o.Brand); err != nil {
+		return nil, err
+	}
+	set, err := configs.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading the generated config: %w", err)
+	}
+	brand := set.Brands[0]
+
+	o.logf("simulating %d creators, %d variants, %d days, %d orders…", o.Brand.Creators, o.Brand.Variants, o.Days, o.Orders)
+	camp, err := sandbox.NewScaledCampaign(set, o.Seed, sandbox.Scale{Days: o.Days, Orders: o.Orders})
+	if err != nil {
+		return nil, err
+	}
+	res.Ads, res.DayStats, res.Orders = len(camp.Ads), len(camp.Stats), len(camp.Orders)
+	// The Shopify cost bucket is opened wide: at a real Plus shop's 1,000
+	// points/s the backfill alone takes hours (see BENCHMARKS.md).
+	sb, err := sandbox.StartWith(camp, sandbox.Options{ShopifyShard: o.ShopifyShard, ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9})
+	if err != nil {
+		return nil, err
+	}
+	defer sb.Close()
+
+	server := o.ServerURL
+	if server == "" {
+		o.logf("starting a private PostgreSQL cluster…")
+		c, err := pgcluster.Start(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("starting PostgreSQL: %w", err)
+		}
+		defer c.Stop()
+		server = c.URL("postgres")
+	}
+	cycleDSN, dropCycle, err := createDB(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer dropCycle()
+
+	o.logf("running the full cycle: %s run --once…", o.Binary)
+	if err := res.cycle(ctx, o, dir, cycleDSN, sb, camp); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cycleDSN)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := res.jobFigures(ctx, db); err != nil {
+		return nil, err
+	}
+	res.APIs = apiFigures(sb, camp)
+
+	o.logf("reconciling: full rebuild and one changed day…")
+	if err := res.reconcile(ctx, db, brand, camp); err != nil {
+		return nil, err
+	}
+
+	ingestDSN, dropIngest, err := createDB(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer dropIngest()
+	o.logf("ingesting %d orders with store.UpsertOrders and with COPY…", len(camp.Orders))
+	if err := res.ingest(ctx, ingestDSN, camp.Orders); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// createDB creates a fresh migrated database on server and returns its
+// URL and a function that drops it.
+func createDB(ctx context.Context, server string) (string, func(), error) {
+	admin, err := store.Open(ctx, server)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "roasd_bench_" + hex.EncodeToString(b)
+	if _, err := admin.SQL().ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("creating database %s: %w", name, err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("parsing the server URL: %w", err)
+	}
+	u.Path = "/" + name
+	dsn := u.String()
+	drop := func() {
+		admin.SQL().ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+		admin.Close()
+	}
+	if err := store.MigrateDSN(ctx, dsn); err != nil {
+		drop()
+		return "", nil, err
+	}
+	return dsn, drop, nil
+}
+
+// cycle runs `roasd run --once` and records its wall time and peak RSS.
+func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, camp *sandbox.Campaign) error {
+	cmd := exec.CommandContext(ctx, o.Binary, "run", "--once", "--config", dir, "--log-level", "warn")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABASE_URL=" + dsn,
+		"ROASD_NOW=" + camp.Now.Format(time.RFC3339)}, sb.Env()...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r.CycleWall = time.Since(start)
+	if err != nil {
+		return fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.PeakRSS = ru.Maxrss * 1024
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r *Result) jobFigures(ctx context.Context, db *store.DB) error {
+	rows, err := db.SQL().QueryContext(ctx, `SELECT job, count(*), sum(rows), sum(api_calls),
+		sum(extract(epoch FROM finished_at - started_at)) FROM job_runs GROUP BY job ORDER BY min(id)`)
+	if err != nil {
+		return fmt.Errorf("reading job_runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var j JobFigures
+		var secs float64
+		if err := rows.Scan(&j.Job, &j.Runs, &j.Rows, &j.APICalls, &secs); err != nil {
+			return fmt.Errorf("reading job_runs: %w", err)
+		}
+		j.Took = time.Duration(secs * float64(time.Second))
+		r.Jobs = append(r.Jobs, j)
+		if j.Job == "shopify.orders" {
+			r.SyncRows, r.SyncTook = j.Rows, j.Took
+		}
+	}
+	return rows.Err()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// apiFigures compares the fakes' call counts with the minimum the
+// platforms' page sizes allow for the campaign's data.
+func apiFigures(sb *sandbox.Sandbox, c *sandbox.Campaign) []Platform {
+	var metaAds, ttAds, metaStats, ttStats, codes int
+	for _, a := range c.Ads {
+		if a.Platform == ads.Meta {
+			metaAds++
+		} else {
+			ttAds++
+		}
+	}
+	for _, s := range c.Stats {
+		if s.Platform == ads.Meta {
+			metaStats++
+		} else {
+			ttStats++
+		}
+	}
+	codes = len(c.SparkCodes)
+	posts := codes + len(c.Bound)
+	calls := sb.Calls()
+	ttRanges := ceilDiv(c.Days+1, 30)
+	return []Platform{
+		{Name: "meta", Calls: calls["META"],
+			Minimum: 1 + ceilDiv(metaAds, 500) + 2 + ceilDiv(metaStats, 500) + 1 + ceilDiv(len(c.Permissions), 500),
+			How:     fmt.Sprintf("account + %d ads/500 + async run (create, poll) + %d rows/500 + permissions + media", metaAds, metaStats)},
+		{Name: "tiktok", Calls: calls["TIKTOK"],
+			Minimum: 1 + ceilDiv(ttAds, 1000) + ttRanges*1 + ceilDiv(ttStats, 1000) + codes + ceilDiv(posts, 50),
+			How:     fmt.Sprintf("advertiser + %d ads/1000 + %d rows/1000 in %d ranges of ≤30 days + %d codes + %d posts/50", ttAds, ttStats, ttRanges, codes, posts)},
+		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: ceilDiv(len(c.Orders), 71),
+			How: fmt.Sprintf("%d orders / 71 per page (query cost ≤ 1000)", len(c.Orders))},
+	}
+}
+
+// reconcile times a full rebuild, then a rebuild after one day changed.
+// The cycle just wrote every source row, so first the rows are made to
+// look an hour old (as they would be in a daemon that has been running):
+// otherwise every day is "changed since the watermark".
+func (r *Result) reconcile(ctx context.Context, db *store.DB, b *configs.Brand, c *sandbox.Campaign) error {
+	for _, t := range []string{"orders", "ad_day_stats", "link_conversions", "ads", "permissions"} {
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE `+t+` SET changed_at = changed_at - interval '1 hour'`); err != nil {
+			return fmt.Errorf("ageing %s: %w", t, err)
+		}
+	}
+	start := time.Now()
+	n, err := reconcileBrand(ctx, db, b, c.Now, true)
+	r.FullReconcile, r.FullRows = time.Since(start), n
+	if err != nil {
+		return fmt.Errorf("full reconcile: %w", err)
+	}
+	// One day changes: the platforms restate its stats and a few of its
+	// orders get refunds.
+	day := c.Today.AddDays(-3)
+	r.ReconcileChanged = day
+	var stats []ads.DayStat
+	for _, s := range c.Stats {
+		if s.Day == day {
+			s.Conversions++
+			s.ConversionValue += 52_400_000
+			stats = append(stats, s)
+		}
+	}
+	if _, err := db.UpsertDayStats(ctx, stats); err != nil {
+		return err
+	}
+	var orders []ads.Order
+	for _, o := range c.Orders {
+		if ads.DateOf(o.CreatedAt, b.Location) == day && o.Net > 10_000_000 && len(orders) < 25 {
+			o.UpdatedAt = c.Now.Add(time.Minute)
+			o.Refunded += 10_000_000
+			o.Net -= 10_000_000
+			orders = append(orders, o)
+		}
+	}
+	if _, err := db.UpsertOrders(ctx, orders); err != nil {
+		return err
+	}
+	start = time.Now()
+	n, err = reconcileBrand(ctx, db, b, c.Now, false)
+	r.OneDayReconcile, r.OneDayRows = time.Since(start), n
+	if err != nil {
+		return fmt.Errorf("one-day reconcile: %w", err)
+	}
+	return nil
+}
+
+// ingest writes the same orders through store.UpsertOrders and with a
+// plain COPY into a scratch copy of the orders table.
+func (r *Result) ingest(ctx context.Context, dsn string, orders []ads.Order) error {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r.IngestRows = len(orders)
+	const chunk = 50_000 // what one call is handed; the store batches 5,000 per statement
+	start := time.Now()
+	for lo := 0; lo < len(orders); lo += chunk {
+		if _, err := db.UpsertOrders(ctx, orders[lo:min(lo+chunk, len(orders))]); err != nil {
+			return err
+		}
+	}
+	r.IngestTook = time.Since(start)
+	took, err := copyOrders(ctx, db, orders)
+	r.CopyTook = took
+	return err
+}

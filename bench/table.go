@@ -1,0 +1,71 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// Targets from the benchmark issue.
+const (
+	TargetCycle     = 60 * time.Second
+	TargetIngest    = 0.5 // of COPY's rows/s
+	TargetOneDay    = time.Second
+	TargetPeakRSSMB = 300
+)
+
+func rate(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// WriteTable prints the result: the headline figures against their
+// targets, the API calls against their minimum, and the per-job breakdown.
+func (r *Result) WriteTable(w io.Writer) {
+	o := r.Options
+	fmt.Fprintf(w, "roasd bench — %d creators, %d variants (Meta + TikTok), %d days, %d orders; %d ads, %d ad-days\n\n",
+		o.Brand.Creators, o.Brand.Variants, o.Days, r.Orders, r.Ads, r.DayStats)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tmeasured\ttarget\tmet")
+	fmt.Fprintf(tw, "full cycle, run --once (wall)\t%s\t< %s\t%s\n", secs(r.CycleWall), secs(TargetCycle), verdict(r.CycleWall < TargetCycle))
+	fmt.Fprintf(tw, "daemon peak RSS\t%d MB\t< %d MB\t%s\n", r.PeakRSS>>20, TargetPeakRSSMB, verdict(r.PeakRSS>>20 < TargetPeakRSSMB))
+	up, cp := rate(int64(r.IngestRows), r.IngestTook), rate(int64(r.IngestRows), r.CopyTook)
+	fmt.Fprintf(tw, "ingest, store.UpsertOrders\t%.0f rows/s (%s)\t≥ %.0f rows/s (½ COPY)\t%s\n", up, secs(r.IngestTook), cp*TargetIngest, verdict(up >= cp*TargetIngest))
+	fmt.Fprintf(tw, "ingest, plain COPY (same rows)\t%.0f rows/s (%s)\t—\t\n", cp, secs(r.CopyTook))
+	fmt.Fprintf(tw, "ingest, shopify.orders sync (HTTP+JSON+upsert)\t%.0f rows/s (%s)\t—\t\n", rate(r.SyncRows, r.SyncTook), secs(r.SyncTook))
+	fmt.Fprintf(tw, "reconcile, full rebuild\t%s (%d rows)\t—\t\n", secs(r.FullReconcile), r.FullRows)
+	fmt.Fprintf(tw, "reconcile, one changed day (%s)\t%s (%d rows)\t< %s\t%s\n", r.ReconcileChanged, secs(r.OneDayReconcile), r.OneDayRows, secs(TargetOneDay), verdict(r.OneDayReconcile < TargetOneDay))
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nAPI calls (as the fakes counted them) against the fewest the page sizes allow")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "platform\tcalls\tminimum\tratio\tminimum is")
+	for _, p := range r.APIs {
+		ratio := 0.0
+		if p.Minimum > 0 {
+			ratio = float64(p.Calls) / float64(p.Minimum)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f×\t%s\n", p.Name, p.Calls, p.Minimum, ratio, p.How)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nFull cycle by job (job_runs)")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "job\truns\trows\tapi calls\ttook\t")
+	for _, j := range r.Jobs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", j.Job, j.Runs, j.Rows, j.APICalls, secs(j.Took))
+	}
+	tw.Flush()
+}
