@@ -10,11 +10,16 @@ import (
 	"github.com/roasd/roasd/ads"
 )
 
-// KPIDays returns the first and last day that have KPI cells for brand;
-// ok is false when the brand has none.
+// KPIDays returns the first and last day of brand with activity: KPI cells
+// with spend, revenue, orders, redemptions or impressions. Cells holding
+// only creator fees do not count (flat fees are amortized over a test's
+// whole window, including days still to come). ok is false when the brand
+// has no activity.
 func (db *DB) KPIDays(ctx context.Context, brand string) (r ads.DateRange, ok bool, err error) {
 	var lo, hi sql.NullString
-	if err := db.x.QueryRowxContext(ctx, `SELECT min(day)::text, max(day)::text FROM kpi_daily WHERE brand = $1`,
+	if err := db.x.QueryRowxContext(ctx, `SELECT min(day)::text, max(day)::text FROM kpi_daily WHERE brand = $1
+		AND (spend_micros <> 0 OR paid_revenue_micros <> 0 OR organic_revenue_micros <> 0 OR paid_orders <> 0
+			OR organic_orders <> 0 OR redemptions <> 0 OR impressions <> 0)`,
 		brand).Scan(&lo, &hi); err != nil {
 		return ads.DateRange{}, false, fmt.Errorf("reading KPI days of brand %s: %w", brand, err)
 	}

@@ -20,6 +20,10 @@ func TestKPIDays(t *testing.T) {
 		{Day: ads.MustDate("2026-06-03"), Creator: "jacq", Currency: "USD", Spend: 1},
 		{Day: ads.MustDate("2026-06-01"), Creator: "jacq", Currency: "USD", Spend: 2},
 		{Day: ads.MustDate("2026-06-09"), Creator: "sam", Currency: "USD", Spend: 3},
+		{Day: ads.MustDate("2026-06-10"), Creator: "sam", Currency: "USD", PaidOrders: 1},
+		// Amortized fees of days to come are not activity.
+		{Day: ads.MustDate("2026-06-20"), Creator: "sam", Currency: "USD", FlatFees: 4},
+		{Day: ads.MustDate("2026-05-01"), Creator: "jacq", Currency: "USD", FlatFees: 4},
 	}
 	for _, w := range []store.ReconcileWrite{
 		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD"}},
@@ -33,7 +37,7 @@ func TestKPIDays(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("KPIDays = ok %v, err %v", ok, err)
 	}
-	if want := (ads.DateRange{From: ads.MustDate("2026-06-01"), To: ads.MustDate("2026-06-09")}); r != want {
+	if want := (ads.DateRange{From: ads.MustDate("2026-06-01"), To: ads.MustDate("2026-06-10")}); r != want {
 		t.Errorf("KPIDays = %v, want %v", r, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"math/big"
 	"net/http"
 	"sort"
 	"strconv"
@@ -28,7 +29,7 @@ var staticFS embed.FS
 type DashboardSource interface {
 	// ReconciledBrands lists the reconcile state of every reconciled brand.
 	ReconciledBrands(ctx context.Context) ([]store.ReconcileState, error)
-	// KPIDays returns the first and last day with KPI cells of brand.
+	// KPIDays returns the first and last day with activity of brand.
 	KPIDays(ctx context.Context, brand string) (ads.DateRange, bool, error)
 	// DailyKPIs lists the brand's KPI cells with day in [from, to].
 	DailyKPIs(ctx context.Context, brand string, from, to ads.Date) ([]store.DailyKPI, error)
@@ -65,10 +66,7 @@ type DashboardHandler struct {
 	config func() *configs.Set
 	log    *slog.Logger
 	mux    *http.ServeMux
-	// Now is the clock used for permissions' days left and for the default
-	// range of a brand without data; nil means time.Now. Set it before
-	// serving.
-	Now func() time.Time
+	clock  func() time.Time
 }
 
 // Dashboard returns the dashboard over src. config returns the current
@@ -99,6 +97,15 @@ func Dashboard(src DashboardSource, config func() *configs.Set, log *slog.Logger
 	return h
 }
 
+// WithClock sets the clock used for "today" (the default range never ends
+// after it) and for permissions' days left; nil means time.Now. The daemon
+// passes its jobs' clock so the demo's campaign time is honoured. Call it
+// before serving; it returns h.
+func (h *DashboardHandler) WithClock(now func() time.Time) *DashboardHandler {
+	h.clock = now
+	return h
+}
+
 // ServeHTTP implements http.Handler.
 func (h *DashboardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
@@ -110,8 +117,8 @@ func (h *DashboardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *DashboardHandler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
+	if h.clock != nil {
+		return h.clock()
 	}
 	return time.Now()
 }
@@ -215,11 +222,13 @@ type BrandSummary struct {
 	Name     string `json:"name"`
 	Currency string `json:"currency"`
 	Timezone string `json:"timezone"`
-	// FirstDay and LastDay bound the days with data (null without data).
+	// FirstDay and LastDay bound the days with activity: spend, revenue,
+	// orders or impressions (null without any).
 	FirstDay *ads.Date `json:"first_day"`
 	LastDay  *ads.Date `json:"last_day"`
 	// DefaultFrom and DefaultTo are the default chart range: the last
-	// DashboardDefaultDays days up to the latest day with data (or today).
+	// DashboardDefaultDays days up to the latest day with activity, or
+	// today when that is earlier or there is none.
 	DefaultFrom ads.Date `json:"default_from"`
 	DefaultTo   ads.Date `json:"default_to"`
 }
@@ -249,27 +258,88 @@ func (h *DashboardHandler) summary(ctx context.Context, b brand) (BrandSummary, 
 	s.DefaultTo = ads.DateOf(h.now(), b.loc)
 	if ok {
 		s.FirstDay, s.LastDay = &days.From, &days.To
-		s.DefaultTo = days.To
+		if days.To.Before(s.DefaultTo) {
+			s.DefaultTo = days.To
+		}
 	}
 	s.DefaultFrom = s.DefaultTo.AddDays(-(DashboardDefaultDays - 1))
 	return s, nil
 }
 
-// Totals are additive measures summed over a range, with display strings.
+// Totals are additive measures summed over a range (exact micro-units),
+// with display strings and ratios that follow the finance report's
+// tie-out rule (package report): each amount is rounded to the currency's
+// minor unit per row (creator or variant), fees are the sum of their
+// rounded parts, the brand total is the sum of the rounded creator rows,
+// and ratios are computed from the rounded amounts. So the dashboard shows
+// the same figures as `roasd report --by creator` for the same range.
 type Totals struct {
 	Spend          int64 `json:"spend_micros"`
 	PaidRevenue    int64 `json:"paid_revenue_micros"`
 	OrganicRevenue int64 `json:"organic_revenue_micros"`
-	Fees           int64 `json:"fee_micros"`
-	PlatformValue  int64 `json:"platform_value_micros"`
-	PaidOrders     int64 `json:"paid_orders"`
-	OrganicOrders  int64 `json:"organic_orders"`
+	// Fees is FlatFees + Commission + Bonuses.
+	Fees          int64 `json:"fee_micros"`
+	FlatFees      int64 `json:"flat_fee_micros"`
+	Commission    int64 `json:"commission_micros"`
+	Bonuses       int64 `json:"bonus_micros"`
+	PlatformValue int64 `json:"platform_value_micros"`
+	PaidOrders    int64 `json:"paid_orders"`
+	OrganicOrders int64 `json:"organic_orders"`
 	// ROAS is paid revenue / spend; BlendedROAS is (paid + organic revenue)
 	// / (spend + fees). Null when the denominator is zero. Display only.
 	ROAS        *float64 `json:"roas"`
 	BlendedROAS *float64 `json:"blended_roas"`
 	// Display holds the money fields formatted in the brand currency.
 	Display map[string]string `json:"display"`
+}
+
+func (t *Totals) add(c store.DailyKPI) {
+	t.Spend += c.Spend
+	t.PaidRevenue += c.PaidRevenue
+	t.OrganicRevenue += c.OrganicRevenue
+	t.FlatFees += c.FlatFees
+	t.Commission += c.Commission
+	t.Bonuses += c.Bonuses
+	t.Fees += c.FlatFees + c.Commission + c.Bonuses
+	t.PlatformValue += c.PlatformValue
+	t.PaidOrders += c.PaidOrders
+	t.OrganicOrders += c.OrganicOrders
+}
+
+// shown is a row's money as displayed: rounded to the minor unit.
+type shown struct{ spend, paid, organic, flat, commission, bonuses, platformValue int64 }
+
+func (p shown) fees() int64 { return p.flat + p.commission + p.bonuses }
+
+func (p shown) plus(o shown) shown {
+	return shown{p.spend + o.spend, p.paid + o.paid, p.organic + o.organic, p.flat + o.flat,
+		p.commission + o.commission, p.bonuses + o.bonuses, p.platformValue + o.platformValue}
+}
+
+// roundMinor rounds micros to the currency's minor unit, half away from zero.
+func roundMinor(v int64, currency string) int64 {
+	return ads.MinorToMicros(ads.MicrosToMinor(v, currency), currency)
+}
+
+func (t *Totals) shown(currency string) shown {
+	r := func(v int64) int64 { return roundMinor(v, currency) }
+	return shown{r(t.Spend), r(t.PaidRevenue), r(t.OrganicRevenue), r(t.FlatFees), r(t.Commission), r(t.Bonuses), r(t.PlatformValue)}
+}
+
+// show sets the ratios and display strings from the displayed amounts p.
+func (t *Totals) show(p shown, currency string) {
+	t.ROAS = ratio(p.paid, p.spend)
+	t.BlendedROAS = ratio(p.paid+p.organic, p.spend+p.fees())
+	t.Display = map[string]string{
+		"spend":           formatMoney(p.spend, currency),
+		"paid_revenue":    formatMoney(p.paid, currency),
+		"organic_revenue": formatMoney(p.organic, currency),
+		"revenue":         formatMoney(p.paid+p.organic, currency),
+		"fees":            formatMoney(p.fees(), currency),
+		"platform_value":  formatMoney(p.platformValue, currency),
+		"roas":            formatRatio(p.paid, p.spend),
+		"blended_roas":    formatRatio(p.paid+p.organic, p.spend+p.fees()),
+	}
 }
 
 // Series is one creator's or variant's measures by day (aligned with
@@ -397,23 +467,14 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 		if i < 0 || i >= n {
 			continue
 		}
-		fees := c.FlatFees + c.Commission + c.Bonuses
 		add := func(s *Series) {
 			s.Spend[i] += c.Spend
 			s.PaidRevenue[i] += c.PaidRevenue
 			s.OrganicRevenue[i] += c.OrganicRevenue
-			s.Fees[i] += fees
-			s.Totals.PaidOrders += c.PaidOrders
-			s.Totals.OrganicOrders += c.OrganicOrders
-			s.Totals.PlatformValue += c.PlatformValue
+			s.Fees[i] += c.FlatFees + c.Commission + c.Bonuses
+			s.Totals.add(c)
 		}
-		total.PaidOrders += c.PaidOrders
-		total.OrganicOrders += c.OrganicOrders
-		total.PlatformValue += c.PlatformValue
-		total.Spend += c.Spend
-		total.PaidRevenue += c.PaidRevenue
-		total.OrganicRevenue += c.OrganicRevenue
-		total.Fees += fees
+		total.add(c)
 
 		ck := c.Creator
 		s := creators[ck]
@@ -438,8 +499,10 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 			add(v)
 		}
 	}
+	var printed shown
 	for _, s := range creators {
 		finishSeries(s, b.currency)
+		printed = printed.plus(s.Totals.shown(b.currency))
 		resp.Creators = append(resp.Creators, s)
 	}
 	for _, s := range variants {
@@ -448,7 +511,7 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 	}
 	sort.Slice(resp.Creators, func(i, j int) bool { return seriesLess(resp.Creators[i], resp.Creators[j]) })
 	sort.Slice(resp.Variants, func(i, j int) bool { return resp.Variants[i].Key < resp.Variants[j].Key })
-	total.finish(b.currency)
+	total.show(printed, b.currency)
 	resp.Totals = total
 	var curs []string
 	for cur := range other {
@@ -485,7 +548,7 @@ func finishSeries(s *Series, currency string) {
 	n := len(s.Spend)
 	s.ROAS, s.BlendedROAS = make([]*float64, n), make([]*float64, n)
 	s.CumROAS, s.CumBlended = make([]*float64, n), make([]*float64, n)
-	var sp, paid, org, fees int64
+	var sp, paid, org, fees int64 // running sums for the cumulative ratios
 	for i := 0; i < n; i++ {
 		s.ROAS[i] = ratio(s.PaidRevenue[i], s.Spend[i])
 		s.BlendedROAS[i] = ratio(s.PaidRevenue[i]+s.OrganicRevenue[i], s.Spend[i]+s.Fees[i])
@@ -493,23 +556,7 @@ func finishSeries(s *Series, currency string) {
 		s.CumROAS[i] = ratio(paid, sp)
 		s.CumBlended[i] = ratio(paid+org, sp+fees)
 	}
-	s.Totals.Spend, s.Totals.PaidRevenue, s.Totals.OrganicRevenue, s.Totals.Fees = sp, paid, org, fees
-	s.Totals.finish(currency)
-}
-
-func (t *Totals) finish(currency string) {
-	t.ROAS = ratio(t.PaidRevenue, t.Spend)
-	t.BlendedROAS = ratio(t.PaidRevenue+t.OrganicRevenue, t.Spend+t.Fees)
-	t.Display = map[string]string{
-		"spend":           formatMoney(t.Spend, currency),
-		"paid_revenue":    formatMoney(t.PaidRevenue, currency),
-		"organic_revenue": formatMoney(t.OrganicRevenue, currency),
-		"revenue":         formatMoney(t.PaidRevenue+t.OrganicRevenue, currency),
-		"fees":            formatMoney(t.Fees, currency),
-		"platform_value":  formatMoney(t.PlatformValue, currency),
-		"roas":            formatRatio(t.ROAS),
-		"blended_roas":    formatRatio(t.BlendedROAS),
-	}
+	s.Totals.show(s.Totals.shown(currency), currency)
 }
 
 // ratio returns num/den rounded to 4 decimals for display, nil when den is
@@ -522,11 +569,13 @@ func ratio(num, den int64) *float64 {
 	return &r
 }
 
-func formatRatio(r *float64) string {
-	if r == nil {
+// formatRatio prints num/den exactly rounded to two decimals (half away
+// from zero, as the finance report does), "–" when den is not positive.
+func formatRatio(num, den int64) string {
+	if den <= 0 {
 		return "–"
 	}
-	return strconv.FormatFloat(*r, 'f', 2, 64) + "×"
+	return new(big.Rat).SetFrac64(num, den).FloatString(2) + "×"
 }
 
 // formatMoney formats micros with the currency's minor-unit decimals,

@@ -75,7 +75,7 @@ func dashConfig(t *testing.T) *configs.Set {
 // revenue, hook-b 40 for 20, jacqueline has 25 organic revenue and a 10
 // flat fee; from June 5 v1 spends 30 for 75 with 5 commission and v2 20 for
 // 30. One cell is in CAD (left out with a warning). Brand lumen exists only
-// in the database.
+// in the database, with activity on May 20 and (a pre-dated order) July 2.
 func seedDashboard(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
@@ -100,11 +100,18 @@ func seedDashboard(t *testing.T, db *store.DB) {
 			)
 		}
 	}
+	// Flat fees are amortized over the whole test window, also into days
+	// to come; they are no activity.
+	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-07-01"), TestID: "summer-serum-hooks", Creator: "jacqueline",
+		Currency: "USD", FlatFees: m("10")})
 	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-06-10"), TestID: "spf-launch", VariantKey: "v2", Creator: "marco",
 		Platform: ads.Meta, Currency: "CAD", Spend: m("999"), PaidRevenue: m("1")})
 	for _, w := range []store.ReconcileWrite{
 		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow}},
-		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")}},
+		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{
+			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")},
+			{Day: ads.MustDate("2026-07-02"), Creator: "ana", Currency: "EUR", OrganicRevenue: m("5")}, // after "today"
+		},
 			State: store.ReconcileState{Currency: "EUR", Fingerprint: "g", Watermark: dashNow, ReconciledAt: dashNow}},
 	} {
 		if _, err := db.ReplaceReconciled(ctx, w); err != nil {
@@ -196,8 +203,7 @@ func setupDashboard(t *testing.T) *httptest.Server {
 	t.Cleanup(func() { db.Close() })
 	seedDashboard(t, db)
 	set := dashConfig(t)
-	h := Dashboard(db, func() *configs.Set { return set }, nil)
-	h.Now = func() time.Time { return dashNow }
+	h := Dashboard(db, func() *configs.Set { return set }, nil).WithClock(func() time.Time { return dashNow })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -251,8 +257,10 @@ func TestDashboardBrandsAPI(t *testing.T) {
 		show(g.LastDay) != "2026-06-30" || g.DefaultFrom.String() != "2026-06-01" || g.DefaultTo.String() != "2026-06-30" {
 		t.Errorf("glowco = %+v (first %s, last %s), want USD, New York, data 2026-06-01..30, default 2026-06-01..30", g, show(g.FirstDay), show(g.LastDay))
 	}
-	if l.Name != "lumen" || l.Currency != "EUR" || show(l.LastDay) != "2026-05-20" || l.DefaultFrom.String() != "2026-04-21" {
-		t.Errorf("lumen = %+v, want EUR with 30 days up to 2026-05-20 (from 2026-04-21)", l)
+	if l.Name != "lumen" || l.Currency != "EUR" || show(l.FirstDay) != "2026-05-20" || show(l.LastDay) != "2026-07-02" ||
+		l.DefaultFrom.String() != "2026-06-01" || l.DefaultTo.String() != "2026-06-30" {
+		t.Errorf("lumen = %+v (first %s, last %s), want EUR, data 2026-05-20..07-02, default the 30 days up to today 2026-06-30",
+			l, show(l.FirstDay), show(l.LastDay))
 	}
 }
 
@@ -617,7 +625,7 @@ func TestDashboardMountsBesideOtherRoutes(t *testing.T) {
 	}
 }
 
-func TestFormatMoney(t *testing.T) {
+func TestFormatMoneyAndRatio(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		micros   int64
@@ -632,6 +640,14 @@ func TestFormatMoney(t *testing.T) {
 	} {
 		if got := formatMoney(tc.micros, tc.currency); got != tc.want {
 			t.Errorf("formatMoney(%d, %q) = %q, want %q", tc.micros, tc.currency, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		num, den int64
+		want     string
+	}{{1, 8, "0.13×"}, {9330, 4000, "2.33×"}, {5, 0, "–"}, {0, 7, "0.00×"}} {
+		if got := formatRatio(tc.num, tc.den); got != tc.want {
+			t.Errorf("formatRatio(%d, %d) = %q, want %q", tc.num, tc.den, got, tc.want)
 		}
 	}
 }
@@ -804,7 +820,7 @@ func TestDashboardInChromium(t *testing.T) {
 		!strings.Contains(rows[0].inner, "rate limited (code 40100)") {
 		t.Errorf("failed job run row = %+v, want it with its error", rows)
 	}
-	if !strings.Contains(page, "4,000.00 USD") || !strings.Contains(page, "2.33×") {
+	if !strings.Contains(page, `4,000.00<span class="cur">USD</span>`) || !strings.Contains(page, "2.33×") {
 		t.Errorf("totals tiles do not show spend 4,000.00 USD and ROAS 2.33×")
 	}
 	if !strings.Contains(page, "no authentication") {
@@ -825,6 +841,38 @@ func TestDashboardInChromium(t *testing.T) {
 	if *saveScreenshot != "" {
 		if err := os.WriteFile(*saveScreenshot, b, 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestSeriesTotalsTieOut: displayed totals follow the finance report's
+// rule (round each part per row, sum the printed rows), while the micros
+// stay exact.
+func TestSeriesTotalsTieOut(t *testing.T) {
+	t.Parallel()
+	d := ads.MustDate("2026-06-01")
+	cell := func(creator string) store.DailyKPI {
+		return store.DailyKPI{Day: d, TestID: "t", VariantKey: "v-" + creator, Creator: creator, Currency: "USD",
+			Spend: 1_004_000, PaidRevenue: 3_000_000, FlatFees: 5_000, Commission: 5_000}
+	}
+	b := brand{name: "glowco", currency: "USD", loc: time.UTC}
+	got := buildSeries(b, ads.DateRange{From: d, To: d}, []store.DailyKPI{cell("ann"), cell("bob")})
+	tests := []struct {
+		name               string
+		tot                Totals
+		spend, fees        int64
+		showSpend, showFee string
+		roas               float64
+	}{
+		{"creator ann", got.Creators[0].Totals, 1_004_000, 10_000, "1.00 USD", "0.02 USD", 3},
+		{"variant t/v-bob", got.Variants[1].Totals, 1_004_000, 10_000, "1.00 USD", "0.02 USD", 3},
+		{"brand", got.Totals, 2_008_000, 20_000, "2.00 USD", "0.04 USD", 3},
+	}
+	for _, tc := range tests {
+		if tc.tot.Spend != tc.spend || tc.tot.Fees != tc.fees || tc.tot.Display["spend"] != tc.showSpend ||
+			tc.tot.Display["fees"] != tc.showFee || !eqPtr(tc.tot.ROAS, &tc.roas) {
+			t.Errorf("%s: spend %d fees %d shown %q %q roas %s; want %d %d %q %q %v", tc.name, tc.tot.Spend, tc.tot.Fees,
+				tc.tot.Display["spend"], tc.tot.Display["fees"], show(tc.tot.ROAS), tc.spend, tc.fees, tc.showSpend, tc.showFee, tc.roas)
 		}
 	}
 }

@@ -260,7 +260,9 @@
   }
 
   function tile(label, value, key, hint) {
-    return el("div", { class: "tile", "data-kpi": key }, el("small", { text: label }), el("b", { text: value }), hint ? el("span", { class: "hint", text: hint }) : null);
+    const m = /^(.*) ([A-Z]{3})$/.exec(value);
+    const big = m ? el("b", {}, m[1], el("span", { class: "cur", text: m[2] })) : el("b", { text: value });
+    return el("div", { class: "tile", "data-kpi": key }, el("small", { text: label }), big, hint ? el("span", { class: "hint", text: hint }) : null);
   }
 
   function badge(kind, text) {
@@ -288,6 +290,9 @@
         el("td", { class: "reason", text: v.reason }),
         el("td", { class: "nowrap", text: v.decided_on })));
     fillTable("#verdicts", rows, "No verdicts yet: they appear at a test's first checkpoint.", 7);
+    const older = data.verdicts.filter((v) => !v.latest).length;
+    $("#show-older").parentElement.hidden = older === 0;
+    $("#show-older-label").textContent = "Show earlier checkpoints (" + older + ")";
     const acts = data.actions.map((a) =>
       el("tr", { "data-action": a.action },
         el("td", { text: a.test_id }), el("td", { text: a.variant }), el("td", { text: a.action.replace("_", " ") }),
@@ -441,6 +446,7 @@
         if (state.series) renderCreators();
       });
     }
+    $("#show-older").addEventListener("change", (e) => $("#verdicts").classList.toggle("hide-older", !e.target.checked));
     $("#controls").addEventListener("submit", (e) => e.preventDefault());
     await load();
   }
