@@ -74,7 +74,7 @@ func (d *daemon) routes() map[string]http.Handler {
 	} else {
 		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
 	}
-	r["/"] = web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")) // read-only, unauthenticated: keep the listen address private
+	r["/"] = web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now) // read-only, unauthenticated: keep the listen address private
 	return r
 }
 
