@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -41,6 +43,9 @@ type Sandbox struct {
 	// large campaign.
 	shop    http.Handler
 	sharded *shardedShop
+	// down holds the names (META, TIKTOK, SHOPIFY, SLACK) of the fakes in
+	// an outage (see Outage).
+	down sync.Map
 }
 
 // Options tune how the sandbox serves a campaign.
@@ -124,7 +129,7 @@ func StartWith(c *Campaign, o Options) (*Sandbox, error) {
 			s.Close()
 			return nil, fmt.Errorf("sandbox: listening for %s: %w", f.env, err)
 		}
-		srv := &http.Server{Handler: f.h, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: s.outageGuard(strings.TrimSuffix(f.env, "_API_URL"), f.h), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		s.servers = append(s.servers, srv)
 		url := "http://" + ln.Addr().String()
@@ -167,6 +172,29 @@ func (s *Sandbox) Restate(days int) int {
 		n++
 	}
 	return n
+}
+
+// Outage takes a served fake (META, TIKTOK, SHOPIFY or SLACK) down, so that
+// every request gets HTTP 503 with an HTML body as from a load balancer, or
+// brings it back. The fake records nothing while down.
+func (s *Sandbox) Outage(name string, down bool) {
+	if down {
+		s.down.Store(name, true)
+	} else {
+		s.down.Delete(name)
+	}
+}
+
+func (s *Sandbox) outageGuard(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, down := s.down.Load(name); down {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "<html><body><h1>503 Service Unavailable</h1></body></html>\n")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ShopifyHandler is what serves SHOPIFY_API_URL (Shopify, or the sharded

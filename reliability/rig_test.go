@@ -1,0 +1,320 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/store"
+)
+
+var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	binDir, err = os.MkdirTemp("", "roasd-reliability-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := pgtest.Main(m)
+	os.RemoveAll(binDir)
+	os.Exit(code)
+}
+
+// roasd builds the roasd binary once per test process.
+func roasd(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binPath = filepath.Join(binDir, "roasd")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/roasd/roasd/cmd/roasd").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// soak reports whether the long variants run (ROASD_SOAK=1, `make soak`).
+func soak() bool { return os.Getenv("ROASD_SOAK") == "1" }
+
+// rig is a database, the sandbox fakes seeded with the example campaign
+// and a config directory: what one `roasd run --once` needs.
+type rig struct {
+	dsn    string
+	config string
+	camp   *sandbox.Campaign
+	sb     *sandbox.Sandbox
+	db     *store.DB
+	env    []string
+}
+
+// newRig sets up a fresh database (dsn "" for a pgtest one) and sandbox.
+func newRig(t *testing.T, dsn string) *rig {
+	t.Helper()
+	if dsn == "" {
+		dsn = pgtest.DSN(t, schema)
+	}
+	r := &rig{dsn: dsn, config: t.TempDir()}
+	src := filepath.Join("..", "configs", "examples")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(r.config, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := configs.Load(r.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.camp, err = sandbox.NewCampaign(set, 1); err != nil {
+		t.Fatal(err)
+	}
+	// A wide Shopify cost bucket: the tests re-read every order many
+	// times and are about crashes, not throttling (which has its own case).
+	if r.sb, err = sandbox.StartWith(r.camp, sandbox.Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.sb.Close() })
+	r.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DATABASE_URL=" + dsn,
+		"ROASD_NOW=" + r.camp.Now.Format(time.RFC3339)}, r.sb.Env()...)
+	if r.db, err = store.Open(context.Background(), dsn); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.db.Close() })
+	return r
+}
+
+// command is `roasd run --once` against the rig. The replica name is
+// fixed, as a restarted daemon on the same host would be configured: a
+// lease left by a killed process is then taken over at once (with the
+// default host-pid name it blocks the job until the lease expires).
+func (r *rig) command(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	all := append([]string{"run", "--once", "--config", r.config, "--replica", "reliability", "--log-level", "warn"}, args...)
+	cmd := exec.CommandContext(ctx, roasd(t), all...)
+	cmd.Env = r.env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	return cmd, &stderr
+}
+
+// runOnce runs one full cycle and returns its exit code and output.
+func (r *rig) runOnce(t *testing.T) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd, out := r.command(t, ctx)
+	err := cmd.Run()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), out.String()
+		}
+		t.Fatalf("running roasd: %v\n%s", err, out)
+	}
+	return 0, out.String()
+}
+
+// later makes the following cycles run d after the campaign's Now.
+func (r *rig) later(d time.Duration) {
+	for i, kv := range r.env {
+		if strings.HasPrefix(kv, "ROASD_NOW=") {
+			r.env[i] = "ROASD_NOW=" + r.camp.Now.Add(d).Format(time.RFC3339)
+		}
+	}
+}
+
+// settle runs cycles until one completes (at most 5), then one more.
+func (r *rig) settle(t *testing.T) {
+	t.Helper()
+	for i := 0; ; i++ {
+		code, out := r.runOnce(t)
+		if code == 0 {
+			break
+		}
+		if i == 4 {
+			t.Fatalf("no cycle completed; last exit %d:\n%s", code, out)
+		}
+	}
+	r.mustRunOnce(t)
+}
+
+// mustRunOnce runs one full cycle that must succeed.
+func (r *rig) mustRunOnce(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if code, out := r.runOnce(t); code != 0 {
+		t.Fatalf("roasd run --once exited %d:\n%s", code, out)
+	}
+	return time.Since(start)
+}
+
+// businessTables are dumped by dump, in this order.
+var businessTables = []string{"ads", "ad_day_stats", "orders", "permissions", "variant_ads", "ledger", "kpi_daily",
+	"verdicts", "alert_outbox", "platform_actions"}
+
+// volatile are columns that legitimately differ between equal runs:
+// surrogate ids and bookkeeping timestamps, delivery attempts.
+var volatile = map[string]bool{"id": true, "changed_at": true, "created_at": true, "sent_at": true, "claimed_until": true,
+	"next_attempt_at": true, "attempts": true, "last_error": true, "slack_ts": true, "claimed_at": true, "finished_at": true,
+	"watermark": true, "reconciled_at": true, "decided_at": true,
+	// The platform stamps an ad it paused with the time of the pause.
+	"ads.updated_at": true}
+
+// dump is a canonical text dump of the business tables without volatile
+// columns, rows sorted.
+func dump(t *testing.T, db *store.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range businessTables {
+		var cols []string
+		if err := db.SQL().Select(&cols, `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, table); err != nil {
+			t.Fatal(err)
+		}
+		var keep []string
+		for _, c := range cols {
+			if !volatile[c] && !volatile[table+"."+c] {
+				keep = append(keep, c+"::text")
+			}
+		}
+		if len(keep) == 0 {
+			t.Fatalf("table %s has no columns", table)
+		}
+		order := make([]string, len(keep))
+		for i := range keep {
+			order[i] = fmt.Sprint(i + 1)
+		}
+		q := fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s`, strings.Join(keep, ", "), table, strings.Join(order, ", "))
+		rows, err := db.SQL().Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		n := 0
+		for rows.Next() {
+			vals := make([]*string, len(keep))
+			ptrs := make([]any, len(keep))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				if i > 0 {
+					b.WriteByte('|')
+				}
+				if v == nil {
+					b.WriteString("∅")
+				} else {
+					b.WriteString(*v)
+				}
+			}
+			b.WriteByte('\n')
+			n++
+		}
+		rows.Close()
+		fmt.Fprintf(&b, "-- %s: %d rows\n", table, n)
+	}
+	return b.String()
+}
+
+// diff describes the first differing lines of two dumps.
+func diff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var out []string
+	for i := 0; i < max(len(al), len(bl)) && len(out) < 10; i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			out = append(out, fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, x, y))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// reference is the dump after two uninterrupted cycles, computed once.
+// One cycle is not a fixed point: the example tests that opt in to
+// actions pause ads at their checkpoint, and the next cycle's ad sync
+// reads those ads back paused. Two cycles are (TestThirdCycleChangesNothing),
+// so every test ends with a completed cycle followed by one more and
+// compares with this.
+var (
+	refOnce sync.Once
+	refDump string
+	refTook time.Duration
+	refMsgs int
+)
+
+func reference(t *testing.T) (string, time.Duration, int) {
+	t.Helper()
+	refOnce.Do(func() {
+		r := newRig(t, "")
+		refTook = r.mustRunOnce(t)
+		r.mustRunOnce(t)
+		refDump = dump(t, r.db)
+		refMsgs = len(r.sb.Slack.Messages())
+	})
+	if refDump == "" {
+		t.Fatal("the reference run failed (see the first test that asked for it)")
+	}
+	return refDump, refTook, refMsgs
+}
+
+// sigkill kills the process.
+func sigkill(cmd *exec.Cmd) {
+	cmd.Process.Signal(syscall.SIGKILL)
+}
+
+// migrated creates a fresh migrated database on the server at admin and
+// returns its URL.
+func migrated(t *testing.T, admin string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SQL().Exec(`CREATE DATABASE reliability`); err != nil {
+		t.Fatal(err)
+	}
+	dsn := strings.Replace(admin, "/postgres?", "/reliability?", 1)
+	if err := store.MigrateDSN(ctx, dsn); err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
