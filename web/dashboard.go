@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/big"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -879,7 +880,7 @@ func (h *DashboardHandler) runsAPI(ctx context.Context, r *http.Request) (any, e
 	out := make([]RunView, len(runs))
 	for i, j := range runs {
 		out[i] = RunView{ID: j.ID, Job: j.Job, Scope: j.Scope, Status: j.Status, Attempt: j.Attempt, StartedAt: j.StartedAt.UTC(),
-			Rows: j.Rows, APICalls: j.APICalls, Error: j.Error}
+			Rows: j.Rows, APICalls: j.APICalls, Error: redactCredentials(j.Error)}
 		if j.FinishedAt.Valid {
 			f := j.FinishedAt.Time.UTC()
 			out[i].FinishedAt = &f
@@ -887,6 +888,23 @@ func (h *DashboardHandler) runsAPI(ctx context.Context, r *http.Request) (any, e
 		}
 	}
 	return map[string]any{"brand": b.name, "runs": out}, nil
+}
+
+// credentialRE matches credential-looking parameters and headers in text:
+// access_token=…, client_secret: …, Authorization: Bearer ….
+var credentialRE = regexp.MustCompile(`(?i)((?:access_token|[a-z_]*secret|[a-z_]*token|password|sig(?:nature)?|appsecret_proof|api_key)["']?\s*[=:]\s*["']?)[^\s&"',;)]+|(bearer\s+)[^\s"',;)]+`)
+
+// redactCredentials blanks credential-looking values in recorded error
+// text. Clients already keep tokens out of their errors; this is a second
+// line of defence, since the dashboard has no authentication.
+func redactCredentials(s string) string {
+	return credentialRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := credentialRE.FindStringSubmatch(m)
+		if sub[1] != "" {
+			return sub[1] + "REDACTED"
+		}
+		return sub[2] + "REDACTED"
+	})
 }
 
 // *store.DB is the dashboard's source in the daemon.

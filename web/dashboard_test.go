@@ -172,7 +172,8 @@ func seedDashboard(t *testing.T, db *store.DB) {
 		start                       string
 		finish                      bool
 	}{
-		{"meta.ads", "act_100", store.RunOK, "", "2026-06-30T08:00:00Z", true},
+		{"meta.ads", "act_100", store.RunOK, "", "2026-06-30T07:59:00Z", true},
+		{"meta.permissions", "act_100", store.RunFailed, `GET https://graph.example/v21.0/act_100?access_token=EAAB-leaky-token&appsecret_proof=abc123: Authorization: Bearer EAAB-leaky-token`, "2026-06-30T08:00:00Z", true},
 		{"tiktok.insights", "7000", store.RunFailed, "pulling tiktok insights 2026-06-23..2026-06-30: tiktok 7000 report/integrated/get: rate limited (code 40100)", "2026-06-30T08:01:00Z", true},
 		{"shopify.orders", "glowco.myshopify.com", store.RunOK, "", "2026-06-30T08:02:00Z", true},
 		{"reconcile", "brand:glowco", store.RunOK, "", "2026-06-30T08:03:00Z", true},
@@ -483,7 +484,7 @@ func TestDashboardRunsAPI(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"", []string{"verdicts running", "reconcile ok", "shopify.orders ok", "tiktok.insights failed", "meta.ads ok"}},
+		{"", []string{"verdicts running", "reconcile ok", "shopify.orders ok", "tiktok.insights failed", "meta.permissions failed", "meta.ads ok"}},
 		{"&limit=2", []string{"verdicts running", "reconcile ok"}},
 	}
 	for _, tc := range tests {
@@ -499,7 +500,7 @@ func TestDashboardRunsAPI(t *testing.T) {
 				t.Errorf("running %s has finish %v duration %q", r.Job, r.FinishedAt, r.Duration)
 			case r.Status != store.RunRunning && (r.Duration != "1.5s" || r.Rows != 12 || r.APICalls != 3):
 				t.Errorf("run %s: duration %q rows %d calls %d, want 1.5s 12 3", r.Job, r.Duration, r.Rows, r.APICalls)
-			case r.Status == store.RunFailed && !strings.Contains(r.Error, "rate limited"):
+			case r.Job == "tiktok.insights" && !strings.Contains(r.Error, "rate limited (code 40100)"):
 				t.Errorf("failed run error %q, want the recorded error", r.Error)
 			}
 		}
@@ -566,7 +567,7 @@ func TestDashboardShowsNoSecrets(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, secret := range []string{sparkSecret, "SECRET", "host-1"} {
+		for _, secret := range []string{sparkSecret, "SECRET", "host-1", "EAAB-leaky-token", "abc123"} {
 			if bytes.Contains(body, []byte(secret)) {
 				t.Errorf("GET %s shows %q", path, secret)
 			}
@@ -621,6 +622,21 @@ func TestDashboardMountsBesideOtherRoutes(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.code || !strings.Contains(string(body), tc.body) {
 			t.Errorf("%s %s = %d %.120q, want %d containing %q", tc.method, tc.path, resp.StatusCode, body, tc.code, tc.body)
+		}
+	}
+}
+
+func TestRedactCredentials(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"pulling insights: rate limited (code 40100)", "pulling insights: rate limited (code 40100)"},
+		{"GET /v21.0/act_1?access_token=EAAB123&fields=id: 500", "GET /v21.0/act_1?access_token=REDACTED&fields=id: 500"},
+		{"Authorization: Bearer tok-123, retrying", "Authorization: Bearer REDACTED, retrying"},
+		{`{"client_secret": "s3cr3t"}`, `{"client_secret": "REDACTED"}`},
+		{"X-Shopify-Access-Token: shpat_1 rejected", "X-Shopify-Access-Token: REDACTED rejected"},
+	} {
+		if got := redactCredentials(tc.in); got != tc.want {
+			t.Errorf("redactCredentials(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
