@@ -29,10 +29,13 @@ build:
 
 ## bench: Go benchmarks of the hot paths, printed as a table
 bench:
+	$(GO) build -o bin/roasd ./cmd/roasd
+	bin/roasd bench
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m $(PKGS)
 
 ## soak: the long reliability tests
 soak:
+	ROASD_SOAK=1 $(GO) test -count=1 -timeout 60m -v ./reliability/
 	ROASD_SOAK=1 $(GO) test -count=1 -timeout 60m -run Soak $(PKGS)
 
 fmt:

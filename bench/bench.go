@@ -99,6 +99,10 @@ type Result struct {
 	Ads, DayStats, Orders int
 
 	CycleWall time.Duration
+	// CycleExit is the daemon's exit code and CycleErrors the tail of its
+	// log when it was not 0 (some job failed; the rest still ran).
+	CycleExit   int
+	CycleErrors string
 	// PeakRSS is the daemon's maximum resident set size, in bytes.
 	PeakRSS int64
 	Jobs    []JobFigures
@@ -246,7 +250,11 @@ func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sand
 	start := time.Now()
 	err := cmd.Run()
 	r.CycleWall = time.Since(start)
-	if err != nil {
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.CycleExit, r.CycleErrors = ee.ExitCode(), tail(stderr.String(), 10)
+	case err != nil:
 		return fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -311,7 +319,7 @@ func apiFigures(sb *sandbox.Sandbox, c *sandbox.Campaign) []Platform {
 	ttRanges := ceilDiv(c.Days+1, 30)
 	return []Platform{
 		{Name: "meta", Calls: calls["META"],
-			Minimum: 1 + ceilDiv(metaAds, 500) + 2 + ceilDiv(metaStats, 500) + 1 + ceilDiv(len(c.Permissions), 500),
+			Minimum: 1 + ceilDiv(metaAds, 500) + 2 + ceilDiv(metaStats, 500) + ceilDiv(len(c.Permissions), 500) + 1,
 			How:     fmt.Sprintf("account + %d ads/500 + async run (create, poll) + %d rows/500 + permissions + media", metaAds, metaStats)},
 		{Name: "tiktok", Calls: calls["TIKTOK"],
 			Minimum: 1 + ceilDiv(ttAds, 1000) + ttRanges*1 + ceilDiv(ttStats, 1000) + codes + ceilDiv(posts, 50),

@@ -37,6 +37,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	o := r.Options
 	fmt.Fprintf(w, "roasd bench — %d creators, %d variants (Meta + TikTok), %d days, %d orders; %d ads, %d ad-days\n\n",
 		o.Brand.Creators, o.Brand.Variants, o.Days, r.Orders, r.Ads, r.DayStats)
+	if r.CycleExit != 0 {
+		fmt.Fprintf(w, "WARNING: the cycle exited %d; its last log lines:\n%s\n\n", r.CycleExit, r.CycleErrors)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measure\tmeasured\ttarget\tmet")
 	fmt.Fprintf(tw, "full cycle, run --once (wall)\t%s\t< %s\t%s\n", secs(r.CycleWall), secs(TargetCycle), verdict(r.CycleWall < TargetCycle))

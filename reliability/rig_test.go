@@ -68,6 +68,12 @@ type rig struct {
 	sb     *sandbox.Sandbox
 	db     *store.DB
 	env    []string
+	// born and skew make the jobs' clock: it starts at the campaign's Now
+	// when the rig is made and runs on across processes (each run passes
+	// ROASD_NOW = Now + time since born + skew), as a restarted daemon's
+	// clock would.
+	born time.Time
+	skew time.Duration
 }
 
 // newRig sets up a fresh database (dsn "" for a pgtest one) and sandbox.
@@ -76,7 +82,7 @@ func newRig(t *testing.T, dsn string) *rig {
 	if dsn == "" {
 		dsn = pgtest.DSN(t, schema)
 	}
-	r := &rig{dsn: dsn, config: t.TempDir()}
+	r := &rig{dsn: dsn, config: t.TempDir(), born: time.Now()}
 	src := filepath.Join("..", "configs", "examples")
 	entries, err := os.ReadDir(src)
 	if err != nil {
@@ -104,8 +110,7 @@ func newRig(t *testing.T, dsn string) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.sb.Close() })
-	r.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DATABASE_URL=" + dsn,
-		"ROASD_NOW=" + r.camp.Now.Format(time.RFC3339)}, r.sb.Env()...)
+	r.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DATABASE_URL=" + dsn}, r.sb.Env()...)
 	if r.db, err = store.Open(context.Background(), dsn); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +126,8 @@ func (r *rig) command(t *testing.T, ctx context.Context, args ...string) (*exec.
 	t.Helper()
 	all := append([]string{"run", "--once", "--config", r.config, "--replica", "reliability", "--log-level", "warn"}, args...)
 	cmd := exec.CommandContext(ctx, roasd(t), all...)
-	cmd.Env = r.env
+	now := r.camp.Now.Add(time.Since(r.born) + r.skew)
+	cmd.Env = append(append([]string(nil), r.env...), "ROASD_NOW="+now.Format(time.RFC3339Nano))
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	return cmd, &stderr
@@ -143,19 +149,16 @@ func (r *rig) runOnce(t *testing.T) (int, string) {
 	return 0, out.String()
 }
 
-// later makes the following cycles run d after the campaign's Now.
-func (r *rig) later(d time.Duration) {
-	for i, kv := range r.env {
-		if strings.HasPrefix(kv, "ROASD_NOW=") {
-			r.env[i] = "ROASD_NOW=" + r.camp.Now.Add(d).Format(time.RFC3339)
-		}
-	}
-}
+// later moves the jobs' clock d ahead for the following cycles.
+func (r *rig) later(d time.Duration) { r.skew += d }
 
 // settle runs cycles until one completes (at most 5), then one more.
+// Each cycle runs 10 minutes after the previous one on the jobs' clock, as
+// a scheduled daemon's would (so retry backoffs come due).
 func (r *rig) settle(t *testing.T) {
 	t.Helper()
 	for i := 0; ; i++ {
+		r.later(10 * time.Minute)
 		code, out := r.runOnce(t)
 		if code == 0 {
 			break
@@ -164,6 +167,7 @@ func (r *rig) settle(t *testing.T) {
 			t.Fatalf("no cycle completed; last exit %d:\n%s", code, out)
 		}
 	}
+	r.later(10 * time.Minute)
 	r.mustRunOnce(t)
 }
 
@@ -189,12 +193,21 @@ var volatile = map[string]bool{"id": true, "changed_at": true, "created_at": tru
 	// The platform stamps an ad it paused with the time of the pause.
 	"ads.updated_at": true}
 
+// dataTables are the business tables minus the decisions (verdicts and
+// their alerts).
+var dataTables = []string{"ads", "ad_day_stats", "orders", "permissions", "variant_ads", "ledger", "kpi_daily", "platform_actions"}
+
 // dump is a canonical text dump of the business tables without volatile
 // columns, rows sorted.
 func dump(t *testing.T, db *store.DB) string {
 	t.Helper()
+	return dumpTables(t, db, businessTables)
+}
+
+func dumpTables(t *testing.T, db *store.DB, tables []string) string {
+	t.Helper()
 	var b strings.Builder
-	for _, table := range businessTables {
+	for _, table := range tables {
 		var cols []string
 		if err := db.SQL().Select(&cols, `SELECT column_name FROM information_schema.columns
 			WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, table); err != nil {
@@ -260,7 +273,14 @@ func diff(a, b string) string {
 			y = bl[i]
 		}
 		if x != y {
-			out = append(out, fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, x, y))
+			// Show where the lines part, not their (long) common start.
+			p := 0
+			for p < min(len(x), len(y)) && x[p] == y[p] {
+				p++
+			}
+			from := max(0, p-60)
+			cut := func(s string) string { return s[min(from, len(s)):min(len(s), p+120)] }
+			out = append(out, fmt.Sprintf("line %d (from byte %d):\n  want …%s\n  got  …%s", i+1, from, cut(x), cut(y)))
 		}
 	}
 	return strings.Join(out, "\n")
@@ -275,6 +295,7 @@ func diff(a, b string) string {
 var (
 	refOnce sync.Once
 	refDump string
+	refData string
 	refTook time.Duration
 	refMsgs int
 )
@@ -286,6 +307,7 @@ func reference(t *testing.T) (string, time.Duration, int) {
 		refTook = r.mustRunOnce(t)
 		r.mustRunOnce(t)
 		refDump = dump(t, r.db)
+		refData = dumpTables(t, r.db, dataTables)
 		refMsgs = len(r.sb.Slack.Messages())
 	})
 	if refDump == "" {

@@ -189,8 +189,10 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 						handle = creator.TikTok
 					}
 					start := today.AddDays(-days - 5).In(loc)
+					// Authorized for the campaign and two months beyond
+					// it (90 days from start for the default campaign).
 					c.Bound = append(c.Bound, SparkPost{ItemID: v.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
-						Start: start, End: start.AddDate(0, 0, 90)})
+						Start: start, End: start.AddDate(0, 0, days+60)})
 					a.CreatorIdentity = stableID("identity/"+handle, 19)
 				}
 				if v.SparkCode != "" {
@@ -203,7 +205,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 					}
 					start := today.AddDays(-days - 5).In(loc)
 					c.SparkCodes[v.SparkCode] = SparkPost{ItemID: a.ItemID, Creator: handle, Identity: stableID("identity/"+handle, 19),
-						Start: start, End: start.AddDate(0, 0, 60)}
+						Start: start, End: start.AddDate(0, 0, days+30)}
 					a.CreatorIdentity = c.SparkCodes[v.SparkCode].Identity
 				}
 			}

@@ -1,0 +1,212 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+
+// mid is a mid-sized brand for the hot-path benchmarks: 40 creators, 400
+// variants, 30 days, 100,000 orders.
+var (
+	midOnce sync.Once
+	midSet  *configs.Set
+	midCamp *sandbox.Campaign
+	midErr  error
+)
+
+func mid(tb testing.TB) (*configs.Set, *sandbox.Campaign) {
+	tb.Helper()
+	midOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "roasd-bench-mid-")
+		if err != nil {
+			midErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		if midErr = WriteConfig(dir, Brand{Creators: 40, Variants: 400}); midErr != nil {
+			return
+		}
+		if midSet, midErr = configs.Load(dir); midErr != nil {
+			return
+		}
+		midCamp, midErr = sandbox.NewScaledCampaign(midSet, 1, sandbox.Scale{Days: 30, Orders: 100_000})
+	})
+	if midErr != nil {
+		tb.Fatal(midErr)
+	}
+	return midSet, midCamp
+}
+
+// TestWriteConfigLoads checks the generated brand validates and has the
+// requested shape.
+func TestWriteConfigLoads(t *testing.T) {
+	t.Parallel()
+	for _, b := range []Brand{{Creators: 3, Variants: 7}, {Creators: 200, Variants: 2000}} {
+		dir := t.TempDir()
+		if err := WriteConfig(dir, b); err != nil {
+			t.Fatal(err)
+		}
+		set, err := configs.Load(dir)
+		if err != nil {
+			t.Fatalf("%+v: %v", b, err)
+		}
+		br := set.Brands[0]
+		n, meta := 0, 0
+		for _, tt := range br.Tests {
+			for _, v := range tt.Variants {
+				n++
+				if v.Platform == ads.Meta {
+					meta++
+				}
+			}
+		}
+		if len(br.Creators) != b.Creators || n != b.Variants {
+			t.Errorf("%+v: %d creators, %d variants", b, len(br.Creators), n)
+		}
+		if meta == 0 || meta == n {
+			t.Errorf("%+v: %d of %d variants on Meta, want both platforms", b, meta, n)
+		}
+	}
+	if err := WriteConfig(t.TempDir(), Brand{Creators: 2, Variants: 1}); err == nil {
+		t.Error("fewer variants than creators was accepted")
+	}
+}
+
+// matches links every simulated ad to its variant, as the ads sync does.
+func matches(c *sandbox.Campaign) []reconcile.VariantMatch {
+	var out []reconcile.VariantMatch
+	for _, a := range c.Ads {
+		if a.VariantKey != "" {
+			out = append(out, reconcile.VariantMatch{TestID: a.TestID, VariantKey: a.VariantKey, MatchedBy: "utm_content", Ad: a.Ad})
+		}
+	}
+	return out
+}
+
+// BenchmarkReconcileBuild is the full ledger and KPI build of 100,000
+// orders and 12,000 ad-days (pure computation).
+func BenchmarkReconcileBuild(b *testing.B) {
+	set, c := mid(b)
+	in := reconcile.Input{Brand: set.Brands[0], Orders: c.Orders, Stats: c.Stats, Ads: matches(c)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reconcile.Build(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(c.Orders))*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+}
+
+// BenchmarkReconcileOneDay is the incremental build of one day.
+func BenchmarkReconcileOneDay(b *testing.B) {
+	set, c := mid(b)
+	day := c.Today.AddDays(-3)
+	loc := set.Brands[0].Location
+	in := reconcile.Input{Brand: set.Brands[0], Days: []ads.Date{day}, Ads: matches(c)}
+	for _, o := range c.Orders {
+		if ads.DateOf(o.CreatedAt, loc) == day {
+			in.Orders = append(in.Orders, o)
+		}
+	}
+	for _, s := range c.Stats {
+		if s.Day == day {
+			in.Stats = append(in.Stats, s)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reconcile.Build(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpsertOrders writes 10,000 orders into an empty table with
+// store.UpsertOrders (the ingest path), and BenchmarkCopyOrders the same
+// rows with COPY (the physical limit).
+func BenchmarkUpsertOrders(b *testing.B) {
+	_, c := mid(b)
+	rows := c.Orders[:10_000]
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(b, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := db.SQL().Exec(`TRUNCATE orders`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := db.UpsertOrders(ctx, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkUpsertOrdersUnchanged re-writes 10,000 stored, unchanged
+// orders (every sync's trailing overlap).
+func BenchmarkUpsertOrdersUnchanged(b *testing.B) {
+	_, c := mid(b)
+	rows := c.Orders[:10_000]
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(b, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.UpsertOrders(ctx, rows); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if n, err := db.UpsertOrders(ctx, rows); err != nil || n != 0 {
+			b.Fatalf("re-upsert changed %d rows: %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkCopyOrders(b *testing.B) {
+	_, c := mid(b)
+	rows := c.Orders[:10_000]
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(b, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		b.StopTimer()
+		db.SQL().Exec(`DROP TABLE IF EXISTS orders_copy`)
+		b.StartTimer()
+		if _, err := copyOrders(ctx, db, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkScaledCampaign is the simulation behind the benchmark brand.
+func BenchmarkScaledCampaign(b *testing.B) {
+	set, _ := mid(b)
+	for b.Loop() {
+		if _, err := sandbox.NewScaledCampaign(set, 1, sandbox.Scale{Days: 30, Orders: 100_000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
