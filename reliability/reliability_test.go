@@ -29,7 +29,7 @@ import (
 // completes, and requires the database to equal an uninterrupted run's.
 func TestKill9MidCycle(t *testing.T) {
 	t.Parallel()
-	want, took, _ := reference(t)
+	want, took, msgs := reference(t)
 	kills := 3
 	if soak() {
 		kills = 20
@@ -67,6 +67,10 @@ func TestKill9MidCycle(t *testing.T) {
 	got := dump(t, r.db)
 	if got != want {
 		t.Fatalf("after %d kills (%d runs completed between them) the database differs from an uninterrupted run's:\n%s", killed, completed, diff(want, got))
+	}
+	// A kill between a Slack post and its acknowledgement would post twice.
+	if n := len(r.sb.Slack.Messages()); n != msgs {
+		t.Errorf("%d Slack messages posted across the kills, an uninterrupted run posts %d", n, msgs)
 	}
 	t.Logf("%d kills, %d runs completed between kills; database equal to the uninterrupted run (%d dump lines)", killed, completed, strings.Count(got, "\n"))
 }
