@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -78,22 +79,9 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
 	var syncs, stages []Job
 	for _, b := range set.Brands {
 		b := b
-		if m := b.Accounts.Meta; m != nil && d.Meta != nil {
-			syncs = append(syncs,
-				Job{Name: "meta.permissions", Scope: m.AdAccount, Spec: spec("meta.permissions"), Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, b, r) }},
-				Job{Name: "meta.ads", Scope: m.AdAccount, Spec: spec("meta.ads"), Run: func(ctx context.Context, r *Run) error { return d.metaAds(ctx, b, r) }},
-				Job{Name: "meta.insights", Scope: m.AdAccount, Spec: spec("meta.insights"), Run: func(ctx context.Context, r *Run) error { return d.metaInsights(ctx, b, r) }},
-			)
-		}
-		if t := b.Accounts.TikTok; t != nil && d.TikTok != nil {
-			syncs = append(syncs,
-				Job{Name: "tiktok.spark", Scope: t.Advertiser, Spec: spec("tiktok.spark"), Run: func(ctx context.Context, r *Run) error { return d.tiktokSpark(ctx, b, r) }},
-				Job{Name: "tiktok.ads", Scope: t.Advertiser, Spec: spec("tiktok.ads"), Run: func(ctx context.Context, r *Run) error { return d.tiktokAds(ctx, b, r) }},
-				Job{Name: "tiktok.insights", Scope: t.Advertiser, Spec: spec("tiktok.insights"), Run: func(ctx context.Context, r *Run) error { return d.tiktokInsights(ctx, b, r) }},
-			)
-		}
-		if s := b.Accounts.Shopify; s != nil && d.Shopify != nil {
-			syncs = append(syncs, Job{Name: "shopify.orders", Scope: s.Shop, Spec: spec("shopify.orders"), Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, r) }})
+		for _, j := range d.syncJobs(b) {
+			j.Spec = spec(j.Name)
+			syncs = append(syncs, j)
 		}
 		for _, st := range d.Stages {
 			st := st
@@ -101,6 +89,57 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
 		}
 	}
 	return append(syncs, stages...)
+}
+
+// syncJobs are the brand's per-account sync jobs (without schedules).
+func (d *Deps) syncJobs(b *configs.Brand) []Job {
+	var out []Job
+	if m := b.Accounts.Meta; m != nil && d.Meta != nil {
+		out = append(out,
+			Job{Name: "meta.permissions", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, b, r) }},
+			Job{Name: "meta.ads", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaAds(ctx, b, r) }},
+			Job{Name: "meta.insights", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaInsights(ctx, b, r) }},
+		)
+	}
+	if t := b.Accounts.TikTok; t != nil && d.TikTok != nil {
+		out = append(out,
+			Job{Name: "tiktok.spark", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokSpark(ctx, b, r) }},
+			Job{Name: "tiktok.ads", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokAds(ctx, b, r) }},
+			Job{Name: "tiktok.insights", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokInsights(ctx, b, r) }},
+		)
+	}
+	if s := b.Accounts.Shopify; s != nil && d.Shopify != nil {
+		out = append(out, Job{Name: "shopify.orders", Scope: s.Shop, Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, r) }})
+	}
+	return out
+}
+
+// failedSyncs names the brand's sync jobs whose latest finished run did
+// not succeed: judging the brand now would judge missing data.
+func (d *Deps) failedSyncs(ctx context.Context, b *configs.Brand) ([]string, error) {
+	jobs := d.syncJobs(b)
+	var scopes []string
+	for _, j := range jobs {
+		scopes = append(scopes, j.Scope)
+	}
+	runs, err := d.DB.RecentRunsIn(ctx, scopes, 50*len(jobs))
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]store.JobRun{}
+	for _, r := range runs { // newest first
+		k := r.Job + ":" + r.Scope
+		if _, seen := latest[k]; !seen && r.Status != store.RunRunning {
+			latest[k] = r
+		}
+	}
+	var failed []string
+	for _, j := range jobs {
+		if r, ok := latest[j.Key()]; ok && r.Status != store.RunOK {
+			failed = append(failed, fmt.Sprintf("%s %s (%s)", j.Name, j.Scope, r.Status))
+		}
+	}
+	return failed, nil
 }
 
 // earliestStart is the first day any test of brand on platform starts
@@ -232,6 +271,7 @@ func sparkCursor(code string) string {
 
 func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error {
 	adv := b.Accounts.TikTok.Advertiser
+	var codeErrs []error
 	for _, t := range b.Tests {
 		for _, v := range t.Variants {
 			if v.Platform != ads.TikTok || v.SparkCode == "" {
@@ -239,7 +279,13 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error 
 			}
 			p, err := d.TikTok.AuthorizeSpark(ctx, adv, v.SparkCode)
 			if err != nil {
-				return fmt.Errorf("authorizing spark code of %s/%s: %w", t.ID, v.Key, err)
+				// One bad code must not hide the others' status: go on and
+				// fail the job at the end, naming every code that failed.
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				codeErrs = append(codeErrs, fmt.Errorf("authorizing spark code of %s/%s: %w", t.ID, v.Key, err))
+				continue
 			}
 			if p.ItemID != "" {
 				if err := d.DB.SetCursor(ctx, sparkCursor(v.SparkCode), p.ItemID); err != nil {
@@ -250,11 +296,14 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error 
 	}
 	perms, err := d.TikTok.SparkPosts(ctx, adv)
 	if err != nil {
-		return fmt.Errorf("listing spark posts: %w", err)
+		return errors.Join(append(codeErrs, fmt.Errorf("listing spark posts: %w", err))...)
 	}
 	n, err := d.DB.UpsertPermissions(ctx, perms)
 	r.AddRows(n)
-	return err
+	if err != nil {
+		return err
+	}
+	return errors.Join(codeErrs...)
 }
 
 func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {

@@ -67,6 +67,15 @@ func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
 }
 
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
+	failed, err := d.failedSyncs(ctx, b)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		// Verdicts on missing data would cut good variants and flip back
+		// after the next good sync; wait for the data instead.
+		return Permanent(fmt.Errorf("not judging brand %s until its syncs recover: last run failed for %s", b.Name, strings.Join(failed, ", ")))
+	}
 	today := ads.DateOf(r.Now, b.Location)
 	first, ok := earliestStart(b, "")
 	if !ok {

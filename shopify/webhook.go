@@ -267,6 +267,10 @@ func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
 	if o.Currency == "" {
 		return o, errors.New("decoding order webhook: no currency")
 	}
+	if p.SubtotalPrice == "" && (p.SubtotalPriceSet == nil || p.SubtotalPriceSet.ShopMoney.Amount == "") {
+		// Storing it as a $0 order would lose revenue until the next sync.
+		return o, errors.New("decoding order webhook: no subtotal_price")
+	}
 	sub, err := amount("subtotal_price", p.SubtotalPrice, p.SubtotalPriceSet)
 	if err != nil {
 		return o, err

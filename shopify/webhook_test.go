@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,5 +264,20 @@ func TestFromWebhookPayloads(t *testing.T) {
 		if _, err := shopify.OrderFromWebhook(shopDomain, []byte(bad)); err == nil {
 			t.Errorf("OrderFromWebhook(%s) = nil error", bad)
 		}
+	}
+}
+
+func TestOrderWebhookWithoutAmountsIsRefused(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"id":450789469,"admin_graphql_api_id":"gid://shopify/Order/450789469","name":"#1001",
+		"created_at":"2026-11-01T10:00:00-05:00","updated_at":"2026-11-01T10:00:00-05:00","currency":"USD"}`)
+	if _, err := shopify.OrderFromWebhook(shopDomain, body); err == nil || !strings.Contains(err.Error(), "subtotal_price") {
+		t.Fatalf("order without amounts: err = %v, want a refusal naming subtotal_price", err)
+	}
+	ok := []byte(`{"id":450789469,"admin_graphql_api_id":"gid://shopify/Order/450789469","name":"#1001",
+		"created_at":"2026-11-01T10:00:00-05:00","updated_at":"2026-11-01T10:00:00-05:00","currency":"USD",
+		"subtotal_price":"0.00","total_discounts":"0.00"}`)
+	if _, err := shopify.OrderFromWebhook(shopDomain, ok); err != nil {
+		t.Fatalf("a genuine $0 order was refused: %v", err)
 	}
 }

@@ -93,7 +93,7 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	fs.BoolVar(&o.once, "once", false, "run every job once and exit (non-zero if any failed)")
 	fs.StringVar(&o.config, "config", envOr(env, "ROASD_CONFIG", "configs/examples"), "config file or directory ($ROASD_CONFIG)")
 	fs.StringVar(&o.listen, "listen", envOr(env, "ROASD_LISTEN", "127.0.0.1:8080"), "HTTP listen address ($ROASD_LISTEN)")
-	fs.StringVar(&o.replica, "replica", fmt.Sprintf("%s-%d", host, os.Getpid()), "replica name used for leases")
+	fs.StringVar(&o.replica, "replica", envOr(env, "ROASD_REPLICA", host), "replica name used for leases; stable across restarts so a restarted daemon takes its leases back at once; give each daemon on one host its own ($ROASD_REPLICA)")
 	fs.DurationVar(&o.jitter, "jitter", 30*time.Second, "random delay before each scheduled run")
 	fs.DurationVar(&o.grace, "grace", 20*time.Second, "how long running jobs may finish on shutdown")
 	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes")
@@ -218,6 +218,23 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 				return ctx.Err()
 			}
 			failed = append(failed, fmt.Sprintf("  %s %s: %v", j.Name, j.Scope, err))
+		}
+	}
+	// Alerts Slack did not take stay queued for the next run; a one-shot
+	// run has not done its job until they are delivered.
+	for _, b := range set.Brands {
+		states, err := d.db.Alerts(ctx, b.Name)
+		if err != nil {
+			return err
+		}
+		undelivered, last := 0, ""
+		for _, a := range states {
+			if !a.Superseded && a.Status != store.AlertSent {
+				undelivered, last = undelivered+1, a.LastError
+			}
+		}
+		if undelivered > 0 {
+			failed = append(failed, fmt.Sprintf("  notify brand:%s: %d Slack alert(s) not delivered yet (last error: %s); they stay queued and are retried", b.Name, undelivered, last))
 		}
 	}
 	if len(failed) > 0 {

@@ -414,3 +414,83 @@ func diffLines(a, b string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestRunOnceDoesNotJudgeOnMissingData(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	e.vars["SHOPIFY_ACCESS_TOKEN"] = "shpat_revoked"
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "error"}); code == 0 {
+		t.Fatal("run --once succeeded with a revoked Shopify token")
+	}
+	if !strings.Contains(errOut.String(), "not judging brand glowco until its syncs recover") || !strings.Contains(errOut.String(), "shopify.orders glowco.myshopify.com") {
+		t.Errorf("stderr does not say why verdicts were withheld:\n%s", errOut.String())
+	}
+	if n := e.count(t, `SELECT count(*) FROM verdicts`); n != 0 {
+		t.Errorf("%d verdicts were made without the store's orders", n)
+	}
+	for _, m := range e.sb.Slack.Messages() {
+		if strings.HasPrefix(m.Text, "Cut ") || strings.HasPrefix(m.Text, "Scale ") {
+			t.Errorf("verdict posted on missing data: %s", m.Text)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM platform_actions`); n != 0 {
+		t.Errorf("%d platform actions taken on missing data", n)
+	}
+}
+
+func TestRunOnceFailsWhileSlackIsDown(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	e.sb.Outage("SLACK", true)
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "error"}); code == 0 {
+		t.Fatal("run --once succeeded while Slack was down")
+	}
+	if !strings.Contains(errOut.String(), "not delivered yet") || !strings.Contains(errOut.String(), "503") {
+		t.Errorf("stderr does not mention the undelivered alerts:\n%s", errOut.String())
+	}
+	queued := e.count(t, `SELECT count(*) FROM alert_outbox WHERE status = 'pending' AND NOT superseded`)
+	if queued == 0 {
+		t.Fatal("no alerts queued")
+	}
+	// Slack is back: the next run delivers every queued alert, once. The
+	// outbox holds them until their backoff is over, so move the clock on.
+	e.sb.Outage("SLACK", false)
+	e.db.SQL().MustExec(`UPDATE alert_outbox SET next_attempt_at = '2000-01-01', claimed_until = NULL WHERE status = 'pending'`)
+	errOut.Reset()
+	if code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "error"}); code != 0 {
+		t.Fatalf("run after Slack recovered: exit %d\n%s", code, errOut.String())
+	}
+	seen := map[string]int{}
+	for _, m := range e.sb.Slack.Messages() {
+		seen[m.Text]++
+	}
+	for text, n := range seen {
+		if n > 1 {
+			t.Errorf("posted %d times: %s", n, text)
+		}
+	}
+	if got := len(e.sb.Slack.Messages()); got < queued {
+		t.Errorf("%d messages delivered after recovery, want at least the %d queued", got, queued)
+	}
+}
+
+func TestBadSparkCodeDoesNotHideTheOthers(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	extra := "brand: glowco\ntests:\n  - id: bad-code\n    creator: priya\n    start: 2026-11-01\n    target_roas: 2\n    floor_roas: 1\n    variants:\n      - key: bc-spark\n        platform: tiktok\n        kind: spark\n        spark_code: \"#v2#bm90LWEtcmVhbC1jb2Rl\"\n        utm: {content: bad-code-spark}\n"
+	if err := os.WriteFile(filepath.Join(e.config, "zz-bad-code.yaml"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "error"}); code == 0 {
+		t.Fatal("run --once succeeded with an unknown Spark code")
+	}
+	if !strings.Contains(errOut.String(), "authorizing spark code of bad-code/bc-spark") {
+		t.Errorf("stderr does not name the bad code's variant:\n%s", errOut.String())
+	}
+	if n := e.count(t, `SELECT count(*) FROM permissions WHERE platform = 'tiktok'`); n < 3 {
+		t.Errorf("only %d Spark permissions synced: one bad code hid the others", n)
+	}
+}
