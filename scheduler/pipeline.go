@@ -277,6 +277,13 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error 
 			if v.Platform != ads.TikTok || v.SparkCode == "" {
 				continue
 			}
+			// A code applied before is known by the post it authorized;
+			// its status comes from the Spark post listing below.
+			if item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
+				return err
+			} else if item != "" {
+				continue
+			}
 			p, err := d.TikTok.AuthorizeSpark(ctx, adv, v.SparkCode)
 			if err != nil {
 				// One bad code must not hide the others' status: go on and
@@ -394,20 +401,34 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		since = first.AddDays(-back).In(b.Location)
 	}
 	// Orders arrive oldest update first, so the high-water mark advances
-	// after every stored page: an interrupted backfill resumes where it
-	// stopped. A long catch-up is split into bounded windows.
-	save := func(batch []ads.Order) error {
-		n, err := d.DB.UpsertOrders(ctx, batch)
+	// with every stored batch: an interrupted backfill resumes where it
+	// stopped. Pages (at most 71 orders, Shopify's cost limit) are written
+	// in batches of orderBatch rows; a long catch-up is split into bounded
+	// windows.
+	var buf []ads.Order
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		n, err := d.DB.UpsertOrders(ctx, buf)
 		r.AddRows(n)
 		if err != nil {
 			return err
 		}
-		for _, o := range batch {
+		for _, o := range buf {
 			if o.UpdatedAt.After(mark) {
 				mark = o.UpdatedAt
 			}
 		}
+		buf = buf[:0]
 		return d.DB.SetCursor(ctx, cursor, mark.UTC().Format(time.RFC3339Nano))
+	}
+	save := func(page []ads.Order) error {
+		buf = append(buf, page...)
+		if len(buf) < orderBatch {
+			return nil
+		}
+		return flush()
 	}
 	client := d.Shopify(shop)
 	for from := since; ; {
@@ -415,7 +436,12 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		if !from.IsZero() && r.Now.Sub(from) > backfillWindow {
 			until = from.Add(backfillWindow)
 		}
-		if _, err := client.OrdersBetween(ctx, from, until, save); err != nil {
+		_, err := client.OrdersBetween(ctx, from, until, save)
+		// Keep what was read before a failure.
+		if ferr := flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
 			return fmt.Errorf("syncing shopify orders updated %s..%s: %w", from.Format(time.RFC3339), fmtOpen(until), err)
 		}
 		if until.IsZero() {
@@ -424,6 +450,9 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		from = until
 	}
 }
+
+// orderBatch is how many synced orders are written to the store at once.
+const orderBatch = 2000
 
 func fmtOpen(t time.Time) string {
 	if t.IsZero() {
