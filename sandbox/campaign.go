@@ -427,15 +427,6 @@ func (c *Campaign) Restate(days int) []ads.DayStat {
 	return out
 }
 
-func testOf(b *configs.Brand, id string) *configs.Test {
-	for _, t := range b.Tests {
-		if t.ID == id {
-			return t
-		}
-	}
-	return nil
-}
-
 func shopOf(b *configs.Brand) string {
 	if b.Accounts.Shopify != nil {
 		return b.Accounts.Shopify.Shop

@@ -60,13 +60,6 @@ var DefaultSchedules = Schedules{
 	"notify":           "@every 1m",
 }
 
-func (d *Deps) log() *slog.Logger {
-	if d.Log != nil {
-		return d.Log
-	}
-	return slog.Default()
-}
-
 // Jobs builds every job of every brand in set, in the order `run --once`
 // executes them: account syncs first, then the brand stages.
 func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {

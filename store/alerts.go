@@ -314,7 +314,7 @@ func (db *DB) Alerts(ctx context.Context, brand string) ([]AlertState, error) {
 	var out []AlertState
 	for rows.Next() {
 		var a AlertState
-		var next pq.NullTime
+		var next sql.NullTime
 		if err := rows.Scan(&a.ID, &a.DedupKey, &a.UpdateKey, &a.Kind, &a.Status, &a.Superseded, &a.Attempts, &a.LastError, &next,
 			&a.SlackChannel, &a.SlackTS); err != nil {
 			return nil, fmt.Errorf("listing alerts of %s: %w", brand, err)
@@ -428,7 +428,7 @@ func (db *DB) Actions(ctx context.Context, brand string) ([]ActionRecord, error)
 	var out []ActionRecord
 	for rows.Next() {
 		var a ActionRecord
-		var fin pq.NullTime
+		var fin sql.NullTime
 		if err := rows.Scan(&a.ID, &a.Brand, &a.TestID, &a.VariantKey, &a.Platform, &a.Account, &a.Action, &a.TargetID, &a.Checkpoint,
 			&a.Status, &a.Before, &a.After, &a.Error, &a.ClaimedAt, &fin); err != nil {
 			return nil, fmt.Errorf("listing actions of %s: %w", brand, err)

@@ -2,7 +2,6 @@ package tiktokads_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -109,8 +108,5 @@ func advertiser(nAds int, from ads.Date, days int) tiktokfake.Advertiser {
 	}
 	return a
 }
-
-// discard is a logger for tests that don't read logs.
-var discard = slog.New(slog.DiscardHandler)
 
 var _ http.Handler = (*tiktokfake.Server)(nil)

@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	denv := overlayEnv(env, vars)
 
-	offset := camp.Now.Sub(time.Now())
+	offset := time.Until(camp.Now)
 	o := runOptions{config: dir, listen: *listen, replica: "demo", jitter: 5 * time.Second, grace: 10 * time.Second,
 		reload: 2 * time.Second, now: func() time.Time { return time.Now().Add(offset) }, logLevel: slog.LevelWarn}
 	if *verbose {
