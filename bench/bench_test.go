@@ -3,14 +3,17 @@ package bench
 import (
 	"context"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 )
 
@@ -207,6 +210,145 @@ func BenchmarkScaledCampaign(b *testing.B) {
 	for b.Loop() {
 		if _, err := sandbox.NewScaledCampaign(set, 1, sandbox.Scale{Days: 30, Orders: 100_000}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// reconcileDB stores the mid brand's orders, daily stats and variant→ad
+// links in a fresh database and ages them by an hour (as in a daemon that
+// has been running), for the reconcile job's benchmarks.
+func reconcileDB(b *testing.B) (*store.DB, *configs.Brand, *sandbox.Campaign) {
+	b.Helper()
+	set, c := mid(b)
+	br := set.Brands[0]
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(b, schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.UpsertOrders(ctx, c.Orders); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.UpsertDayStats(ctx, c.Stats); err != nil {
+		b.Fatal(err)
+	}
+	links := map[ads.Platform][]store.VariantAd{}
+	for _, m := range matches(c) {
+		links[m.Ad.Platform] = append(links[m.Ad.Platform], store.VariantAd{TestID: m.TestID, VariantKey: m.VariantKey,
+			Account: m.Ad.Account, AdID: m.Ad.ID, MatchedBy: m.MatchedBy})
+	}
+	for p, ls := range links {
+		if err := db.ReplaceVariantAds(ctx, br.Name, p, ls); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, t := range []string{"orders", "ad_day_stats"} {
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE `+t+` SET changed_at = changed_at - interval '1 hour'`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	return db, br, c
+}
+
+// peakHeap samples the heap in use every few milliseconds until stop is
+// called, which returns the highest sample above the heap in use at the
+// start (after a collection), in MB.
+func peakHeap() (stop func() float64) {
+	done, res := make(chan struct{}), make(chan float64)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	go func() {
+		peak := base
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				res <- float64(peak-base) / (1 << 20)
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() float64 { close(done); return <-res }
+}
+
+// BenchmarkReconcileBrandFull is scheduler.ReconcileBrand rebuilding the
+// mid brand (100,000 orders, 12,000 ad-days) from the database; peak-heap-MB
+// is the most heap in use during the rebuilds beyond what the benchmark
+// itself holds (the simulated campaign).
+func BenchmarkReconcileBrandFull(b *testing.B) {
+	db, br, c := reconcileDB(b)
+	ctx := context.Background()
+	stop := peakHeap()
+	for b.Loop() {
+		if _, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(stop(), "peak-heap-MB")
+}
+
+// BenchmarkReconcileBrandOneDay is scheduler.ReconcileBrand after one day
+// changed (its stats restated and 25 of its orders refunded), as the
+// daemon's reconcile runs after each sync.
+func BenchmarkReconcileBrandOneDay(b *testing.B) {
+	db, br, c := reconcileDB(b)
+	ctx := context.Background()
+	if _, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
+		b.Fatal(err)
+	}
+	day := c.Today.AddDays(-3)
+	var stats []ads.DayStat
+	for _, s := range c.Stats {
+		if s.Day == day {
+			stats = append(stats, s)
+		}
+	}
+	var orders []ads.Order
+	for _, o := range c.Orders {
+		if ads.DateOf(o.CreatedAt, br.Location) == day && o.Net > 10_000_000 && len(orders) < 25 {
+			orders = append(orders, o)
+		}
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		// The watermark lags the clock; make this pass's changes the only
+		// ones after it.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE reconcile_state SET watermark = now() - interval '1 second'`); err != nil {
+			b.Fatal(err)
+		}
+		for j := range stats {
+			stats[j].Conversions++
+		}
+		for j := range orders {
+			orders[j].UpdatedAt = orders[j].UpdatedAt.Add(time.Minute)
+			orders[j].Refunded += 100_000
+			orders[j].Net -= 100_000
+		}
+		if _, err := db.UpsertDayStats(ctx, stats); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.UpsertOrders(ctx, orders); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		n, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			b.Fatal("the one-day reconcile wrote nothing")
 		}
 	}
 }

@@ -30,8 +30,10 @@ var fullRange = ads.DateRange{From: ads.MustDate("2000-01-01"), To: ads.MustDate
 // attributes them with reconcile.Build and replaces those days' rows in one
 // transaction. It rebuilds everything when full is set, when the brand was
 // never reconciled, or when the configuration or the variant→ad links
-// changed (reconcile.Fingerprint). Both paths give identical tables. now is
-// recorded as the reconcile time.
+// changed (reconcile.Fingerprint); a rebuild reads, attributes and writes
+// one day at a time (in one transaction), so its memory is that of a day's
+// records. Both paths give identical tables. now is recorded as the
+// reconcile time.
 func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now time.Time, full bool) (rows int64, err error) {
 	loc, err := reconcile.Location(brand)
 	if err != nil {
@@ -64,48 +66,27 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if brand.Accounts.Shopify != nil {
 		shop = brand.Accounts.Shopify.Shop
 	}
-	in := reconcile.Input{Brand: brand, Ads: matches}
+	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Fingerprint: fp,
+		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now}
 	if full {
-		if shop != "" {
-			if in.Orders, err = db.Orders(ctx, shop, time.Time{}, time.Time{}); err != nil {
-				return 0, err
-			}
-		}
-		if in.Links, err = db.LinkConversions(ctx, time.Time{}, time.Time{}); err != nil {
-			return 0, err
-		}
-		if in.Stats, err = db.DayStats(ctx, "", fullRange); err != nil {
-			return 0, err
-		}
-	} else {
-		days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark})
+		return rebuildBrand(ctx, db, brand, loc, shop, matches, state, rebuildChunkDays)
+	}
+	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark})
+	if err != nil {
+		return 0, err
+	}
+	in := reconcile.Input{Brand: brand, Ads: matches, Days: days}
+	if in.Days == nil {
+		in.Days = []ads.Date{}
+	}
+	for _, span := range spans(days) {
+		r, err := readSpan(ctx, db, brand, loc, shop, span)
 		if err != nil {
 			return 0, err
 		}
-		in.Days = days
-		if in.Days == nil {
-			in.Days = []ads.Date{}
-		}
-		for _, span := range spans(days) {
-			from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
-			if shop != "" {
-				os, err := db.Orders(ctx, shop, from, to)
-				if err != nil {
-					return 0, err
-				}
-				in.Orders = append(in.Orders, os...)
-			}
-			ls, err := db.LinkConversions(ctx, from, to)
-			if err != nil {
-				return 0, err
-			}
-			in.Links = append(in.Links, ls...)
-			ss, err := db.DayStats(ctx, "", span)
-			if err != nil {
-				return 0, err
-			}
-			in.Stats = append(in.Stats, ss...)
-		}
+		in.Orders = append(in.Orders, r.Orders...)
+		in.Links = append(in.Links, r.Links...)
+		in.Stats = append(in.Stats, r.Stats...)
 	}
 	if shop != "" {
 		var refs []string
@@ -126,16 +107,119 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if err != nil {
 		return 0, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
-	w := store.ReconcileWrite{Brand: brand.Name, Full: full, Days: res.Days,
-		State: store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Fingerprint: fp,
-			Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now}}
-	for _, r := range res.Ledger {
-		w.Ledger = append(w.Ledger, store.LedgerEntry(r))
-	}
-	for _, d := range res.Daily {
-		w.Daily = append(w.Daily, dailyKPIOf(d))
-	}
+	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state}
+	w.Ledger, w.Daily = stored(res)
 	return db.ReplaceReconciled(ctx, w)
+}
+
+// rebuildChunkDays is how many days of source rows a full rebuild reads,
+// attributes and writes at a time: only one chunk's orders are in memory.
+// One day keeps the memory of a 1,000,000-order brand's rebuild to one
+// day's ~11,000 orders and is no slower than longer chunks (see
+// BenchmarkReconcileBrandFull).
+const rebuildChunkDays = 1
+
+// rebuildBrand rebuilds every ledger row and KPI cell of the brand, in
+// chunks of chunkDays days written in one transaction. Splitting by
+// day gives the same rows as one pass over everything: an order's
+// attribution depends only on the order, fees and stats are per day, and a
+// link conversion's deduplication needs only the keys of the orders link
+// conversions name, which are looked up once for all chunks.
+func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
+	matches []reconcile.VariantMatch, state store.ReconcileState, chunkDays int) (int64, error) {
+	span, ok, err := db.SourceDays(ctx, shop, loc.String())
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range reconcile.FixedFees(brand) {
+		if !ok {
+			span, ok = ads.DateRange{From: f.Day, To: f.Day}, true
+		}
+		if f.Day.Before(span.From) {
+			span.From = f.Day
+		}
+		if span.To.Before(f.Day) {
+			span.To = f.Day
+		}
+	}
+	// Daily stats outside fullRange are not read.
+	if span.From.Before(fullRange.From) {
+		span.From = fullRange.From
+	}
+	if fullRange.To.Before(span.To) {
+		span.To = fullRange.To
+	}
+	var refs []reconcile.OrderRef
+	if shop != "" {
+		ids, err := db.LinkOrderRefs(ctx)
+		if err != nil {
+			return 0, err
+		}
+		keys, err := db.OrderKeys(ctx, shop, ids)
+		if err != nil {
+			return 0, err
+		}
+		for _, k := range keys {
+			refs = append(refs, reconcile.OrderRef{ID: k.ID, Name: k.Name})
+		}
+	}
+	from := span.From
+	return db.RebuildReconciled(ctx, state, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
+		if !ok || span.To.Before(from) {
+			return nil, nil, true, nil
+		}
+		chunk := ads.DateRange{From: from, To: from.AddDays(max(chunkDays, 1) - 1)}
+		if span.To.Before(chunk.To) {
+			chunk.To = span.To
+		}
+		from = chunk.To.AddDays(1)
+		in, err := readSpan(ctx, db, brand, loc, shop, chunk)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		in.Ads, in.OrderRefs = matches, refs
+		for d := chunk.From; !chunk.To.Before(d); d = d.AddDays(1) {
+			in.Days = append(in.Days, d)
+		}
+		res, err := reconcile.Build(in)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
+		}
+		ledger, daily := stored(res)
+		return ledger, daily, span.To.Before(from), nil
+	})
+}
+
+// readSpan reads the source rows of the days of span (in loc).
+func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string, span ads.DateRange) (reconcile.Input, error) {
+	in := reconcile.Input{Brand: brand}
+	from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
+	var err error
+	if shop != "" {
+		if in.Orders, err = db.Orders(ctx, shop, from, to); err != nil {
+			return in, err
+		}
+	}
+	if in.Links, err = db.LinkConversions(ctx, from, to); err != nil {
+		return in, err
+	}
+	if in.Stats, err = db.DayStats(ctx, "", span); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// stored converts a reconcile result to its stored rows.
+func stored(res reconcile.Result) ([]store.LedgerEntry, []store.DailyKPI) {
+	ledger := make([]store.LedgerEntry, len(res.Ledger))
+	for i, r := range res.Ledger {
+		ledger[i] = store.LedgerEntry(r)
+	}
+	daily := make([]store.DailyKPI, len(res.Daily))
+	for i, d := range res.Daily {
+		daily[i] = dailyKPIOf(d)
+	}
+	return ledger, daily
 }
 
 // dailyKPIOf converts a reconcile daily row to its stored form.

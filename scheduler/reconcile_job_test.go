@@ -287,3 +287,53 @@ func TestReconcileBrandMissingRate(t *testing.T) {
 		t.Errorf("a failed reconcile stored state: %v", err)
 	}
 }
+
+// TestRebuildBrandChunksEqualOnePass rebuilds the scenario (with a link
+// conversion duplicating an order six days later) in chunks of several
+// sizes and checks each gives exactly the rows of one reconcile.Build over
+// every record, as the rebuild did before it was split by day.
+func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	seedReconcile(t, db)
+	restate(t, db)
+	// A bonus far from every record widens the span to rebuild.
+	b.Creators[0].Fee.Bonuses = []configs.Bonus{{Date: ads.MustDate("2026-07-20"), Amount: ads.MustMicros("75")}}
+
+	va := value[[]store.VariantAd](t)(db.VariantAds(ctx, "glowco"))
+	matches := make([]reconcile.VariantMatch, len(va))
+	for i, v := range va {
+		matches[i] = reconcile.VariantMatch{TestID: v.TestID, VariantKey: v.VariantKey, MatchedBy: v.MatchedBy,
+			Ad: ads.Ad{Platform: v.Platform, Account: v.Account, ID: v.AdID}}
+	}
+	in := reconcile.Input{Brand: b, Ads: matches,
+		Orders: value[[]ads.Order](t)(db.Orders(ctx, recShop, time.Time{}, time.Time{})),
+		Links:  value[[]ads.LinkConversion](t)(db.LinkConversions(ctx, time.Time{}, time.Time{})),
+		Stats:  value[[]ads.DayStat](t)(db.DayStats(ctx, "", fullRange))}
+	res, err := reconcile.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want snapshot
+	want.ledger, want.daily = stored(res)
+	if len(want.ledger) != 7 {
+		t.Fatalf("one pass gave %d ledger rows, want 7", len(want.ledger))
+	}
+
+	state := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "x", Watermark: recTime("2026-06-11T12:00:00Z"),
+		ReconciledAt: recTime("2026-06-11T12:00:00Z")}
+	for _, chunk := range []int{1, 2, 7, 1000} {
+		n, err := rebuildBrand(ctx, db, b, b.Location, recShop, matches, state, chunk)
+		if err != nil {
+			t.Fatalf("chunks of %d days: %v", chunk, err)
+		}
+		if n != int64(len(want.ledger)+len(want.daily)) {
+			t.Errorf("chunks of %d days wrote %d rows, want %d", chunk, n, len(want.ledger)+len(want.daily))
+		}
+		if got := snap(t, db); !reflect.DeepEqual(got, want) {
+			t.Errorf("chunks of %d days differ from one pass:\ngot  %+v\nwant %+v", chunk, got, want)
+		}
+	}
+}

@@ -130,23 +130,33 @@ type AffectedQuery struct {
 // conversions naming a changed order (its id, numeric id or name), daily
 // stats of the brand's variant ads, and the days their ledger rows had
 // before (should a record have moved).
+//
+// Every lookup from a changed row is a correlated subquery on an index
+// (ledger's key, link_conversions_order_id, link_conversions_order_ref,
+// variant_ads_ad), so the cost follows the number of changed rows, not the
+// size of the tables, whatever the planner's statistics say (right after a
+// rebuild they say the ledger is empty).
 const affectedDaysSQL = `
-WITH ch_orders AS (
+WITH ch_orders AS MATERIALIZED (
 	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
-), ch_links AS (
+), ch_links AS MATERIALIZED (
 	SELECT source, conversion_id, at FROM link_conversions WHERE changed_at >= $1
 )
 SELECT DISTINCT day FROM (
 	SELECT (created_at AT TIME ZONE $3)::date AS day FROM ch_orders
-	UNION SELECT l.day FROM ledger l JOIN ch_orders o ON l.brand = $4 AND l.source = 'order' AND l.source_id = o.order_id
-	UNION SELECT (at AT TIME ZONE $3)::date FROM ch_links
-	UNION SELECT l.day FROM ledger l JOIN ch_links c ON l.brand = $4 AND l.source = 'link' AND l.source_id = c.source || ':' || c.conversion_id
-	UNION SELECT (lc.at AT TIME ZONE $3)::date FROM link_conversions lc JOIN ch_orders o ON lc.order_id <> '' AND (
-		lc.order_id = o.order_id OR lc.order_id = o.name OR ltrim(lc.order_id, '#') = ltrim(o.name, '#')
-		OR lc.order_id = substring(o.order_id from '[0-9]+$'))
-	UNION SELECT s.day FROM ad_day_stats s JOIN variant_ads v ON v.brand = $4 AND v.platform = s.platform AND v.ad_id = s.ad_id
-		WHERE s.changed_at >= $1
-) d ORDER BY day`
+	UNION ALL SELECT (SELECT l.day FROM ledger l WHERE l.brand = $4 AND l.source = 'order' AND l.source_id = o.order_id)
+		FROM ch_orders o
+	UNION ALL SELECT (at AT TIME ZONE $3)::date FROM ch_links
+	UNION ALL SELECT (SELECT l.day FROM ledger l WHERE l.brand = $4 AND l.source = 'link'
+		AND l.source_id = c.source || ':' || c.conversion_id) FROM ch_links c
+	UNION ALL SELECT (x.at AT TIME ZONE $3)::date FROM ch_orders o CROSS JOIN LATERAL (
+		SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> ''
+			AND lc.order_id IN (o.order_id, o.name, substring(o.order_id from '[0-9]+$'))
+		UNION ALL SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND ltrim(lc.order_id, '#') = ltrim(o.name, '#')
+	) x
+	UNION ALL SELECT s.day FROM ad_day_stats s WHERE s.changed_at >= $1 AND EXISTS (
+		SELECT 1 FROM variant_ads v WHERE v.brand = $4 AND v.platform = s.platform AND v.ad_id = s.ad_id)
+) d WHERE day IS NOT NULL ORDER BY day`
 
 // AffectedDays lists the days (in the brand's zone, ascending) whose
 // ledger rows or KPI cells may differ from what is stored because a source
@@ -230,35 +240,135 @@ func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, e
 			days[i] = d.String()
 		}
 		for _, table := range []string{"ledger", "kpi_daily"} {
-			q := `DELETE FROM ` + table + ` WHERE brand = $1 AND ($2 OR day = ANY($3::date[]))`
-			if _, err := tx.ExecContext(ctx, q, w.Brand, w.Full, pq.Array(days)); err != nil {
+			// Two statements, not one with "$2 OR day = ANY(…)", so that
+			// the days' delete is an index scan on (brand, day).
+			q, args := `DELETE FROM `+table+` WHERE brand = $1`, []any{w.Brand}
+			if !w.Full {
+				q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(days))
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
 			}
 		}
-		for lo := 0; lo < len(w.Ledger); lo += upsertBatch {
-			n, err := execRows(ctx, tx, ledgerInsert, ledgerArgs(w.Brand, w.Ledger[lo:min(lo+upsertBatch, len(w.Ledger))]))
-			if err != nil {
-				return fmt.Errorf("storing ledger of brand %s: %w", w.Brand, err)
-			}
-			written += n
+		n, err := insertReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily)
+		if err != nil {
+			return err
 		}
-		for lo := 0; lo < len(w.Daily); lo += upsertBatch {
-			n, err := execRows(ctx, tx, kpiInsert, kpiArgs(w.Brand, w.Daily[lo:min(lo+upsertBatch, len(w.Daily))]))
-			if err != nil {
-				return fmt.Errorf("storing daily KPIs of brand %s: %w", w.Brand, err)
-			}
-			written += n
-		}
+		written = n
 		s := w.State
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, fingerprint, watermark, reconciled_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
-			fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark, reconciled_at = EXCLUDED.reconciled_at`,
-			w.Brand, s.Currency, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
-			return fmt.Errorf("storing reconcile state of brand %s: %w", w.Brand, err)
-		}
-		return nil
+		s.Brand = w.Brand
+		return saveReconcileState(ctx, tx, s)
 	})
 	return written, err
+}
+
+// RebuildReconciled stores a full rebuild of state.Brand produced in parts
+// (spans of days), in one transaction: it deletes every ledger row and KPI
+// cell of the brand, then calls next and inserts the rows it returns until
+// it reports done, and records state. Only one part need be in memory at a
+// time. next runs while the transaction is open and may read the database
+// through db. It returns the rows written; nothing is changed when next or
+// a write fails.
+func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
+	next func() (ledger []LedgerEntry, daily []DailyKPI, done bool, err error)) (int64, error) {
+	var written int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002, hashtext($1))`, state.Brand); err != nil {
+			return fmt.Errorf("locking reconcile of brand %s: %w", state.Brand, err)
+		}
+		for _, table := range []string{"ledger", "kpi_daily"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1`, state.Brand); err != nil {
+				return fmt.Errorf("clearing %s of brand %s: %w", table, state.Brand, err)
+			}
+		}
+		for {
+			ledger, daily, done, err := next()
+			if err != nil {
+				return err
+			}
+			n, err := insertReconciled(ctx, tx, state.Brand, ledger, daily)
+			if err != nil {
+				return err
+			}
+			written += n
+			if done {
+				break
+			}
+		}
+		return saveReconcileState(ctx, tx, state)
+	})
+	return written, err
+}
+
+// insertReconciled inserts ledger rows and KPI cells of brand in batches.
+func insertReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []LedgerEntry, daily []DailyKPI) (int64, error) {
+	var written int64
+	for lo := 0; lo < len(ledger); lo += upsertBatch {
+		n, err := execRows(ctx, tx, ledgerInsert, ledgerArgs(brand, ledger[lo:min(lo+upsertBatch, len(ledger))]))
+		if err != nil {
+			return written, fmt.Errorf("storing ledger of brand %s: %w", brand, err)
+		}
+		written += n
+	}
+	for lo := 0; lo < len(daily); lo += upsertBatch {
+		n, err := execRows(ctx, tx, kpiInsert, kpiArgs(brand, daily[lo:min(lo+upsertBatch, len(daily))]))
+		if err != nil {
+			return written, fmt.Errorf("storing daily KPIs of brand %s: %w", brand, err)
+		}
+		written += n
+	}
+	return written, nil
+}
+
+// saveReconcileState records a brand's reconcile state.
+func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, fingerprint, watermark, reconciled_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
+		fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark, reconciled_at = EXCLUDED.reconciled_at`,
+		s.Brand, s.Currency, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
+		return fmt.Errorf("storing reconcile state of brand %s: %w", s.Brand, err)
+	}
+	return nil
+}
+
+// SourceDays returns the span of days (in zone tz) that the source rows a
+// brand reconciles from fall on: orders of shop (none when shop is ""),
+// link conversions and daily stats. ok is false when there are none.
+func (db *DB) SourceDays(ctx context.Context, shop, tz string) (r ads.DateRange, ok bool, err error) {
+	if tz == "" {
+		tz = "UTC"
+	}
+	var lo, hi sql.NullString
+	err = db.x.QueryRowxContext(ctx, `SELECT min(d)::text, max(d)::text FROM (
+		SELECT (min(created_at) AT TIME ZONE $2)::date AS d FROM orders WHERE $1 <> '' AND shop = $1
+		UNION ALL SELECT (max(created_at) AT TIME ZONE $2)::date FROM orders WHERE $1 <> '' AND shop = $1
+		UNION ALL SELECT (min(at) AT TIME ZONE $2)::date FROM link_conversions
+		UNION ALL SELECT (max(at) AT TIME ZONE $2)::date FROM link_conversions
+		UNION ALL SELECT min(day) FROM ad_day_stats
+		UNION ALL SELECT max(day) FROM ad_day_stats) x`, shop, tz).Scan(&lo, &hi)
+	if err != nil {
+		return ads.DateRange{}, false, fmt.Errorf("finding the days of source rows: %w", err)
+	}
+	if !lo.Valid || !hi.Valid {
+		return ads.DateRange{}, false, nil
+	}
+	if r.From, err = ads.ParseDate(lo.String); err != nil {
+		return ads.DateRange{}, false, fmt.Errorf("finding the days of source rows: %w", err)
+	}
+	if r.To, err = ads.ParseDate(hi.String); err != nil {
+		return ads.DateRange{}, false, fmt.Errorf("finding the days of source rows: %w", err)
+	}
+	return r, true, nil
+}
+
+// LinkOrderRefs lists the distinct non-empty order references of stored
+// link conversions (see OrderKeys).
+func (db *DB) LinkOrderRefs(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := db.x.SelectContext(ctx, &out, `SELECT DISTINCT order_id FROM link_conversions WHERE order_id <> '' ORDER BY order_id`); err != nil {
+		return nil, fmt.Errorf("listing order references of link conversions: %w", err)
+	}
+	return out, nil
 }
 
 func execRows(ctx context.Context, tx *sqlx.Tx, q string, args []any) (int64, error) {

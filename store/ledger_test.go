@@ -147,3 +147,171 @@ func TestAffectedDaysAndOrderKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAffectedDaysLinkByOrderRef checks a changed order brings back the
+// day of every link conversion naming it, however the link names it, and
+// the day its ledger row had.
+func TestAffectedDaysLinkByOrderRef(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	day := func(d int) time.Time { return time.Date(2026, 5, d, 15, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name, ref string
+		found     bool
+	}{
+		{"order id", "gid://shopify/Order/3001", true},
+		{"numeric id, or name without #", "3001", true},
+		{"name", "#3001", true},
+		{"name with ##", "##3001", true},
+		{"another order", "#3002", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t, template)
+			if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{Source: "impact", ID: "c1", OrderID: tc.ref, Amount: 1,
+				Currency: "USD", At: day(10)}}); err != nil {
+				t.Fatal(err)
+			}
+			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []store.LedgerEntry{ledgerEntry("gid://shopify/Order/3001", "2026-05-12", 1)},
+				State: store.ReconcileState{Currency: "USD", Fingerprint: "fp"}}
+			if _, err := db.ReplaceReconciled(ctx, w); err != nil {
+				t.Fatal(err)
+			}
+			since, err := db.Clock(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The order changes (and moves to May 20th) after the link.
+			if _, err := db.UpsertOrders(ctx, []ads.Order{order("3001", func(o *ads.Order) { o.CreatedAt, o.UpdatedAt = day(20), day(20) })}); err != nil {
+				t.Fatal(err)
+			}
+			days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: "glowco.myshopify.com", Since: since})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []ads.Date{ads.MustDate("2026-05-12"), ads.MustDate("2026-05-20")}
+			if tc.found {
+				want = []ads.Date{ads.MustDate("2026-05-10"), ads.MustDate("2026-05-12"), ads.MustDate("2026-05-20")}
+			}
+			if !reflect.DeepEqual(days, want) {
+				t.Errorf("link naming %q: affected days %v, want %v", tc.ref, days, want)
+			}
+		})
+	}
+}
+
+func TestRebuildReconciled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
+	now := time.Date(2026, 6, 11, 12, 0, 0, 0, time.UTC)
+	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp2", Watermark: now.Add(-time.Minute), ReconciledAt: now}
+	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Full: true,
+		Ledger: []store.LedgerEntry{ledgerEntry("old", "2026-05-01", 1)}, Daily: []store.DailyKPI{kpiCell("2026-05-01", 1)},
+		State: store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}}); err != nil {
+		t.Fatal(err)
+	}
+	parts := []struct {
+		ledger []store.LedgerEntry
+		daily  []store.DailyKPI
+	}{
+		{[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)}, []store.DailyKPI{kpiCell("2026-06-01", 5)}},
+		{nil, nil},
+		{[]store.LedgerEntry{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}, nil},
+	}
+	parts2 := parts
+	fail := errors.New("boom")
+	// A failing part leaves the stored rebuild as it was.
+	calls := 0
+	if _, err := db.RebuildReconciled(ctx, st, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
+		calls++
+		if calls == 2 {
+			return nil, nil, false, fail
+		}
+		return parts[0].ledger, parts[0].daily, false, nil
+	}); !errors.Is(err, fail) {
+		t.Fatalf("failing part: err %v, want %v", err, fail)
+	}
+	if got, err := db.Ledger(ctx, "glowco", all.From, all.To); err != nil || len(got) != 1 || got[0].SourceID != "old" {
+		t.Fatalf("after a failed rebuild the ledger is %+v (%v), want the old row", got, err)
+	}
+	n, err := db.RebuildReconciled(ctx, st, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
+		p := parts2[0]
+		parts2 = parts2[1:]
+		return p.ledger, p.daily, len(parts2) == 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("wrote %d rows, want 4", n)
+	}
+	ledger, err := db.Ledger(ctx, "glowco", all.From, all.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+		t.Errorf("ledger\n got %+v\nwant %+v", ledger, want)
+	}
+	daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.DailyKPI{kpiCell("2026-06-01", 5)}; !reflect.DeepEqual(daily, want) {
+		t.Errorf("daily\n got %+v\nwant %+v", daily, want)
+	}
+	if got, err := db.ReconcileState(ctx, "glowco"); err != nil || got != st {
+		t.Errorf("state %+v (%v), want %+v", got, err, st)
+	}
+}
+
+func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	if _, ok, err := db.SourceDays(ctx, "glowco.myshopify.com", "America/New_York"); err != nil || ok {
+		t.Fatalf("empty database: ok %v, err %v; want no span", ok, err)
+	}
+	// 03:00 UTC on June 3rd is June 2nd in New York.
+	late := time.Date(2026, 6, 3, 3, 0, 0, 0, time.UTC)
+	if _, err := db.UpsertOrders(ctx, []ads.Order{order("1", func(o *ads.Order) { o.CreatedAt, o.UpdatedAt = late, late })}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{
+		{Source: "impact", ID: "c1", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC)},
+		{Source: "impact", ID: "c2", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 21, 15, 0, 0, 0, time.UTC)},
+		{Source: "impact", ID: "c3", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 22, 15, 0, 0, 0, time.UTC)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertDayStats(ctx, []ads.DayStat{{Platform: ads.Meta, Account: "a", AdID: "m1", Day: ads.MustDate("2026-06-07"), Currency: "USD"}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		shop, tz string
+		want     ads.DateRange
+	}{
+		{"glowco.myshopify.com", "America/New_York", ads.DateRange{From: ads.MustDate("2026-05-20"), To: ads.MustDate("2026-06-07")}},
+		{"", "UTC", ads.DateRange{From: ads.MustDate("2026-05-20"), To: ads.MustDate("2026-06-07")}},
+		{"glowco.myshopify.com", "Asia/Tokyo", ads.DateRange{From: ads.MustDate("2026-05-21"), To: ads.MustDate("2026-06-07")}},
+	}
+	for _, tc := range tests {
+		got, ok, err := db.SourceDays(ctx, tc.shop, tc.tz)
+		if err != nil || !ok || got != tc.want {
+			t.Errorf("SourceDays(%q, %s) = %v, %v, %v; want %v", tc.shop, tc.tz, got, ok, err, tc.want)
+		}
+	}
+	// Without stats the orders bound the span.
+	if _, err := db.SQL().ExecContext(ctx, `DELETE FROM ad_day_stats`); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := db.SourceDays(ctx, "glowco.myshopify.com", "America/New_York"); err != nil || got.To != ads.MustDate("2026-06-02") {
+		t.Errorf("span without stats %v (%v), want to 2026-06-02", got, err)
+	}
+	refs, err := db.LinkOrderRefs(ctx)
+	if err != nil || !reflect.DeepEqual(refs, []string{"#1"}) {
+		t.Errorf("link order refs %v (%v), want [#1]", refs, err)
+	}
+}
