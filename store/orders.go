@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -31,17 +31,44 @@ var attributionCols = map[string]bool{"utm_source": true, "utm_medium": true, "u
 	"utm_term": true, "landing_page": true, "first_utm_source": true, "first_utm_medium": true, "first_utm_campaign": true,
 	"first_utm_content": true, "first_utm_term": true, "first_landing_page": true}
 
-// orderUpsert inserts or updates orders from parallel arrays. An update
-// applies only when the incoming updated_at is not older than the stored one
-// (so a stale sync page or a late webhook never downgrades an order) and
-// something differs; refunded never decreases, and net is recomputed.
-var orderUpsert = orderUpsertSQL(false)
+// orderUpsert inserts or updates orders from the session's staging table
+// orders_in (filled by COPY). An update applies only when the incoming
+// updated_at is not older than the stored one (so a stale sync page or a
+// late webhook never downgrades an order) and something differs; refunded
+// never decreases, and net is recomputed.
+var orderUpsert = orderUpsertSQL(false, "orders_in AS u")
 
-// webhookOrderUpsert is orderUpsert that keeps stored non-empty attribution
-// (UTM, landing pages) over the incoming values.
-var webhookOrderUpsert = orderUpsertSQL(true)
+// webhookOrderUpsert is orderUpsert from parallel arrays (one order, see
+// orderArgs) that keeps stored non-empty attribution (UTM, landing pages)
+// over the incoming values.
+var webhookOrderUpsert = orderUpsertSQL(true, `(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz,
+	$6::timestamptz, $7::text, $8::bigint, $9::bigint, $10::bigint, $11::text[], $12::text, $13::text, $14::text,
+	$15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text, $23::text, $24::boolean)
+	AS u(shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
+	refunded_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
+	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test)`)
 
-func orderUpsertSQL(keepAttribution bool) string {
+// orderStageCols are the columns of the staging table orders_in, in COPY
+// order.
+var orderStageCols = []string{"shop", "order_id", "name", "created_at", "updated_at", "cancelled_at", "currency",
+	"gross_micros", "discounts_micros", "refunded_micros", "discount_codes", "utm_source", "utm_medium", "utm_campaign",
+	"utm_content", "utm_term", "landing_page", "first_utm_source", "first_utm_medium", "first_utm_campaign",
+	"first_utm_content", "first_utm_term", "first_landing_page", "test"}
+
+// orderStageSQL creates the session's staging table for UpsertOrders if it
+// is missing. It lives in the connection's temporary schema (no WAL, no
+// indexes) and is emptied at every commit, so each transaction sees only
+// the rows it copied.
+const orderStageSQL = `CREATE TEMP TABLE IF NOT EXISTS orders_in (shop TEXT, order_id TEXT, name TEXT,
+	created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, cancelled_at TIMESTAMPTZ, currency TEXT, gross_micros BIGINT,
+	discounts_micros BIGINT, refunded_micros BIGINT, discount_codes TEXT[], utm_source TEXT, utm_medium TEXT,
+	utm_campaign TEXT, utm_content TEXT, utm_term TEXT, landing_page TEXT, first_utm_source TEXT, first_utm_medium TEXT,
+	first_utm_campaign TEXT, first_utm_content TEXT, first_utm_term TEXT, first_landing_page TEXT, test BOOLEAN)
+	ON COMMIT DELETE ROWS`
+
+// orderUpsertSQL builds the order upsert reading rows u from src, which
+// must expose the columns of orders_in.
+func orderUpsertSQL(keepAttribution bool, src string) string {
 	refunded := `GREATEST(t.refunded_micros, EXCLUDED.refunded_micros)`
 	newNet := fmt.Sprintf(orderNetSQL, "EXCLUDED.", refunded)
 	cols := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
@@ -64,50 +91,52 @@ func orderUpsertSQL(keepAttribution bool) string {
 	first_landing_page, test)
 SELECT u.shop, u.order_id, u.name, u.created_at, u.updated_at, u.cancelled_at, u.currency, u.gross_micros,
 	u.discounts_micros, u.refunded_micros, ` + fmt.Sprintf(orderNetSQL, "u.", "u.refunded_micros") + `,
-	ARRAY(SELECT jsonb_array_elements_text(u.codes::jsonb)), u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
+	u.discount_codes, u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
 	u.utm_term, u.landing_page, u.first_utm_source, u.first_utm_medium, u.first_utm_campaign, u.first_utm_content,
 	u.first_utm_term, u.first_landing_page, u.test
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::text[],
-	$8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-	$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::boolean[])
-	AS u(shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
-	refunded_micros, codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
-	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test)
+FROM ` + src + `
 ON CONFLICT (shop, order_id) DO UPDATE SET ` + set + `refunded_micros = ` + refunded + `,
 	net_micros = ` + newNet + `, changed_at = now()
 WHERE EXCLUDED.updated_at >= t.updated_at
 	AND (` + oldv + `t.refunded_micros, t.net_micros) IS DISTINCT FROM (` + newv + refunded + `, ` + newNet + `)`
 }
 
-// orderArgs binds orders as the parallel arrays of orderUpsert.
-func orderArgs(os []ads.Order) []any {
-	n := len(os)
-	txt := make([][]string, 17) // shop id name currency codes utm×5 lp first-utm×5 first-lp
-	for i := range txt {
-		txt[i] = make([]string, 0, n)
+// orderValues are o's values in the order of orderStageCols (the COPY
+// row, and the parameters of webhookOrderUpsert).
+func orderValues(o ads.Order) []any {
+	var cancelled any
+	if !o.CancelledAt.IsZero() {
+		cancelled = o.CancelledAt
 	}
-	var created, updated, cancelled []time.Time
-	var gross, disc, ref []int64
-	var test []bool
-	for _, o := range os {
-		codes := o.DiscountCodes
-		if codes == nil {
-			codes = []string{}
-		}
-		cj, _ := json.Marshal(codes)
-		for i, v := range []string{o.Shop, o.ID, o.Name, o.Currency, string(cj),
-			o.UTM.Source, o.UTM.Medium, o.UTM.Campaign, o.UTM.Content, o.UTM.Term, o.LandingPage,
-			o.FirstUTM.Source, o.FirstUTM.Medium, o.FirstUTM.Campaign, o.FirstUTM.Content, o.FirstUTM.Term, o.FirstLandingPage} {
-			txt[i] = append(txt[i], v)
-		}
-		created, updated, cancelled = append(created, o.CreatedAt), append(updated, o.UpdatedAt), append(cancelled, o.CancelledAt)
-		gross, disc, ref = append(gross, o.Gross), append(disc, o.Discounts), append(ref, o.Refunded)
-		test = append(test, o.Test)
+	return []any{o.Shop, o.ID, o.Name, o.CreatedAt, o.UpdatedAt, cancelled, o.Currency, o.Gross, o.Discounts, o.Refunded,
+		textArrayLiteral(o.DiscountCodes), o.UTM.Source, o.UTM.Medium, o.UTM.Campaign, o.UTM.Content, o.UTM.Term,
+		o.LandingPage, o.FirstUTM.Source, o.FirstUTM.Medium, o.FirstUTM.Campaign, o.FirstUTM.Content, o.FirstUTM.Term,
+		o.FirstLandingPage, o.Test}
+}
+
+// textArrayLiteral renders vs as a PostgreSQL text[] literal ('{}' when
+// empty), every element quoted.
+func textArrayLiteral(vs []string) string {
+	if len(vs) == 0 {
+		return "{}"
 	}
-	a := func(i int) any { return pq.Array(txt[i]) }
-	return []any{a(0), a(1), a(2), timeArray(created), timeArray(updated), timeArray(cancelled), a(3),
-		pq.Array(gross), pq.Array(disc), pq.Array(ref), a(4), a(5), a(6), a(7), a(8), a(9), a(10),
-		a(11), a(12), a(13), a(14), a(15), a(16), pq.Array(test)}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, r := range []byte(v) {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(r)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // latestPerOrder keeps one record per (shop, id), the one with the newest
@@ -154,7 +183,53 @@ func (db *DB) UpsertOrders(ctx context.Context, os []ads.Order) (int64, error) {
 		}
 	}
 	os = latestPerOrder(os)
-	return db.execBatches(ctx, "orders", len(os), orderUpsert, func(lo, hi int) []any { return orderArgs(os[lo:hi]) })
+	var total int64
+	for lo := 0; lo < len(os); lo += orderStageBatch {
+		n, err := db.upsertOrderBatch(ctx, os[lo:min(lo+orderStageBatch, len(os))])
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("upserting orders: %w", err)
+		}
+	}
+	return total, nil
+}
+
+// orderStageBatch is how many orders one transaction of UpsertOrders
+// stages and upserts.
+const orderStageBatch = 20_000
+
+// upsertOrderBatch copies os (distinct keys) into the staging table and
+// upserts them from there in one transaction.
+func (db *DB) upsertOrderBatch(ctx context.Context, os []ads.Order) (int64, error) {
+	var n int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, orderStageSQL); err != nil {
+			return fmt.Errorf("creating the staging table: %w", err)
+		}
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("orders_in", orderStageCols...))
+		if err != nil {
+			return fmt.Errorf("staging orders: %w", err)
+		}
+		defer stmt.Close()
+		for _, o := range os {
+			if _, err := stmt.ExecContext(ctx, orderValues(o)...); err != nil {
+				return fmt.Errorf("staging order %s: %w", o.ID, err)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx); err != nil {
+			return fmt.Errorf("staging orders: %w", err)
+		}
+		if err := stmt.Close(); err != nil {
+			return fmt.Errorf("staging orders: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, orderUpsert)
+		if err != nil {
+			return fmt.Errorf("merging staged orders: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
 }
 
 type orderRow struct {
@@ -257,7 +332,7 @@ func (db *DB) ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (
 			if err := checkOrder(o); err != nil {
 				return fmt.Errorf("applying webhook %s: %w", id, err)
 			}
-			res, err := tx.ExecContext(ctx, webhookOrderUpsert, orderArgs([]ads.Order{o})...)
+			res, err := tx.ExecContext(ctx, webhookOrderUpsert, orderValues(o)...)
 			if err != nil {
 				return fmt.Errorf("applying webhook %s to order %s: %w", id, o.ID, err)
 			}

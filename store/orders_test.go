@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -89,6 +90,87 @@ func TestUpsertOrders(t *testing.T) {
 	}
 	if o := getOrder(t, db, "1002"); o.Name != "newest" {
 		t.Errorf("order 1002 name = %q, want newest", o.Name)
+	}
+}
+
+// TestOrdersRoundTripAwkwardValues stores orders whose text holds COPY and
+// array-literal metacharacters, through the sync (COPY staging) and the
+// webhook (parameters) paths, and reads them back unchanged.
+func TestOrdersRoundTripAwkwardValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	awkward := func(o *ads.Order) {
+		o.Name = "#1\t\"x\"\\N"
+		o.DiscountCodes = []string{`A"B`, `C\D`, "E,F", "{G}", "", "NULL", "tab\there", "new\nline", "ünï"}
+		o.UTM = ads.UTM{Source: `\N`, Medium: "a\tb", Campaign: "c\nd", Content: `e\\f`, Term: "NULL"}
+		o.LandingPage = "/p?x=1&y=\"2\"\r"
+		o.CancelledAt = t0.Add(time.Minute + 123456*time.Microsecond)
+		o.Net = 0
+		o.Test = true
+	}
+	for _, tc := range []struct {
+		name  string
+		store func(*store.DB, ads.Order) error
+	}{
+		{"sync", func(db *store.DB, o ads.Order) error { _, err := db.UpsertOrders(ctx, []ads.Order{o}); return err }},
+		{"webhook", func(db *store.DB, o ads.Order) error {
+			_, err := db.ApplyWebhook(ctx, "w-"+o.ID, store.TopicOrdersCreate, o)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t, template)
+			for _, want := range []ads.Order{order("1", awkward), order("2", func(o *ads.Order) { o.DiscountCodes = nil })} {
+				if err := tc.store(db, want); err != nil {
+					t.Fatal(err)
+				}
+				if got := getOrder(t, db, want.ID[len("gid://shopify/Order/"):]); !reflect.DeepEqual(got, want) {
+					t.Errorf("stored\n%+v\nwant\n%+v", got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestUpsertOrdersLargeConcurrent writes more orders than one staging
+// batch holds from two goroutines at once (overlapping keys), then again
+// unchanged.
+func TestUpsertOrdersLargeConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	const n = 25_000
+	os := make([]ads.Order, n)
+	for i := range os {
+		os[i] = order(fmt.Sprint(100000+i), func(o *ads.Order) { o.CreatedAt = t0.Add(time.Duration(i) * time.Second) })
+	}
+	var wg sync.WaitGroup
+	changed := make([]int64, 2)
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if changed[g], err = db.UpsertOrders(ctx, os[g*n/4:]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := changed[0] + changed[1]; got != n-n/4 && got != n {
+		t.Errorf("concurrent upserts changed %d rows, want %d (the later one sees the other's rows) or %d", got, n-n/4, n)
+	}
+	got, err := db.UpsertOrders(ctx, os)
+	if err != nil || got != 0 {
+		t.Errorf("re-upsert changed %d rows (%v), want 0", got, err)
+	}
+	stored, err := db.Orders(ctx, "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != n || !reflect.DeepEqual(stored[n-1], os[n-1]) {
+		t.Errorf("stored %d orders, want %d equal to the input", len(stored), n)
 	}
 }
 
