@@ -445,7 +445,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 }
 
 // orderBatch is how many synced orders are written to the store at once.
-const orderBatch = 2000
+const orderBatch = 10000
 
 func fmtOpen(t time.Time) string {
 	if t.IsZero() {
