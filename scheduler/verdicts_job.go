@@ -32,15 +32,25 @@ func ReconcileStage(db *store.DB) Stage {
 	}}
 }
 
-// NotifyStage delivers queued alerts to Slack.
+// notifyBudget bounds how long one notify run keeps draining the outbox.
+const notifyBudget = 5 * time.Minute
+
+// NotifyStage delivers queued alerts to Slack: batch after batch until
+// nothing due is left (Slack down or rate limiting reschedules the rest),
+// or the run has spent notifyBudget.
 func NotifyStage(sender *notify.Sender, m *Metrics) Stage {
 	return Stage{Name: StageNotify, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
-		n, err := sender.Flush(ctx, r.Now)
-		r.AddRows(int64(n))
-		if m != nil {
-			m.AlertsSent.Add(float64(n))
+		start := time.Now()
+		for {
+			n, err := sender.Flush(ctx, r.Now)
+			r.AddRows(int64(n))
+			if m != nil {
+				m.AlertsSent.Add(float64(n))
+			}
+			if err != nil || n == 0 || time.Since(start) > notifyBudget {
+				return err
+			}
 		}
-		return err
 	}}
 }
 
