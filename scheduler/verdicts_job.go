@@ -100,6 +100,15 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	var alerts []notify.Alert
 	var actionsToApply []plannedFor
 
+	// Each test reads only its own KPI cells (a brand may have thousands
+	// of variants; scanning every cell per test and checkpoint is not
+	// needed).
+	byTest := map[string][]store.DailyKPI{}
+	for _, k := range kpis {
+		if k.TestID != "" && k.VariantKey != "" {
+			byTest[k.TestID] = append(byTest[k.TestID], k)
+		}
+	}
 	for _, t := range b.Tests {
 		perfIn := func(to ads.Date) []reconcile.VariantPerf {
 			sums := map[perfKey]*reconcile.VariantPerf{}
@@ -107,8 +116,8 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			for _, v := range t.Variants {
 				sums[perfKey{t.ID, v.Key}] = &reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform)}
 			}
-			for _, k := range kpis {
-				if k.TestID != t.ID || k.Day.Before(t.Start) || k.Day.After(to) {
+			for _, k := range byTest[t.ID] {
+				if k.Day.Before(t.Start) || k.Day.After(to) {
 					continue
 				}
 				if p := sums[perfKey{k.TestID, k.VariantKey}]; p != nil {
