@@ -816,26 +816,41 @@ func orDefault(v, def string) string {
 	return v
 }
 
-func (s *Server) adGet(r *request) (any, *apiError) {
+// listQuery is what /ad/get/ and /adgroup/get/ read alike: the owned
+// advertiser, paging, the fields wanted and the filtering.
+type listQuery struct {
+	page, size int
+	fields     []string
+	filter     adFilter
+}
+
+func (s *Server) listQuery(r *request) (*Advertiser, listQuery, *apiError) {
+	var q listQuery
 	a, e := s.owned(r)
 	if e != nil {
-		return nil, e
+		return nil, q, e
 	}
-	page, size, e := r.paging(10, MaxPageSize)
+	if q.page, q.size, e = r.paging(10, MaxPageSize); e != nil {
+		return nil, q, e
+	}
+	if _, e := r.decode("fields", &q.fields); e != nil {
+		return nil, q, e
+	}
+	if _, e := r.decode("filtering", &q.filter); e != nil {
+		return nil, q, e
+	}
+	if e := q.filter.check(); e != nil {
+		return nil, q, e
+	}
+	return a, q, nil
+}
+
+func (s *Server) adGet(r *request) (any, *apiError) {
+	a, q, e := s.listQuery(r)
 	if e != nil {
 		return nil, e
 	}
-	var want []string
-	if _, e := r.decode("fields", &want); e != nil {
-		return nil, e
-	}
-	var f adFilter
-	if _, e := r.decode("filtering", &f); e != nil {
-		return nil, e
-	}
-	if e := f.check(); e != nil {
-		return nil, e
-	}
+	page, size, want, f := q.page, q.size, q.fields, q.filter
 	var sel []*Ad
 	for i := range a.Ads {
 		ad := &a.Ads[i]
@@ -891,25 +906,11 @@ func (s *Server) adObject(a *Advertiser, ad *Ad) map[string]any {
 }
 
 func (s *Server) adGroupGet(r *request) (any, *apiError) {
-	a, e := s.owned(r)
+	a, q, e := s.listQuery(r)
 	if e != nil {
 		return nil, e
 	}
-	page, size, e := r.paging(10, MaxPageSize)
-	if e != nil {
-		return nil, e
-	}
-	var want []string
-	if _, e := r.decode("fields", &want); e != nil {
-		return nil, e
-	}
-	var f adFilter
-	if _, e := r.decode("filtering", &f); e != nil {
-		return nil, e
-	}
-	if e := f.check(); e != nil {
-		return nil, e
-	}
+	page, size, want, f := q.page, q.size, q.fields, q.filter
 	var sel []*AdGroup
 	for i := range a.AdGroups {
 		g := &a.AdGroups[i]
