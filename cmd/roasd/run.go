@@ -39,8 +39,9 @@ reported as file:line:col and the last good config stays in force.
 SIGINT/SIGTERM stop the daemon: running jobs get a grace period, then are
 cancelled and recorded as abandoned.
 
-With --once, every job runs once in order and the exit code is non-zero if
-any job failed. ROASD_NOW (RFC 3339) pins the jobs' clock, for replays.
+With --once, every job runs once and the exit code is non-zero if any job
+failed: each account's syncs in order (accounts concurrently), then each
+brand's reconcile, verdicts and notify. ROASD_NOW (RFC 3339) pins the jobs' clock, for replays.
 
 Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
 TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN, SHOPIFY_WEBHOOK_SECRET,
@@ -205,20 +206,20 @@ func (d *daemon) config() *configs.Set {
 	return d.set
 }
 
-// runOnce executes every job once, in order, and fails if any failed.
+// runOnce executes every job once (each account's syncs in order, accounts
+// concurrently, then the brand stages; see scheduler.RunOnce) and fails if
+// any failed.
 func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 	if err := checkSecrets(d.env, set); err != nil {
 		return err
 	}
 	d.set = set
 	var failed []string
-	for _, j := range scheduler.Jobs(set, d.deps, d.opts.schedules) {
-		if err := d.runner.Execute(ctx, j); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failed = append(failed, fmt.Sprintf("  %s %s: %v", j.Name, j.Scope, err))
+	for _, f := range scheduler.RunOnce(ctx, scheduler.Jobs(set, d.deps, d.opts.schedules), d.runner.Execute) {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		failed = append(failed, fmt.Sprintf("  %s %s: %v", f.Job.Name, f.Job.Scope, f.Err))
 	}
 	// Alerts Slack did not take stay queued for the next run; a one-shot
 	// run has not done its job until they are delivered.

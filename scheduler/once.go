@@ -1,0 +1,68 @@
+package scheduler
+
+import (
+	"context"
+	"strings"
+	"sync"
+)
+
+// JobError is a job that failed in RunOnce.
+type JobError struct {
+	Job Job
+	Err error
+}
+
+// RunOnce runs every job of jobs once, as `roasd run --once` does: the
+// sync jobs of one scope (an ad account, an advertiser, a shop) run one
+// after another in their order, different scopes run concurrently, and the
+// brand stages (scope "brand:…") run in their order once every sync has
+// finished, since they read what the syncs stored. exec runs one job (e.g.
+// Runner.Execute, which records it and retries). RunOnce returns the failed
+// jobs in the order of jobs; it stops starting jobs when ctx is cancelled.
+func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) error) []JobError {
+	errs := make([]error, len(jobs))
+	var lanes [][]int
+	laneOf := map[string]int{}
+	var stages []int
+	for i, j := range jobs {
+		if strings.HasPrefix(j.Scope, "brand:") {
+			stages = append(stages, i)
+			continue
+		}
+		l, ok := laneOf[j.Scope]
+		if !ok {
+			l = len(lanes)
+			laneOf[j.Scope] = l
+			lanes = append(lanes, nil)
+		}
+		lanes[l] = append(lanes[l], i)
+	}
+	run := func(i int) {
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			return
+		}
+		errs[i] = exec(ctx, jobs[i])
+	}
+	var wg sync.WaitGroup
+	for _, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range lane {
+				run(i)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, i := range stages {
+		run(i)
+	}
+	var failed []JobError
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, JobError{Job: jobs[i], Err: err})
+		}
+	}
+	return failed
+}
