@@ -11,8 +11,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -248,7 +248,15 @@ func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sand
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		stop := make(chan struct{})
+		peak := make(chan int64)
+		go func() { peak <- watchPeakRSS(cmd.Process.Pid, stop) }()
+		err = cmd.Wait()
+		close(stop)
+		r.PeakRSS = <-peak
+	}
 	r.CycleWall = time.Since(start)
 	var ee *exec.ExitError
 	switch {
@@ -257,10 +265,44 @@ func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sand
 	case err != nil:
 		return fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.PeakRSS = ru.Maxrss * 1024
-	}
 	return nil
+}
+
+// watchPeakRSS reads the process's VmHWM (peak resident set) from
+// /proc/<pid>/status every 20 ms until stop is closed and returns the last
+// value read, in bytes. The rusage Maxrss of an exec'd child is no measure:
+// Linux carries the parent's peak into the child's maxrss across the
+// vfork+exec Go uses, so a daemon started by this (large) process would be
+// charged this process's memory.
+func watchPeakRSS(pid int, stop <-chan struct{}) int64 {
+	var last int64
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if kb, ok := vmHWM(pid); ok {
+			last = kb * 1024
+		}
+		select {
+		case <-stop:
+			return last
+		case <-tick.C:
+		}
+	}
+}
+
+// vmHWM is the VmHWM line of /proc/<pid>/status, in kB.
+func vmHWM(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 func tail(s string, n int) string {
