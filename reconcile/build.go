@@ -1,9 +1,11 @@
 package reconcile
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -184,15 +186,16 @@ func Build(in Input) (Result, error) {
 	var res Result
 	att := newAttributor(b)
 
-	// Orders.
-	known := orderIndex{}
-	for _, r := range in.OrderRefs {
-		known.add(r)
-	}
-	orders := append([]ads.Order(nil), in.Orders...)
-	sort.SliceStable(orders, func(i, j int) bool { return orders[i].ID < orders[j].ID })
-	for _, o := range orders {
-		known.add(OrderRef{ID: o.ID, Name: o.Name})
+	// Orders. Each order is attributed on its own, so they are taken in
+	// input order; the ledger is sorted below (stably, so equal keys keep
+	// the order a sort by id would give them too).
+	res.Ledger = make([]LedgerRow, 0, len(in.Orders)+len(in.Links))
+	var (
+		orderErr   error
+		orderErrID string
+	)
+	for i := range in.Orders {
+		o := &in.Orders[i]
 		if o.Test {
 			continue
 		}
@@ -202,11 +205,21 @@ func Build(in Input) (Result, error) {
 		}
 		r := att.attribute(o)
 		r.Day, r.Currency, r.OrigCurrency, r.OrigRevenue = day, cur, o.Currency, o.Net
-		if r.Revenue, err = conv.Convert(o.Net, o.Currency, day); err != nil {
-			return Result{}, fmt.Errorf("converting order %s: %w", orderLabel(o), err)
+		rev, err := conv.Convert(o.Net, o.Currency, day)
+		if err != nil {
+			// Report the failing order with the least id (the first in
+			// id order), whatever the input order.
+			if orderErr == nil || o.ID < orderErrID {
+				orderErr, orderErrID = fmt.Errorf("converting order %s: %w", orderLabel(*o), err), o.ID
+			}
+			continue
 		}
+		r.Revenue = rev
 		r.Counted = r.Revenue > 0
 		res.Ledger = append(res.Ledger, r)
+	}
+	if orderErr != nil {
+		return Result{}, orderErr
 	}
 
 	// Link conversions.
@@ -217,6 +230,7 @@ func Build(in Input) (Result, error) {
 		}
 		return links[i].ID < links[j].ID
 	})
+	var known orderIndex // built on the first link that names an order
 	for _, c := range links {
 		handle := att.linkCreator(c)
 		if handle == "" {
@@ -229,6 +243,9 @@ func Build(in Input) (Result, error) {
 		}
 		r := LedgerRow{Source: SourceLink, SourceID: c.Source + ":" + c.ID, Day: day, Creator: handle,
 			Policy: configs.UTMFirst, Currency: cur, OrigCurrency: c.Currency, OrigRevenue: c.Amount}
+		if known == nil && strings.TrimSpace(c.OrderID) != "" {
+			known = newOrderIndex(in.OrderRefs, in.Orders)
+		}
 		if known.has(c.OrderID) {
 			r.Channel, r.Rule = ChannelDuplicate, AttrLinkDup
 		} else {
@@ -240,16 +257,10 @@ func Build(in Input) (Result, error) {
 		}
 		res.Ledger = append(res.Ledger, r)
 	}
-	sort.SliceStable(res.Ledger, func(i, j int) bool {
-		a, c := res.Ledger[i], res.Ledger[j]
-		if x := a.Day.Compare(c.Day); x != 0 {
-			return x < 0
-		}
-		if a.Source != c.Source {
-			return a.Source < c.Source
-		}
-		return a.SourceID < c.SourceID
-	})
+	sortLedger(res.Ledger)
+	if len(res.Ledger) == 0 {
+		res.Ledger = nil
+	}
 
 	cells := map[cellKey]*Measures{}
 	cell := func(k cellKey) *Measures {
@@ -382,21 +393,79 @@ func Build(in Input) (Result, error) {
 	return res, nil
 }
 
-// SortDaily orders daily rows by day, test, variant, creator, platform.
-func SortDaily(rows []DailyRow) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+// sortLedger orders ledger rows by day, source, source id, stably. It
+// sorts positions rather than the (large) rows, with the position as the
+// last key, and then moves each row once.
+func sortLedger(rows []LedgerRow) {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &rows[i], &rows[j]
 		if c := a.Day.Compare(b.Day); c != 0 {
-			return c < 0
+			return c
 		}
-		for _, p := range [][2]string{{a.TestID, b.TestID}, {a.VariantKey, b.VariantKey}, {a.Creator, b.Creator},
-			{string(a.Platform), string(b.Platform)}} {
-			if p[0] != p[1] {
-				return p[0] < p[1]
-			}
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
 		}
-		return false
+		if c := strings.Compare(a.SourceID, b.SourceID); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
 	})
+	permute(rows, idx)
+}
+
+// permute rearranges rows in place so that rows[k] becomes the old
+// rows[idx[k]], following each cycle of the permutation; idx is consumed.
+func permute[T any](rows []T, idx []int32) {
+	for k := range idx {
+		if idx[k] < 0 || int(idx[k]) == k {
+			continue
+		}
+		tmp := rows[k]
+		j := k
+		for {
+			src := int(idx[j])
+			idx[j] = -1
+			if src == k {
+				rows[j] = tmp
+				break
+			}
+			rows[j] = rows[src]
+			j = src
+		}
+	}
+}
+
+// SortDaily orders daily rows by day, test, variant, creator, platform,
+// stably.
+func SortDaily(rows []DailyRow) {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &rows[i], &rows[j]
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.TestID, b.TestID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.VariantKey, b.VariantKey); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Creator, b.Creator); c != 0 {
+			return c
+		}
+		if c := strings.Compare(string(a.Platform), string(b.Platform)); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	permute(rows, idx)
 }
 
 func sortedDays(set map[ads.Date]bool) []ads.Date {

@@ -97,10 +97,26 @@ type attributor struct {
 	byUTM    map[string][]variantDecl // lower(utm content) → variants, declaration order
 	codes    map[string]string        // upper(code) → creator handle
 	creators []*configs.Creator
+	// links are the creators' tracking links, parsed once, in creator
+	// then link order.
+	links []creatorLink
+	// utms memoizes ads.ParseUTM of landing pages, which repeat across
+	// orders (an ad's or a creator's link).
+	utms map[string]ads.UTM
+}
+
+// creatorLink is a creator's tracking link, parsed.
+type creatorLink struct {
+	handle string
+	link   string
+	utm    ads.UTM // ads.ParseUTM(link)
+	path   string  // linkPath(link), used when utm is zero
+	normal string  // normalLink(link)
 }
 
 func newAttributor(b *configs.Brand) *attributor {
-	a := &attributor{brand: b, byUTM: map[string][]variantDecl{}, codes: map[string]string{}, creators: b.Creators}
+	a := &attributor{brand: b, byUTM: map[string][]variantDecl{}, codes: map[string]string{}, creators: b.Creators,
+		utms: map[string]ads.UTM{}}
 	for _, t := range b.Tests {
 		for _, v := range t.Variants {
 			if c := strings.ToLower(strings.TrimSpace(v.UTM.Content)); c != "" {
@@ -115,14 +131,38 @@ func newAttributor(b *configs.Brand) *attributor {
 				a.codes[k] = c.Handle
 			}
 		}
+		for _, l := range c.Links {
+			cl := creatorLink{handle: c.Handle, link: l, utm: ads.ParseUTM(l), normal: normalLink(l)}
+			if cl.utm.IsZero() {
+				cl.path = linkPath(l)
+			}
+			a.links = append(a.links, cl)
+		}
 	}
 	return a
 }
 
-// paidVariant returns the declared variant the order's last-visit
-// utm_content names (preferring one whose utm_campaign matches too).
-func (a *attributor) paidVariant(o ads.Order) (variantDecl, bool) {
-	u := lastVisit(o)
+// parseUTM is ads.ParseUTM, memoized.
+func (a *attributor) parseUTM(s string) ads.UTM {
+	if s == "" {
+		return ads.UTM{}
+	}
+	u, ok := a.utms[s]
+	if !ok {
+		u = ads.ParseUTM(s)
+		a.utms[s] = u
+	}
+	return u
+}
+
+// lastVisit is the order's last-visit UTM, completed from its landing page.
+func (a *attributor) lastVisit(o *ads.Order) ads.UTM {
+	return mergeUTM(o.UTM, a.parseUTM(o.LandingPage))
+}
+
+// paidVariant returns the declared variant the last-visit UTM u names
+// (preferring one whose utm_campaign matches too).
+func (a *attributor) paidVariant(u ads.UTM) (variantDecl, bool) {
 	ds := a.byUTM[strings.ToLower(strings.TrimSpace(u.Content))]
 	if len(ds) == 0 {
 		return variantDecl{}, false
@@ -136,7 +176,7 @@ func (a *attributor) paidVariant(o ads.Order) (variantDecl, bool) {
 }
 
 // creatorCode returns the first redeemed code that belongs to a creator.
-func (a *attributor) creatorCode(o ads.Order) (code, creator string) {
+func (a *attributor) creatorCode(o *ads.Order) (code, creator string) {
 	for _, c := range o.DiscountCodes {
 		if h, ok := a.codes[strings.ToUpper(strings.TrimSpace(c))]; ok {
 			return c, h
@@ -146,19 +186,37 @@ func (a *attributor) creatorCode(o ads.Order) (code, creator string) {
 }
 
 // trackingLink returns the creator whose tracking link the order's last
-// (then first) visit matches.
-func (a *attributor) trackingLink(o ads.Order) string {
-	visits := []struct {
-		utm  ads.UTM
-		page string
-	}{{lastVisit(o), o.LandingPage}, {mergeUTM(o.FirstUTM, ads.ParseUTM(o.FirstLandingPage)), o.FirstLandingPage}}
-	for _, v := range visits {
-		for _, c := range a.creators {
-			for _, l := range c.Links {
-				if linkMatches(l, v.utm, v.page) {
-					return c.Handle
-				}
+// visit (last the last-visit UTM) or else its first visit matches.
+func (a *attributor) trackingLink(o *ads.Order, last ads.UTM) string {
+	if len(a.links) == 0 {
+		return ""
+	}
+	if h := a.matchLink(last, o.LandingPage); h != "" {
+		return h
+	}
+	return a.matchLink(mergeUTM(o.FirstUTM, a.parseUTM(o.FirstLandingPage)), o.FirstLandingPage)
+}
+
+// matchLink returns the creator of the first tracking link the visit (its
+// UTM and landing page) matches.
+func (a *attributor) matchLink(visit ads.UTM, page string) string {
+	pagePath, havePath := "", false
+	for i := range a.links {
+		l := &a.links[i]
+		if !l.utm.IsZero() {
+			if utmMatches(l.utm, visit) {
+				return l.handle
 			}
+			continue
+		}
+		if l.path == "" {
+			continue
+		}
+		if !havePath {
+			pagePath, havePath = linkPath(page), true
+		}
+		if l.path == pagePath {
+			return l.handle
 		}
 	}
 	return ""
@@ -178,28 +236,23 @@ func policyOf(t *configs.Test) string {
 // tracking_link. A tracking link is always the weakest claim: its UTM is
 // the same signal a paid click carries, so it never beats a variant's
 // utm_content. The returned row has no day, currency or revenue yet.
-func (a *attributor) attribute(o ads.Order) LedgerRow {
+func (a *attributor) attribute(o *ads.Order) LedgerRow {
 	r := LedgerRow{Source: SourceOrder, SourceID: o.ID, Channel: ChannelUnattributed, Rule: AttrNone, Policy: configs.UTMFirst}
-	d, paid := a.paidVariant(o)
+	last := a.lastVisit(o)
+	d, paid := a.paidVariant(last)
 	code, codeCreator := a.creatorCode(o)
 	r.Code, r.CodeCreator = code, codeCreator
 	if paid {
 		r.Policy = policyOf(d.test)
 	}
-	setPaid := func() {
+	switch {
+	case paid && codeCreator != "" && r.Policy == configs.CodeFirst, !paid && codeCreator != "":
+		r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrDiscountCode, codeCreator
+	case paid:
 		r.Channel, r.Rule = ChannelPaid, AttrUTMContent
 		r.TestID, r.VariantKey, r.Creator, r.Platform = d.test.ID, d.v.Key, d.test.Creator, d.v.Platform
-	}
-	setCode := func() { r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrDiscountCode, codeCreator }
-	switch {
-	case paid && codeCreator != "" && r.Policy == configs.CodeFirst:
-		setCode()
-	case paid:
-		setPaid()
-	case codeCreator != "":
-		setCode()
 	default:
-		if h := a.trackingLink(o); h != "" {
+		if h := a.trackingLink(o, last); h != "" {
 			r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrTrackingLink, h
 		}
 	}
@@ -221,26 +274,14 @@ func (a *attributor) linkCreator(c ads.LinkConversion) string {
 	if c.Link == "" {
 		return ""
 	}
-	for _, cr := range a.creators {
-		for _, l := range cr.Links {
-			if normalLink(l) == normalLink(c.Link) {
-				return cr.Handle
-			}
+	normal := normalLink(c.Link)
+	for _, l := range a.links {
+		if l.normal == normal {
+			return l.handle
 		}
 	}
-	u := ads.ParseUTM(c.Link)
-	for _, cr := range a.creators {
-		for _, l := range cr.Links {
-			if linkMatches(l, u, c.Link) {
-				return cr.Handle
-			}
-		}
-	}
-	return ""
+	return a.matchLink(ads.ParseUTM(c.Link), c.Link)
 }
-
-// lastVisit is the order's last-visit UTM, completed from its landing page.
-func lastVisit(o ads.Order) ads.UTM { return mergeUTM(o.UTM, ads.ParseUTM(o.LandingPage)) }
 
 func mergeUTM(a, b ads.UTM) ads.UTM {
 	pick := func(x, y string) string {
@@ -253,24 +294,17 @@ func mergeUTM(a, b ads.UTM) ads.UTM {
 		Campaign: pick(a.Campaign, b.Campaign), Content: pick(a.Content, b.Content), Term: pick(a.Term, b.Term)}
 }
 
-// linkMatches reports whether a visit (its UTM and landing page) matches a
-// creator's tracking link. A link with UTM parameters matches when every
-// parameter it sets equals the visit's (case-insensitively); a link
-// without any matches when its path (not the bare site root) equals the
-// landing page's path.
-func linkMatches(link string, visit ads.UTM, page string) bool {
-	lu := ads.ParseUTM(link)
-	if !lu.IsZero() {
-		for _, p := range [][2]string{{lu.Source, visit.Source}, {lu.Medium, visit.Medium},
-			{lu.Campaign, visit.Campaign}, {lu.Content, visit.Content}, {lu.Term, visit.Term}} {
-			if p[0] != "" && !strings.EqualFold(p[0], p[1]) {
-				return false
-			}
-		}
-		return true
-	}
-	lp := linkPath(link)
-	return lp != "" && lp == linkPath(page)
+// A visit (its UTM and landing page) matches a creator's tracking link
+// (matchLink) when the link has UTM parameters and every parameter it sets
+// equals the visit's (case-insensitively), or when the link has none and
+// its path (not the bare site root) equals the landing page's path.
+
+// utmMatches reports whether every parameter the link's UTM lu sets equals
+// the visit's, case-insensitively.
+func utmMatches(lu, visit ads.UTM) bool {
+	eq := func(l, v string) bool { return l == "" || strings.EqualFold(l, v) }
+	return eq(lu.Source, visit.Source) && eq(lu.Medium, visit.Medium) && eq(lu.Campaign, visit.Campaign) &&
+		eq(lu.Content, visit.Content) && eq(lu.Term, visit.Term)
 }
 
 // linkPath is the lower-cased path of a URL or path, without a trailing
@@ -308,17 +342,36 @@ type OrderRef struct {
 }
 
 // orderIndex finds orders by GID, numeric id suffix or name.
-type orderIndex map[string]bool
+type orderIndex map[orderKey]bool
 
-func (ix orderIndex) add(r OrderRef) {
-	if r.ID != "" {
-		ix["id:"+r.ID] = true
-		if n := numericSuffix(r.ID); n != "" {
-			ix["num:"+n] = true
+// orderKey is one way to name an order: kind is 'i' (id), 'n' (numeric id
+// suffix) or 'm' (lower-cased name without '#').
+type orderKey struct {
+	kind byte
+	s    string
+}
+
+// newOrderIndex indexes refs and orders.
+func newOrderIndex(refs []OrderRef, orders []ads.Order) orderIndex {
+	ix := make(orderIndex, 3*(len(refs)+len(orders)))
+	for _, r := range refs {
+		ix.add(r.ID, r.Name)
+	}
+	for i := range orders {
+		ix.add(orders[i].ID, orders[i].Name)
+	}
+	return ix
+}
+
+func (ix orderIndex) add(id, name string) {
+	if id != "" {
+		ix[orderKey{'i', id}] = true
+		if n := numericSuffix(id); n != "" {
+			ix[orderKey{'n', n}] = true
 		}
 	}
-	if r.Name != "" {
-		ix["name:"+strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Name), "#"))] = true
+	if name != "" {
+		ix[orderKey{'m', strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))}] = true
 	}
 }
 
@@ -330,13 +383,13 @@ func (ix orderIndex) has(ref string) bool {
 	case ref == "":
 		return false
 	case strings.HasPrefix(ref, "gid://"):
-		return ix["id:"+ref] || ix["num:"+numericSuffix(ref)]
+		return ix[orderKey{'i', ref}] || ix[orderKey{'n', numericSuffix(ref)}]
 	case strings.HasPrefix(ref, "#"):
-		return ix["name:"+strings.ToLower(ref[1:])]
+		return ix[orderKey{'m', strings.ToLower(ref[1:])}]
 	case isDigits(ref):
-		return ix["num:"+ref] || ix["name:"+ref] || ix["id:"+ref]
+		return ix[orderKey{'n', ref}] || ix[orderKey{'m', ref}] || ix[orderKey{'i', ref}]
 	}
-	return ix["id:"+ref] || ix["name:"+strings.ToLower(ref)]
+	return ix[orderKey{'i', ref}] || ix[orderKey{'m', strings.ToLower(ref)}]
 }
 
 func numericSuffix(id string) string {
