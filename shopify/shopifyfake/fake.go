@@ -2,16 +2,25 @@
 // GraphQL API roasd uses: the shop query and the orders connection (cursor
 // paging, the updated_at search filter, sortKey UPDATED_AT) with
 // calculated-query-cost throttling (extensions.cost.throttleStatus and
-// THROTTLED errors), plus signed order and refund webhooks. It is written
-// from Shopify's documented JSON shapes, not from roasd's client, and is
-// served by `roasd sandbox`.
+// THROTTLED errors); bulk query operations (bulkOperationRunQuery with its
+// userErrors, one running query at a time, polling with node(id:) or
+// currentBulkOperation, the JSONL result rendered in the background and
+// served at a signed URL that needs no access token); plus signed order and
+// refund webhooks. It is written from Shopify's documented JSON shapes, not
+// from roasd's client, and is served by `roasd sandbox`.
+//
+// Orders are kept in an index sorted by (updatedAt, id), rebuilt when they
+// change, so a page or a bulk snapshot costs a binary search, not a scan:
+// one fake serves a million orders.
 //
 // A Server is an http.Handler seeded from Go values, safe for concurrent
-// use, with fault-injection knobs (FailNext, Latency, SetAvailable) and a
-// record of calls (Calls).
+// use, with fault-injection knobs (FailNext, Latency, SetAvailable,
+// FailBulk, ExpireBulk, Seed.BulkDelay) and a record of calls (Calls).
+// Close removes its bulk result files.
 package shopifyfake
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,12 +100,18 @@ type Seed struct {
 	RestoreRate      float64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// BulkDelay is how long a bulk operation stays RUNNING after its file
+	// is written, before it completes (default none), so clients can be
+	// seen polling and resuming.
+	BulkDelay time.Duration
 }
 
 // Call is one request the fake handled (or one webhook it sent).
 type Call struct {
 	At time.Time
-	// Op is "orders", "shop", "unknown" or "webhook <topic>".
+	// Op is "orders", "shop", "bulk" (bulkOperationRunQuery), "bulk-poll"
+	// (node or currentBulkOperation), "bulk-download" (a result file),
+	// "unknown" or "webhook <topic>".
 	Op string
 	// Variables are the GraphQL variables as sent.
 	Variables map[string]any
@@ -123,6 +139,10 @@ type Server struct {
 	latency   time.Duration
 	calls     []Call
 	client    *http.Client
+	// index is the orders sorted by (updatedAt, id); nil when an order
+	// changed since it was built (see sorted).
+	index []entry
+	bulk  bulkState
 }
 
 // MaxQueryCost is the single-query cost limit; a query asking for more is
@@ -150,6 +170,7 @@ func New(seed Seed) *Server {
 		s.shop.Currency = "USD"
 	}
 	s.available, s.refilled = s.max, s.now()
+	s.bulk.delay = seed.BulkDelay
 	for _, o := range seed.Orders {
 		if err := s.UpsertOrder(o); err != nil {
 			panic(fmt.Sprintf("shopifyfake: seed order %s: %v", o.ID, err))
@@ -205,6 +226,7 @@ func (s *Server) UpsertOrder(o Order) error {
 	o.DiscountCodes = append([]string(nil), o.DiscountCodes...)
 	o.Refunds = append([]Refund(nil), o.Refunds...)
 	s.orders[o.ID] = &o
+	s.index = nil
 	return nil
 }
 
@@ -230,7 +252,11 @@ func (s *Server) Cancel(id string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
 	}
-	o.CancelledAt, o.UpdatedAt = at, at
+	// Stored orders are replaced, never changed in place: a bulk
+	// operation renders its snapshot without the lock.
+	c := *o
+	c.CancelledAt, c.UpdatedAt = at, at
+	s.orders[c.ID], s.index = &c, nil
 	return nil
 }
 
@@ -250,8 +276,10 @@ func (s *Server) Refund(id, amount string, at time.Time) (string, error) {
 		at = s.now()
 	}
 	rid := fmt.Sprintf("%s%02d", o.ID, len(o.Refunds)+1)
-	o.Refunds = append(o.Refunds, Refund{ID: rid, CreatedAt: at, Amount: amount})
-	o.UpdatedAt = at
+	c := *o
+	c.Refunds = append(slices.Clip(o.Refunds), Refund{ID: rid, CreatedAt: at, Amount: amount})
+	c.UpdatedAt = at
+	s.orders[c.ID], s.index = &c, nil
 	return rid, nil
 }
 
@@ -286,8 +314,22 @@ func (s *Server) Calls() []Call {
 
 var graphqlPath = regexp.MustCompile(`^/admin/api/[^/]+/graphql\.json$`)
 
-// ServeHTTP serves POST /admin/api/{version}/graphql.json.
+var (
+	bulkRunRE     = regexp.MustCompile(`\bbulkOperationRunQuery\s*\(`)
+	currentBulkRE = regexp.MustCompile(`\bcurrentBulkOperation\b`)
+	nodeRE        = regexp.MustCompile(`\bnode\s*\(\s*id\s*:`)
+	ordersRE      = regexp.MustCompile(`\borders\s*\(`)
+	shopRE        = regexp.MustCompile(`\bshop\s*\{`)
+)
+
+// ServeHTTP serves POST /admin/api/{version}/graphql.json and the bulk
+// operation result files (GET /bulk/{id}.jsonl?signature=..., which need
+// no access token, as Shopify's signed storage URLs need none).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, bulkPathPrefix) {
+		s.serveBulkFile(w, r)
+		return
+	}
 	if !graphqlPath.MatchString(r.URL.Path) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
 		return
@@ -324,9 +366,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	op := "unknown"
 	switch {
-	case regexp.MustCompile(`\borders\s*\(`).MatchString(req.Query):
+	case bulkRunRE.MatchString(req.Query):
+		op = "bulk"
+	case currentBulkRE.MatchString(req.Query), nodeRE.MatchString(req.Query):
+		op = "bulk-poll"
+	case ordersRE.MatchString(req.Query):
 		op = "orders"
-	case regexp.MustCompile(`\bshop\s*\{`).MatchString(req.Query):
+	case shopRE.MatchString(req.Query):
 		op = "shop"
 	}
 	s.mu.Lock()
@@ -340,6 +386,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	switch op {
+	case "bulk":
+		s.serveBulkRun(w, r, req.Query, req.Variables)
+	case "bulk-poll":
+		s.serveBulkPoll(w, r, req.Query, req.Variables)
 	case "orders":
 		s.serveOrders(w, req.Query, req.Variables)
 	case "shop":
@@ -347,7 +397,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.record(Call{Op: op, Variables: req.Variables, Status: http.StatusOK})
 		writeJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{
-			"message":    "this fake serves only the shop and orders queries",
+			"message":    "this fake serves only the shop, orders and bulk operation queries",
 			"extensions": map[string]any{"code": "undefinedField"},
 		}}})
 	}
@@ -453,9 +503,16 @@ func intVar(vars map[string]any, name string) (int, bool) {
 	return 0, false
 }
 
-// filter is the parsed `query:` search string (updated_at comparisons).
+// filter is the parsed `query:` search string: updated_at comparisons,
+// all of which must hold.
 type filter struct {
-	cmp []func(time.Time) bool
+	terms []term
+}
+
+// term is one comparison: op is ">=", ">", "<=", "<" or "" (equal).
+type term struct {
+	op string
+	t  time.Time
 }
 
 var updatedTerm = regexp.MustCompile(`updated_at:(>=|<=|>|<)?\s*['"]?([0-9T:.+\-Z ]+?)['"]?(\s|$)`)
@@ -470,25 +527,27 @@ func parseFilter(q string) (filter, error) {
 				return f, fmt.Errorf("invalid updated_at value %q", v)
 			}
 		}
-		switch m[1] {
-		case ">=":
-			f.cmp = append(f.cmp, func(u time.Time) bool { return !u.Before(t) })
-		case ">":
-			f.cmp = append(f.cmp, func(u time.Time) bool { return u.After(t) })
-		case "<=":
-			f.cmp = append(f.cmp, func(u time.Time) bool { return !u.After(t) })
-		case "<":
-			f.cmp = append(f.cmp, func(u time.Time) bool { return u.Before(t) })
-		default:
-			f.cmp = append(f.cmp, func(u time.Time) bool { return u.Equal(t) })
-		}
+		f.terms = append(f.terms, term{op: m[1], t: t})
 	}
 	return f, nil
 }
 
-func (f filter) match(t time.Time) bool {
-	for _, c := range f.cmp {
-		if !c(t) {
+func (f filter) match(u time.Time) bool {
+	for _, tm := range f.terms {
+		var ok bool
+		switch tm.op {
+		case ">=":
+			ok = !u.Before(tm.t)
+		case ">":
+			ok = u.After(tm.t)
+		case "<=":
+			ok = !u.After(tm.t)
+		case "<":
+			ok = u.Before(tm.t)
+		default:
+			ok = u.Equal(tm.t)
+		}
+		if !ok {
 			return false
 		}
 	}
@@ -517,6 +576,85 @@ func decodeCursor(s string) (cursor, error) {
 
 func gqlError(msg, code string) map[string]any {
 	return map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}}
+}
+
+// entry is an order in the (updatedAt, id) index.
+type entry struct {
+	u  time.Time
+	id int64
+	o  *Order
+}
+
+func (e entry) key() cursor { return cursor{U: e.u, ID: e.id} }
+
+func less(a, b cursor) bool {
+	if !a.U.Equal(b.U) {
+		return a.U.Before(b.U)
+	}
+	return a.ID < b.ID
+}
+
+// sorted returns the orders sorted by (updatedAt, id), rebuilding the index
+// when an order changed since it was built. The slice is never modified
+// afterwards (a rebuild makes a new one), so callers may keep it. Caller
+// holds s.mu.
+func (s *Server) sorted() []entry {
+	if s.index != nil {
+		return s.index
+	}
+	idx := make([]entry, 0, len(s.orders))
+	for _, o := range s.orders {
+		id, _ := strconv.ParseInt(o.ID, 10, 64)
+		idx = append(idx, entry{u: o.UpdatedAt.UTC(), id: id, o: o})
+	}
+	slices.SortFunc(idx, func(a, b entry) int {
+		if c := a.u.Compare(b.u); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	s.index = idx
+	return idx
+}
+
+// matching returns the run of the index that f matches and that comes
+// after `after` (when not nil): the filter's terms are all updated_at
+// comparisons, so the matches are contiguous in updatedAt order and found
+// by binary search. Caller holds s.mu.
+func (s *Server) matching(f filter, after *cursor) []entry {
+	idx := s.sorted()
+	lo := 0
+	for _, tm := range f.terms {
+		var i int
+		switch tm.op {
+		case ">=", "":
+			i = sort.Search(len(idx), func(i int) bool { return !idx[i].u.Before(tm.t) })
+		case ">":
+			i = sort.Search(len(idx), func(i int) bool { return idx[i].u.After(tm.t) })
+		default:
+			continue
+		}
+		lo = max(lo, i)
+	}
+	if after != nil {
+		lo = max(lo, sort.Search(len(idx), func(i int) bool { return less(*after, idx[i].key()) }))
+	}
+	hi := len(idx)
+	for _, tm := range f.terms {
+		switch tm.op {
+		case "<=", "":
+			hi = min(hi, sort.Search(len(idx), func(i int) bool { return idx[i].u.After(tm.t) }))
+		case "<":
+			hi = min(hi, sort.Search(len(idx), func(i int) bool { return !idx[i].u.Before(tm.t) }))
+		}
+	}
+	return idx[lo:max(hi, lo)]
+}
+
+// edge is a connection edge.
+type edge struct {
+	Cursor string     `json:"cursor"`
+	Node   *orderJSON `json:"node"`
 }
 
 func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[string]any) {
@@ -576,41 +714,36 @@ func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[strin
 		writeJSON(w, http.StatusOK, throttled(cost))
 		return
 	}
-	key := func(o *Order) cursor {
-		id, _ := strconv.ParseInt(o.ID, 10, 64)
-		if byUpdated {
-			return cursor{U: o.UpdatedAt.UTC(), ID: id}
+	var page []entry
+	more := false
+	if byUpdated {
+		run := s.matching(f, after)
+		page, more = run[:min(first, len(run))], len(run) > first
+	} else {
+		// By id: a rare sort for this fake's clients, served by a scan.
+		var all []entry
+		for _, e := range s.sorted() {
+			k := cursor{ID: e.id}
+			if f.match(e.u) && (after == nil || less(*after, k)) {
+				all = append(all, entry{id: e.id, o: e.o})
+			}
 		}
-		return cursor{ID: id}
+		slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+		page, more = all[:min(first, len(all))], len(all) > first
 	}
-	less := func(a, b cursor) bool {
-		if !a.U.Equal(b.U) {
-			return a.U.Before(b.U)
-		}
-		return a.ID < b.ID
-	}
-	var all []*Order
-	for _, o := range s.orders {
-		if f.match(o.UpdatedAt) && (after == nil || less(*after, key(o))) {
-			all = append(all, o)
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return less(key(all[i]), key(all[j])) })
-	page := all[:min(first, len(all))]
-	edges, nodes := []any{}, []any{}
-	var end any
-	for _, o := range page {
-		n := s.orderNode(o)
-		c := encodeCursor(key(o))
-		edges = append(edges, map[string]any{"cursor": c, "node": n})
+	edges, nodes := make([]edge, 0, len(page)), make([]orderJSON, 0, len(page))
+	var start, end any
+	for i, e := range page {
+		n := renderOrder(e.o, s.shop.Currency)
+		c := encodeCursor(e.key())
 		nodes = append(nodes, n)
+		edges = append(edges, edge{Cursor: c, Node: &nodes[len(nodes)-1]})
+		if i == 0 {
+			start = c
+		}
 		end = c
 	}
-	var start any
-	if len(page) > 0 {
-		start = edges[0].(map[string]any)["cursor"]
-	}
-	conn := map[string]any{"pageInfo": map[string]any{"hasNextPage": len(all) > len(page), "hasPreviousPage": after != nil,
+	conn := map[string]any{"pageInfo": map[string]any{"hasNextPage": more, "hasPreviousPage": after != nil,
 		"startCursor": start, "endCursor": end}}
 	if strings.Contains(query, "edges") {
 		conn["edges"] = edges
@@ -622,34 +755,86 @@ func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[strin
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"orders": conn}, "extensions": map[string]any{"cost": cost}})
 }
 
-func (s *Server) money(m int64) map[string]any {
-	v := map[string]any{"amount": ads.FormatMicros(m, 2), "currencyCode": s.shop.Currency}
-	return map[string]any{"shopMoney": v, "presentmentMoney": v}
+// money is a MoneyBag; the fake has one currency, so shop and presentment
+// money are equal.
+type money struct {
+	Amount       string `json:"amount"`
+	CurrencyCode string `json:"currencyCode"`
 }
 
-func timeOrNil(t time.Time) any {
+type moneyBag struct {
+	ShopMoney        money `json:"shopMoney"`
+	PresentmentMoney money `json:"presentmentMoney"`
+}
+
+type utmJSON struct {
+	Source   *string `json:"source"`
+	Medium   *string `json:"medium"`
+	Campaign *string `json:"campaign"`
+	Content  *string `json:"content"`
+	Term     *string `json:"term"`
+}
+
+type visitJSON struct {
+	LandingPage   string   `json:"landingPage"`
+	OccurredAt    *string  `json:"occurredAt"`
+	UTMParameters *utmJSON `json:"utmParameters"`
+}
+
+type journeyJSON struct {
+	Ready      bool       `json:"ready"`
+	FirstVisit *visitJSON `json:"firstVisit"`
+	LastVisit  *visitJSON `json:"lastVisit"`
+}
+
+// orderJSON is an Order object as the GraphQL Admin API renders it (the
+// fields roasd's and similar clients select).
+type orderJSON struct {
+	ID                      string       `json:"id"`
+	Name                    string       `json:"name"`
+	CreatedAt               *string      `json:"createdAt"`
+	UpdatedAt               *string      `json:"updatedAt"`
+	CancelledAt             *string      `json:"cancelledAt"`
+	CurrencyCode            string       `json:"currencyCode"`
+	Test                    bool         `json:"test"`
+	DiscountCodes           []string     `json:"discountCodes"`
+	SubtotalPriceSet        moneyBag     `json:"subtotalPriceSet"`
+	TotalDiscountsSet       moneyBag     `json:"totalDiscountsSet"`
+	TotalRefundedSet        moneyBag     `json:"totalRefundedSet"`
+	CurrentSubtotalPriceSet moneyBag     `json:"currentSubtotalPriceSet"`
+	CustomerJourneySummary  *journeyJSON `json:"customerJourneySummary"`
+}
+
+func moneyOf(m int64, currency string) moneyBag {
+	v := money{Amount: ads.FormatMicros(m, 2), CurrencyCode: currency}
+	return moneyBag{ShopMoney: v, PresentmentMoney: v}
+}
+
+func timeOrNil(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format(time.RFC3339)
+	s := t.UTC().Format(time.RFC3339)
+	return &s
 }
 
-func visitJSON(v *Visit) any {
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func visitOf(v *Visit) *visitJSON {
 	if v == nil {
 		return nil
 	}
-	var utm any
+	out := &visitJSON{LandingPage: v.LandingPage, OccurredAt: timeOrNil(v.OccurredAt)}
 	if v.Source+v.Medium+v.Campaign+v.Content+v.Term != "" {
-		str := func(s string) any {
-			if s == "" {
-				return nil
-			}
-			return s
-		}
-		utm = map[string]any{"source": str(v.Source), "medium": str(v.Medium), "campaign": str(v.Campaign),
-			"content": str(v.Content), "term": str(v.Term)}
+		out.UTMParameters = &utmJSON{Source: strOrNil(v.Source), Medium: strOrNil(v.Medium), Campaign: strOrNil(v.Campaign),
+			Content: strOrNil(v.Content), Term: strOrNil(v.Term)}
 	}
-	return map[string]any{"landingPage": v.LandingPage, "occurredAt": timeOrNil(v.OccurredAt), "utmParameters": utm}
+	return out
 }
 
 // amounts derives the order's money fields (micros).
@@ -661,25 +846,28 @@ func amounts(o *Order) (lineItems, discounts, subtotal, refunded int64) {
 	return lineItems, discounts, lineItems - discounts, refunded
 }
 
-// orderNode renders an Order object as the GraphQL Admin API does. Caller
-// holds s.mu.
-func (s *Server) orderNode(o *Order) map[string]any {
+// renderOrder renders an Order object as the GraphQL Admin API does.
+// Stored orders are never modified in place (see UpsertOrder), so it needs
+// no lock.
+func renderOrder(o *Order, currency string) orderJSON {
 	_, disc, sub, ref := amounts(o)
 	current := sub - ref
 	if !o.CancelledAt.IsZero() {
 		current = 0
 	}
-	codes := append([]string{}, o.DiscountCodes...)
-	var journey any
+	codes := o.DiscountCodes
+	if codes == nil {
+		codes = []string{}
+	}
+	n := orderJSON{
+		ID: "gid://shopify/Order/" + o.ID, Name: o.Name,
+		CreatedAt: timeOrNil(o.CreatedAt), UpdatedAt: timeOrNil(o.UpdatedAt), CancelledAt: timeOrNil(o.CancelledAt),
+		CurrencyCode: currency, Test: o.Test, DiscountCodes: codes,
+		SubtotalPriceSet: moneyOf(sub, currency), TotalDiscountsSet: moneyOf(disc, currency), TotalRefundedSet: moneyOf(ref, currency),
+		CurrentSubtotalPriceSet: moneyOf(max(current, 0), currency),
+	}
 	if o.FirstVisit != nil || o.LastVisit != nil {
-		journey = map[string]any{"ready": true, "firstVisit": visitJSON(o.FirstVisit), "lastVisit": visitJSON(o.LastVisit)}
+		n.CustomerJourneySummary = &journeyJSON{Ready: true, FirstVisit: visitOf(o.FirstVisit), LastVisit: visitOf(o.LastVisit)}
 	}
-	return map[string]any{
-		"id": "gid://shopify/Order/" + o.ID, "name": o.Name,
-		"createdAt": timeOrNil(o.CreatedAt), "updatedAt": timeOrNil(o.UpdatedAt), "cancelledAt": timeOrNil(o.CancelledAt),
-		"currencyCode": s.shop.Currency, "test": o.Test, "discountCodes": codes,
-		"subtotalPriceSet": s.money(sub), "totalDiscountsSet": s.money(disc), "totalRefundedSet": s.money(ref),
-		"currentSubtotalPriceSet": s.money(max(current, 0)),
-		"customerJourneySummary":  journey,
-	}
+	return n
 }
