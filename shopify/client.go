@@ -1,8 +1,11 @@
 // Package shopify syncs a shop's orders from the Shopify Admin GraphQL API
-// (incremental by updated_at, cursor-paged, honouring calculated-query-cost
-// throttling) and receives Shopify order and refund webhooks. It speaks
-// ads.Order and knows nothing of Postgres: the webhook receiver writes to an
-// OrderSink the caller provides.
+// and receives Shopify order and refund webhooks. Short syncs page the
+// orders connection (incremental by updated_at, cursor-paged, honouring
+// calculated-query-cost throttling); backfills and long catch-ups use a
+// bulk query operation instead (StartBulkOrders, WaitBulk, BulkOrdersFile:
+// Shopify exports the orders to a JSONL file, streamed back without the
+// cost limit). It speaks ads.Order and knows nothing of Postgres: the
+// webhook receiver writes to an OrderSink the caller provides.
 package shopify
 
 import (
@@ -68,6 +71,10 @@ type Options struct {
 	RetryWaitMax time.Duration
 	// PageSize is the orders page size, at most MaxPageSize (the default).
 	PageSize int
+	// BulkPollMin and BulkPollMax bound WaitBulk's polling: the first
+	// wait is BulkPollMin (default 250ms), each next one doubles, up to
+	// BulkPollMax (default 10s).
+	BulkPollMin, BulkPollMax time.Duration
 }
 
 // Client reads one shop's orders. It is safe for concurrent use.
@@ -77,6 +84,7 @@ type Client struct {
 	log                   *slog.Logger
 	pageSize              int
 	waitMin, waitMax      time.Duration
+	pollMin, pollMax      time.Duration
 
 	mu     sync.Mutex
 	bucket throttleStatus // last reported cost bucket
@@ -115,6 +123,13 @@ func New(o Options) *Client {
 	if o.PageSize <= 0 || o.PageSize > MaxPageSize {
 		o.PageSize = MaxPageSize
 	}
+	if o.BulkPollMin <= 0 {
+		o.BulkPollMin = 250 * time.Millisecond
+	}
+	if o.BulkPollMax <= 0 {
+		o.BulkPollMax = 10 * time.Second
+	}
+	o.BulkPollMax = max(o.BulkPollMax, o.BulkPollMin)
 	rc := retryablehttp.NewClient()
 	if o.HTTPClient != nil {
 		rc.HTTPClient = o.HTTPClient
@@ -125,7 +140,8 @@ func New(o Options) *Client {
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	return &Client{shop: o.Shop, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", token: o.AccessToken,
-		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax}
+		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
+		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax}
 }
 
 // checkRetry retries transport errors and 5xx (except 501); 429 and

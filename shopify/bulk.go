@@ -1,0 +1,431 @@
+package shopify
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// Bulk operation statuses (BulkOperation.Status).
+const (
+	BulkCreated   = "CREATED"
+	BulkRunning   = "RUNNING"
+	BulkCompleted = "COMPLETED"
+	BulkFailed    = "FAILED"
+	BulkCanceling = "CANCELING"
+	BulkCanceled  = "CANCELED"
+	BulkExpired   = "EXPIRED"
+)
+
+// Calculated costs of the bulk calls: the mutation and one poll.
+const (
+	bulkRunCost  = 10
+	bulkPollCost = 1
+)
+
+// ErrBulkInProgress is wrapped by StartBulkOrders when the shop already
+// runs a bulk query for this app (API versions before 2026-01 allow one
+// at a time); the BulkOperation it returns then carries the running
+// operation's ID when Shopify named it.
+var ErrBulkInProgress = errors.New("a bulk query operation is already in progress")
+
+// BulkOperation is the state of a Shopify bulk query operation.
+type BulkOperation struct {
+	// ID is the operation's GID, e.g. "gid://shopify/BulkOperation/1".
+	ID string
+	// Status is one of BulkCreated, BulkRunning, BulkCompleted,
+	// BulkFailed, BulkCanceling, BulkCanceled or BulkExpired.
+	Status string
+	// ErrorCode says why a FAILED operation failed: ACCESS_DENIED,
+	// INTERNAL_SERVER_ERROR or TIMEOUT.
+	ErrorCode string
+	// CreatedAt is when Shopify created the operation (its clock): the
+	// results reflect the shop at about that time.
+	CreatedAt   time.Time
+	CompletedAt time.Time
+	// ObjectCount is how many objects the operation has written so far.
+	ObjectCount int64
+	// FileSize is the size in bytes of the result file.
+	FileSize int64
+	// URL is the signed result file URL of a COMPLETED operation (empty
+	// when it found nothing). It grants access without the access token:
+	// treat it as a secret.
+	URL string
+	// Query is the bulk query the operation runs.
+	Query string
+}
+
+// Done reports whether the operation will not change any more.
+func (b BulkOperation) Done() bool {
+	switch b.Status {
+	case BulkCompleted, BulkFailed, BulkCanceled, BulkExpired:
+		return true
+	}
+	return false
+}
+
+// bulkOrderFields is one order's selection in the bulk query: the same
+// fields as ordersQuery's nodes, so each JSONL line is an orderNode.
+const bulkOrderFields = `id name createdAt updatedAt cancelledAt currencyCode test discountCodes
+      subtotalPriceSet { shopMoney { amount currencyCode } }
+      totalDiscountsSet { shopMoney { amount currencyCode } }
+      totalRefundedSet { shopMoney { amount currencyCode } }
+      currentSubtotalPriceSet { shopMoney { amount currencyCode } }
+      customerJourneySummary {
+        firstVisit { landingPage utmParameters { source medium campaign content term } }
+        lastVisit { landingPage utmParameters { source medium campaign content term } }
+      }`
+
+// BulkOrdersQuery is the bulk query StartBulkOrders runs for orders
+// updated at or after updatedSince (all orders when zero). Bulk queries
+// take no first/after: the whole connection is exported, one order per
+// JSONL line.
+func BulkOrdersQuery(updatedSince time.Time) string {
+	args := "sortKey: UPDATED_AT"
+	if !updatedSince.IsZero() {
+		q, _ := json.Marshal(UpdatedFilter(updatedSince)) // a GraphQL string literal
+		args = "query: " + string(q) + ", " + args
+	}
+	return "{\n  orders(" + args + ") {\n    edges {\n      node {\n      " + bulkOrderFields + "\n      }\n    }\n  }\n}"
+}
+
+const bulkRunMutation = `mutation BulkOrders($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status errorCode createdAt completedAt objectCount fileSize url query }
+    userErrors { field message code }
+  }
+}`
+
+const bulkNodeQuery = `query BulkOperation($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode createdAt completedAt objectCount fileSize url query }
+  }
+}`
+
+// bulkOpNode is a BulkOperation object.
+type bulkOpNode struct {
+	ID          string       `json:"id"`
+	Status      string       `json:"status"`
+	ErrorCode   *string      `json:"errorCode"`
+	CreatedAt   string       `json:"createdAt"`
+	CompletedAt *string      `json:"completedAt"`
+	ObjectCount uint64String `json:"objectCount"`
+	FileSize    uint64String `json:"fileSize"`
+	URL         *string      `json:"url"`
+	Query       string       `json:"query"`
+}
+
+// uint64String is an UnsignedInt64, which Shopify sends as a JSON string
+// (read leniently from a number or null too).
+type uint64String int64
+
+// UnmarshalJSON reads "123", 123 or null.
+func (u *uint64String) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*u = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("parsing UnsignedInt64 %s: %w", b, err)
+	}
+	*u = uint64String(n)
+	return nil
+}
+
+func (n bulkOpNode) op() (BulkOperation, error) {
+	b := BulkOperation{ID: n.ID, Status: n.Status, Query: n.Query, ObjectCount: int64(n.ObjectCount), FileSize: int64(n.FileSize)}
+	if n.ErrorCode != nil {
+		b.ErrorCode = *n.ErrorCode
+	}
+	if n.URL != nil {
+		b.URL = *n.URL
+	}
+	var err error
+	if n.CreatedAt != "" {
+		if b.CreatedAt, err = parseTime("createdAt", n.CreatedAt); err != nil {
+			return b, err
+		}
+	}
+	if n.CompletedAt != nil && *n.CompletedAt != "" {
+		if b.CompletedAt, err = parseTime("completedAt", *n.CompletedAt); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+var runningOpRE = regexp.MustCompile(`gid://shopify/BulkOperation/\d+`)
+
+// StartBulkOrders starts a bulk query of every order updated at or after
+// updatedSince (all orders when zero) and returns the created operation.
+// When the shop already runs a bulk query the error wraps
+// ErrBulkInProgress and the returned operation's ID is the running one's
+// (when Shopify named it), so the caller can wait for it. Other
+// userErrors are *ads.APIError of KindInvalid.
+func (c *Client) StartBulkOrders(ctx context.Context, updatedSince time.Time) (BulkOperation, error) {
+	var d struct {
+		Run struct {
+			BulkOperation *bulkOpNode `json:"bulkOperation"`
+			UserErrors    []struct {
+				Field   []string `json:"field"`
+				Message string   `json:"message"`
+				Code    *string  `json:"code"`
+			} `json:"userErrors"`
+		} `json:"bulkOperationRunQuery"`
+	}
+	if err := c.do(ctx, "bulk", bulkRunMutation, map[string]any{"query": BulkOrdersQuery(updatedSince)}, bulkRunCost, &d); err != nil {
+		return BulkOperation{}, fmt.Errorf("starting bulk orders query of %s: %w", c.shop, err)
+	}
+	if ue := d.Run.UserErrors; len(ue) > 0 {
+		e := ue[0]
+		code := ""
+		if e.Code != nil {
+			code = *e.Code
+		}
+		if code == "OPERATION_IN_PROGRESS" || strings.Contains(strings.ToLower(e.Message), "already in progress") {
+			running := BulkOperation{ID: runningOpRE.FindString(e.Message), Status: BulkRunning}
+			return running, fmt.Errorf("starting bulk orders query of %s: operation %q runs: %w", c.shop, running.ID, ErrBulkInProgress)
+		}
+		msg := e.Message
+		if code != "" {
+			msg = code + ": " + msg
+		}
+		return BulkOperation{}, fmt.Errorf("starting bulk orders query: %w", c.apiError("bulk", http.StatusOK, ads.KindInvalid, msg, ""))
+	}
+	if d.Run.BulkOperation == nil {
+		return BulkOperation{}, fmt.Errorf("starting bulk orders query: %w", c.apiError("bulk", http.StatusOK, ads.KindUnknown, "no bulk operation and no userErrors in the answer", ""))
+	}
+	op, err := d.Run.BulkOperation.op()
+	if err != nil {
+		return op, fmt.Errorf("reading bulk operation of %s: %w", c.shop, err)
+	}
+	return op, nil
+}
+
+// BulkOperation reads a bulk operation's state. A missing operation is an
+// *ads.APIError of KindNotFound.
+func (c *Client) BulkOperation(ctx context.Context, id string) (BulkOperation, error) {
+	var d struct {
+		Node *bulkOpNode `json:"node"`
+	}
+	if err := c.do(ctx, "bulk-poll", bulkNodeQuery, map[string]any{"id": id}, bulkPollCost, &d); err != nil {
+		return BulkOperation{}, fmt.Errorf("reading bulk operation %s of %s: %w", id, c.shop, err)
+	}
+	if d.Node == nil || d.Node.ID == "" {
+		return BulkOperation{}, c.apiError("bulk", http.StatusOK, ads.KindNotFound, fmt.Sprintf("bulk operation %s not found", id), "")
+	}
+	op, err := d.Node.op()
+	if err != nil {
+		return op, fmt.Errorf("reading bulk operation %s of %s: %w", id, c.shop, err)
+	}
+	return op, nil
+}
+
+// WaitBulk polls a bulk operation until it is done, waiting
+// Options.BulkPollMin after the first poll and doubling up to
+// Options.BulkPollMax, and returns it once COMPLETED. A FAILED, CANCELED
+// or EXPIRED operation is returned with an *ads.APIError of KindJobFailed
+// (Op "bulk") naming its status and errorCode.
+func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error) {
+	wait := c.pollMin
+	for {
+		op, err := c.BulkOperation(ctx, id)
+		if err != nil {
+			return op, err
+		}
+		if op.Done() {
+			if op.Status == BulkCompleted {
+				return op, nil
+			}
+			msg := fmt.Sprintf("bulk operation %s ended %s", op.ID, op.Status)
+			if op.ErrorCode != "" {
+				msg += " (" + op.ErrorCode + ")"
+			}
+			return op, c.apiError("bulk", http.StatusOK, ads.KindJobFailed, msg, "")
+		}
+		c.log.Debug("waiting for shopify bulk operation", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "wait", wait)
+		if err := sleep(ctx, wait); err != nil {
+			return op, err
+		}
+		wait = min(2*wait, c.pollMax)
+	}
+}
+
+// bulkBatches is how many decoded batches may wait for fn.
+const bulkBatches = 2
+
+// BulkOrdersFile downloads a COMPLETED bulk orders operation's JSONL file
+// and calls fn with its orders in batches of at most batch (unordered:
+// bulk results follow no sort), returning how many orders fn accepted.
+// The file is streamed: one goroutine downloads and decodes while fn runs
+// in the caller's, so the download overlaps what fn does (e.g. database
+// writes). The access token is never sent to the file's URL. A malformed
+// line stops the download with an error naming its line number; the
+// orders before it are delivered, none after. An error from fn stops the
+// download and is returned as is.
+func (c *Client) BulkOrdersFile(ctx context.Context, op BulkOperation, batch int, fn func([]ads.Order) error) (int64, error) {
+	if op.Status != "" && op.Status != BulkCompleted {
+		return 0, c.apiError("bulk-download", 0, ads.KindInvalid, fmt.Sprintf("bulk operation %s is %s, not COMPLETED", op.ID, op.Status), "")
+	}
+	if op.URL == "" {
+		// A completed operation that matched nothing has no file.
+		return 0, nil
+	}
+	if batch <= 0 {
+		batch = 1000
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	body, err := c.openBulkFile(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	batches := make(chan []ads.Order, bulkBatches)
+	decErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		defer body.Close()
+		decErr <- c.decodeBulk(ctx, op, body, batch, batches)
+	}()
+	var n int64
+	for b := range batches {
+		if err := fn(b); err != nil {
+			cancel()
+			for range batches { // let the decoder finish
+			}
+			return n, err
+		}
+		n += int64(len(b))
+	}
+	if err := <-decErr; err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return n, ctx.Err()
+		}
+		return n, err
+	}
+	return n, nil
+}
+
+// redactURL hides a signed URL's query (its signature).
+func redactURL(msg, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, u.RawQuery, "[redacted]")
+}
+
+// openBulkFile GETs the result file without the access token;
+// transport errors and 5xx are retried until the body starts.
+func (c *Client) openBulkFile(ctx context.Context, op BulkOperation) (io.ReadCloser, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, op.URL, nil)
+	if err != nil {
+		return nil, c.apiError("bulk-download", 0, ads.KindInvalid, redactURL("building request: "+err.Error(), op.URL), "")
+	}
+	req.Header.Set("Accept", "application/jsonl, application/octet-stream, */*")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, c.apiError("bulk-download", 0, ads.KindTransient, redactURL(err.Error(), op.URL), "")
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		msg := fmt.Sprintf("downloading bulk operation %s: %s", op.ID, http.StatusText(resp.StatusCode))
+		if m := regexp.MustCompile(`<Code>([^<]+)</Code>`).FindSubmatch(snippet); m != nil {
+			msg += " (" + string(m[1]) + ")"
+		}
+		return nil, c.apiError("bulk-download", resp.StatusCode, kindOfStatus(resp.StatusCode), redactURL(msg, op.URL), "")
+	}
+	return resp.Body, nil
+}
+
+// decodeBulk reads JSONL lines from body into batches of orders. Caller
+// closes body.
+func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reader, batch int, out chan<- []ads.Order) error {
+	r := bufio.NewReaderSize(body, 1<<20)
+	buf := make([]ads.Order, 0, batch)
+	send := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		select {
+		case out <- buf:
+			buf = make([]ads.Order, 0, batch)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for line := 1; ; line++ {
+		raw, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than the buffer: gather it.
+			long := append([]byte(nil), raw...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				raw, err = r.ReadSlice('\n')
+				long = append(long, raw...)
+			}
+			raw = long
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if serr := send(); serr != nil {
+				return serr
+			}
+			return c.apiError("bulk-download", http.StatusOK, ads.KindTransient,
+				redactURL(fmt.Sprintf("reading bulk operation %s file at line %d: %v", op.ID, line, err), op.URL), "")
+		}
+		if t := bytes.TrimSpace(raw); len(t) > 0 {
+			var n orderNode
+			if jerr := json.Unmarshal(t, &n); jerr != nil {
+				if serr := send(); serr != nil {
+					return serr
+				}
+				return fmt.Errorf("reading bulk operation %s file of %s: line %d: %w", op.ID, c.shop, line, jerr)
+			}
+			if n.ID == "" {
+				if serr := send(); serr != nil {
+					return serr
+				}
+				return fmt.Errorf("reading bulk operation %s file of %s: line %d: not an order (no id)", op.ID, c.shop, line)
+			}
+			o, cerr := n.order(c.shop)
+			if cerr != nil {
+				if serr := send(); serr != nil {
+					return serr
+				}
+				return fmt.Errorf("reading bulk operation %s file of %s: line %d: order %s: %w", op.ID, c.shop, line, n.ID, cerr)
+			}
+			buf = append(buf, o)
+			if len(buf) == batch {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return send()
+		}
+	}
+}
