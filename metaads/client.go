@@ -422,21 +422,37 @@ type listPage[T any] struct {
 // getAll reads every page of a list edge at the client's page size,
 // advancing by the after cursor while the API reports a next page.
 func getAll[T any](ctx context.Context, c *Client, account, path string, params url.Values) ([]T, error) {
+	var out []T
+	err := eachPage(ctx, c, account, path, params, func(page []T) error {
+		out = append(out, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachPage is getAll handing each page to fn as it arrives, so a caller
+// that converts rows holds one page of raw rows at a time. An error from
+// fn stops the paging and is returned as is.
+func eachPage[T any](ctx context.Context, c *Client, account, path string, params url.Values, fn func([]T) error) error {
 	p := url.Values{}
 	for k, vs := range params {
 		p[k] = vs
 	}
 	p.Set("limit", strconv.Itoa(c.pageSize))
-	var out []T
 	seen := map[string]bool{}
 	for {
 		var pg listPage[T]
 		if err := c.call(ctx, http.MethodGet, account, path, p, &pg); err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, pg.Data...)
+		if err := fn(pg.Data); err != nil {
+			return err
+		}
 		if pg.Paging.Next == "" || len(pg.Data) == 0 {
-			return out, nil
+			return nil
 		}
 		after := pg.Paging.Cursors.After
 		if after == "" {
@@ -445,7 +461,7 @@ func getAll[T any](ctx context.Context, c *Client, account, path string, params 
 			}
 		}
 		if after == "" || seen[after] {
-			return nil, &ads.APIError{Platform: ads.Meta, Account: account, Op: "GET " + path, Kind: ads.KindUnknown,
+			return &ads.APIError{Platform: ads.Meta, Account: account, Op: "GET " + path, Kind: ads.KindUnknown,
 				Message: "paging did not advance (no new after cursor)"}
 		}
 		seen[after] = true

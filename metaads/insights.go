@@ -67,46 +67,45 @@ func (c *Client) DayStats(ctx context.Context, adAccount string, r ads.DateRange
 	if len(attributionWindows) > 0 {
 		params.Set("action_attribution_windows", mustJSON(attributionWindows))
 	}
-	var (
-		rows []insightRow
-		err  error
-	)
-	if r.Days() <= c.asyncDays {
-		rows, err = getAll[insightRow](ctx, c, act, act+"/insights", params)
-	} else {
-		rows, err = c.asyncRows(ctx, act, r, params)
-	}
-	if err != nil {
-		return nil, err
-	}
+	// Rows are converted page by page, so only one page of raw rows (with
+	// their action maps) is held at a time.
 	currency := ""
-	for _, row := range rows {
-		if row.Currency == "" {
-			info, err := c.Account(ctx, act)
-			if err != nil {
-				return nil, err
-			}
-			currency = info.Currency
-			break
-		}
-	}
 	type key struct {
 		ad  string
 		day ads.Date
 	}
 	byKey := map[key]int{}
 	var out []ads.DayStat
-	for _, row := range rows {
-		s, err := toDayStat(act, row, currency, attributionWindows)
-		if err != nil {
-			return nil, err
+	add := func(rows []insightRow) error {
+		for _, row := range rows {
+			if row.Currency == "" && currency == "" {
+				info, err := c.Account(ctx, act)
+				if err != nil {
+					return err
+				}
+				currency = info.Currency
+			}
+			s, err := toDayStat(act, row, currency, attributionWindows)
+			if err != nil {
+				return err
+			}
+			if i, ok := byKey[key{s.AdID, s.Day}]; ok {
+				out[i] = s
+				continue
+			}
+			byKey[key{s.AdID, s.Day}] = len(out)
+			out = append(out, s)
 		}
-		if i, ok := byKey[key{s.AdID, s.Day}]; ok {
-			out[i] = s
-			continue
-		}
-		byKey[key{s.AdID, s.Day}] = len(out)
-		out = append(out, s)
+		return nil
+	}
+	var err error
+	if r.Days() <= c.asyncDays {
+		err = eachPage(ctx, c, act, act+"/insights", params, add)
+	} else {
+		err = c.asyncRows(ctx, act, r, params, add)
+	}
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if c := out[i].Day.Compare(out[j].Day); c != 0 {
@@ -131,46 +130,43 @@ type errJobFailed struct{ status string }
 
 func (e *errJobFailed) Error() string { return "async report run ended " + e.status }
 
-// asyncRows reads r through report runs, splitting failed ranges.
-func (c *Client) asyncRows(ctx context.Context, act string, r ads.DateRange, params url.Values) ([]insightRow, error) {
+// asyncRows reads r through report runs, splitting failed ranges, and
+// hands the rows to fn page by page. A run fails (and is split) before
+// any of its rows are read.
+func (c *Client) asyncRows(ctx context.Context, act string, r ads.DateRange, params url.Values, fn func([]insightRow) error) error {
 	p := url.Values{}
 	for k, vs := range params {
 		p[k] = vs
 	}
 	p.Set("time_range", mustJSON(map[string]string{"since": r.From.String(), "until": r.To.String()}))
-	rows, err := c.runReport(ctx, act, p)
+	err := c.runReport(ctx, act, p, fn)
 	var jf *errJobFailed
 	if !errors.As(err, &jf) {
-		return rows, err
+		return err
 	}
 	if r.Days() <= 1 {
-		return nil, &ads.APIError{Platform: ads.Meta, Account: act, Op: "POST " + act + "/insights", Kind: ads.KindJobFailed,
+		return &ads.APIError{Platform: ads.Meta, Account: act, Op: "POST " + act + "/insights", Kind: ads.KindJobFailed,
 			Message: fmt.Sprintf("async insights report for %s %s even for a single day", r.From, jf.status)}
 	}
 	mid := r.From.AddDays(r.Days()/2 - 1)
 	c.log.Warn("meta: async insights report failed; splitting the range", "account", act, "from", r.From.String(), "to", r.To.String(), "status", jf.status)
-	a, err := c.asyncRows(ctx, act, ads.DateRange{From: r.From, To: mid}, params)
-	if err != nil {
-		return nil, err
+	if err := c.asyncRows(ctx, act, ads.DateRange{From: r.From, To: mid}, params, fn); err != nil {
+		return err
 	}
-	b, err := c.asyncRows(ctx, act, ads.DateRange{From: mid.AddDays(1), To: r.To}, params)
-	if err != nil {
-		return nil, err
-	}
-	return append(a, b...), nil
+	return c.asyncRows(ctx, act, ads.DateRange{From: mid.AddDays(1), To: r.To}, params, fn)
 }
 
-// runReport creates one async report run, polls it to the end and reads
-// its rows.
-func (c *Client) runReport(ctx context.Context, act string, params url.Values) ([]insightRow, error) {
+// runReport creates one async report run, polls it to the end and hands
+// its rows to fn page by page.
+func (c *Client) runReport(ctx context.Context, act string, params url.Values, fn func([]insightRow) error) error {
 	var created struct {
 		ID string `json:"report_run_id"`
 	}
 	if err := c.call(ctx, http.MethodPost, act, act+"/insights", params, &created); err != nil {
-		return nil, err
+		return err
 	}
 	if created.ID == "" {
-		return nil, &ads.APIError{Platform: ads.Meta, Account: act, Op: "POST " + act + "/insights", Kind: ads.KindUnknown, Message: "no report_run_id in response"}
+		return &ads.APIError{Platform: ads.Meta, Account: act, Op: "POST " + act + "/insights", Kind: ads.KindUnknown, Message: "no report_run_id in response"}
 	}
 	deadline := time.Now().Add(c.pollTimeout)
 	for {
@@ -179,24 +175,24 @@ func (c *Client) runReport(ctx context.Context, act string, params url.Values) (
 			Percent float64 `json:"async_percent_completion"`
 		}
 		if err := c.call(ctx, http.MethodGet, act, created.ID, url.Values{"fields": {"id,async_status,async_percent_completion"}}, &st); err != nil {
-			return nil, err
+			return err
 		}
 		switch st.Status {
 		case "Job Completed":
 			if st.Percent >= 100 {
-				return getAll[insightRow](ctx, c, act, created.ID+"/insights", nil)
+				return eachPage(ctx, c, act, created.ID+"/insights", nil, fn)
 			}
 		case "Job Failed", "Job Skipped":
-			return nil, &errJobFailed{status: st.Status}
+			return &errJobFailed{status: st.Status}
 		}
 		if time.Now().After(deadline) {
-			return nil, &errJobFailed{status: "not finished after " + c.pollTimeout.String()}
+			return &errJobFailed{status: "not finished after " + c.pollTimeout.String()}
 		}
 		t := time.NewTimer(c.poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("polling meta report run %s: %w", created.ID, ctx.Err())
+			return fmt.Errorf("polling meta report run %s: %w", created.ID, ctx.Err())
 		case <-t.C:
 		}
 	}
