@@ -1032,13 +1032,20 @@ func (s *Server) report(r *request) (any, *apiError) {
 		}
 	}
 	from, to := start.Format("2006-01-02"), end.Format("2006-01-02")
+	// One index per request: a report reads every row of the account.
+	adByID := make(map[string]*Ad, len(a.Ads))
+	for i := range a.Ads {
+		if _, dup := adByID[a.Ads[i].ID]; !dup {
+			adByID[a.Ads[i].ID] = &a.Ads[i]
+		}
+	}
 	var rows []*ReportRow
 	for i := range a.Report {
 		row := &a.Report[i]
 		if row.Day < from || row.Day > to {
 			continue
 		}
-		ad := s.ad(a.ID, row.AdID)
+		ad := adByID[row.AdID]
 		if !allStatus && ad != nil && ad.OperationStatus == "DELETE" {
 			continue
 		}
@@ -1054,7 +1061,7 @@ func (s *Server) report(r *request) (any, *apiError) {
 	list := []any{}
 	for _, row := range rows[lo:hi] {
 		m := map[string]any{}
-		ad := s.ad(a.ID, row.AdID)
+		ad := adByID[row.AdID]
 		for _, name := range metrics {
 			if f := reportMetrics[name]; f != nil {
 				m[name] = f(row, a.Currency)
