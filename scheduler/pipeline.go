@@ -35,6 +35,12 @@ type Deps struct {
 	// BackfillDays is how far back the first order sync reaches before the
 	// brand's earliest test (default 30).
 	BackfillDays int
+	// BulkAfter is how far behind the job's clock an order sync's
+	// high-water mark must be for it to export the orders with a Shopify
+	// bulk operation instead of paging; a first sync always does. Zero
+	// means the default (24h); a negative value never uses bulk (every
+	// sync pages).
+	BulkAfter time.Duration
 }
 
 // Stage is a per-brand job step after the syncs.
@@ -392,6 +398,9 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 			back = 30
 		}
 		since = first.AddDays(-back).In(b.Location)
+	}
+	if d.useBulk(ctx, shop, hw == "", mark, r.Now) {
+		return d.shopifyBulkOrders(ctx, b, r, since, mark)
 	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it

@@ -53,7 +53,8 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 	brand := &configs.Brand{Name: "glowco", Currency: "USD", Location: time.UTC,
 		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: shop}},
 		Tests:    []*configs.Test{{ID: "t1", Start: ads.DateOf(now.AddDate(0, 0, -55), time.UTC)}}}
-	d := &Deps{DB: db, Shopify: func(string) *shopify.Client { return client }}
+	// Paging, not a bulk export: this test is about paged windows.
+	d := &Deps{DB: db, Shopify: func(string) *shopify.Client { return client }, BulkAfter: -1}
 
 	count := func() int {
 		var n int
