@@ -39,10 +39,6 @@ type Sandbox struct {
 	// SLACK_API_URL to the fakes' base URLs.
 	URLs    map[string]string
 	servers []*http.Server
-	// shop serves SHOPIFY_API_URL: Shopify, or the sharded orders of a
-	// large campaign.
-	shop    http.Handler
-	sharded *shardedShop
 	// down holds the names (META, TIKTOK, SHOPIFY, SLACK) of the fakes in
 	// an outage (see Outage).
 	down sync.Map
@@ -50,12 +46,11 @@ type Sandbox struct {
 
 // Options tune how the sandbox serves a campaign.
 type Options struct {
-	// ShopifyShard, when positive, spreads the orders over Shopify fakes
-	// of at most this many orders each behind one endpoint, so that paging
-	// through a million orders does not cost each page a scan of them all.
-	// Shopify is then the first shard (it answers the shop query; fault
-	// knobs set on it affect only the pages it serves). The pages, cursors
-	// and totals a client sees are the same as from one fake.
+	// ShopifyShard is ignored.
+	//
+	// Deprecated: one Shopify fake serves any number of orders (it keeps
+	// them indexed by update time, so a page costs a binary search, not a
+	// scan), so the sandbox no longer shards them.
 	ShopifyShard int
 	// ShopifyRestoreRate and ShopifyMaximum override the cost bucket
 	// (default 1000 points/s and 20000 points).
@@ -91,13 +86,7 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	if o.ShopifyMaximum > 0 {
 		shopSeed.MaximumAvailable = o.ShopifyMaximum
 	}
-	if o.ShopifyShard > 0 {
-		s.sharded = newShardedShop(shopSeed, o.ShopifyShard)
-		s.Shopify, s.shop = s.sharded.shards[0], s.sharded
-	} else {
-		s.Shopify = shopifyfake.New(shopSeed)
-		s.shop = s.Shopify
-	}
+	s.Shopify = shopifyfake.New(shopSeed)
 	channel := strings.TrimPrefix(b.Slack.Channel, "#")
 	if channel == "" {
 		channel = "general"
@@ -121,7 +110,7 @@ func StartWith(c *Campaign, o Options) (*Sandbox, error) {
 	}{
 		{"META_API_URL", s.Meta},
 		{"TIKTOK_API_URL", s.TikTok},
-		{"SHOPIFY_API_URL", s.shop},
+		{"SHOPIFY_API_URL", s.Shopify},
 		{"SLACK_API_URL", s.Slack},
 	} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -197,27 +186,27 @@ func (s *Sandbox) outageGuard(name string, h http.Handler) http.Handler {
 	})
 }
 
-// ShopifyHandler is what serves SHOPIFY_API_URL (Shopify, or the sharded
-// orders of a large campaign), for tests that mount it themselves.
-func (s *Sandbox) ShopifyHandler() http.Handler { return s.shop }
+// ShopifyHandler is what serves SHOPIFY_API_URL (the Shopify fake, bulk
+// operation result files included), for tests that mount it themselves.
+func (s *Sandbox) ShopifyHandler() http.Handler { return s.Shopify }
 
 // Calls counts the requests each fake received, keyed META, TIKTOK,
 // SHOPIFY and SLACK.
 func (s *Sandbox) Calls() map[string]int {
-	shop := len(s.Shopify.Calls())
-	if s.sharded != nil {
-		shop = int(s.sharded.calls.Load())
-	}
-	return map[string]int{"META": len(s.Meta.Calls()), "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": shop, "SLACK": len(s.Slack.Calls())}
+	return map[string]int{"META": len(s.Meta.Calls()), "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": len(s.Shopify.Calls()), "SLACK": len(s.Slack.Calls())}
 }
 
-// Close stops serving.
+// Close stops serving and removes the Shopify fake's bulk operation
+// files.
 func (s *Sandbox) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var errs []error
 	for _, srv := range s.servers {
 		errs = append(errs, srv.Shutdown(ctx))
+	}
+	if s.Shopify != nil {
+		errs = append(errs, s.Shopify.Close())
 	}
 	return errors.Join(errs...)
 }
