@@ -238,8 +238,8 @@ func (c *Client) BulkOperation(ctx context.Context, id string) (BulkOperation, e
 }
 
 // WaitBulk polls a bulk operation until it is done, waiting
-// Options.BulkPollMin after the first poll and doubling up to
-// Options.BulkPollMax, and returns it once COMPLETED. A FAILED, CANCELED
+// Options.BulkPollMin after the first poll and half as long again after
+// each next one, up to Options.BulkPollMax, and returns it once COMPLETED. A FAILED, CANCELED
 // or EXPIRED operation is returned with an *ads.APIError of KindJobFailed
 // (Op "bulk") naming its status and errorCode.
 func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error) {
@@ -263,7 +263,7 @@ func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error)
 		if err := sleep(ctx, wait); err != nil {
 			return op, err
 		}
-		wait = min(2*wait, c.pollMax)
+		wait = min(wait+wait/2, c.pollMax)
 	}
 }
 

@@ -72,8 +72,8 @@ type Options struct {
 	// PageSize is the orders page size, at most MaxPageSize (the default).
 	PageSize int
 	// BulkPollMin and BulkPollMax bound WaitBulk's polling: the first
-	// wait is BulkPollMin (default 250ms), each next one doubles, up to
-	// BulkPollMax (default 10s).
+	// wait is BulkPollMin (default 250ms), each next one is half as long
+	// again, up to BulkPollMax (default 10s).
 	BulkPollMin, BulkPollMax time.Duration
 }
 

@@ -281,7 +281,7 @@ func (s *Server) serveBulkRun(w http.ResponseWriter, r *http.Request, query stri
 		s.bulk.fail = ""
 		snap := s.matching(f, nil)
 		s.bulk.wg.Add(1)
-		go s.runBulk(op, snap, s.shop.Currency, fail)
+		go s.runBulk(op, snap, s.shop.Currency, selectionOf(inner), fail)
 		payload["bulkOperation"] = s.render(op, r)
 		payload["userErrors"] = []userError{}
 	}
@@ -303,7 +303,7 @@ func (s *Server) bulkDir() (string, error) {
 // runBulk renders snap (orders that are never modified in place) to op's
 // JSONL file, one order per line, then completes op after the configured
 // delay, or fails it with fail after rendering half.
-func (s *Server) runBulk(op *bulkOp, snap []entry, currency, fail string) {
+func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selection, fail string) {
 	defer s.bulk.wg.Done()
 	s.mu.Lock()
 	op.status = "RUNNING"
@@ -347,7 +347,7 @@ func (s *Server) runBulk(op *bulkOp, snap []entry, currency, fail string) {
 			}
 			op.objects.Store(int64(i))
 		}
-		node := renderOrder(e.o, currency)
+		node := renderOrder(e.o, currency, sel)
 		if err = enc.Encode(&node); err != nil {
 			break
 		}

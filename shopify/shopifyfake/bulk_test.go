@@ -169,11 +169,11 @@ func TestFakeBulkQueryLifecycle(t *testing.T) {
 			t.Fatalf("line %d: %v", len(ids)+1, err)
 		}
 		ids = append(ids, n["id"].(string))
-		const want = "cancelledAt createdAt currencyCode currentSubtotalPriceSet{presentmentMoney{amount currencyCode} shopMoney{amount currencyCode}} " +
-			"customerJourneySummary{firstVisit lastVisit{landingPage occurredAt utmParameters{campaign content medium source term}} ready} discountCodes id name " +
-			"subtotalPriceSet{presentmentMoney{amount currencyCode} shopMoney{amount currencyCode}} test " +
-			"totalDiscountsSet{presentmentMoney{amount currencyCode} shopMoney{amount currencyCode}} " +
-			"totalRefundedSet{presentmentMoney{amount currencyCode} shopMoney{amount currencyCode}} updatedAt"
+		const want = "cancelledAt createdAt currencyCode currentSubtotalPriceSet{shopMoney{amount currencyCode}} " +
+			"customerJourneySummary{firstVisit lastVisit{landingPage utmParameters{campaign content medium source term}}} discountCodes id name " +
+			"subtotalPriceSet{shopMoney{amount currencyCode}} test " +
+			"totalDiscountsSet{shopMoney{amount currencyCode}} " +
+			"totalRefundedSet{shopMoney{amount currencyCode}} updatedAt"
 		if got := keysOf(n); got != want {
 			t.Errorf("line %d keys:\n got %s\nwant %s", len(ids), got, want)
 		}

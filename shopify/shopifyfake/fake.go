@@ -176,6 +176,7 @@ func New(seed Seed) *Server {
 			panic(fmt.Sprintf("shopifyfake: seed order %s: %v", o.ID, err))
 		}
 	}
+	s.sorted() // index the seed now rather than on the first query
 	return s
 }
 
@@ -581,6 +582,7 @@ func gqlError(msg, code string) map[string]any {
 // entry is an order in the (updatedAt, id) index.
 type entry struct {
 	u  time.Time
+	ns int64 // u in Unix nanoseconds, for a fast sort
 	id int64
 	o  *Order
 }
@@ -605,10 +607,11 @@ func (s *Server) sorted() []entry {
 	idx := make([]entry, 0, len(s.orders))
 	for _, o := range s.orders {
 		id, _ := strconv.ParseInt(o.ID, 10, 64)
-		idx = append(idx, entry{u: o.UpdatedAt.UTC(), id: id, o: o})
+		u := o.UpdatedAt.UTC()
+		idx = append(idx, entry{u: u, ns: u.UnixNano(), id: id, o: o})
 	}
 	slices.SortFunc(idx, func(a, b entry) int {
-		if c := a.u.Compare(b.u); c != 0 {
+		if c := cmp.Compare(a.ns, b.ns); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.id, b.id)
@@ -733,8 +736,9 @@ func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[strin
 	}
 	edges, nodes := make([]edge, 0, len(page)), make([]orderJSON, 0, len(page))
 	var start, end any
+	sel := selectionOf(query)
 	for i, e := range page {
-		n := renderOrder(e.o, s.shop.Currency)
+		n := renderOrder(e.o, s.shop.Currency, sel)
 		c := encodeCursor(e.key())
 		nodes = append(nodes, n)
 		edges = append(edges, edge{Cursor: c, Node: &nodes[len(nodes)-1]})
@@ -763,8 +767,8 @@ type money struct {
 }
 
 type moneyBag struct {
-	ShopMoney        money `json:"shopMoney"`
-	PresentmentMoney money `json:"presentmentMoney"`
+	ShopMoney        money  `json:"shopMoney"`
+	PresentmentMoney *money `json:"presentmentMoney,omitempty"`
 }
 
 type utmJSON struct {
@@ -776,13 +780,14 @@ type utmJSON struct {
 }
 
 type visitJSON struct {
-	LandingPage   string   `json:"landingPage"`
-	OccurredAt    *string  `json:"occurredAt"`
+	LandingPage string `json:"landingPage"`
+	// OccurredAt is nil when not selected, else a *string (null or not).
+	OccurredAt    any      `json:"occurredAt,omitempty"`
 	UTMParameters *utmJSON `json:"utmParameters"`
 }
 
 type journeyJSON struct {
-	Ready      bool       `json:"ready"`
+	Ready      *bool      `json:"ready,omitempty"`
 	FirstVisit *visitJSON `json:"firstVisit"`
 	LastVisit  *visitJSON `json:"lastVisit"`
 }
@@ -805,9 +810,25 @@ type orderJSON struct {
 	CustomerJourneySummary  *journeyJSON `json:"customerJourneySummary"`
 }
 
-func moneyOf(m int64, currency string) moneyBag {
+// selection says which optional fields a query selected: the fake renders
+// every field an order query may select, except these, which are large or
+// rarely asked for and are left out unless named.
+type selection struct {
+	presentment, occurredAt, ready bool
+}
+
+func selectionOf(query string) selection {
+	return selection{presentment: strings.Contains(query, "presentmentMoney"),
+		occurredAt: strings.Contains(query, "occurredAt"), ready: strings.Contains(query, "ready")}
+}
+
+func (sel selection) moneyOf(m int64, currency string) moneyBag {
 	v := money{Amount: ads.FormatMicros(m, 2), CurrencyCode: currency}
-	return moneyBag{ShopMoney: v, PresentmentMoney: v}
+	b := moneyBag{ShopMoney: v}
+	if sel.presentment {
+		b.PresentmentMoney = &v
+	}
+	return b
 }
 
 func timeOrNil(t time.Time) *string {
@@ -825,11 +846,14 @@ func strOrNil(s string) *string {
 	return &s
 }
 
-func visitOf(v *Visit) *visitJSON {
+func (sel selection) visitOf(v *Visit) *visitJSON {
 	if v == nil {
 		return nil
 	}
-	out := &visitJSON{LandingPage: v.LandingPage, OccurredAt: timeOrNil(v.OccurredAt)}
+	out := &visitJSON{LandingPage: v.LandingPage}
+	if sel.occurredAt {
+		out.OccurredAt = timeOrNil(v.OccurredAt)
+	}
 	if v.Source+v.Medium+v.Campaign+v.Content+v.Term != "" {
 		out.UTMParameters = &utmJSON{Source: strOrNil(v.Source), Medium: strOrNil(v.Medium), Campaign: strOrNil(v.Campaign),
 			Content: strOrNil(v.Content), Term: strOrNil(v.Term)}
@@ -849,7 +873,7 @@ func amounts(o *Order) (lineItems, discounts, subtotal, refunded int64) {
 // renderOrder renders an Order object as the GraphQL Admin API does.
 // Stored orders are never modified in place (see UpsertOrder), so it needs
 // no lock.
-func renderOrder(o *Order, currency string) orderJSON {
+func renderOrder(o *Order, currency string, sel selection) orderJSON {
 	_, disc, sub, ref := amounts(o)
 	current := sub - ref
 	if !o.CancelledAt.IsZero() {
@@ -863,11 +887,16 @@ func renderOrder(o *Order, currency string) orderJSON {
 		ID: "gid://shopify/Order/" + o.ID, Name: o.Name,
 		CreatedAt: timeOrNil(o.CreatedAt), UpdatedAt: timeOrNil(o.UpdatedAt), CancelledAt: timeOrNil(o.CancelledAt),
 		CurrencyCode: currency, Test: o.Test, DiscountCodes: codes,
-		SubtotalPriceSet: moneyOf(sub, currency), TotalDiscountsSet: moneyOf(disc, currency), TotalRefundedSet: moneyOf(ref, currency),
-		CurrentSubtotalPriceSet: moneyOf(max(current, 0), currency),
+		SubtotalPriceSet: sel.moneyOf(sub, currency), TotalDiscountsSet: sel.moneyOf(disc, currency), TotalRefundedSet: sel.moneyOf(ref, currency),
+		CurrentSubtotalPriceSet: sel.moneyOf(max(current, 0), currency),
 	}
 	if o.FirstVisit != nil || o.LastVisit != nil {
-		n.CustomerJourneySummary = &journeyJSON{Ready: true, FirstVisit: visitOf(o.FirstVisit), LastVisit: visitOf(o.LastVisit)}
+		j := &journeyJSON{FirstVisit: sel.visitOf(o.FirstVisit), LastVisit: sel.visitOf(o.LastVisit)}
+		if sel.ready {
+			ready := true
+			j.Ready = &ready
+		}
+		n.CustomerJourneySummary = j
 	}
 	return n
 }
