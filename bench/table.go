@@ -47,7 +47,7 @@ func (r *Result) WriteTable(w io.Writer) {
 	up, cp := rate(int64(r.IngestRows), r.IngestTook), rate(int64(r.IngestRows), r.CopyTook)
 	fmt.Fprintf(tw, "ingest, store.UpsertOrders\t%.0f rows/s (%s)\t≥ %.0f rows/s (½ COPY)\t%s\n", up, secs(r.IngestTook), cp*TargetIngest, verdict(up >= cp*TargetIngest))
 	fmt.Fprintf(tw, "ingest, plain COPY (same rows)\t%.0f rows/s (%s)\t—\t\n", cp, secs(r.CopyTook))
-	fmt.Fprintf(tw, "ingest, shopify.orders sync (HTTP+JSON+upsert)\t%.0f rows/s (%s)\t—\t\n", rate(r.SyncRows, r.SyncTook), secs(r.SyncTook))
+	fmt.Fprintf(tw, "ingest, shopify.orders sync (bulk JSONL+upsert)\t%.0f rows/s (%s)\t—\t\n", rate(r.SyncRows, r.SyncTook), secs(r.SyncTook))
 	fmt.Fprintf(tw, "reconcile, full rebuild\t%s (%d rows)\t—\t\n", secs(r.FullReconcile), r.FullRows)
 	fmt.Fprintf(tw, "reconcile, one changed day (%s)\t%s (%d rows)\t< %s\t%s\n", r.ReconcileChanged, secs(r.OneDayReconcile), r.OneDayRows, secs(TargetOneDay), verdict(r.OneDayReconcile < TargetOneDay))
 	tw.Flush()

@@ -46,12 +46,6 @@ type Sandbox struct {
 
 // Options tune how the sandbox serves a campaign.
 type Options struct {
-	// ShopifyShard is ignored.
-	//
-	// Deprecated: one Shopify fake serves any number of orders (it keeps
-	// them indexed by update time, so a page costs a binary search, not a
-	// scan), so the sandbox no longer shards them.
-	ShopifyShard int
 	// ShopifyRestoreRate and ShopifyMaximum override the cost bucket
 	// (default 1000 points/s and 20000 points).
 	ShopifyRestoreRate, ShopifyMaximum float64

@@ -40,53 +40,41 @@ func readOrders(t *testing.T, sb *Sandbox, since time.Time) ([]ads.Order, int) {
 	return got, pages
 }
 
-func TestShardedShopServesTheSamePages(t *testing.T) {
+func TestSandboxServesTheCampaignOrders(t *testing.T) {
 	t.Parallel()
-	set := examples(t)
-	c, err := NewCampaign(set, 1)
+	c, err := NewScaledCampaign(examples(t), 1, Scale{Days: 20, Orders: 3000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9}
-	one, err := NewWith(c, fast)
+	sb, err := NewWith(c, Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name  string
-		shard int
-		since time.Time
-	}{
-		{"shards of 100", 100, time.Time{}},
-		{"shards of 7", 7, time.Time{}},
-		{"shards of 71, since a week ago", 71, c.Now.AddDate(0, 0, -7)},
-		{"one big shard", 1 << 20, time.Time{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			o := fast
-			o.ShopifyShard = tc.shard
-			many, err := NewWith(c, o)
-			if err != nil {
-				t.Fatal(err)
+	defer sb.Close()
+	for _, since := range []time.Time{{}, c.Now.AddDate(0, 0, -7)} {
+		want := map[string]bool{}
+		for _, o := range c.Orders {
+			if !o.UpdatedAt.Before(since.Truncate(time.Second)) {
+				want[o.ID] = true
 			}
-			want, wantPages := readOrders(t, one, tc.since)
-			got, gotPages := readOrders(t, many, tc.since)
-			if len(want) == 0 {
-				t.Fatal("no orders read from the single fake")
+		}
+		got, pages := readOrders(t, sb, since)
+		seen := map[string]bool{}
+		for _, o := range got {
+			if seen[o.ID] || !want[o.ID] {
+				t.Fatalf("since %v: order %s served twice or not wanted", since, o.ID)
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("sharded fake served %d orders, single fake %d (or they differ)", len(got), len(want))
-			}
-			// At most one extra call: the empty page that finds the last
-			// shards have nothing more.
-			if gotPages < wantPages || gotPages > wantPages+1 {
-				t.Errorf("sharded fake took %d pages, single fake %d", gotPages, wantPages)
-			}
-			if calls := many.Calls()["SHOPIFY"]; calls < gotPages {
-				t.Errorf("Calls()[SHOPIFY] = %d, want at least %d", calls, gotPages)
-			}
-		})
+			seen[o.ID] = true
+		}
+		if len(seen) != len(want) || len(want) == 0 {
+			t.Fatalf("since %v: served %d orders, want %d (> 0)", since, len(seen), len(want))
+		}
+		if min := (len(want) + shopify.MaxPageSize - 1) / shopify.MaxPageSize; pages != min {
+			t.Errorf("since %v: %d pages, want %d of %d orders", since, pages, min, shopify.MaxPageSize)
+		}
+		if calls := sb.Calls()["SHOPIFY"]; calls < pages {
+			t.Errorf("Calls()[SHOPIFY] = %d, want at least %d", calls, pages)
+		}
 	}
 }
 
