@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -80,7 +81,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		in.Days = []ads.Date{}
 	}
 	for _, span := range spans(days) {
-		r, err := readSpan(ctx, db, brand, loc, shop, span)
+		r, err := readSpan(ctx, db, brand, loc, shop, span, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -113,11 +114,21 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 }
 
 // rebuildChunkDays is how many days of source rows a full rebuild reads,
-// attributes and writes at a time: only one chunk's orders are in memory.
-// One day keeps the memory of a 1,000,000-order brand's rebuild to one
-// day's ~11,000 orders and is no slower than longer chunks (see
+// attributes and writes at a time: only a few chunks' orders are in memory.
+// One day keeps the memory of a 1,000,000-order brand's rebuild to a few
+// days' ~11,000 orders and is no slower than longer chunks (see
 // BenchmarkReconcileBrandFull).
 const rebuildChunkDays = 1
+
+// rebuildAhead is how many chunks a full rebuild may read and attribute
+// ahead of the one being written.
+const rebuildAhead = 2
+
+// rebuildPart is one chunk of a full rebuild, attributed.
+type rebuildPart struct {
+	store.ReconcilePart
+	err error
+}
 
 // rebuildBrand rebuilds every ledger row and KPI cell of the brand, in
 // chunks of chunkDays days written in one transaction. Splitting by
@@ -125,6 +136,11 @@ const rebuildChunkDays = 1
 // attribution depends only on the order, fees and stats are per day, and a
 // link conversion's deduplication needs only the keys of the orders link
 // conversions name, which are looked up once for all chunks.
+//
+// The chunks are read and attributed by a goroutine (on pool connections)
+// up to rebuildAhead chunks ahead of the transaction writing them, so that
+// reading, attributing and writing overlap. A failure on either side, or
+// ctx ending, stops both and rolls the transaction back.
 func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
 	matches []reconcile.VariantMatch, state store.ReconcileState, chunkDays int) (int64, error) {
 	span, ok, err := db.SourceDays(ctx, shop, loc.String())
@@ -163,40 +179,90 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 			refs = append(refs, reconcile.OrderRef{ID: k.ID, Name: k.Name})
 		}
 	}
-	from := span.From
-	return db.RebuildReconciled(ctx, state, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
-		if !ok || span.To.Before(from) {
-			return nil, nil, true, nil
-		}
+	var chunks []ads.DateRange
+	for from := span.From; ok && !span.To.Before(from); {
 		chunk := ads.DateRange{From: from, To: from.AddDays(max(chunkDays, 1) - 1)}
 		if span.To.Before(chunk.To) {
 			chunk.To = span.To
 		}
+		chunks = append(chunks, chunk)
 		from = chunk.To.AddDays(1)
-		in, err := readSpan(ctx, db, brand, loc, shop, chunk)
-		if err != nil {
-			return nil, nil, false, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make(chan rebuildPart, rebuildAhead)
+	var wg sync.WaitGroup
+	produce := func() {
+		defer wg.Done()
+		defer close(parts)
+		var orders []ads.Order // reused: a chunk's orders are not needed once attributed
+		for _, chunk := range chunks {
+			var p rebuildPart
+			p.ReconcilePart, orders, p.err = buildChunk(ctx, db, brand, loc, shop, matches, refs, chunk, orders)
+			select {
+			case parts <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.err != nil {
+				return
+			}
 		}
-		in.Ads, in.OrderRefs = matches, refs
-		for d := chunk.From; !chunk.To.Before(d); d = d.AddDays(1) {
-			in.Days = append(in.Days, d)
+	}
+	started := false
+	n, err := db.RebuildReconciled(ctx, state, func() (store.ReconcilePart, bool, error) {
+		if !started {
+			// Only now is the brand's reconcile lock held.
+			started = true
+			wg.Add(1)
+			go produce()
 		}
-		res, err := reconcile.Build(in)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
+		select {
+		case p, more := <-parts:
+			if !more {
+				return store.ReconcilePart{}, true, nil
+			}
+			return p.ReconcilePart, false, p.err
+		case <-ctx.Done():
+			return store.ReconcilePart{}, false, ctx.Err()
 		}
-		ledger, daily := stored(res)
-		return ledger, daily, span.To.Before(from), nil
 	})
+	cancel()
+	wg.Wait()
+	return n, err
 }
 
-// readSpan reads the source rows of the days of span (in loc).
-func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string, span ads.DateRange) (reconcile.Input, error) {
+// buildChunk reads and attributes the source rows of the days of chunk,
+// reading the orders into orders' storage, which it returns for reuse.
+func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
+	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+	in, err := readSpan(ctx, db, brand, loc, shop, chunk, orders)
+	if err != nil {
+		return store.ReconcilePart{}, orders, err
+	}
+	in.Ads, in.OrderRefs = matches, refs
+	for d := chunk.From; !chunk.To.Before(d); d = d.AddDays(1) {
+		in.Days = append(in.Days, d)
+	}
+	res, err := reconcile.Build(in)
+	if err != nil {
+		return store.ReconcilePart{}, in.Orders, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
+	}
+	p := store.ReconcilePart{Days: in.Days}
+	p.Ledger, p.Daily = stored(res)
+	return p, in.Orders, nil
+}
+
+// readSpan reads the source rows of the days of span (in loc), the orders
+// into orders' storage.
+func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string, span ads.DateRange,
+	orders []ads.Order) (reconcile.Input, error) {
 	in := reconcile.Input{Brand: brand}
 	from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
 	var err error
 	if shop != "" {
-		if in.Orders, err = db.Orders(ctx, shop, from, to); err != nil {
+		if in.Orders, err = db.ReconcileOrders(ctx, shop, from, to, orders); err != nil {
 			return in, err
 		}
 	}

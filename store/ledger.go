@@ -225,74 +225,126 @@ SELECT $1, * FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::tex
 	$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[],
 	$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])`
 
-// ReplaceReconciled stores a reconcile pass in one transaction: it deletes
+// ReplaceReconciled stores a reconcile pass in one transaction: it makes
 // the brand's ledger rows and KPI cells of w.Days (all of them when
-// w.Full), inserts w.Ledger and w.Daily, and records w.State. Concurrent
-// passes of one brand are serialized. It returns the rows written.
+// w.Full) those of w.Ledger and w.Daily, and records w.State. Concurrent
+// passes of one brand are serialized. It returns the rows of the pass
+// (len(w.Ledger) + len(w.Daily)).
+//
+// Only what differs from the stored rows of w.Days is written (see
+// writePart); a full pass replaces everything with COPY. Should a row's key
+// be stored twice in the pass, the pass is done again the old way: the
+// days' rows deleted and w's rows upserted, the last of a key winning.
 func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, error) {
-	var written int64
+	n, err := db.replaceReconciled(ctx, w, false)
+	if isUniqueViolation(err) {
+		return db.replaceReconciled(ctx, w, true)
+	}
+	return n, err
+}
+
+func (db *DB) replaceReconciled(ctx context.Context, w ReconcileWrite, upsert bool) (int64, error) {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002, hashtext($1))`, w.Brand); err != nil {
-			return fmt.Errorf("locking reconcile of brand %s: %w", w.Brand, err)
-		}
-		days := make([]string, len(w.Days))
-		for i, d := range w.Days {
-			days[i] = d.String()
-		}
-		for _, table := range []string{"ledger", "kpi_daily"} {
-			// Two statements, not one with "$2 OR day = ANY(…)", so that
-			// the days' delete is an index scan on (brand, day).
-			q, args := `DELETE FROM `+table+` WHERE brand = $1`, []any{w.Brand}
-			if !w.Full {
-				q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(days))
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
-			}
-		}
-		n, err := insertReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily)
-		if err != nil {
+		if err := lockReconcile(ctx, tx, w.Brand); err != nil {
 			return err
 		}
-		written = n
+		if !w.Full && !upsert {
+			if err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
+				return err
+			}
+		} else {
+			for _, table := range []string{"ledger", "kpi_daily"} {
+				// Two statements, not one with "$2 OR day = ANY(…)", so that
+				// the days' delete is an index scan on (brand, day).
+				q, args := `DELETE FROM `+table+` WHERE brand = $1`, []any{w.Brand}
+				if !w.Full {
+					q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(dayStrings(w.Days)))
+				}
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
+				}
+			}
+			write := copyReconciled
+			if upsert {
+				write = insertReconciled
+			}
+			if _, err := write(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
+				return err
+			}
+		}
 		s := w.State
 		s.Brand = w.Brand
 		return saveReconcileState(ctx, tx, s)
 	})
-	return written, err
+	if err != nil {
+		return 0, err
+	}
+	return int64(len(w.Ledger) + len(w.Daily)), nil
+}
+
+// lockReconcile serializes the reconcile passes of a brand until the
+// transaction ends.
+func lockReconcile(ctx context.Context, tx *sqlx.Tx, brand string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002, hashtext($1))`, brand); err != nil {
+		return fmt.Errorf("locking reconcile of brand %s: %w", brand, err)
+	}
+	return nil
+}
+
+// ReconcilePart is a full rebuild's rows of some days.
+type ReconcilePart struct {
+	// Days are the days the part covers; its rows lie on them.
+	Days   []ads.Date
+	Ledger []LedgerEntry
+	Daily  []DailyKPI
 }
 
 // RebuildReconciled stores a full rebuild of state.Brand produced in parts
-// (spans of days), in one transaction: it deletes every ledger row and KPI
-// cell of the brand, then calls next and inserts the rows it returns until
-// it reports done, and records state. Only one part need be in memory at a
-// time. next runs while the transaction is open and may read the database
-// through db. It returns the rows written; nothing is changed when next or
-// a write fails.
+// (spans of days), in one transaction: it calls next until it reports done
+// and makes the brand's stored rows of each part's days those of the part,
+// then deletes the brand's rows of every day no part covered and records
+// state. Only what differs from the stored rows is written (see
+// writePart). Only one part need be in memory at a time. next is first
+// called once the brand's reconcile lock is held; it runs while the
+// transaction is open and may read the database through db (it may produce
+// the parts concurrently; see scheduler.ReconcileBrand). It returns the
+// rows of all parts; nothing is changed when next or a write fails, or ctx
+// is cancelled. The parts must not repeat a day or a ledger key.
 func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
-	next func() (ledger []LedgerEntry, daily []DailyKPI, done bool, err error)) (int64, error) {
+	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
 	var written int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(72740002, hashtext($1))`, state.Brand); err != nil {
-			return fmt.Errorf("locking reconcile of brand %s: %w", state.Brand, err)
+		if err := lockReconcile(ctx, tx, state.Brand); err != nil {
+			return err
 		}
-		for _, table := range []string{"ledger", "kpi_daily"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1`, state.Brand); err != nil {
-				return fmt.Errorf("clearing %s of brand %s: %w", table, state.Brand, err)
-			}
+		// A brand with no ledger yet (its first reconcile) has no row on a
+		// day other than its own to look for.
+		var stored bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
+			return fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
 		}
+		var (
+			covered []ads.Date
+			buf     partBuffers
+		)
 		for {
-			ledger, daily, done, err := next()
+			p, done, err := next()
 			if err != nil {
 				return err
 			}
-			n, err := insertReconciled(ctx, tx, state.Brand, ledger, daily)
-			if err != nil {
+			if err := writePart(ctx, tx, state.Brand, p.Days, p.Ledger, p.Daily, stored, &buf); err != nil {
 				return err
 			}
-			written += n
+			covered = append(covered, p.Days...)
+			written += int64(len(p.Ledger) + len(p.Daily))
 			if done {
 				break
+			}
+		}
+		for _, table := range []string{"ledger", "kpi_daily"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1 AND NOT day = ANY($2::date[])`,
+				state.Brand, pq.Array(dayStrings(covered))); err != nil {
+				return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
 			}
 		}
 		return saveReconcileState(ctx, tx, state)
@@ -300,7 +352,8 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 	return written, err
 }
 
-// insertReconciled inserts ledger rows and KPI cells of brand in batches.
+// insertReconciled upserts ledger rows and inserts KPI cells of brand in
+// batches.
 func insertReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []LedgerEntry, daily []DailyKPI) (int64, error) {
 	var written int64
 	for lo := 0; lo < len(ledger); lo += upsertBatch {

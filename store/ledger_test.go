@@ -213,34 +213,32 @@ func TestRebuildReconciled(t *testing.T) {
 		State: store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}}); err != nil {
 		t.Fatal(err)
 	}
-	parts := []struct {
-		ledger []store.LedgerEntry
-		daily  []store.DailyKPI
-	}{
-		{[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)}, []store.DailyKPI{kpiCell("2026-06-01", 5)}},
-		{nil, nil},
-		{[]store.LedgerEntry{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}, nil},
+	day := func(d string) []ads.Date { return []ads.Date{ads.MustDate(d)} }
+	parts := []store.ReconcilePart{
+		{Days: day("2026-06-01"), Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)}, Daily: []store.DailyKPI{kpiCell("2026-06-01", 5)}},
+		{Days: day("2026-06-02")},
+		{Days: day("2026-06-03"), Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}},
 	}
 	parts2 := parts
 	fail := errors.New("boom")
 	// A failing part leaves the stored rebuild as it was.
 	calls := 0
-	if _, err := db.RebuildReconciled(ctx, st, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
+	if _, err := db.RebuildReconciled(ctx, st, func() (store.ReconcilePart, bool, error) {
 		calls++
 		if calls == 2 {
-			return nil, nil, false, fail
+			return store.ReconcilePart{}, false, fail
 		}
-		return parts[0].ledger, parts[0].daily, false, nil
+		return parts[0], false, nil
 	}); !errors.Is(err, fail) {
 		t.Fatalf("failing part: err %v, want %v", err, fail)
 	}
 	if got, err := db.Ledger(ctx, "glowco", all.From, all.To); err != nil || len(got) != 1 || got[0].SourceID != "old" {
 		t.Fatalf("after a failed rebuild the ledger is %+v (%v), want the old row", got, err)
 	}
-	n, err := db.RebuildReconciled(ctx, st, func() ([]store.LedgerEntry, []store.DailyKPI, bool, error) {
+	n, err := db.RebuildReconciled(ctx, st, func() (store.ReconcilePart, bool, error) {
 		p := parts2[0]
 		parts2 = parts2[1:]
-		return p.ledger, p.daily, len(parts2) == 0, nil
+		return p, len(parts2) == 0, nil
 	})
 	if err != nil {
 		t.Fatal(err)
