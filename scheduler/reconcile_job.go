@@ -189,6 +189,21 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		from = chunk.To.AddDays(1)
 	}
 
+	build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+		return buildChunk(ctx, db, brand, loc, shop, matches, refs, chunk, orders)
+	}
+	return rebuildChunks(ctx, db, state, chunks, build)
+}
+
+// chunkBuilder reads and attributes the source rows of a chunk of days,
+// reading the orders into orders' storage, which it returns for reuse.
+type chunkBuilder func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error)
+
+// rebuildChunks stores a full rebuild of state.Brand made of chunks (see
+// store.RebuildReconciled): one goroutine builds the chunks in order, up to
+// rebuildAhead ahead of the transaction writing them. It returns once both
+// have stopped.
+func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := make(chan rebuildPart, rebuildAhead)
@@ -199,7 +214,7 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		var orders []ads.Order // reused: a chunk's orders are not needed once attributed
 		for _, chunk := range chunks {
 			var p rebuildPart
-			p.ReconcilePart, orders, p.err = buildChunk(ctx, db, brand, loc, shop, matches, refs, chunk, orders)
+			p.ReconcilePart, orders, p.err = build(ctx, chunk, orders)
 			select {
 			case parts <- p:
 			case <-ctx.Done():

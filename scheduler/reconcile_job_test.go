@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,5 +336,130 @@ func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
 		if got := snap(t, db); !reflect.DeepEqual(got, want) {
 			t.Errorf("chunks of %d days differ from one pass:\ngot  %+v\nwant %+v", chunk, got, want)
 		}
+	}
+}
+
+// TestRebuildFailingHalfwayKeepsLedger stops full rebuilds part-way — a
+// chunk that fails to attribute, the caller's context ending, a write the
+// database refuses — and checks each leaves the previous ledger, KPI cells
+// and state exactly as they were, with the chunk builder stopped.
+func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	seedReconcile(t, db)
+	restate(t, db)
+	if _, err := ReconcileBrand(ctx, db, b, recTime("2026-06-11T12:00:00Z"), true); err != nil {
+		t.Fatal(err)
+	}
+	before := snap(t, db)
+	stateBefore := value[store.ReconcileState](t)(db.ReconcileState(ctx, "glowco"))
+
+	// The rebuild to interrupt: another commission changes every day.
+	b.Creators[0].Fee.Commission = ads.MustRate("0.25")
+	va := value[[]store.VariantAd](t)(db.VariantAds(ctx, "glowco"))
+	matches := make([]reconcile.VariantMatch, len(va))
+	for i, v := range va {
+		matches[i] = reconcile.VariantMatch{TestID: v.TestID, VariantKey: v.VariantKey, MatchedBy: v.MatchedBy,
+			Ad: ads.Ad{Platform: v.Platform, Account: v.Account, ID: v.AdID}}
+	}
+	state := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "new", Watermark: recTime("2026-06-11T13:00:00Z"),
+		ReconciledAt: recTime("2026-06-11T13:00:00Z")}
+	var chunks []ads.DateRange
+	for d := ads.MustDate("2026-06-01"); !ads.MustDate("2026-07-01").Before(d); d = d.AddDays(1) {
+		chunks = append(chunks, ads.DateRange{From: d, To: d})
+	}
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		// at is called before chunk i is built; it may return a part to
+		// use instead, or an error.
+		at      func(i int, cancel context.CancelFunc) (*store.ReconcilePart, error)
+		wantErr error
+	}{
+		{"a chunk fails", func(i int, _ context.CancelFunc) (*store.ReconcilePart, error) {
+			if i == 10 {
+				return nil, boom
+			}
+			return nil, nil
+		}, boom},
+		{"the context ends", func(i int, cancel context.CancelFunc) (*store.ReconcilePart, error) {
+			if i == 10 {
+				cancel()
+			}
+			return nil, nil
+		}, context.Canceled},
+		{"a write fails", func(i int, _ context.CancelFunc) (*store.ReconcilePart, error) {
+			if i == 10 {
+				// Not UTF-8: PostgreSQL refuses the row.
+				return &store.ReconcilePart{Days: []ads.Date{chunks[i].From}, Ledger: []store.LedgerEntry{{Source: "order",
+					SourceID: "gid://shopify/Order/\xff", Day: chunks[i].From, Channel: "unattributed", Rule: "none",
+					Policy: "utm-first", Currency: "USD", OrigCurrency: "USD"}}}, nil
+			}
+			return nil, nil
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var mu sync.Mutex
+			calls, returned, late := 0, false, 0
+			build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+				mu.Lock()
+				i := calls
+				calls++
+				if returned {
+					late++
+				}
+				mu.Unlock()
+				p, err := tc.at(i, cancel)
+				if err != nil {
+					return store.ReconcilePart{}, orders, err
+				}
+				if p != nil {
+					return *p, orders, nil
+				}
+				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, chunk, orders)
+			}
+			_, err := rebuildChunks(ctx, db, state, chunks, build)
+			mu.Lock()
+			returned = true
+			mu.Unlock()
+			switch {
+			case err == nil:
+				t.Fatal("the interrupted rebuild succeeded")
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			case tc.wantErr == nil && !strings.Contains(err.Error(), "invalid byte sequence"):
+				t.Fatalf("err %v, want the refused ledger write", err)
+			}
+			if calls < 11 {
+				t.Errorf("built %d chunks; the failure came before the rebuild was under way", calls)
+			}
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			if late != 0 {
+				t.Errorf("%d chunks were built after the rebuild returned", late)
+			}
+			mu.Unlock()
+			if after := snap(t, db); !reflect.DeepEqual(after, before) {
+				t.Errorf("an interrupted rebuild changed the tables:\nafter  %+v\nbefore %+v", after, before)
+			}
+			if st := value[store.ReconcileState](t)(db.ReconcileState(context.Background(), "glowco")); st != stateBefore {
+				t.Errorf("state %+v, want %+v", st, stateBefore)
+			}
+		})
+	}
+
+	// And the same rebuild, uninterrupted, does change them.
+	if _, err := rebuildChunks(ctx, db, state, chunks, func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, chunk, orders)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after := snap(t, db); reflect.DeepEqual(after, before) {
+		t.Error("the uninterrupted rebuild changed nothing; the test proves nothing")
 	}
 }

@@ -208,23 +208,6 @@ type ReconcileWrite struct {
 	State ReconcileState
 }
 
-const ledgerInsert = `INSERT INTO ledger (brand, source, source_id, day, test_id, variant_key, creator, platform, channel, rule,
-	policy, currency, revenue_micros, orig_currency, orig_revenue_micros, code, code_creator, counted)
-SELECT $1, * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-	$10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[], $16::text[], $17::text[], $18::boolean[])
-ON CONFLICT (brand, source, source_id) DO UPDATE SET day = EXCLUDED.day, test_id = EXCLUDED.test_id,
-	variant_key = EXCLUDED.variant_key, creator = EXCLUDED.creator, platform = EXCLUDED.platform, channel = EXCLUDED.channel,
-	rule = EXCLUDED.rule, policy = EXCLUDED.policy, currency = EXCLUDED.currency, revenue_micros = EXCLUDED.revenue_micros,
-	orig_currency = EXCLUDED.orig_currency, orig_revenue_micros = EXCLUDED.orig_revenue_micros, code = EXCLUDED.code,
-	code_creator = EXCLUDED.code_creator, counted = EXCLUDED.counted`
-
-const kpiInsert = `INSERT INTO kpi_daily (brand, day, test_id, variant_key, creator, platform, currency, spend_micros,
-	flat_fee_micros, commission_micros, bonus_micros, paid_revenue_micros, organic_revenue_micros, paid_orders, organic_orders,
-	redemptions, platform_conversions, platform_value_micros, impressions, clicks, engagements, views)
-SELECT $1, * FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-	$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[],
-	$18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])`
-
 // ReplaceReconciled stores a reconcile pass in one transaction: it makes
 // the brand's ledger rows and KPI cells of w.Days (all of them when
 // w.Full) those of w.Ledger and w.Daily, and records w.State. Concurrent
@@ -232,45 +215,25 @@ SELECT $1, * FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::tex
 // (len(w.Ledger) + len(w.Daily)).
 //
 // Only what differs from the stored rows of w.Days is written (see
-// writePart); a full pass replaces everything with COPY. Should a row's key
-// be stored twice in the pass, the pass is done again the old way: the
-// days' rows deleted and w's rows upserted, the last of a key winning.
+// writePart): a ledger row whose key is stored on another day is moved.
+// A full pass deletes everything and writes w's rows with COPY. A pass
+// that names a ledger key or KPI cell twice fails, changing nothing.
 func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, error) {
-	n, err := db.replaceReconciled(ctx, w, false)
-	if isUniqueViolation(err) {
-		return db.replaceReconciled(ctx, w, true)
-	}
-	return n, err
-}
-
-func (db *DB) replaceReconciled(ctx context.Context, w ReconcileWrite, upsert bool) (int64, error) {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockReconcile(ctx, tx, w.Brand); err != nil {
 			return err
 		}
-		if !w.Full && !upsert {
-			if err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
-				return err
-			}
-		} else {
+		if w.Full {
 			for _, table := range []string{"ledger", "kpi_daily"} {
-				// Two statements, not one with "$2 OR day = ANY(…)", so that
-				// the days' delete is an index scan on (brand, day).
-				q, args := `DELETE FROM `+table+` WHERE brand = $1`, []any{w.Brand}
-				if !w.Full {
-					q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(dayStrings(w.Days)))
-				}
-				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1`, w.Brand); err != nil {
 					return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
 				}
 			}
-			write := copyReconciled
-			if upsert {
-				write = insertReconciled
-			}
-			if _, err := write(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
+			if _, err := copyReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
 				return err
 			}
+		} else if err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
+			return err
 		}
 		s := w.State
 		s.Brand = w.Brand
@@ -352,27 +315,6 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 	return written, err
 }
 
-// insertReconciled upserts ledger rows and inserts KPI cells of brand in
-// batches.
-func insertReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []LedgerEntry, daily []DailyKPI) (int64, error) {
-	var written int64
-	for lo := 0; lo < len(ledger); lo += upsertBatch {
-		n, err := execRows(ctx, tx, ledgerInsert, ledgerArgs(brand, ledger[lo:min(lo+upsertBatch, len(ledger))]))
-		if err != nil {
-			return written, fmt.Errorf("storing ledger of brand %s: %w", brand, err)
-		}
-		written += n
-	}
-	for lo := 0; lo < len(daily); lo += upsertBatch {
-		n, err := execRows(ctx, tx, kpiInsert, kpiArgs(brand, daily[lo:min(lo+upsertBatch, len(daily))]))
-		if err != nil {
-			return written, fmt.Errorf("storing daily KPIs of brand %s: %w", brand, err)
-		}
-		written += n
-	}
-	return written, nil
-}
-
 // saveReconcileState records a brand's reconcile state.
 func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, fingerprint, watermark, reconciled_at)
@@ -422,54 +364,6 @@ func (db *DB) LinkOrderRefs(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("listing order references of link conversions: %w", err)
 	}
 	return out, nil
-}
-
-func execRows(ctx context.Context, tx *sqlx.Tx, q string, args []any) (int64, error) {
-	res, err := tx.ExecContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-func ledgerArgs(brand string, rows []LedgerEntry) []any {
-	// Text columns in insert order, with the two amounts and counted
-	// between them (see ledgerInsert).
-	txt := make([][]string, 14)
-	var rev, orig []int64
-	var counted []bool
-	for _, r := range rows {
-		for i, v := range []string{r.Source, r.SourceID, r.Day.String(), r.TestID, r.VariantKey, r.Creator, string(r.Platform),
-			r.Channel, r.Rule, r.Policy, r.Currency, r.OrigCurrency, r.Code, r.CodeCreator} {
-			txt[i] = append(txt[i], v)
-		}
-		rev, orig, counted = append(rev, r.Revenue), append(orig, r.OrigRevenue), append(counted, r.Counted)
-	}
-	a := func(i int) any { return pq.Array(txt[i]) }
-	return []any{brand, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10),
-		pq.Array(rev), a(11), pq.Array(orig), a(12), a(13), pq.Array(counted)}
-}
-
-func kpiArgs(brand string, rows []DailyKPI) []any {
-	txt := make([][]string, 6)
-	nums := make([][]int64, 15)
-	for _, r := range rows {
-		for i, v := range []string{r.Day.String(), r.TestID, r.VariantKey, r.Creator, string(r.Platform), r.Currency} {
-			txt[i] = append(txt[i], v)
-		}
-		for i, v := range []int64{r.Spend, r.FlatFees, r.Commission, r.Bonuses, r.PaidRevenue, r.OrganicRevenue, r.PaidOrders,
-			r.OrganicOrders, r.Redemptions, r.PlatformConversions, r.PlatformValue, r.Impressions, r.Clicks, r.Engagements, r.Views} {
-			nums[i] = append(nums[i], v)
-		}
-	}
-	args := []any{brand}
-	for _, t := range txt {
-		args = append(args, pq.Array(t))
-	}
-	for _, n := range nums {
-		args = append(args, pq.Array(n))
-	}
-	return args
 }
 
 const kpiCols = `day, test_id, variant_key, creator, platform, currency, spend_micros, flat_fee_micros, commission_micros,

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -92,10 +91,4 @@ func copyReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []Led
 	}
 	m, err := copyDaily(ctx, tx, brand, daily)
 	return n + m, err
-}
-
-// isUniqueViolation reports whether err is PostgreSQL's unique_violation.
-func isUniqueViolation(err error) bool {
-	var pe *pq.Error
-	return errors.As(err, &pe) && pe.Code == "23505"
 }

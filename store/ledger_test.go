@@ -313,3 +313,177 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 		t.Errorf("link order refs %v (%v), want [#1]", refs, err)
 	}
 }
+
+// xmins returns the transaction id that wrote each of the brand's ledger
+// rows and KPI cells, by key.
+func xmins(t *testing.T, db *store.DB, brand string) map[string]string {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT 'ledger:' || source_id, xmin::text FROM ledger WHERE brand = $1
+		UNION ALL SELECT 'kpi:' || day || ':' || test_id, xmin::text FROM kpi_daily WHERE brand = $1`, brand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, x string
+		if err := rows.Scan(&k, &x); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = x
+	}
+	return out
+}
+
+// TestReplaceReconciledWritesOnlyChanges checks a pass leaves stored rows
+// that did not change untouched (same writing transaction), rewrites those
+// that did, moves a row whose record moved to one of the pass's days, and
+// refuses a pass that names a key twice, changing nothing.
+func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
+	st := store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}
+	days := func(ds ...string) []ads.Date {
+		var out []ads.Date
+		for _, d := range ds {
+			out = append(out, ads.MustDate(d))
+		}
+		return out
+	}
+	other := kpiCell("2026-06-02", 3)
+	other.TestID = "winter"
+	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
+		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
+		Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6), other}, State: st}); err != nil {
+		t.Fatal(err)
+	}
+	first := xmins(t, db, "glowco")
+
+	steps := []struct {
+		name       string
+		w          store.ReconcileWrite
+		wantLedger []store.LedgerEntry
+		wantDaily  []store.DailyKPI
+		// same and rewritten name the rows that must keep / must not keep
+		// the writing transaction of the first pass.
+		same, rewritten []string
+	}{
+		{"one row and one cell change", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
+			Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 7), other}, State: st},
+			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
+			[]string{"ledger:a", "ledger:b", "kpi:2026-06-01:summer", "kpi:2026-06-02:winter"}, []string{"ledger:c", "kpi:2026-06-02:summer"}},
+		{"a row moves to a reconciled day", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
+			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 7), other}, State: st},
+			[]store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
+			[]string{"ledger:b"}, []string{"ledger:a"}},
+	}
+	for _, s := range steps {
+		n, err := db.ReplaceReconciled(ctx, s.w)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if want := int64(len(s.w.Ledger) + len(s.w.Daily)); n != want {
+			t.Errorf("%s: reported %d rows, want %d", s.name, n, want)
+		}
+		ledger, err := db.Ledger(ctx, "glowco", all.From, all.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ledger, s.wantLedger) {
+			t.Errorf("%s: ledger\n got %+v\nwant %+v", s.name, ledger, s.wantLedger)
+		}
+		if !reflect.DeepEqual(daily, s.wantDaily) {
+			t.Errorf("%s: daily\n got %+v\nwant %+v", s.name, daily, s.wantDaily)
+		}
+		now := xmins(t, db, "glowco")
+		for _, k := range s.same {
+			if now[k] != first[k] {
+				t.Errorf("%s: unchanged %s was rewritten", s.name, k)
+			}
+		}
+		for _, k := range s.rewritten {
+			if now[k] == first[k] {
+				t.Errorf("%s: changed %s was not rewritten", s.name, k)
+			}
+		}
+	}
+	before := xmins(t, db, "glowco")
+	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
+		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("b", "2026-06-02", 21)},
+		State:  st}); err == nil {
+		t.Error("a pass naming a ledger key twice was accepted")
+	}
+	if after := xmins(t, db, "glowco"); !reflect.DeepEqual(after, before) {
+		t.Errorf("a refused pass changed rows:\n got %v\nwant %v", after, before)
+	}
+}
+
+// TestRebuildReconciledFirstAndAgain rebuilds a brand with no ledger yet,
+// then again with the same rows (nothing is rewritten) and with a day
+// dropped (its rows go).
+func TestRebuildReconciledFirstAndAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
+	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp"}
+	parts := []store.ReconcilePart{
+		{Days: []ads.Date{ads.MustDate("2026-06-01")}, Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)},
+			Daily: []store.DailyKPI{kpiCell("2026-06-01", 5)}},
+		{Days: []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-03")},
+			Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)},
+			Daily:  []store.DailyKPI{kpiCell("2026-06-03", 6)}},
+	}
+	rebuild := func(ps []store.ReconcilePart) {
+		t.Helper()
+		i := 0
+		n, err := db.RebuildReconciled(ctx, st, func() (store.ReconcilePart, bool, error) {
+			i++
+			return ps[i-1], i == len(ps), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, p := range ps {
+			want += len(p.Ledger) + len(p.Daily)
+		}
+		if n != int64(want) {
+			t.Errorf("reported %d rows, want %d", n, want)
+		}
+	}
+	rebuild(parts)
+	first := xmins(t, db, "glowco")
+	if len(first) != 5 {
+		t.Fatalf("first rebuild stored %d rows, want 5: %v", len(first), first)
+	}
+	rebuild(parts)
+	if again := xmins(t, db, "glowco"); !reflect.DeepEqual(again, first) {
+		t.Errorf("rebuilding the same rows rewrote some:\n got %v\nwant %v", again, first)
+	}
+	rebuild(parts[1:])
+	ledger, err := db.Ledger(ctx, "glowco", all.From, all.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+		t.Errorf("after dropping a day: ledger\n got %+v\nwant %+v", ledger, want)
+	}
+	daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.DailyKPI{kpiCell("2026-06-03", 6)}; !reflect.DeepEqual(daily, want) {
+		t.Errorf("after dropping a day: daily\n got %+v\nwant %+v", daily, want)
+	}
+}
