@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/reconcile"
@@ -270,24 +272,29 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 }
 
 // readSpan reads the source rows of the days of span (in loc), the orders
-// into orders' storage.
+// into orders' storage. Orders, link conversions and daily stats are read
+// at the same time, on three pool connections.
 func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string, span ads.DateRange,
 	orders []ads.Order) (reconcile.Input, error) {
 	in := reconcile.Input{Brand: brand}
 	from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
-	var err error
+	g, gctx := errgroup.WithContext(ctx)
 	if shop != "" {
-		if in.Orders, err = db.ReconcileOrders(ctx, shop, from, to, orders); err != nil {
-			return in, err
-		}
+		g.Go(func() (err error) {
+			in.Orders, err = db.ReconcileOrders(gctx, shop, from, to, orders)
+			return err
+		})
 	}
-	if in.Links, err = db.LinkConversions(ctx, from, to); err != nil {
-		return in, err
-	}
-	if in.Stats, err = db.DayStats(ctx, "", span); err != nil {
-		return in, err
-	}
-	return in, nil
+	g.Go(func() (err error) {
+		in.Links, err = db.LinkConversions(gctx, from, to)
+		return err
+	})
+	g.Go(func() (err error) {
+		in.Stats, err = db.DayStats(gctx, "", span)
+		return err
+	})
+	err := g.Wait()
+	return in, err
 }
 
 // stored converts a reconcile result to its stored rows.

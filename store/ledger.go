@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -232,7 +233,7 @@ func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, e
 			if _, err := copyReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
 				return err
 			}
-		} else if err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
+		} else if _, err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
 			return err
 		}
 		s := w.State
@@ -273,17 +274,23 @@ type ReconcilePart struct {
 // the parts concurrently; see scheduler.ReconcileBrand). It returns the
 // rows of all parts; nothing is changed when next or a write fails, or ctx
 // is cancelled. The parts must not repeat a day or a ledger key.
+//
+// When the rebuild inserted many rows (a brand's first reconcile) the
+// ledger and KPI tables are analyzed afterwards: the planner would
+// otherwise still see them as they were, and later passes' lookups would
+// scan instead of probing the keys.
 func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
-	var written int64
+	var written, inserted int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockReconcile(ctx, tx, state.Brand); err != nil {
 			return err
 		}
-		// A brand with no ledger yet (its first reconcile) has no row on a
-		// day other than its own to look for.
+		// A brand with no ledger yet (its first reconcile) has no stored
+		// row to compare with.
 		var stored bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)
+			OR EXISTS (SELECT 1 FROM kpi_daily WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
 			return fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
 		}
 		var (
@@ -295,25 +302,43 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 			if err != nil {
 				return err
 			}
-			if err := writePart(ctx, tx, state.Brand, p.Days, p.Ledger, p.Daily, stored, &buf); err != nil {
+			n, err := writePart(ctx, tx, state.Brand, p.Days, p.Ledger, p.Daily, stored, &buf)
+			if err != nil {
 				return err
 			}
+			inserted += n
 			covered = append(covered, p.Days...)
 			written += int64(len(p.Ledger) + len(p.Daily))
 			if done {
 				break
 			}
 		}
-		for _, table := range []string{"ledger", "kpi_daily"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1 AND NOT day = ANY($2::date[])`,
-				state.Brand, pq.Array(dayStrings(covered))); err != nil {
-				return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
+		if stored {
+			for _, table := range []string{"ledger", "kpi_daily"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1 AND NOT day = ANY($2::date[])`,
+					state.Brand, pq.Array(dayStrings(covered))); err != nil {
+					return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
+				}
 			}
 		}
 		return saveReconcileState(ctx, tx, state)
 	})
-	return written, err
+	if err != nil {
+		return 0, err
+	}
+	if inserted >= analyzeAfter {
+		for _, table := range []string{"ledger", "kpi_daily"} {
+			if _, err := db.x.ExecContext(ctx, `ANALYZE `+table); err != nil {
+				slog.Warn("analyzing after a rebuild", "table", table, "brand", state.Brand, "err", err)
+			}
+		}
+	}
+	return written, nil
 }
+
+// analyzeAfter is how many inserted rows make a rebuild analyze the
+// tables it wrote.
+const analyzeAfter = 50_000
 
 // saveReconcileState records a brand's reconcile state.
 func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {

@@ -43,32 +43,36 @@ type dayChanges struct {
 
 // writePart makes the brand's stored ledger rows and KPI cells of days
 // equal to ledger and daily (which must lie on days), writing only the
-// differences. When elsewhere is false the caller knows no new ledger key
-// is stored on another day, which spares a lookup per new row.
+// differences, and returns how many rows it inserted. When stored is false
+// the caller knows the brand had no stored rows before this transaction
+// (and wrote none on days), which spares reading them and looking for new
+// keys on other days.
 //
 // The stored rows are read into buf, which the caller may reuse for the
 // next part.
 func writePart(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, ledger []LedgerEntry, daily []DailyKPI,
-	elsewhere bool, buf *partBuffers) error {
+	stored bool, buf *partBuffers) (int64, error) {
 	if len(days) == 0 {
-		return nil
+		return 0, nil
+	}
+	if !stored {
+		return copyReconciled(ctx, tx, brand, ledger, daily)
 	}
 	var err error
 	if buf.ledger, err = storedLedgerOf(ctx, tx, brand, days, buf.ledger); err != nil {
-		return err
+		return 0, err
 	}
 	if buf.daily, err = storedDailyOf(ctx, tx, brand, days, buf.daily); err != nil {
-		return err
+		return 0, err
 	}
-	ch := diffPart(buf.ledger, buf.daily, ledger, daily, elsewhere)
+	ch := diffPart(buf.ledger, buf.daily, ledger, daily)
 	if err := deleteLedgerKeys(ctx, tx, brand, ch.ledgerDel); err != nil {
-		return err
+		return 0, err
 	}
 	if err := deleteKPIKeys(ctx, tx, brand, ch.kpiDel); err != nil {
-		return err
+		return 0, err
 	}
-	_, err = copyReconciled(ctx, tx, brand, ch.ledgerIns, ch.kpiIns)
-	return err
+	return copyReconciled(ctx, tx, brand, ch.ledgerIns, ch.kpiIns)
 }
 
 // partBuffers hold the stored rows writePart reads, reused across parts.
@@ -78,7 +82,7 @@ type partBuffers struct {
 }
 
 // diffPart compares stored rows with a pass's rows of the same days.
-func diffPart(storedLedger []LedgerEntry, storedDaily []DailyKPI, ledger []LedgerEntry, daily []DailyKPI, elsewhere bool) dayChanges {
+func diffPart(storedLedger []LedgerEntry, storedDaily []DailyKPI, ledger []LedgerEntry, daily []DailyKPI) dayChanges {
 	var ch dayChanges
 	byKey := make(map[ledgerKey]int, len(storedLedger))
 	for i, r := range storedLedger {
@@ -92,7 +96,8 @@ func diffPart(storedLedger []LedgerEntry, storedDaily []DailyKPI, ledger []Ledge
 		case ok && !kept[i] && storedLedger[i] == r:
 			kept[i] = true
 			continue
-		case !ok && elsewhere:
+		case !ok:
+			// Not stored on these days; it may be on another.
 			ch.ledgerDel = append(ch.ledgerDel, k)
 		}
 		ch.ledgerIns = append(ch.ledgerIns, r)
@@ -178,42 +183,54 @@ func storedDailyOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Da
 	return out, nil
 }
 
-// deleteLedgerKeys deletes the brand's ledger rows with keys, one index
-// probe per key.
+// deleteLedgerKeys deletes the brand's ledger rows with keys. Each
+// statement names one source and a batch of ids, so that even with stale
+// planner statistics (right after a rebuild) it is at worst one scan of
+// the table, never one per key.
 func deleteLedgerKeys(ctx context.Context, tx *sqlx.Tx, brand string, keys []ledgerKey) error {
-	for lo := 0; lo < len(keys); lo += upsertBatch {
-		batch := keys[lo:min(lo+upsertBatch, len(keys))]
-		src, ids := make([]string, len(batch)), make([]string, len(batch))
-		for i, k := range batch {
-			src[i], ids[i] = k.source, k.sourceID
+	bySource := map[string][]string{}
+	var sources []string
+	for _, k := range keys {
+		if _, ok := bySource[k.source]; !ok {
+			sources = append(sources, k.source)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM ledger l USING unnest($2::text[], $3::text[]) AS d(source, source_id)
-			WHERE l.brand = $1 AND l.source = d.source AND l.source_id = d.source_id`,
-			brand, pq.Array(src), pq.Array(ids)); err != nil {
-			return fmt.Errorf("deleting changed ledger rows of brand %s: %w", brand, err)
+		bySource[k.source] = append(bySource[k.source], k.sourceID)
+	}
+	for _, src := range sources {
+		ids := bySource[src]
+		for lo := 0; lo < len(ids); lo += upsertBatch {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM ledger WHERE brand = $1 AND source = $2 AND source_id = ANY($3::text[])`,
+				brand, src, pq.Array(ids[lo:min(lo+upsertBatch, len(ids))])); err != nil {
+				return fmt.Errorf("deleting changed ledger rows of brand %s: %w", brand, err)
+			}
 		}
 	}
 	return nil
 }
 
-// deleteKPIKeys deletes the brand's KPI cells with keys.
+// deleteKPIKeys deletes the brand's KPI cells with keys, one statement per
+// day (at worst one scan of the table each, whatever the statistics say).
 func deleteKPIKeys(ctx context.Context, tx *sqlx.Tx, brand string, keys []kpiKey) error {
-	for lo := 0; lo < len(keys); lo += upsertBatch {
-		batch := keys[lo:min(lo+upsertBatch, len(keys))]
-		cols := make([][]string, 5)
-		for _, k := range batch {
-			cols[0] = append(cols[0], k.day.String())
-			cols[1] = append(cols[1], k.test)
-			cols[2] = append(cols[2], k.variant)
-			cols[3] = append(cols[3], k.creator)
-			cols[4] = append(cols[4], string(k.platform))
+	byDay := map[ads.Date][]kpiKey{}
+	var days []ads.Date
+	for _, k := range keys {
+		if _, ok := byDay[k.day]; !ok {
+			days = append(days, k.day)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_daily k
-			USING unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(day, test_id, variant_key, creator, platform)
-			WHERE k.brand = $1 AND k.day = d.day AND k.test_id = d.test_id AND k.variant_key = d.variant_key
-				AND k.creator = d.creator AND k.platform = d.platform`,
-			brand, pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4])); err != nil {
-			return fmt.Errorf("deleting changed daily KPIs of brand %s: %w", brand, err)
+		byDay[k.day] = append(byDay[k.day], k)
+	}
+	for _, d := range days {
+		cols := make([][]string, 4)
+		for _, k := range byDay[d] {
+			cols[0] = append(cols[0], k.test)
+			cols[1] = append(cols[1], k.variant)
+			cols[2] = append(cols[2], k.creator)
+			cols[3] = append(cols[3], string(k.platform))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_daily WHERE brand = $1 AND day = $2
+			AND (test_id, variant_key, creator, platform) IN (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]))`,
+			brand, d.String(), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3])); err != nil {
+			return fmt.Errorf("deleting changed daily KPIs of brand %s on %s: %w", brand, d, err)
 		}
 	}
 	return nil
