@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -77,34 +78,99 @@ func writePart(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, 
 
 // partBuffers hold the stored rows writePart reads, reused across parts.
 type partBuffers struct {
-	ledger []LedgerEntry
+	ledger []storedLedgerRow
 	daily  []DailyKPI
 }
 
+// storedLedgerRow is a stored ledger row as the diff needs it: its key and
+// the encoding of every other column (see ledgerEncodingSQL).
+type storedLedgerRow struct {
+	source, sourceID string
+	enc              string
+}
+
+// ledgerEncodingSQL encodes a ledger row's columns other than its key in
+// one text, each column as its length in bytes, ':' and its text, so that
+// different rows never encode alike; appendLedgerEncoding is the same in
+// Go. Comparing encodings spares decoding every column of every stored row.
+const ledgerEncodingSQL = `concat(octet_length(d), ':', d, octet_length(test_id), ':', test_id,
+	octet_length(variant_key), ':', variant_key, octet_length(creator), ':', creator, octet_length(platform), ':', platform,
+	octet_length(channel), ':', channel, octet_length(rule), ':', rule, octet_length(policy), ':', policy,
+	octet_length(currency), ':', currency, octet_length(rev), ':', rev, octet_length(orig_currency), ':', orig_currency,
+	octet_length(orig), ':', orig, octet_length(code), ':', code, octet_length(code_creator), ':', code_creator,
+	CASE WHEN counted THEN 't' ELSE 'f' END)`
+
+// appendLedgerEncoding appends r's encoding (see ledgerEncodingSQL) to b.
+func appendLedgerEncoding(b []byte, r *LedgerEntry) []byte {
+	field := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	var num [24]byte
+	number := func(v int64) {
+		n := strconv.AppendInt(num[:0], v, 10)
+		b = strconv.AppendInt(b, int64(len(n)), 10)
+		b = append(b, ':')
+		b = append(b, n...)
+	}
+	// The day as to_char(day, 'YYYY-MM-DD').
+	day := appendPadded(num[:0], r.Day.Year, 4)
+	day = append(day, '-')
+	day = appendPadded(day, int(r.Day.Month), 2)
+	day = append(day, '-')
+	day = appendPadded(day, r.Day.Day, 2)
+	b = strconv.AppendInt(b, int64(len(day)), 10)
+	b = append(b, ':')
+	b = append(b, day...)
+	field(r.TestID)
+	field(r.VariantKey)
+	field(r.Creator)
+	field(string(r.Platform))
+	field(r.Channel)
+	field(r.Rule)
+	field(r.Policy)
+	field(r.Currency)
+	number(r.Revenue)
+	field(r.OrigCurrency)
+	number(r.OrigRevenue)
+	field(r.Code)
+	field(r.CodeCreator)
+	if r.Counted {
+		return append(b, 't')
+	}
+	return append(b, 'f')
+}
+
 // diffPart compares stored rows with a pass's rows of the same days.
-func diffPart(storedLedger []LedgerEntry, storedDaily []DailyKPI, ledger []LedgerEntry, daily []DailyKPI) dayChanges {
+func diffPart(storedLedger []storedLedgerRow, storedDaily []DailyKPI, ledger []LedgerEntry, daily []DailyKPI) dayChanges {
 	var ch dayChanges
 	byKey := make(map[ledgerKey]int, len(storedLedger))
 	for i, r := range storedLedger {
-		byKey[ledgerKey{r.Source, r.SourceID}] = i
+		byKey[ledgerKey{r.source, r.sourceID}] = i
 	}
 	kept := make([]bool, len(storedLedger))
-	for _, r := range ledger {
+	var enc []byte
+	for i := range ledger {
+		r := &ledger[i]
 		k := ledgerKey{r.Source, r.SourceID}
-		i, ok := byKey[k]
+		j, ok := byKey[k]
+		if ok && !kept[j] {
+			enc = appendLedgerEncoding(enc[:0], r)
+		}
 		switch {
-		case ok && !kept[i] && storedLedger[i] == r:
-			kept[i] = true
+		case ok && !kept[j] && string(enc) == storedLedger[j].enc:
+			kept[j] = true
 			continue
 		case !ok:
 			// Not stored on these days; it may be on another.
 			ch.ledgerDel = append(ch.ledgerDel, k)
 		}
-		ch.ledgerIns = append(ch.ledgerIns, r)
+		ch.ledgerIns = append(ch.ledgerIns, *r)
 	}
 	for i, r := range storedLedger {
 		if !kept[i] {
-			ch.ledgerDel = append(ch.ledgerDel, ledgerKey{r.Source, r.SourceID})
+			ch.ledgerDel = append(ch.ledgerDel, ledgerKey{r.source, r.sourceID})
 		}
 	}
 
@@ -132,23 +198,32 @@ func kpiKeyOf(c DailyKPI) kpiKey {
 	return kpiKey{c.Day, c.TestID, c.VariantKey, c.Creator, c.Platform}
 }
 
-// storedLedgerOf reads the brand's stored ledger rows of days, appending
-// them to buf[:0].
-func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []LedgerEntry) ([]LedgerEntry, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT source, source_id, day, test_id, variant_key, creator, platform, channel, rule,
-		policy, currency, revenue_micros, orig_currency, orig_revenue_micros, code, code_creator, counted
-		FROM ledger WHERE brand = $1 AND day = ANY($2::date[])`, brand, pq.Array(dayStrings(days)))
+// appendPadded appends v in decimal, zero-padded to width digits.
+func appendPadded(b []byte, v, width int) []byte {
+	var d [20]byte
+	n := strconv.AppendInt(d[:0], int64(v), 10)
+	for i := len(n); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, n...)
+}
+
+// storedLedgerOf reads the keys and encodings of the brand's stored ledger
+// rows of days, appending them to buf[:0].
+func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []storedLedgerRow) ([]storedLedgerRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT source, source_id, `+ledgerEncodingSQL+` FROM (
+		SELECT source, source_id, to_char(day, 'YYYY-MM-DD') AS d, test_id, variant_key, creator, platform, channel, rule, policy,
+			currency, revenue_micros::text AS rev, orig_currency, orig_revenue_micros::text AS orig, code, code_creator, counted
+		FROM ledger WHERE brand = $1 AND day = ANY($2::date[])) l`, brand, pq.Array(dayStrings(days)))
 	if err != nil {
 		return nil, fmt.Errorf("reading stored ledger of brand %s: %w", brand, err)
 	}
 	defer rows.Close()
 	out := buf[:0]
 	for rows.Next() {
-		out = append(out, LedgerEntry{})
+		out = append(out, storedLedgerRow{})
 		r := &out[len(out)-1]
-		if err := rows.Scan(&r.Source, &r.SourceID, &r.Day, &r.TestID, &r.VariantKey, &r.Creator, &r.Platform, &r.Channel,
-			&r.Rule, &r.Policy, &r.Currency, &r.Revenue, &r.OrigCurrency, &r.OrigRevenue, &r.Code, &r.CodeCreator,
-			&r.Counted); err != nil {
+		if err := rows.Scan(&r.source, &r.sourceID, &r.enc); err != nil {
 			return nil, fmt.Errorf("reading stored ledger of brand %s: %w", brand, err)
 		}
 	}

@@ -354,8 +354,13 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	}
 	other := kpiCell("2026-06-02", 3)
 	other.TestID = "winter"
+	// Columns that look like the encoding the diff compares (lengths,
+	// ':'), multi-byte text, empty text and a negative amount: unchanged,
+	// it must still compare equal.
+	odd := ledgerEntry("odd", "2026-06-01", -1_500_000)
+	odd.TestID, odd.VariantKey, odd.Creator, odd.Code, odd.CodeCreator = "3:a", "", "zoë 🌿", "12:", "\t\\N"
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
-		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
+		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
 		Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6), other}, State: st}); err != nil {
 		t.Fatal(err)
 	}
@@ -370,18 +375,18 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 		// the writing transaction of the first pass.
 		same, rewritten []string
 	}{
-		{"one row and one cell change", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
-			Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 7), other}, State: st},
-			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+		{"one row and one cell change", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
+			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other}, State: st},
+			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
 			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
-			[]string{"ledger:a", "ledger:b", "kpi:2026-06-01:summer", "kpi:2026-06-02:winter"}, []string{"ledger:c", "kpi:2026-06-02:summer"}},
+			[]string{"ledger:a", "ledger:odd", "ledger:b", "kpi:2026-06-01:summer", "kpi:2026-06-02:winter"}, []string{"ledger:c", "kpi:2026-06-02:summer"}},
 		{"a row moves to a reconciled day", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
 			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
 			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 7), other}, State: st},
-			[]store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]store.LedgerEntry{odd, ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
 			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
-			[]string{"ledger:b"}, []string{"ledger:a"}},
+			[]string{"ledger:b", "ledger:odd"}, []string{"ledger:a"}},
 	}
 	for _, s := range steps {
 		n, err := db.ReplaceReconciled(ctx, s.w)
