@@ -35,6 +35,10 @@ type Input struct {
 	Stats []ads.DayStat
 	// Ads maps ads to declared variants; stats of other ads are skipped.
 	Ads []VariantMatch
+	// Fees are FixedFees(Brand), when the caller has them already (a
+	// rebuild builds day after day with the same fees); nil means Build
+	// computes them.
+	Fees []FeeDay
 }
 
 // Measures are the additive daily quantities behind every KPI. Money is in
@@ -368,7 +372,11 @@ func Build(in Input) (Result, error) {
 	}
 
 	// Flat fees and bonuses.
-	for _, f := range FixedFees(b) {
+	fixed := in.Fees
+	if fixed == nil {
+		fixed = FixedFees(b)
+	}
+	for _, f := range fixed {
 		if !keep(f.Day) {
 			continue
 		}

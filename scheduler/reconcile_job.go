@@ -25,7 +25,9 @@ const ReconcileLag = 10 * time.Minute
 var fullRange = ads.DateRange{From: ads.MustDate("2000-01-01"), To: ads.MustDate("2100-12-31")}
 
 // ReconcileBrand brings the brand's ledger and daily KPI cells up to date
-// and returns how many rows it wrote.
+// and returns how many rows it reconciled: the ledger rows and KPI cells of
+// the days it covered, as derived now (only those that differ from what
+// was stored are written; see store.ReplaceReconciled).
 //
 // Incrementally (full false), it reconciles only the days whose source rows
 // (orders, link conversions, daily stats of the brand's variant ads)
@@ -34,9 +36,9 @@ var fullRange = ads.DateRange{From: ads.MustDate("2000-01-01"), To: ads.MustDate
 // transaction. It rebuilds everything when full is set, when the brand was
 // never reconciled, or when the configuration or the variant→ad links
 // changed (reconcile.Fingerprint); a rebuild reads, attributes and writes
-// one day at a time (in one transaction), so its memory is that of a day's
-// records. Both paths give identical tables. now is recorded as the
-// reconcile time.
+// one day at a time (in one transaction, reading ahead while it writes),
+// so its memory is that of a few days' records. Both paths give identical
+// tables. now is recorded as the reconcile time.
 func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now time.Time, full bool) (rows int64, err error) {
 	loc, err := reconcile.Location(brand)
 	if err != nil {
@@ -149,7 +151,8 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 	if err != nil {
 		return 0, err
 	}
-	for _, f := range reconcile.FixedFees(brand) {
+	fees := reconcile.FixedFees(brand)
+	for _, f := range fees {
 		if !ok {
 			span, ok = ads.DateRange{From: f.Day, To: f.Day}, true
 		}
@@ -191,8 +194,11 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		from = chunk.To.AddDays(1)
 	}
 
+	if fees == nil {
+		fees = []reconcile.FeeDay{}
+	}
 	build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, brand, loc, shop, matches, refs, chunk, orders)
+		return buildChunk(ctx, db, brand, loc, shop, matches, refs, fees, chunk, orders)
 	}
 	return rebuildChunks(ctx, db, state, chunks, build)
 }
@@ -253,12 +259,13 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 // buildChunk reads and attributes the source rows of the days of chunk,
 // reading the orders into orders' storage, which it returns for reuse.
 func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
-	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, fees []reconcile.FeeDay, chunk ads.DateRange,
+	orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
 	in, err := readSpan(ctx, db, brand, loc, shop, chunk, orders)
 	if err != nil {
 		return store.ReconcilePart{}, orders, err
 	}
-	in.Ads, in.OrderRefs = matches, refs
+	in.Ads, in.OrderRefs, in.Fees = matches, refs, fees
 	for d := chunk.From; !chunk.To.Before(d); d = d.AddDays(1) {
 		in.Days = append(in.Days, d)
 	}

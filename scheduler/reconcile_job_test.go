@@ -421,7 +421,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 				if p != nil {
 					return *p, orders, nil
 				}
-				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, chunk, orders)
+				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, chunk, orders)
 			}
 			_, err := rebuildChunks(ctx, db, state, chunks, build)
 			mu.Lock()
@@ -455,7 +455,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 
 	// And the same rebuild, uninterrupted, does change them.
 	if _, err := rebuildChunks(ctx, db, state, chunks, func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, chunk, orders)
+		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, chunk, orders)
 	}); err != nil {
 		t.Fatal(err)
 	}

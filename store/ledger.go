@@ -135,8 +135,10 @@ type AffectedQuery struct {
 // Every lookup from a changed row is a correlated subquery on an index
 // (ledger's key, link_conversions_order_id, link_conversions_order_ref,
 // variant_ads_ad), so the cost follows the number of changed rows, not the
-// size of the tables, whatever the planner's statistics say (right after a
-// rebuild they say the ledger is empty).
+// size of the tables. (Stale statistics can still mislead the planner:
+// right after a brand's first rebuild they would say the ledger is empty,
+// which is why a rebuild that inserts many rows analyzes the tables; see
+// RebuildReconciled.)
 const affectedDaysSQL = `
 WITH ch_orders AS MATERIALIZED (
 	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
