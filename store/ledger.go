@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -316,9 +317,14 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 			}
 		}
 		if stored {
+			// Covered days are usually one run of days: then the rest is
+			// two ranges of the (brand, day) index, not a scan.
+			q, args := `DELETE FROM %s WHERE brand = $1 AND NOT day = ANY($2::date[])`, []any{state.Brand, pq.Array(dayStrings(covered))}
+			if r, ok := dayRun(covered); ok {
+				q, args = `DELETE FROM %s WHERE brand = $1 AND (day < $2 OR day > $3)`, []any{state.Brand, r.From, r.To}
+			}
 			for _, table := range []string{"ledger", "kpi_daily"} {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1 AND NOT day = ANY($2::date[])`,
-					state.Brand, pq.Array(dayStrings(covered))); err != nil {
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, table), args...); err != nil {
 					return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
 				}
 			}
@@ -336,6 +342,21 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 		}
 	}
 	return written, nil
+}
+
+// dayRun reports whether days (in any order) are exactly the days of one
+// non-empty range, each once, and returns it.
+func dayRun(days []ads.Date) (ads.DateRange, bool) {
+	if len(days) == 0 {
+		return ads.DateRange{}, false
+	}
+	sorted := slices.SortedFunc(slices.Values(days), func(a, b ads.Date) int { return a.Compare(b) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] != sorted[i-1].AddDays(1) {
+			return ads.DateRange{}, false
+		}
+	}
+	return ads.DateRange{From: sorted[0], To: sorted[len(sorted)-1]}, true
 }
 
 // analyzeAfter is how many inserted rows make a rebuild analyze the

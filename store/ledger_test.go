@@ -434,8 +434,8 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 }
 
 // TestRebuildReconciledFirstAndAgain rebuilds a brand with no ledger yet,
-// then again with the same rows (nothing is rewritten) and with a day
-// dropped (its rows go).
+// then again with the same rows (nothing is rewritten), with a day in the
+// middle and then one at the start left out (their rows go).
 func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -475,6 +475,13 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	rebuild(parts)
 	if again := xmins(t, db, "glowco"); !reflect.DeepEqual(again, first) {
 		t.Errorf("rebuilding the same rows rewrote some:\n got %v\nwant %v", again, first)
+	}
+	// Days with a gap: 2026-06-02 is not covered, its row goes.
+	rebuild([]store.ReconcilePart{parts[0], {Days: []ads.Date{ads.MustDate("2026-06-03")},
+		Ledger: []store.LedgerEntry{ledgerEntry("c", "2026-06-03", 0)}, Daily: []store.DailyKPI{kpiCell("2026-06-03", 6)}}})
+	if got, err := db.Ledger(ctx, "glowco", all.From, all.To); err != nil ||
+		!reflect.DeepEqual(got, []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("c", "2026-06-03", 0)}) {
+		t.Errorf("after a rebuild with a gap: ledger %+v (%v), want a and c", got, err)
 	}
 	rebuild(parts[1:])
 	ledger, err := db.Ledger(ctx, "glowco", all.From, all.To)
