@@ -3,6 +3,7 @@ module github.com/roasd/roasd
 go 1.26.8
 
 require (
+	github.com/goccy/go-json v0.12.0
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/jmoiron/sqlx v1.4.0
 	github.com/lib/pq v1.12.3

@@ -377,6 +377,11 @@ func (r *Result) reconcile(ctx context.Context, db *store.DB, b *configs.Brand, 
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE `+t+` SET changed_at = changed_at - interval '1 hour'`); err != nil {
 			return fmt.Errorf("ageing %s: %w", t, err)
 		}
+		// The ageing left a dead copy of every row; a daemon that has been
+		// running would have had them vacuumed.
+		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE `+t); err != nil {
+			return fmt.Errorf("vacuuming %s: %w", t, err)
+		}
 	}
 	// This process holds the whole campaign (and the sandbox's copy of
 	// it); collect first so the timings are the reconcile's, not a

@@ -39,6 +39,10 @@ func (d *Deps) useBulk(ctx context.Context, shop string, first bool, mark, now t
 	return err != nil || id != ""
 }
 
+// analyzeAfterOrders is how many orders a bulk export must have stored
+// for the sync to refresh the orders table's planner statistics.
+const analyzeAfterOrders = 50000
+
 // shopifyBulkOrders syncs the shop's orders updated at or after since (all
 // when zero) with a bulk operation: it starts one (or resumes the one a
 // killed run left, whose id is kept in the bulk cursor), waits for it,
@@ -68,6 +72,13 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, r *Run, 
 	if err != nil {
 		// The id stays: the next run downloads the same file again.
 		return fmt.Errorf("storing shopify bulk orders export %s of %s (%d orders stored): %w", op.ID, shop, n, err)
+	}
+	if n >= analyzeAfterOrders {
+		// The reconcile that follows reads these orders day by day; plan
+		// it for the table as it now is.
+		if err := d.DB.Analyze(ctx, "orders"); err != nil {
+			d.logger().Warn("analyzing orders after a bulk export", "shop", shop, "err", err)
+		}
 	}
 	mark := op.CreatedAt
 	if mark.Before(prev) {

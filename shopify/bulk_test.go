@@ -30,7 +30,7 @@ type bulkBundle struct {
 
 // bulkSetup serves a fake behind a recorder of what the file downloads
 // send.
-func bulkSetup(t *testing.T, seed shopifyfake.Seed) *bulkBundle {
+func bulkSetup(t testing.TB, seed shopifyfake.Seed) *bulkBundle {
 	t.Helper()
 	seed.Shop = shopifyfake.Shop{Name: "Glowco", Domain: shopDomain, Currency: "USD", Timezone: "UTC"}
 	seed.AccessToken = token

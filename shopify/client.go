@@ -72,8 +72,8 @@ type Options struct {
 	// PageSize is the orders page size, at most MaxPageSize (the default).
 	PageSize int
 	// BulkPollMin and BulkPollMax bound WaitBulk's polling: the first
-	// wait is BulkPollMin (default 250ms), each next one is half as long
-	// again, up to BulkPollMax (default 10s).
+	// wait is BulkPollMin (default 250ms), each next one a quarter longer,
+	// up to BulkPollMax (default 5s). A poll costs one query point.
 	BulkPollMin, BulkPollMax time.Duration
 }
 
@@ -127,7 +127,7 @@ func New(o Options) *Client {
 		o.BulkPollMin = 250 * time.Millisecond
 	}
 	if o.BulkPollMax <= 0 {
-		o.BulkPollMax = 10 * time.Second
+		o.BulkPollMax = 5 * time.Second
 	}
 	o.BulkPollMax = max(o.BulkPollMax, o.BulkPollMin)
 	rc := retryablehttp.NewClient()

@@ -185,3 +185,22 @@ func MigrateDSN(ctx context.Context, dsn string) error {
 	_, err = db.Migrate(ctx)
 	return err
 }
+
+// analyzable are the tables Analyze accepts.
+var analyzable = map[string]bool{"orders": true, "ad_day_stats": true, "link_conversions": true, "ledger": true, "kpi_daily": true}
+
+// Analyze refreshes the planner statistics of tables after a bulk load
+// (e.g. a shop's first sync), so that the queries right after it (the
+// first reconcile) are planned for the rows now there, not for the empty
+// tables autovacuum last saw.
+func (db *DB) Analyze(ctx context.Context, tables ...string) error {
+	for _, t := range tables {
+		if !analyzable[t] {
+			return fmt.Errorf("analyzing %q: not a table roasd analyzes", t)
+		}
+		if _, err := db.x.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return fmt.Errorf("analyzing %s: %w", t, err)
+		}
+	}
+	return nil
+}
