@@ -37,7 +37,7 @@ type bulkRig struct {
 	call func(query string, vars map[string]any) map[string]any
 }
 
-func newBulkRig(t *testing.T, n int, delay time.Duration) *bulkRig {
+func newBulkRig(t testing.TB, n int, delay time.Duration) *bulkRig {
 	t.Helper()
 	var os []shopifyfake.Order
 	for i := range n {
@@ -67,7 +67,7 @@ func newBulkRig(t *testing.T, n int, delay time.Duration) *bulkRig {
 	}}
 }
 
-func (r *bulkRig) run(t *testing.T, inner string) (op map[string]any, userErrors []any) {
+func (r *bulkRig) run(t testing.TB, inner string) (op map[string]any, userErrors []any) {
 	t.Helper()
 	out := r.call(bulkRun, map[string]any{"query": inner})
 	p, ok := out["data"].(map[string]any)["bulkOperationRunQuery"].(map[string]any)
@@ -79,7 +79,7 @@ func (r *bulkRig) run(t *testing.T, inner string) (op map[string]any, userErrors
 }
 
 // wait polls op until its status is not CREATED or RUNNING.
-func (r *bulkRig) wait(t *testing.T, id string) map[string]any {
+func (r *bulkRig) wait(t testing.TB, id string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
