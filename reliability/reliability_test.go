@@ -176,6 +176,8 @@ var faults = []fault{
 	{name: "shopify 503 ×2", inject: func(sb *sandbox.Sandbox) { sb.Shopify.FailNext(2, 503) }},
 	{name: "shopify 401", inject: func(sb *sandbox.Sandbox) { sb.Shopify.FailNext(1, 401) }},
 	{name: "shopify bucket empty", inject: func(sb *sandbox.Sandbox) { sb.Shopify.SetAvailable(0) }},
+	{name: "shopify bulk export failed", inject: func(sb *sandbox.Sandbox) { sb.Shopify.FailBulk("INTERNAL_SERVER_ERROR") }},
+	{name: "shopify bulk export access denied", inject: func(sb *sandbox.Sandbox) { sb.Shopify.FailBulk("ACCESS_DENIED") }, soakOnly: true},
 	{name: "shopify latency 50ms", inject: func(sb *sandbox.Sandbox) { sb.Shopify.Latency(50 * time.Millisecond) }, clear: func(sb *sandbox.Sandbox) { sb.Shopify.Latency(0) }, soakOnly: true},
 	{name: "slack rate limited", inject: func(sb *sandbox.Sandbox) { sb.Slack.RateLimit("chat.postMessage", 2, 1) }},
 	{name: "slack 500", inject: func(sb *sandbox.Sandbox) { sb.Slack.Down("chat.postMessage", 1, 500) }},
