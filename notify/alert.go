@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
@@ -70,6 +71,10 @@ type OutboxRow = struct {
 	Payload   []byte
 	// Attempts counts delivery attempts, including the current claim.
 	Attempts int
+	// PostingSince is when an earlier claim started posting the row to
+	// Slack (MarkPosting) without it being acknowledged since; zero when
+	// no post was ever started.
+	PostingSince time.Time
 }
 
 // Row encodes the alert as an outbox row to enqueue.

@@ -36,12 +36,23 @@ type Outbox interface {
 	// SaveSlackThread records the first message of a thread and returns
 	// the one kept (an earlier one wins).
 	SaveSlackThread(ctx context.Context, brand, threadKey, channel, ts string) (string, string, error)
+	// MarkPosting records, before the first chat.postMessage of row id,
+	// that it may be in Slack from now on (OutboxRow.PostingSince).
+	MarkPosting(ctx context.Context, id int64, now time.Time) error
+	// SlackChannelID returns the channel id an earlier alert addressed to
+	// channel was delivered to, or "".
+	SlackChannelID(ctx context.Context, channel string) (string, error)
 }
 
-// Poster is the part of *slack.Client the Sender uses.
+// Poster is the part of *slack.Client the Sender uses: posting and
+// updating, and reading history to find a post whose acknowledgement was
+// lost.
 type Poster interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) (msgs []slack.Message, hasMore bool, nextCursor string, err error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) (channels []slack.Channel, nextCursor string, err error)
 }
 
 // Sender delivers queued alerts to Slack. Set its fields before the first
@@ -64,6 +75,17 @@ type Sender struct {
 	// Backoff is the wait after the n-th failed attempt (default 30s
 	// doubling up to 1h).
 	Backoff func(attempt int) time.Duration
+	// ClockSkew is how far Slack's clock may run behind ours: a row whose
+	// earlier post was started at T is looked for in messages from
+	// T-ClockSkew on (default 5m).
+	ClockSkew time.Duration
+	// LookupPages bounds the history pages (of LookupPageSize messages)
+	// read to find an earlier post (default 50); beyond it the row is
+	// posted again, with a warning.
+	LookupPages int
+	// LookupPageSize is the limit asked of conversations.history and
+	// conversations.replies (default 200; Slack may return fewer).
+	LookupPageSize int
 }
 
 // NewSender returns a Sender posting with api from outbox, logging to log
@@ -72,7 +94,8 @@ func NewSender(api Poster, outbox Outbox, log *slog.Logger) *Sender {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sender{api: api, outbox: outbox, log: log, Batch: 50, Lease: 2 * time.Minute, MaxAttempts: 12, Backoff: DefaultBackoff}
+	return &Sender{api: api, outbox: outbox, log: log, Batch: 50, Lease: 2 * time.Minute, MaxAttempts: 12, Backoff: DefaultBackoff,
+		ClockSkew: 5 * time.Minute, LookupPages: 50, LookupPageSize: 200}
 }
 
 // DefaultBackoff waits 30s after the first failure, doubling up to 1h.
@@ -237,14 +260,35 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 			opts = append(opts, slack.MsgOptionTS(ts))
 		}
 	}
-	ch, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
-	if err != nil {
-		return fmt.Errorf("posting to %s: %w", channel, err)
-	}
-	if err := ack(ch, ts); err != nil {
+	var ch, ts string
+	var found bool
+	if !r.PostingSince.IsZero() {
+		// An earlier claim started posting this row and never
+		// acknowledged it: it may be in Slack already.
+		var err error
+		ch, ts, found, err = s.findPosted(ctx, r, channel, threadTS)
+		if err != nil {
+			return err
+		}
+	} else if err := s.outbox.MarkPosting(ctx, r.ID, now); err != nil {
 		return err
 	}
-	s.log.Info("alert sent", "dedup_key", r.DedupKey, "channel", ch, "ts", ts, "thread_ts", threadTS)
+	if found {
+		if err := ack(ch, ts); err != nil {
+			return err
+		}
+		s.log.Info("alert found already posted", "dedup_key", r.DedupKey, "channel", ch, "ts", ts)
+	} else {
+		var err error
+		ch, ts, err = s.api.PostMessageContext(ctx, channel, opts...)
+		if err != nil {
+			return fmt.Errorf("posting to %s: %w", channel, err)
+		}
+		if err := ack(ch, ts); err != nil {
+			return err
+		}
+		s.log.Info("alert sent", "dedup_key", r.DedupKey, "channel", ch, "ts", ts, "thread_ts", threadTS)
+	}
 	if r.ThreadKey != "" && threadTS == "" {
 		if _, _, err := s.outbox.SaveSlackThread(context.WithoutCancel(ctx), r.Brand, threadKey, ch, ts); err != nil {
 			s.log.Error("recording slack thread", "thread_key", r.ThreadKey, "err", err)

@@ -33,6 +33,10 @@ type OutboxRow = struct {
 	Payload   []byte
 	// Attempts counts delivery attempts, including the current claim.
 	Attempts int
+	// PostingSince is when an earlier claim started posting the row to
+	// Slack (MarkPosting) without it being acknowledged since; zero when
+	// no post was ever started.
+	PostingSince time.Time
 }
 
 // Outbox row states (AlertState.Status).
@@ -195,7 +199,7 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease t
 			FOR UPDATE SKIP LOCKED)
 		UPDATE alert_outbox a SET claimed_until = $3, attempts = a.attempts + 1
 		FROM due WHERE a.id = due.id
-		RETURNING a.id, a.dedup_key, a.update_key, a.brand, a.channel, a.thread_key, a.kind, a.payload, a.attempts`,
+		RETURNING a.id, a.dedup_key, a.update_key, a.brand, a.channel, a.thread_key, a.kind, a.payload, a.attempts, a.posting_since`,
 		now, limit, now.Add(lease))
 	if err != nil {
 		return nil, fmt.Errorf("claiming alerts: %w", err)
@@ -204,9 +208,11 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease t
 	var out []OutboxRow
 	for rows.Next() {
 		var r OutboxRow
-		if err := rows.Scan(&r.ID, &r.DedupKey, &r.UpdateKey, &r.Brand, &r.Channel, &r.ThreadKey, &r.Kind, &r.Payload, &r.Attempts); err != nil {
+		var since sql.NullTime
+		if err := rows.Scan(&r.ID, &r.DedupKey, &r.UpdateKey, &r.Brand, &r.Channel, &r.ThreadKey, &r.Kind, &r.Payload, &r.Attempts, &since); err != nil {
 			return nil, fmt.Errorf("claiming alerts: %w", err)
 		}
+		r.PostingSince = since.Time
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -214,6 +220,37 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease t
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// MarkPosting records that row id is about to be posted to Slack at now,
+// unless an earlier post was already recorded (the earliest is kept). A
+// row claimed again with OutboxRow.PostingSince set may be in Slack
+// already and is looked for there before it is posted again.
+func (db *DB) MarkPosting(ctx context.Context, id int64, now time.Time) error {
+	_, err := db.x.ExecContext(ctx, `
+		UPDATE alert_outbox SET posting_since = COALESCE(posting_since, $2) WHERE id = $1`, id, now)
+	if err != nil {
+		return fmt.Errorf("marking alert %d posting: %w", id, err)
+	}
+	return nil
+}
+
+// SlackChannelID returns the Slack channel id an earlier alert addressed
+// to channel (a name such as "#creator-perf", or an id) was delivered to,
+// or "" when none was.
+func (db *DB) SlackChannelID(ctx context.Context, channel string) (string, error) {
+	var id string
+	err := db.x.QueryRowxContext(ctx, `
+		SELECT slack_channel FROM alert_outbox
+		WHERE channel = $1 AND slack_channel <> ''
+		ORDER BY sent_at DESC NULLS LAST, id DESC LIMIT 1`, channel).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("looking up slack channel %s: %w", channel, err)
+	}
+	return id, nil
 }
 
 // MarkSent acknowledges delivery of row id as Slack message ts in channel.
