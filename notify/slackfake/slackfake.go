@@ -1,6 +1,7 @@
 // Package slackfake is a fake of the Slack Web API methods roasd uses —
-// chat.postMessage, chat.update, auth.test and conversations.list — for
-// tests and `roasd sandbox`. It follows Slack's documented wire format
+// chat.postMessage, chat.update, auth.test, conversations.list,
+// conversations.history and conversations.replies — for tests and `roasd
+// sandbox`. It follows Slack's documented wire format
 // (form-encoded or JSON requests with a Bearer token; HTTP 200 with
 // {"ok":false,"error":...} for API errors; HTTP 429 with Retry-After for
 // rate limits), keeps the messages it was sent, and has knobs to inject
@@ -23,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Identity of the fake workspace, as auth.test reports it.
@@ -81,6 +83,15 @@ type Server struct {
 	// Strict makes unknown channels fail with channel_not_found instead of
 	// being created on first use.
 	Strict bool
+	// Scopes, when not nil, are the token's OAuth scopes: reading history
+	// (conversations.history, conversations.replies) then needs
+	// "channels:history", and posting or updating "chat:write", else the
+	// call fails with missing_scope. nil grants everything.
+	Scopes []string
+	// Now, when set, is the fake's clock: message ts are its Unix seconds
+	// (with a sequence number as the fraction, so they stay unique). When
+	// nil, ts are 2026-01-01 plus one second per message.
+	Now func() time.Time
 
 	mu       sync.Mutex
 	channels []Channel
@@ -213,9 +224,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "conversations.list":
 		resp = s.conversationsList()
 	case "chat.postMessage":
-		resp = s.postMessage(params)
+		resp = s.needScope("chat:write", func() map[string]any { return s.postMessage(params) })
 	case "chat.update":
-		resp = s.update(params)
+		resp = s.needScope("chat:write", func() map[string]any { return s.update(params) })
+	case "conversations.history":
+		resp = s.needScope("channels:history", func() map[string]any { return s.history(params) })
+	case "conversations.replies":
+		resp = s.needScope("channels:history", func() map[string]any { return s.replies(params) })
 	default:
 		resp = map[string]any{"ok": false, "error": "unknown_method"}
 	}
@@ -303,7 +318,11 @@ func (s *Server) postMessage(p url.Values) map[string]any {
 		thread = "" // Slack posts to the channel when the parent is unknown
 	}
 	s.seq++
-	m := &Message{Channel: ch, TS: fmt.Sprintf("%d.%06d", 1767225600+s.seq, s.seq), ThreadTS: thread, Text: p.Get("text")}
+	sec := int64(1767225600 + s.seq)
+	if s.Now != nil {
+		sec = s.Now().Unix()
+	}
+	m := &Message{Channel: ch, TS: fmt.Sprintf("%d.%06d", sec, s.seq%1000000), ThreadTS: thread, Text: p.Get("text")}
 	if blocks != "" {
 		m.Blocks = json.RawMessage(blocks)
 	}
@@ -311,7 +330,7 @@ func (s *Server) postMessage(p url.Values) map[string]any {
 		m.Metadata = json.RawMessage(metadata)
 	}
 	s.messages = append(s.messages, m)
-	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": wireMessage(m)}
+	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": wireMessage(m, false)}
 }
 
 func (s *Server) update(p url.Values) map[string]any {
@@ -334,7 +353,7 @@ func (s *Server) update(p url.Values) map[string]any {
 		m.Blocks = json.RawMessage(blocks)
 	}
 	m.Edits++
-	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "text": m.Text, "message": wireMessage(m)}
+	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "text": m.Text, "message": wireMessage(m, false)}
 }
 
 func (s *Server) find(channel, ts string) *Message {
@@ -346,7 +365,9 @@ func (s *Server) find(channel, ts string) *Message {
 	return nil
 }
 
-func wireMessage(m *Message) map[string]any {
+// wireMessage is m as the Web API returns it; its metadata only with
+// include_all_metadata.
+func wireMessage(m *Message, metadata bool) map[string]any {
 	out := map[string]any{"type": "message", "subtype": "bot_message", "text": m.Text, "ts": m.TS, "bot_id": BotID, "user": UserID}
 	if m.ThreadTS != "" {
 		out["thread_ts"] = m.ThreadTS
@@ -356,6 +377,9 @@ func wireMessage(m *Message) map[string]any {
 	}
 	if m.Edits > 0 {
 		out["edited"] = map[string]any{"user": UserID, "ts": m.TS}
+	}
+	if metadata && len(m.Metadata) > 0 {
+		out["metadata"] = m.Metadata
 	}
 	return out
 }
