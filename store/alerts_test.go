@@ -275,3 +275,63 @@ func TestPlatformActionsActOnce(t *testing.T) {
 		t.Errorf("skipped action recorded as %+v", r)
 	}
 }
+
+func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	if _, err := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("g:a"), outboxRow("g:b", func(r *store.OutboxRow) { r.Channel = "C0000042" })}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ClaimAlerts(ctx, 10, t0, time.Minute)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("claim = %d, %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if !r.PostingSince.IsZero() {
+			t.Errorf("%s: never posted, PostingSince %s", r.DedupKey, r.PostingSince)
+		}
+	}
+	a, b := rows[0], rows[1]
+	// a's post starts; b's claim dies before posting.
+	if err := db.MarkPosting(ctx, a.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkPosting(ctx, a.ID, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = db.ClaimAlerts(ctx, 10, t0.Add(time.Minute), time.Minute)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("second claim = %d, %v", len(rows), err)
+	}
+	want := map[string]time.Time{a.DedupKey: t0, b.DedupKey: {}}
+	for _, r := range rows {
+		if !r.PostingSince.Equal(want[r.DedupKey]) {
+			t.Errorf("%s: PostingSince %s, want %s (the earliest post)", r.DedupKey, r.PostingSince, want[r.DedupKey])
+		}
+	}
+	// Releasing or failing keeps the mark; only the channel id of a sent
+	// row resolves its configured channel.
+	if err := db.ReleaseAlerts(ctx, []int64{a.ID}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkFailed(ctx, b.ID, "boom", t0, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = db.ClaimAlerts(ctx, 10, t0.Add(3*time.Minute), time.Minute)
+	if err != nil || len(rows) != 2 || !rows[0].PostingSince.Equal(t0) {
+		t.Fatalf("third claim = %+v, %v", rows, err)
+	}
+	if id, err := db.SlackChannelID(ctx, "#creator-perf"); err != nil || id != "" {
+		t.Errorf("SlackChannelID before any delivery = %q, %v", id, err)
+	}
+	if err := db.MarkSent(ctx, a.ID, "C0000001", "1.000001", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := db.SlackChannelID(ctx, "#creator-perf"); err != nil || id != "C0000001" {
+		t.Errorf("SlackChannelID = %q, %v; want C0000001", id, err)
+	}
+	if id, err := db.SlackChannelID(ctx, "#other"); err != nil || id != "" {
+		t.Errorf("SlackChannelID(#other) = %q, %v", id, err)
+	}
+}
