@@ -253,11 +253,12 @@ func (db *DB) SlackChannelID(ctx context.Context, channel string) (string, error
 	return id, nil
 }
 
-// MarkSent acknowledges delivery of row id as Slack message ts in channel.
+// MarkSent acknowledges delivery of row id as Slack message ts in channel
+// (and clears its posting mark, see MarkPosting).
 func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error {
 	_, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET status = 'sent', slack_channel = $2, slack_ts = $3, sent_at = $4,
-			claimed_until = NULL, last_error = ''
+			claimed_until = NULL, last_error = '', posting_since = NULL
 		WHERE id = $1`, id, channel, ts, now)
 	if err != nil {
 		return fmt.Errorf("marking alert %d sent: %w", id, err)
@@ -266,14 +267,16 @@ func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now ti
 }
 
 // MarkFailed records a failed attempt: the row is retried at next, or
-// given up on when dead.
+// given up on when dead. A retried row keeps its posting mark (the failed
+// post may have reached Slack); a dead one loses it.
 func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error {
 	status := AlertPending
 	if dead {
 		status = AlertDead
 	}
 	_, err := db.x.ExecContext(ctx, `
-		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL
+		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL,
+			posting_since = CASE WHEN $2 = 'dead' THEN NULL ELSE posting_since END
 		WHERE id = $1`, id, status, errText, next)
 	if err != nil {
 		return fmt.Errorf("marking alert %d failed: %w", id, err)
