@@ -400,7 +400,20 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		since = first.AddDays(-back).In(b.Location)
 	}
 	if d.useBulk(ctx, shop, hw == "", mark, r.Now) {
-		return d.shopifyBulkOrders(ctx, b, r, since, mark)
+		if err := d.shopifyBulkOrders(ctx, b, r, since, mark); err != nil {
+			return err
+		}
+		// An export is a snapshot as of its creation, which may be long
+		// past (an export resumed after a restart, or one that ran for
+		// hours): page through what changed since, so that this sync ends
+		// as current as any other.
+		if hw, err = d.DB.Cursor(ctx, cursor); err != nil {
+			return err
+		}
+		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
+			return fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		since = mark.Add(-overlap)
 	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it

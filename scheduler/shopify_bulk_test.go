@@ -115,8 +115,9 @@ func TestShopifyFirstSyncUsesBulk(t *testing.T) {
 	if run.Rows() != int64(len(want)) {
 		t.Errorf("run counted %d rows, want %d", run.Rows(), len(want))
 	}
-	if ops := r.ops(); ops["bulk"] != 1 || ops["orders"] != 0 || ops["bulk-download"] != 1 {
-		t.Errorf("calls %v, want one bulk operation, one download and no paging", ops)
+	// One page catches up on what changed since the export began.
+	if ops := r.ops(); ops["bulk"] != 1 || ops["orders"] != 1 || ops["bulk-download"] != 1 {
+		t.Errorf("calls %v, want one bulk operation, one download and one catch-up page", ops)
 	}
 	// The mark is the operation's creation on Shopify's clock; the op id
 	// is cleared.
@@ -222,14 +223,23 @@ func TestShopifyBulkResumesAfterRestart(t *testing.T) {
 	if n := len(r.storedIDs(t)); n != 0 {
 		t.Fatalf("%d orders stored before the export completed", n)
 	}
+	// The daemon comes back two hours later; an order placed meanwhile is
+	// not in the resumed export's snapshot.
+	r.now = r.now.Add(2 * time.Hour)
+	if err := r.fake.UpsertOrder(shopifyfake.Order{ID: "9001", LineItems: "12.00"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.d.shopifyOrders(context.Background(), r.brand, &Run{Now: r.now}); err != nil {
 		t.Fatal(err)
 	}
 	if ops := r.ops(); ops["bulk"] != 1 {
 		t.Errorf("%d bulk operations started, want 1 (the restart resumes it)", ops["bulk"])
 	}
-	if got, want := r.storedIDs(t), r.idsSince(time.Time{}); !slices.Equal(got, want) {
-		t.Errorf("stored %d orders, want %d", len(got), len(want))
+	// The snapshot, then the catch-up from its creation: nothing missed.
+	want := append(r.idsSince(time.Time{}), "9001")
+	slices.Sort(want)
+	if got := r.storedIDs(t); !slices.Equal(got, want) {
+		t.Errorf("stored %d orders, want %d (the export's and the one placed since)", len(got), len(want))
 	}
 	if got := r.cursor(t, "shopify.bulk:"); got != "" {
 		t.Errorf("bulk cursor = %q, want cleared", got)
