@@ -86,6 +86,10 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 		channel = "general"
 	}
 	s.Slack = slackfake.New(SlackToken, channel)
+	// Message ts follow the same clock, so the sender's search for a post
+	// whose acknowledgement was lost (by time since it began posting)
+	// finds it.
+	s.Slack.Now = now
 	return s, nil
 }
 
