@@ -366,23 +366,21 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 		c.Orders = append(c.Orders, o)
 	}
 	sort.Slice(c.Orders, func(i, j int) bool { return c.Orders[i].CreatedAt.Before(c.Orders[j].CreatedAt) })
-	// Refunds (5%) and cancellations (2%), a day or two after purchase.
+	// Refunds (5%) and cancellations (2%), a day or two after purchase;
+	// one due after Now has not happened yet.
 	for i := range c.Orders {
 		o := &c.Orders[i]
 		switch r := rng.IntN(100); {
-		case r < 2:
+		case r < 2 && !o.CreatedAt.Add(26*time.Hour).After(c.Now):
 			o.CancelledAt = o.CreatedAt.Add(26 * time.Hour)
 			o.UpdatedAt = o.CancelledAt
 			o.Refunded = o.Gross - o.Discounts
 			o.Net = 0
-		case r < 7:
+		case r >= 2 && r < 7 && !o.CreatedAt.Add(49*time.Hour).After(c.Now):
 			o.UpdatedAt = o.CreatedAt.Add(49 * time.Hour)
 			o.Refunded = (o.Gross - o.Discounts) / 2
 			o.Refunded -= o.Refunded % 10_000
 			o.Net = o.Gross - o.Discounts - o.Refunded
-		}
-		if o.UpdatedAt.After(c.Now) {
-			o.UpdatedAt = c.Now
 		}
 	}
 

@@ -212,6 +212,7 @@ type chunkBuilder func(ctx context.Context, chunk ads.DateRange, orders []ads.Or
 // rebuildAhead ahead of the transaction writing them. It returns once both
 // have stopped.
 func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder) (int64, error) {
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := make(chan rebuildPart, rebuildAhead)
@@ -253,6 +254,11 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 	})
 	cancel()
 	wg.Wait()
+	if err != nil && parent.Err() != nil && !errors.Is(err, parent.Err()) {
+		// Cancelled mid-statement, the driver reports its own error; the
+		// job must report the cancellation.
+		err = fmt.Errorf("%w (%v)", parent.Err(), err)
+	}
 	return n, err
 }
 
