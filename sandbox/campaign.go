@@ -243,6 +243,11 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 	newOrder := func(day ads.Date, sum int64) ads.Order {
 		orderSeq++
 		at := day.In(loc).Add(time.Duration(8+rng.IntN(14))*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+		if at.After(c.Now) {
+			// Today's evening has not come yet: the order was placed
+			// overnight instead.
+			at = at.Add(-12 * time.Hour)
+		}
 		return ads.Order{
 			Shop: shopOf(b), ID: fmt.Sprintf("gid://shopify/Order/%d", 5_500_000_000+orderSeq), Name: fmt.Sprintf("#%d", orderSeq),
 			CreatedAt: at.UTC(), UpdatedAt: at.UTC(), Currency: cur, Gross: sum, Net: sum,

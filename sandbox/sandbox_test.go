@@ -89,6 +89,11 @@ func TestScaledCampaign(t *testing.T) {
 		if len(c.Orders) != sc.Orders {
 			t.Errorf("%+v: %d orders, want %d", sc, len(c.Orders), sc.Orders)
 		}
+		for _, o := range c.Orders {
+			if o.CreatedAt.After(c.Now) || o.UpdatedAt.After(c.Now) {
+				t.Fatalf("%+v: order %s created %s, updated %s: after the campaign's now %s", sc, o.ID, o.CreatedAt, o.UpdatedAt, c.Now)
+			}
+		}
 		first := c.Today.AddDays(-sc.Days + 1)
 		for _, s := range c.Stats {
 			if s.Day.Before(first) || s.Day.After(c.Today) {
