@@ -36,9 +36,9 @@ type Outbox interface {
 	// SaveSlackThread records the first message of a thread and returns
 	// the one kept (an earlier one wins).
 	SaveSlackThread(ctx context.Context, brand, threadKey, channel, ts string) (string, string, error)
-	// MarkPosting records, before the first chat.postMessage of row id,
-	// that it may be in Slack from now on (OutboxRow.PostingSince).
-	MarkPosting(ctx context.Context, id int64, now time.Time) error
+	// MarkPosting records, before a claimed batch is delivered, that rows
+	// ids may be in Slack from now on (OutboxRow.PostingSince).
+	MarkPosting(ctx context.Context, ids []int64, now time.Time) error
 	// SlackChannelID returns the channel id an earlier alert addressed to
 	// channel was delivered to, or "".
 	SlackChannelID(ctx context.Context, channel string) (string, error)
@@ -129,6 +129,20 @@ const (
 func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error) {
 	rows, err := s.outbox.ClaimAlerts(ctx, s.Batch, now, s.Lease)
 	if err != nil {
+		return 0, fmt.Errorf("flushing alerts: %w", err)
+	}
+	// One statement marks the batch as possibly in Slack from now on; a
+	// row this flush then never posts (the process died) costs one lookup
+	// when it is claimed again.
+	var fresh, all []int64
+	for _, r := range rows {
+		all = append(all, r.ID)
+		if r.PostingSince.IsZero() {
+			fresh = append(fresh, r.ID)
+		}
+	}
+	if err := s.outbox.MarkPosting(ctx, fresh, now); err != nil {
+		s.release(all, now)
 		return 0, fmt.Errorf("flushing alerts: %w", err)
 	}
 	for i, r := range rows {
@@ -270,8 +284,6 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 		if err != nil {
 			return err
 		}
-	} else if err := s.outbox.MarkPosting(ctx, r.ID, now); err != nil {
-		return err
 	}
 	if found {
 		if err := ack(ch, ts); err != nil {

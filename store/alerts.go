@@ -222,15 +222,19 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease t
 	return out, nil
 }
 
-// MarkPosting records that row id is about to be posted to Slack at now,
-// unless an earlier post was already recorded (the earliest is kept). A
-// row claimed again with OutboxRow.PostingSince set may be in Slack
-// already and is looked for there before it is posted again.
-func (db *DB) MarkPosting(ctx context.Context, id int64, now time.Time) error {
+// MarkPosting records that rows ids are about to be posted to Slack at
+// now (one statement for a claimed batch), unless an earlier post was
+// already recorded (the earliest is kept). A row claimed again with
+// OutboxRow.PostingSince set may be in Slack already and is looked for
+// there before it is posted again.
+func (db *DB) MarkPosting(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	_, err := db.x.ExecContext(ctx, `
-		UPDATE alert_outbox SET posting_since = COALESCE(posting_since, $2) WHERE id = $1`, id, now)
+		UPDATE alert_outbox SET posting_since = COALESCE(posting_since, $2) WHERE id = ANY($1)`, pq.Array(ids), now)
 	if err != nil {
-		return fmt.Errorf("marking alert %d posting: %w", id, err)
+		return fmt.Errorf("marking %d alert(s) posting: %w", len(ids), err)
 	}
 	return nil
 }

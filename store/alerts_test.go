@@ -294,10 +294,10 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	}
 	a, b := rows[0], rows[1]
 	// a's post starts; b's claim dies before posting.
-	if err := db.MarkPosting(ctx, a.ID, t0); err != nil {
+	if err := db.MarkPosting(ctx, []int64{a.ID}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkPosting(ctx, a.ID, t0.Add(time.Hour)); err != nil {
+	if err := db.MarkPosting(ctx, []int64{a.ID}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	rows, err = db.ClaimAlerts(ctx, 10, t0.Add(time.Minute), time.Minute)
