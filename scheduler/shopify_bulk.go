@@ -49,8 +49,8 @@ const analyzeAfterOrders = 50000
 // and streams its file into the store in batches of orderBatch. A bulk
 // file follows no order, so the high-water mark moves only once the whole
 // file is stored, to the operation's creation time on Shopify's clock
-// (never backwards from prev); the next sync re-reads the overlap before
-// it.
+// (never backwards from prev); shopifyOrders then pages through what
+// changed since, from that mark less the overlap.
 func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, r *Run, since, prev time.Time) error {
 	shop := b.Accounts.Shopify.Shop
 	client := d.Shopify(shop)
