@@ -113,10 +113,11 @@ func (d *Deps) syncJobs(b *configs.Brand) []Job {
 	return out
 }
 
-// failedSyncs names the brand's sync jobs whose latest finished run did
-// not succeed: judging the brand now would judge missing data.
+// failedSyncs names the brand's sync jobs, and its reconcile, whose
+// latest finished run did not succeed: judging the brand now would judge
+// missing data (or KPI cells older than the data).
 func (d *Deps) failedSyncs(ctx context.Context, b *configs.Brand) ([]string, error) {
-	jobs := d.syncJobs(b)
+	jobs := append(d.syncJobs(b), Job{Name: StageReconcile, Scope: "brand:" + b.Name})
 	var scopes []string
 	for _, j := range jobs {
 		scopes = append(scopes, j.Scope)
