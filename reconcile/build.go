@@ -401,23 +401,49 @@ func Build(in Input) (Result, error) {
 	return res, nil
 }
 
-// sortLedger orders ledger rows by day, source, source id, stably. It
-// sorts positions rather than the (large) rows, with the position as the
-// last key, and then moves each row once.
+// sortLedger orders ledger rows by day, source, source id, stably.
 func sortLedger(rows []LedgerRow) {
-	idx := make([]int32, len(rows))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(i, j int32) int {
-		a, b := &rows[i], &rows[j]
+	sortStable(rows, func(a, b *LedgerRow) int {
 		if c := a.Day.Compare(b.Day); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.Source, b.Source); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.SourceID, b.SourceID); c != 0 {
+		return strings.Compare(a.SourceID, b.SourceID)
+	})
+}
+
+// SortDaily orders daily rows by day, test, variant, creator, platform,
+// stably.
+func SortDaily(rows []DailyRow) {
+	sortStable(rows, func(a, b *DailyRow) int {
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.TestID, b.TestID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.VariantKey, b.VariantKey); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Creator, b.Creator); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Platform), string(b.Platform))
+	})
+}
+
+// sortStable orders rows by compare, stably. It sorts positions rather
+// than the (large) rows, with the position as the last key, and then
+// moves each row once.
+func sortStable[T any](rows []T, compare func(a, b *T) int) {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		if c := compare(&rows[i], &rows[j]); c != 0 {
 			return c
 		}
 		return cmp.Compare(i, j)
@@ -445,35 +471,6 @@ func permute[T any](rows []T, idx []int32) {
 			j = src
 		}
 	}
-}
-
-// SortDaily orders daily rows by day, test, variant, creator, platform,
-// stably.
-func SortDaily(rows []DailyRow) {
-	idx := make([]int32, len(rows))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(i, j int32) int {
-		a, b := &rows[i], &rows[j]
-		if c := a.Day.Compare(b.Day); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.TestID, b.TestID); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.VariantKey, b.VariantKey); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Creator, b.Creator); c != 0 {
-			return c
-		}
-		if c := strings.Compare(string(a.Platform), string(b.Platform)); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
-	permute(rows, idx)
 }
 
 func sortedDays(set map[ads.Date]bool) []ads.Date {
