@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -16,7 +17,8 @@ type JobError struct {
 // sync jobs of one scope (an ad account, an advertiser, a shop) run one
 // after another in their order, different scopes run concurrently, and the
 // brand stages (scope "brand:…") run in their order once every sync has
-// finished, since they read what the syncs stored. exec runs one job (e.g.
+// finished, since they read what the syncs stored; the verdicts stage is
+// skipped (and fails) when a sync or reconcile failed in this pass. exec runs one job (e.g.
 // Runner.Execute, which records it and retries). RunOnce returns the failed
 // jobs in the order of jobs; it stops starting jobs when ctx is cancelled.
 func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) error) []JobError {
@@ -55,8 +57,24 @@ func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) er
 		}()
 	}
 	wg.Wait()
+	// A failed sync or reconcile may not have been recorded (the database
+	// was what failed); the verdicts stage's own check of the recorded
+	// runs would then judge missing data. This pass knows better.
+	broke := ""
+	for i, err := range errs {
+		if err != nil && broke == "" {
+			broke = jobs[i].Name + " " + jobs[i].Scope
+		}
+	}
 	for _, i := range stages {
+		if jobs[i].Name == StageVerdicts && broke != "" {
+			errs[i] = fmt.Errorf("not judging brand %s until its syncs recover: %s failed in this run", strings.TrimPrefix(jobs[i].Scope, "brand:"), broke)
+			continue
+		}
 		run(i)
+		if errs[i] != nil && jobs[i].Name == StageReconcile && broke == "" {
+			broke = jobs[i].Name + " " + jobs[i].Scope
+		}
 	}
 	var failed []JobError
 	for i, err := range errs {

@@ -72,3 +72,26 @@ func TestRunOnceCancelled(t *testing.T) {
 		t.Fatalf("ran %d, failed %+v; want nothing run and both failed with context.Canceled", ran, failed)
 	}
 }
+
+func TestRunOnceSkipsVerdictsAfterAFailedSync(t *testing.T) {
+	t.Parallel()
+	ran := map[string]bool{}
+	var mu sync.Mutex
+	job := func(name, scope string, err error) Job {
+		return Job{Name: name, Scope: scope, Run: func(context.Context, *Run) error {
+			mu.Lock()
+			ran[name] = true
+			mu.Unlock()
+			return err
+		}}
+	}
+	jobs := []Job{job("shopify.orders", "shop", errors.New("database went away")), job(StageReconcile, "brand:x", nil),
+		job(StageVerdicts, "brand:x", nil), job(StageNotify, "brand:x", nil)}
+	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
+	if ran[StageVerdicts] || !ran[StageReconcile] || !ran[StageNotify] {
+		t.Fatalf("ran %v: want reconcile and notify, not verdicts", ran)
+	}
+	if len(failed) != 2 || failed[1].Job.Name != StageVerdicts {
+		t.Fatalf("failed = %+v, want the sync and the skipped verdicts", failed)
+	}
+}
