@@ -335,10 +335,8 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 		return 0, err
 	}
 	if inserted >= analyzeAfter {
-		for _, table := range []string{"ledger", "kpi_daily"} {
-			if _, err := db.x.ExecContext(ctx, `ANALYZE `+table); err != nil {
-				slog.Warn("analyzing after a rebuild", "table", table, "brand", state.Brand, "err", err)
-			}
+		if err := db.Analyze(ctx, "ledger", "kpi_daily"); err != nil {
+			slog.Warn("analyzing after a rebuild", "brand", state.Brand, "err", err)
 		}
 	}
 	return written, nil
