@@ -79,18 +79,6 @@ func (b BulkOperation) Done() bool {
 	return false
 }
 
-// bulkOrderFields is one order's selection in the bulk query: the same
-// fields as ordersQuery's nodes, so each JSONL line is an orderNode.
-const bulkOrderFields = `id name createdAt updatedAt cancelledAt currencyCode test discountCodes
-      subtotalPriceSet { shopMoney { amount currencyCode } }
-      totalDiscountsSet { shopMoney { amount currencyCode } }
-      totalRefundedSet { shopMoney { amount currencyCode } }
-      currentSubtotalPriceSet { shopMoney { amount currencyCode } }
-      customerJourneySummary {
-        firstVisit { landingPage utmParameters { source medium campaign content term } }
-        lastVisit { landingPage utmParameters { source medium campaign content term } }
-      }`
-
 // BulkOrdersQuery is the bulk query StartBulkOrders runs for orders
 // updated at or after updatedSince (all orders when zero). Bulk queries
 // take no first/after: the whole connection is exported, one order per
@@ -101,7 +89,7 @@ func BulkOrdersQuery(updatedSince time.Time) string {
 		q, _ := json.Marshal(UpdatedFilter(updatedSince)) // a GraphQL string literal
 		args = "query: " + string(q) + ", " + args
 	}
-	return "{\n  orders(" + args + ") {\n    edges {\n      node {\n      " + bulkOrderFields + "\n      }\n    }\n  }\n}"
+	return "{\n  orders(" + args + ") {\n    edges {\n      node {\n      " + orderFields + "\n      }\n    }\n  }\n}"
 }
 
 const bulkRunMutation = `mutation BulkOrders($query: String!) {

@@ -425,13 +425,10 @@ func (c *Client) Shop(ctx context.Context) (ShopInfo, error) {
 	return ShopInfo{Name: d.Shop.Name, Currency: d.Shop.CurrencyCode, Timezone: d.Shop.IANATimezone}, nil
 }
 
-// ordersQuery selects what attribution needs; orderNodeCost must match its
-// object count. Arguments travel as variables.
-const ordersQuery = `query Orders($first: Int!, $after: String, $query: String) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id name createdAt updatedAt cancelledAt currencyCode test discountCodes
+// orderFields is one order's selection, in paged and bulk queries alike
+// (so a bulk JSONL line is an orderNode); orderNodeCost must match its
+// object count.
+const orderFields = `id name createdAt updatedAt cancelledAt currencyCode test discountCodes
       subtotalPriceSet { shopMoney { amount currencyCode } }
       totalDiscountsSet { shopMoney { amount currencyCode } }
       totalRefundedSet { shopMoney { amount currencyCode } }
@@ -439,7 +436,14 @@ const ordersQuery = `query Orders($first: Int!, $after: String, $query: String) 
       customerJourneySummary {
         firstVisit { landingPage utmParameters { source medium campaign content term } }
         lastVisit { landingPage utmParameters { source medium campaign content term } }
-      }
+      }`
+
+// ordersQuery pages through orders; arguments travel as variables.
+const ordersQuery = `query Orders($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ` + orderFields + `
     }
   }
 }`
