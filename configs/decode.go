@@ -17,7 +17,7 @@ import (
 var (
 	brandKeys    = []string{"brand", "currency", "timezone", "accounts", "slack", "restatement_days", "fx_rates", "creators", "tests"}
 	accountKeys  = []string{"meta", "tiktok", "shopify"}
-	metaKeys     = []string{"ad_account", "page", "instagram", "attribution_windows"}
+	metaKeys     = []string{"ad_account", "business", "page", "instagram", "attribution_windows"}
 	fxKeys       = []string{"from", "to", "rate", "since"}
 	creatorKeys  = []string{"handle", "instagram", "tiktok", "codes", "links", "fee"}
 	feeKeys      = []string{"flat", "commission", "commission_on", "bonuses"}
@@ -229,14 +229,17 @@ func (l *loader) metaAccount(n *yaml.Node) *MetaAccount {
 				}
 				m.AdAccount = s
 			}
-		case "page", "instagram":
+		case "business", "page", "instagram":
 			if s, ok := l.str(key, v); ok {
 				if !digitsRE.MatchString(s) {
 					l.errorf(v, "%s: %q is not a numeric id", key, s)
 				}
-				if key == "page" {
+				switch key {
+				case "business":
+					m.Business = s
+				case "page":
 					m.Page = s
-				} else {
+				default:
 					m.Instagram = s
 				}
 			}

@@ -79,6 +79,10 @@ type Accounts struct {
 // MetaAccount is a Meta ad account and the brand's identities on Meta.
 type MetaAccount struct {
 	AdAccount string `yaml:"ad_account"` // act_<digits>
+	// Business is the Meta business (Business Manager) id that owns the
+	// brand's assets; the eligible partnership-ad media are listed per
+	// business (GET /{business}/partnership-ads-advertisable-content).
+	Business  string `yaml:"business"`
 	Page      string `yaml:"page"`
 	Instagram string `yaml:"instagram"`
 	// AttributionWindows, e.g. ["7d_click","1d_view"] (default those two).

@@ -60,8 +60,16 @@ type graphAd struct {
 	Creative        graphCreative `json:"creative"`
 }
 
-// Ads lists the ads of an ad account (Meta leaves deleted and archived ads
-// out) with their creatives, classified as:
+// AllEffectiveStatuses is every ad effective_status as a JSON array: Meta
+// leaves ARCHIVED and DELETED ads (and their insights) out of edges and
+// account-level insights unless a status filter names them, and a deleted
+// ad's spend must still be counted.
+const AllEffectiveStatuses = `["ACTIVE","PAUSED","DELETED","PENDING_REVIEW","DISAPPROVED","PREAPPROVED",` +
+	`"PENDING_BILLING_INFO","CAMPAIGN_PAUSED","ARCHIVED","ADSET_PAUSED","IN_PROCESS","WITH_ISSUES"]`
+
+// Ads lists the ads of an ad account, archived and deleted ones included
+// (an explicit effective_status filter: Meta hides them otherwise), with
+// their creatives, classified as:
 //
 //   - whitelisted: a partnership ad — the creative names a sponsor
 //     (instagram_branded_content.sponsor_id, facebook_branded_content or
@@ -76,7 +84,7 @@ type graphAd struct {
 // effective object story. UTM merges url_tags over the link URL.
 func (c *Client) Ads(ctx context.Context, adAccount string) ([]ads.Ad, error) {
 	act := actID(adAccount)
-	list, err := getAll[graphAd](ctx, c, act, act+"/ads", url.Values{"fields": {adFields}})
+	list, err := getAll[graphAd](ctx, c, act, act+"/ads", url.Values{"fields": {adFields}, "effective_status": {AllEffectiveStatuses}})
 	if err != nil {
 		return nil, err
 	}

@@ -93,8 +93,10 @@ type Client struct {
 	pollTimeout time.Duration
 	asyncDays   int
 
-	mu         sync.Mutex
-	pauseUntil time.Time
+	mu sync.Mutex
+	// pauseUntil holds back calls on an ad account (the Account of call)
+	// that a throttle error, or usage near the limit, asked to wait.
+	pauseUntil map[string]time.Time
 	usage      Usage
 }
 
@@ -145,6 +147,7 @@ func New(o Options) *Client {
 	c := &Client{
 		base: base, token: o.AccessToken, log: o.Logger, pageSize: o.PageSize,
 		poll: o.PollInterval, pollTimeout: o.PollTimeout, asyncDays: o.AsyncDays,
+		pauseUntil: map[string]time.Time{},
 	}
 	if o.AppSecret != "" && o.AccessToken != "" {
 		c.proof = AppSecretProof(o.AccessToken, o.AppSecret)
@@ -239,6 +242,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return true, nil
 	}
 	ge, ok := parseEnvelope(body)
+	if ok && isReduceData(ge) {
+		// Retrying the same page size fails the same way; the pager
+		// halves it instead.
+		return false, nil
+	}
 	kind, wait := classify(resp.StatusCode, ge, ok, resp.Header)
 	switch kind {
 	case ads.KindTransient:
@@ -280,13 +288,24 @@ func errorHandler(resp *http.Response, err error, _ int) (*http.Response, error)
 	return nil, err
 }
 
-// wait holds the call back while a recent response asked us to slow down.
-func (c *Client) wait(ctx context.Context) error {
+// NearLimitPct is the usage percentage from which the client waits before
+// the next call on that ad account, though Meta has not throttled yet.
+const NearLimitPct = 95
+
+// wait holds a call on account back while a throttle on that account (or
+// its usage near the limit) asks to wait. A wait longer than RetryWaitMax
+// is not slept through: it fails at once as KindRateLimited with the time
+// left, so the job is retried later instead of holding its lease.
+func (c *Client) wait(ctx context.Context, account, op string) error {
 	c.mu.Lock()
-	d := time.Until(c.pauseUntil)
+	d := time.Until(c.pauseUntil[account])
 	c.mu.Unlock()
 	if d <= 0 {
 		return nil
+	}
+	if d > c.rc.RetryWaitMax {
+		return &ads.APIError{Platform: ads.Meta, Account: account, Op: op, Kind: ads.KindRateLimited, RetryAfter: d,
+			Message: fmt.Sprintf("ad account paused for %s after Meta throttled it", d.Round(time.Second))}
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -298,24 +317,30 @@ func (c *Client) wait(ctx context.Context) error {
 	}
 }
 
-// observe records the usage headers of a response and, near the limit,
-// slows the next call down.
-func (c *Client) observe(h http.Header) {
+// observe records the usage headers of a response on account. A healthy
+// response pauses that account only when usage is near the limit
+// (NearLimitPct) or Meta names a time to regain access; a throttle error
+// (throttled) pauses it for the wait the error or its headers ask for.
+// Other accounts are never held back.
+func (c *Client) observe(account string, h http.Header, throttled bool, wait time.Duration) {
 	u := ParseUsage(h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.usage = u
 	var pause time.Duration
 	switch {
+	case throttled:
+		pause = max(wait, u.RegainIn)
 	case u.RegainIn > 0:
-		pause = min(u.RegainIn, c.rc.RetryWaitMax)
-	case u.MaxPct >= 90:
+		pause = u.RegainIn
+	case u.MaxPct >= NearLimitPct:
 		pause = c.rc.RetryWaitMin
 	}
-	if pause > 0 {
-		if until := time.Now().Add(pause); until.After(c.pauseUntil) {
-			c.pauseUntil = until
-		}
+	if pause <= 0 {
+		return
+	}
+	if until := time.Now().Add(pause); until.After(c.pauseUntil[account]) {
+		c.pauseUntil[account] = until
 	}
 }
 
@@ -324,7 +349,11 @@ func (c *Client) observe(h http.Header) {
 // "act_1/insights".
 func (c *Client) call(ctx context.Context, method, account, path string, params url.Values, out any) error {
 	op := method + " " + path
-	if err := c.wait(ctx); err != nil {
+	if err := c.wait(ctx, account, op); err != nil {
+		var ae *ads.APIError
+		if errors.As(err, &ae) {
+			return err
+		}
 		return fmt.Errorf("calling meta %s: %w", op, err)
 	}
 	p := url.Values{}
@@ -374,10 +403,14 @@ func (c *Client) call(ctx context.Context, method, account, path string, params 
 		return &ads.APIError{Platform: ads.Meta, Account: account, Op: op, HTTPStatus: resp.StatusCode, Kind: ads.KindTransient,
 			Message: c.redact("reading response: " + err.Error())}
 	}
-	c.observe(resp.Header)
 	ge, hasEnv := parseEnvelope(body)
-	if resp.StatusCode/100 != 2 || hasEnv {
-		kind, wait := classify(resp.StatusCode, ge, hasEnv, resp.Header)
+	failed := resp.StatusCode/100 != 2 || hasEnv
+	kind, wait := ads.ErrorKind(0), time.Duration(0)
+	if failed {
+		kind, wait = classify(resp.StatusCode, ge, hasEnv, resp.Header)
+	}
+	c.observe(account, resp.Header, failed && kind == ads.KindRateLimited, wait)
+	if failed {
 		e := &ads.APIError{
 			Platform: ads.Meta, Account: account, Op: op, HTTPStatus: resp.StatusCode,
 			Code: ge.Code, Subcode: ge.Subcode, TraceID: ge.TraceID, Kind: kind, RetryAfter: wait,
@@ -419,6 +452,18 @@ type listPage[T any] struct {
 	} `json:"paging"`
 }
 
+// MinPageSize is the smallest page the client asks for when Meta answers
+// "Please reduce the amount of data you're asking for": it halves the page
+// size and retries the page, down to this floor.
+const MinPageSize = 10
+
+// isReduceData reports whether a Graph error asks for smaller pages
+// (HTTP 500, code 1, "Please reduce the amount of data you're asking
+// for").
+func isReduceData(ge graphError) bool {
+	return ge.Code == 1 && strings.Contains(strings.ToLower(ge.Message), "reduce the amount of data")
+}
+
 // getAll reads every page of a list edge at the client's page size,
 // advancing by the after cursor while the API reports a next page.
 func getAll[T any](ctx context.Context, c *Client, account, path string, params url.Values) ([]T, error) {
@@ -437,15 +482,29 @@ func getAll[T any](ctx context.Context, c *Client, account, path string, params 
 // that converts rows holds one page of raw rows at a time. An error from
 // fn stops the paging and is returned as is.
 func eachPage[T any](ctx context.Context, c *Client, account, path string, params url.Values, fn func([]T) error) error {
+	return eachPageOf(ctx, c, account, path, params, c.pageSize, fn)
+}
+
+// eachPageOf is eachPage starting at page size limit. When Meta answers
+// that a page is too much data, the page is asked again at half the size
+// (and the rest follow at that size), down to MinPageSize.
+func eachPageOf[T any](ctx context.Context, c *Client, account, path string, params url.Values, limit int, fn func([]T) error) error {
 	p := url.Values{}
 	for k, vs := range params {
 		p[k] = vs
 	}
-	p.Set("limit", strconv.Itoa(c.pageSize))
+	p.Set("limit", strconv.Itoa(limit))
 	seen := map[string]bool{}
 	for {
 		var pg listPage[T]
 		if err := c.call(ctx, http.MethodGet, account, path, p, &pg); err != nil {
+			var ae *ads.APIError
+			if errors.As(err, &ae) && ae.Code == 1 && strings.Contains(strings.ToLower(ae.Message), "reduce the amount of data") && limit > MinPageSize {
+				limit = max(limit/2, MinPageSize)
+				c.log.Warn("meta: page too large; halving the page size", "account", account, "path", path, "limit", limit)
+				p.Set("limit", strconv.Itoa(limit))
+				continue
+			}
 			return err
 		}
 		if err := fn(pg.Data); err != nil {

@@ -99,48 +99,6 @@ func TestAdsPaging(t *testing.T) {
 	}
 }
 
-func TestPermissions(t *testing.T) {
-	t.Parallel()
-	granted := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	seed := metafake.Seed{Accounts: []metafake.Account{{ID: testAct, Currency: "USD"}}, Permissions: []metafake.Permission{
-		{ID: "p1", BrandIGID: brandIG, CreatorUsername: "jacq.elpaso", CreatorID: "17841499990000001", Status: "APPROVED", CreatedTime: granted,
-			Media: []metafake.Media{
-				{ID: "m1", Permalink: "https://www.instagram.com/p/AAA/", HasPermission: true},
-				{ID: "m2", Permalink: "https://www.instagram.com/p/BBB/", HasPermission: true, EligibilityErrors: []string{"Post is too old"}},
-				{ID: "m3", Permalink: "https://www.instagram.com/p/CCC/", HasPermission: false},
-			}},
-		{ID: "p2", BrandIGID: brandIG, CreatorUsername: "sam", CreatorID: "17841499990000002", Status: "PENDING"},
-		{ID: "p3", BrandIGID: brandIG, CreatorUsername: "old", CreatorID: "17841499990000003", Status: "REVOKED"},
-		{ID: "p4", BrandIGID: "other-brand", CreatorUsername: "x", Status: "APPROVED"},
-	}}
-	b := setup(t, seed, nil)
-	got, err := b.client.Permissions(t.Context(), testAct, brandPage, brandIG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []ads.Permission{
-		{Platform: ads.Meta, Account: testAct, ID: "p1", Creator: "jacq.elpaso", CreatorID: "17841499990000001", Status: ads.PermissionActive},
-		{Platform: ads.Meta, Account: testAct, ID: "p1:m1", Creator: "jacq.elpaso", CreatorID: "17841499990000001", ItemID: "m1", Status: ads.PermissionActive},
-		{Platform: ads.Meta, Account: testAct, ID: "p2", Creator: "sam", CreatorID: "17841499990000002", Status: ads.PermissionPending},
-		{Platform: ads.Meta, Account: testAct, ID: "p3", Creator: "old", CreatorID: "17841499990000003", Status: ads.PermissionRevoked},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d permissions %+v, want %d", len(got), got, len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("permission %d = %+v, want %+v", i, got[i], want[i])
-		}
-	}
-	// Only the approved creator's media are looked up.
-	if n := callsTo(b.fake.Calls(), "GET", "/branded_content_advertisable_medias"); n != 1 {
-		t.Errorf("media lookups = %d, want 1", n)
-	}
-	if none, err := b.client.Permissions(t.Context(), testAct, brandPage, ""); err != nil || none != nil {
-		t.Errorf("Permissions without an Instagram account = %v, %v; want nil, nil", none, err)
-	}
-}
-
 func TestDayStatsSync(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

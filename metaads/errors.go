@@ -88,7 +88,10 @@ type Usage struct {
 	MaxPct float64
 	// RegainIn is how long until access is regained when throttled:
 	// X-Business-Use-Case-Usage estimated_time_to_regain_access (minutes),
-	// X-Ad-Account-Usage reset_time_duration (seconds) or Retry-After.
+	// X-Ad-Account-Usage reset_time_duration (seconds) once
+	// acc_id_util_pct reaches 100, or Retry-After. Meta reports a
+	// reset_time_duration on healthy responses too (e.g. 100 s at 9.67%):
+	// that is the length of its rolling window, not a ban.
 	RegainIn time.Duration
 }
 
@@ -129,7 +132,9 @@ func ParseUsage(h http.Header) Usage {
 		}
 		if json.Unmarshal([]byte(v), &a) == nil {
 			pct(a.Pct)
-			wait(time.Duration(a.Reset * float64(time.Second)))
+			if a.Pct >= 100 {
+				wait(time.Duration(a.Reset * float64(time.Second)))
+			}
 		}
 	}
 	if v := h.Get("X-FB-Ads-Insights-Throttle"); v != "" {

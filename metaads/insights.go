@@ -63,6 +63,9 @@ func (c *Client) DayStats(ctx context.Context, adAccount string, r ads.DateRange
 	params := url.Values{
 		"level": {"ad"}, "time_increment": {"1"}, "fields": {insightFields},
 		"time_range": {mustJSON(map[string]string{"since": r.From.String(), "until": r.To.String()})},
+		// Account-level insights leave archived and deleted ads out unless
+		// filtered on their status; their spend still counts.
+		"filtering": {`[{"field":"ad.effective_status","operator":"IN","value":` + AllEffectiveStatuses + `}]`},
 	}
 	if len(attributionWindows) > 0 {
 		params.Set("action_attribution_windows", mustJSON(attributionWindows))

@@ -17,6 +17,9 @@ const (
 	KindPermission = "permission"
 	KindHygiene    = "hygiene"
 	KindAction     = "action"
+	// KindSync: part of a platform sync keeps failing while the rest is
+	// stored (e.g. the eligible partnership-ad media).
+	KindSync = "sync"
 )
 
 // Alert is one message for a brand's Slack channel. It is stored as the
@@ -30,8 +33,8 @@ type Alert struct {
 	// UpdateKey names a message that later alerts revise with chat.update
 	// instead of posting again (a verdict per subject and checkpoint).
 	UpdateKey string `json:"update_key,omitempty"`
-	// Kind is KindVerdict, KindGuard, KindPermission, KindHygiene or
-	// KindAction.
+	// Kind is KindVerdict, KindGuard, KindPermission, KindHygiene,
+	// KindAction or KindSync.
 	Kind string `json:"kind"`
 	// DedupKey is sent at most once, e.g.
 	// "verdict:<brand>:<test>:<subject>:<checkpoint>:<verdict>".
@@ -254,6 +257,22 @@ func ActionAlert(t Target, testID, checkpoint string, pa reconcile.PlannedAction
 		Reason:    reason,
 		Fields:    []Field{{"Before", before}, {"After", after}},
 		Context:   contextLine(t.Brand, testID, "checkpoint "+checkpoint, string(pa.Platform)),
+		ReportURL: t.ReportURL,
+	}
+}
+
+// SyncAlert announces that what (e.g. "eligible partnership-ad media") of
+// a platform account has been failing to sync since since (the failure's
+// first run, RFC 3339), while the rest of the sync is stored. It is sent
+// once per failure episode: a later episode has another since.
+func SyncAlert(t Target, platform ads.Platform, account, what, since, problem string) Alert {
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, Kind: KindSync,
+		DedupKey:  fmt.Sprintf("sync:%s:%s:%s:%s:%s", t.Brand, platform, account, what, since),
+		Title:     fmt.Sprintf("Cannot read %s from %s (%s)", what, platform, account),
+		Reason:    problem,
+		Fields:    []Field{{"Platform", string(platform)}, {"Account", account}, {"Failing since", since}},
+		Context:   contextLine(t.Brand, "", "", string(platform)),
 		ReportURL: t.ReportURL,
 	}
 }

@@ -63,7 +63,7 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	// Shopify cost bucket refills with time).
 	offset := time.Until(c.Now)
 	now := func() time.Time { return time.Now().Add(offset) }
-	s.Meta = metafake.New(metaSeed(c))
+	s.Meta = metafake.New(metaSeed(c, now))
 	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
 	// Shopify's clock runs from the campaign's Now at the real pace: its
 	// query-cost bucket refills with elapsed time, and a frozen clock would
@@ -218,13 +218,14 @@ func metaInsight(st ads.DayStat) metafake.Insight {
 	}
 }
 
-func metaSeed(c *Campaign) metafake.Seed {
+func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 	b := c.Brand
-	seed := metafake.Seed{Token: MetaToken}
+	seed := metafake.Seed{Token: MetaToken, Now: now}
 	if b.Accounts.Meta == nil {
 		return seed
 	}
 	m := b.Accounts.Meta
+	seed.BusinessID = m.Business
 	acct := metafake.Account{ID: m.AdAccount, Name: b.Name + " — paid social", Currency: b.Currency, Timezone: b.Timezone}
 	for _, a := range c.Ads {
 		if a.Platform != ads.Meta {
@@ -265,7 +266,8 @@ func metaSeed(c *Campaign) metafake.Seed {
 		seed.Permissions = append(seed.Permissions, metafake.Permission{
 			ID: p.ID, BrandIGID: m.Instagram, CreatorUsername: p.Creator, CreatorID: p.CreatorID, Status: "APPROVED",
 			CreatedTime: p.GrantedAt,
-			Media:       []metafake.Media{{ID: stableID("media/"+p.ID, 17), Permalink: "https://www.instagram.com/p/" + p.ID[:8] + "/", HasPermission: true}},
+			Media: []metafake.Media{{ID: stableID("media/"+p.ID, 17), Permalink: "https://www.instagram.com/p/" + p.ID[:8] + "/", HasPermission: true,
+				MediaType: "VIDEO", PostType: "REEL", CreatedTime: c.Now.Add(-20 * 24 * time.Hour)}},
 		})
 	}
 	return seed

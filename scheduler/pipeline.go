@@ -12,6 +12,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/metaads"
+	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
@@ -198,6 +199,11 @@ func zoneOr(name string, fallback *time.Location) *time.Location {
 	return time.UTC
 }
 
+// metaPermissions stores the brand's partnership-ad permissions, then the
+// creator media it may run. The permissions are stored first and stay
+// stored when the media can't be read: that failure is recorded on the run
+// as a warning (the run stays ok, so the brand's verdicts are not
+// withheld) and announced in Slack once per failure episode.
 func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, r *Run) error {
 	m := b.Accounts.Meta
 	perms, err := d.Meta.Permissions(ctx, m.AdAccount, m.Page, m.Instagram)
@@ -206,6 +212,63 @@ func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, r *Run) er
 	}
 	n, err := d.DB.UpsertPermissions(ctx, perms)
 	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	media, mediaErr := d.Meta.EligibleMedia(ctx, metaads.MediaQuery{AdAccount: m.AdAccount, Business: m.Business,
+		Page: m.Page, Instagram: m.Instagram, Now: r.Now}, perms)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if mediaErr == nil {
+		n, err := d.DB.UpsertPermissions(ctx, media)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+	}
+	return d.mediaOutcome(ctx, b, r, mediaErr)
+}
+
+// mediaFailingCursor holds when the eligible-media reads of an ad account
+// started failing ("" while they work).
+func mediaFailingCursor(act string) string { return "meta.media_failing:" + act }
+
+// mediaOutcome records an eligible-media failure as a warning of the run
+// and queues one Slack alert per failure episode (the episode is named by
+// the first failing run's time, kept in a cursor until a read works).
+func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, r *Run, mediaErr error) error {
+	act := b.Accounts.Meta.AdAccount
+	key := mediaFailingCursor(act)
+	since, err := d.DB.Cursor(ctx, key)
+	if err != nil {
+		return err
+	}
+	if mediaErr == nil {
+		if since == "" {
+			return nil
+		}
+		return d.DB.SetCursor(ctx, key, "")
+	}
+	r.Warn(fmt.Errorf("listing eligible partnership-ad media (permissions were stored): %w", mediaErr))
+	if since == "" {
+		since = r.Now.UTC().Format(time.RFC3339)
+		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+			return err
+		}
+	}
+	problem := mediaErr.Error()
+	if errors.Is(mediaErr, metaads.ErrNoBusiness) {
+		problem = "Set accounts.meta.business (the Meta business id that owns the brand's Page and Instagram account): " + problem
+	}
+	alert := notify.SyncAlert(notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency}, ads.Meta, act,
+		"eligible partnership-ad media", since,
+		problem+". Partnership-ad permissions are still synced and verdicts go on; which creator posts the brand may run is not updated.")
+	row, err := alert.Row()
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.EnqueueAlerts(ctx, []store.OutboxRow{row})
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,29 @@ type Run struct {
 	Now   time.Time
 	rows  atomic.Int64
 	calls atomic.Int64
+
+	mu       sync.Mutex
+	warnings []string
+}
+
+// Warn records a problem that does not fail the run (part of the data
+// could not be read, the rest was stored): a run that succeeds is recorded
+// ok with its warnings as the error text, so job history shows it, and
+// logged at warn level.
+func (r *Run) Warn(err error) {
+	if err == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.warnings = append(r.warnings, err.Error())
+}
+
+// Warnings returns what Warn recorded, oldest first.
+func (r *Run) Warnings() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.warnings...)
 }
 
 // AddRows counts rows written by the run.
@@ -239,6 +263,9 @@ func (r *Runner) attempt(ctx context.Context, job Job, n int) (err error) {
 			err = Permanent(fmt.Errorf("%s panicked: %v\n%s", job.Key(), p, debug.Stack()))
 		}
 		status, text := store.RunOK, ""
+		if w := run.Warnings(); len(w) > 0 {
+			text = "warning: " + strings.Join(w, "; warning: ")
+		}
 		if err != nil {
 			status, text = store.RunFailed, err.Error()
 			if ctx.Err() != nil {
@@ -251,6 +278,8 @@ func (r *Runner) attempt(ctx context.Context, job Job, n int) (err error) {
 		}
 		if err != nil {
 			r.log().Error("job failed", "job", job.Name, "scope", job.Scope, "attempt", n, "err", err)
+		} else if text != "" {
+			r.log().Warn("job done with warnings", "job", job.Name, "scope", job.Scope, "rows", run.Rows(), "warnings", text)
 		} else {
 			r.log().Info("job done", "job", job.Name, "scope", job.Scope, "rows", run.Rows(), "api_calls", run.calls.Load(), "took", time.Since(start).Round(time.Millisecond))
 		}

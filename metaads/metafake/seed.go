@@ -16,10 +16,20 @@ type Seed struct {
 	// AppSecret, when set, makes every call carry a valid appsecret_proof
 	// (hex HMAC-SHA256 of the token keyed by the secret).
 	AppSecret string
-	// BusinessID keys the X-Business-Use-Case-Usage header (default
-	// "100000000000001").
+	// BusinessID is the brand's Meta business: it keys the
+	// X-Business-Use-Case-Usage header (default "100000000000001") and is
+	// the node of GET /{business_id}/partnership-ads-advertisable-content.
 	BusinessID string
-	Accounts   []Account
+	// Now is the server's clock (default time.Now): from LegacyMediaRemoved
+	// on it answers /{ig_user}/branded_content_advertisable_medias as Meta
+	// does for a removed edge.
+	Now func() time.Time
+	// PermissionStatusField names the one status field the permission edge
+	// has: "status" (the official SDKs' IGBCAdsPermission) or
+	// "permission_status" (the partnership-ads guide). Empty means both
+	// exist. Asking for a field the edge lacks is Graph's error 100.
+	PermissionStatusField string
+	Accounts              []Account
 	// Permissions are partnership-ad (branded content ad) permissions,
 	// listed on their brand's Instagram account.
 	Permissions []Permission
@@ -127,12 +137,21 @@ type Permission struct {
 	Media []Media
 }
 
-// Media is a creator post listed by branded_content_advertisable_medias.
+// Media is a creator post the brand may (or may not) run as a partnership
+// ad, listed by the legacy branded_content_advertisable_medias edge and by
+// partnership-ads-advertisable-content (as content_id).
 type Media struct {
 	ID                string
 	Permalink         string
 	HasPermission     bool
 	EligibilityErrors []string
+	// Platform is INSTAGRAM (default) or FACEBOOK; MediaType IMAGE, VIDEO
+	// or CAROUSEL_ALBUM (default IMAGE); PostType FEED, REEL or STORY
+	// (default FEED); AdUsage NEVER_USED (default), ACTIVE or
+	// PREVIOUSLY_USED.
+	Platform, MediaType, PostType, AdUsage string
+	// CreatedTime is the post's creation time (creation_time).
+	CreatedTime time.Time
 }
 
 // clone deep-copies a seed so the caller's slices are never shared.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -24,9 +25,26 @@ const (
 	MaxLimit     = 500
 )
 
-// DefaultBusinessID keys the X-Business-Use-Case-Usage header when the seed
-// names no business.
+// DefaultBusinessID keys the X-Business-Use-Case-Usage header, and is the
+// business whose partnership-ads-advertisable-content is served, when the
+// seed names no business.
 const DefaultBusinessID = "100000000000001"
+
+// LegacyMediaRemoved is when Meta removes
+// /{ig_user}/branded_content_advertisable_medias (partnership-ads docs:
+// 2026-12-01; midnight UTC, the earliest reading). From then on the fake
+// answers it with Graph's "Unsupported get request" error.
+var LegacyMediaRemoved = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// Limits of GET /{business_id}/partnership-ads-advertisable-content.
+const (
+	ContentDefaultLimit = 25
+	ContentMaxLimit     = 50
+)
+
+// ReduceDataMessage is Graph's message (HTTP 500, code 1) for a page too
+// large to assemble.
+const ReduceDataMessage = "Please reduce the amount of data you're asking for, then retry your request"
 
 // Call is one request the server received.
 type Call struct {
@@ -74,6 +92,10 @@ type Server struct {
 	failJobs     int
 	skipJobs     int
 	asyncRunning int
+	reduceAbove  int
+	usagePct     float64
+	usageReset   time.Duration
+	usageSet     bool
 
 	calls []Call
 }
@@ -102,6 +124,25 @@ func (s *Server) Throttle(n int, regain time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.throttleN, s.throttleWait = n, regain
+}
+
+// ReduceDataAbove makes list reads of ads that expand creative{…} with a
+// limit above n fail as Graph does for pages too large to assemble: HTTP
+// 500, code 1, ReduceDataMessage. Zero turns it off.
+func (s *Server) ReduceDataAbove(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reduceAbove = n
+}
+
+// Usage sets what healthy responses report in X-Ad-Account-Usage
+// (acc_id_util_pct, reset_time_duration) and the other usage headers
+// (default 1% and 100 s: Meta reports a reset window even far from the
+// limit).
+func (s *Server) Usage(pct float64, reset time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.usagePct, s.usageReset, s.usageSet = pct, reset, true
 }
 
 // Latency delays every response by d (or until the request is cancelled).
@@ -255,6 +296,14 @@ func (s *Server) AdSet(id string) (AdSet, bool) {
 	return AdSet{}, false
 }
 
+// now is the server's clock.
+func (s *Server) now() time.Time {
+	if s.seed.Now != nil {
+		return s.seed.Now()
+	}
+	return time.Now()
+}
+
 func (s *Server) account(id string) *Account {
 	for i := range s.seed.Accounts {
 		if s.seed.Accounts[i].ID == id {
@@ -297,11 +346,16 @@ type response struct {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	params, err := requestParams(r)
+	if err != nil {
+		s.mu.Lock()
+		resp := s.graphError(http.StatusBadRequest, 100, 0, "(#100) "+err.Error(), "OAuthException", nil)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(resp.body)
 		return
 	}
-	params := r.Form
 	s.mu.Lock()
 	lat := s.latency
 	s.mu.Unlock()
@@ -330,6 +384,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
+}
+
+// requestParams merges the query with the body: a form (what the Graph
+// SDKs for PHP and Python post) or a JSON object (what the Node SDK
+// posts), whose strings are taken as they are, numbers and booleans as
+// their JSON text, and arrays and objects as JSON strings, as Graph reads
+// them.
+func requestParams(r *http.Request) (url.Values, error) {
+	ct := r.Header.Get("Content-Type")
+	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") || r.Body == nil {
+		if err := r.ParseForm(); err != nil {
+			return nil, fmt.Errorf("the request body is not a valid form: %v", err)
+		}
+		return r.Form, nil
+	}
+	params := r.URL.Query()
+	dec := json.NewDecoder(io.LimitReader(r.Body, 10<<20))
+	dec.UseNumber()
+	var body map[string]any
+	if err := dec.Decode(&body); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("the JSON request body is not an object: %v", err)
+	}
+	for k, v := range body {
+		switch x := v.(type) {
+		case string:
+			params.Set(k, x)
+		case json.Number:
+			params.Set(k, x.String())
+		case bool:
+			params.Set(k, strconv.FormatBool(x))
+		case nil:
+		default:
+			params.Set(k, mustJSON(x))
+		}
+	}
+	return params, nil
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -381,7 +471,12 @@ func (s *Server) handle(r *http.Request, params url.Values) response {
 	case len(segs) == 2 && segs[1] == "branded_content_ad_permissions" && r.Method == http.MethodGet:
 		return s.listPermissions(r, segs[0], params, hdr)
 	case len(segs) == 2 && segs[1] == "branded_content_advertisable_medias" && r.Method == http.MethodGet:
+		if !s.now().Before(LegacyMediaRemoved) {
+			return s.unsupported(r.Method, segs[0], hdr)
+		}
 		return s.listMedia(r, segs[0], params, hdr)
+	case len(segs) == 2 && segs[1] == "partnership-ads-advertisable-content" && r.Method == http.MethodGet:
+		return s.advertisableContent(r, segs[0], params, hdr)
 	}
 	return s.unsupported(r.Method, segs[0], hdr)
 }
@@ -441,8 +536,11 @@ func (s *Server) injected(f fault, hdr http.Header) response {
 	if !ok {
 		m.msg, m.typ = fmt.Sprintf("(#%d) Injected error", f.code), "OAuthException"
 	}
-	return s.graphError(f.status, f.code, 0, m.msg, m.typ, hdr)
+	return s.graphError(f.status, f.code, throttleSubcodes[f.code], m.msg, m.typ, hdr)
 }
+
+// throttleSubcodes are the subcodes Meta sends with its throttle codes.
+var throttleSubcodes = map[int]int{17: 2446079, 613: 1487742}
 
 // throttled answers with the business-use-case limit error of the edge.
 func (s *Server) throttled(segs []string) response {
@@ -472,10 +570,15 @@ func (s *Server) usageHeaders(segs []string, full bool) http.Header {
 	if len(segs) == 2 && strings.HasPrefix(segs[1], "branded_content") {
 		typ = "instagram"
 	}
-	pct, regain := 1, 0
+	pct, regain := 1.0, 0
+	reset := 100 * time.Second
+	if s.usageSet {
+		pct, reset = s.usagePct, s.usageReset
+	}
 	if full {
 		pct = 100
 		regain = int((s.throttleWait + time.Minute - 1) / time.Minute)
+		reset = s.throttleWait
 	}
 	buc := map[string][]map[string]any{biz: {{
 		"type": typ, "call_count": pct, "total_cputime": pct, "total_time": pct,
@@ -483,13 +586,9 @@ func (s *Server) usageHeaders(segs []string, full bool) http.Header {
 	}}}
 	h := http.Header{}
 	h.Set("X-Business-Use-Case-Usage", mustJSON(buc))
-	h.Set("X-App-Usage", mustJSON(map[string]int{"call_count": pct, "total_cputime": pct, "total_time": pct}))
+	h.Set("X-App-Usage", mustJSON(map[string]float64{"call_count": pct, "total_cputime": pct, "total_time": pct}))
 	if len(segs) >= 1 && strings.HasPrefix(segs[0], "act_") {
-		reset := 0
-		if full {
-			reset = int(s.throttleWait / time.Second)
-		}
-		h.Set("X-Ad-Account-Usage", mustJSON(map[string]any{"acc_id_util_pct": pct, "reset_time_duration": reset, "ads_api_access_tier": "standard_access"}))
+		h.Set("X-Ad-Account-Usage", mustJSON(map[string]any{"acc_id_util_pct": pct, "reset_time_duration": int(reset / time.Second), "ads_api_access_tier": "standard_access"}))
 	}
 	if insights {
 		h.Set("X-FB-Ads-Insights-Throttle", mustJSON(map[string]any{"app_id_util_pct": pct, "acc_id_util_pct": pct, "ads_api_access_tier": "standard_access"}))
@@ -506,7 +605,12 @@ func mustJSON(v any) string {
 }
 
 func (s *Server) graphError(status, code, sub int, msg, typ string, hdr http.Header) response {
-	return s.graphErrorT(status, code, sub, msg, typ, code == 1 || code == 2, hdr)
+	transient := false
+	switch code {
+	case 1, 2, 4, 17, 32, 613:
+		transient = true
+	}
+	return s.graphErrorT(status, code, sub, msg, typ, transient, hdr)
 }
 
 func (s *Server) graphErrorT(status, code, sub int, msg, typ string, transient bool, hdr http.Header) response {
@@ -538,15 +642,19 @@ func (s *Server) invalid(msg string, hdr http.Header) response {
 	return s.graphError(http.StatusBadRequest, 100, 0, "(#100) "+msg, "OAuthException", hdr)
 }
 
-// getObject reads a node: ad account, report run, ad set or ad.
+// getObject reads a node: ad account, report run, ad set or ad. Only the
+// requested fields (plus id) are returned; without fields, only id.
 func (s *Server) getObject(id string, params url.Values, hdr http.Header) response {
+	var (
+		obj map[string]any
+		nt  *nodeType
+	)
 	if a := s.account(id); a != nil {
-		return jsonResponse(http.StatusOK, hdr, map[string]any{
+		obj, nt = map[string]any{
 			"id": a.ID, "account_id": strings.TrimPrefix(a.ID, "act_"), "name": a.Name,
 			"currency": a.Currency, "timezone_name": a.Timezone,
-		})
-	}
-	if ru := s.runs[id]; ru != nil {
+		}, nodeAdAccount
+	} else if ru := s.runs[id]; ru != nil {
 		ru.polls++
 		status, pct := "Job Completed", 100
 		switch {
@@ -555,24 +663,40 @@ func (s *Server) getObject(id string, params url.Values, hdr http.Header) respon
 		case ru.outcome != "":
 			status, pct = ru.outcome, 0
 		}
-		return jsonResponse(http.StatusOK, hdr, map[string]any{
+		obj, nt = map[string]any{
 			"id": ru.id, "account_id": strings.TrimPrefix(ru.account, "act_"),
 			"async_status": status, "async_percent_completion": pct,
 			"date_start": ru.since, "date_stop": ru.until,
 			"time_ref": ru.created.Unix(), "is_running": status == "Job Running",
-		})
-	}
-	if a, i := s.findAdSet(id); a != nil {
+		}, nodeAdReportRun
+		if ru.outcome == "Job Failed" && ru.polls > ru.runningFor {
+			// Since v25.0 a failed run says why.
+			obj["error_code"] = -2
+			obj["error_subcode"] = 2490547
+			obj["error_message"] = "The report job failed: the requested range and breakdowns produce too much data."
+			obj["error_user_title"] = "Report too large"
+			obj["error_user_msg"] = "Request a shorter date range or fewer fields."
+		}
+	} else if a, i := s.findAdSet(id); a != nil {
 		as := a.AdSets[i]
-		return jsonResponse(http.StatusOK, hdr, map[string]any{
+		obj, nt = map[string]any{
 			"id": as.ID, "name": as.Name, "campaign_id": as.CampaignID, "status": orDefault(as.Status, "ACTIVE"),
 			"daily_budget": strconv.FormatInt(as.DailyBudget, 10),
-		})
+		}, nodeAdSet
+	} else if a, i := s.findAd(id); a != nil {
+		obj, nt = adJSON(a.Ads[i]), nodeAd
+	} else {
+		return s.unsupported(http.MethodGet, id, hdr)
 	}
-	if a, i := s.findAd(id); a != nil {
-		return jsonResponse(http.StatusOK, hdr, adJSON(a.Ads[i]))
+	spec, err := parseFields(params.Get("fields"))
+	if err != nil {
+		return s.invalid("Syntax error in fields: "+err.Error(), hdr)
 	}
-	return s.unsupported(http.MethodGet, id, hdr)
+	out, err := project(obj, nt, spec)
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
+	}
+	return jsonResponse(http.StatusOK, hdr, out)
 }
 
 // postObject updates an ad's status or an ad set's budget/status.
@@ -682,25 +806,63 @@ func (s *Server) listAds(r *http.Request, id string, params url.Values, hdr http
 	if a == nil {
 		return s.unsupported(http.MethodGet, id, hdr)
 	}
-	want := map[string]bool{}
-	if f := params.Get("effective_status"); f != "" {
-		var list []string
-		if err := json.Unmarshal([]byte(f), &list); err != nil {
-			return s.invalid("Param effective_status must be a JSON array of statuses", hdr)
-		}
-		for _, st := range list {
-			want[st] = true
+	want, bad := s.statusFilter(params.Get("effective_status"), "effective_status", hdr)
+	if bad != nil {
+		return *bad
+	}
+	fields := params.Get("fields")
+	if s.reduceAbove > 0 && strings.Contains(strings.ReplaceAll(fields, " ", ""), "creative{") {
+		if n, err := strconv.Atoi(params.Get("limit")); err == nil && n > s.reduceAbove || params.Get("limit") == "" && DefaultLimit > s.reduceAbove {
+			return s.graphError(http.StatusInternalServerError, 1, 0, ReduceDataMessage, "OAuthException", hdr)
 		}
 	}
-	var items []any
+	var objs []map[string]any
 	for _, ad := range a.Ads {
-		eff := orDefault(ad.EffectiveStatus, orDefault(ad.Status, "ACTIVE"))
-		if len(want) > 0 && !want[eff] || len(want) == 0 && (eff == "DELETED" || eff == "ARCHIVED") {
+		if !want(effectiveStatus(ad)) {
 			continue
 		}
-		items = append(items, adJSON(ad))
+		objs = append(objs, adJSON(ad))
+	}
+	items, err := projectAll(objs, nodeAd, fields)
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
 	}
 	return s.page(r, items, params, hdr)
+}
+
+// AdEffectiveStatuses are the values of an ad's effective_status.
+var AdEffectiveStatuses = []string{"ACTIVE", "PAUSED", "DELETED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED",
+	"PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ARCHIVED", "ADSET_PAUSED", "IN_PROCESS", "WITH_ISSUES"}
+
+func effectiveStatus(ad Ad) string {
+	return orDefault(ad.EffectiveStatus, orDefault(ad.Status, "ACTIVE"))
+}
+
+// statusFilter reads a JSON array of effective statuses (the ads edge's
+// effective_status, or the value of an ad.effective_status filtering
+// entry). Without one, Meta leaves ARCHIVED and DELETED out.
+func (s *Server) statusFilter(raw, param string, hdr http.Header) (func(string) bool, *response) {
+	if raw == "" {
+		return func(st string) bool { return st != "DELETED" && st != "ARCHIVED" }, nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(raw), &list); err != nil || len(list) == 0 {
+		r := s.invalid("Param "+param+" must be a non-empty JSON array of statuses", hdr)
+		return nil, &r
+	}
+	set := map[string]bool{}
+	for _, st := range list {
+		known := false
+		for _, k := range AdEffectiveStatuses {
+			known = known || k == st
+		}
+		if !known {
+			r := s.invalid(fmt.Sprintf("Param %s[%d] must be one of {%s}", param, len(set), strings.Join(AdEffectiveStatuses, ", ")), hdr)
+			return nil, &r
+		}
+		set[st] = true
+	}
+	return func(st string) bool { return set[st] }, nil
 }
 
 // insightsQuery is a validated insights request.
@@ -708,7 +870,13 @@ type insightsQuery struct {
 	since, until string
 	fields       map[string]bool
 	windows      []string
+	// status keeps the rows of ads whose effective status passes (by
+	// default not ARCHIVED or DELETED, as on Meta).
+	status func(string) bool
 }
+
+// insightsDefaultFields are what an insights read without fields returns.
+var insightsDefaultFields = []string{"date_start", "date_stop", "impressions", "spend"}
 
 func (s *Server) parseInsights(params url.Values, hdr http.Header) (insightsQuery, *response) {
 	var q insightsQuery
@@ -726,12 +894,43 @@ func (s *Server) parseInsights(params url.Values, hdr http.Header) (insightsQuer
 		return q, &r
 	}
 	q.since, q.until = tr.Since, tr.Until
+	q.fields = map[string]bool{}
 	if f := params.Get("fields"); f != "" {
-		q.fields = map[string]bool{}
 		for _, x := range strings.Split(f, ",") {
 			q.fields[strings.TrimSpace(x)] = true
 		}
+	} else {
+		for _, x := range insightsDefaultFields {
+			q.fields[x] = true
+		}
 	}
+	statusJSON := ""
+	if f := params.Get("filtering"); f != "" {
+		var filters []struct {
+			Field    string          `json:"field"`
+			Operator string          `json:"operator"`
+			Value    json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal([]byte(f), &filters); err != nil {
+			r := s.invalid(`Param filtering must be a JSON array of {"field","operator","value"}`, hdr)
+			return q, &r
+		}
+		for _, fl := range filters {
+			if fl.Field != "ad.effective_status" {
+				continue
+			}
+			if fl.Operator != "IN" {
+				r := s.invalid("Filtering on ad.effective_status supports operator IN only", hdr)
+				return q, &r
+			}
+			statusJSON = string(fl.Value)
+		}
+	}
+	status, bad := s.statusFilter(statusJSON, "filtering.value", hdr)
+	if bad != nil {
+		return q, bad
+	}
+	q.status = status
 	if w := params.Get("action_attribution_windows"); w != "" {
 		if err := json.Unmarshal([]byte(w), &q.windows); err != nil {
 			q.windows = strings.Split(strings.Trim(w, "[]"), ",")
@@ -756,6 +955,9 @@ func (s *Server) rows(a *Account, q insightsQuery) []map[string]any {
 	}
 	var sel []Insight
 	for _, in := range a.Insights {
+		if ad, ok := ads[in.AdID]; ok && q.status != nil && !q.status(effectiveStatus(ad)) {
+			continue
+		}
 		if in.Day >= q.since && in.Day <= q.until {
 			sel = append(sel, in)
 		}
@@ -766,7 +968,7 @@ func (s *Server) rows(a *Account, q insightsQuery) []map[string]any {
 		}
 		return sel[i].AdID < sel[j].AdID
 	})
-	want := func(f string) bool { return q.fields == nil || q.fields[f] }
+	want := func(f string) bool { return q.fields[f] }
 	out := make([]map[string]any, 0, len(sel))
 	for _, in := range sel {
 		row := map[string]any{"date_start": in.Day, "date_stop": in.Day}
@@ -892,36 +1094,66 @@ func (s *Server) runInsights(r *http.Request, id string, params url.Values, hdr 
 	return s.page(r, toAny(ru.rows), params, hdr)
 }
 
+// permissionType is the permission node type as this seed has it: with
+// status, permission_status or both.
+func (s *Server) permissionType() *nodeType {
+	drop := ""
+	switch s.seed.PermissionStatusField {
+	case "status":
+		drop = "permission_status"
+	case "permission_status":
+		drop = "status"
+	default:
+		return nodeIGPermission
+	}
+	nt := &nodeType{name: nodeIGPermission.name, defaults: nodeIGPermission.defaults, fields: map[string]*nodeType{}}
+	for k, v := range nodeIGPermission.fields {
+		if k != drop {
+			nt.fields[k] = v
+		}
+	}
+	return nt
+}
+
 func (s *Server) listPermissions(r *http.Request, ig string, params url.Values, hdr http.Header) response {
 	creator := params.Get("creator_username")
-	var items []any
+	var objs []map[string]any
 	for _, p := range s.seed.Permissions {
 		if p.BrandIGID != ig || creator != "" && p.CreatorUsername != creator {
 			continue
 		}
+		st := orDefault(p.Status, "PENDING")
 		row := map[string]any{
 			"id": p.ID, "creator_username": p.CreatorUsername, "creator_id": p.CreatorID,
-			"brand_ig_user": map[string]any{"id": p.BrandIGID}, "permission_status": orDefault(p.Status, "PENDING"),
+			"brand_ig_user": map[string]any{"id": p.BrandIGID}, "permission_status": st, "status": st,
+			"permission_type": "ACCOUNT_LEVEL",
 		}
 		if p.CreatorPageID != "" {
 			row["creator_fb_page"] = p.CreatorPageID
 		}
-		if strings.Contains(params.Get("fields"), "permission_created_time") && !p.CreatedTime.IsZero() {
+		if !p.CreatedTime.IsZero() {
 			row["permission_created_time"] = p.CreatedTime.Unix()
 		}
-		items = append(items, row)
+		objs = append(objs, row)
+	}
+	items, err := projectAll(objs, s.permissionType(), params.Get("fields"))
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
 	}
 	return s.page(r, items, params, hdr)
 }
 
 func (s *Server) listMedia(r *http.Request, ig string, params url.Values, hdr http.Header) response {
 	creator := params.Get("creator_username")
-	var items []any
+	var objs []map[string]any
 	for _, p := range s.seed.Permissions {
 		if p.BrandIGID != ig || creator != "" && p.CreatorUsername != creator {
 			continue
 		}
 		for _, m := range p.Media {
+			if orDefault(m.Platform, "INSTAGRAM") != "INSTAGRAM" {
+				continue
+			}
 			row := map[string]any{
 				"id": m.ID, "permalink": m.Permalink, "owner_id": p.CreatorID,
 				"has_permission_for_partnership_ad": m.HasPermission,
@@ -929,10 +1161,98 @@ func (s *Server) listMedia(r *http.Request, ig string, params url.Values, hdr ht
 			if len(m.EligibilityErrors) > 0 {
 				row["eligibility_errors"] = m.EligibilityErrors
 			}
-			items = append(items, row)
+			objs = append(objs, row)
 		}
 	}
+	items, err := projectAll(objs, nodeShadowMedia, params.Get("fields"))
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
+	}
 	return s.page(r, items, params, hdr)
+}
+
+// advertisableContent serves GET /{business_id}/partnership-ads-
+// advertisable-content: the creator posts (Instagram for ig_user_id,
+// Facebook for fb_page_id) the brand is tagged in, with one
+// partnership_info entry per tagged partner. Only content_id comes back
+// unless fields asks for more; limit is 1–50; paging is forward only (a
+// before cursor is refused) and the last page has no paging at all.
+func (s *Server) advertisableContent(r *http.Request, biz string, params url.Values, hdr http.Header) response {
+	want := s.seed.BusinessID
+	if want == "" {
+		want = DefaultBusinessID
+	}
+	if biz != want {
+		return s.unsupported(http.MethodGet, biz, hdr)
+	}
+	if params.Get("before") != "" {
+		return s.invalid("Param before is not supported: this edge pages forward only (use after)", hdr)
+	}
+	limit := ContentDefaultLimit
+	if l := params.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > ContentMaxLimit {
+			return s.invalid(fmt.Sprintf("Param limit must be an integer between 1 and %d", ContentMaxLimit), hdr)
+		}
+		limit = n
+	}
+	ig, page := params.Get("ig_user_id"), params.Get("fb_page_id")
+	if ig == "" && page == "" {
+		return s.invalid("One of ig_user_id or fb_page_id is required", hdr)
+	}
+	var objs []map[string]any
+	for _, p := range s.seed.Permissions {
+		if ig != "" && p.BrandIGID != ig && page == "" {
+			continue
+		}
+		for _, m := range p.Media {
+			platform := orDefault(m.Platform, "INSTAGRAM")
+			if platform == "INSTAGRAM" && (ig == "" || p.BrandIGID != ig) || platform == "FACEBOOK" && page == "" {
+				continue
+			}
+			eligibility := "AD_READY"
+			switch {
+			case len(m.EligibilityErrors) > 0:
+				eligibility = "INELIGIBLE"
+			case !m.HasPermission:
+				eligibility = "NEEDS_ATTENTION"
+			}
+			author := map[string]any{"display_name": p.CreatorUsername}
+			if platform == "INSTAGRAM" {
+				author["ig_user_id"] = p.CreatorID
+			} else if p.CreatorPageID != "" {
+				author["fb_page_id"] = p.CreatorPageID
+			}
+			row := map[string]any{
+				"content_id": m.ID, "platform": platform, "media_type": orDefault(m.MediaType, "IMAGE"),
+				"post_type": orDefault(m.PostType, "FEED"), "permalink": m.Permalink, "ad_usage": orDefault(m.AdUsage, "NEVER_USED"),
+				"author": author,
+				"partnership_info": []any{map[string]any{
+					"ad_eligibility": eligibility, "permission_status": orDefault(p.Status, "PENDING"),
+					"permission_type": "ACCOUNT_LEVEL", "content_types": []string{"BRANDED_CONTENT"},
+				}},
+			}
+			if !m.CreatedTime.IsZero() {
+				row["creation_time"] = m.CreatedTime.UTC().Format(graphTime)
+			}
+			objs = append(objs, row)
+		}
+	}
+	items, err := projectAll(objs, nodeAdvertisableContent, params.Get("fields"))
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
+	}
+	return s.pageAt(r, items, params, hdr, limit, true)
+}
+
+func requestScheme(r *http.Request) string {
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		return p
+	}
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // page answers with one page of items as {"data","paging"}. Cursors are
@@ -946,6 +1266,13 @@ func (s *Server) page(r *http.Request, items []any, params url.Values, hdr http.
 		}
 		limit = min(n, MaxLimit)
 	}
+	return s.pageAt(r, items, params, hdr, limit, false)
+}
+
+// pageAt answers with the page of limit items after the after cursor.
+// forwardOnly pages (partnership-ads-advertisable-content) carry only an
+// after cursor, and the last page carries no paging at all.
+func (s *Server) pageAt(r *http.Request, items []any, params url.Values, hdr http.Header, limit int, forwardOnly bool) response {
 	start := 0
 	if c := params.Get("after"); c != "" {
 		n, ok := decodeCursor(c)
@@ -956,27 +1283,21 @@ func (s *Server) page(r *http.Request, items []any, params url.Values, hdr http.
 	}
 	start = min(start, len(items))
 	end := min(start+limit, len(items))
-	body := map[string]any{"data": items[start:end]}
-	if start < end {
-		paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(start), "after": encodeCursor(end - 1)}}
+	body := map[string]any{"data": append([]any{}, items[start:end]...)}
+	if start < end && (!forwardOnly || end < len(items)) {
+		cursors := map[string]string{"before": encodeCursor(start), "after": encodeCursor(end - 1)}
+		if forwardOnly {
+			delete(cursors, "before")
+		}
+		paging := map[string]any{"cursors": cursors}
 		if end < len(items) {
 			q := cloneValues(params)
 			q.Del("before")
 			q.Set("after", encodeCursor(end-1))
 			q.Set("limit", strconv.Itoa(limit))
-			scheme := "http"
-			if r.TLS != nil {
-				scheme = "https"
-			}
-			if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
-				scheme = p
-			}
-			paging["next"] = (&url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}).String()
+			paging["next"] = (&url.URL{Scheme: requestScheme(r), Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}).String()
 		}
 		body["paging"] = paging
-	}
-	if body["data"] == nil || len(items) == 0 {
-		body["data"] = []any{}
 	}
 	return jsonResponse(http.StatusOK, hdr, body)
 }

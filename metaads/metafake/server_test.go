@@ -24,6 +24,7 @@ const token = "fake-token"
 func seed() metafake.Seed {
 	return metafake.Seed{
 		Token: token,
+		Now:   func() time.Time { return time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC) },
 		Accounts: []metafake.Account{{
 			ID: "act_42", Name: "Glowco", Currency: "EUR", Timezone: "Europe/Berlin",
 			AdSets: []metafake.AdSet{{ID: "600", CampaignID: "500", Name: "set", DailyBudget: 2500}},
@@ -77,12 +78,16 @@ func TestGolden(t *testing.T) {
 		form                 url.Values
 	}{
 		{"account", "GET", "/v25.0/act_42?fields=id,name,currency,timezone_name", nil},
-		{"ads", "GET", "/v25.0/act_42/ads?limit=2", nil},
+		{"ads", "GET", "/v25.0/act_42/ads?limit=2&fields=id,name,status,effective_status,adset_id,campaign_id,updated_time,creative{id,url_tags,object_story_spec,instagram_user_id,instagram_branded_content}", nil},
+		{"ads_default_fields", "GET", "/v25.0/act_42/ads?limit=2", nil},
 		{"insights", "GET", `/v25.0/act_42/insights?level=ad&time_increment=1&time_range={"since":"2026-06-01","until":"2026-06-01"}&action_attribution_windows=["7d_click","1d_view"]&fields=ad_id,date_start,date_stop,spend,impressions,clicks,inline_post_engagement,actions,action_values,account_currency`, nil},
 		{"report_run", "POST", "/v25.0/act_42/insights", url.Values{"level": {"ad"}, "time_increment": {"1"}, "time_range": {`{"since":"2026-06-01","until":"2026-06-02"}`}}},
-		{"permissions", "GET", "/v25.0/1785/branded_content_ad_permissions", nil},
-		{"advertisable_medias", "GET", "/v25.0/1785/branded_content_advertisable_medias?creator_username=jacq", nil},
+		{"permissions", "GET", "/v25.0/1785/branded_content_ad_permissions?fields=id,creator_username,creator_id,status,permission_status", nil},
+		{"advertisable_medias", "GET", "/v25.0/1785/branded_content_advertisable_medias?creator_username=jacq&fields=id,permalink,owner_id,has_permission_for_partnership_ad,eligibility_errors", nil},
+		{"advertisable_content", "GET", "/v25.0/100000000000001/partnership-ads-advertisable-content?ig_user_id=1785&limit=50&fields=content_id,platform,media_type,post_type,permalink,ad_usage,author{display_name,ig_user_id},partnership_info{ad_eligibility,permission_status}", nil},
+		{"advertisable_content_default_fields", "GET", "/v25.0/100000000000001/partnership-ads-advertisable-content?ig_user_id=1785", nil},
 		{"adset", "GET", "/v25.0/600?fields=daily_budget", nil},
+		{"adset_default_fields", "GET", "/v25.0/600", nil},
 		{"not_found", "GET", "/v25.0/999", nil},
 	}
 	for _, tt := range tests {
@@ -243,7 +248,7 @@ func TestAsyncRunLifecycle(t *testing.T) {
 		t.Fatalf("create = %s", body)
 	}
 	status := func() string {
-		_, b := do(t, f, "GET", "/v25.0/"+created.ID, nil, nil)
+		_, b := do(t, f, "GET", "/v25.0/"+created.ID+"?fields=async_status", nil, nil)
 		var st struct {
 			Status string `json:"async_status"`
 		}
