@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -128,10 +129,32 @@ func mustJSON(v any) string {
 }
 
 // errJobFailed marks a report run that ended Job Failed or Job Skipped (or
-// never finished); splitting its range may help.
-type errJobFailed struct{ status string }
+// never finished); splitting its range may help. Since v25.0 a failed run
+// says why (error_code, error_subcode, error_message, error_user_title,
+// error_user_msg).
+type errJobFailed struct {
+	status        string
+	code, subcode int
+	message, user string
+}
 
-func (e *errJobFailed) Error() string { return "async report run ended " + e.status }
+func (e *errJobFailed) Error() string { return "async report run ended " + e.status + e.reason() }
+
+// reason is ": <message> (<user title>: <user message>) [code c/s]", or ""
+// when Meta said nothing.
+func (e *errJobFailed) reason() string {
+	var b strings.Builder
+	if e.message != "" {
+		b.WriteString(": " + e.message)
+	}
+	if e.user != "" {
+		b.WriteString(" (" + e.user + ")")
+	}
+	if e.code != 0 || e.subcode != 0 {
+		fmt.Fprintf(&b, " [code %d/%d]", e.code, e.subcode)
+	}
+	return b.String()
+}
 
 // asyncRows reads r through report runs, splitting failed ranges, and
 // hands the rows to fn page by page. A run fails (and is split) before
@@ -149,15 +172,21 @@ func (c *Client) asyncRows(ctx context.Context, act string, r ads.DateRange, par
 	}
 	if r.Days() <= 1 {
 		return &ads.APIError{Platform: ads.Meta, Account: act, Op: "POST " + act + "/insights", Kind: ads.KindJobFailed,
-			Message: fmt.Sprintf("async insights report for %s %s even for a single day", r.From, jf.status)}
+			Code: jf.code, Subcode: jf.subcode,
+			Message: fmt.Sprintf("async insights report for %s %s even for a single day%s", r.From, jf.status, jf.reason())}
 	}
 	mid := r.From.AddDays(r.Days()/2 - 1)
-	c.log.Warn("meta: async insights report failed; splitting the range", "account", act, "from", r.From.String(), "to", r.To.String(), "status", jf.status)
+	c.log.Warn("meta: async insights report failed; splitting the range", "account", act, "from", r.From.String(), "to", r.To.String(),
+		"status", jf.status, "error_code", jf.code, "error_subcode", jf.subcode, "error_message", jf.message)
 	if err := c.asyncRows(ctx, act, ads.DateRange{From: r.From, To: mid}, params, fn); err != nil {
 		return err
 	}
 	return c.asyncRows(ctx, act, ads.DateRange{From: mid.AddDays(1), To: r.To}, params, fn)
 }
+
+// reportRunFields are read of an async report run: its state and, when
+// it failed, why.
+const reportRunFields = "id,async_status,async_percent_completion,error_code,error_subcode,error_message,error_user_title,error_user_msg"
 
 // runReport creates one async report run, polls it to the end and hands
 // its rows to fn page by page.
@@ -174,10 +203,15 @@ func (c *Client) runReport(ctx context.Context, act string, params url.Values, f
 	deadline := time.Now().Add(c.pollTimeout)
 	for {
 		var st struct {
-			Status  string  `json:"async_status"`
-			Percent float64 `json:"async_percent_completion"`
+			Status    string  `json:"async_status"`
+			Percent   float64 `json:"async_percent_completion"`
+			Code      int     `json:"error_code"`
+			Subcode   int     `json:"error_subcode"`
+			Message   string  `json:"error_message"`
+			UserTitle string  `json:"error_user_title"`
+			UserMsg   string  `json:"error_user_msg"`
 		}
-		if err := c.call(ctx, http.MethodGet, act, created.ID, url.Values{"fields": {"id,async_status,async_percent_completion"}}, &st); err != nil {
+		if err := c.call(ctx, http.MethodGet, act, created.ID, url.Values{"fields": {reportRunFields}}, &st); err != nil {
 			return err
 		}
 		switch st.Status {
@@ -186,7 +220,12 @@ func (c *Client) runReport(ctx context.Context, act string, params url.Values, f
 				return eachPage(ctx, c, act, created.ID+"/insights", nil, fn)
 			}
 		case "Job Failed", "Job Skipped":
-			return &errJobFailed{status: st.Status}
+			user := st.UserMsg
+			if st.UserTitle != "" && user != "" {
+				user = st.UserTitle + ": " + user
+			}
+			return &errJobFailed{status: st.Status, code: st.Code, subcode: st.Subcode,
+				message: c.redact(st.Message), user: c.redact(user)}
 		}
 		if time.Now().After(deadline) {
 			return &errJobFailed{status: "not finished after " + c.pollTimeout.String()}

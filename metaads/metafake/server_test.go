@@ -296,3 +296,59 @@ func proof(secret string) string {
 	}
 	return "28ed2c3e619b5ba00df6cee7643e30c925c470c52317ca18935075f8256874df"
 }
+
+// TestJSONBodies: the official Node SDK posts JSON; pausing an ad,
+// changing a budget and creating a report run work the same as with a
+// form.
+func TestJSONBodies(t *testing.T) {
+	t.Parallel()
+	f := metafake.New(seed())
+	post := func(target, body string) (int, string) {
+		req := httptest.NewRequest("POST", target, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		f.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := post("/v25.0/701", `{"status":"PAUSED"}`); code != 200 || !strings.Contains(body, `"success":true`) {
+		t.Errorf("pause with JSON = %d %s", code, body)
+	}
+	if ad, _ := f.Ad("701"); ad.Status != "PAUSED" {
+		t.Errorf("ad after a JSON pause = %+v", ad)
+	}
+	if code, body := post("/v25.0/600", `{"daily_budget":7500}`); code != 200 || !strings.Contains(body, `"success":true`) {
+		t.Errorf("budget with JSON = %d %s", code, body)
+	}
+	if as, _ := f.AdSet("600"); as.DailyBudget != 7500 {
+		t.Errorf("daily budget after a JSON update = %d, want 7500", as.DailyBudget)
+	}
+	code, body := post("/v25.0/act_42/insights", `{"level":"ad","time_increment":1,"time_range":{"since":"2026-06-01","until":"2026-06-02"},"fields":"ad_id,spend"}`)
+	if code != 200 || !strings.Contains(body, `"report_run_id"`) {
+		t.Errorf("report run with JSON = %d %s", code, body)
+	}
+	if code, body := post("/v25.0/701", `{"status":`); code != 400 || !strings.Contains(body, `"code":100`) {
+		t.Errorf("broken JSON = %d %s, want a Graph error 100", code, body)
+	}
+}
+
+// TestThrottleErrorShapes: throttles carry Meta's subcodes and
+// is_transient.
+func TestThrottleErrorShapes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ code, subcode int }{{17, 2446079}, {613, 1487742}} {
+		f := metafake.New(seed())
+		f.FailNext(1, 400, tt.code)
+		_, body := do(t, f, "GET", "/v25.0/act_42?fields=id", nil, nil)
+		var env struct {
+			Error struct {
+				Code        int  `json:"code"`
+				Subcode     int  `json:"error_subcode"`
+				IsTransient bool `json:"is_transient"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil || env.Error.Code != tt.code || env.Error.Subcode != tt.subcode || !env.Error.IsTransient {
+			t.Errorf("code %d: error = %s, want subcode %d and is_transient", tt.code, body, tt.subcode)
+		}
+	}
+}
