@@ -8,7 +8,8 @@
 //	GET  /{version}/{report_run_id}                          AdReportRun (async_status, async_percent_completion)
 //	GET  /{version}/{report_run_id}/insights                 the run's rows, cursor paging
 //	GET  /{version}/{ig_user_id}/branded_content_ad_permissions      partnership-ad permissions
-//	GET  /{version}/{ig_user_id}/branded_content_advertisable_medias creator media a brand may boost
+//	GET  /{version}/{ig_user_id}/branded_content_advertisable_medias creator media (removed from LegacyMediaRemoved on the seed's clock)
+//	GET  /{version}/{business_id}/partnership-ads-advertisable-content  its successor (limit 1–50, forward-only paging)
 //	GET  /{version}/{adset_id}?fields=daily_budget           ad set budget (minor units, string)
 //	POST /{version}/{ad_id} status=PAUSED                    pause an ad
 //	POST /{version}/{adset_id} daily_budget=N                change a budget
@@ -21,9 +22,17 @@
 // "is_transient","fbtrace_id"}} with the X-Business-Use-Case-Usage,
 // X-Ad-Account-Usage and X-FB-Ads-Insights-Throttle headers.
 //
+// Reads return only the requested fields (top level and nested, as
+// "creative{id,url_tags}") plus id, and only id (content_id on the
+// successor media edge) without fields; a field the node type lacks is
+// Graph's error 100. Archived and deleted ads, and their insights rows,
+// are hidden unless an effective_status (ads) or ad.effective_status
+// filtering (insights) names them. Bodies may be forms or JSON (the Node
+// SDK posts JSON).
+//
 // A Server is an http.Handler seeded from Go values (Seed), safe for
-// concurrent use, with fault-injection knobs (FailNext, Throttle, Latency,
-// ExpireToken, FailAsyncJobs, SkipAsyncJobs, AsyncRunning) and a record of
-// calls (Calls). It imports nothing from the client it fakes, and it is
+// concurrent use, with fault-injection knobs (FailNext, Throttle, Usage,
+// ReduceDataAbove, Latency, ExpireToken, FailAsyncJobs, SkipAsyncJobs,
+// AsyncRunning) and a record of calls (Calls). It imports nothing from the client it fakes, and it is
 // product code: `roasd sandbox` serves it.
 package metafake
