@@ -134,6 +134,9 @@ func TestRunOnceEndToEnd(t *testing.T) {
 		{"daily stats", `SELECT count(*) FROM ad_day_stats`, 200},
 		{"orders", `SELECT count(*) FROM orders`, 500},
 		{"spark permissions", `SELECT count(*) FROM permissions WHERE platform = 'tiktok'`, 3},
+		{"meta permissions", `SELECT count(*) FROM permissions WHERE platform = 'meta' AND item_id = ''`, 3},
+		// From partnership-ads-advertisable-content, per business.
+		{"meta eligible media", `SELECT count(*) FROM permissions WHERE platform = 'meta' AND item_id <> ''`, 3},
 		{"ledger rows", `SELECT count(*) FROM ledger`, 500},
 		{"paid ledger rows", `SELECT count(*) FROM ledger WHERE channel = 'paid'`, 100},
 		{"verdicts", `SELECT count(*) FROM verdicts`, 8},
@@ -144,7 +147,7 @@ func TestRunOnceEndToEnd(t *testing.T) {
 			t.Errorf("%s: %d rows, want at least %d", c.what, got, c.min)
 		}
 	}
-	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE status <> 'ok'`); n != 0 {
+	if n := e.count(t, `SELECT count(*) FROM job_runs WHERE status <> 'ok' OR error <> ''`); n != 0 {
 		runs, _ := e.db.RecentRuns(ctx, "", 50)
 		t.Errorf("%d runs did not succeed: %+v", n, runs)
 	}
