@@ -375,6 +375,16 @@ const (
 	ActionApplied = "applied"
 	ActionFailed  = "failed"
 	ActionSkipped = "skipped"
+	// ActionPending is an intent not yet reached: planned, or deferred by
+	// a guardrail or a rate limit, or sent without effect; the next run
+	// reads the platform before sending again.
+	ActionPending = "pending"
+	// ActionUnknown is an intent whose write may have reached the platform
+	// but could not be read back; the next run reads back first.
+	ActionUnknown = "unknown"
+	// ActionAlready is an intent whose target the platform was already at
+	// when read: nothing was sent.
+	ActionAlready = "already"
 )
 
 // ActionKey identifies one platform action: at most one per brand, test,
@@ -394,13 +404,32 @@ type ActionKey struct {
 // ActionRecord is a recorded platform action.
 type ActionRecord struct {
 	ActionKey
-	ID         int64
-	Status     string
+	ID     int64
+	Status string
+	// Before is the state read before acting, After the state it was left
+	// in: a status, or a budget (micro-units for rows recorded before
+	// targets existed, minor units of Currency otherwise).
 	Before     string
 	After      string
 	Error      string
 	ClaimedAt  time.Time
 	FinishedAt time.Time
+	// Target is the absolute target, computed once when the action was
+	// planned: a paused status, or a budget in minor units of Currency.
+	Target   string
+	Currency string
+	Reason   string
+	// Note says how the outcome was learnt (read back after a lost
+	// answer, already at target, deferred by a guardrail).
+	Note string
+	// Sends counts writes that may have reached the platform.
+	Sends         int
+	LastSentAt    time.Time
+	ReadbackValue string
+	ReadbackAt    time.Time
+	// EffectiveFrom is when the platform applies the change, when not at
+	// once (a TikTok daily budget: 00:00 the next day, advertiser zone).
+	EffectiveFrom string
 }
 
 // ClaimAction reserves action k before it is attempted. It returns the row
@@ -461,24 +490,5 @@ func (db *DB) SkipAction(ctx context.Context, k ActionKey, before, reason string
 
 // Actions lists a brand's recorded platform actions in id order.
 func (db *DB) Actions(ctx context.Context, brand string) ([]ActionRecord, error) {
-	rows, err := db.x.QueryxContext(ctx, `
-		SELECT id, brand, test_id, variant_key, platform, account, action, target_id, checkpoint, status,
-			before_value, after_value, error, claimed_at, finished_at
-		FROM platform_actions WHERE brand = $1 ORDER BY id`, brand)
-	if err != nil {
-		return nil, fmt.Errorf("listing actions of %s: %w", brand, err)
-	}
-	defer rows.Close()
-	var out []ActionRecord
-	for rows.Next() {
-		var a ActionRecord
-		var fin sql.NullTime
-		if err := rows.Scan(&a.ID, &a.Brand, &a.TestID, &a.VariantKey, &a.Platform, &a.Account, &a.Action, &a.TargetID, &a.Checkpoint,
-			&a.Status, &a.Before, &a.After, &a.Error, &a.ClaimedAt, &fin); err != nil {
-			return nil, fmt.Errorf("listing actions of %s: %w", brand, err)
-		}
-		a.FinishedAt = fin.Time
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return db.queryActions(ctx, `WHERE brand = $1 ORDER BY id`, brand)
 }

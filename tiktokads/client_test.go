@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -499,13 +500,15 @@ func TestActions(t *testing.T) {
 		group    string
 		read     int64
 		set      int64
-		want     int64
-		wantKind ads.ErrorKind
+		// want is the budget in force after the update, wantScheduled the
+		// daily budget TikTok will apply from the next day.
+		want, wantScheduled int64
+		wantKind            ads.ErrorKind
 	}{
-		{"daily USD", "USD", "1790000000000000002", 50_000_000, 60_125_000, 60_130_000, 0},
-		{"lifetime USD", "USD", "1790000000000000003", 1000_000_000, 1200_000_000, 1200_000_000, 0},
-		{"daily JPY rounds to yen", "JPY", "1790000000000000002", 50_000_000, 2000_400_000, 2000_000_000, 0},
-		{"unlimited budget cannot be set", "USD", "1790000000000000004", 0, 60_000_000, 0, ads.KindInvalid},
+		{"daily USD is scheduled", "USD", "1790000000000000002", 50_000_000, 60_125_000, 50_000_000, 60_130_000, 0},
+		{"lifetime USD is immediate", "USD", "1790000000000000003", 1000_000_000, 1200_000_000, 1200_000_000, 0, 0},
+		{"daily JPY rounds to yen", "JPY", "1790000000000000002", 50_000_000, 2000_400_000, 50_000_000, 2000_000_000, 0},
+		{"unlimited budget cannot be set", "USD", "1790000000000000004", 0, 60_000_000, 0, 0, ads.KindInvalid},
 	} {
 		t.Run("budget "+tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -516,7 +519,7 @@ func TestActions(t *testing.T) {
 			if err != nil || got != tc.read {
 				t.Fatalf("AdGroupBudget = %d, %v; want %d", got, err, tc.read)
 			}
-			err = b.client.SetAdGroupBudget(ctx, adv, tc.group, tc.set)
+			scheduled, err := b.client.SetAdGroupBudget(ctx, adv, tc.group, tc.set)
 			if tc.wantKind != 0 {
 				var ae *ads.APIError
 				if !errors.As(err, &ae) || ae.Kind != tc.wantKind {
@@ -527,11 +530,55 @@ func TestActions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := b.client.AdGroupBudget(ctx, adv, tc.group); got != tc.want {
-				t.Errorf("budget after set = %d, want %d", got, tc.want)
+			st, err := b.client.AdGroupBudgetInfo(ctx, adv, tc.group)
+			if err != nil || st.Budget != tc.want || st.Scheduled != tc.wantScheduled || scheduled != (tc.wantScheduled != 0) {
+				t.Errorf("after set: %+v (scheduled %v), %v; want budget %d, scheduled %d", st, scheduled, err, tc.want, tc.wantScheduled)
 			}
 		})
 	}
+	t.Run("budget[] on a daily ad group is refused", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, tiktokfake.Seed{Advertisers: []tiktokfake.Advertiser{advertiser(1, ads.MustDate("2026-03-01"), 0)}}, nil)
+		body := `{"advertiser_id":"` + adv + `","budget":[{"adgroup_id":"1790000000000000002","budget":60.00}]}`
+		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+tiktokfake.Prefix+"/adgroup/budget/update/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Access-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var env struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		}
+		json.NewDecoder(resp.Body).Decode(&env)
+		if env.Code != tiktokfake.CodeInvalidParam || !strings.Contains(env.Message, "scheduled_budget") {
+			t.Errorf("budget[] on a daily group answered %d %q, want 40002 naming scheduled_budget", env.Code, env.Message)
+		}
+		if g, _ := b.fake.AdGroup(adv, "1790000000000000002"); g.BudgetMicros != 50_000_000 {
+			t.Errorf("refused update changed the budget to %d", g.BudgetMicros)
+		}
+	})
+	t.Run("a scheduled daily budget takes effect at midnight in the advertiser zone", func(t *testing.T) {
+		t.Parallel()
+		var clock atomic.Int64
+		clock.Store(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC).Unix())
+		a := advertiser(1, ads.MustDate("2026-03-01"), 0)
+		a.Timezone = "America/Los_Angeles"
+		b := setup(t, tiktokfake.Seed{Advertisers: []tiktokfake.Advertiser{a}, Now: func() time.Time { return time.Unix(clock.Load(), 0) }}, nil)
+		if _, err := b.client.SetAdGroupBudget(ctx, adv, "1790000000000000002", 65_000_000); err != nil {
+			t.Fatal(err)
+		}
+		clock.Store(time.Date(2026, 3, 11, 6, 59, 0, 0, time.UTC).Unix()) // 23:59 in Los Angeles (PDT)
+		if st, _ := b.client.AdGroupBudgetInfo(ctx, adv, "1790000000000000002"); st.Budget != 50_000_000 || st.Scheduled != 65_000_000 {
+			t.Errorf("before midnight: %+v", st)
+		}
+		clock.Store(time.Date(2026, 3, 11, 7, 0, 0, 0, time.UTC).Unix())
+		if st, _ := b.client.AdGroupBudgetInfo(ctx, adv, "1790000000000000002"); st.Budget != 65_000_000 || st.Scheduled != 0 {
+			t.Errorf("after midnight: %+v", st)
+		}
+	})
 	t.Run("unknown ad group", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, tiktokfake.Seed{Advertisers: []tiktokfake.Advertiser{advertiser(1, ads.MustDate("2026-03-01"), 0)}}, nil)
@@ -540,7 +587,7 @@ func TestActions(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Kind != ads.KindNotFound {
 			t.Errorf("got %v, want not found", err)
 		}
-		if err := b.client.SetAdGroupBudget(ctx, adv, "1790000000000000002", 0); err == nil {
+		if _, err := b.client.SetAdGroupBudget(ctx, adv, "1790000000000000002", 0); err == nil {
 			t.Error("setting a zero budget succeeded")
 		}
 	})

@@ -11,7 +11,9 @@
 //	GET  /open_api/v1.3/report/integrated/get/    BASIC / AUCTION_AD report by ["ad_id","stat_time_day"],
 //	                                              at most 30 days, page_size 1-1000, metrics as strings
 //	POST /open_api/v1.3/ad/status/update/         ad_ids (<=20), operation_status ENABLE|DISABLE|DELETE
-//	POST /open_api/v1.3/adgroup/budget/update/    budget[] (immediate) / scheduled_budget[] (next day)
+//	POST /open_api/v1.3/adgroup/budget/update/    budget[] (lifetime budgets, immediate) / scheduled_budget[]
+//	                                              (daily budgets, from 00:00 the next day); budget[] on a
+//	                                              daily ad group is refused with 40002
 //
 // Every answer is HTTP 200 with the envelope {"code","message","request_id",
 // "data"}; lists carry page_info {"page","page_size","total_number",

@@ -52,10 +52,12 @@ type AdGroup struct {
 	// BudgetMode defaults to BUDGET_MODE_DAY.
 	BudgetMode   string
 	BudgetMicros int64
-	// ScheduledBudgetMicros is a daily budget set through scheduled_budget,
-	// which TikTok applies from 00:00 the next day; the fake only records
-	// it (0 when none is pending).
+	// ScheduledBudgetMicros is a daily budget set through scheduled_budget
+	// (0 when none is pending); it becomes the budget at ScheduledFrom,
+	// 00:00 of the day after the update in the advertiser's zone, on the
+	// fake's clock.
 	ScheduledBudgetMicros int64
+	ScheduledFrom         time.Time
 	// OperationStatus defaults to ENABLE.
 	OperationStatus string
 }

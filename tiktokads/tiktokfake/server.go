@@ -921,15 +921,20 @@ func (s *Server) adGroupGet(r *request) (any, *apiError) {
 	lo, hi, info := pageOf(len(sel), page, size)
 	list := []any{}
 	for _, g := range sel[lo:hi] {
+		s.settleScheduled(a, g)
 		mode := orDefault(g.BudgetMode, BudgetModeDay)
 		var budget any = json.Number(decimal(g.BudgetMicros, a.Currency))
 		if mode == BudgetModeInfinite {
 			budget = json.Number("0")
 		}
-		list = append(list, fields(map[string]any{
+		obj := map[string]any{
 			"advertiser_id": a.ID, "adgroup_id": g.ID, "campaign_id": g.CampaignID, "adgroup_name": g.Name,
 			"budget_mode": mode, "budget": budget, "operation_status": orDefault(g.OperationStatus, "ENABLE"),
-		}, want))
+		}
+		if dailyMode(mode) {
+			obj["scheduled_budget"] = json.Number(decimal(g.ScheduledBudgetMicros, a.Currency))
+		}
+		list = append(list, fields(obj, want))
 	}
 	return map[string]any{"list": list, "page_info": info}, nil
 }
@@ -1151,8 +1156,17 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 		if g == nil {
 			return &apiError{CodeNotFound, fmt.Sprintf("Ad group %s does not exist.", id)}
 		}
-		if orDefault(g.BudgetMode, BudgetModeDay) == BudgetModeInfinite {
+		mode := orDefault(g.BudgetMode, BudgetModeDay)
+		if mode == BudgetModeInfinite {
 			return invalid("Ad group %s has an unlimited budget; its budget cannot be updated.", id)
+		}
+		// budget[] changes lifetime budgets at once; a daily budget
+		// changes only through scheduled_budget[], from the next day.
+		if name == "budget" && dailyMode(mode) {
+			return invalid("budget: ad group %s uses a daily budget (%s); update it with scheduled_budget, which takes effect from 00:00 the next day.", id, mode)
+		}
+		if name == "scheduled_budget" && !dailyMode(mode) {
+			return invalid("scheduled_budget: ad group %s uses a lifetime budget (%s); update it with budget.", id, mode)
 		}
 		m, ok := parseAmount(n, a.Currency)
 		if !ok || m <= 0 {
@@ -1173,7 +1187,9 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 	}
 	for _, c := range changes {
 		if c.scheduled {
+			s.settleScheduled(a, c.g)
 			c.g.ScheduledBudgetMicros = c.micros
+			c.g.ScheduledFrom = nextMidnight(s.now(), a.Timezone)
 		} else {
 			c.g.BudgetMicros = c.micros
 		}

@@ -25,7 +25,8 @@ var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 func seed() tiktokfake.Seed {
 	a := tiktokfake.Advertiser{ID: adv, Name: "GlowCo", Currency: "USD", Timezone: "America/New_York",
-		AdGroups: []tiktokfake.AdGroup{{ID: "200", CampaignID: "100", BudgetMicros: 50_000_000}},
+		AdGroups: []tiktokfake.AdGroup{{ID: "200", CampaignID: "100", BudgetMicros: 50_000_000},
+			{ID: "201", CampaignID: "100", BudgetMode: tiktokfake.BudgetModeTotal, BudgetMicros: 900_000_000}},
 	}
 	for i := range 25 {
 		id := fmt.Sprintf("30%d", i)
@@ -184,7 +185,7 @@ func TestDocumentedShapes(t *testing.T) {
 		List []map[string]any `json:"list"`
 	}
 	json.Unmarshal(e.Data, &groups)
-	if len(groups.List) != 1 || groups.List[0]["budget"] != 50.0 || groups.List[0]["adgroup_id"] != "200" {
+	if len(groups.List) != 2 || groups.List[0]["budget"] != 50.0 || groups.List[0]["adgroup_id"] != "200" {
 		t.Errorf("ad groups %v, want budget as the number 50 and adgroup_id as a string", groups.List)
 	}
 
@@ -271,13 +272,23 @@ func TestBudgetUpdateImmediateAndScheduled(t *testing.T) {
 	t.Parallel()
 	f, srv := setup(t)
 	body := map[string]any{"advertiser_id": adv,
-		"budget":           []map[string]any{{"adgroup_id": "200", "budget": 60.5}},
+		"budget":           []map[string]any{{"adgroup_id": "201", "budget": 960.5}},
 		"scheduled_budget": []map[string]any{{"adgroup_id": "200", "scheduled_budget": 75.25}}}
 	if _, e := do(t, srv, "POST", "/open_api/v1.3/adgroup/budget/update/", nil, body, token); e.Code != 0 || string(e.Data) != "{}" {
 		t.Fatalf("budget update: code %d data %s", e.Code, e.Data)
 	}
-	g, _ := f.AdGroup(adv, "200")
-	if g.BudgetMicros != 60_500_000 || g.ScheduledBudgetMicros != 75_250_000 {
-		t.Errorf("ad group after update %+v, want budget 60.50 now and 75.25 scheduled", g)
+	daily, _ := f.AdGroup(adv, "200")
+	lifetime, _ := f.AdGroup(adv, "201")
+	if daily.BudgetMicros != 50_000_000 || daily.ScheduledBudgetMicros != 75_250_000 || lifetime.BudgetMicros != 960_500_000 {
+		t.Errorf("after update daily %+v, lifetime %+v; want 50.00 with 75.25 scheduled, and 960.50 now", daily, lifetime)
+	}
+	// budget[] updates lifetime budgets only; scheduled_budget[] daily ones.
+	for _, bad := range []map[string]any{
+		{"advertiser_id": adv, "budget": []map[string]any{{"adgroup_id": "200", "budget": 60.5}}},
+		{"advertiser_id": adv, "scheduled_budget": []map[string]any{{"adgroup_id": "201", "scheduled_budget": 60.5}}},
+	} {
+		if _, e := do(t, srv, "POST", "/open_api/v1.3/adgroup/budget/update/", nil, bad, token); e.Code != tiktokfake.CodeInvalidParam {
+			t.Errorf("%v answered code %d, want 40002", bad, e.Code)
+		}
 	}
 }
