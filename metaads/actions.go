@@ -69,3 +69,19 @@ func (c *Client) SetAdSetDailyBudget(ctx context.Context, adAccount, adSetID str
 	}
 	return nil
 }
+
+// AdStatus reads an ad's configured status (ACTIVE, PAUSED, DELETED,
+// ARCHIVED): what PauseAd changes, read back before and after acting.
+func (c *Client) AdStatus(ctx context.Context, adAccount, adID string) (string, error) {
+	act := actID(adAccount)
+	var ad struct {
+		Status string `json:"status"`
+	}
+	if err := c.call(ctx, http.MethodGet, act, adID, url.Values{"fields": {"id,status"}}, &ad); err != nil {
+		return "", err
+	}
+	if ad.Status == "" {
+		return "", &ads.APIError{Platform: ads.Meta, Account: act, Op: "GET " + adID, Kind: ads.KindUnknown, Message: "the ad has no status"}
+	}
+	return ad.Status, nil
+}

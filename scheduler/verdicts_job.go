@@ -3,14 +3,12 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
@@ -98,7 +96,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
 	var verdictRows []store.VerdictRow
 	var alerts []notify.Alert
-	var actionsToApply []plannedFor
+	var actionsToApply []testActions
 
 	// Each test reads only its own KPI cells (a brand may have thousands
 	// of variants; scanning every cell per test and checkpoint is not
@@ -131,6 +129,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 		}
 		policy := reconcile.VerdictPolicy{TargetROAS: t.TargetROAS, FloorROAS: t.FloorROAS, MinSpend: t.MinSpend, Currency: b.Currency}
 		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
+		ta := testActions{test: t}
 		for _, cp := range due {
 			label := reconcile.CheckpointLabel(cp)
 			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
@@ -140,9 +139,10 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
 				alerts = append(alerts, notify.VerdictAlert(target, t.ID, label, v))
 			}
-			if t.Actions == configs.ActionsApply {
-				actionsToApply = append(actionsToApply, plannedFor{test: t, checkpoint: label, verdicts: verdicts})
-			}
+			ta.due = append(ta.due, dueCheckpoint{label: label, verdicts: verdicts})
+		}
+		if t.Actions == configs.ActionsApply {
+			actionsToApply = append(actionsToApply, ta)
 		}
 		// Guards between checkpoints, while the test runs.
 		if !today.After(t.End()) && !today.Before(t.Start) {
@@ -181,13 +181,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	}
 	r.AddRows(int64(n))
 
-	var errs []error
-	for _, pf := range actionsToApply {
-		if err := d.applyActions(ctx, b, target, pf, r); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return d.applyActions(ctx, b, target, actionsToApply, r)
 }
 
 func checkpointsOf(t *configs.Test) []int {
@@ -250,114 +244,4 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 		}
 	}
 	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
-}
-
-// plannedFor is a checkpoint's verdicts of a test that applies actions.
-type plannedFor struct {
-	test       *configs.Test
-	checkpoint string
-	verdicts   []reconcile.Verdict
-}
-
-// applyActions carries out cut/scale actions on the platforms, each at most
-// once per checkpoint (claimed in the store before acting) and each logged
-// with its before and after values.
-func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify.Target, pf plannedFor, r *Run) error {
-	links, err := d.DB.VariantAds(ctx, b.Name)
-	if err != nil {
-		return err
-	}
-	status := map[string]string{}
-	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		as, err := d.DB.Ads(ctx, p, "")
-		if err != nil {
-			return err
-		}
-		for _, a := range as {
-			status[string(p)+"/"+a.ID] = a.Status + "\x00" + a.AdSetID
-		}
-	}
-	var current []reconcile.AdBudget
-	for _, l := range links {
-		if l.TestID != pf.test.ID {
-			continue
-		}
-		st, adSet, _ := strings.Cut(status[string(l.Platform)+"/"+l.AdID], "\x00")
-		ab := reconcile.AdBudget{Subject: l.VariantKey, Platform: l.Platform, Account: l.Account, AdID: l.AdID, AdStatus: st, AdSetID: adSet}
-		if adSet != "" {
-			ab.Budget, err = d.budget(ctx, b, l.Platform, l.Account, adSet)
-			if err != nil && !errors.Is(err, metaads.ErrNoDailyBudget) {
-				return err
-			}
-		}
-		current = append(current, ab)
-	}
-	step := pf.test.BudgetStep
-	if step.IsZero() {
-		step = ads.MustRate("0.2")
-	}
-	var alerts []notify.Alert
-	var errs []error
-	for _, pa := range reconcile.PlanActions(configs.ActionsApply, pf.verdicts, current, step, pf.test.MaxDailyBudget) {
-		key := store.ActionKey{Brand: b.Name, TestID: pf.test.ID, VariantKey: pa.Subject, Platform: string(pa.Platform), Account: pa.Account,
-			Action: pa.Action, TargetID: pa.TargetID, Checkpoint: pf.checkpoint}
-		if pa.Skipped != "" {
-			if err := d.DB.SkipAction(ctx, key, pa.Before, pa.Skipped, r.Now); err != nil {
-				return err
-			}
-			continue
-		}
-		id, claimed, err := d.DB.ClaimAction(ctx, key, r.Now)
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			continue
-		}
-		actErr := d.act(ctx, b, pa)
-		if err := d.DB.FinishAction(ctx, id, pa.Before, pa.After, actErr, r.Now); err != nil {
-			return err
-		}
-		failed := ""
-		if actErr != nil {
-			failed = actErr.Error()
-			errs = append(errs, fmt.Errorf("%s %s on %s: %w", pa.Action, pa.TargetID, pa.Platform, actErr))
-		}
-		alerts = append(alerts, notify.ActionAlert(target, pf.test.ID, pf.checkpoint, pa, failed))
-	}
-	rows, err := notify.Rows(alerts)
-	if err != nil {
-		return err
-	}
-	if _, err := d.DB.EnqueueAlerts(ctx, rows); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
-}
-
-// budget reads an ad set's (Meta) or ad group's (TikTok) daily budget in
-// micro-units.
-func (d *Deps) budget(ctx context.Context, b *configs.Brand, p ads.Platform, account, adSet string) (int64, error) {
-	switch {
-	case p == ads.Meta && d.Meta != nil:
-		minor, err := d.Meta.AdSetDailyBudget(ctx, account, adSet)
-		return ads.MinorToMicros(minor, b.Currency), err
-	case p == ads.TikTok && d.TikTok != nil:
-		return d.TikTok.AdGroupBudget(ctx, account, adSet)
-	}
-	return 0, nil
-}
-
-func (d *Deps) act(ctx context.Context, b *configs.Brand, pa reconcile.PlannedAction) error {
-	switch {
-	case pa.Platform == ads.Meta && d.Meta != nil && pa.Action == reconcile.ActionPauseAd:
-		return d.Meta.PauseAd(ctx, pa.Account, pa.TargetID)
-	case pa.Platform == ads.Meta && d.Meta != nil && pa.Action == reconcile.ActionSetBudget:
-		return d.Meta.SetAdSetDailyBudget(ctx, pa.Account, pa.TargetID, ads.MicrosToMinor(pa.AfterBudget, b.Currency))
-	case pa.Platform == ads.TikTok && d.TikTok != nil && pa.Action == reconcile.ActionPauseAd:
-		return d.TikTok.DisableAd(ctx, pa.Account, pa.TargetID)
-	case pa.Platform == ads.TikTok && d.TikTok != nil && pa.Action == reconcile.ActionSetBudget:
-		return d.TikTok.SetAdGroupBudget(ctx, pa.Account, pa.TargetID, pa.AfterBudget)
-	}
-	return fmt.Errorf("no %s client to %s", pa.Platform, pa.Action)
 }

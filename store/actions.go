@@ -128,6 +128,9 @@ const (
 	StepRead     = "read"
 	StepSend     = "send"
 	StepReadBack = "readback"
+	// StepAnswer is the platform's answer to a send: ok, refused or
+	// unknown (lost, 5xx, timeout).
+	StepAnswer = "answer"
 )
 
 // Outcomes of a logged step (ActionStep.Outcome).
@@ -144,7 +147,7 @@ type ActionStep struct {
 	Platform string
 	TargetID string
 	Action   string
-	// Step is StepRead, StepSend or StepReadBack.
+	// Step is StepRead, StepSend, StepAnswer or StepReadBack.
 	Step string
 	// Value is the state read or the value sent.
 	Value   string
