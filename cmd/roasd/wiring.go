@@ -70,6 +70,7 @@ func (d *daemon) routes() map[string]http.Handler {
 	}
 	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
 		r["GET /api/v1/report"] = web.ReportHandler(web.DBReports{DB: d.db}, token)
+		r["GET /api/v1/actions"] = web.ActionsHandler(d.db, token)
 		r["POST /webhooks/links"] = links.Handler(token, d.db, d.log.With("webhook", "links"))
 	} else {
 		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
