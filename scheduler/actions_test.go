@@ -168,7 +168,7 @@ func newActionRig(t *testing.T, tiktokMode string) *actionRig {
 	rg.meta = metafake.New(metafake.Seed{Token: actToken, Accounts: []metafake.Account{
 		{ID: actMeta, Currency: "USD", Timezone: "America/New_York",
 			AdSets: []metafake.AdSet{{ID: setScale, DailyBudget: 10000}, {ID: setCut, DailyBudget: 10000}, {ID: setRefresh, DailyBudget: 10000}},
-			Ads: []metafake.Ad{metaAd("m1", setScale, ""), metaAd("m2", setCut, ""), metaAd("m4", setCut, "PAUSED"), metaAd("m3", setRefresh, "")}},
+			Ads:    []metafake.Ad{metaAd("m1", setScale, ""), metaAd("m2", setCut, ""), metaAd("m4", setCut, "PAUSED"), metaAd("m3", setRefresh, "")}},
 		{ID: actMetaEU, Currency: "EUR", Timezone: "Europe/Berlin",
 			AdSets: []metafake.AdSet{{ID: setEU, DailyBudget: 8000}, {ID: "2384000000000010", DailyBudget: 8000}},
 			Ads:    []metafake.Ad{metaAd("e1", setEU, ""), metaAd("e2", "2384000000000010", ""), metaAd("e3", "2384000000000010", "")}},
