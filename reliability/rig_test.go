@@ -191,7 +191,11 @@ var volatile = map[string]bool{"id": true, "changed_at": true, "created_at": tru
 	"next_attempt_at": true, "attempts": true, "last_error": true, "slack_ts": true, "claimed_at": true, "finished_at": true,
 	"watermark": true, "reconciled_at": true, "decided_at": true,
 	// The platform stamps an ad it paused with the time of the pause.
-	"ads.updated_at": true}
+	"ads.updated_at": true,
+	// How an action's outcome was learnt depends on where a crash fell
+	// (a pause whose answer was lost to a kill is read back): the outcome,
+	// target and values are compared, the path to them is not.
+	"platform_actions.note": true, "last_sent_at": true, "readback_at": true, "platform_actions.readback_value": true}
 
 // dump is a canonical text dump of the business tables without volatile
 // columns, rows sorted.
