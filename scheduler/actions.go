@@ -349,21 +349,28 @@ func (ax *actionRun) observe(ctx context.Context, rec store.ActionRecord) (obser
 // effect tomorrow.
 func (ax *actionRun) send(ctx context.Context, rec store.ActionRecord) (scheduled bool, err error) {
 	p := ads.Platform(rec.Platform)
+	meta, tiktok := ax.d.Meta, ax.d.TikTok
+	if ax.d.MetaWrite != nil {
+		meta = ax.d.MetaWrite
+	}
+	if ax.d.TikTokWrite != nil {
+		tiktok = ax.d.TikTokWrite
+	}
 	switch {
-	case p == ads.Meta && ax.d.Meta != nil && rec.Action == reconcile.ActionPauseAd:
-		return false, ax.d.Meta.PauseAd(ctx, rec.Account, rec.TargetID)
-	case p == ads.TikTok && ax.d.TikTok != nil && rec.Action == reconcile.ActionPauseAd:
-		return false, ax.d.TikTok.DisableAd(ctx, rec.Account, rec.TargetID)
+	case p == ads.Meta && meta != nil && rec.Action == reconcile.ActionPauseAd:
+		return false, meta.PauseAd(ctx, rec.Account, rec.TargetID)
+	case p == ads.TikTok && tiktok != nil && rec.Action == reconcile.ActionPauseAd:
+		return false, tiktok.DisableAd(ctx, rec.Account, rec.TargetID)
 	case rec.Action == reconcile.ActionSetBudget:
 		minor, err := strconv.ParseInt(rec.Target, 10, 64)
 		if err != nil {
 			return false, fmt.Errorf("action %d has no budget target (%q)", rec.ID, rec.Target)
 		}
 		switch {
-		case p == ads.Meta && ax.d.Meta != nil:
-			return false, ax.d.Meta.SetAdSetDailyBudget(ctx, rec.Account, rec.TargetID, minor)
-		case p == ads.TikTok && ax.d.TikTok != nil:
-			return ax.d.TikTok.SetAdGroupBudget(ctx, rec.Account, rec.TargetID, ads.MinorToMicros(minor, rec.Currency))
+		case p == ads.Meta && meta != nil:
+			return false, meta.SetAdSetDailyBudget(ctx, rec.Account, rec.TargetID, minor)
+		case p == ads.TikTok && tiktok != nil:
+			return tiktok.SetAdGroupBudget(ctx, rec.Account, rec.TargetID, ads.MinorToMicros(minor, rec.Currency))
 		}
 	}
 	return false, fmt.Errorf("no %s client to %s", p, rec.Action)

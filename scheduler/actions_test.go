@@ -188,10 +188,15 @@ func newActionRig(t *testing.T, tiktokMode string) *actionRig {
 	metaSrv, tiktokSrv := httptest.NewServer(rg.metaPx), httptest.NewServer(rg.tiktokPx)
 	t.Cleanup(metaSrv.Close)
 	t.Cleanup(tiktokSrv.Close)
-	rg.d = &Deps{DB: rg.db,
-		Meta:   metaads.New(metaads.Options{BaseURL: metaSrv.URL, AccessToken: actToken, RetryMax: -1}),
-		TikTok: tiktokads.New(tiktokads.Options{BaseURL: tiktokSrv.URL, AccessToken: actToken, RetryMax: -1}),
-	}
+	// As wired in cmd/roasd: reads retry, action writes never re-send.
+	fast := func(n int) (int, time.Duration, time.Duration) { return n, time.Millisecond, 5 * time.Millisecond }
+	mo := metaads.Options{BaseURL: metaSrv.URL, AccessToken: actToken}
+	mo.RetryMax, mo.RetryWaitMin, mo.RetryWaitMax = fast(2)
+	to := tiktokads.Options{BaseURL: tiktokSrv.URL, AccessToken: actToken}
+	to.RetryMax, to.RetryWaitMin, to.RetryWaitMax = fast(2)
+	rg.d = &Deps{DB: rg.db, Meta: metaads.New(mo), TikTok: tiktokads.New(to)}
+	mo.RetryMax, to.RetryMax = -1, -1
+	rg.d.MetaWrite, rg.d.TikTokWrite = metaads.New(mo), tiktokads.New(to)
 
 	synced := func(p ads.Platform, account, id, set, status string) ads.Ad {
 		return ads.Ad{Platform: p, Account: account, ID: id, AdSetID: set, Status: status}
@@ -435,6 +440,20 @@ func TestLostAnswerAfterBudgetRaise(t *testing.T) {
 			a := rg.action(t, "glowco", tc.set)
 			if a.Status != store.ActionApplied || a.Sends != 1 || a.Target != itoa(tc.want) || !strings.Contains(a.Note, "answer was lost") {
 				t.Errorf("action = %+v, want applied after one send to %d, noted as a lost answer", a, tc.want)
+			}
+			writes := 0
+			for _, c := range rg.meta.Calls() {
+				if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/"+tc.set) {
+					writes++
+				}
+			}
+			for _, c := range rg.tiktok.Calls() {
+				if strings.HasSuffix(c.Path, "/adgroup/budget/update/") && strings.Contains(string(c.Body), tc.set) {
+					writes++
+				}
+			}
+			if writes != 1 {
+				t.Errorf("the budget was written %d times, want once (a lost answer is read back, not re-sent)", writes)
 			}
 			if tc.tiktok {
 				st, err := rg.d.TikTok.AdGroupBudgetInfo(context.Background(), actTikTok, tc.set)

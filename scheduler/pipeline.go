@@ -26,6 +26,13 @@ type Deps struct {
 	Meta    *metaads.Client
 	TikTok  *tiktokads.Client
 	Shopify func(shop string) *shopify.Client
+	// MetaWrite and TikTokWrite, when set, make the platform actions'
+	// writes (pause, budget): clients built without retries, since a write
+	// whose answer was lost is read back rather than sent again (and
+	// every send counts against Meta's budget-change limit). Nil uses
+	// Meta and TikTok.
+	MetaWrite   *metaads.Client
+	TikTokWrite *tiktokads.Client
 	Log     *slog.Logger
 	// Stages run once per brand after the syncs, in order (reconcile,
 	// verdicts, notify); see BrandStages.

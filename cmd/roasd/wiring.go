@@ -25,17 +25,25 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
 	d := &scheduler.Deps{DB: db, Log: log}
+	// Actions write through clients that never re-send on their own: a
+	// lost answer is read back instead (scheduler.Deps.MetaWrite).
 	if tok := env.getenv("META_ACCESS_TOKEN"); tok != "" {
-		d.Meta = metaads.New(metaads.Options{
+		o := metaads.Options{
 			BaseURL: env.getenv("META_API_URL"), AccessToken: tok, AppSecret: env.getenv("META_APP_SECRET"),
 			HTTPClient: httpFor("meta"), Logger: log.With("platform", "meta"),
-		})
+		}
+		d.Meta = metaads.New(o)
+		o.RetryMax = -1
+		d.MetaWrite = metaads.New(o)
 	}
 	if tok := env.getenv("TIKTOK_ACCESS_TOKEN"); tok != "" {
-		d.TikTok = tiktokads.New(tiktokads.Options{
+		o := tiktokads.Options{
 			BaseURL: env.getenv("TIKTOK_API_URL"), AccessToken: tok,
 			HTTPClient: httpFor("tiktok"), Logger: log.With("platform", "tiktok"),
-		})
+		}
+		d.TikTok = tiktokads.New(o)
+		o.RetryMax = -1
+		d.TikTokWrite = tiktokads.New(o)
 	}
 	if tok := env.getenv("SHOPIFY_ACCESS_TOKEN"); tok != "" {
 		base := env.getenv("SHOPIFY_API_URL")
