@@ -215,7 +215,8 @@ func TestLoadValidSingle(t *testing.T) {
 	if tt.Start != ads.MustDate("2026-01-15") || !slices.Equal(tt.Checkpoints, []int{14, 30}) {
 		t.Errorf("Start %v Checkpoints %v, want 2026-01-15 [14 30]", tt.Start, tt.Checkpoints)
 	}
-	if tt.End() != ads.MustDate("2026-02-14") {
+	// Checkpoints 14d, 30d: the test lasts 30 days, 01-15 … 02-13.
+	if tt.End() != ads.MustDate("2026-02-13") {
 		t.Errorf("End = %v", tt.End())
 	}
 	if tt.Attribution != UTMFirst || tt.Actions != ActionsAlert || tt.BudgetStep.String() != "0.2" {

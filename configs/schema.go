@@ -150,8 +150,10 @@ type Test struct {
 	ID      string   `yaml:"id"`
 	Creator string   `yaml:"creator"`
 	Start   ads.Date `yaml:"-"`
-	// Checkpoints are offsets from Start (default 14 and 30 days); the test
-	// window ends at the last one.
+	// Checkpoints are offsets from Start (default 14 and 30 days); a
+	// checkpoint N judges the N days Start … Start+N−1 and is reached on
+	// day Start+N. The test window is the N days of the last checkpoint
+	// (see End).
 	Checkpoints []int   `yaml:"-"` // days
 	TargetROAS  float64 `yaml:"target_roas"`
 	FloorROAS   float64 `yaml:"floor_roas"`
@@ -168,13 +170,26 @@ type Test struct {
 	Pos            Pos        `yaml:"-"`
 }
 
-// End is the last day of the test window (Start + last checkpoint).
+// End is the last day of the test window. A test lasts N days, N its last
+// checkpoint (default 30): its window is Start … Start+N−1, both
+// inclusive — the days its last verdict judges, the days its creator's
+// flat fee is amortized over and the days its reports count.
 func (t *Test) End() ads.Date {
+	return t.Start.AddDays(t.Days() - 1)
+}
+
+// Days is how many days the test lasts: its last checkpoint (default 30).
+func (t *Test) Days() int {
 	last := 30
 	if n := len(t.Checkpoints); n > 0 {
 		last = t.Checkpoints[n-1]
 	}
-	return t.Start.AddDays(last)
+	return max(last, 1)
+}
+
+// Window is the test's days, Start … End() inclusive.
+func (t *Test) Window() ads.DateRange {
+	return ads.DateRange{From: t.Start, To: t.End()}
 }
 
 // Variant is one paid version of the creator's content.

@@ -30,14 +30,22 @@ type Input struct {
 	// Links are link-platform conversions; those of no brand creator are
 	// skipped.
 	Links []ads.LinkConversion
+	// OrderLinks are further link conversions, of any day, that name
+	// orders in Orders; with Links they decide who gets an order no rule
+	// attributes (AttrLinkOrder). Only their order references and
+	// creators are read; they make no ledger rows.
+	OrderLinks []ads.LinkConversion
+	// Through is the jobs' today in the brand's time zone: fees accrue
+	// through it and no later (see FixedFees). Zero books every fee day.
+	Through ads.Date
 	// Stats are per-ad daily stats, each in its account's currency; a
 	// stat's Day (the ad account's day) is taken as the brand's day.
 	Stats []ads.DayStat
 	// Ads maps ads to declared variants; stats of other ads are skipped.
 	Ads []VariantMatch
-	// Fees are FixedFees(Brand), when the caller has them already (a
-	// rebuild builds day after day with the same fees); nil means Build
-	// computes them.
+	// Fees are FixedFees(Brand, Through), when the caller has them
+	// already (a rebuild builds day after day with the same fees); nil
+	// means Build computes them.
 	Fees []FeeDay
 }
 
@@ -101,10 +109,20 @@ func (m Measures) Add(o Measures) Measures {
 }
 
 // DailyRow is the measures of one day and one (test, variant, creator,
-// platform) cell. Paid revenue, spend and platform numbers sit on the
-// variant's cell; organic revenue, flat fees and bonuses on the creator's
-// cell (test set when one of the creator's tests runs that day, variant and
-// platform empty); commission on the cell whose revenue it is on.
+// platform) cell. Paid revenue, paid orders, spend and platform numbers sit
+// on the variant's cell; organic revenue, organic orders, flat fees and
+// bonuses on the creator's cell (variant and platform empty); commission
+// on the cell whose revenue it is on. A code redemption sits on the paid
+// variant's cell when the code's owner is that variant's creator, else on
+// the owner's creator cell.
+//
+// Ruling (issue 24): a creator cell's test is the creator's test running
+// that day; on a day when several of the creator's tests run, the
+// creator's organic revenue, organic orders, redemptions and the
+// commission on that revenue are split evenly between them (Amortize: the
+// odd micro or count goes to the test that started first, then by id),
+// never given to one of them; on a day when none runs the test is empty.
+// The by-creator view is unaffected: the parts sum to the creator's day.
 type DailyRow struct {
 	Day        ads.Date
 	TestID     string
@@ -189,6 +207,10 @@ func Build(in Input) (Result, error) {
 	}
 	var res Result
 	att := newAttributor(b)
+	var claims linkClaims // who gets an order no rule attributes
+	if len(in.Links)+len(in.OrderLinks) > 0 {
+		claims = newLinkClaims(att, append(append([]ads.LinkConversion(nil), in.Links...), in.OrderLinks...))
+	}
 
 	// Orders. Each order is attributed on its own, so they are taken in
 	// input order; the ledger is sorted below (stably, so equal keys keep
@@ -208,6 +230,11 @@ func Build(in Input) (Result, error) {
 			continue
 		}
 		r := att.attribute(o)
+		if r.Channel == ChannelUnattributed {
+			if h := claims.creatorOf(o); h != "" {
+				r.Channel, r.Rule, r.Creator = ChannelOrganic, AttrLinkOrder, h
+			}
+		}
 		r.Day, r.Currency, r.OrigCurrency, r.OrigRevenue = day, cur, o.Currency, o.Net
 		rev, err := conv.Convert(o.Net, o.Currency, day)
 		if err != nil {
@@ -276,45 +303,55 @@ func Build(in Input) (Result, error) {
 		return m
 	}
 
-	// Revenue. Organic cells go to the creator's test running that day.
+	// Revenue. Paid revenue goes to the variant's cell; organic revenue,
+	// and redemptions of codes whose owner does not get the paid revenue,
+	// are summed per creator and day first, then split between the
+	// creator's tests running that day (below).
 	type creatorDay struct {
 		creator string
 		day     ads.Date
 	}
-	testMemo := map[creatorDay]string{}
-	organicTest := func(creator string, day ads.Date) string {
+	organic := map[creatorDay]*Measures{}
+	organicOf := func(creator string, day ads.Date) *Measures {
 		k := creatorDay{creator, day}
-		id, ok := testMemo[k]
-		if !ok {
-			id = testOn(b, creator, day)
-			testMemo[k] = id
+		m := organic[k]
+		if m == nil {
+			m = &Measures{}
+			organic[k] = m
 		}
-		return id
+		return m
 	}
-	for _, r := range res.Ledger {
+	for i := range res.Ledger {
+		r := &res.Ledger[i]
+		var paid *Measures
 		switch r.Channel {
 		case ChannelPaid:
-			m := cell(cellKey{r.Day, r.TestID, r.VariantKey, r.Creator, r.Platform})
-			m.PaidRevenue += r.Revenue
+			paid = cell(cellKey{r.Day, r.TestID, r.VariantKey, r.Creator, r.Platform})
+			paid.PaidRevenue += r.Revenue
 			if r.Counted {
-				m.PaidOrders++
-				if r.Code != "" {
-					m.Redemptions++
-				}
+				paid.PaidOrders++
 			}
 		case ChannelOrganic:
-			m := cell(cellKey{day: r.Day, test: organicTest(r.Creator, r.Day), creator: r.Creator})
+			m := organicOf(r.Creator, r.Day)
 			m.OrganicRevenue += r.Revenue
 			if r.Counted {
 				m.OrganicOrders++
-				if r.Code != "" {
-					m.Redemptions++
-				}
 			}
 		}
+		if !r.Counted || (r.Channel != ChannelPaid && r.Channel != ChannelOrganic) {
+			continue
+		}
+		redeemers(r, func(owner string) {
+			if paid != nil && owner == r.Creator {
+				paid.Redemptions++
+				return
+			}
+			organicOf(owner, r.Day).Redemptions++
+		})
 	}
 
-	// Commission, on each cell's own revenue.
+	// Commission, on each cell's own revenue: paid cells now, a creator's
+	// organic revenue per day before it is split between tests.
 	fees := map[string]configs.Fee{}
 	for _, c := range b.Creators {
 		fees[c.Handle] = c.Fee
@@ -325,6 +362,32 @@ func Build(in Input) (Result, error) {
 			continue
 		}
 		m.Commission += f.Commission.Apply(commissionBase(f.CommissionOn, m.PaidRevenue, m.OrganicRevenue))
+	}
+	testsOf := map[string][]*configs.Test{}
+	for k, m := range organic {
+		if f, ok := fees[k.creator]; ok && !f.Commission.IsZero() {
+			m.Commission = f.Commission.Apply(commissionBase(f.CommissionOn, 0, m.OrganicRevenue))
+		}
+		ts, ok := testsOf[k.creator]
+		if !ok {
+			ts = creatorTests(b, k.creator)
+			testsOf[k.creator] = ts
+		}
+		ids := testsOn(ts, k.day)
+		if len(ids) == 0 {
+			c := cell(cellKey{day: k.day, creator: k.creator})
+			*c = c.Add(*m)
+			continue
+		}
+		rev, orders := Amortize(m.OrganicRevenue, len(ids)), Amortize(m.OrganicOrders, len(ids))
+		red, com := Amortize(m.Redemptions, len(ids)), Amortize(m.Commission, len(ids))
+		for j, id := range ids {
+			c := cell(cellKey{day: k.day, test: id, creator: k.creator})
+			c.OrganicRevenue += rev[j]
+			c.OrganicOrders += orders[j]
+			c.Redemptions += red[j]
+			c.Commission += com[j]
+		}
 	}
 
 	// Spend and platform numbers.
@@ -374,7 +437,7 @@ func Build(in Input) (Result, error) {
 	// Flat fees and bonuses.
 	fixed := in.Fees
 	if fixed == nil {
-		fixed = FixedFees(b)
+		fixed = FixedFees(b, in.Through)
 	}
 	for _, f := range fixed {
 		if !keep(f.Day) {
@@ -491,7 +554,7 @@ func orderLabel(o ads.Order) string {
 
 // ledgerVersion changes when attribution or KPI rules change, so stored
 // ledgers are rebuilt.
-const ledgerVersion = "ledger/1"
+const ledgerVersion = "ledger/2"
 
 // Fingerprint identifies everything a reconcile depends on besides the
 // source records: the rules' version, the brand's currency, zone, rates,

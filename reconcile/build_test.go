@@ -26,7 +26,9 @@ func mustLoc(name string) *time.Location {
 
 // fixtureBrand is the hand-computed scenario's brand: jacqueline runs a
 // utm-first test on Meta and TikTok (TikTok account in EUR), milo a
-// code-first test on Meta.
+// code-first test on Meta. jacqueline's test lasts 30 days (06-01 …
+// 06-30), so her 300.00 flat fee is 10.00 a day; milo's lasts 9 (06-01 …
+// 06-09), 100.00 over 9 days.
 func fixtureBrand() *configs.Brand {
 	return &configs.Brand{
 		Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: ny,
@@ -36,7 +38,7 @@ func fixtureBrand() *configs.Brand {
 		},
 		Creators: []*configs.Creator{
 			{Handle: "jacqueline", Codes: []string{"JACQ15"}, Links: []string{"https://glowco.com/?utm_source=jacq-bio"},
-				Fee: configs.Fee{Flat: mic("310"), Commission: ads.MustRate("0.10"),
+				Fee: configs.Fee{Flat: mic("300"), Commission: ads.MustRate("0.10"),
 					Bonuses: []configs.Bonus{{Date: ads.MustDate("2026-06-05"), Amount: mic("50")}}}},
 			{Handle: "milo", TikTok: "milo.tt", Codes: []string{"MILO10"},
 				Fee: configs.Fee{Flat: mic("100"), Commission: ads.MustRate("0.20"), CommissionOn: configs.CommissionOnOrganic}},
@@ -469,45 +471,113 @@ func TestAmortize(t *testing.T) {
 	}
 }
 
+// TestFixedFees checks the flat-fee ruling: one contract per creator,
+// amortized over the union of the creator's test windows (a test with last
+// checkpoint N lasts N days), split evenly between tests on days when
+// several run, and accrued only through the jobs' today.
 func TestFixedFees(t *testing.T) {
 	t.Parallel()
-	b := fixtureBrand()
-	// jacqueline gets a second, overlapping test: her flat fee is split
-	// between the two windows (31 and 15 days).
-	b.Creators[0].Fee.Flat = mic("100.000001")
-	b.Tests = append(b.Tests, &configs.Test{ID: "fall", Creator: "jacqueline", Start: ads.MustDate("2026-06-20"), Checkpoints: []int{14}})
-	per := map[string]int64{}
-	days := map[string]int{}
-	var bonus int64
-	for _, f := range FixedFees(b) {
-		per[f.Creator+"/"+f.TestID] += f.Flat
-		if f.Flat != 0 {
-			days[f.Creator+"/"+f.TestID]++
+	// jacqueline: summer-serum-hooks 06-01 … 06-30 (30 days) and fall
+	// 06-20 … 07-03 (checkpoint 14: 14 days). The union is 06-01 … 07-03,
+	// 33 days, so 330.00 is 10.00 a day; on the 11 days 06-20 … 06-30 both
+	// run and get 5.00 each. summer: 19 × 10 + 11 × 5 = 245; fall: 11 × 5 +
+	// 3 × 10 = 85. milo: 100.00 over 06-01 … 06-09.
+	brand := func() *configs.Brand {
+		b := fixtureBrand()
+		b.Creators[0].Fee.Flat = mic("330")
+		b.Creators[0].Fee.Bonuses = append(b.Creators[0].Fee.Bonuses, configs.Bonus{Date: ads.MustDate("2026-06-22"), Amount: mic("11")},
+			configs.Bonus{Date: ads.MustDate("2026-07-10"), Amount: mic("7")})
+		b.Tests = append(b.Tests, &configs.Test{ID: "fall", Creator: "jacqueline", Start: ads.MustDate("2026-06-20"), Checkpoints: []int{14}})
+		return b
+	}
+	type sums struct {
+		flat, bonus map[string]string
+		days        map[string]int
+		first, last map[string]string
+	}
+	tests := []struct {
+		name    string
+		through string
+		want    sums
+	}{
+		{"contracts over", "", sums{
+			flat:  map[string]string{"jacqueline/summer-serum-hooks": "245.00", "jacqueline/fall": "85.00", "milo/milo-launch": "100.00"},
+			bonus: map[string]string{"jacqueline/summer-serum-hooks": "55.50", "jacqueline/fall": "5.50", "jacqueline/": "7.00"},
+			days:  map[string]int{"jacqueline/summer-serum-hooks": 30, "jacqueline/fall": 14, "milo/milo-launch": 9},
+			first: map[string]string{"jacqueline/summer-serum-hooks": "2026-06-01", "jacqueline/fall": "2026-06-20", "milo/milo-launch": "2026-06-01"},
+			last:  map[string]string{"jacqueline/summer-serum-hooks": "2026-06-30", "jacqueline/fall": "2026-07-03", "milo/milo-launch": "2026-06-09"},
+		}},
+		{"accrued through 06-25", "2026-06-25", sums{
+			// summer 19 × 10 + 6 × 5, fall 6 × 5; the 07-10 bonus is not
+			// due yet.
+			flat:  map[string]string{"jacqueline/summer-serum-hooks": "220.00", "jacqueline/fall": "30.00", "milo/milo-launch": "100.00"},
+			bonus: map[string]string{"jacqueline/summer-serum-hooks": "55.50", "jacqueline/fall": "5.50"},
+			days:  map[string]int{"jacqueline/summer-serum-hooks": 25, "jacqueline/fall": 6, "milo/milo-launch": 9},
+			first: map[string]string{"jacqueline/summer-serum-hooks": "2026-06-01", "jacqueline/fall": "2026-06-20", "milo/milo-launch": "2026-06-01"},
+			last:  map[string]string{"jacqueline/summer-serum-hooks": "2026-06-25", "jacqueline/fall": "2026-06-25", "milo/milo-launch": "2026-06-09"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var through ads.Date
+			if tc.through != "" {
+				through = ads.MustDate(tc.through)
+			}
+			flat, bonus := map[string]int64{}, map[string]int64{}
+			got := sums{flat: map[string]string{}, bonus: map[string]string{}, days: map[string]int{}, first: map[string]string{}, last: map[string]string{}}
+			for _, f := range FixedFees(brand(), through) {
+				k := f.Creator + "/" + f.TestID
+				if f.Bonus != 0 {
+					bonus[k] += f.Bonus
+				}
+				if f.Flat == 0 {
+					continue
+				}
+				flat[k] += f.Flat
+				got.days[k]++
+				if got.first[k] == "" {
+					got.first[k] = f.Day.String()
+				}
+				got.last[k] = f.Day.String()
+			}
+			for k, v := range flat {
+				got.flat[k] = m2(v)
+			}
+			for k, v := range bonus {
+				got.bonus[k] = m2(v)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("fixed fees:\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+	t.Run("odd micros", func(t *testing.T) {
+		t.Parallel()
+		// 100.000001 over 33 days: 3.030303 a day, the first two days one
+		// micro more; a full build books exactly the configured fees.
+		b := brand()
+		b.Creators[0].Fee.Flat = mic("100.000001")
+		res, err := Build(Input{Brand: b})
+		if err != nil {
+			t.Fatal(err)
 		}
-		bonus += f.Bonus
-	}
-	want := map[string]int64{"jacqueline/summer-serum-hooks": 50_000_001, "jacqueline/fall": 50_000_000, "milo/milo-launch": mic("100")}
-	if !reflect.DeepEqual(per, want) {
-		t.Errorf("flat fees per test %v, want %v", per, want)
-	}
-	if wantDays := map[string]int{"jacqueline/summer-serum-hooks": 31, "jacqueline/fall": 15, "milo/milo-launch": 10}; !reflect.DeepEqual(days, wantDays) {
-		t.Errorf("fee days per test %v, want %v", days, wantDays)
-	}
-	if bonus != mic("50") {
-		t.Errorf("bonuses %s, want 50.00", m2(bonus))
-	}
-	// A full build books exactly the configured fees over all days.
-	res, err := Build(Input{Brand: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var flat int64
-	for _, d := range res.Daily {
-		flat += d.FlatFees
-	}
-	if flat != mic("200.000001") {
-		t.Errorf("flat fees over all days %d, want %d", flat, mic("200.000001"))
-	}
+		var flat int64
+		perDay := map[ads.Date]int64{}
+		for _, d := range res.Daily {
+			flat += d.FlatFees
+			if d.Creator == "jacqueline" && d.FlatFees != 0 {
+				perDay[d.Day] += d.FlatFees
+			}
+		}
+		if flat != mic("200.000001") {
+			t.Errorf("flat fees over all days %d, want %d", flat, mic("200.000001"))
+		}
+		if len(perDay) != 33 || perDay[ads.MustDate("2026-06-01")] != 3_030_304 || perDay[ads.MustDate("2026-06-25")] != 3_030_303 {
+			t.Errorf("jacqueline's fee days: %d days, 06-01 %d, 06-25 %d; want 33, 3030304, 3030303", len(perDay),
+				perDay[ads.MustDate("2026-06-01")], perDay[ads.MustDate("2026-06-25")])
+		}
+	})
 }
 
 func TestBuildDaysSubsetMatchesFull(t *testing.T) {
@@ -533,5 +603,185 @@ func TestBuildDaysSubsetMatchesFull(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ledger, full.Ledger) {
 		t.Errorf("day-by-day ledger differs from the full build")
+	}
+}
+
+// overlapBrand is fixtureBrand with a second test of jacqueline's, fall,
+// running 06-20 … 07-03 beside summer-serum-hooks (06-01 … 06-30).
+func overlapBrand() *configs.Brand {
+	b := fixtureBrand()
+	b.Tests = append(b.Tests, &configs.Test{ID: "fall", Creator: "jacqueline", Start: ads.MustDate("2026-06-20"), Checkpoints: []int{14}})
+	return b
+}
+
+// TestOrganicSplitBetweenTests checks the organic ruling: on a day when
+// several of a creator's tests run, her organic revenue, organic orders,
+// redemptions and the commission on them are split evenly between the
+// tests; the by-creator view is the same as with one test.
+func TestOrganicSplitBetweenTests(t *testing.T) {
+	t.Parallel()
+	link := func(o *ads.Order) { o.LandingPage = "/?utm_source=jacq-bio" }
+	in := Input{Brand: overlapBrand(), Orders: []ads.Order{
+		// 06-10: only summer runs.
+		ord("7001", "2026-06-10T15:00:00Z", "50", withCode("JACQ15")),
+		// 06-22: both run. The day's organic revenue is 101.00 from two
+		// orders with one redemption; commission 10 % = 10.10.
+		ord("7002", "2026-06-22T15:00:00Z", "100", withCode("JACQ15")),
+		ord("7003", "2026-06-22T16:00:00Z", "1", link),
+		// A paid order on 06-22 stays on its variant.
+		ord("7004", "2026-06-22T17:00:00Z", "40", withUTM("hook-a")),
+	}}
+	res, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type org struct {
+		revenue, commission string
+		orders, redemptions int64
+		paid                string
+	}
+	byDayTest := map[string]org{}
+	for _, d := range res.Daily {
+		if d.Creator != "jacqueline" || (d.OrganicRevenue == 0 && d.PaidRevenue == 0) {
+			continue
+		}
+		k := d.Day.String() + "/" + d.TestID + "/" + d.VariantKey
+		byDayTest[k] = org{m2(d.OrganicRevenue), m2(d.Commission), d.OrganicOrders, d.Redemptions, m2(d.PaidRevenue)}
+	}
+	want := map[string]org{
+		"2026-06-10/summer-serum-hooks/": {"50.00", "5.00", 1, 1, "0.00"},
+		// The odd order and redemption go to the test that started first.
+		"2026-06-22/summer-serum-hooks/":       {"50.50", "5.05", 1, 1, "0.00"},
+		"2026-06-22/fall/":                     {"50.50", "5.05", 1, 0, "0.00"},
+		"2026-06-22/summer-serum-hooks/hook-a": {"0.00", "4.00", 0, 0, "40.00"},
+	}
+	if !reflect.DeepEqual(byDayTest, want) {
+		t.Errorf("jacqueline's cells:\n got %+v\nwant %+v", byDayTest, want)
+	}
+	rep, err := Summarize("glowco", "USD", ads.MustDate("2026-06-01"), ads.MustDate("2026-07-03"), ByCreator, res.Daily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := rep.Rows[0]
+	if j.Key[0] != "jacqueline" || m2(j.OrganicRevenue) != "151.00" || j.OrganicOrders != 3 || m2(j.Commission) != "19.10" || j.Redemptions != 2 {
+		t.Errorf("by creator %q: organic %s orders %d commission %s redemptions %d; want 151.00 3 19.10 2",
+			j.Key, m2(j.OrganicRevenue), j.OrganicOrders, m2(j.Commission), j.Redemptions)
+	}
+}
+
+// TestRedemptionsBelongToCodeOwner: a creator code's redemption is its
+// owner's, whoever gets the revenue, and every creator's code on an order
+// counts.
+func TestRedemptionsBelongToCodeOwner(t *testing.T) {
+	t.Parallel()
+	in := Input{Brand: fixtureBrand(), Orders: []ads.Order{
+		// jacqueline's paid variant, milo's code: revenue jacqueline's,
+		// redemption milo's.
+		ord("8001", "2026-06-02T15:00:00Z", "80", withUTM("hook-a"), withCode("MILO10")),
+		// Two creators' codes, no UTM: organic jacqueline's (first code),
+		// one redemption each.
+		ord("8002", "2026-06-03T15:00:00Z", "60", func(o *ads.Order) { o.DiscountCodes = []string{"jacq15", "SPRING", "MILO10"} }),
+		// jacqueline's variant and code: the redemption stays on the
+		// variant (redemption rate per variant).
+		ord("8003", "2026-06-04T15:00:00Z", "70", withUTM("hook-a"), withCode("JACQ15")),
+		// A cancelled order redeems nothing.
+		ord("8004", "2026-06-04T16:00:00Z", "0", withUTM("hook-a"), withCode("MILO10")),
+	}}
+	res, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string][2]string{}
+	for _, r := range res.Ledger {
+		codes[r.SourceID[len(r.SourceID)-4:]] = [2]string{r.Code, r.CodeCreator}
+	}
+	wantCodes := map[string][2]string{"8001": {"MILO10", "milo"}, "8002": {"jacq15,MILO10", "jacqueline,milo"},
+		"8003": {"JACQ15", "jacqueline"}, "8004": {"MILO10", "milo"}}
+	if !reflect.DeepEqual(codes, wantCodes) {
+		t.Errorf("ledger codes %v, want %v", codes, wantCodes)
+	}
+	red := map[string]int64{}
+	for _, d := range res.Daily {
+		if d.Redemptions != 0 {
+			red[d.Day.String()+" "+d.Creator+"/"+d.TestID+"/"+d.VariantKey] += d.Redemptions
+		}
+	}
+	want := map[string]int64{
+		"2026-06-02 milo/milo-launch/":                    1,
+		"2026-06-03 jacqueline/summer-serum-hooks/":       1,
+		"2026-06-03 milo/milo-launch/":                    1,
+		"2026-06-04 jacqueline/summer-serum-hooks/hook-a": 1,
+	}
+	if !reflect.DeepEqual(red, want) {
+		t.Errorf("redemptions:\n got %v\nwant %v", red, want)
+	}
+}
+
+// TestLinkOrder: a link conversion naming a known order no rule
+// attributed gives that order to the link's creator (rule link_order);
+// an already attributed order stays its own, and the conversion is a
+// duplicate either way.
+func TestLinkOrder(t *testing.T) {
+	t.Parallel()
+	plain := ord("9001", "2026-06-05T15:00:00Z", "70")
+	coded := ord("9002", "2026-06-05T16:00:00Z", "40", withCode("JACQ15"))
+	conv := func(id, creator, ref, at string) ads.LinkConversion {
+		return ads.LinkConversion{Source: "impact", ID: id, Creator: creator, OrderID: ref, Amount: mic("70"), Currency: "USD", At: tAt(at)}
+	}
+	tests := []struct {
+		name                   string
+		in                     Input
+		rule, creator, channel string
+		organic                map[string]string // creator → organic revenue
+	}{
+		{"unattributed order, link the same day", Input{Orders: []ads.Order{plain}, Links: []ads.LinkConversion{
+			conv("L1", "milo.tt", "#9001", "2026-06-05T15:10:00Z")}},
+			AttrLinkOrder, "milo", ChannelOrganic, map[string]string{"milo": "70.00"}},
+		{"link on a later day, given as an order link", Input{Orders: []ads.Order{plain}, Days: []ads.Date{ads.MustDate("2026-06-05")},
+			OrderLinks: []ads.LinkConversion{conv("L1", "milo", "gid://shopify/Order/5559001", "2026-06-09T15:00:00Z")}},
+			AttrLinkOrder, "milo", ChannelOrganic, map[string]string{"milo": "70.00"}},
+		{"first conversion by source and id decides", Input{Orders: []ads.Order{plain}, Links: []ads.LinkConversion{
+			conv("L9", "jacqueline", "9001", "2026-06-05T15:10:00Z"), conv("L2", "milo", "#9001", "2026-06-05T15:20:00Z")}},
+			AttrLinkOrder, "milo", ChannelOrganic, map[string]string{"milo": "70.00"}},
+		{"link of no brand creator", Input{Orders: []ads.Order{plain}, Links: []ads.LinkConversion{
+			conv("L1", "stranger", "#9001", "2026-06-05T15:10:00Z")}},
+			AttrNone, "", ChannelUnattributed, map[string]string{}},
+		{"already attributed order stays", Input{Orders: []ads.Order{coded}, Links: []ads.LinkConversion{
+			conv("L1", "milo", "#9002", "2026-06-05T16:10:00Z")}},
+			AttrDiscountCode, "jacqueline", ChannelOrganic, map[string]string{"jacqueline": "40.00"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in
+			in.Brand = fixtureBrand()
+			res, err := Build(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var order LedgerRow
+			for _, r := range res.Ledger {
+				switch r.Source {
+				case SourceOrder:
+					order = r
+				case SourceLink:
+					if r.Channel != ChannelDuplicate || r.Rule != AttrLinkDup || r.Revenue != 0 {
+						t.Errorf("link row %s: %s/%s revenue %s; want a link_dup duplicate", r.SourceID, r.Channel, r.Rule, m2(r.Revenue))
+					}
+				}
+			}
+			if order.Rule != tc.rule || order.Creator != tc.creator || order.Channel != tc.channel {
+				t.Errorf("order row: %s/%s creator %q; want %s/%s %q", order.Channel, order.Rule, order.Creator, tc.channel, tc.rule, tc.creator)
+			}
+			organic := map[string]string{}
+			for _, d := range res.Daily {
+				if d.OrganicRevenue != 0 {
+					organic[d.Creator] = m2(d.OrganicRevenue)
+				}
+			}
+			if !reflect.DeepEqual(organic, tc.organic) {
+				t.Errorf("organic revenue %v, want %v", organic, tc.organic)
+			}
+		})
 	}
 }

@@ -46,19 +46,21 @@ func creatorTests(b *configs.Brand, handle string) []*configs.Test {
 	return ts
 }
 
-// testOn returns the creator's first test (by start) whose window contains
-// day, or "" when none does. Organic revenue, commission on it and bonuses
-// are booked to that test.
-func testOn(b *configs.Brand, handle string, day ads.Date) string {
-	for _, t := range creatorTests(b, handle) {
-		if (ads.DateRange{From: t.Start, To: t.End()}).Contains(day) {
-			return t.ID
+// testsOn returns the ids of the tests of ts (a creatorTests list) whose
+// window (configs.Test.Window: start … start+N−1) contains day, in ts's
+// order; nil when none runs that day.
+func testsOn(ts []*configs.Test, day ads.Date) []string {
+	var out []string
+	for _, t := range ts {
+		if t.Window().Contains(day) {
+			out = append(out, t.ID)
 		}
 	}
-	return ""
+	return out
 }
 
-// FeeDay is one day's share of a creator's fixed fees.
+// FeeDay is one day's share of a creator's fixed fees, booked to one test
+// (TestID "" when none of the creator's tests runs that day).
 type FeeDay struct {
 	Day     ads.Date
 	TestID  string
@@ -69,32 +71,67 @@ type FeeDay struct {
 	Bonus int64
 }
 
-// FixedFees lists the brand's flat-fee and bonus amounts per day and test.
+// FixedFees lists the brand's flat-fee and bonus amounts per day and test
+// that have accrued through day through (the jobs' today in the brand's
+// zone); a zero through lists every day, as if the contracts were over.
 //
-// A creator's flat fee is split exactly (Amortize) across the creator's
-// tests, ordered by start then id, and each test's share is amortized per
-// day over its window [Start, End()] inclusive; the shares and days always
-// sum to the configured fee. A creator with no test has no window, so the
-// flat fee is not booked. A bonus is booked on its date to the creator's
-// test running that day (or no test).
-func FixedFees(b *configs.Brand) []FeeDay {
+// Ruling (issue 24): a creator's flat fee is one contract per creator. It
+// is amortized per day (Amortize) over the union of the creator's test
+// windows — each day once, however many tests run on it — and on a day
+// when several of the creator's tests run, that day's share is split
+// evenly between them (Amortize again; the odd micro goes to the test that
+// started first, then by id). A creator with no test has no window, so the
+// flat fee is not booked. Days after through are not booked yet: a fee
+// accrues day by day and is never booked in the future, so the booked
+// days sum to the configured fee only once the last window day is past.
+//
+// A bonus is booked on its date (once that date is not after through),
+// split evenly in the same way between the creator's tests running that
+// day, or to no test when none runs.
+func FixedFees(b *configs.Brand, through ads.Date) []FeeDay {
 	var out []FeeDay
+	due := func(d ads.Date) bool { return through.IsZero() || !d.After(through) }
 	for _, c := range b.Creators {
 		ts := creatorTests(b, c.Handle)
 		if c.Fee.Flat != 0 && len(ts) > 0 {
-			shares := Amortize(c.Fee.Flat, len(ts))
-			for i, t := range ts {
-				w := ads.DateRange{From: t.Start, To: t.End()}
-				for d, v := range Amortize(shares[i], w.Days()) {
-					out = append(out, FeeDay{Day: t.Start.AddDays(d), TestID: t.ID, Creator: c.Handle, Flat: v})
+			days := unionDays(ts)
+			for i, v := range Amortize(c.Fee.Flat, len(days)) {
+				if !due(days[i]) {
+					break
+				}
+				ids := testsOn(ts, days[i])
+				for j, part := range Amortize(v, len(ids)) {
+					out = append(out, FeeDay{Day: days[i], TestID: ids[j], Creator: c.Handle, Flat: part})
 				}
 			}
 		}
 		for _, bo := range c.Fee.Bonuses {
-			out = append(out, FeeDay{Day: bo.Date, TestID: testOn(b, c.Handle, bo.Date), Creator: c.Handle, Bonus: bo.Amount})
+			if !due(bo.Date) {
+				continue
+			}
+			ids := testsOn(ts, bo.Date)
+			if len(ids) == 0 {
+				out = append(out, FeeDay{Day: bo.Date, Creator: c.Handle, Bonus: bo.Amount})
+				continue
+			}
+			for j, part := range Amortize(bo.Amount, len(ids)) {
+				out = append(out, FeeDay{Day: bo.Date, TestID: ids[j], Creator: c.Handle, Bonus: part})
+			}
 		}
 	}
 	return out
+}
+
+// unionDays lists, ascending and each once, the days any of ts runs.
+func unionDays(ts []*configs.Test) []ads.Date {
+	set := map[ads.Date]bool{}
+	for _, t := range ts {
+		w := t.Window()
+		for d := w.From; !w.To.Before(d); d = d.AddDays(1) {
+			set[d] = true
+		}
+	}
+	return sortedDays(set)
 }
 
 // commissionBase returns the revenue a creator's commission applies to.

@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/roasd/roasd/ads"
@@ -44,8 +46,15 @@ const (
 	// known order; it is organic revenue of its creator.
 	AttrLinkConversion = "link_conversion"
 	// AttrLinkDup: a link conversion of an order the store already
-	// reported; not counted again.
+	// reported; not counted again (the order's own row carries the
+	// revenue, whoever it is attributed to).
 	AttrLinkDup = "link_dup"
+	// AttrLinkOrder: a store order no other rule attributed, named by a
+	// link conversion of a brand creator: it is organic revenue of that
+	// creator (the conversion itself stays a link_dup row, so both are
+	// visible). Of several conversions naming the order, the first by
+	// source then conversion id decides.
+	AttrLinkOrder = "link_order"
 	// AttrNone: nothing claims the order.
 	AttrNone = "none"
 )
@@ -75,9 +84,11 @@ type LedgerRow struct {
 	Revenue      int64
 	OrigCurrency string
 	OrigRevenue  int64
-	// Code is the creator discount code redeemed on the order, as typed
-	// ("" when none); CodeCreator is its owner. A redemption counts toward
-	// redemption rate whichever channel gets the revenue.
+	// Code lists the creator discount codes redeemed on the order, as
+	// typed and comma-separated ("" when none); CodeCreator lists their
+	// owners, one per code, in the same order. A redemption always belongs
+	// to the code's owner, whichever channel and creator get the revenue:
+	// each distinct owner of a counted order gets one redemption.
 	Code        string
 	CodeCreator string
 	// Counted reports whether the row counts as a store-confirmed order:
@@ -175,14 +186,39 @@ func (a *attributor) paidVariant(u ads.UTM) (variantDecl, bool) {
 	return ds[0], true
 }
 
-// creatorCode returns the first redeemed code that belongs to a creator.
-func (a *attributor) creatorCode(o *ads.Order) (code, creator string) {
+// creatorCodes returns the redeemed codes that belong to creators, as
+// typed and comma-separated, and their owners likewise; first is the
+// owner of the first one ("" when none), the creator a code attributes
+// the order to.
+func (a *attributor) creatorCodes(o *ads.Order) (codes, owners, first string) {
 	for _, c := range o.DiscountCodes {
 		if h, ok := a.codes[strings.ToUpper(strings.TrimSpace(c))]; ok {
-			return c, h
+			if first == "" {
+				codes, owners, first = c, h, h
+				continue
+			}
+			codes, owners = codes+","+c, owners+","+h
 		}
 	}
-	return "", ""
+	return codes, owners, first
+}
+
+// redeemers calls fn once for each distinct owner of the creator codes
+// the row lists (see LedgerRow.Code).
+func redeemers(r *LedgerRow, fn func(owner string)) {
+	if r.CodeCreator == "" {
+		return
+	}
+	if !strings.Contains(r.CodeCreator, ",") {
+		fn(r.CodeCreator)
+		return
+	}
+	owners := strings.Split(r.CodeCreator, ",")
+	for i, h := range owners {
+		if !slices.Contains(owners[:i], h) {
+			fn(h)
+		}
+	}
 }
 
 // trackingLink returns the creator whose tracking link the order's last
@@ -240,8 +276,8 @@ func (a *attributor) attribute(o *ads.Order) LedgerRow {
 	r := LedgerRow{Source: SourceOrder, SourceID: o.ID, Channel: ChannelUnattributed, Rule: AttrNone, Policy: configs.UTMFirst}
 	last := a.lastVisit(o)
 	d, paid := a.paidVariant(last)
-	code, codeCreator := a.creatorCode(o)
-	r.Code, r.CodeCreator = code, codeCreator
+	var codeCreator string
+	r.Code, r.CodeCreator, codeCreator = a.creatorCodes(o)
 	if paid {
 		r.Policy = policyOf(d.test)
 	}
@@ -390,6 +426,99 @@ func (ix orderIndex) has(ref string) bool {
 		return ix[orderKey{'n', ref}] || ix[orderKey{'m', ref}] || ix[orderKey{'i', ref}]
 	}
 	return ix[orderKey{'i', ref}] || ix[orderKey{'m', strings.ToLower(ref)}]
+}
+
+// linkClaims finds the link conversion that claims an order no rule
+// attributed (AttrLinkOrder): each way a conversion's order reference may
+// name an order (as orderIndex.has reads it) maps to the first claiming
+// conversion, by source then conversion id.
+type linkClaims map[orderKey]linkClaim
+
+// linkClaim is a conversion's claim: its rank in (source, id) order and
+// its creator.
+type linkClaim struct {
+	rank    int
+	creator string
+}
+
+// newLinkClaims indexes the order references of links that belong to a
+// brand creator.
+func newLinkClaims(a *attributor, links []ads.LinkConversion) linkClaims {
+	sorted := make([]ads.LinkConversion, 0, len(links))
+	for _, c := range links {
+		if strings.TrimSpace(c.OrderID) != "" {
+			sorted = append(sorted, c)
+		}
+	}
+	if len(sorted) == 0 {
+		return nil
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if sorted[i].Source != sorted[j].Source {
+			return sorted[i].Source < sorted[j].Source
+		}
+		return sorted[i].ID < sorted[j].ID
+	})
+	lc := linkClaims{}
+	for rank, c := range sorted {
+		if rank > 0 && c.Source == sorted[rank-1].Source && c.ID == sorted[rank-1].ID {
+			continue // the same conversion given twice
+		}
+		h := a.linkCreator(c)
+		if h == "" {
+			continue
+		}
+		for _, k := range refKeys(c.OrderID) {
+			if _, taken := lc[k]; !taken {
+				lc[k] = linkClaim{rank: rank, creator: h}
+			}
+		}
+	}
+	return lc
+}
+
+// refKeys lists the order keys an order reference may name, as
+// orderIndex.has matches them.
+func refKeys(ref string) []orderKey {
+	ref = strings.TrimSpace(ref)
+	switch {
+	case ref == "":
+		return nil
+	case strings.HasPrefix(ref, "gid://"):
+		if n := numericSuffix(ref); n != "" {
+			return []orderKey{{'i', ref}, {'n', n}}
+		}
+		return []orderKey{{'i', ref}}
+	case strings.HasPrefix(ref, "#"):
+		return []orderKey{{'m', strings.ToLower(ref[1:])}}
+	case isDigits(ref):
+		return []orderKey{{'n', ref}, {'m', ref}, {'i', ref}}
+	}
+	return []orderKey{{'i', ref}, {'m', strings.ToLower(ref)}}
+}
+
+// creatorOf returns the creator of the first conversion naming order o,
+// or "" when none does.
+func (lc linkClaims) creatorOf(o *ads.Order) string {
+	if len(lc) == 0 {
+		return ""
+	}
+	best := linkClaim{rank: -1}
+	try := func(k orderKey) {
+		if c, ok := lc[k]; ok && (best.rank < 0 || c.rank < best.rank) {
+			best = c
+		}
+	}
+	if o.ID != "" {
+		try(orderKey{'i', o.ID})
+		if n := numericSuffix(o.ID); n != "" {
+			try(orderKey{'n', n})
+		}
+	}
+	if o.Name != "" {
+		try(orderKey{'m', strings.ToLower(strings.TrimPrefix(strings.TrimSpace(o.Name), "#"))})
+	}
+	return best.creator
 }
 
 func numericSuffix(id string) string {

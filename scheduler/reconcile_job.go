@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,16 +72,24 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if brand.Accounts.Shopify != nil {
 		shop = brand.Accounts.Shopify.Shop
 	}
-	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Fingerprint: fp,
+	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Timezone: loc.String(), Fingerprint: fp,
 		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now}
+	today := ads.DateOf(now, loc)
+	var orderLinks []ads.LinkConversion
+	if shop != "" {
+		if orderLinks, err = db.OrderLinks(ctx); err != nil {
+			return 0, err
+		}
+	}
 	if full {
-		return rebuildBrand(ctx, db, brand, loc, shop, matches, state, rebuildChunkDays)
+		return rebuildBrand(ctx, db, brand, loc, shop, matches, orderLinks, today, state, rebuildChunkDays)
 	}
 	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark})
 	if err != nil {
 		return 0, err
 	}
-	in := reconcile.Input{Brand: brand, Ads: matches, Days: days}
+	days = withAccruedDays(days, brand, ads.DateOf(st.ReconciledAt, loc), today)
+	in := reconcile.Input{Brand: brand, Ads: matches, Days: days, OrderLinks: orderLinks, Through: today}
 	if in.Days == nil {
 		in.Days = []ads.Date{}
 	}
@@ -117,6 +126,40 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	return db.ReplaceReconciled(ctx, w)
 }
 
+// withAccruedDays adds to days (ascending) the fee days between the
+// previous reconcile's today and this one's: fees accrue day by day
+// (reconcile.FixedFees), so a day that came due since — or, with a clock
+// set back, is no longer due — is reconciled again though no source row
+// on it changed.
+func withAccruedDays(days []ads.Date, brand *configs.Brand, prev, today ads.Date) []ads.Date {
+	lo, hi := prev, today
+	if hi.Before(lo) {
+		lo, hi = hi, lo
+	}
+	if lo == hi {
+		return days
+	}
+	set := map[ads.Date]bool{}
+	for _, d := range days {
+		set[d] = true
+	}
+	added := false
+	for _, f := range reconcile.FixedFees(brand, ads.Date{}) {
+		if f.Day.After(lo) && !f.Day.After(hi) && !set[f.Day] {
+			set[f.Day], added = true, true
+		}
+	}
+	if !added {
+		return days
+	}
+	out := make([]ads.Date, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b ads.Date) int { return a.Compare(b) })
+	return out
+}
+
 // rebuildChunkDays is how many days of source rows a full rebuild reads,
 // attributes and writes at a time: only a few chunks' orders are in memory.
 // One day keeps the memory of a 1,000,000-order brand's rebuild to a few
@@ -146,12 +189,13 @@ type rebuildPart struct {
 // reading, attributing and writing overlap. A failure on either side, or
 // ctx ending, stops both and rolls the transaction back.
 func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
-	matches []reconcile.VariantMatch, state store.ReconcileState, chunkDays int) (int64, error) {
+	matches []reconcile.VariantMatch, orderLinks []ads.LinkConversion, today ads.Date, state store.ReconcileState,
+	chunkDays int) (int64, error) {
 	span, ok, err := db.SourceDays(ctx, shop, loc.String())
 	if err != nil {
 		return 0, err
 	}
-	fees := reconcile.FixedFees(brand)
+	fees := reconcile.FixedFees(brand, today)
 	for _, f := range fees {
 		if !ok {
 			span, ok = ads.DateRange{From: f.Day, To: f.Day}, true
@@ -198,7 +242,7 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		fees = []reconcile.FeeDay{}
 	}
 	build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, brand, loc, shop, matches, refs, fees, chunk, orders)
+		return buildChunk(ctx, db, brand, loc, shop, matches, refs, orderLinks, today, fees, chunk, orders)
 	}
 	return rebuildChunks(ctx, db, state, chunks, build)
 }
@@ -265,13 +309,13 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 // buildChunk reads and attributes the source rows of the days of chunk,
 // reading the orders into orders' storage, which it returns for reuse.
 func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
-	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, fees []reconcile.FeeDay, chunk ads.DateRange,
-	orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, orderLinks []ads.LinkConversion, today ads.Date,
+	fees []reconcile.FeeDay, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
 	in, err := readSpan(ctx, db, brand, loc, shop, chunk, orders)
 	if err != nil {
 		return store.ReconcilePart{}, orders, err
 	}
-	in.Ads, in.OrderRefs, in.Fees = matches, refs, fees
+	in.Ads, in.OrderRefs, in.OrderLinks, in.Through, in.Fees = matches, refs, orderLinks, today, fees
 	for d := chunk.From; !chunk.To.Before(d); d = d.AddDays(1) {
 		in.Days = append(in.Days, d)
 	}

@@ -28,7 +28,7 @@ func recBrand(t *testing.T) *configs.Brand {
 		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: recShop}},
 		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10"), Since: ads.MustDate("2026-06-01")}},
 		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"},
-			Fee: configs.Fee{Flat: ads.MustMicros("310"), Commission: ads.MustRate("0.10")}}},
+			Fee: configs.Fee{Flat: ads.MustMicros("300"), Commission: ads.MustRate("0.10")}}},
 		Tests: []*configs.Test{{ID: "summer", Creator: "jacqueline", Start: ads.MustDate("2026-06-01"), Checkpoints: []int{14, 30},
 			Variants: []*configs.Variant{
 				{Key: "hook-a", Platform: ads.Meta, UTM: ads.UTM{Content: "hook-a"}},
@@ -179,7 +179,7 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 	}
 	got, m := totals(t, db)
 	// spend 50 + 100 EUR×1.10; paid #1001; organic #1002 + L1 + L3;
-	// flat 310/31 days × 10; commission 10% of 100, 40, 30, 50.
+	// flat 300/30 days × 10; commission 10% of 100, 40, 30, 50.
 	want := recTotals{spend: "160.00", paid: "100.00", organic: "120.00", flat: "100.00", commission: "22.00", fees: "122.00"}
 	if got != want {
 		t.Errorf("first reconcile: got %+v, want %+v", got, want)
@@ -234,8 +234,17 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 	if !reflect.DeepEqual(incremental, full) {
 		t.Errorf("incremental and full rebuild differ:\nincremental %+v\nfull        %+v", incremental, full)
 	}
-	if len(full.ledger) != 7 || len(full.daily) < 31 {
-		t.Errorf("full rebuild has %d ledger rows and %d KPI cells; want 7 and at least 31 (one per fee day)", len(full.ledger), len(full.daily))
+	feeDays := func(s snapshot) (n int) {
+		for _, d := range s.daily {
+			if d.FlatFees != 0 {
+				n++
+			}
+		}
+		return n
+	}
+	// Fees accrue to date: the test runs 06-01 … 06-30, today is 06-11.
+	if len(full.ledger) != 7 || feeDays(full) != 11 {
+		t.Errorf("full rebuild has %d ledger rows and %d fee days; want 7 and 11 (06-01 … today 06-11)", len(full.ledger), feeDays(full))
 	}
 
 	// Nothing changed: the next run reconciles no day.
@@ -248,6 +257,24 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 	}
 	if after := snap(t, db); !reflect.DeepEqual(after, full) {
 		t.Errorf("idle reconcile changed the tables")
+	}
+
+	// Ten days later, with no source change, the fee days that came due
+	// are booked, as a rebuild would book them; set back, they go again.
+	for _, at := range []time.Time{now.Add(10 * 24 * time.Hour), now.Add(2 * time.Hour)} {
+		if _, err := ReconcileBrand(ctx, db, b, at, false); err != nil {
+			t.Fatal(err)
+		}
+		incremental := snap(t, db)
+		if _, err := ReconcileBrand(ctx, db, b, at, true); err != nil {
+			t.Fatal(err)
+		}
+		if full := snap(t, db); !reflect.DeepEqual(incremental, full) {
+			t.Errorf("at %s: incremental and full rebuild differ:\nincremental %+v\nfull        %+v", at, incremental, full)
+		}
+		if want := 1 + ads.DateOf(at, b.Location).Sub(ads.MustDate("2026-06-01")); feeDays(incremental) != want {
+			t.Errorf("at %s: %d fee days, want %d", at, feeDays(incremental), want)
+		}
 	}
 }
 
@@ -326,7 +353,7 @@ func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
 	state := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "x", Watermark: recTime("2026-06-11T12:00:00Z"),
 		ReconciledAt: recTime("2026-06-11T12:00:00Z")}
 	for _, chunk := range []int{1, 2, 7, 1000} {
-		n, err := rebuildBrand(ctx, db, b, b.Location, recShop, matches, state, chunk)
+		n, err := rebuildBrand(ctx, db, b, b.Location, recShop, matches, nil, ads.Date{}, state, chunk)
 		if err != nil {
 			t.Fatalf("chunks of %d days: %v", chunk, err)
 		}
@@ -421,7 +448,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 				if p != nil {
 					return *p, orders, nil
 				}
-				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, chunk, orders)
+				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, ads.Date{}, nil, chunk, orders)
 			}
 			_, err := rebuildChunks(ctx, db, state, chunks, build)
 			mu.Lock()
@@ -455,11 +482,51 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 
 	// And the same rebuild, uninterrupted, does change them.
 	if _, err := rebuildChunks(ctx, db, state, chunks, func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, chunk, orders)
+		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, ads.Date{}, nil, chunk, orders)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if after := snap(t, db); reflect.DeepEqual(after, before) {
 		t.Error("the uninterrupted rebuild changed nothing; the test proves nothing")
+	}
+}
+
+// TestReconcileLinkOrderIncremental: a link conversion that arrives days
+// after the unattributed order it names gives that order to its creator
+// (rule link_order) on the incremental path as on a rebuild.
+func TestReconcileLinkOrderIncremental(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	b := recBrand(t)
+	now := recTime("2026-06-11T12:00:00Z")
+	noErr(t)(db.UpsertOrders(ctx, []ads.Order{recOrder("5001", "2026-06-02T15:00:00Z", "80", "", "")}))
+	if _, err := ReconcileBrand(ctx, db, b, now, false); err != nil {
+		t.Fatal(err)
+	}
+	st := value[store.ReconcileState](t)(db.ReconcileState(ctx, "glowco"))
+	ageSources(t, db)
+	noErr(t)(db.UpsertLinkConversions(ctx, []ads.LinkConversion{recLink("L5", "2026-06-07T15:00:00Z", "5001", "80")}))
+	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: recShop, Timezone: "America/New_York", Since: st.Watermark}))
+	if want := []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-07")}; !reflect.DeepEqual(days, want) {
+		t.Fatalf("affected days %v, want %v (the conversion's and its order's)", days, want)
+	}
+	if _, err := ReconcileBrand(ctx, db, b, now, false); err != nil {
+		t.Fatal(err)
+	}
+	incremental := snap(t, db)
+	rules := map[string]string{}
+	for _, l := range incremental.ledger {
+		rules[l.SourceID] = l.Channel + "/" + l.Rule + "/" + l.Creator
+	}
+	want := map[string]string{"gid://shopify/Order/95001": "organic/link_order/jacqueline", "impact:L5": "duplicate/link_dup/jacqueline"}
+	if !reflect.DeepEqual(rules, want) {
+		t.Errorf("ledger %v, want %v", rules, want)
+	}
+	if _, err := ReconcileBrand(ctx, db, b, now, true); err != nil {
+		t.Fatal(err)
+	}
+	if full := snap(t, db); !reflect.DeepEqual(incremental, full) {
+		t.Errorf("incremental and full rebuild differ:\nincremental %+v\nfull        %+v", incremental, full)
 	}
 }

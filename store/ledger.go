@@ -69,6 +69,9 @@ type DailyKPI struct {
 type ReconcileState struct {
 	Brand    string `db:"brand"`
 	Currency string `db:"currency"`
+	// Timezone is the brand's reporting zone (IANA name; "" when stored
+	// before it was recorded).
+	Timezone string `db:"timezone"`
 	// Fingerprint identifies the configuration and variant→ad links the
 	// ledger was built with; when it changes the next run rebuilds.
 	Fingerprint string `db:"fingerprint"`
@@ -82,7 +85,8 @@ type ReconcileState struct {
 // the brand was never reconciled.
 func (db *DB) ReconcileState(ctx context.Context, brand string) (ReconcileState, error) {
 	var s ReconcileState
-	err := db.x.GetContext(ctx, &s, `SELECT brand, currency, fingerprint, watermark, reconciled_at FROM reconcile_state WHERE brand = $1`, brand)
+	err := db.x.GetContext(ctx, &s, `SELECT brand, currency, timezone, fingerprint, watermark, reconciled_at
+		FROM reconcile_state WHERE brand = $1`, brand)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ReconcileState{}, fmt.Errorf("reconcile state of brand %s: %w", brand, ErrNotFound)
 	}
@@ -96,7 +100,7 @@ func (db *DB) ReconcileState(ctx context.Context, brand string) (ReconcileState,
 // ReconciledBrands lists the state of every reconciled brand, by name.
 func (db *DB) ReconciledBrands(ctx context.Context) ([]ReconcileState, error) {
 	var out []ReconcileState
-	if err := db.x.SelectContext(ctx, &out, `SELECT brand, currency, fingerprint, watermark, reconciled_at
+	if err := db.x.SelectContext(ctx, &out, `SELECT brand, currency, timezone, fingerprint, watermark, reconciled_at
 		FROM reconcile_state ORDER BY brand`); err != nil {
 		return nil, fmt.Errorf("listing reconciled brands: %w", err)
 	}
@@ -129,14 +133,19 @@ type AffectedQuery struct {
 
 // affectedDaysSQL finds, in the brand's zone, the days of source rows that
 // changed at or after $1: orders of the shop, link conversions, link
-// conversions naming a changed order (its id, numeric id or name), daily
-// stats of the brand's variant ads, and the days their ledger rows had
-// before (should a record have moved).
+// conversions naming a changed order (its id, numeric id or name), orders
+// a changed link conversion names (a conversion may give an unattributed
+// order to its creator, reconcile.AttrLinkOrder), daily stats of the
+// brand's variant ads, and the days their ledger rows had before (should a
+// record have moved).
 //
 // Every lookup from a changed row is a correlated subquery on an index
 // (ledger's key, link_conversions_order_id, link_conversions_order_ref,
 // variant_ads_ad), so the cost follows the number of changed rows, not the
-// size of the tables. (Stale statistics can still mislead the planner:
+// size of the tables — except the orders changed link conversions name:
+// they are matched (by name or numeric id, which no index covers) in one
+// pass over the shop's orders against the hashed references, made only
+// when a changed conversion names an order. (Stale statistics can still mislead the planner:
 // right after a brand's first rebuild they would say the ledger is empty,
 // which is why a rebuild that inserts many rows analyzes the tables; see
 // RebuildReconciled.)
@@ -144,7 +153,9 @@ const affectedDaysSQL = `
 WITH ch_orders AS MATERIALIZED (
 	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
 ), ch_links AS MATERIALIZED (
-	SELECT source, conversion_id, at FROM link_conversions WHERE changed_at >= $1
+	SELECT source, conversion_id, at, order_id FROM link_conversions WHERE changed_at >= $1
+), link_refs AS MATERIALIZED (
+	SELECT DISTINCT order_id AS ref FROM ch_links WHERE order_id <> ''
 )
 SELECT DISTINCT day FROM (
 	SELECT (created_at AT TIME ZONE $3)::date AS day FROM ch_orders
@@ -158,6 +169,10 @@ SELECT DISTINCT day FROM (
 			AND lc.order_id IN (o.order_id, o.name, substring(o.order_id from '[0-9]+$'))
 		UNION ALL SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND ltrim(lc.order_id, '#') = ltrim(o.name, '#')
 	) x
+	UNION ALL SELECT (o.created_at AT TIME ZONE $3)::date FROM orders o WHERE o.shop = $2
+		AND EXISTS (SELECT 1 FROM link_refs) AND (o.order_id IN (SELECT ref FROM link_refs)
+		OR o.name IN (SELECT ref FROM link_refs) OR ltrim(o.name, '#') IN (SELECT ltrim(ref, '#') FROM link_refs)
+		OR substring(o.order_id from '[0-9]+$') IN (SELECT ref FROM link_refs))
 	UNION ALL SELECT s.day FROM ad_day_stats s WHERE s.changed_at >= $1 AND EXISTS (
 		SELECT 1 FROM variant_ads v WHERE v.brand = $4 AND v.platform = s.platform AND v.ad_id = s.ad_id)
 ) d WHERE day IS NOT NULL ORDER BY day`
@@ -363,10 +378,11 @@ const analyzeAfter = 50_000
 
 // saveReconcileState records a brand's reconcile state.
 func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, fingerprint, watermark, reconciled_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
-		fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark, reconciled_at = EXCLUDED.reconciled_at`,
-		s.Brand, s.Currency, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, timezone, fingerprint, watermark, reconciled_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
+		timezone = EXCLUDED.timezone, fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark,
+		reconciled_at = EXCLUDED.reconciled_at`,
+		s.Brand, s.Currency, s.Timezone, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
 		return fmt.Errorf("storing reconcile state of brand %s: %w", s.Brand, err)
 	}
 	return nil

@@ -380,8 +380,8 @@ func TestDashboardSeriesAPI(t *testing.T) {
 			if len(got.Warnings) != tc.warnings || (tc.warnings > 0 && !strings.Contains(got.Warnings[0], "CAD")) {
 				t.Errorf("warnings %q, want %d about CAD", got.Warnings, tc.warnings)
 			}
-			if len(got.Tests) != 2 || got.Tests[0].TargetROAS != 3 || got.Tests[0].End.String() != "2026-07-01" {
-				t.Errorf("tests %+v, want the two configured tests (summer: target 3, ends 2026-07-01)", got.Tests)
+			if len(got.Tests) != 2 || got.Tests[0].TargetROAS != 3 || got.Tests[0].End.String() != "2026-06-30" {
+				t.Errorf("tests %+v, want the two configured tests (summer: target 3, ends 2026-06-30)", got.Tests)
 			}
 		})
 	}
