@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -180,6 +181,48 @@ func divRound(a, b int64) int64 {
 		}
 	}
 	return q
+}
+
+// Apportion rounds parts (micro-units) to whole multiples of unit (10_000
+// for cents) so that the rounded parts sum exactly to the rounded total:
+// total is the exact sum of parts rounded half away from zero, each part
+// is first rounded down, and the parts with the largest remainders (the
+// earliest first on ties) get one unit more until they sum to total (the
+// largest-remainder method). No part moves by a whole unit or more, so a
+// report's rows printed from it still add up to its total, and the total
+// is the same however the same amounts are grouped into rows.
+func Apportion(parts []int64, unit int64) (rounded []int64, total int64) {
+	if unit <= 0 {
+		unit = 1
+	}
+	var sum, floors int64
+	rounded = make([]int64, len(parts))
+	rem := make([]int64, len(parts))
+	for i, v := range parts {
+		sum += v
+		q := v / unit
+		if v%unit < 0 {
+			q--
+		}
+		rounded[i], rem[i] = q*unit, v-q*unit
+		floors += q * unit
+	}
+	total = divRound(sum, unit) * unit
+	short := (total - floors) / unit
+	if short <= 0 {
+		return rounded, total
+	}
+	order := make([]int, 0, len(parts))
+	for i := range parts {
+		if rem[i] > 0 {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rem[order[a]] > rem[order[b]] })
+	for _, i := range order[:min(int(short), len(order))] {
+		rounded[i] += unit
+	}
+	return rounded, total
 }
 
 // Rate is an exact decimal ratio such as a commission rate (0.15) or an

@@ -4,11 +4,15 @@
 // for display only, exactly (big.Rat) and rounded half away from zero;
 // a ratio over zero prints "n/a" (null in JSON).
 //
-// Each money amount is rounded to cents per row, and the totals row is the
-// sum of the printed rows, so a spreadsheet sum of any money column ties
-// out to the totals row to the cent (the unrounded total may differ by at
-// most half a cent per row). Revenue and fees are sums of their printed
-// parts, and ratios are computed from the printed amounts.
+// There is one authoritative TOTAL, the same in every dimension: each
+// money column's total is its exact sum (micro-units) rounded to cents,
+// and the rows are rounded so that they still add up to it
+// (ads.Apportion, the largest-remainder method: no row moves by a cent or
+// more from its exact amount). So a spreadsheet sum of any money column
+// ties out to the totals row to the cent, and the totals row of a report
+// by creator, test, variant, platform or day is identical. Revenue and
+// fees are sums of their printed parts, and ratios are computed from the
+// printed amounts.
 package report
 
 import (
@@ -50,9 +54,12 @@ type shown struct {
 	impressions, clicks, engagements, views, creators              int64
 }
 
+// centMicros is one cent in micro-units.
+const centMicros = ads.MicrosPerUnit / 100
+
 // cents rounds micro-units to whole cents, half away from zero.
 func cents(v int64) int64 {
-	const unit = ads.MicrosPerUnit / 100
+	const unit = centMicros
 	q, r := v/unit, v%unit
 	if r >= unit/2 {
 		q++
@@ -187,10 +194,8 @@ type printed struct {
 
 func prepare(rep reconcile.Report) printed {
 	var p printed
-	var sum shown
-	for _, r := range rep.Rows {
-		s := shownOf(r)
-		sum = sum.add(s)
+	shownRows, total := apportioned(rep)
+	for i, r := range rep.Rows {
 		keys := make([]string, len(r.Key))
 		for i, k := range r.Key {
 			keys[i] = k
@@ -199,11 +204,47 @@ func prepare(rep reconcile.Report) printed {
 			}
 		}
 		p.keys = append(p.keys, keys)
-		p.cells = append(p.cells, cellsOf(s, rep.Currency))
+		p.cells = append(p.cells, cellsOf(shownRows[i], rep.Currency))
 	}
-	sum.creators = rep.Total.Creators
-	p.total = cellsOf(sum, rep.Currency)
+	p.total = cellsOf(total, rep.Currency)
 	return p
+}
+
+// apportioned returns the rows and the total as printed: each money
+// column's total is its exact sum rounded to cents, and the rows are
+// rounded by ads.Apportion so they sum to it; counts are as they are.
+func apportioned(rep reconcile.Report) ([]shown, shown) {
+	rows := make([]shown, len(rep.Rows))
+	var total shown
+	for i, r := range rep.Rows {
+		rows[i] = shownOf(r)
+		total = total.add(rows[i])
+	}
+	total.creators = rep.Total.Creators
+	money := []struct {
+		of  func(m *reconcile.Measures) int64
+		dst func(s *shown) *int64
+	}{
+		{func(m *reconcile.Measures) int64 { return m.Spend }, func(s *shown) *int64 { return &s.spend }},
+		{func(m *reconcile.Measures) int64 { return m.FlatFees }, func(s *shown) *int64 { return &s.flat }},
+		{func(m *reconcile.Measures) int64 { return m.Commission }, func(s *shown) *int64 { return &s.commission }},
+		{func(m *reconcile.Measures) int64 { return m.Bonuses }, func(s *shown) *int64 { return &s.bonuses }},
+		{func(m *reconcile.Measures) int64 { return m.PaidRevenue }, func(s *shown) *int64 { return &s.paid }},
+		{func(m *reconcile.Measures) int64 { return m.OrganicRevenue }, func(s *shown) *int64 { return &s.organic }},
+		{func(m *reconcile.Measures) int64 { return m.PlatformValue }, func(s *shown) *int64 { return &s.platformValue }},
+	}
+	exact := make([]int64, len(rep.Rows))
+	for _, c := range money {
+		for i := range rep.Rows {
+			exact[i] = c.of(&rep.Rows[i].Measures)
+		}
+		parts, sum := ads.Apportion(exact, centMicros)
+		for i := range rows {
+			*c.dst(&rows[i]) = parts[i]
+		}
+		*c.dst(&total) = sum
+	}
+	return rows, total
 }
 
 func cellsOf(s shown, cur string) []cell {

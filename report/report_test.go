@@ -211,3 +211,35 @@ func TestWriteUnknownFormat(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestTotalSameInEveryDimension: the TOTAL row is computed from the exact
+// amounts, so it reads the same by creator, test, variant, platform and
+// day (the fixture's flat fees, 30.00645, would otherwise total 30.00 by
+// day and 30.01 by creator).
+func TestTotalSameInEveryDimension(t *testing.T) {
+	t.Parallel()
+	var first []string
+	for _, by := range reconcile.Dimensions {
+		var buf bytes.Buffer
+		if err := Write(&buf, FormatCSV, fixtureReport(t, by)); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, total := recs[0], recs[len(recs)-1]
+		keys := len(header) - len(Columns())
+		got := total[keys:]
+		if first == nil {
+			first = got
+			if flat := got[2]; flat != "30.01 USD" {
+				t.Errorf("flat fees total %s, want 30.01 USD", flat)
+			}
+			continue
+		}
+		if strings.Join(got, ",") != strings.Join(first, ",") {
+			t.Errorf("TOTAL by %s:\n%q\ndiffers from TOTAL by %s:\n%q", by, got, reconcile.Dimensions[0], first)
+		}
+	}
+}

@@ -269,11 +269,12 @@ func (h *DashboardHandler) summary(ctx context.Context, b brand) (BrandSummary, 
 
 // Totals are additive measures summed over a range (exact micro-units),
 // with display strings and ratios that follow the finance report's
-// tie-out rule (package report): each amount is rounded to the currency's
-// minor unit per row (creator or variant), fees are the sum of their
-// rounded parts, the brand total is the sum of the rounded creator rows,
-// and ratios are computed from the rounded amounts. So the dashboard shows
-// the same figures as `roasd report --by creator` for the same range.
+// tie-out rule (package report): the brand total of each amount is its
+// exact sum rounded to the currency's minor unit, the creator rows are
+// rounded so that they add up to it (ads.Apportion), a variant's amounts
+// are rounded on their own, fees are the sum of their rounded parts, and
+// ratios are computed from the rounded amounts. So the dashboard shows the
+// same figures as `roasd report --by creator` for the same range.
 type Totals struct {
 	Spend          int64 `json:"spend_micros"`
 	PaidRevenue    int64 `json:"paid_revenue_micros"`
@@ -312,9 +313,37 @@ type shown struct{ spend, paid, organic, flat, commission, bonuses, platformValu
 
 func (p shown) fees() int64 { return p.flat + p.commission + p.bonuses }
 
-func (p shown) plus(o shown) shown {
-	return shown{p.spend + o.spend, p.paid + o.paid, p.organic + o.organic, p.flat + o.flat,
-		p.commission + o.commission, p.bonuses + o.bonuses, p.platformValue + o.platformValue}
+// apportion returns the creators' money as displayed and the brand total,
+// as the finance report rounds them (ads.Apportion): each total is the
+// exact sum rounded to the minor unit, and the rows are rounded so that
+// they add up to it.
+func apportion(creators []*Series, currency string) ([]shown, shown) {
+	unit := ads.MinorToMicros(1, currency)
+	rows := make([]shown, len(creators))
+	var total shown
+	exact := make([]int64, len(creators))
+	for _, c := range []struct {
+		of  func(t *Totals) int64
+		dst func(p *shown) *int64
+	}{
+		{func(t *Totals) int64 { return t.Spend }, func(p *shown) *int64 { return &p.spend }},
+		{func(t *Totals) int64 { return t.PaidRevenue }, func(p *shown) *int64 { return &p.paid }},
+		{func(t *Totals) int64 { return t.OrganicRevenue }, func(p *shown) *int64 { return &p.organic }},
+		{func(t *Totals) int64 { return t.FlatFees }, func(p *shown) *int64 { return &p.flat }},
+		{func(t *Totals) int64 { return t.Commission }, func(p *shown) *int64 { return &p.commission }},
+		{func(t *Totals) int64 { return t.Bonuses }, func(p *shown) *int64 { return &p.bonuses }},
+		{func(t *Totals) int64 { return t.PlatformValue }, func(p *shown) *int64 { return &p.platformValue }},
+	} {
+		for i, s := range creators {
+			exact[i] = c.of(&s.Totals)
+		}
+		parts, sum := ads.Apportion(exact, unit)
+		for i := range rows {
+			*c.dst(&rows[i]) = parts[i]
+		}
+		*c.dst(&total) = sum
+	}
+	return rows, total
 }
 
 // roundMinor rounds micros to the currency's minor unit, half away from zero.
@@ -500,10 +529,8 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 			add(v)
 		}
 	}
-	var printed shown
 	for _, s := range creators {
 		finishSeries(s, b.currency)
-		printed = printed.plus(s.Totals.shown(b.currency))
 		resp.Creators = append(resp.Creators, s)
 	}
 	for _, s := range variants {
@@ -512,6 +539,10 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 	}
 	sort.Slice(resp.Creators, func(i, j int) bool { return seriesLess(resp.Creators[i], resp.Creators[j]) })
 	sort.Slice(resp.Variants, func(i, j int) bool { return resp.Variants[i].Key < resp.Variants[j].Key })
+	rows, printed := apportion(resp.Creators, b.currency)
+	for i, s := range resp.Creators {
+		s.Totals.show(rows[i], b.currency)
+	}
 	total.show(printed, b.currency)
 	resp.Totals = total
 	var curs []string

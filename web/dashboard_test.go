@@ -862,8 +862,10 @@ func TestDashboardInChromium(t *testing.T) {
 }
 
 // TestSeriesTotalsTieOut: displayed totals follow the finance report's
-// rule (round each part per row, sum the printed rows), while the micros
-// stay exact.
+// rule (the brand total of each part is its exact sum rounded; creator
+// rows are apportioned to add up to it, the odd cent to the first row on
+// equal remainders; a variant rounds on its own), while the micros stay
+// exact.
 func TestSeriesTotalsTieOut(t *testing.T) {
 	t.Parallel()
 	d := ads.MustDate("2026-06-01")
@@ -880,9 +882,12 @@ func TestSeriesTotalsTieOut(t *testing.T) {
 		showSpend, showFee string
 		roas               float64
 	}{
-		{"creator ann", got.Creators[0].Totals, 1_004_000, 10_000, "1.00 USD", "0.02 USD", 3},
+		// spend 2.008 → 2.01 = 1.01 + 1.00; flat and commission 0.01 each
+		// = 0.01 + 0.00.
+		{"creator ann", got.Creators[0].Totals, 1_004_000, 10_000, "1.01 USD", "0.02 USD", 2.9703},
+		{"creator bob", got.Creators[1].Totals, 1_004_000, 10_000, "1.00 USD", "0.00 USD", 3},
 		{"variant t/v-bob", got.Variants[1].Totals, 1_004_000, 10_000, "1.00 USD", "0.02 USD", 3},
-		{"brand", got.Totals, 2_008_000, 20_000, "2.00 USD", "0.04 USD", 3},
+		{"brand", got.Totals, 2_008_000, 20_000, "2.01 USD", "0.02 USD", 2.9851},
 	}
 	for _, tc := range tests {
 		if tc.tot.Spend != tc.spend || tc.tot.Fees != tc.fees || tc.tot.Display["spend"] != tc.showSpend ||
