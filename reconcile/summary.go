@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -31,6 +32,56 @@ type Report struct {
 	KeyNames []string
 	Rows     []ReportRow
 	Total    ReportRow
+	// Reconciled says how current the figures are (zero when unknown;
+	// Summarize leaves it to the caller, who knows the reconcile state).
+	Reconciled Freshness
+}
+
+// Freshness says how current a report's figures are: when the brand's
+// ledger was last reconciled, and whether a reconcile failed since — the
+// figures are then older than the data (orders placed since are missing)
+// and every report says so.
+type Freshness struct {
+	// At is when the ledger was last reconciled (the jobs' now), in the
+	// brand's time zone; zero when unknown.
+	At time.Time
+	// FailedAt is when the brand's latest reconcile, which failed,
+	// started (in the brand's zone); zero when the latest did not fail.
+	FailedAt time.Time
+	// Failure is that reconcile's error.
+	Failure string
+}
+
+// Stale reports whether the brand's latest reconcile failed, so the
+// figures are those of an earlier one.
+func (f Freshness) Stale() bool { return !f.FailedAt.IsZero() }
+
+// freshLayout prints an instant as "2026-11-19 at 14:05 EST".
+const freshLayout = "2006-01-02 at 15:04 MST"
+
+// String is "reconciled through 2026-11-19 at 14:05 EST" ("" when At is
+// zero).
+func (f Freshness) String() string {
+	if f.At.IsZero() {
+		return ""
+	}
+	return "reconciled through " + f.At.Format(freshLayout)
+}
+
+// Warning says that the latest reconcile failed and what the figures are
+// instead ("" when it did not fail).
+func (f Freshness) Warning() string {
+	if !f.Stale() {
+		return ""
+	}
+	w := "the latest reconcile, at " + f.FailedAt.Format(freshLayout) + ", failed"
+	if f.Failure != "" {
+		w += " (" + f.Failure + ")"
+	}
+	if f.At.IsZero() {
+		return w + ": these figures may be stale"
+	}
+	return w + ": these figures are stale, " + f.String()
 }
 
 // ReportRow is one row of a report.

@@ -24,6 +24,7 @@ import (
 	"math/big"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
@@ -258,8 +259,12 @@ func cellsOf(s shown, cur string) []cell {
 // Write renders rep to w in format (csv, json or table). CSV has a header
 // row (key columns, then Columns()), one row per report row and a last
 // row whose first key cell is TOTAL. JSON is an object with the report's
-// brand, currency, from, to, by, rows and total. The table shows the key
-// columns and the main KPIs for people.
+// brand, currency, from, to, by, reconciled (how current the figures are:
+// at, text, stale and, when the latest reconcile failed, failed_at and
+// warning; left out when unknown), rows and total. The table shows the
+// key columns and the main KPIs for people, under a line saying how
+// current they are and a WARNING line when they are stale. CSV carries
+// only the figures (the caller says how current they are elsewhere).
 func Write(w io.Writer, format string, rep reconcile.Report) error {
 	switch format {
 	case FormatCSV:
@@ -341,16 +346,44 @@ func jsonObject(buf *bytes.Buffer, names []string, keys []string, cells []cell) 
 	buf.WriteByte('}')
 }
 
+// jsonReconciled is how current a JSON report's figures are.
+type jsonReconciled struct {
+	// At is when the ledger was last reconciled (RFC 3339, brand zone).
+	At string `json:"at,omitempty"`
+	// Text is "reconciled through DAY at TIME".
+	Text string `json:"text,omitempty"`
+	// Stale reports whether the brand's latest reconcile failed; then
+	// FailedAt and Warning say when and what.
+	Stale    bool   `json:"stale"`
+	FailedAt string `json:"failed_at,omitempty"`
+	Warning  string `json:"warning,omitempty"`
+}
+
+func reconciledOf(f reconcile.Freshness) *jsonReconciled {
+	if f.At.IsZero() && !f.Stale() {
+		return nil
+	}
+	j := &jsonReconciled{Text: f.String(), Stale: f.Stale(), Warning: f.Warning()}
+	if !f.At.IsZero() {
+		j.At = f.At.Format(time.RFC3339)
+	}
+	if f.Stale() {
+		j.FailedAt = f.FailedAt.Format(time.RFC3339)
+	}
+	return j
+}
+
 func writeJSON(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
 	var buf bytes.Buffer
 	head, _ := json.Marshal(struct {
-		Brand    string   `json:"brand"`
-		Currency string   `json:"currency"`
-		From     ads.Date `json:"from"`
-		To       ads.Date `json:"to"`
-		By       string   `json:"by"`
-	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By})
+		Brand      string          `json:"brand"`
+		Currency   string          `json:"currency"`
+		From       ads.Date        `json:"from"`
+		To         ads.Date        `json:"to"`
+		By         string          `json:"by"`
+		Reconciled *jsonReconciled `json:"reconciled,omitempty"`
+	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, reconciledOf(rep.Reconciled)})
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"rows":[`)
 	for i := range p.keys {
@@ -374,7 +407,14 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 
 func writeTable(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
-	fmt.Fprintf(w, "%s  %s..%s  by %s  (%s)\n\n", rep.Brand, rep.From, rep.To, rep.By, rep.Currency)
+	fmt.Fprintf(w, "%s  %s..%s  by %s  (%s)\n", rep.Brand, rep.From, rep.To, rep.By, rep.Currency)
+	if t := rep.Reconciled.String(); t != "" {
+		fmt.Fprintln(w, t)
+	}
+	if rep.Reconciled.Stale() {
+		fmt.Fprintln(w, "WARNING: "+rep.Reconciled.Warning())
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(keys []string, cells []string) {
 		for _, k := range keys {

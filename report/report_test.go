@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
@@ -241,5 +242,64 @@ func TestTotalSameInEveryDimension(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(first, ",") {
 			t.Errorf("TOTAL by %s:\n%q\ndiffers from TOTAL by %s:\n%q", by, got, reconcile.Dimensions[0], first)
 		}
+	}
+}
+
+// TestReconciledStamp: every format but CSV says how current the figures
+// are, and a failed latest reconcile is a warning in the table and a field
+// in JSON.
+func TestReconciledStamp(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 19, 14, 5, 0, 0, ny)
+	tests := []struct {
+		name      string
+		f         reconcile.Freshness
+		table     []string
+		json      string
+		notInJSON string
+	}{
+		{"current", reconcile.Freshness{At: at},
+			[]string{"reconciled through 2026-11-19 at 14:05 EST\n"},
+			`"reconciled":{"at":"2026-11-19T14:05:00-05:00","text":"reconciled through 2026-11-19 at 14:05 EST","stale":false}`, "WARNING"},
+		{"latest failed", reconcile.Freshness{At: at, FailedAt: at.Add(19 * time.Hour), Failure: "no GBP→USD rate configured for 2026-11-20"},
+			[]string{"reconciled through 2026-11-19 at 14:05 EST\n", "WARNING: the latest reconcile, at 2026-11-20 at 09:05 EST, failed " +
+				"(no GBP→USD rate configured for 2026-11-20): these figures are stale, reconciled through 2026-11-19 at 14:05 EST\n"},
+			`"stale":true,"failed_at":"2026-11-20T09:05:00-05:00","warning":"the latest reconcile, at 2026-11-20 at 09:05 EST, failed`, ""},
+		{"unknown", reconcile.Freshness{}, nil, `"by":"creator","rows"`, "reconciled"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rep := fixtureReport(t, reconcile.ByCreator)
+			rep.Reconciled = tc.f
+			var table, js, csvOut bytes.Buffer
+			for _, w := range []struct {
+				format string
+				buf    *bytes.Buffer
+			}{{FormatTable, &table}, {FormatJSON, &js}, {FormatCSV, &csvOut}} {
+				if err := Write(w.buf, w.format, rep); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, want := range tc.table {
+				if !strings.Contains(table.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, table.String())
+				}
+			}
+			if !strings.Contains(js.String(), tc.json) || (tc.notInJSON != "" && strings.Contains(js.String(), tc.notInJSON)) {
+				t.Errorf("json:\n%s\nwant it to contain %q and not %q", js.String(), tc.json, tc.notInJSON)
+			}
+			var plain bytes.Buffer
+			if err := Write(&plain, FormatCSV, fixtureReport(t, reconcile.ByCreator)); err != nil {
+				t.Fatal(err)
+			}
+			if csvOut.String() != plain.String() {
+				t.Errorf("csv changed with the stamp:\n%s", csvOut.String())
+			}
+		})
 	}
 }

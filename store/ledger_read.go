@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -73,4 +74,18 @@ func (db *DB) OrderLinks(ctx context.Context) ([]ads.LinkConversion, error) {
 			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC()}
 	}
 	return out, nil
+}
+
+// LatestRun returns the newest finished (not running) run of job in scope;
+// ok is false when there is none.
+func (db *DB) LatestRun(ctx context.Context, job, scope string) (run JobRun, ok bool, err error) {
+	err = db.x.GetContext(ctx, &run, `SELECT id, job, scope, replica, started_at, finished_at, status, attempt, rows, api_calls, error
+		FROM job_runs WHERE job = $1 AND scope = $2 AND status <> 'running' ORDER BY started_at DESC, id DESC LIMIT 1`, job, scope)
+	if errors.Is(err, sql.ErrNoRows) {
+		return JobRun{}, false, nil
+	}
+	if err != nil {
+		return JobRun{}, false, fmt.Errorf("reading the latest %s run of %s: %w", job, scope, err)
+	}
+	return run, true, nil
 }

@@ -42,6 +42,8 @@ type DashboardSource interface {
 	Permissions(ctx context.Context, platform ads.Platform, account string) ([]ads.Permission, error)
 	// RecentRunsIn lists the newest job runs of the given scopes.
 	RecentRunsIn(ctx context.Context, scopes []string, limit int) ([]store.JobRun, error)
+	// LatestRun returns the newest finished run of job in scope.
+	LatestRun(ctx context.Context, job, scope string) (store.JobRun, bool, error)
 }
 
 // Dashboard limits.
@@ -422,6 +424,44 @@ type SeriesResponse struct {
 	// Warnings says what was left out and why (e.g. cells in another
 	// currency).
 	Warnings []string `json:"warnings"`
+	// Reconciled says how current the figures are; the page shows a
+	// banner when they are stale.
+	Reconciled ReconciledView `json:"reconciled"`
+}
+
+// ReconciledView is how current a brand's figures are (see
+// reconcile.Freshness).
+type ReconciledView struct {
+	// Text is "reconciled through DAY at TIME" in the brand's zone ("" when
+	// the brand was never reconciled).
+	Text string `json:"text"`
+	// Stale reports whether the brand's latest reconcile failed; Warning
+	// then says when, why and what the figures are instead.
+	Stale   bool   `json:"stale"`
+	Warning string `json:"warning,omitempty"`
+}
+
+// reconciled returns how current brand b's figures are.
+func (h *DashboardHandler) reconciled(ctx context.Context, b brand) (ReconciledView, error) {
+	states, err := h.src.ReconciledBrands(ctx)
+	if err != nil {
+		return ReconciledView{}, err
+	}
+	for _, st := range states {
+		if st.Brand != b.name {
+			continue
+		}
+		var loc *time.Location
+		if b.cfg != nil {
+			loc = b.loc
+		}
+		f, err := Freshness(ctx, h.src, st, loc)
+		if err != nil {
+			return ReconciledView{}, err
+		}
+		return ReconciledView{Text: f.String(), Stale: f.Stale(), Warning: f.Warning()}, nil
+	}
+	return ReconciledView{}, nil
 }
 
 // rangeOf reads from/to, defaulting to the brand's default range.
@@ -469,7 +509,11 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	return buildSeries(b, rng, cells), nil
+	resp := buildSeries(b, rng, cells)
+	if resp.Reconciled, err = h.reconciled(ctx, b); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // buildSeries sums KPI cells into per-creator and per-variant daily series.

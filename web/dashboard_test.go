@@ -897,3 +897,57 @@ func TestSeriesTotalsTieOut(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardStaleBanner: the series API says how current each brand's
+// figures are, in its zone, and when its latest reconcile failed the page
+// gets a banner saying so (with credentials redacted from the error).
+func TestDashboardStaleBanner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(t, dashTmpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	seedDashboard(t, db)
+	failed := time.Date(2026, 6, 30, 13, 0, 0, 0, time.UTC)
+	id, err := db.StartRun(ctx, "reconcile", "brand:lumen", "host-1", 1, failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(ctx, id, store.RunFailed, 0, 0, "reading orders: GET https://x.example/?access_token=SECRET-1: timeout", failed); err != nil {
+		t.Fatal(err)
+	}
+	set := dashConfig(t)
+	srv := httptest.NewServer(Dashboard(db, func() *configs.Set { return set }, nil).WithClock(func() time.Time { return dashNow }))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		brand, text string
+		stale       bool
+	}{
+		{"glowco", "reconciled through 2026-06-30 at 08:00 EDT", false},
+		{"lumen", "reconciled through 2026-06-30 at 12:00 UTC", true},
+	}
+	for _, tc := range tests {
+		var got SeriesResponse
+		if code := getJSON(t, srv.URL+"/dashboard/api/series?brand="+tc.brand, &got); code != 200 {
+			t.Fatalf("%s: status %d", tc.brand, code)
+		}
+		r := got.Reconciled
+		if r.Text != tc.text || r.Stale != tc.stale || (r.Warning != "") != tc.stale {
+			t.Errorf("%s: reconciled %+v; want text %q stale %v", tc.brand, r, tc.text, tc.stale)
+		}
+		if tc.stale && (!strings.Contains(r.Warning, "failed (reading orders") || strings.Contains(r.Warning, "SECRET-1")) {
+			t.Errorf("%s: warning %q: want the failure, redacted", tc.brand, r.Warning)
+		}
+	}
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `id="stale"`) {
+		t.Errorf("the page has no stale banner element")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
@@ -99,7 +100,55 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	for i, k := range cells {
 		rows[i] = DailyRowOf(k)
 	}
-	return reconcile.Summarize(st.Brand, st.Currency, q.From, q.To, q.By, rows)
+	rep, err := reconcile.Summarize(st.Brand, st.Currency, q.From, q.To, q.By, rows)
+	if err != nil {
+		return reconcile.Report{}, err
+	}
+	if rep.Reconciled, err = Freshness(ctx, s.DB, st, nil); err != nil {
+		return reconcile.Report{}, err
+	}
+	return rep, nil
+}
+
+// reconcileJob is the reconcile job's name in the run history
+// (scheduler.StageReconcile); it runs in the scope "brand:NAME".
+const reconcileJob = "reconcile"
+
+// RunSource reads the run history; *store.DB satisfies it.
+type RunSource interface {
+	// LatestRun returns the newest finished run of job in scope.
+	LatestRun(ctx context.Context, job, scope string) (store.JobRun, bool, error)
+}
+
+// Freshness says how current a brand's reconciled figures are: st is its
+// reconcile state, and the figures are stale when the brand's latest
+// finished reconcile run failed and began no earlier than st was
+// reconciled. Times are in loc, or when nil in the zone st records (UTC
+// when none). The failure's text has credentials redacted.
+func Freshness(ctx context.Context, src RunSource, st store.ReconcileState, loc *time.Location) (reconcile.Freshness, error) {
+	if loc == nil {
+		loc = time.UTC
+		if st.Timezone != "" {
+			if l, err := time.LoadLocation(st.Timezone); err == nil {
+				loc = l
+			}
+		}
+	}
+	var f reconcile.Freshness
+	if !st.ReconciledAt.IsZero() {
+		f.At = st.ReconciledAt.In(loc)
+	}
+	run, ok, err := src.LatestRun(ctx, reconcileJob, "brand:"+st.Brand)
+	if err != nil {
+		return f, err
+	}
+	if ok && run.Status != store.RunOK && !run.StartedAt.Before(st.ReconciledAt) {
+		f.FailedAt, f.Failure = run.StartedAt.In(loc), redactCredentials(run.Error)
+		if f.Failure == "" {
+			f.Failure = run.Status
+		}
+	}
+	return f, nil
 }
 
 // DailyRowOf converts a stored KPI cell to a reconcile daily row.
@@ -142,7 +191,10 @@ func ParseReportQuery(brand, from, to, by string) (ReportQuery, error) {
 }
 
 // ReportHandler serves GET /api/v1/report?brand=&from=&to=&by=&format=
-// (format csv or json, default json) from src. Requests must carry
+// (format csv or json, default json) from src. How current the figures
+// are is in the JSON ("reconciled") and, for both formats, in the headers
+// X-Roasd-Reconciled ("reconciled through DAY at TIME") and, when the
+// brand's latest reconcile failed, X-Roasd-Stale (the warning). Requests must carry
 // "Authorization: Bearer <token>" (compared in constant time); without it,
 // or when token is empty, the answer is 401. Bad parameters get 400 with a
 // message saying what to fix. Other failures are logged (slog default
@@ -177,6 +229,12 @@ func ReportHandler(src ReportSource, token string) http.Handler {
 			if rep, err = src.Report(r.Context(), q); err == nil {
 				var buf bytes.Buffer
 				if err = report.Write(&buf, format, rep); err == nil {
+					if t := rep.Reconciled.String(); t != "" {
+						w.Header().Set("X-Roasd-Reconciled", t)
+					}
+					if rep.Reconciled.Stale() {
+						w.Header().Set("X-Roasd-Stale", rep.Reconciled.Warning())
+					}
 					if format == report.FormatCSV {
 						w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 						w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="roasd-%s-%s-%s-by-%s.csv"`,

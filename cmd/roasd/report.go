@@ -25,6 +25,12 @@ ratios print "n/a" when their denominator is zero.
 --brand defaults to the only reconciled brand. --by defaults to creator,
 --format to table. GET /api/v1/report serves the same numbers.
 
+Every report says how current it is: "reconciled through DAY at TIME" (in
+the table's header, in JSON's "reconciled", on stderr for CSV). When the
+brand's latest reconcile failed, the figures are those of the last good
+one: a warning says so on stderr (and in the table and JSON); the exit
+status stays 0.
+
 Columns: spend, fees (flat + commission + bonuses), paid and organic revenue,
 ROAS = paid revenue / spend, blended ROAS = revenue / (spend + fees),
 ROI = (revenue − cost) / cost, CPA = cost / orders, CPE = cost / engagements,
@@ -66,6 +72,13 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	rep, err := web.DBReports{DB: db}.Report(ctx, q)
 	if err != nil {
 		return err
+	}
+	if *format == report.FormatCSV && rep.Reconciled.String() != "" {
+		// CSV carries only figures: say how current they are here.
+		fmt.Fprintf(env.stderr, "roasd report: %s: %s\n", rep.Brand, rep.Reconciled)
+	}
+	if rep.Reconciled.Stale() {
+		fmt.Fprintf(env.stderr, "roasd report: warning: %s: %s\n", rep.Brand, rep.Reconciled.Warning())
 	}
 	return report.Write(env.stdout, *format, rep)
 }

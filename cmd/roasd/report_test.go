@@ -29,7 +29,8 @@ var reportTmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: sto
 // reconciledDB returns the DSN of a database holding a reconciled brand:
 // one Meta variant (spend 50 USD) and one TikTok variant (spend 100 EUR at
 // 1.10), a paid order with a creator code (100), an organic code order
-// (40), and a flat fee of 310 over the 31-day test.
+// (40), and a flat fee of 300 over the 30-day test (06-01 … 06-30),
+// reconciled at the end of 06-10: fees have accrued through 06-10.
 func reconciledDB(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
@@ -43,7 +44,7 @@ func reconciledDB(t *testing.T) string {
 	b := &configs.Brand{Name: "glowco", Currency: "USD", Timezone: "UTC", Location: time.UTC,
 		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: shop}},
 		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10")}},
-		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"}, Fee: configs.Fee{Flat: ads.MustMicros("310")}}},
+		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"}, Fee: configs.Fee{Flat: ads.MustMicros("300")}}},
 		Tests: []*configs.Test{{ID: "summer", Creator: "jacqueline", Start: ads.MustDate("2026-06-01"), Checkpoints: []int{30},
 			Variants: []*configs.Variant{{Key: "hook-a", Platform: ads.Meta, UTM: ads.UTM{Content: "hook-a"}},
 				{Key: "hook-b", Platform: ads.TikTok, UTM: ads.UTM{Content: "hook-b"}}}}}}
@@ -68,11 +69,14 @@ func reconciledDB(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := scheduler.ReconcileBrand(ctx, db, b, created, false); err != nil {
+	if _, err := scheduler.ReconcileBrand(ctx, db, b, reconciledAt, false); err != nil {
 		t.Fatal(err)
 	}
 	return dsn
 }
+
+// reconciledAt is when reconciledDB reconciles.
+var reconciledAt = time.Date(2026, 6, 10, 23, 0, 0, 0, time.UTC)
 
 func runCLI(t *testing.T, dsn string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -133,8 +137,72 @@ func TestReportCLIMatchesAPI(t *testing.T) {
 		t.Errorf("creator row not as hand-computed:\n%s\nwant a line starting %s", cli, want)
 	}
 	table, _, code := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-10")
-	if code != 0 || !strings.Contains(table, "TOTAL") || !strings.Contains(table, "glowco  2026-06-01..2026-06-10  by creator  (USD)") {
+	if code != 0 || !strings.Contains(table, "TOTAL") || !strings.Contains(table, "glowco  2026-06-01..2026-06-10  by creator  (USD)\nreconciled through 2026-06-10 at 23:00 UTC\n") {
 		t.Errorf("default table output (exit %d):\n%s", code, table)
+	}
+	// Run past today: fees accrue to date, so 06-11 … 06-30 carry none.
+	past, _, _ := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-30", "--by", "day", "--format", "csv")
+	if !strings.Contains(past, "TOTAL,160.00 USD,100.00 USD,100.00 USD,") || strings.Contains(past, "2026-06-11") {
+		t.Errorf("report past today books future fees:\n%s", past)
+	}
+}
+
+// TestReportSaysWhenStale: after a failed reconcile every report says its
+// figures are stale (stderr warning, JSON field, API header), exit 0.
+func TestReportSaysWhenStale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := reconciledDB(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	args := []string{"report", "--from", "2026-06-01", "--to", "2026-06-10", "--format", "csv"}
+	_, stderr, code := runCLI(t, dsn, args...)
+	if code != 0 || stderr != "roasd report: glowco: reconciled through 2026-06-10 at 23:00 UTC\n" {
+		t.Errorf("before a failure: exit %d, stderr %q", code, stderr)
+	}
+	failedAt := reconciledAt.Add(time.Hour)
+	id, err := db.StartRun(ctx, scheduler.StageReconcile, "brand:glowco", "r1", 1, failedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(ctx, id, store.RunFailed, 0, 0, "reconciling brand glowco: no GBP→USD rate configured for 2026-06-11", failedAt); err != nil {
+		t.Fatal(err)
+	}
+	warning := "the latest reconcile, at 2026-06-11 at 00:00 UTC, failed (reconciling brand glowco: no GBP→USD rate configured for 2026-06-11): " +
+		"these figures are stale, reconciled through 2026-06-10 at 23:00 UTC"
+	_, stderr, code = runCLI(t, dsn, args...)
+	if code != 0 || !strings.Contains(stderr, "roasd report: warning: glowco: "+warning+"\n") {
+		t.Errorf("after a failure: exit %d, stderr %q", code, stderr)
+	}
+	js, _, _ := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-10", "--format", "json")
+	if !strings.Contains(js, `"stale":true,"failed_at":"2026-06-11T00:00:00Z","warning":`) {
+		t.Errorf("json does not say the figures are stale:\n%s", js)
+	}
+	srv := httptest.NewServer(web.ReportHandler(web.DBReports{DB: db}, "tok"))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/report?from=2026-06-01&to=2026-06-10&format=csv", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Roasd-Stale"); got != warning {
+		t.Errorf("X-Roasd-Stale %q, want %q", got, warning)
+	}
+	// A good reconcile after the failure clears it.
+	id, err = db.StartRun(ctx, scheduler.StageReconcile, "brand:glowco", "r1", 1, failedAt.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(ctx, id, store.RunOK, 0, 0, "", failedAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, _ = runCLI(t, dsn, args...); strings.Contains(stderr, "warning") {
+		t.Errorf("after a good reconcile: stderr %q", stderr)
 	}
 }
 

@@ -370,6 +370,11 @@
       const w = $("#warnings");
       w.hidden = !series.warnings.length;
       w.textContent = series.warnings.join(" ");
+      const rec = series.reconciled || {};
+      const stale = $("#stale");
+      stale.hidden = !rec.stale;
+      stale.textContent = rec.stale ? "Stale figures: " + rec.warning + "." : "";
+      $("#reconciled").textContent = rec.text ? "Figures " + rec.text + "." : "Not reconciled yet.";
       renderTotals();
       renderCreators();
       renderVariants();
