@@ -68,12 +68,17 @@ func (db *DB) OrderLinks(ctx context.Context) ([]ads.LinkConversion, error) {
 		FROM link_conversions WHERE order_id <> '' ORDER BY source, conversion_id`); err != nil {
 		return nil, fmt.Errorf("listing link conversions that name orders: %w", err)
 	}
+	return linkConversionsOf(rows), nil
+}
+
+// linkConversionsOf converts stored link conversion rows.
+func linkConversionsOf(rows []linkRow) []ads.LinkConversion {
 	out := make([]ads.LinkConversion, len(rows))
 	for i, r := range rows {
 		out[i] = ads.LinkConversion{ID: r.ID, Source: r.Source, Creator: r.Creator, Link: r.Link, OrderID: r.OrderID,
 			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC()}
 	}
-	return out, nil
+	return out
 }
 
 // LatestRun returns the newest finished (not running) run of job in scope;

@@ -421,10 +421,5 @@ func (db *DB) LinkConversions(ctx context.Context, from, to time.Time) ([]ads.Li
 		from, nullTime(to)); err != nil {
 		return nil, fmt.Errorf("listing link conversions: %w", err)
 	}
-	out := make([]ads.LinkConversion, len(rows))
-	for i, r := range rows {
-		out[i] = ads.LinkConversion{ID: r.ID, Source: r.Source, Creator: r.Creator, Link: r.Link, OrderID: r.OrderID,
-			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC()}
-	}
-	return out, nil
+	return linkConversionsOf(rows), nil
 }
