@@ -48,9 +48,11 @@ func ActionResultAlert(t Target, a ActionResult) Alert {
 	var what string
 	switch {
 	case a.Action == reconcile.ActionSetBudget && a.EffectiveFrom != "":
-		what = "Scheduled daily budget of " + a.TargetID
+		what = "Scheduled daily budget of ad group " + a.TargetID
+	case a.Action == reconcile.ActionSetBudget && a.Platform == "tiktok":
+		what = "Raised budget of ad group " + a.TargetID
 	case a.Action == reconcile.ActionSetBudget:
-		what = "Raised budget of " + a.TargetID
+		what = "Raised daily budget of ad set " + a.TargetID
 	default:
 		what = "Paused ad " + a.TargetID
 	}

@@ -227,40 +227,6 @@ func HygieneAlert(t Target, h reconcile.HygieneIssue) Alert {
 	return a
 }
 
-// ActionAlert announces a platform action taken (or skipped, or failed)
-// for a verdict at checkpoint; failed is the error text, if any.
-func ActionAlert(t Target, testID, checkpoint string, pa reconcile.PlannedAction, failed string) Alert {
-	outcome := "done"
-	switch {
-	case failed != "":
-		outcome = "failed"
-	case pa.Skipped != "":
-		outcome = "skipped"
-	}
-	what := "Paused ad " + pa.TargetID
-	before, after := pa.Before, pa.After
-	if pa.Action == reconcile.ActionSetBudget {
-		what = "Raised daily budget of " + pa.TargetID
-		before, after = money(pa.BeforeBudget, t.Currency), money(pa.AfterBudget, t.Currency)
-	}
-	reason := pa.Reason
-	switch outcome {
-	case "failed":
-		reason += "; the platform refused: " + failed
-	case "skipped":
-		reason += "; not done: " + pa.Skipped
-	}
-	return Alert{
-		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), Kind: KindAction,
-		DedupKey:  fmt.Sprintf("action:%s:%s:%s:%s:%s:%s:%s", t.Brand, testID, pa.Subject, pa.Action, pa.TargetID, checkpoint, outcome),
-		Title:     fmt.Sprintf("%s (%s) — %s", what, outcome, pa.Subject),
-		Reason:    reason,
-		Fields:    []Field{{"Before", before}, {"After", after}},
-		Context:   contextLine(t.Brand, testID, "checkpoint "+checkpoint, string(pa.Platform)),
-		ReportURL: t.ReportURL,
-	}
-}
-
 // SyncAlert announces that what (e.g. "eligible partnership-ad media") of
 // a platform account has been failing to sync since since (the failure's
 // first run, RFC 3339), while the rest of the sync is stored. It is sent

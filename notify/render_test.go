@@ -34,15 +34,26 @@ func sampleAlerts() map[string]Alert {
 		[]reconcile.VariantPerf{{Key: "hook-d", Platform: "meta", Spend: ads.MustMicros("420"), PlatformConversions: 9}})
 	hyg := reconcile.HygieneIssues(ads.MustDate("2026-06-20"), nil, []ads.Ad{{Platform: ads.Meta, ID: "23850000000000001", Name: "Serum <UGC> & co", Status: "ACTIVE"}})
 	acts := reconcile.PlanActions("apply", vs, []reconcile.AdBudget{{Subject: "hook-a", Platform: ads.Meta, Account: "act_1", AdID: "ad1", AdStatus: "ACTIVE", AdSetID: "set1", Budget: ads.MustMicros("100")}}, ads.MustRate("0.2"), ads.MustMicros("500"))
+	raise := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "14d", Subject: acts[0].Subject, Platform: "meta", Action: acts[0].Action,
+		TargetID: acts[0].TargetID, Outcome: OutcomeApplied, Before: "100.00 USD", After: "120.00 USD", Reason: acts[0].Reason}
+	scheduled := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "14d", Subject: "hook-b", Platform: "tiktok", Action: reconcile.ActionSetBudget,
+		TargetID: "1790000000000000002", Outcome: OutcomeApplied, Before: "100.00 USD", After: "130.00 USD (scheduled)",
+		Reason: "variant hook-b was scaled: raise daily budget by 30%", Note: "the answer was lost (HTTP 500); read back shows the target",
+		EffectiveFrom: "2026-06-17 00:00 America/Los_Angeles"}
+	already := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "30d", Subject: "hook-c", Platform: "meta", Action: reconcile.ActionPauseAd,
+		TargetID: "ad3", Outcome: OutcomeAlready, Before: "PAUSED", After: "PAUSED", Reason: "variant hook-c was cut",
+		Note: "already at the target when read; nothing was sent"}
 	return map[string]Alert{
-		"verdict_scale":   VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[0]),
-		"verdict_refresh": VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[1]),
-		"verdict_cut":     VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[2]),
-		"verdict_hold":    VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[3]),
-		"guard":           GuardAlert(glowco, "summer-serum-hooks", "before-14d", guards[0]),
-		"permission":      PermissionAlert(glowco, perms[0]),
-		"hygiene":         HygieneAlert(glowco, hyg[0]),
-		"action":          ActionAlert(glowco, "summer-serum-hooks", "14d", acts[0], ""),
+		"verdict_scale":    VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[0]),
+		"verdict_refresh":  VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[1]),
+		"verdict_cut":      VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[2]),
+		"verdict_hold":     VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[3]),
+		"guard":            GuardAlert(glowco, "summer-serum-hooks", "before-14d", guards[0]),
+		"permission":       PermissionAlert(glowco, perms[0]),
+		"hygiene":          HygieneAlert(glowco, hyg[0]),
+		"action":           ActionResultAlert(glowco, raise),
+		"action_scheduled": ActionResultAlert(glowco, scheduled),
+		"action_already":   ActionResultAlert(glowco, already),
 	}
 }
 

@@ -432,47 +432,6 @@ type ActionRecord struct {
 	EffectiveFrom string
 }
 
-// ClaimAction reserves action k before it is attempted. It returns the row
-// id and claimed=true when the caller may act now; claimed=false means the
-// action was already applied, skipped or is in flight elsewhere (a failed
-// one may be claimed again).
-func (db *DB) ClaimAction(ctx context.Context, k ActionKey, now time.Time) (id int64, claimed bool, err error) {
-	err = db.x.QueryRowxContext(ctx, `
-		INSERT INTO platform_actions (brand, test_id, variant_key, platform, account, action, target_id, checkpoint, status, claimed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'claimed', $9)
-		ON CONFLICT (brand, test_id, variant_key, action, target_id, checkpoint) DO UPDATE SET
-			status = 'claimed', claimed_at = EXCLUDED.claimed_at, error = '', finished_at = NULL
-		WHERE platform_actions.status = 'failed'
-		RETURNING id`,
-		k.Brand, k.TestID, k.VariantKey, k.Platform, k.Account, k.Action, k.TargetID, k.Checkpoint, now).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("claiming action %s %s: %w", k.Action, k.TargetID, err)
-	}
-	return id, true, nil
-}
-
-// FinishAction records the outcome of a claimed action: the value before
-// and after, and the error when it failed (status failed, else applied).
-func (db *DB) FinishAction(ctx context.Context, id int64, before, after string, actErr error, now time.Time) error {
-	status, msg := ActionApplied, ""
-	if actErr != nil {
-		status, msg = ActionFailed, actErr.Error()
-	}
-	res, err := db.x.ExecContext(ctx, `
-		UPDATE platform_actions SET status = $2, before_value = $3, after_value = $4, error = $5, finished_at = $6
-		WHERE id = $1 AND status = 'claimed'`, id, status, before, after, msg, now)
-	if err != nil {
-		return fmt.Errorf("finishing action %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("finishing action %d: %w", id, ErrNotFound)
-	}
-	return nil
-}
-
 // SkipAction records that action k was planned but not taken, and why,
 // unless it was already recorded.
 func (db *DB) SkipAction(ctx context.Context, k ActionKey, before, reason string, now time.Time) error {

@@ -229,50 +229,81 @@ func TestSlackThreads(t *testing.T) {
 	}
 }
 
+// TestPlatformActionsActOnce checks the intent life cycle: planned once,
+// claimed by one run, swept by the next when its run died, settled with its
+// alert in one transaction, and never settled by a run that lost its claim.
 func TestPlatformActionsActOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openDB(t, template)
 	k := store.ActionKey{Brand: "glowco", TestID: "t1", VariantKey: "hook-a", Platform: "meta", Account: "act_1",
 		Action: "set_budget", TargetID: "set1", Checkpoint: "14d"}
-	id, ok, err := db.ClaimAction(ctx, k, t0)
-	if err != nil || !ok {
-		t.Fatalf("first claim = %v, %v", ok, err)
+	in := store.ActionIntent{ActionKey: k, Target: "12000", Currency: "USD", Before: "10000", Reason: "scaled"}
+	rec, ok, err := db.ClaimNewAction(ctx, in, "run1", t0)
+	if err != nil || !ok || rec.Status != store.ActionClaimed || rec.Target != "12000" {
+		t.Fatalf("first claim = %+v, %v, %v", rec, ok, err)
 	}
-	if _, ok, _ := db.ClaimAction(ctx, k, t0); ok {
-		t.Fatal("in-flight action claimed twice")
+	in.Target = "14400" // a later run planning from the raised budget
+	if _, ok, _ := db.ClaimNewAction(ctx, in, "run2", t0); ok {
+		t.Fatal("an intent was planned twice")
 	}
-	if err := db.FinishAction(ctx, id, "", "", errors.New("meta: rate limited"), t0); err != nil {
+	send := store.ActionStep{ActionID: rec.ID, Platform: "meta", TargetID: "set1", Action: "set_budget", Step: store.StepSend, Value: "12000", Outcome: "sent", At: t0}
+	if err := db.LogActionStep(ctx, "run1", send); err != nil {
 		t.Fatal(err)
 	}
-	id, ok, _ = db.ClaimAction(ctx, k, t0.Add(time.Hour))
-	if !ok {
-		t.Fatal("a failed action must be claimable again")
+	// run1 dies here. A brand's other open rows (another brand's are not
+	// touched) are swept by the next run.
+	other := in
+	other.Brand, other.Target = "lunaskin", "9600"
+	if _, ok, err := db.ClaimNewAction(ctx, other, "run9", t0); err != nil || !ok {
+		t.Fatal(ok, err)
 	}
-	if err := db.FinishAction(ctx, id, "100000000", "120000000", nil, t0.Add(time.Hour)); err != nil {
+	open, err := db.ClaimOpenActions(ctx, "glowco", "run2", t0.Add(time.Hour))
+	if err != nil || len(open) != 1 || open[0].ID != rec.ID || open[0].Sends != 1 || open[0].Target != "12000" || open[0].LastSentAt.IsZero() {
+		t.Fatalf("swept = %+v, %v; want the one glowco row, sent once, target 12000", open, err)
+	}
+	if err := db.LogActionStep(ctx, "run1", send); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the dead run logging a send: %v, want ErrClaimLost", err)
+	}
+	if err := db.SettleAction(ctx, rec.ID, "run1", store.ActionOutcome{Status: store.ActionFailed}, t0, nil); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the dead run settling: %v, want ErrClaimLost", err)
+	}
+	// A settle whose alert cannot be queued records nothing.
+	bad := []store.OutboxRow{{DedupKey: "", Brand: "glowco", Kind: "action"}}
+	if err := db.SettleAction(ctx, rec.ID, "run2", store.ActionOutcome{Status: store.ActionApplied, After: "12000"}, t0, bad); err == nil {
+		t.Fatal("settled with an alert that could not be queued")
+	}
+	if err := db.SettleAction(ctx, rec.ID, "run2", store.ActionOutcome{Status: store.ActionApplied, Before: "10000", After: "12000", Note: "read back"},
+		t0.Add(time.Hour), []store.OutboxRow{outboxRow("action:glowco:t1:hook-a:set_budget:set1:14d:applied")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := db.ClaimAction(ctx, k, t0.Add(2*time.Hour)); ok {
-		t.Fatal("an applied action was claimed again: a rerun would act twice")
-	}
-	if err := db.FinishAction(ctx, id, "1", "2", nil, t0); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("finishing a finished action: %v, want ErrNotFound", err)
+	if open, _ := db.ClaimOpenActions(ctx, "glowco", "run3", t0.Add(2*time.Hour)); len(open) != 0 {
+		t.Errorf("a settled action was swept again: %+v", open)
 	}
 	skip := k
 	skip.Action, skip.TargetID = "pause_ad", "ad9"
 	db.SkipAction(ctx, skip, "ACTIVE", "max budget", t0)
-	if _, ok, _ := db.ClaimAction(ctx, skip, t0); ok {
+	if _, ok, _ := db.ClaimNewAction(ctx, store.ActionIntent{ActionKey: skip, Target: "PAUSED"}, "run3", t0); ok {
 		t.Error("a skipped action was claimable")
 	}
 	recs, err := db.Actions(ctx, "glowco")
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("actions = %+v, %v", recs, err)
 	}
-	if r := recs[0]; r.Status != store.ActionApplied || r.Before != "100000000" || r.After != "120000000" || r.Error != "" || r.FinishedAt.IsZero() {
+	if r := recs[0]; r.Status != store.ActionApplied || r.Before != "10000" || r.After != "12000" || r.Sends != 1 || r.Note != "read back" || r.FinishedAt.IsZero() {
 		t.Errorf("applied action recorded as %+v", r)
 	}
 	if r := recs[1]; r.Status != store.ActionSkipped || r.Error != "max budget" {
 		t.Errorf("skipped action recorded as %+v", r)
+	}
+	var alerts int
+	db.SQL().Get(&alerts, `SELECT count(*) FROM alert_outbox WHERE kind = 'action' OR dedup_key LIKE 'action:%'`)
+	if alerts != 1 {
+		t.Errorf("%d action alerts queued, want 1", alerts)
+	}
+	sends, err := db.ActionSends(ctx, "meta", "set1", "set_budget", t0.Add(-time.Hour))
+	if err != nil || sends != 1 {
+		t.Errorf("ActionSends = %d, %v; want 1", sends, err)
 	}
 }
 

@@ -136,11 +136,11 @@ func seedDashboard(t *testing.T, db *store.DB) {
 	}
 	k := store.ActionKey{Brand: "glowco", TestID: "summer-serum-hooks", VariantKey: "hook-b", Platform: "tiktok", Account: "7000",
 		Action: "pause_ad", TargetID: "1800", Checkpoint: "30d"}
-	id, ok, err := db.ClaimAction(ctx, k, dashNow)
+	rec, ok, err := db.ClaimNewAction(ctx, store.ActionIntent{ActionKey: k, Target: "DISABLE", Before: "ENABLE"}, "run", dashNow)
 	if err != nil || !ok {
 		t.Fatalf("claiming action: %v %v", ok, err)
 	}
-	if err := db.FinishAction(ctx, id, "ENABLE", "DISABLE", nil, dashNow); err != nil {
+	if err := db.SettleAction(ctx, rec.ID, "run", store.ActionOutcome{Status: store.ActionApplied, Before: "ENABLE", After: "DISABLE"}, dashNow, nil); err != nil {
 		t.Fatal(err)
 	}
 
