@@ -33,7 +33,7 @@ type Deps struct {
 	// Meta and TikTok.
 	MetaWrite   *metaads.Client
 	TikTokWrite *tiktokads.Client
-	Log     *slog.Logger
+	Log         *slog.Logger
 	// Stages run once per brand after the syncs, in order (reconcile,
 	// verdicts, notify); see BrandStages.
 	Stages []Stage
