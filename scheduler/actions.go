@@ -106,6 +106,34 @@ type actionRun struct {
 	now    time.Time
 	// currency and zone cache each account's currency and time zone.
 	currency, zone map[string]string
+	// links and synced are the brand's variant links and synced ads, read
+	// once (syncedAds).
+	links  []store.VariantAd
+	synced map[string]ads.Ad
+}
+
+// syncedAds reads the brand's variant links and the synced ads once per
+// run (every test planned in the run shares them).
+func (ax *actionRun) syncedAds(ctx context.Context) ([]store.VariantAd, map[string]ads.Ad, error) {
+	if ax.synced != nil {
+		return ax.links, ax.synced, nil
+	}
+	links, err := ax.d.DB.VariantAds(ctx, ax.b.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	synced := map[string]ads.Ad{}
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		as, err := ax.d.DB.Ads(ctx, p, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range as {
+			synced[string(p)+"/"+a.ID] = a
+		}
+	}
+	ax.links, ax.synced = links, synced
+	return links, synced, nil
 }
 
 // pausedStatus is the status an ad is paused with on its platform.
@@ -151,19 +179,9 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 	for _, v := range cp.verdicts {
 		verdictOf[v.Subject] = v.Verdict
 	}
-	links, err := d.DB.VariantAds(ctx, b.Name)
+	links, synced, err := ax.syncedAds(ctx)
 	if err != nil {
 		return nil, err
-	}
-	synced := map[string]ads.Ad{}
-	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		as, err := d.DB.Ads(ctx, p, "")
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range as {
-			synced[string(p)+"/"+a.ID] = a
-		}
 	}
 	// Budgets are read live, and only for ad sets running a scaled
 	// variant; a TikTok daily budget already scheduled for tomorrow counts
