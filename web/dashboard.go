@@ -700,16 +700,19 @@ type VerdictView struct {
 
 // ActionView is a recorded platform action in /dashboard/api/verdicts.
 type ActionView struct {
-	TestID     string     `json:"test_id"`
-	Variant    string     `json:"variant"`
-	Platform   string     `json:"platform"`
-	Action     string     `json:"action"`
-	TargetID   string     `json:"target_id"`
-	Checkpoint string     `json:"checkpoint"`
-	Status     string     `json:"status"`
-	Before     string     `json:"before"`
-	After      string     `json:"after"`
-	Error      string     `json:"error"`
+	TestID     string `json:"test_id"`
+	Variant    string `json:"variant"`
+	Platform   string `json:"platform"`
+	Action     string `json:"action"`
+	TargetID   string `json:"target_id"`
+	Checkpoint string `json:"checkpoint"`
+	Status     string `json:"status"`
+	Before     string `json:"before"`
+	After      string `json:"after"`
+	Error      string `json:"error"`
+	// Note says how the outcome was learnt (read back, already done,
+	// deferred by a guardrail).
+	Note       string     `json:"note,omitempty"`
 	ClaimedAt  time.Time  `json:"claimed_at"`
 	FinishedAt *time.Time `json:"finished_at"`
 }
@@ -771,8 +774,15 @@ func (h *DashboardHandler) verdictsAPI(ctx context.Context, r *http.Request) (an
 	av := []ActionView{}
 	for i := len(acts) - 1; i >= 0 && len(av) < maxActions; i-- {
 		a := acts[i]
+		j := actionJSON(a, nil)
 		v := ActionView{TestID: a.TestID, Variant: a.VariantKey, Platform: a.Platform, Action: a.Action, TargetID: a.TargetID,
-			Checkpoint: a.Checkpoint, Status: a.Status, Before: a.Before, After: a.After, Error: a.Error, ClaimedAt: a.ClaimedAt.UTC()}
+			Checkpoint: a.Checkpoint, Status: a.Status, Before: a.Before, After: a.After, Error: a.Error, Note: a.Note, ClaimedAt: a.ClaimedAt.UTC()}
+		if j.BeforeAmount != "" {
+			v.Before = j.BeforeAmount + " " + a.Currency
+		}
+		if j.AfterAmount != "" {
+			v.After = j.AfterAmount + " " + a.Currency
+		}
 		if !a.FinishedAt.IsZero() {
 			t := a.FinishedAt.UTC()
 			v.FinishedAt = &t

@@ -297,7 +297,7 @@
       el("tr", { "data-action": a.action },
         el("td", { text: a.test_id }), el("td", { text: a.variant }), el("td", { text: a.action.replace("_", " ") }),
         el("td", { class: "mono", text: a.target_id }), el("td", { text: a.checkpoint }), el("td", {}, badge(a.status)),
-        el("td", { class: "mono", text: (a.before || "–") + " → " + (a.after || "–") }), el("td", { class: "reason", text: a.error })));
+        el("td", { class: "mono", text: (a.before || "–") + " → " + (a.after || "–") }), el("td", { class: "reason", text: a.error || a.note || "" })));
     $("#actions-card").hidden = acts.length === 0;
     fillTable("#actions", acts, "", 8);
   }
