@@ -1,12 +1,17 @@
 // Package report renders roasd's finance report (reconcile.Report) as CSV,
-// JSON or a text table. Money is printed with two decimals and its
-// currency ("1234.50 USD"); ratios (ROAS, ROI, CPA, …) are derived here,
-// for display only, exactly (big.Rat) and rounded half away from zero;
-// a ratio over zero prints "n/a" (null in JSON).
+// JSON or a text table. Money is printed to the currency's minor unit
+// (two decimals for USD, none for JPY): in JSON and the table with its
+// currency ("1234.50 USD"), in CSV as a plain number beside one currency
+// column, so that a spreadsheet reads every metric column as numbers
+// (percentages are plain numbers there too, with the unit in the header:
+// roi_percent; a ratio over zero is an empty cell). Ratios (ROAS, ROI,
+// CPA, …) are derived here, for display only, exactly (big.Rat) and
+// rounded half away from zero; a ratio over zero prints "n/a" (null in
+// JSON).
 //
 // There is one authoritative TOTAL, the same in every dimension: each
-// money column's total is its exact sum (micro-units) rounded to cents,
-// and the rows are rounded so that they still add up to it
+// money column's total is its exact sum (micro-units) rounded to the
+// minor unit, and the rows are rounded so that they still add up to it
 // (ads.Apportion, the largest-remainder method: no row moves by a cent or
 // more from its exact amount). So a spreadsheet sum of any money column
 // ties out to the totals row to the cent, and the totals row of a report
@@ -47,31 +52,35 @@ const None = "(none)"
 // TotalLabel is the first key cell of the totals row.
 const TotalLabel = "TOTAL"
 
-// shown is a row's amounts as printed: money rounded to cents (in
-// micro-units), counts as they are.
+// shown is a row's amounts as printed: money rounded to the currency's
+// minor unit (in micro-units), counts as they are.
 type shown struct {
 	spend, flat, commission, bonuses, paid, organic, platformValue int64
 	paidOrders, organicOrders, redemptions, platformConversions    int64
 	impressions, clicks, engagements, views, creators              int64
 }
 
-// centMicros is one cent in micro-units.
-const centMicros = ads.MicrosPerUnit / 100
+// minorUnit is one minor unit of cur (a cent) in micro-units.
+func minorUnit(cur string) int64 { return ads.MinorToMicros(1, cur) }
 
-// cents rounds micro-units to whole cents, half away from zero.
-func cents(v int64) int64 {
-	const unit = centMicros
+// roundTo rounds micro-units to whole multiples of unit, half away from
+// zero.
+func roundTo(v, unit int64) int64 {
 	q, r := v/unit, v%unit
-	if r >= unit/2 {
+	if 2*r >= unit {
 		q++
-	} else if r <= -unit/2 {
+	} else if 2*r <= -unit {
 		q--
 	}
 	return q * unit
 }
 
-func shownOf(r reconcile.ReportRow) shown {
+// shownOf is a row as printed on its own, money rounded to cur's minor
+// unit (apportioned rounds a report's rows together instead).
+func shownOf(r reconcile.ReportRow, cur string) shown {
 	m := r.Measures
+	unit := minorUnit(cur)
+	cents := func(v int64) int64 { return roundTo(v, unit) }
 	return shown{
 		spend: cents(m.Spend), flat: cents(m.FlatFees), commission: cents(m.Commission), bonuses: cents(m.Bonuses),
 		paid: cents(m.PaidRevenue), organic: cents(m.OrganicRevenue), platformValue: cents(m.PlatformValue),
@@ -105,11 +114,13 @@ func (s shown) reach() int64 {
 	return s.impressions
 }
 
-// cell is a printed value; na marks a ratio over zero.
+// cell is a printed value: text for people (the table and JSON), plain
+// for CSV (a bare number, "" for n/a); na marks a ratio over zero.
 type cell struct {
-	text string
-	na   bool
-	num  bool // a bare number (counts) rather than text, for JSON
+	text  string
+	plain string
+	na    bool
+	num   bool // a bare number (counts) rather than text, for JSON
 }
 
 // column is one metric column of the report.
@@ -119,24 +130,37 @@ type column struct {
 	value func(s shown, cur string) cell
 }
 
-func money(v int64, cur string) cell { return cell{text: ads.FormatMicros(v, 2) + " " + cur} }
+// csvNames are the CSV headers of columns whose name differs there: a
+// percentage's unit goes in the header.
+var csvNames = map[string]string{"roi": "roi_percent", "redemption_rate": "redemption_rate_percent"}
 
-func count(v int64) cell { return cell{text: strconv.FormatInt(v, 10), num: true} }
+// money prints micro-units with cur's minor-unit decimals.
+func money(v int64, cur string) cell {
+	n := ads.FormatMicros(v, ads.MinorUnitExponent(cur))
+	return cell{text: n + " " + cur, plain: n}
+}
+
+func count(v int64) cell {
+	n := strconv.FormatInt(v, 10)
+	return cell{text: n, plain: n, num: true}
+}
 
 // quotient formats a/b with dec decimals, scaled by scale (100 for
-// percentages), or n/a when b is zero.
+// percentages), or n/a when b is zero; suffix (a unit) is left out of
+// the plain number.
 func quotient(a, b int64, scale int64, dec int, suffix string) cell {
 	if b == 0 {
 		return cell{text: "n/a", na: true}
 	}
 	r := new(big.Rat).SetFrac(big.NewInt(a), big.NewInt(b))
 	r.Mul(r, new(big.Rat).SetInt64(scale))
-	return cell{text: r.FloatString(dec) + suffix}
+	n := r.FloatString(dec)
+	return cell{text: n + suffix, plain: n}
 }
 
 // perUnit formats micro-units divided by a count as money, or n/a.
 func perUnit(micros, n int64, cur string) cell {
-	return quotient(micros, n*ads.MicrosPerUnit, 1, 2, " "+cur)
+	return quotient(micros, n*ads.MicrosPerUnit, 1, ads.MinorUnitExponent(cur), " "+cur)
 }
 
 // columns are the metric columns, in output order. Definitions (DESIGN.md):
@@ -176,12 +200,31 @@ var columns = []column{
 	{"revenue_per_creator", false, func(s shown, c string) cell { return perUnit(s.revenue(), s.creators, c) }},
 }
 
-// Columns lists the metric column names of CSV and JSON output, in order
-// (after the key columns).
+// Columns lists the metric column names of JSON output, in order (after
+// the key columns).
 func Columns() []string {
 	out := make([]string, len(columns))
 	for i, c := range columns {
 		out[i] = c.name
+	}
+	return out
+}
+
+// CurrencyColumn is the CSV column, after the key columns, naming the
+// currency every money cell of the row is in.
+const CurrencyColumn = "currency"
+
+// CSVColumns lists the CSV header after the key columns: CurrencyColumn,
+// then the metric columns, percentages named with their unit
+// ("roi_percent").
+func CSVColumns() []string {
+	out := []string{CurrencyColumn}
+	for _, c := range columns {
+		if n, ok := csvNames[c.name]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, c.name)
+		}
 	}
 	return out
 }
@@ -218,7 +261,7 @@ func apportioned(rep reconcile.Report) ([]shown, shown) {
 	rows := make([]shown, len(rep.Rows))
 	var total shown
 	for i, r := range rep.Rows {
-		rows[i] = shownOf(r)
+		rows[i] = shownOf(r, rep.Currency)
 		total = total.add(rows[i])
 	}
 	total.creators = rep.Total.Creators
@@ -239,7 +282,7 @@ func apportioned(rep reconcile.Report) ([]shown, shown) {
 		for i := range rep.Rows {
 			exact[i] = c.of(&rep.Rows[i].Measures)
 		}
-		parts, sum := ads.Apportion(exact, centMicros)
+		parts, sum := ads.Apportion(exact, minorUnit(rep.Currency))
 		for i := range rows {
 			*c.dst(&rows[i]) = parts[i]
 		}
@@ -288,14 +331,14 @@ func totalKeys(n int) []string {
 func writeCSV(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
 	cw := csv.NewWriter(w)
-	header := append(append([]string{}, rep.KeyNames...), Columns()...)
+	header := append(append([]string{}, rep.KeyNames...), CSVColumns()...)
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("writing report csv: %w", err)
 	}
 	line := func(keys []string, cells []cell) []string {
-		out := append([]string{}, keys...)
+		out := append(append([]string{}, keys...), rep.Currency)
 		for _, c := range cells {
-			out = append(out, c.text)
+			out = append(out, c.plain)
 		}
 		return out
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,19 @@ func TestTotalsTieOut(t *testing.T) {
 			if total[0] != TotalLabel {
 				t.Fatalf("last row %q is not the totals row", total)
 			}
+			// A spreadsheet reads every metric cell as a number (a ratio
+			// over zero is an empty cell), the currency beside them.
+			keys := len(header) - len(CSVColumns())
+			for _, r := range recs[1:] {
+				if r[keys] != "USD" {
+					t.Errorf("row %q: currency %q, want USD", r, r[keys])
+				}
+				for i, v := range r[keys+1:] {
+					if _, err := strconv.ParseFloat(v, 64); err != nil && v != "" {
+						t.Errorf("row %q: %s %q is not a number", r[:keys], header[keys+1+i], v)
+					}
+				}
+			}
 			checked := 0
 			for i, name := range header {
 				if !additive[name] {
@@ -138,7 +152,7 @@ func TestTotalsTieOut(t *testing.T) {
 
 func parseCell(t *testing.T, s string) int64 {
 	t.Helper()
-	v, err := ads.ParseMicros(strings.TrimSuffix(s, " USD"))
+	v, err := ads.ParseMicros(s)
 	if err != nil {
 		t.Fatalf("cell %q: %v", s, err)
 	}
@@ -172,7 +186,7 @@ func TestRatios(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cells := cellsOf(shownOf(reconcile.ReportRow{Measures: tc.m}), "USD")
+			cells := cellsOf(shownOf(reconcile.ReportRow{Measures: tc.m}, "USD"), "USD")
 			if got := cells[idx[tc.col]].text; got != tc.want {
 				t.Errorf("%s of %+v = %s, want %s", tc.col, tc.m, got, tc.want)
 			}
@@ -230,12 +244,12 @@ func TestTotalSameInEveryDimension(t *testing.T) {
 			t.Fatal(err)
 		}
 		header, total := recs[0], recs[len(recs)-1]
-		keys := len(header) - len(Columns())
+		keys := len(header) - len(CSVColumns())
 		got := total[keys:]
 		if first == nil {
 			first = got
-			if flat := got[2]; flat != "30.01 USD" {
-				t.Errorf("flat fees total %s, want 30.01 USD", flat)
+			if flat := got[3]; header[keys+3] != "flat_fees" || flat != "30.01" {
+				t.Errorf("flat fees total %s (%s), want 30.01", flat, header[keys+3])
 			}
 			continue
 		}

@@ -69,7 +69,7 @@ func TestReportHandler(t *testing.T) {
 		{"json by creator (the only brand)", "from=2026-06-01&to=2026-06-30", "Bearer " + apiToken, 200,
 			[]string{`"brand":"glowco"`, `"creator":"jacqueline","spend":"40.00 USD","fees":"10.00 USD"`, `"roas":"3.00"`, `"blended_roas":"3.00"`}},
 		{"csv by variant", "brand=glowco&from=2026-06-01&to=2026-06-01&by=variant&format=csv", "Bearer " + apiToken, 200,
-			[]string{"test,variant,spend,", "\nsummer,hook-a,40.00 USD,0.00 USD,", "\nTOTAL,,40.00 USD,"}},
+			[]string{"test,variant,currency,spend,", "\nsummer,hook-a,USD,40.00,0.00,", "\nTOTAL,,USD,40.00,"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,8 +19,11 @@ func init() {
 		help: `Reads the reconciled daily KPIs of a brand from DATABASE_URL and prints one
 row per creator, test, variant, platform or day over [--from, --to] (both
 inclusive, days in the brand's time zone), with a TOTAL row that is the sum
-of the rows. Money is printed with two decimals and the brand currency;
-ratios print "n/a" when their denominator is zero.
+of the rows. Money is printed to the currency's minor unit: in the table
+and JSON beside its currency ("1234.50 USD"), in CSV as plain numbers with
+one currency column (percentages too: roi_percent, redemption_rate_percent),
+so a spreadsheet sums the columns to the TOTAL row. Ratios print "n/a"
+(null in JSON, an empty CSV cell) when their denominator is zero.
 
 --brand defaults to the only reconciled brand. --by defaults to creator,
 --format to table. GET /api/v1/report serves the same numbers.

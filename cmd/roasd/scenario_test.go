@@ -144,6 +144,7 @@ func TestMoneyScenario(t *testing.T) {
 	}
 
 	// The reports, past today.
+	extra := map[string]string{}
 	report := func(by string) map[string][]string {
 		t.Helper()
 		out, stderr, code := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-15", "--by", by, "--format", "csv")
@@ -156,24 +157,26 @@ func TestMoneyScenario(t *testing.T) {
 		}
 		rows := map[string][]string{}
 		for _, r := range recs[1:] {
-			// spend, fees, flat_fees, commission, bonuses, paid, organic,
-			// revenue; orders; redemptions (column 19 after the key).
-			rows[r[0]] = append(append([]string{}, r[1:9]...), r[12], r[19])
+			// After the key and the currency: spend, fees, flat_fees,
+			// commission, bonuses, paid, organic, revenue; orders;
+			// redemptions.
+			if r[1] != "USD" {
+				t.Errorf("row %q: currency %q", r, r[1])
+			}
+			rows[r[0]] = append(append([]string{}, r[2:10]...), r[13], r[20])
+			if by == "creator" {
+				// README's CSV example: roi_percent and cpa.
+				extra[r[0]] = r[12] + " " + r[14]
+			}
 		}
 		return rows
 	}
-	u := func(s ...string) []string {
-		for i := range s[:8] {
-			s[i] += " USD"
-		}
-		return s
-	}
-	total := u("65.00", "289.00", "260.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "4")
+	total := []string{"65.00", "289.00", "260.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "4"}
 	byTest := report("test")
 	wantTest := map[string][]string{
-		"spring":   u("40.00", "155.00", "130.00", "25.00", "0.00", "100.00", "150.00", "250.00", "4", "2"),
-		"summer":   u("0.00", "34.00", "30.00", "4.00", "0.00", "0.00", "40.00", "40.00", "0", "0"),
-		"ben-test": u("25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"),
+		"spring":   []string{"40.00", "155.00", "130.00", "25.00", "0.00", "100.00", "150.00", "250.00", "4", "2"},
+		"summer":   []string{"0.00", "34.00", "30.00", "4.00", "0.00", "0.00", "40.00", "40.00", "0", "0"},
+		"ben-test": []string{"25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"},
 		"TOTAL":    total,
 	}
 	if !reflect.DeepEqual(byTest, wantTest) {
@@ -181,12 +184,17 @@ func TestMoneyScenario(t *testing.T) {
 	}
 	byCreator := report("creator")
 	wantCreator := map[string][]string{
-		"ava":   u("40.00", "189.00", "160.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "2"),
-		"ben":   u("25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"),
+		"ava":   []string{"40.00", "189.00", "160.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "2"},
+		"ben":   []string{"25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"},
 		"TOTAL": total,
 	}
 	if !reflect.DeepEqual(byCreator, wantCreator) {
 		t.Errorf("by creator:\n got %q\nwant %q", byCreator, wantCreator)
+	}
+	// ava: (290 − 229) / 229 = 26.64 %, 229 / 4 orders; TOTAL: (290 − 354)
+	// / 354 = −18.08 %, 354 / 4.
+	if want := map[string]string{"ava": "26.64 57.25", "ben": "-100.00 ", "TOTAL": "-18.08 88.50"}; !reflect.DeepEqual(extra, want) {
+		t.Errorf("roi_percent and cpa by creator %q, want %q", extra, want)
 	}
 	byDay := report("day")
 	if !reflect.DeepEqual(byDay["TOTAL"], total) {
@@ -195,8 +203,8 @@ func TestMoneyScenario(t *testing.T) {
 	// 06-01: ava 20.00 + ben 14.285715 = 34.285715 → 34.29. Rounded day by
 	// day ben's seven days would print 7 × 14.29 = 100.03; apportioned,
 	// the days add up to the total's 260.00.
-	if d := byDay["2026-06-01"]; d[2] != "34.29 USD" {
-		t.Errorf("06-01 flat fees %s, want 34.29 USD", d[2])
+	if d := byDay["2026-06-01"]; d[2] != "34.29" {
+		t.Errorf("06-01 flat fees %s, want 34.29", d[2])
 	}
 	var flat int64
 	for k, r := range byDay {
@@ -206,7 +214,7 @@ func TestMoneyScenario(t *testing.T) {
 		if k > "2026-06-08" {
 			t.Errorf("day %s after today has a row %q (fees accrue to date)", k, r)
 		}
-		flat += ads.MustMicros(strings.TrimSuffix(r[2], " USD"))
+		flat += ads.MustMicros(r[2])
 	}
 	if flat != ads.MustMicros("260") {
 		t.Errorf("flat fees by day sum to %s, want 260.00", ads.FormatMicros(flat, 2))
