@@ -485,6 +485,12 @@ func (ax *actionRun) run(ctx context.Context, rec store.ActionRecord) error {
 		return cause
 	}
 
+	if rec.Target == "" {
+		// Claimed by a version of roasd that recorded no target and died:
+		// what it meant to set is unknown, so nothing is sent.
+		return Permanent(settle(store.ActionFailed, observed{}, observed{}, "", "",
+			fmt.Errorf("%s %s on %s: claimed by a run that recorded no target and died; check the platform by hand", rec.Action, rec.TargetID, rec.Platform)))
+	}
 	before, err := ax.observe(ctx, rec)
 	if lerr := step(store.StepRead, before.value, outcomeOf(err), err); lerr != nil {
 		return lerr

@@ -639,3 +639,45 @@ func TestTikTokDailyBudgetIsScheduled(t *testing.T) {
 		t.Errorf("alert %s does not say when the budget takes effect", alert)
 	}
 }
+
+// TestClaimedRowsFromBeforeTargetsAreSettled: rows left claimed by the old
+// code (issue 14 item 1) are finished by the next run: a pause (whose
+// target migration 0011 fills in) is read and carried out, a budget raise
+// with no recorded target is settled as failed without a write; both are
+// announced.
+func TestClaimedRowsFromBeforeTargetsAreSettled(t *testing.T) {
+	t.Parallel()
+	rg := newActionRig(t, "")
+	for _, r := range []struct{ action, target, value string }{{"pause_ad", "m2", "PAUSED"}, {"set_budget", setScale, ""}} {
+		if _, err := rg.db.SQL().Exec(`INSERT INTO platform_actions (brand, test_id, variant_key, platform, account, action, target_id, checkpoint,
+			status, claimed_at, target_value) VALUES ('glowco', 'meta-hooks', 'hook-x', 'meta', $1, $2, $3, '14d', 'claimed', $4, $5)`,
+			actMeta, r.action, r.target, day15.Add(-24*time.Hour), r.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := rg.verdicts(context.Background(), rg.glowco, day15)
+	if err == nil || !strings.Contains(err.Error(), "recorded no target") {
+		t.Errorf("run error %v, want it to name the budget row it could not finish", err)
+	}
+	recs, _ := rg.db.Actions(context.Background(), "glowco")
+	got := map[string]string{}
+	for _, r := range recs {
+		if r.VariantKey == "hook-x" {
+			got[r.TargetID] = r.Status
+		}
+	}
+	if got["m2"] != store.ActionApplied || got[setScale] != store.ActionFailed {
+		t.Errorf("legacy rows settled as %v, want m2 applied and the budget failed", got)
+	}
+	alerts := rg.actionAlerts(t, "glowco")
+	for _, k := range []string{"action:glowco:meta-hooks:hook-x:pause_ad:m2:14d:applied", "action:glowco:meta-hooks:hook-x:set_budget:" + setScale + ":14d:failed"} {
+		if _, ok := alerts[k]; !ok {
+			t.Errorf("alert %s not queued", k)
+		}
+	}
+	for _, c := range rg.meta.Calls() {
+		if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/"+setScale) && c.Params.Get("daily_budget") != "12000" {
+			t.Errorf("wrote %v to the ad set without a target", c.Params)
+		}
+	}
+}

@@ -37,3 +37,9 @@ CREATE TABLE platform_action_log (
 );
 CREATE INDEX platform_action_log_action ON platform_action_log (action_id, id);
 CREATE INDEX platform_action_log_sends ON platform_action_log (platform, target_id, at) WHERE step = 'send';
+
+-- Rows recorded before targets existed: a pause's target is the platform's
+-- paused status. (A budget row's target cannot be recovered: a row left
+-- claimed without one is settled as failed by the next run, saying so.)
+UPDATE platform_actions SET target_value = CASE platform WHEN 'tiktok' THEN 'DISABLE' ELSE 'PAUSED' END
+WHERE action = 'pause_ad' AND target_value = '';
