@@ -681,3 +681,32 @@ func TestClaimedRowsFromBeforeTargetsAreSettled(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenActionsSettleWhileVerdictsWait: a brand whose sync failed is not
+// judged, but an action left open by a dead run is still read back and
+// announced.
+func TestOpenActionsSettleWhileVerdictsWait(t *testing.T) {
+	t.Parallel()
+	rg := newActionRig(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rg.metaPx.set("kill", 1, 1, cancel) // dies while pausing m2
+	rg.verdicts(ctx, rg.glowco, day15)
+	id, err := rg.db.StartRun(context.Background(), "meta.ads", actMeta, "r1", 1, day15)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.db.FinishRun(context.Background(), id, store.RunFailed, 0, 0, "boom", day15.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	err = rg.verdicts(context.Background(), rg.glowco, day15.Add(time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "not judging") {
+		t.Fatalf("run error %v, want the brand not judged", err)
+	}
+	if a := rg.action(t, "glowco", "m2"); a.Status != store.ActionApplied || a.Sends != 1 {
+		t.Errorf("m2 = %+v, want applied (read back) while verdicts wait", a)
+	}
+	if _, ok := rg.actionAlerts(t, "glowco")["action:glowco:meta-hooks:hook-b:pause_ad:m2:14d:applied"]; !ok {
+		t.Error("the settled pause was not announced")
+	}
+}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -81,8 +82,12 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	}
 	if len(failed) > 0 {
 		// Verdicts on missing data would cut good variants and flip back
-		// after the next good sync; wait for the data instead.
-		return Permanent(fmt.Errorf("not judging brand %s until its syncs recover: last run failed for %s", b.Name, strings.Join(failed, ", ")))
+		// after the next good sync; wait for the data instead. Actions
+		// already decided are still finished: settling one reads only the
+		// platform.
+		wait := Permanent(fmt.Errorf("not judging brand %s until its syncs recover: last run failed for %s", b.Name, strings.Join(failed, ", ")))
+		target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
+		return errors.Join(wait, d.applyActions(ctx, b, target, nil, r))
 	}
 	today := ads.DateOf(r.Now, b.Location)
 	first, ok := earliestStart(b, "")
