@@ -842,6 +842,9 @@ func TestDashboardInChromium(t *testing.T) {
 	if !strings.Contains(page, "no authentication") {
 		t.Errorf("footer does not warn that the dashboard is unauthenticated")
 	}
+	if !strings.Contains(page, "Figures reconciled through 2026-06-30 at 08:00 EDT.") || !strings.Contains(page, `id="stale" class="error" role="alert" hidden=""`) {
+		t.Errorf("the page does not say how current glowco's figures are, or shows a stale banner")
+	}
 
 	b, err := os.ReadFile(shot)
 	if err != nil {
