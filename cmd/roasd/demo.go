@@ -61,7 +61,8 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	out := env.stdout
 	vars := map[string]string{}
 	dsn := env.getenv("DATABASE_URL")
-	if dsn == "" {
+	private := dsn == ""
+	if private {
 		fmt.Fprintln(out, "· starting a private PostgreSQL cluster from the local binaries…")
 		c, err := pgcluster.Start(ctx)
 		if err != nil {
@@ -127,6 +128,8 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := printCreatorROAS(ctx, out, d, set, camp.Today); err != nil {
 		fmt.Fprintf(env.stderr, "roasd: report: %v\n", err)
 	}
+	printAccess(out, accessInfo{dsn: dsn, private: private, once: *once, listen: *listen,
+		token: vars["ROASD_API_TOKEN"], from: camp.Today.AddDays(-sandbox.Days + 1), to: camp.Today})
 	if cycleErr != nil {
 		fmt.Fprintf(env.stderr, "roasd: the cycle had failures (see above)\n")
 		if *once {
@@ -139,6 +142,43 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fmt.Fprintf(out, "\n· daemon running: dashboard http://%s/  report API http://%s/api/v1/report (bearer %s)  Ctrl-C stops\n",
 		*listen, *listen, denv.getenv("ROASD_API_TOKEN"))
 	return d.serve(ctx, set)
+}
+
+// accessInfo is what a user needs to reach the demo's data.
+type accessInfo struct {
+	dsn           string
+	private, once bool
+	listen, token string
+	from, to      ads.Date
+}
+
+// printAccess prints how to reach the demo's data with the other
+// commands: the database (the private cluster's URL, which holds no
+// password; a DATABASE_URL of the user's own is never printed), the
+// report command over the campaign and, while the daemon runs, the report
+// API with its token (the demo's own; a ROASD_API_TOKEN of the user's is
+// not printed either).
+func printAccess(w io.Writer, a accessInfo) {
+	token := a.token
+	if token == "" {
+		token = "$ROASD_API_TOKEN"
+	}
+	fmt.Fprintln(w, "\n── Reach the demo's data ──")
+	if a.private {
+		fmt.Fprintf(w, "  export DATABASE_URL='%s'\n", a.dsn)
+	} else {
+		fmt.Fprintln(w, "  # DATABASE_URL: the one in your environment")
+	}
+	fmt.Fprintf(w, "  go run ./cmd/roasd report --from %s --to %s --by creator\n", a.from, a.to)
+	if a.once {
+		if a.private {
+			fmt.Fprintln(w, "  # the private database is removed when the demo exits: run `roasd demo` without --once to keep it while you try these")
+		}
+		fmt.Fprintf(w, "  # report API (while `roasd demo` runs): bearer token %s\n", token)
+		return
+	}
+	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/report?from=%s&to=%s&by=creator&format=csv'\n",
+		token, a.listen, a.from, a.to)
 }
 
 // copyExamples writes the embedded example configs into dir.
@@ -155,25 +195,98 @@ func copyExamples(dir string) error {
 	})
 }
 
-// printSlack prints what the Slack fake received, threads indented.
-func printSlack(w interface{ Write([]byte) (int, error) }, s *slackfake.Server) {
+// printSlack prints what the Slack fake received as Slack shows the
+// channel: top-level messages in the order posted, each followed by its
+// thread's replies (indented), whenever they were posted.
+func printSlack(w io.Writer, s *slackfake.Server) {
 	msgs := s.Messages()
 	fmt.Fprintf(w, "\n── Slack: %d messages posted ──\n", len(msgs))
+	writeSlackLog(w, msgs)
+}
+
+// writeSlackLog writes msgs (in posting order) thread by thread: a reply
+// goes under the root of the thread it names, across channels kept apart.
+func writeSlackLog(w io.Writer, msgs []slackfake.Message) {
+	type key struct{ channel, ts string }
+	byTS := map[key]slackfake.Message{}
 	for _, m := range msgs {
-		indent := ""
-		if m.ThreadTS != "" {
-			indent = "    ↳ "
-		}
-		text := m.Text
-		if text == "" {
-			text = blocksText(m.Blocks)
-		}
-		edited := ""
-		if m.Edits > 0 {
-			edited = fmt.Sprintf(" (edited %d×)", m.Edits)
-		}
-		fmt.Fprintf(w, "%s%s%s\n", indent, strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n"+indent+"  "), edited)
+		byTS[key{m.Channel, m.TS}] = m
 	}
+	// root follows thread_ts up to the top-level message.
+	root := func(m slackfake.Message) (key, bool) {
+		k := key{m.Channel, m.TS}
+		for i := 0; i < len(msgs); i++ {
+			cur, ok := byTS[k]
+			if !ok {
+				return k, false
+			}
+			if cur.ThreadTS == "" || cur.ThreadTS == cur.TS {
+				return k, true
+			}
+			k = key{m.Channel, cur.ThreadTS}
+		}
+		return k, true
+	}
+	replies := map[key][]slackfake.Message{}
+	var tops, orphans []slackfake.Message
+	for _, m := range msgs {
+		if m.ThreadTS == "" || m.ThreadTS == m.TS {
+			tops = append(tops, m)
+			continue
+		}
+		if r, ok := root(m); ok {
+			replies[r] = append(replies[r], m)
+		} else {
+			orphans = append(orphans, m)
+		}
+	}
+	chans := slackChannels(msgs)
+	for _, ch := range chans {
+		if len(chans) > 1 {
+			fmt.Fprintf(w, "[%s]\n", ch)
+		}
+		for _, m := range tops {
+			if m.Channel != ch {
+				continue
+			}
+			writeSlackMessage(w, m, "")
+			for _, r := range replies[key{m.Channel, m.TS}] {
+				writeSlackMessage(w, r, "    ↳ ")
+			}
+		}
+		for _, m := range orphans {
+			if m.Channel == ch {
+				writeSlackMessage(w, m, "    ↳ (reply to a message not shown) ")
+			}
+		}
+	}
+}
+
+// slackChannels lists the channels of msgs in order of first message.
+func slackChannels(msgs []slackfake.Message) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if !seen[m.Channel] {
+			seen[m.Channel] = true
+			out = append(out, m.Channel)
+		}
+	}
+	return out
+}
+
+// writeSlackMessage writes one message's text (or its blocks' text),
+// continuation lines indented like the first.
+func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
+	text := m.Text
+	if text == "" {
+		text = blocksText(m.Blocks)
+	}
+	edited := ""
+	if m.Edits > 0 {
+		edited = fmt.Sprintf(" (edited %d×)", m.Edits)
+	}
+	fmt.Fprintf(w, "%s%s%s\n", indent, strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n"+indent+"  "), edited)
 }
 
 // blocksText extracts the plain text of Block Kit JSON.

@@ -118,15 +118,8 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if v := env.getenv("ROASD_NOW"); v != "" {
-		// Replays and tests pin the jobs' clock: it starts at ROASD_NOW
-		// and runs on from there.
-		at, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return fmt.Errorf("ROASD_NOW: want an RFC 3339 time such as 2026-11-19T12:00:00-05:00: %w", err)
-		}
-		offset := time.Until(at)
-		o.now = func() time.Time { return time.Now().Add(offset) }
+	if o.now, err = pinnedClock(env); err != nil {
+		return err
 	}
 	dsn := env.getenv("DATABASE_URL")
 	if dsn == "" {
@@ -145,6 +138,21 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) error {
 		return d.runOnce(ctx, set)
 	}
 	return d.serve(ctx, set)
+}
+
+// pinnedClock returns the clock ROASD_NOW pins (nil when unset): replays
+// and tests start it at ROASD_NOW and it runs on from there.
+func pinnedClock(env *cmdEnv) (func() time.Time, error) {
+	v := env.getenv("ROASD_NOW")
+	if v == "" {
+		return nil, nil
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, fmt.Errorf("ROASD_NOW: want an RFC 3339 time such as 2026-11-19T12:00:00-05:00: %w", err)
+	}
+	offset := time.Until(at)
+	return func() time.Time { return time.Now().Add(offset) }, nil
 }
 
 // loadConfig loads path and renders problems as file:line:col lines.
@@ -175,6 +183,11 @@ type daemon struct {
 
 func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*daemon, error) {
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	if o.now == nil {
+		// One clock for every component that reads "now": jobs, clients,
+		// run history and dashboard.
+		o.now = time.Now
+	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -189,7 +202,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
 	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m, Now: o.now}
 	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+o.listen)
-	deps, err := newDeps(env, db, log, m, public)
+	deps, err := newDeps(env, db, log, m, public, o.now)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -250,7 +263,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	if err := checkSecrets(d.env, set); err != nil {
 		return err
 	}
-	if n, err := d.db.AbandonRuns(ctx, d.opts.replica, time.Now()); err == nil && n > 0 {
+	if n, err := d.db.AbandonRuns(ctx, d.opts.replica, d.opts.now()); err == nil && n > 0 {
 		d.log.Warn("marked runs of a previous process as abandoned", "runs", n)
 	}
 	d.set = set

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/sandbox"
@@ -17,9 +18,11 @@ func init() {
 matching the configuration (the embedded examples by default): spend,
 platform-reported and store-confirmed conversions, code and link orders,
 refunds and cancellations, one Spark authorization about to expire and one
-ad without UTM tags. Prints the base URLs and sandbox tokens as NAME=value
-lines (e.g. META_API_URL=http://127.0.0.1:40123), then serves until
-interrupted. Point roasd, or any other client, at them.`,
+ad without UTM tags. Prints the base URLs, the sandbox tokens and the
+campaign's clock (ROASD_NOW) as NAME=value lines (e.g.
+META_API_URL=http://127.0.0.1:40123), then serves until interrupted. Point
+roasd, or any other client, at them; with ROASD_NOW, "roasd run --once"
+reproduces the demo's cycle.`,
 		run: runSandbox,
 	})
 }
@@ -47,6 +50,9 @@ func runSandbox(ctx context.Context, env *cmdEnv, args []string) error {
 	for _, line := range sb.Env() {
 		fmt.Fprintln(env.stdout, line)
 	}
+	// The campaign's clock: `roasd run` with it judges the same
+	// checkpoints on the same data as `roasd demo`.
+	fmt.Fprintf(env.stdout, "ROASD_NOW=%s\n", c.Now.Format(time.RFC3339))
 	fmt.Fprintf(env.stderr, "sandbox: brand %s, %d ads, %d orders, campaign %s..%s; Ctrl-C stops\n",
 		c.Brand.Name, len(c.Ads), len(c.Orders), c.Today.AddDays(-sandbox.Days+1), c.Today)
 	<-ctx.Done()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/links"
@@ -19,8 +20,9 @@ import (
 )
 
 // newDeps builds the platform clients from the environment. Each client
-// gets its own HTTP transport that counts calls in the metrics.
-func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL string) (*scheduler.Deps, error) {
+// gets its own HTTP transport that counts calls in the metrics; those that
+// judge time (TikTok's Spark expiry) read now, the jobs' one clock.
+func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL string, now func() time.Time) (*scheduler.Deps, error) {
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
@@ -38,7 +40,7 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	}
 	if tok := env.getenv("TIKTOK_ACCESS_TOKEN"); tok != "" {
 		o := tiktokads.Options{
-			BaseURL: env.getenv("TIKTOK_API_URL"), AccessToken: tok,
+			BaseURL: env.getenv("TIKTOK_API_URL"), AccessToken: tok, Now: now,
 			HTTPClient: httpFor("tiktok"), Logger: log.With("platform", "tiktok"),
 		}
 		d.TikTok = tiktokads.New(o)
