@@ -85,8 +85,13 @@ type AccountInfo struct {
 	ID       string
 	Name     string
 	Currency string
-	// Timezone is the IANA zone the advertiser's report days are in.
+	// Timezone is the zone the advertiser's report days (and budget
+	// midnights) are in: /advertiser/info/'s timezone, a fixed UTC offset
+	// such as "Etc/GMT+8" (TikTok accounts keep no daylight saving time).
 	Timezone string
+	// DisplayTimezone is the region the advertiser picked, e.g.
+	// "America/Los_Angeles", for display only.
+	DisplayTimezone string
 }
 
 // New returns a client configured by o.
@@ -369,11 +374,16 @@ func (c *Client) Advertiser(ctx context.Context, advertiserID string) (AccountIn
 		if string(a.AdvertiserID) != advertiserID {
 			continue
 		}
-		tz := a.DisplayTimezone
-		if tz == "" {
-			tz = a.Timezone
+		// Reports bucket days in timezone, not display_timezone: TikTok
+		// Ads Manager has no daylight saving time, so an account created
+		// in California is at UTC−8 all year ("Etc/GMT+8") while its
+		// display_timezone says America/Los_Angeles
+		// (ads.tiktok.com/help/article/time-zone).
+		tz := a.Timezone
+		if _, err := time.LoadLocation(tz); err != nil || tz == "" {
+			tz = a.DisplayTimezone
 		}
-		info := AccountInfo{ID: advertiserID, Name: a.Name, Currency: strings.ToUpper(a.Currency), Timezone: tz}
+		info := AccountInfo{ID: advertiserID, Name: a.Name, Currency: strings.ToUpper(a.Currency), Timezone: tz, DisplayTimezone: a.DisplayTimezone}
 		c.mu.Lock()
 		c.accounts[advertiserID] = info
 		c.mu.Unlock()

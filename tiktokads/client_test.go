@@ -457,7 +457,7 @@ func TestAdvertiserInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := tiktokads.AccountInfo{ID: adv, Name: "GlowCo US", Currency: "USD", Timezone: "America/New_York"}
+	want := tiktokads.AccountInfo{ID: adv, Name: "GlowCo US", Currency: "USD", Timezone: "Etc/GMT+5", DisplayTimezone: "America/New_York"}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -591,4 +591,29 @@ func TestActions(t *testing.T) {
 			t.Error("setting a zero budget succeeded")
 		}
 	})
+}
+
+// TestAdvertiserZoneIsTheReportingZone: TikTok reports bucket days in the
+// advertiser's timezone (a fixed offset, no daylight saving time), not in
+// display_timezone. At 2026-07-01 07:30 UTC it is already July 1 in
+// Los Angeles (PDT, UTC−7) but still June 30 for an "Etc/GMT+8" account.
+func TestAdvertiserZoneIsTheReportingZone(t *testing.T) {
+	t.Parallel()
+	a := advertiser(1, ads.MustDate("2026-06-01"), 0)
+	a.Timezone = "America/Los_Angeles"
+	b := setup(t, tiktokfake.Seed{Advertisers: []tiktokfake.Advertiser{a}}, nil)
+	info, err := b.client.Advertiser(context.Background(), adv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Timezone != "Etc/GMT+8" || info.DisplayTimezone != "America/Los_Angeles" {
+		t.Fatalf("zones %q / %q, want Etc/GMT+8 for reports and America/Los_Angeles for display", info.Timezone, info.DisplayTimezone)
+	}
+	loc, err := time.LoadLocation(info.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ads.DateOf(time.Date(2026, 7, 1, 7, 30, 0, 0, time.UTC), loc); d != ads.MustDate("2026-06-30") {
+		t.Errorf("account day %s, want 2026-06-30", d)
+	}
 }

@@ -27,8 +27,11 @@ type Advertiser struct {
 	ID       string
 	Name     string
 	Currency string
-	// Timezone is the IANA zone name, reported as timezone and
-	// display_timezone.
+	// Timezone is the IANA zone the advertiser picked, reported as
+	// display_timezone. /advertiser/info/ reports as timezone the fixed
+	// UTC offset TikTok keeps the account's days in: the zone's standard
+	// time, without daylight saving ("Etc/GMT+8" for
+	// "America/Los_Angeles"); Report days are meant in that zone.
 	Timezone string
 	AdGroups []AdGroup
 	Ads      []Ad

@@ -641,7 +641,7 @@ func (s *Server) advertiserInfo(r *request) (any, *apiError) {
 		}
 		list = append(list, fields(map[string]any{
 			"advertiser_id": a.ID, "name": a.Name, "currency": a.Currency,
-			"timezone": a.Timezone, "display_timezone": a.Timezone,
+			"timezone": accountZone(a.Timezone), "display_timezone": a.Timezone,
 			"status": "STATUS_ENABLE", "role": "ROLE_ADVERTISER", "advertiser_account_type": "AUCTION",
 		}, want))
 	}
@@ -939,8 +939,9 @@ func (s *Server) adGroupGet(r *request) (any, *apiError) {
 	return map[string]any{"list": list, "page_info": info}, nil
 }
 
-// reportMetrics are the metrics the fake's report knows, with how each is
-// computed from a row (nil for attribute metrics).
+// reportMetrics are the metrics the fake's report has figures for, with
+// how each is computed from a row (nil for attribute metrics); see
+// metrics.go for the rest of the documented list.
 var reportMetrics = map[string]func(r *ReportRow, cur string) string{
 	"spend":                       func(r *ReportRow, cur string) string { return decimal(r.SpendMicros, cur) },
 	"impressions":                 func(r *ReportRow, _ string) string { return strconv.FormatInt(r.Impressions, 10) },
@@ -1002,10 +1003,14 @@ func (s *Server) report(r *request) (any, *apiError) {
 	if len(metrics) == 0 {
 		metrics = []string{"spend", "impressions"}
 	}
+	var unknown []string
 	for _, m := range metrics {
-		if _, ok := reportMetrics[m]; !ok {
-			return nil, invalid("metrics: invalid metric %q", m)
+		if !metricKnown(m) {
+			unknown = append(unknown, m)
 		}
+	}
+	if len(unknown) > 0 {
+		return nil, invalidMetrics(unknown)
 	}
 	start, err1 := time.Parse("2006-01-02", r.str("start_date"))
 	end, err2 := time.Parse("2006-01-02", r.str("end_date"))
@@ -1068,15 +1073,7 @@ func (s *Server) report(r *request) (any, *apiError) {
 		m := map[string]any{}
 		ad := adByID[row.AdID]
 		for _, name := range metrics {
-			if f := reportMetrics[name]; f != nil {
-				m[name] = f(row, a.Currency)
-				continue
-			}
-			var v string
-			if ad != nil {
-				v = map[string]string{"adgroup_id": ad.AdGroupID, "campaign_id": ad.CampaignID, "ad_name": ad.Name}[name]
-			}
-			m[name] = orDefault(v, "-")
+			m[name] = metricValue(name, row, ad, a.Currency)
 		}
 		list = append(list, map[string]any{
 			"dimensions": map[string]any{"ad_id": row.AdID, "stat_time_day": row.Day + " 00:00:00"},
