@@ -617,9 +617,11 @@ func TestTikTokDailyBudgetIsScheduled(t *testing.T) {
 		}
 	}
 	a := rg.action(t, "glowco", groupDay)
-	// day15 is 07:00 on 2026-06-16 in Los Angeles, the advertiser's zone.
-	if a.Status != store.ActionApplied || a.Target != "13000" || a.EffectiveFrom != "2026-06-17 00:00 America/Los_Angeles" || a.Sends != 1 {
-		t.Errorf("action = %+v, want applied to 13000 once, effective 2026-06-17 00:00 America/Los_Angeles", a)
+	// day15 is 07:00 on 2026-06-16 in Los Angeles (PDT); the advertiser's
+	// zone is TikTok's fixed offset for it, Etc/GMT+8 (UTC−8, no daylight
+	// saving time), where it is 06:00.
+	if a.Status != store.ActionApplied || a.Target != "13000" || a.EffectiveFrom != "2026-06-17 00:00 Etc/GMT+8" || a.Sends != 1 {
+		t.Errorf("action = %+v, want applied to 13000 once, effective 2026-06-17 00:00 Etc/GMT+8", a)
 	}
 	g, _ := rg.tiktok.AdGroup(actTikTok, groupDay)
 	if g.BudgetMicros != ads.MustMicros("100") || g.ScheduledBudgetMicros != ads.MustMicros("130") {
@@ -635,7 +637,7 @@ func TestTikTokDailyBudgetIsScheduled(t *testing.T) {
 		t.Errorf("sent %v, want scheduled_budget only", sent)
 	}
 	alert := rg.actionAlerts(t, "glowco")["action:glowco:tiktok-hooks:tk-a:set_budget:"+groupDay+":14d:applied"]
-	if !strings.Contains(alert, "2026-06-17 00:00 America/Los_Angeles") || !strings.Contains(alert, "Scheduled daily budget") {
+	if !strings.Contains(alert, "2026-06-17 00:00 Etc/GMT+8") || !strings.Contains(alert, "Scheduled daily budget") {
 		t.Errorf("alert %s does not say when the budget takes effect", alert)
 	}
 }
