@@ -28,9 +28,16 @@ import (
 	"github.com/roasd/roasd/ads"
 )
 
-// DefaultAPIVersion is the Admin API version used when Options.APIVersion is
-// empty.
-const DefaultAPIVersion = "2025-07"
+// DefaultAPIVersion is the Admin API version roasd is written for and asks
+// for unless Options.APIVersion says otherwise: the stable version of
+// 2026-10-01, supported until 2027-10-16 15:00 UTC (Shopify's 2026-10
+// release notes; scheduler's version calendar warns 30 days before).
+// Nothing roasd reads changed from 2025-07 through 2026-10 (orders,
+// MoneyBag totals, discountCodes, customerJourneySummary visits,
+// bulkOperationRunQuery and node(id) on BulkOperation); 2026-01 made
+// bulk queries ungrouped by default, which a query without nested
+// connections does not notice.
+const DefaultAPIVersion = "2026-10"
 
 // MaxQueryCost is Shopify's single-query cost limit.
 const MaxQueryCost = 1000
@@ -60,6 +67,12 @@ type Options struct {
 	AccessToken string
 	// APIVersion defaults to DefaultAPIVersion.
 	APIVersion string
+	// VersionServed, when set, is called with the version asked for and
+	// the one Shopify answered with (X-Shopify-API-Version) on every
+	// answer where they differ: Shopify serves the oldest supported
+	// version in place of one no longer supported. The client also logs
+	// the first such answer as a warning.
+	VersionServed func(requested, served string)
 	// HTTPClient is the transport (default a pooled client with timeouts).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -85,6 +98,10 @@ type Client struct {
 	pageSize              int
 	waitMin, waitMax      time.Duration
 	pollMin, pollMax      time.Duration
+
+	version       string // the Admin API version asked for
+	versionServed func(requested, served string)
+	servedOnce    sync.Once
 
 	mu     sync.Mutex
 	bucket throttleStatus // last reported cost bucket
@@ -141,7 +158,25 @@ func New(o Options) *Client {
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	return &Client{shop: o.Shop, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", token: o.AccessToken,
 		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
-		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax}
+		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax, version: o.APIVersion, versionServed: o.VersionServed}
+}
+
+// APIVersion is the Admin API version the client asks for.
+func (c *Client) APIVersion() string { return c.version }
+
+// noteServed checks the version an answer was served with (its
+// X-Shopify-API-Version header) against the one asked for.
+func (c *Client) noteServed(served string) {
+	if served == "" || served == c.version {
+		return
+	}
+	c.servedOnce.Do(func() {
+		c.log.Warn("shopify served another Admin API version than the one asked for (the asked-for version is no longer supported); roasd may misread the answers",
+			"shop", c.shop, "requested", c.version, "served", served)
+	})
+	if c.versionServed != nil {
+		c.versionServed(c.version, served)
+	}
 }
 
 // checkRetry retries transport errors and 5xx (except 501); 429 and
@@ -357,6 +392,7 @@ func (c *Client) once(ctx context.Context, op string, body []byte, out any) (tim
 		return 0, c.apiError(op, 0, ads.KindTransient, err.Error(), "")
 	}
 	defer resp.Body.Close()
+	c.noteServed(resp.Header.Get("X-Shopify-API-Version"))
 	trace := resp.Header.Get("X-Request-Id")
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,3 +335,54 @@ func TestDefaultBaseURLIsShopHost(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestAPIVersionServedAsAsked: on 2026-11-28 Shopify serves the pinned
+// version itself (2025-07, the old pin, had fallen forward to 2026-01);
+// a version that falls forward is noticed: one warning, and every such
+// answer reported to VersionServed (the daemon counts them).
+func TestAPIVersionServedAsAsked(t *testing.T) {
+	t.Parallel()
+	nov28 := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	type served struct{ requested, served string }
+	for _, tc := range []struct {
+		name    string
+		version string
+		want    []served
+		warns   int
+	}{
+		{"the pinned version", "", nil, 0},
+		{"an expired version falls forward", "2025-07", []served{{"2025-07", "2026-01"}, {"2025-07", "2026-01"}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs strings.Builder
+			var mu sync.Mutex
+			var got []served
+			b := setup(t, shopifyfake.Seed{Now: nov28}, func(o *shopify.Options) {
+				o.APIVersion = tc.version
+				o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+				o.VersionServed = func(r, s string) {
+					mu.Lock()
+					defer mu.Unlock()
+					got = append(got, served{r, s})
+				}
+			})
+			for range 2 {
+				if _, err := b.client.Shop(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("VersionServed calls %v, want %v", got, tc.want)
+			}
+			if n := strings.Count(logs.String(), "another Admin API version"); n != tc.warns {
+				t.Errorf("%d warnings, want %d:\n%s", n, tc.warns, logs.String())
+			}
+		})
+	}
+	if shopify.DefaultAPIVersion != "2026-10" {
+		t.Errorf("DefaultAPIVersion %s, want the stable version of 2026-11-28, 2026-10", shopify.DefaultAPIVersion)
+	}
+}

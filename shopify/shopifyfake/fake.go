@@ -313,7 +313,7 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-var graphqlPath = regexp.MustCompile(`^/admin/api/[^/]+/graphql\.json$`)
+var graphqlPath = regexp.MustCompile(`^/admin/api/([^/]+)/graphql\.json$`)
 
 var (
 	bulkRunRE     = regexp.MustCompile(`\bbulkOperationRunQuery\s*\(`)
@@ -331,10 +331,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveBulkFile(w, r)
 		return
 	}
-	if !graphqlPath.MatchString(r.URL.Path) {
+	m := graphqlPath.FindStringSubmatch(r.URL.Path)
+	if m == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
 		return
 	}
+	// The version actually served: an unsupported one falls forward.
+	w.Header().Set("X-Shopify-API-Version", ServedVersion(m[1], s.now()))
 	if r.Method != http.MethodPost {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"errors": "Method Not Allowed"})
 		return

@@ -24,8 +24,10 @@ const (
 	TopicRefundsCreate = "refunds/create"
 )
 
-// APIVersion is the version the fake reports in X-Shopify-API-Version.
-const APIVersion = "2025-07"
+// APIVersion is the version the fake's webhook deliveries report in
+// X-Shopify-API-Version (the subscription's version; GraphQL answers
+// report the version they served, see ServedVersion).
+const APIVersion = "2026-10"
 
 // Sign returns the X-Shopify-Hmac-Sha256 value for body: the base64 HMAC-
 // SHA256 of the raw body keyed with the app's client secret.
