@@ -20,6 +20,8 @@ const (
 	// KindSync: part of a platform sync keeps failing while the rest is
 	// stored (e.g. the eligible partnership-ad media).
 	KindSync = "sync"
+	// KindVersion: a pinned platform API version nears its end of life.
+	KindVersion = "version"
 )
 
 // Alert is one message for a brand's Slack channel. It is stored as the
@@ -34,7 +36,7 @@ type Alert struct {
 	// instead of posting again (a verdict per subject and checkpoint).
 	UpdateKey string `json:"update_key,omitempty"`
 	// Kind is KindVerdict, KindGuard, KindPermission, KindHygiene,
-	// KindAction or KindSync.
+	// KindAction, KindSync or KindVersion.
 	Kind string `json:"kind"`
 	// DedupKey is sent at most once, e.g.
 	// "verdict:<brand>:<test>:<subject>:<checkpoint>:<verdict>".
@@ -240,6 +242,31 @@ func SyncAlert(t Target, platform ads.Platform, account, what, since, problem st
 		Fields:    []Field{{"Platform", string(platform)}, {"Account", account}, {"Failing since", since}},
 		Context:   contextLine(t.Brand, "", "", string(platform)),
 		ReportURL: t.ReportURL,
+	}
+}
+
+// VersionAlert announces that roasd's pinned API version of platform
+// reaches its published end of life at eol (daysLeft days from now), per
+// source. Its dedup key names the version and the date but no brand: it
+// is sent once, to whichever brand's channel t names.
+func VersionAlert(t Target, platform ads.Platform, version string, eol time.Time, daysLeft int, source string) Alert {
+	date := eol.UTC().Format("2006-01-02")
+	when := fmt.Sprintf("in %d days", daysLeft)
+	switch {
+	case daysLeft < 0:
+		when = fmt.Sprintf("%d days ago", -daysLeft)
+	case daysLeft == 0:
+		when = "today"
+	}
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, Kind: KindVersion,
+		DedupKey: fmt.Sprintf("version:%s:%s:%s", platform, version, date),
+		Title:    fmt.Sprintf("%s API %s reaches its end of life on %s", platform, version, date),
+		Reason: fmt.Sprintf("roasd is pinned to %s API %s, which the platform stops serving %s (%s). "+
+			"Upgrade roasd to a release pinned to a newer version before then; after it the platform fails or upgrades the calls itself.",
+			platform, version, when, source),
+		Fields:  []Field{{"Platform", string(platform)}, {"Version", version}, {"End of life", eol.UTC().Format("2006-01-02 15:04 MST")}},
+		Context: contextLine(t.Brand, "", "", string(platform)),
 	}
 }
 

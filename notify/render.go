@@ -81,6 +81,8 @@ func emoji(a Alert) string {
 		return ":gear:"
 	case KindSync:
 		return ":warning:"
+	case KindVersion:
+		return ":calendar:"
 	}
 	return ":bell:"
 }

@@ -17,6 +17,12 @@ type Metrics struct {
 	APIErrors    *prometheus.CounterVec
 	AlertsSent   prometheus.Counter
 	ConfigOK     prometheus.Gauge
+	// APIVersionDaysLeft is, per pinned API version, the days until its
+	// published end of life (labels platform, version, end_of_life).
+	APIVersionDaysLeft *prometheus.GaugeVec
+	// APIVersionServed counts answers served with another API version
+	// than the one asked for (Shopify's fall-forward).
+	APIVersionServed *prometheus.CounterVec
 }
 
 // NewMetrics creates the series and registers them with reg.
@@ -44,9 +50,37 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ConfigOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "roasd_config_last_reload_successful", Help: "1 when the last config (re)load succeeded.",
 		}),
+		APIVersionDaysLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "roasd_api_version_days_to_end_of_life",
+			Help: "Days until the pinned platform API version's published end of life (on the jobs' clock).",
+		}, []string{"platform", "version", "end_of_life"}),
+		APIVersionServed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roasd_api_version_served_other_total",
+			Help: "Platform answers served with another API version than the one asked for.",
+		}, []string{"platform", "requested", "served"}),
 	}
-	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.ConfigOK)
+	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.ConfigOK,
+		m.APIVersionDaysLeft, m.APIVersionServed)
 	return m
+}
+
+// observeVersion sets the days-left gauge of a pinned version with a
+// published end of life.
+func (m *Metrics) observeVersion(s VersionStatus) {
+	if m == nil || s.EndOfLife.IsZero() {
+		return
+	}
+	m.APIVersionDaysLeft.WithLabelValues(string(s.Platform), s.Version, s.EndOfLife.UTC().Format("2006-01-02")).Set(float64(s.DaysLeft))
+}
+
+// VersionServed counts an answer of platform served with version served
+// instead of requested (wire it to shopify.Options.VersionServed).
+func (m *Metrics) VersionServed(platform string) func(requested, served string) {
+	return func(requested, served string) {
+		if m != nil {
+			m.APIVersionServed.WithLabelValues(platform, requested, served).Inc()
+		}
+	}
 }
 
 func (m *Metrics) observeRun(job, status string, d time.Duration, rows int64) {

@@ -227,6 +227,10 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 		return err
 	}
 	d.set = set
+	// Before the jobs, so a version alert is delivered by this run's notify.
+	if err := d.checkVersions(ctx); err != nil {
+		return err
+	}
 	var failed []string
 	for _, f := range scheduler.RunOnce(ctx, scheduler.Jobs(set, d.deps, d.opts.schedules), d.runner.Execute) {
 		if ctx.Err() != nil {
@@ -295,6 +299,11 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	defer signal.Stop(hup)
 	tick := time.NewTicker(d.opts.reload)
 	defer tick.Stop()
+	if err := d.checkVersions(ctx); err != nil {
+		d.log.Error("checking API versions", "err", err)
+	}
+	versions := time.NewTicker(versionCheckEvery)
+	defer versions.Stop()
 	fp := fingerprint(d.opts.config)
 	var runErr error
 loop:
@@ -307,6 +316,10 @@ loop:
 			break loop
 		case <-hup:
 			d.reload(sched)
+		case <-versions.C:
+			if err := d.checkVersions(ctx); err != nil {
+				d.log.Error("checking API versions", "err", err)
+			}
 		case <-tick.C:
 			if now := fingerprint(d.opts.config); now != fp {
 				fp = now
@@ -370,4 +383,14 @@ func fingerprint(path string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, "|")
+}
+
+// versionCheckEvery is how often the daemon compares the pinned API
+// versions with their end of life.
+const versionCheckEvery = time.Hour
+
+// checkVersions warns (log, metrics, one Slack alert per version) about
+// pinned API versions near their end of life, on the jobs' clock.
+func (d *daemon) checkVersions(ctx context.Context) error {
+	return scheduler.CheckVersions(ctx, d.db, d.config(), d.opts.now(), d.log, d.metrics)
 }

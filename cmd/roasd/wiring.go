@@ -55,7 +55,8 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 			if c, ok := clients[shop]; ok {
 				return c
 			}
-			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, HTTPClient: hc, Logger: log.With("platform", "shopify")})
+			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, HTTPClient: hc, Logger: log.With("platform", "shopify"),
+				VersionServed: m.VersionServed("shopify")})
 			clients[shop] = c
 			return c
 		}
