@@ -18,6 +18,15 @@ const (
 // DefaultCheckpoints are a test's checkpoints in days after its start.
 var DefaultCheckpoints = []int{14, 30}
 
+// RetiredMetaWindows are the Meta attribution windows the Ads Insights API
+// no longer returns, with the day it stopped (Meta's developer blog,
+// "Ads Insights API Metric Availability Updates", 2025-10-16): asked for,
+// they come back as nothing, which reads as zero conversions.
+var RetiredMetaWindows = map[string]ads.Date{
+	"7d_view":  ads.MustDate("2026-01-12"),
+	"28d_view": ads.MustDate("2026-01-12"),
+}
+
 // DefaultMetaAttributionWindows are the Meta attribution windows read.
 var DefaultMetaAttributionWindows = []string{"7d_click", "1d_view"}
 
@@ -91,11 +100,16 @@ func (l *loader) finish(b *Brand) {
 	}
 
 	ids := map[string]Pos{}
+	// utm_content values are matched to orders ignoring case and blanks
+	// (reconcile), so two variants may not share one that way either.
 	type content struct {
-		name string
-		pos  Pos
+		value string
+		name  string
+		pos   Pos
+		start ads.Date
 	}
-	contents := map[string]content{}
+	contents := map[string][]content{}
+	var contentOrder []string
 	for _, t := range b.Tests {
 		if t.ID != "" {
 			if first, dup := ids[t.ID]; dup {
@@ -132,12 +146,26 @@ func (l *loader) finish(b *Brand) {
 				l.probs.add(l.where(v, "platform"), "platform: variant runs on %s but brand %q has no accounts.%s", v.Platform, b.Name, v.Platform)
 			}
 			if c := v.UTM.Content; c != "" {
-				at := l.where(v, "utm.content")
-				if first, dup := contents[c]; dup {
-					l.probs.add(at, "content: utm_content %q is already used by variant %s at %s", c, first.name, first.pos)
-				} else {
-					contents[c] = content{t.ID + "/" + v.Key, at}
+				k := strings.ToLower(strings.TrimSpace(c))
+				if _, seen := contents[k]; !seen {
+					contentOrder = append(contentOrder, k)
 				}
+				contents[k] = append(contents[k], content{c, t.ID + "/" + v.Key, l.where(v, "utm.content"), t.Start})
+			}
+		}
+	}
+	// A reused utm_content is reported where it was reused — in the test
+	// that starts later (files are read in name order, so a new file may
+	// come first), else the later in reading order — naming the first use.
+	for _, k := range contentOrder {
+		uses := contents[k]
+		slices.SortStableFunc(uses, func(a, b content) int { return a.start.Compare(b.start) })
+		first := uses[0]
+		for _, u := range uses[1:] {
+			if u.value == first.value {
+				l.probs.add(u.pos, "content: utm_content %q is already used by variant %s at %s", u.value, first.name, first.pos)
+			} else {
+				l.probs.add(u.pos, "content: utm_content %q is already used by variant %s as %q at %s (orders match utm_content ignoring case)", u.value, first.name, first.value, first.pos)
 			}
 		}
 	}

@@ -25,7 +25,7 @@ var (
 	testKeys     = []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "budget_step", "max_daily_budget", "variants"}
 	variantKeys  = []string{"key", "platform", "kind", "ad_id", "spark_code", "item_id", "utm"}
 	utmKeys      = []string{"source", "medium", "campaign", "content", "term"}
-	metaWindows  = []string{"1d_click", "7d_click", "28d_click", "1d_view", "7d_view", "28d_view", "1d_ev"}
+	metaWindows  = []string{"1d_click", "7d_click", "28d_click", "1d_view", "1d_ev"}
 	commissionOn = []string{CommissionOnAll, CommissionOnPaid, CommissionOnOrganic}
 )
 
@@ -246,7 +246,10 @@ func (l *loader) metaAccount(n *yaml.Node) *MetaAccount {
 		case "attribution_windows":
 			ws, nodes := l.strs(key, v)
 			for i, w := range ws {
-				if !slices.Contains(metaWindows, w) {
+				if day, gone := RetiredMetaWindows[w]; gone {
+					l.errorf(nodes[i], "attribution_windows: Meta stopped returning %q on %s, so its conversions would read as zero; the windows still available are %s",
+						w, day, orList(metaWindows))
+				} else if !slices.Contains(metaWindows, w) {
 					l.errorf(nodes[i], "attribution_windows: unknown window %q (want %s)", w, orList(metaWindows))
 				}
 			}

@@ -170,7 +170,8 @@ func (l *loader) decodeFile(f srcFile) {
 			return
 		}
 		if err != nil {
-			l.probs.add(syntaxPos(f, err), "YAML syntax error: %s", syntaxMessage(err))
+			at := syntaxPos(f, err)
+			l.probs.add(at, "%s", syntaxSentence(syntaxMessage(err), at.Line, strings.SplitAfter(string(f.data), "\n")))
 			l.broken = true
 			return
 		}
@@ -292,7 +293,11 @@ func (l *loader) fields(n *yaml.Node, what string, allowed []string, fn func(key
 			continue // already reported as a secret
 		}
 		if !slices.Contains(allowed, key) {
-			l.errorf(p.k, "unknown key %q in %s (allowed: %s)", key, what, strings.Join(allowed, ", "))
+			if near := nearest(key, allowed); near != "" {
+				l.errorf(p.k, "unknown key %q in %s: did you mean %q? (allowed: %s)", key, what, near, strings.Join(allowed, ", "))
+			} else {
+				l.errorf(p.k, "unknown key %q in %s (allowed: %s)", key, what, strings.Join(allowed, ", "))
+			}
 			continue
 		}
 		v := resolve(p.v)
@@ -455,7 +460,7 @@ func (l *loader) date(key string, n *yaml.Node) (ads.Date, bool) {
 			if err == nil {
 				return d, true
 			}
-			l.errorf(n, "%s: bad date %q (want YYYY-MM-DD)", key, n.Value)
+			l.errorf(n, "%s: bad date %q (%s)", key, n.Value, dateProblem(n.Value))
 			return d, false
 		}
 	}

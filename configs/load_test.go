@@ -79,9 +79,12 @@ func TestProblemClasses(t *testing.T) {
 		file string
 		want []string // substrings, each of which must be in some line
 	}{
-		{"unknown_key.yaml", []string{`7:1: unknown key "colour" in brand file (allowed: brand,`, `unknown key "fees" in creator`, `unknown key "campain" in utm`}},
+		{"unknown_key.yaml", []string{`7:1: unknown key "colour" in brand file (allowed: brand,`, `unknown key "fees" in creator: did you mean "fee"?`, `unknown key "campain" in utm: did you mean "campaign"?`}},
 		{"wrong_type.yaml", []string{"restatement_days: want a whole number, got a string", "codes: want a list, got a string", "commission: want a decimal number, got a list", "creator: want a string, got a mapping", "target_roas: want a number, got a string", "variants: want a list, got a mapping"}},
-		{"bad_date.yaml", []string{`since: bad date "2026-13-01"`, `date: bad date "next friday"`, `start: bad date "2026-02-30"`, `start: bad date "01/03/2026"`}},
+		{"bad_date.yaml", []string{`since: bad date "2026-13-01" (month 13 is not 1–12`, `date: bad date "next friday" (want YYYY-MM-DD)`, `start: bad date "2026-02-30" (day 30 is not 1–28: February 2026 has 28 days)`, `start: bad date "01/03/2026"`}},
+		{"near_miss_key.yaml", []string{`unknown key "target_rosa" in test: did you mean "target_roas"?`, `unknown key "targetROAS" in test: did you mean "target_roas"?`, `unknown key "checkpoint" in test: did you mean "checkpoints"?`}},
+		{"retired_windows.yaml", []string{`5:64: attribution_windows: Meta stopped returning "7d_view" on 2026-01-12, so its conversions would read as zero; the windows still available are 1d_click, 7d_click, 28d_click, 1d_view or 1d_ev`, `Meta stopped returning "28d_view" on 2026-01-12`}},
+		{"reused_utm", []string{`reused_utm/a-new-tests.yaml:10:62: content: utm_content "hook-a" is already used by variant autumn/a1 at testdata/invalid/reused_utm/tests.yaml:8:62`, `a-new-tests.yaml:11:62: content: utm_content "Hook-B" is already used by variant autumn/a2 as "hook-b"`}},
 		{"bad_duration.yaml", []string{`checkpoints: bad duration "14days"`, `checkpoints: bad duration "2m"`, "checkpoints: 0d must be after the start", "checkpoints: 2w must come after the previous checkpoint (30 days)"}},
 		{"duplicate_test_id.yaml", []string{`16:9: id: test "t1" is already declared at testdata/invalid/duplicate_test_id.yaml:10:9`}},
 		{"duplicate_variant_key.yaml", []string{`key: variant "a" is already in this test at`}},
@@ -91,9 +94,10 @@ func TestProblemClasses(t *testing.T) {
 		{"floor_above_target.yaml", []string{"floor_roas: 2.5 is above target_roas 2"}},
 		{"shared_utm_content.yaml", []string{`content: utm_content "hook" is already used by variant t1/a at`}},
 		{"secrets.yaml", []string{`key "access_token" holds a secret: secrets belong in the environment (e.g. META_ACCESS_TOKEN), not in YAML`, `key "api_key" holds a secret: secrets belong in the environment (e.g. SHOPIFY_ACCESS_TOKEN)`, `key "bot_token" holds a secret: secrets belong in the environment (e.g. SLACK_BOT_TOKEN)`, "value looks like a Shopify access token", "value looks like an access token: secrets belong in the environment (e.g. TIKTOK_ACCESS_TOKEN)", "value looks like a Meta access token"}},
-		{"syntax_error.yaml", []string{"syntax_error.yaml:6:4: YAML syntax error: did not find expected '-' indicator"}},
+		{"syntax_error.yaml", []string{"syntax_error.yaml:6:4: line 6 is indented by 3 spaces but the lines it belongs with by 4: indent it like them"}},
+		{"bad_indent.yaml", []string{"bad_indent.yaml:2:2: line 2 is indented by 1 space but the lines it belongs with by 0"}},
 		{"syntax_flow.yaml", []string{"syntax_flow.yaml:4:5: YAML syntax error:"}},
-		{"tab_indent.yaml", []string{"tab_indent.yaml:3:1: YAML syntax error: found character that cannot start any token"}},
+		{"tab_indent.yaml", []string{"tab_indent.yaml:3:1: line 3 is indented with a tab; YAML indents with spaces only"}},
 		{"platform_kind.yaml", []string{`platform: unknown platform "snapchat" (want meta or tiktok)`, `kind: unknown kind "boosted" (want whitelisted, spark or dark)`, "kind: spark ads run on tiktok", "kind: whitelisted ads run on meta", "spark_code: only spark variants", "item_id: only tiktok variants"}},
 		{"unmatchable_variant.yaml", []string{`variant "a": a spark variant needs spark_code, item_id or ad_id`, `variant "b": a whitelisted variant needs ad_id or utm content`, `variant "c": a dark variant needs ad_id or utm content`, `ad_id: "12021x" is not a numeric id`}},
 		{"missing_account.yaml", []string{`platform: variant runs on tiktok but brand "acme" has no accounts.tiktok`}},

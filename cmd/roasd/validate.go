@@ -17,7 +17,11 @@ func init() {
 the same brand are merged), and checks it: unknown keys, wrong types, bad
 dates and durations, duplicate test ids and variant keys, unknown creators,
 fees and commission out of range, floor above target, utm_content shared by
-two variants, secrets written into YAML, and more.
+two variants (ignoring case, reported at the later test, naming the first),
+Meta attribution windows Meta no longer returns (7d_view and 28d_view since
+2026-01-12), secrets written into YAML, and more. A mistyped key gets a
+"did you mean" suggestion, a bad date names its bad part (month 13), and
+YAML indentation errors say which line to indent how.
 
 Exit status 0 when valid (a one-line summary is printed), 1 with one line per
 problem on stdout, as file:line:col: message.`,

@@ -935,11 +935,27 @@ func (s *Server) parseInsights(params url.Values, hdr http.Header) (insightsQuer
 		if err := json.Unmarshal([]byte(w), &q.windows); err != nil {
 			q.windows = strings.Split(strings.Trim(w, "[]"), ",")
 		}
-		for i := range q.windows {
-			q.windows[i] = strings.Trim(strings.TrimSpace(q.windows[i]), `"`)
+		kept := q.windows[:0]
+		for _, w := range q.windows {
+			w = strings.Trim(strings.TrimSpace(w), `"`)
+			if gone, ok := RetiredWindows[w]; ok && !s.now().Before(gone) {
+				continue // accepted, and silently not returned
+			}
+			kept = append(kept, w)
 		}
+		q.windows = kept
 	}
 	return q, nil
+}
+
+// RetiredWindows are the attribution windows Meta stopped returning, and
+// from when (Ads Insights API metric availability update of 2025-10-16:
+// 7d_view and 28d_view from 2026-01-12). Asked for after that, they are
+// accepted without an error and left out of every actions entry, as Meta
+// does.
+var RetiredWindows = map[string]time.Time{
+	"7d_view":  time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC),
+	"28d_view": time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC),
 }
 
 func validDay(s string) bool {

@@ -352,3 +352,47 @@ func TestThrottleErrorShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestRetiredWindowsAreNotReturned: from 2026-01-12 Meta accepts 7d_view
+// and 28d_view in action_attribution_windows but returns no values for
+// them; before that day it still did.
+func TestRetiredWindowsAreNotReturned(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		now     time.Time
+		present bool
+	}{
+		{"before", time.Date(2026, 1, 11, 12, 0, 0, 0, time.UTC), true},
+		{"after", time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sd := seed()
+			sd.Now = func() time.Time { return tt.now }
+			sd.Accounts[0].Insights[0].Actions[0].Windows["7d_view"] = 3
+			f := metafake.New(sd)
+			target := strings.NewReplacer(`{`, "%7B", `}`, "%7D", `"`, "%22", `[`, "%5B", `]`, "%5D").Replace(
+				`/v25.0/act_42/insights?level=ad&time_increment=1&time_range={"since":"2026-06-01","until":"2026-06-01"}&action_attribution_windows=["7d_click","7d_view"]&fields=ad_id,actions`)
+			resp, body := do(t, f, "GET", target, nil, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("HTTP %d: %s", resp.StatusCode, body)
+			}
+			var page struct {
+				Data []struct {
+					Actions []map[string]string `json:"actions"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(body, &page); err != nil || len(page.Data) == 0 || len(page.Data[0].Actions) == 0 {
+				t.Fatalf("no actions: %s (%v)", body, err)
+			}
+			a := page.Data[0].Actions[0]
+			if _, ok := a["7d_view"]; ok != tt.present {
+				t.Errorf("7d_view returned = %v, want %v: %v", ok, tt.present, a)
+			}
+			if a["7d_click"] == "" {
+				t.Errorf("7d_click missing: %v", a)
+			}
+		})
+	}
+}
