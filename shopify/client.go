@@ -61,10 +61,19 @@ type Options struct {
 	// BaseURL overrides the API host (default https://{Shop}), e.g. the
 	// sandbox's SHOPIFY_API_URL.
 	BaseURL string
-	// AccessToken is the Admin API access token (SHOPIFY_ACCESS_TOKEN). It is
-	// sent only in the X-Shopify-Access-Token header and never appears in
-	// errors or logs.
+	// AccessToken is a static Admin API access token (SHOPIFY_ACCESS_TOKEN,
+	// legacy custom apps). It is sent only in the X-Shopify-Access-Token
+	// header and never appears in errors or logs.
 	AccessToken string
+	// ClientID and ClientSecret (SHOPIFY_CLIENT_ID, SHOPIFY_CLIENT_SECRET)
+	// are a Dev Dashboard app's credentials, used when AccessToken is
+	// empty: the client obtains a 24-hour access token with the OAuth
+	// client-credentials grant, keeps it only in memory, renews it
+	// TokenRenewBefore its expiry, and after a 401 renews it once and
+	// repeats the call. Neither the secret nor a token is ever logged.
+	ClientID, ClientSecret string
+	// Now is the clock tokens expire on (default time.Now).
+	Now func() time.Time
 	// APIVersion defaults to DefaultAPIVersion.
 	APIVersion string
 	// VersionServed, when set, is called with the version asked for and
@@ -92,12 +101,13 @@ type Options struct {
 
 // Client reads one shop's orders. It is safe for concurrent use.
 type Client struct {
-	shop, endpoint, token string
-	http                  *retryablehttp.Client
-	log                   *slog.Logger
-	pageSize              int
-	waitMin, waitMax      time.Duration
-	pollMin, pollMax      time.Duration
+	shop, base, endpoint string
+	tok                  *tokens
+	http                 *retryablehttp.Client
+	log                  *slog.Logger
+	pageSize             int
+	waitMin, waitMax     time.Duration
+	pollMin, pollMax     time.Duration
 
 	version       string // the Admin API version asked for
 	versionServed func(requested, served string)
@@ -156,7 +166,11 @@ func New(o Options) *Client {
 	rc.CheckRetry = checkRetry
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	return &Client{shop: o.Shop, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", token: o.AccessToken,
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	tok := &tokens{static: o.AccessToken, clientID: o.ClientID, clientSecret: o.ClientSecret, now: o.Now}
+	return &Client{shop: o.Shop, base: base, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", tok: tok,
 		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
 		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax, version: o.APIVersion, versionServed: o.VersionServed}
 }
@@ -267,8 +281,10 @@ func errorsOf(raw json.RawMessage) []gqlError {
 }
 
 func (c *Client) apiError(op string, status int, kind ads.ErrorKind, msg, trace string) *ads.APIError {
-	if c.token != "" {
-		msg = strings.ReplaceAll(msg, c.token, "[redacted]")
+	for _, secret := range c.tok.secrets() {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		}
 	}
 	return &ads.APIError{Platform: ads.Shopify, Account: c.shop, Op: op, HTTPStatus: status, Message: msg, TraceID: trace, Kind: kind}
 }
@@ -359,7 +375,7 @@ func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, 
 				return err
 			}
 		}
-		retryAfter, err := c.once(ctx, op, body, out)
+		retryAfter, err := c.authorized(ctx, op, body, out)
 		var ae *ads.APIError
 		if err == nil || !errors.As(err, &ae) || ae.Kind != ads.KindRateLimited || attempt >= throttleRetries {
 			return err
@@ -373,17 +389,37 @@ func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, 
 	}
 }
 
+// authorized sends one request with the access token; when the API
+// refuses a token from the client-credentials grant (401: expired or
+// revoked), it renews the token once and sends the request again.
+func (c *Client) authorized(ctx context.Context, op string, body []byte, out any) (time.Duration, error) {
+	tok, err := c.accessToken(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	wait, err := c.once(ctx, op, tok, body, out)
+	var ae *ads.APIError
+	if err == nil || !c.tok.renews() || !errors.As(err, &ae) || ae.HTTPStatus != http.StatusUnauthorized {
+		return wait, err
+	}
+	c.log.Warn("shopify refused the access token; renewing it once", "shop", c.shop, "op", op)
+	if tok, err = c.accessToken(ctx, tok); err != nil {
+		return 0, err
+	}
+	return c.once(ctx, op, tok, body, out)
+}
+
 // once sends one request (retryablehttp retries transport errors and 5xx)
 // and maps the answer; for a throttled answer it returns how long the
 // server asked to wait, if it did.
-func (c *Client) once(ctx context.Context, op string, body []byte, out any) (time.Duration, error) {
+func (c *Client) once(ctx context.Context, op, token string, body []byte, out any) (time.Duration, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, body)
 	if err != nil {
 		return 0, fmt.Errorf("building shopify %s request: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Shopify-Access-Token", c.token)
+	req.Header.Set("X-Shopify-Access-Token", token)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -44,7 +44,8 @@ failed: each account's syncs in order (accounts concurrently), then each
 brand's reconcile, verdicts and notify. ROASD_NOW (RFC 3339) pins the jobs' clock, for replays.
 
 Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
-TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN, SHOPIFY_WEBHOOK_SECRET,
+TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID +
+SHOPIFY_CLIENT_SECRET), SHOPIFY_WEBHOOK_SECRET,
 SLACK_BOT_TOKEN, ROASD_API_TOKEN; META_API_URL, TIKTOK_API_URL,
 SHOPIFY_API_URL, SLACK_API_URL override the platforms' base URLs.`,
 		run: runRun,

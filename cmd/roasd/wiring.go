@@ -47,7 +47,11 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 		o.RetryMax = -1
 		d.TikTokWrite = tiktokads.New(o)
 	}
-	if tok := env.getenv("SHOPIFY_ACCESS_TOKEN"); tok != "" {
+	// A static SHOPIFY_ACCESS_TOKEN (legacy custom app), or a Dev
+	// Dashboard app's SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET, from which
+	// each shop's client obtains 24-hour tokens and renews them.
+	tok, clientID, clientSecret := env.getenv("SHOPIFY_ACCESS_TOKEN"), env.getenv("SHOPIFY_CLIENT_ID"), env.getenv("SHOPIFY_CLIENT_SECRET")
+	if tok != "" || (clientID != "" && clientSecret != "") {
 		base := env.getenv("SHOPIFY_API_URL")
 		hc := httpFor("shopify")
 		clients := map[string]*shopify.Client{}
@@ -55,8 +59,8 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 			if c, ok := clients[shop]; ok {
 				return c
 			}
-			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, HTTPClient: hc, Logger: log.With("platform", "shopify"),
-				VersionServed: m.VersionServed("shopify")})
+			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, ClientID: clientID, ClientSecret: clientSecret,
+				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify")})
 			clients[shop] = c
 			return c
 		}
@@ -106,8 +110,9 @@ func checkSecrets(env *cmdEnv, set *configs.Set) error {
 		if b.Accounts.TikTok != nil {
 			need(b.Name, "a TikTok advertiser", "TIKTOK_ACCESS_TOKEN")
 		}
-		if b.Accounts.Shopify != nil {
-			need(b.Name, "a Shopify shop", "SHOPIFY_ACCESS_TOKEN")
+		if b.Accounts.Shopify != nil && env.getenv("SHOPIFY_ACCESS_TOKEN") == "" &&
+			(env.getenv("SHOPIFY_CLIENT_ID") == "" || env.getenv("SHOPIFY_CLIENT_SECRET") == "") {
+			missing = append(missing, fmt.Sprintf("brand %s has a Shopify shop but neither SHOPIFY_ACCESS_TOKEN nor SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are set", b.Name))
 		}
 		if b.Slack.Channel != "" {
 			need(b.Name, "a Slack channel", "SLACK_BOT_TOKEN")

@@ -21,7 +21,6 @@ package shopifyfake
 
 import (
 	"cmp"
-	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -90,10 +89,18 @@ type Order struct {
 // Seed is the fake's initial state.
 type Seed struct {
 	Shop Shop
-	// AccessToken is the X-Shopify-Access-Token the fake accepts; empty
-	// accepts any non-empty token.
+	// AccessToken is a static X-Shopify-Access-Token the fake accepts (a
+	// legacy custom app's); empty with no ClientID accepts any non-empty
+	// token.
 	AccessToken string
-	Orders      []Order
+	// ClientID and ClientSecret make the fake a shop with a Dev Dashboard
+	// app installed: POST /admin/oauth/access_token with these and
+	// grant_type=client_credentials issues an access token that expires
+	// TokenTTL later on the fake's clock (default 24h, announced as
+	// expires_in 86399); an expired or unknown token is answered 401.
+	ClientID, ClientSecret string
+	TokenTTL               time.Duration
+	Orders                 []Order
 	// MaximumAvailable and RestoreRate shape the cost bucket (defaults 2000
 	// points and 100 points/second).
 	MaximumAvailable float64
@@ -129,6 +136,7 @@ type Server struct {
 	mu        sync.Mutex
 	shop      Shop
 	token     string
+	creds     oauthApp
 	orders    map[string]*Order
 	max, rate float64
 	available float64
@@ -156,7 +164,8 @@ const MaxPageSize = 250
 // amounts in seed (they are Go literals).
 func New(seed Seed) *Server {
 	s := &Server{shop: seed.Shop, token: seed.AccessToken, orders: map[string]*Order{},
-		max: seed.MaximumAvailable, rate: seed.RestoreRate, now: seed.Now, client: &http.Client{Timeout: 10 * time.Second}}
+		creds: oauthApp{id: seed.ClientID, secret: seed.ClientSecret, ttl: seed.TokenTTL, issued: map[string]time.Time{}},
+		max:   seed.MaximumAvailable, rate: seed.RestoreRate, now: seed.Now, client: &http.Client{Timeout: 10 * time.Second}}
 	if s.max <= 0 {
 		s.max = 2000
 	}
@@ -331,6 +340,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveBulkFile(w, r)
 		return
 	}
+	if r.URL.Path == tokenPath {
+		s.serveToken(w, r)
+		return
+	}
 	m := graphqlPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
@@ -353,8 +366,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tok := r.Header.Get("X-Shopify-Access-Token")
-	if tok == "" || (s.token != "" && !hmac.Equal([]byte(tok), []byte(s.token))) {
+	if tok := r.Header.Get("X-Shopify-Access-Token"); !s.accepts(tok) {
 		s.record(Call{Op: "unknown", Status: http.StatusUnauthorized})
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
 		return
