@@ -48,6 +48,10 @@ type Options struct {
 	// AccessToken is the system-user token (META_ACCESS_TOKEN); AppSecret
 	// (META_APP_SECRET), when set, adds appsecret_proof to every call.
 	AccessToken, AppSecret string
+	// AppID (META_APP_ID) is the app the token was issued to; with
+	// AppSecret it makes the app access token DebugToken reads the
+	// token's expiry with.
+	AppID string
 	// HTTPClient, when set, is the transport retryablehttp uses (so the
 	// daemon can count calls).
 	HTTPClient *http.Client
@@ -70,14 +74,15 @@ type Options struct {
 	AsyncDays int
 }
 
-// OptionsFromEnv reads META_API_URL, META_API_VERSION, META_ACCESS_TOKEN and
-// META_APP_SECRET through getenv (e.g. os.Getenv).
+// OptionsFromEnv reads META_API_URL, META_API_VERSION, META_ACCESS_TOKEN,
+// META_APP_SECRET and META_APP_ID through getenv (e.g. os.Getenv).
 func OptionsFromEnv(getenv func(string) string) Options {
 	return Options{
 		BaseURL:     getenv("META_API_URL"),
 		Version:     getenv("META_API_VERSION"),
 		AccessToken: getenv("META_ACCESS_TOKEN"),
 		AppSecret:   getenv("META_APP_SECRET"),
+		AppID:       getenv("META_APP_ID"),
 	}
 }
 
@@ -87,6 +92,8 @@ type Client struct {
 	base        string
 	token       string
 	proof       string
+	appID       string
+	appSecret   string
 	log         *slog.Logger
 	pageSize    int
 	poll        time.Duration
@@ -145,7 +152,7 @@ func New(o Options) *Client {
 		base += "/" + strings.Trim(o.Version, "/")
 	}
 	c := &Client{
-		base: base, token: o.AccessToken, log: o.Logger, pageSize: o.PageSize,
+		base: base, token: o.AccessToken, appID: o.AppID, appSecret: o.AppSecret, log: o.Logger, pageSize: o.PageSize,
 		poll: o.PollInterval, pollTimeout: o.PollTimeout, asyncDays: o.AsyncDays,
 		pauseUntil: map[string]time.Time{},
 	}
@@ -181,12 +188,15 @@ func (c *Client) LastUsage() Usage {
 	return c.usage
 }
 
-var secretParam = regexp.MustCompile(`(access_token|appsecret_proof)=[^&\s"']*`)
+var secretParam = regexp.MustCompile(`(access_token|input_token|appsecret_proof)=[^&\s"']*`)
 
-// redact removes the token and the proof from s.
+// redact removes the token, the app secret and the proof from s.
 func (c *Client) redact(s string) string {
 	if c.token != "" {
 		s = strings.ReplaceAll(s, c.token, "REDACTED")
+	}
+	if c.appSecret != "" {
+		s = strings.ReplaceAll(s, c.appSecret, "REDACTED")
 	}
 	if c.proof != "" {
 		s = strings.ReplaceAll(s, c.proof, "REDACTED")
@@ -348,6 +358,12 @@ func (c *Client) observe(account string, h http.Header, throttled bool, wait tim
 // body into out. path is relative to the versioned base, e.g.
 // "act_1/insights".
 func (c *Client) call(ctx context.Context, method, account, path string, params url.Values, out any) error {
+	return c.callAs(ctx, c.token, c.proof, method, account, path, params, out)
+}
+
+// callAs is call with another access token and its appsecret_proof (the
+// app access token of DebugToken).
+func (c *Client) callAs(ctx context.Context, token, proof, method, account, path string, params url.Values, out any) error {
 	op := method + " " + path
 	if err := c.wait(ctx, account, op); err != nil {
 		var ae *ads.APIError
@@ -360,8 +376,8 @@ func (c *Client) call(ctx context.Context, method, account, path string, params 
 	for k, vs := range params {
 		p[k] = append([]string(nil), vs...)
 	}
-	if c.proof != "" {
-		p.Set("appsecret_proof", c.proof)
+	if proof != "" {
+		p.Set("appsecret_proof", proof)
 	}
 	u := c.base + "/" + strings.TrimLeft(path, "/")
 	var (
@@ -382,7 +398,7 @@ func (c *Client) call(ctx context.Context, method, account, path string, params 
 	if err != nil {
 		return fmt.Errorf("building meta %s request: %s", op, c.redact(err.Error()))
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
 
 	resp, err := c.rc.Do(req)

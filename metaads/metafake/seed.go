@@ -16,6 +16,17 @@ type Seed struct {
 	// AppSecret, when set, makes every call carry a valid appsecret_proof
 	// (hex HMAC-SHA256 of the token keyed by the secret).
 	AppSecret string
+	// AppID is the app the token belongs to: GET /debug_token accepts the
+	// app access token "<AppID>|<AppSecret>".
+	AppID string
+	// TokenExpiresAt is when Token expires on the fake's clock (zero:
+	// never, debug_token's expires_at 0). From then on every call with it
+	// fails with error 190 / subcode 463, and debug_token reports it
+	// invalid.
+	TokenExpiresAt time.Time
+	// TokenIssuedAt is debug_token's issued_at (default 60 days before
+	// TokenExpiresAt, or the fake's start).
+	TokenIssuedAt time.Time
 	// BusinessID is the brand's Meta business: it keys the
 	// X-Business-Use-Case-Usage header (default "100000000000001") and is
 	// the node of GET /{business_id}/partnership-ads-advertisable-content.

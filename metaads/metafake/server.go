@@ -441,6 +441,9 @@ func (s *Server) handle(r *http.Request, params url.Values) response {
 	}
 	hdr := s.usageHeaders(segs, false)
 
+	if len(segs) == 1 && segs[0] == "debug_token" && r.Method == http.MethodGet {
+		return s.debugToken(r, params, hdr)
+	}
 	if resp, ok := s.authenticate(r, params, hdr); !ok {
 		return resp
 	}
@@ -499,6 +502,8 @@ func (s *Server) authenticate(r *http.Request, params url.Values, hdr http.Heade
 		return s.graphError(http.StatusBadRequest, 190, 0, "Invalid OAuth access token - Cannot parse access token", "OAuthException", hdr), false
 	case s.expired:
 		return s.graphError(http.StatusBadRequest, 190, 463, "Error validating access token: Session has expired on Monday, 01-Jun-26 00:00:00 PDT. The current time is later.", "OAuthException", hdr), false
+	case s.tokenExpired():
+		return s.graphError(http.StatusBadRequest, 190, 463, s.expiredMessage(), "OAuthException", hdr), false
 	}
 	if s.seed.AppSecret != "" {
 		proof := params.Get("appsecret_proof")
