@@ -2,7 +2,6 @@ package metaads
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,11 +9,6 @@ import (
 
 	"github.com/roasd/roasd/ads"
 )
-
-// ErrNoAppCredentials is returned by DebugToken when the client has no app
-// id or app secret (META_APP_ID, META_APP_SECRET) to make the app access
-// token debug_token needs.
-var ErrNoAppCredentials = errors.New("META_APP_ID and META_APP_SECRET are needed to read the token's expiry")
 
 // TokenInfo is what debug_token reports about the access token.
 type TokenInfo struct {
@@ -35,13 +29,15 @@ type TokenInfo struct {
 
 // DebugToken reads the access token's validity and expiry: GET
 // /debug_token?input_token=<token> with the app access token
-// "<app id>|<app secret>" (reference meta-api.md §1). Meta answers
-// expires_at 0 for a token that does not expire.
+// "<app id>|<app secret>" (reference meta-api.md §1), or, without an app
+// id or secret, with the token itself. Meta answers expires_at 0 for a
+// token that does not expire.
 func (c *Client) DebugToken(ctx context.Context) (TokenInfo, error) {
-	if c.appID == "" || c.appSecret == "" {
-		return TokenInfo{}, ErrNoAppCredentials
+	auth, proof, account := c.token, c.proof, "token"
+	if c.appID != "" && c.appSecret != "" {
+		auth = c.appID + "|" + c.appSecret
+		proof, account = AppSecretProof(auth, c.appSecret), "app:"+c.appID
 	}
-	app := c.appID + "|" + c.appSecret
 	var out struct {
 		Data struct {
 			IsValid             bool     `json:"is_valid"`
@@ -57,7 +53,7 @@ func (c *Client) DebugToken(ctx context.Context) (TokenInfo, error) {
 		} `json:"data"`
 	}
 	params := url.Values{"input_token": {c.token}}
-	if err := c.callAs(ctx, app, AppSecretProof(app, c.appSecret), http.MethodGet, "app:"+c.appID, "debug_token", params, &out); err != nil {
+	if err := c.callAs(ctx, auth, proof, http.MethodGet, account, "debug_token", params, &out); err != nil {
 		return TokenInfo{}, fmt.Errorf("reading the meta token's expiry: %w", err)
 	}
 	d := out.Data
@@ -72,7 +68,7 @@ func (c *Client) DebugToken(ctx context.Context) (TokenInfo, error) {
 		info.Problem = c.redact(d.Error.Message)
 	}
 	if d.Type == "" && !d.IsValid && d.Error == nil {
-		return info, &ads.APIError{Platform: ads.Meta, Account: "app:" + c.appID, Op: "GET debug_token", Kind: ads.KindUnknown,
+		return info, &ads.APIError{Platform: ads.Meta, Account: account, Op: "GET debug_token", Kind: ads.KindUnknown,
 			Message: "debug_token answered without data"}
 	}
 	return info, nil

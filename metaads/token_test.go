@@ -68,11 +68,14 @@ func TestDebugToken(t *testing.T) {
 	}
 }
 
-// TestDebugTokenNeedsAppID: without an app id the expiry cannot be read.
-func TestDebugTokenNeedsAppID(t *testing.T) {
+// TestDebugTokenWithoutAppID: without an app id the token inspects
+// itself.
+func TestDebugTokenWithoutAppID(t *testing.T) {
 	t.Parallel()
-	b := setup(t, metafake.Seed{AppSecret: testSecret}, nil)
-	if _, err := b.client.DebugToken(context.Background()); !errors.Is(err, metaads.ErrNoAppCredentials) {
-		t.Fatalf("got %v, want ErrNoAppCredentials", err)
+	exp := time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)
+	b := setup(t, metafake.Seed{AppSecret: testSecret, TokenExpiresAt: exp, Now: func() time.Time { return exp.Add(-time.Hour) }}, nil)
+	info, err := b.client.DebugToken(context.Background())
+	if err != nil || !info.Valid || !info.ExpiresAt.Equal(exp) {
+		t.Fatalf("got %+v, %v; want valid, expiring %v", info, err, exp)
 	}
 }

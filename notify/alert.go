@@ -22,6 +22,8 @@ const (
 	KindSync = "sync"
 	// KindVersion: a pinned platform API version nears its end of life.
 	KindVersion = "version"
+	// KindToken: a platform access token expires soon or has expired.
+	KindToken = "token"
 )
 
 // Alert is one message for a brand's Slack channel. It is stored as the
@@ -300,4 +302,19 @@ func money(micros int64, currency string) string {
 		s += " " + currency
 	}
 	return s
+}
+
+// TokenAlert warns that a platform access token expires soon, has expired
+// or is invalid. stage names the warning ("14d", "3d", "expired",
+// "invalid") and expires the expiry (RFC 3339, "never"): each is sent once
+// per token.
+func TokenAlert(t Target, platform, expires, stage, title, reason string) Alert {
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, Kind: KindToken,
+		DedupKey: fmt.Sprintf("token:%s:%s:%s:%s", t.Brand, platform, expires, stage),
+		Title:    title,
+		Reason:   reason,
+		Fields:   []Field{{"Platform", platform}, {"Expires", expires}},
+		Context:  contextLine(t.Brand, "", "", platform),
+	}
 }

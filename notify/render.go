@@ -79,6 +79,8 @@ func emoji(a Alert) string {
 		return ":broom:"
 	case KindAction:
 		return ":gear:"
+	case KindToken:
+		return ":hourglass:"
 	case KindSync:
 		return ":warning:"
 	case KindVersion:

@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +25,51 @@ type Metrics struct {
 	// APIVersionServed counts answers served with another API version
 	// than the one asked for (Shopify's fall-forward).
 	APIVersionServed *prometheus.CounterVec
+	// Tokens is roasd_token_expiry_seconds{platform}: seconds until each
+	// platform's access token expires, on the jobs' clock.
+	Tokens *TokenExpiry
+}
+
+// TokenExpiry collects roasd_token_expiry_seconds{platform}: how many
+// seconds the platform's access token has left at scrape time on Now
+// (negative once expired, +Inf for a token that never expires). A
+// platform appears once its token's expiry was read.
+type TokenExpiry struct {
+	// Now is the clock (nil: time.Now); the daemon sets the jobs' clock.
+	Now  func() time.Time
+	desc *prometheus.Desc
+	mu   sync.Mutex
+	at   map[string]time.Time
+}
+
+// Set records when platform's token expires (zero: never).
+func (t *TokenExpiry) Set(platform string, expires time.Time) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.at[platform] = expires
+}
+
+// Describe implements prometheus.Collector.
+func (t *TokenExpiry) Describe(ch chan<- *prometheus.Desc) { ch <- t.desc }
+
+// Collect implements prometheus.Collector.
+func (t *TokenExpiry) Collect(ch chan<- prometheus.Metric) {
+	now := time.Now()
+	if t.Now != nil {
+		now = t.Now()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for p, at := range t.at {
+		left := math.Inf(1)
+		if !at.IsZero() {
+			left = at.Sub(now).Seconds()
+		}
+		ch <- prometheus.MustNewConstMetric(t.desc, prometheus.GaugeValue, left, p)
+	}
 }
 
 // NewMetrics creates the series and registers them with reg.
@@ -58,9 +105,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "roasd_api_version_served_other_total",
 			Help: "Platform answers served with another API version than the one asked for.",
 		}, []string{"platform", "requested", "served"}),
+		Tokens: &TokenExpiry{at: map[string]time.Time{}, desc: prometheus.NewDesc("roasd_token_expiry_seconds",
+			"Seconds until the platform's access token expires (+Inf: never; negative: expired), as last read.", []string{"platform"}, nil)},
 	}
 	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.ConfigOK,
-		m.APIVersionDaysLeft, m.APIVersionServed)
+		m.APIVersionDaysLeft, m.APIVersionServed, m.Tokens)
 	return m
 }
 

@@ -34,6 +34,8 @@ type Deps struct {
 	MetaWrite   *metaads.Client
 	TikTokWrite *tiktokads.Client
 	Log         *slog.Logger
+	// Metrics, when set, receives the platform tokens' expiry.
+	Metrics *Metrics
 	// Stages run once per brand after the syncs, in order (reconcile,
 	// verdicts, notify); see BrandStages.
 	Stages []Stage
@@ -65,6 +67,7 @@ var DefaultSchedules = Schedules{
 	"meta.permissions": "@every 6h",
 	"meta.ads":         "@every 1h",
 	"meta.insights":    "@every 30m",
+	JobMetaToken:       "@every 24h",
 	"tiktok.spark":     "@every 6h",
 	"tiktok.ads":       "@every 1h",
 	"tiktok.insights":  "@every 30m",
@@ -86,7 +89,7 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
 	var syncs, stages []Job
 	for _, b := range set.Brands {
 		b := b
-		for _, j := range d.syncJobs(b) {
+		for _, j := range append(d.syncJobs(b), d.tokenJobs(b)...) {
 			j.Spec = spec(j.Name)
 			syncs = append(syncs, j)
 		}
@@ -119,6 +122,15 @@ func (d *Deps) syncJobs(b *configs.Brand) []Job {
 		out = append(out, Job{Name: "shopify.orders", Scope: s.Shop, Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, r) }})
 	}
 	return out
+}
+
+// tokenJobs are the brand's credential checks: they run at start and
+// daily, and do not hold verdicts back.
+func (d *Deps) tokenJobs(b *configs.Brand) []Job {
+	if m := b.Accounts.Meta; m != nil && d.Meta != nil {
+		return []Job{{Name: JobMetaToken, Scope: m.AdAccount, AtStart: true, Run: func(ctx context.Context, r *Run) error { return d.metaToken(ctx, b, r) }}}
+	}
+	return nil
 }
 
 // failedSyncs names the brand's sync jobs, and its reconcile, whose

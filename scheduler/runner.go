@@ -33,6 +33,9 @@ type Job struct {
 	Spec string
 	// Run does the work. It must return ctx.Err() when cancelled.
 	Run func(ctx context.Context, r *Run) error
+	// AtStart reports whether the scheduler also runs the job once when it
+	// starts (a daily check that should not wait a day).
+	AtStart bool
 }
 
 // Key is the job's identity for leases and overlap checks.

@@ -23,6 +23,11 @@ type Scheduler struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	ids    []cron.EntryID
+	// atStart are the AtStart jobs of the latest Set, fired by Start;
+	// started reports whether Start ran; wg waits for those runs.
+	atStart []Job
+	started bool
+	wg      sync.WaitGroup
 }
 
 // New returns a scheduler that runs jobs through runner.
@@ -61,7 +66,11 @@ func (s *Scheduler) Set(jobs []Job) error {
 		s.cron.Remove(id)
 	}
 	s.ids = s.ids[:0]
+	s.atStart = s.atStart[:0]
 	for _, j := range jobs {
+		if j.AtStart {
+			s.atStart = append(s.atStart, j)
+		}
 		j := j
 		id, err := s.cron.AddFunc(j.Spec, func() { s.fire(j) })
 		if err != nil {
@@ -89,19 +98,42 @@ func (s *Scheduler) fire(j Job) {
 	}
 }
 
-// Start begins firing jobs on their schedules.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start begins firing jobs on their schedules, and runs the AtStart jobs
+// once now.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return
+	}
+	s.started = true
+	s.cron.Start()
+	for _, j := range s.atStart {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.fire(j)
+		}()
+	}
+}
 
 // Stop stops new runs, lets running jobs finish for up to grace, then
 // cancels them and waits for them to return. It is safe to call twice.
 func (s *Scheduler) Stop(grace time.Duration) {
-	// cron's Stop context is done once every running job has returned.
+	// cron's Stop context is done once every running job has returned;
+	// the AtStart runs are waited for too.
 	done := s.cron.Stop().Done()
+	all := make(chan struct{})
+	go func() {
+		<-done
+		s.wg.Wait()
+		close(all)
+	}()
 	select {
-	case <-done:
+	case <-all:
 	case <-time.After(grace):
 		s.cancel()
-		<-done
+		<-all
 	}
 	s.cancel()
 }

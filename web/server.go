@@ -20,6 +20,9 @@ type Options struct {
 	// Ready reports whether the daemon can serve (database reachable, a
 	// good config loaded); nil means always ready.
 	Ready func(ctx context.Context) error
+	// Details, when set, adds lines to /readyz after the verdict (e.g. the
+	// platform tokens' expiry); they must hold no secret.
+	Details func(ctx context.Context) []string
 	// Metrics serves /metrics (e.g. promhttp.HandlerFor); nil omits it.
 	Metrics http.Handler
 	// Routes maps ServeMux patterns ("POST /webhooks/shopify",
@@ -53,6 +56,13 @@ func New(o Options) (*Server, error) {
 			}
 		}
 		fmt.Fprintln(w, "ready")
+		if o.Details != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			for _, line := range o.Details(ctx) {
+				fmt.Fprintln(w, line)
+			}
+		}
 	})
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", o.Metrics)

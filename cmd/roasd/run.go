@@ -200,6 +200,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := scheduler.NewMetrics(reg)
+	m.Tokens.Now = o.now
 	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
 	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m, Now: o.now}
 	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+o.listen)
@@ -280,6 +281,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	srv, err := web.New(web.Options{
 		Addr:    d.opts.listen,
 		Ready:   d.ready,
+		Details: d.readyDetails,
 		Metrics: promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}),
 		Routes:  d.routes(),
 		Log:     d.log,
@@ -364,6 +366,28 @@ func (d *daemon) ready(ctx context.Context) error {
 		return errors.New("no config loaded")
 	}
 	return d.db.Ping(ctx)
+}
+
+// readyDetails are the platform tokens' validity and expiry as last read
+// (no secrets), for /readyz.
+func (d *daemon) readyDetails(ctx context.Context) []string {
+	now := time.Now()
+	if d.opts.now != nil {
+		now = d.opts.now()
+	}
+	sts, err := scheduler.TokenStatuses(ctx, d.db)
+	if err != nil {
+		return []string{"token expiry: " + err.Error()}
+	}
+	var out []string
+	for _, st := range sts {
+		d.metrics.Tokens.Set(st.Platform, st.ExpiresAt) // also on replicas that did not read it
+		out = append(out, st.Describe(now))
+	}
+	if len(sts) == 0 && d.deps.Meta != nil {
+		out = append(out, "meta token: expiry not read yet")
+	}
+	return out
 }
 
 // fingerprint summarises the names, sizes and mtimes of the config files.

@@ -26,12 +26,12 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
-	d := &scheduler.Deps{DB: db, Log: log}
+	d := &scheduler.Deps{DB: db, Log: log, Metrics: m}
 	// Actions write through clients that never re-send on their own: a
 	// lost answer is read back instead (scheduler.Deps.MetaWrite).
 	if tok := env.getenv("META_ACCESS_TOKEN"); tok != "" {
 		o := metaads.Options{
-			BaseURL: env.getenv("META_API_URL"), AccessToken: tok, AppSecret: env.getenv("META_APP_SECRET"),
+			BaseURL: env.getenv("META_API_URL"), AccessToken: tok, AppSecret: env.getenv("META_APP_SECRET"), AppID: env.getenv("META_APP_ID"),
 			HTTPClient: httpFor("meta"), Logger: log.With("platform", "meta"),
 		}
 		d.Meta = metaads.New(o)
