@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// nearest returns the word of allowed a mistyped key most likely meant:
-// the same letters ignoring case, '-' and '_', else the closest by edit
-// distance (a swap of two neighbours counts as one edit) within 1 edit for
-// words up to 4 letters and 2 for longer ones; "" when none is close or
-// two are equally close.
-func nearest(key string, allowed []string) string {
+// Nearest returns the word of allowed a mistyped key or command name most
+// likely meant: the same letters ignoring case, '-' and '_', else the
+// closest by edit distance (a swap of two neighbours counts as one edit)
+// within 1 edit for words up to 4 letters and 2 for longer ones; "" when
+// none is close or two are equally close.
+func Nearest(key string, allowed []string) string {
 	norm := func(s string) string {
 		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
 	}

@@ -17,8 +17,8 @@ func TestNearestKey(t *testing.T) {
 		{"xy", ""},                     // two edits on a short key
 		{"actionz", "actions"},
 	} {
-		if got := nearest(tt.key, testKeys); got != tt.want {
-			t.Errorf("nearest(%q) = %q, want %q", tt.key, got, tt.want)
+		if got := Nearest(tt.key, testKeys); got != tt.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
 }

@@ -293,7 +293,7 @@ func (l *loader) fields(n *yaml.Node, what string, allowed []string, fn func(key
 			continue // already reported as a secret
 		}
 		if !slices.Contains(allowed, key) {
-			if near := nearest(key, allowed); near != "" {
+			if near := Nearest(key, allowed); near != "" {
 				l.errorf(p.k, "unknown key %q in %s: did you mean %q? (allowed: %s)", key, what, near, strings.Join(allowed, ", "))
 			} else {
 				l.errorf(p.k, "unknown key %q in %s (allowed: %s)", key, what, strings.Join(allowed, ", "))

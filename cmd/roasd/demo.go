@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/roasd/roasd/ads"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/roasd/roasd/configs"
@@ -57,6 +60,13 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	verbose := fs.Bool("verbose", false, "log every job run (default: warnings and errors only)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if !*once {
+		// Fail before the cycle, not after it, when the port is taken
+		// (typically by another roasd demo).
+		if err := portFree(*listen); err != nil {
+			return err
+		}
 	}
 	out := env.stdout
 	vars := map[string]string{}
@@ -142,6 +152,19 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fmt.Fprintf(out, "\n· daemon running: dashboard http://%s/  report API http://%s/api/v1/report (bearer %s)  Ctrl-C stops\n",
 		*listen, *listen, denv.getenv("ROASD_API_TOKEN"))
 	return d.serve(ctx, set)
+}
+
+// portFree reports, as an error saying what to do, when addr cannot be
+// listened on.
+func portFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%s is already in use (another roasd demo or daemon?): stop it, or pass --listen 127.0.0.1:8081", addr)
+		}
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln.Close()
 }
 
 // accessInfo is what a user needs to reach the demo's data.

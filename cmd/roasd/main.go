@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/roasd/roasd/configs"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -87,7 +89,16 @@ func dispatch(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(env.stderr, "roasd: unknown command %q\n\n", args[0])
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if near := configs.Nearest(args[0], names); near != "" {
+			fmt.Fprintf(env.stderr, "roasd: unknown command %q: did you mean %q?\n\n", args[0], near)
+		} else {
+			fmt.Fprintf(env.stderr, "roasd: unknown command %q\n\n", args[0])
+		}
 		usage(env.stderr)
 		return errUsage
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/web"
@@ -83,5 +84,26 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	if rep.Reconciled.Stale() {
 		fmt.Fprintf(env.stderr, "roasd report: warning: %s: %s\n", rep.Brand, rep.Reconciled.Warning())
 	}
+	if hint := pastTheData(rep); hint != "" {
+		fmt.Fprintf(env.stderr, "roasd report: %s: %s\n", rep.Brand, hint)
+	}
 	return report.Write(env.stdout, *format, rep)
+}
+
+// pastTheData says so when the report's range runs past the day the brand
+// was last reconciled (its days after it can only be zeros), naming that
+// day; "" otherwise.
+func pastTheData(rep reconcile.Report) string {
+	at := rep.Reconciled.At
+	if at.IsZero() {
+		return ""
+	}
+	last := ads.DateOf(at, at.Location())
+	switch {
+	case !rep.To.After(last):
+		return ""
+	case rep.From.After(last):
+		return fmt.Sprintf("data reconciled through %s: the range %s..%s is after it, so every figure is zero", last, rep.From, rep.To)
+	}
+	return fmt.Sprintf("data reconciled through %s: %s..%s, after it, has no data yet", last, last.AddDays(1), rep.To)
 }

@@ -355,22 +355,49 @@
     history.replaceState(null, "", "?" + q.toString());
   }
 
+  // failedPanel puts a failed request's message where the panel's rows
+  // or charts would be, so a panel never just stays empty.
+  function failedPanel(sel, cols, what, err) {
+    const msg = "Could not load " + what + ": " + err.message;
+    const box = $(sel);
+    if (box.tagName === "TABLE") {
+      $(sel + " tbody").replaceChildren(el("tr", { class: "failed", "data-failed": what }, el("td", { colspan: cols, class: "err", text: msg })));
+    } else {
+      box.replaceChildren(el("p", { class: "empty err", "data-failed": what, text: msg }));
+    }
+  }
+
   async function load() {
     document.body.dataset.state = "loading";
     showError("");
     const b = { brand: state.brand.name };
-    try {
-      const [series, verdicts, perms, runs] = await Promise.all([
-        getJSON("/dashboard/api/series", Object.assign({ from: state.from, to: state.to }, b)),
-        getJSON("/dashboard/api/verdicts", b),
-        getJSON("/dashboard/api/permissions", b),
-        getJSON("/dashboard/api/runs", b),
-      ]);
-      state.series = series;
+    // Each panel loads on its own: one failed request leaves the others
+    // drawn and says so in its own panel.
+    const [series, verdicts, perms, runs] = await Promise.allSettled([
+      getJSON("/dashboard/api/series", Object.assign({ from: state.from, to: state.to }, b)),
+      getJSON("/dashboard/api/verdicts", b),
+      getJSON("/dashboard/api/permissions", b),
+      getJSON("/dashboard/api/runs", b),
+    ]);
+    const failed = [];
+    const draw = (res, what, ok, fail) => {
+      if (res.status === "fulfilled") {
+        try {
+          ok(res.value);
+          return;
+        } catch (err) {
+          res = { reason: err };
+        }
+      }
+      failed.push(what + " (" + res.reason.message + ")");
+      fail(res.reason);
+    };
+    draw(series, "totals and charts", (s) => {
+      state.series = s;
       const w = $("#warnings");
-      w.hidden = !series.warnings.length;
-      w.textContent = series.warnings.join(" ");
-      const rec = series.reconciled || {};
+      w.hidden = !s.warnings.length;
+      w.textContent = s.warnings.join(" ");
+      const rec = s.reconciled || {};
       const stale = $("#stale");
       stale.hidden = !rec.stale;
       stale.textContent = rec.stale ? "Stale figures: " + rec.warning + "." : "";
@@ -378,14 +405,15 @@
       renderTotals();
       renderCreators();
       renderVariants();
-      renderVerdicts(verdicts);
-      renderPermissions(perms);
-      renderRuns(runs);
-      document.body.dataset.state = "ready";
-    } catch (err) {
-      showError("Could not load the dashboard: " + err.message);
-      document.body.dataset.state = "error";
-    }
+    }, (err) => {
+      state.series = null;
+      for (const sel of ["#kpis", "#creator-charts", "#variant-charts"]) failedPanel(sel, 0, "totals and charts", err);
+    });
+    draw(verdicts, "verdicts", renderVerdicts, (err) => failedPanel("#verdicts", 7, "verdicts", err));
+    draw(perms, "permissions", renderPermissions, (err) => failedPanel("#permissions", 7, "permissions", err));
+    draw(runs, "job runs", renderRuns, (err) => failedPanel("#runs", 8, "job runs", err));
+    if (failed.length) showError("Could not load " + failed.join("; ") + ".");
+    document.body.dataset.state = failed.length === 0 ? "ready" : failed.length < 4 ? "partial" : "error";
   }
 
   function applyBrand(name, from, to) {
