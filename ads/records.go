@@ -1,8 +1,6 @@
 package ads
 
 import (
-	"net/url"
-	"strings"
 	"time"
 )
 
@@ -75,29 +73,6 @@ type UTM struct {
 
 // IsZero reports whether no UTM parameter is set.
 func (u UTM) IsZero() bool { return u == UTM{} }
-
-// ParseUTM reads utm_* parameters from a query string ("a=b&utm_content=x")
-// or a full URL; unparsable input yields a zero UTM.
-func ParseUTM(s string) UTM {
-	q := s
-	if i := strings.IndexByte(s, '?'); i >= 0 {
-		q = s[i+1:]
-	}
-	if i := strings.IndexByte(q, '#'); i >= 0 {
-		q = q[:i]
-	}
-	v, err := url.ParseQuery(q)
-	if err != nil {
-		return UTM{}
-	}
-	return UTM{
-		Source:   v.Get("utm_source"),
-		Medium:   v.Get("utm_medium"),
-		Campaign: v.Get("utm_campaign"),
-		Content:  v.Get("utm_content"),
-		Term:     v.Get("utm_term"),
-	}
-}
 
 // Ad is a paid ad on a platform as roasd sees it.
 type Ad struct {
