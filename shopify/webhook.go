@@ -53,15 +53,38 @@ func Verify(secret string, body []byte, signature string) bool {
 	return hmac.Equal(got, m.Sum(nil))
 }
 
+// WebhookOption configures WebhookHandler.
+type WebhookOption func(*webhookConfig)
+
+type webhookConfig struct {
+	known   func(shop string) bool
+	refused func(shop string)
+}
+
+// OnlyShops makes WebhookHandler refuse a correctly signed delivery from a
+// shop that known reports roasd does not serve (no brand configures it):
+// it answers 403, stores nothing, and calls refused (when not nil) with
+// the shop, e.g. to count it. Shopify retries a refused delivery, so a
+// brand added to the config shortly after still gets it. Shops compare
+// case-insensitively; known sees the lower-cased domain.
+func OnlyShops(known func(shop string) bool, refused func(shop string)) WebhookOption {
+	return func(c *webhookConfig) { c.known, c.refused = known, refused }
+}
+
 // WebhookHandler receives Shopify webhooks (orders/create, orders/updated,
 // refunds/create) at whatever path it is mounted on. It rejects a delivery
-// whose HMAC does not verify with secret (401), deduplicates by
-// X-Shopify-Webhook-Id and applies the order through sink. Duplicate and
-// out-of-order deliveries are acknowledged with 200 and change nothing; a
-// sink failure answers 500 so Shopify redelivers.
-func WebhookHandler(secret string, sink OrderSink, log *slog.Logger) http.Handler {
+// whose HMAC does not verify with secret (401) and, with OnlyShops, one
+// from a shop roasd does not serve (403), then applies the order through
+// sink under a delivery key (see DeliveryKey). Duplicate and out-of-order
+// deliveries are acknowledged with 200 and change nothing; a sink failure
+// answers 500 so Shopify redelivers.
+func WebhookHandler(secret string, sink OrderSink, log *slog.Logger, opts ...WebhookOption) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var cfg webhookConfig
+	for _, o := range opts {
+		o(&cfg)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -84,11 +107,16 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger) http.Handle
 			return
 		}
 		topic := r.Header.Get("X-Shopify-Topic")
-		shop := r.Header.Get("X-Shopify-Shop-Domain")
-		id := r.Header.Get("X-Shopify-Webhook-Id")
-		if id == "" {
-			id = r.Header.Get("X-Shopify-Event-Id")
+		shop := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain")))
+		if cfg.known != nil && !cfg.known(shop) {
+			log.Warn("shopify webhook refused: no brand configures the shop", "topic", topic, "shop", shop)
+			if cfg.refused != nil {
+				cfg.refused(shop)
+			}
+			http.Error(w, "shop not served here", http.StatusForbidden)
+			return
 		}
+		id := DeliveryKey(r.Header, topic)
 		switch topic {
 		case TopicOrdersCreate, TopicOrdersUpdated, TopicRefundsCreate:
 		default:
@@ -97,7 +125,7 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger) http.Handle
 			return
 		}
 		if id == "" || shop == "" {
-			http.Error(w, "missing X-Shopify-Webhook-Id or X-Shopify-Shop-Domain", http.StatusBadRequest)
+			http.Error(w, "missing X-Shopify-Event-Id (or X-Shopify-Webhook-Id) or X-Shopify-Shop-Domain", http.StatusBadRequest)
 			return
 		}
 		var o ads.Order
@@ -120,6 +148,19 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger) http.Handle
 		log.Info("shopify webhook", "topic", topic, "shop", shop, "webhook_id", id, "order", o.ID, "applied", applied)
 		writeAck(w, applied, "")
 	})
+}
+
+// DeliveryKey is the key a delivery is deduplicated on: Shopify sends one
+// event (X-Shopify-Event-Id) to every subscription that matches it, each
+// time under its own X-Shopify-Webhook-Id, and its docs say to
+// deduplicate on the event id; the topic is part of the key, as one
+// event may trigger several topics. A delivery without an event id falls
+// back to its webhook id. Empty when neither header is present.
+func DeliveryKey(h http.Header, topic string) string {
+	if ev := strings.TrimSpace(h.Get("X-Shopify-Event-Id")); ev != "" {
+		return "event:" + ev + ":" + topic
+	}
+	return strings.TrimSpace(h.Get("X-Shopify-Webhook-Id"))
 }
 
 func writeAck(w http.ResponseWriter, applied bool, note string) {

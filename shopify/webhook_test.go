@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +281,47 @@ func TestOrderWebhookWithoutAmountsIsRefused(t *testing.T) {
 		"subtotal_price":"0.00","total_discounts":"0.00"}`)
 	if _, err := shopify.OrderFromWebhook(shopDomain, ok); err != nil {
 		t.Fatalf("a genuine $0 order was refused: %v", err)
+	}
+}
+
+func TestWebhookUnknownShopRefused(t *testing.T) {
+	t.Parallel()
+	b := setupHooks(t)
+	var refused []string
+	h := shopify.WebhookHandler(secret, b.db, nil, shopify.OnlyShops(
+		func(shop string) bool { return shop == shopDomain },
+		func(shop string) { refused = append(refused, shop) }))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	body := []byte(`{"id":1001,"admin_graphql_api_id":"gid://shopify/Order/1001","name":"#1001","created_at":"2026-06-01T08:00:00Z",` +
+		`"updated_at":"2026-06-01T08:00:00Z","currency":"USD","subtotal_price":"85.00","total_discounts":"15.00","refunds":[]}`)
+	tests := []struct {
+		name, shop string
+		want       int
+	}{
+		{"a shop no brand configures", "stranger.myshopify.com", http.StatusForbidden},
+		{"no shop header", "", http.StatusForbidden},
+		{"the configured shop, any case", "GlowCo.myshopify.com", http.StatusOK},
+	}
+	for i, tc := range tests {
+		h := headers("orders/create", fmt.Sprintf("s%d", i), body, secret)
+		h["X-Shopify-Shop-Domain"] = tc.shop
+		if got, _ := post(t, srv.URL, body, h); got != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if want := []string{"stranger.myshopify.com", ""}; !slices.Equal(refused, want) {
+		t.Errorf("refused shops = %q, want %q", refused, want)
+	}
+	var n int
+	if err := b.db.SQL().GetContext(context.Background(), &n, `SELECT count(*) FROM orders WHERE shop <> $1`, shopDomain); err != nil {
+		t.Fatal(err)
+	}
+	var hooks int
+	if err := b.db.SQL().GetContext(context.Background(), &hooks, `SELECT count(*) FROM shopify_webhooks`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 || hooks != 1 {
+		t.Errorf("stored %d orders of other shops and %d deliveries, want 0 and 1", n, hooks)
 	}
 }

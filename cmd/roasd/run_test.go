@@ -15,6 +15,7 @@ import (
 
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
 
@@ -309,6 +310,26 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	}
 	if err := e.sb.Shopify.SendWebhook(context.Background(), url+"/webhooks/shopify", "wrong-secret", "orders/updated", order); err == nil {
 		t.Error("webhook signed with the wrong secret was accepted")
+	}
+	// Correctly signed, but from a shop no brand configures: refused,
+	// nothing stored, counted.
+	stranger := []byte(`{"id":77,"name":"#77","created_at":"2026-11-01T10:00:00Z","updated_at":"2026-11-01T10:00:00Z",` +
+		`"currency":"USD","subtotal_price":"10.00","total_discounts":"0.00","refunds":[]}`)
+	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/shopify", bytes.NewReader(stranger))
+	req.Header.Set("X-Shopify-Topic", "orders/create")
+	req.Header.Set("X-Shopify-Shop-Domain", "stranger.myshopify.com")
+	req.Header.Set("X-Shopify-Webhook-Id", "stranger-1")
+	req.Header.Set("X-Shopify-Hmac-Sha256", shopifyfake.Sign("whsec", stranger))
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("webhook of an unconfigured shop = %d, want 403", resp.StatusCode)
+	}
+	if n := e.count(t, `SELECT count(*) FROM orders WHERE shop = 'stranger.myshopify.com'`); n != 0 {
+		t.Errorf("orders of an unconfigured shop stored: %d", n)
+	}
+	if _, body := get(t, url+"/metrics"); !strings.Contains(body, `roasd_webhooks_refused_total{platform="shopify",reason="unknown_shop"} 1`) {
+		t.Error("/metrics does not count the refused webhook")
 	}
 	good := d.config()
 	if good.Brand("glowco").Test("serum-hooks") == nil {

@@ -79,7 +79,9 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 func (d *daemon) routes() map[string]http.Handler {
 	r := map[string]http.Handler{}
 	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" {
-		r["POST /webhooks/shopify"] = shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"))
+		refused := d.metrics.WebhooksRefused.WithLabelValues("shopify", "unknown_shop")
+		r["POST /webhooks/shopify"] = shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"),
+			shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }))
 	} else {
 		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
 	}
@@ -92,6 +94,21 @@ func (d *daemon) routes() map[string]http.Handler {
 	}
 	r["/"] = web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now) // read-only, unauthenticated: keep the listen address private
 	return r
+}
+
+// servesShop reports whether a brand of the config in force names shop
+// (a lower-case myshopify.com domain) as its Shopify shop.
+func (d *daemon) servesShop(shop string) bool {
+	set := d.config()
+	if set == nil {
+		return false
+	}
+	for _, b := range set.Brands {
+		if b.Accounts.Shopify != nil && strings.EqualFold(b.Accounts.Shopify.Shop, shop) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkSecrets fails when a configured platform has no token in the
