@@ -151,11 +151,23 @@ type Order struct {
 	CancelledAt time.Time // zero when not cancelled
 	Currency    string
 	// Gross is merchandise before discounts; Discounts and Refunded come off
-	// it; Net = Gross − Discounts − Refunded (zero once cancelled).
+	// it; Net = Gross − Discounts − Refunded (zero once cancelled, never
+	// negative) is the order's product revenue, what attribution credits.
+	//
+	// Refunded is the product part of the order's refunds only: refunded
+	// line items (after their discounts) plus refund discrepancies (money
+	// returned beyond, or held back from, what the refunded lines, shipping
+	// and tax come to — a custom amount refunded on the goods). Refunded
+	// tax, shipping and duties never reduce product revenue: they were
+	// never part of it.
 	Gross     int64
 	Discounts int64
 	Refunded  int64
 	Net       int64
+	// RefundIDs are the refunds (Shopify GIDs) Refunded already counts, so
+	// a refund reported again on its own (refunds/create) is not counted
+	// twice.
+	RefundIDs []string
 	// DiscountCodes are the codes redeemed on the order, as typed.
 	DiscountCodes []string
 	// UTM and LandingPage are from the last visit before purchase;

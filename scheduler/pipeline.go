@@ -500,7 +500,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it
-	// stopped. Pages (at most 71 orders, Shopify's cost limit) are written
+	// stopped. Pages (at most 66 orders, Shopify's cost limit) are written
 	// in batches of orderBatch rows; a long catch-up is split into bounded
 	// windows.
 	var buf []ads.Order

@@ -44,8 +44,8 @@ const MaxQueryCost = 1000
 
 // orderNodeCost is the calculated cost of one node of ordersQuery: one point
 // per object selected (the order, four MoneyBags with their shopMoney, the
-// journey summary, two visits and their utmParameters).
-const orderNodeCost = 14
+// refunds list, the journey summary, two visits and their utmParameters).
+const orderNodeCost = 15
 
 // MaxPageSize is the largest page of ordersQuery that stays within
 // MaxQueryCost (a connection costs 2 + first × node cost).
@@ -503,8 +503,9 @@ func (c *Client) Shop(ctx context.Context) (ShopInfo, error) {
 const orderFields = `id name createdAt updatedAt cancelledAt currencyCode test discountCodes
       subtotalPriceSet { shopMoney { amount currencyCode } }
       totalDiscountsSet { shopMoney { amount currencyCode } }
-      totalRefundedSet { shopMoney { amount currencyCode } }
       currentSubtotalPriceSet { shopMoney { amount currencyCode } }
+      refundDiscrepancySet { shopMoney { amount currencyCode } }
+      refunds { id }
       customerJourneySummary {
         firstVisit { landingPage utmParameters { source medium campaign content term } }
         lastVisit { landingPage utmParameters { source medium campaign content term } }
@@ -561,9 +562,12 @@ type orderNode struct {
 	DiscountCodes           []string `json:"discountCodes"`
 	SubtotalPriceSet        moneyBag `json:"subtotalPriceSet"`
 	TotalDiscountsSet       moneyBag `json:"totalDiscountsSet"`
-	TotalRefundedSet        moneyBag `json:"totalRefundedSet"`
 	CurrentSubtotalPriceSet moneyBag `json:"currentSubtotalPriceSet"`
-	CustomerJourneySummary  *struct {
+	RefundDiscrepancySet    moneyBag `json:"refundDiscrepancySet"`
+	Refunds                 []struct {
+		ID string `json:"id"`
+	} `json:"refunds"`
+	CustomerJourneySummary *struct {
 		FirstVisit *visit `json:"firstVisit"`
 		LastVisit  *visit `json:"lastVisit"`
 	} `json:"customerJourneySummary"`
@@ -588,9 +592,9 @@ func parseAmount(field, s string) (int64, error) {
 	return v, nil
 }
 
-// NetOf computes an order's net revenue in micros: gross − discounts −
-// refunded, never negative (a refund may include shipping and tax), and zero
-// once cancelled.
+// NetOf computes an order's net (product) revenue in micros: gross −
+// discounts − refunded, never negative, and zero once cancelled; refunded
+// must be the product part of the refunds (see ads.Order).
 func NetOf(gross, discounts, refunded int64, cancelled bool) int64 {
 	if cancelled {
 		return 0
@@ -598,9 +602,21 @@ func NetOf(gross, discounts, refunded int64, cancelled bool) int64 {
 	return max(0, gross-discounts-refunded)
 }
 
-// order converts a GraphQL Order node. Gross is the merchandise subtotal
-// before discounts (subtotalPriceSet + totalDiscountsSet), Refunded is
-// totalRefundedSet, all in shop money.
+// productRefunded is the product part of an order's refunds, in [0,
+// subtotal]: the line items no longer in the current subtotal (refunded or
+// removed, after their discounts) plus the refund discrepancy, which
+// Shopify reports positive in the merchant's favour (less returned than
+// the refunded lines, shipping and tax come to) and negative in the
+// customer's (a custom amount returned on the goods).
+func productRefunded(subtotal, current, discrepancy int64) int64 {
+	return min(max(0, subtotal-current-discrepancy), max(subtotal, 0))
+}
+
+// order converts a GraphQL Order node, all in shop money. Gross is the
+// merchandise subtotal before discounts (subtotalPriceSet +
+// totalDiscountsSet); Refunded is the product part of the refunds,
+// from currentSubtotalPriceSet and refundDiscrepancySet: totalRefundedSet
+// would count refunded tax and shipping too.
 func (n orderNode) order(shop string) (ads.Order, error) {
 	o := ads.Order{Shop: shop, ID: n.ID, Name: n.Name, Currency: n.SubtotalPriceSet.ShopMoney.CurrencyCode, Test: n.Test}
 	if o.Currency == "" {
@@ -625,11 +641,22 @@ func (n orderNode) order(shop string) (ads.Order, error) {
 	if o.Discounts, err = parseAmount("totalDiscountsSet", n.TotalDiscountsSet.ShopMoney.Amount); err != nil {
 		return o, err
 	}
-	if o.Refunded, err = parseAmount("totalRefundedSet", n.TotalRefundedSet.ShopMoney.Amount); err != nil {
+	current := sub
+	if a := n.CurrentSubtotalPriceSet.ShopMoney.Amount; a != "" {
+		if current, err = parseAmount("currentSubtotalPriceSet", a); err != nil {
+			return o, err
+		}
+	}
+	discrepancy, err := parseAmount("refundDiscrepancySet", n.RefundDiscrepancySet.ShopMoney.Amount)
+	if err != nil {
 		return o, err
 	}
+	o.Refunded = productRefunded(sub, current, discrepancy)
 	o.Gross = sub + o.Discounts
 	o.Net = NetOf(o.Gross, o.Discounts, o.Refunded, o.Cancelled())
+	for _, r := range n.Refunds {
+		o.RefundIDs = append(o.RefundIDs, r.ID)
+	}
 	if len(n.DiscountCodes) > 0 {
 		o.DiscountCodes = append([]string(nil), n.DiscountCodes...)
 	}

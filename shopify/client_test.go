@@ -94,9 +94,10 @@ func TestOrderMapping(t *testing.T) {
 	want := []ads.Order{{
 		Shop: shopDomain, ID: "gid://shopify/Order/1001", Name: "#1001", CreatedAt: created, UpdatedAt: created.Add(time.Minute),
 		Currency: "USD", Gross: ads.MustMicros("120.50"), Discounts: ads.MustMicros("18.08"),
-		Refunded: ads.MustMicros("10.01"), Net: ads.MustMicros("92.41"), DiscountCodes: []string{"JACQ15"},
-		UTM:         ads.UTM{Source: "jacqueline", Medium: "paid_social", Campaign: "summer-serum-hooks", Content: "hook-a"},
-		LandingPage: "/products/serum?utm_content=hook-a", FirstUTM: ads.UTM{Source: "ig"}, FirstLandingPage: "/?utm_source=ig",
+		Refunded: ads.MustMicros("10.01"), Net: ads.MustMicros("92.41"), RefundIDs: []string{"gid://shopify/Refund/1"},
+		DiscountCodes: []string{"JACQ15"},
+		UTM:           ads.UTM{Source: "jacqueline", Medium: "paid_social", Campaign: "summer-serum-hooks", Content: "hook-a"},
+		LandingPage:   "/products/serum?utm_content=hook-a", FirstUTM: ads.UTM{Source: "ig"}, FirstLandingPage: "/?utm_source=ig",
 		Test: true,
 	}, {
 		Shop: shopDomain, ID: "gid://shopify/Order/1002", Name: "#1002", CreatedAt: created, UpdatedAt: created.Add(2 * time.Minute),
@@ -121,7 +122,7 @@ func TestOrdersIncrementalSync(t *testing.T) {
 		t.Fatalf("backfill got %d orders, want 160", len(all))
 	}
 	calls := b.fake.Calls()
-	if len(calls) != 3 { // 71 + 71 + 18
+	if len(calls) != 3 { // 66 + 66 + 28
 		t.Errorf("backfill took %d calls, want 3 pages of %d", len(calls), shopify.MaxPageSize)
 	}
 	for _, c := range calls {

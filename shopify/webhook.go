@@ -30,11 +30,14 @@ const maxWebhookBody = 5 << 20
 
 // OrderSink applies verified webhook deliveries; store.DB implements it.
 type OrderSink interface {
-	// ApplyWebhook records delivery id and applies o in one transaction,
-	// reporting applied=false when the id was seen before or o is older than
-	// the stored order. For refunds/create, o carries Shop, ID, Refunded
-	// (this refund) and UpdatedAt (the refund's time) only.
-	ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (applied bool, err error)
+	// ApplyWebhook records the delivery under key (DeliveryKey) and applies
+	// o in one transaction, reporting applied=false when the key was seen
+	// before, o is older than the stored order, or its refund is already
+	// recorded. For refunds/create, o carries Shop, ID, RefundIDs (the
+	// refund's GID), Refunded (its product part) and UpdatedAt (the
+	// refund's time) only; the refund counts once by its own id, however
+	// many deliveries report it.
+	ApplyWebhook(ctx context.Context, key, topic string, o ads.Order) (applied bool, err error)
 }
 
 // Verify reports whether signature (the X-Shopify-Hmac-Sha256 header) is
@@ -216,28 +219,44 @@ func amount(field string, plain decimal, set *restMoneySet) (int64, error) {
 	return plain.micros(field)
 }
 
-type restTransaction struct {
-	Kind   string  `json:"kind"`
-	Status string  `json:"status"`
-	Amount decimal `json:"amount"`
-}
-
+// restRefund is the REST refund resource (the refunds/create payload and
+// each of an order's refunds), with the parts that say what was refunded.
+// Its transactions are left alone: they are in the presentment currency
+// and include tax and shipping.
 type restRefund struct {
-	ID           json.Number       `json:"id"`
-	OrderID      json.Number       `json:"order_id"`
-	CreatedAt    string            `json:"created_at"`
-	ProcessedAt  string            `json:"processed_at"`
-	Transactions []restTransaction `json:"transactions"`
+	ID              json.Number `json:"id"`
+	GID             string      `json:"admin_graphql_api_id"`
+	OrderID         json.Number `json:"order_id"`
+	CreatedAt       string      `json:"created_at"`
+	ProcessedAt     string      `json:"processed_at"`
+	RefundLineItems []struct {
+		Subtotal    decimal       `json:"subtotal"`
+		SubtotalSet *restMoneySet `json:"subtotal_set"`
+	} `json:"refund_line_items"`
+	OrderAdjustments []struct {
+		Kind      string        `json:"kind"`
+		Amount    decimal       `json:"amount"`
+		AmountSet *restMoneySet `json:"amount_set"`
+	} `json:"order_adjustments"`
 }
 
-// refunded sums the refund's successful refund transactions.
-func (r restRefund) refunded() (int64, error) {
+// gid is the refund's GID ("" when the payload has no id).
+func (r restRefund) gid() string {
+	if r.GID != "" {
+		return r.GID
+	}
+	if r.ID != "" {
+		return "gid://shopify/Refund/" + r.ID.String()
+	}
+	return ""
+}
+
+// lines sums the refunded line items' subtotals (after discounts, before
+// tax) in shop money.
+func (r restRefund) lines() (int64, error) {
 	var sum int64
-	for _, t := range r.Transactions {
-		if t.Kind != "refund" || (t.Status != "success" && t.Status != "") {
-			continue
-		}
-		v, err := t.Amount.micros("refund transaction amount")
+	for _, l := range r.RefundLineItems {
+		v, err := amount("refund line item subtotal", l.Subtotal, l.SubtotalSet)
 		if err != nil {
 			return 0, err
 		}
@@ -246,20 +265,58 @@ func (r restRefund) refunded() (int64, error) {
 	return sum, nil
 }
 
+// discrepancy sums the refund's refund_discrepancy order adjustments in
+// shop money: positive in the merchant's favour, negative when more was
+// returned than the refunded lines, shipping and tax come to. Shipping
+// refunds (kind shipping_refund before API version 2024-10) are not
+// discrepancies.
+func (r restRefund) discrepancy() (int64, error) {
+	var sum int64
+	for _, a := range r.OrderAdjustments {
+		if a.Kind != "refund_discrepancy" {
+			continue
+		}
+		v, err := amount("order adjustment amount", a.Amount, a.AmountSet)
+		if err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// product is the refund's product part (see ads.Order): its line items
+// minus its discrepancy, never negative.
+func (r restRefund) product() (int64, error) {
+	l, err := r.lines()
+	if err != nil {
+		return 0, err
+	}
+	d, err := r.discrepancy()
+	if err != nil {
+		return 0, err
+	}
+	return max(0, l-d), nil
+}
+
 type restOrder struct {
-	ID                json.Number   `json:"id"`
-	GID               string        `json:"admin_graphql_api_id"`
-	Name              string        `json:"name"`
-	CreatedAt         string        `json:"created_at"`
-	UpdatedAt         string        `json:"updated_at"`
-	CancelledAt       *string       `json:"cancelled_at"`
-	Currency          string        `json:"currency"`
-	Test              bool          `json:"test"`
-	SubtotalPrice     decimal       `json:"subtotal_price"`
-	SubtotalPriceSet  *restMoneySet `json:"subtotal_price_set"`
-	TotalDiscounts    decimal       `json:"total_discounts"`
-	TotalDiscountsSet *restMoneySet `json:"total_discounts_set"`
-	DiscountCodes     []struct {
+	ID               json.Number   `json:"id"`
+	GID              string        `json:"admin_graphql_api_id"`
+	Name             string        `json:"name"`
+	CreatedAt        string        `json:"created_at"`
+	UpdatedAt        string        `json:"updated_at"`
+	CancelledAt      *string       `json:"cancelled_at"`
+	Currency         string        `json:"currency"`
+	Test             bool          `json:"test"`
+	SubtotalPrice    decimal       `json:"subtotal_price"`
+	SubtotalPriceSet *restMoneySet `json:"subtotal_price_set"`
+	// CurrentSubtotalPrice is the subtotal without refunded or removed
+	// line items.
+	CurrentSubtotalPrice    decimal       `json:"current_subtotal_price"`
+	CurrentSubtotalPriceSet *restMoneySet `json:"current_subtotal_price_set"`
+	TotalDiscounts          decimal       `json:"total_discounts"`
+	TotalDiscountsSet       *restMoneySet `json:"total_discounts_set"`
+	DiscountCodes           []struct {
 		Code string `json:"code"`
 	} `json:"discount_codes"`
 	LandingSite *string      `json:"landing_site"`
@@ -276,11 +333,40 @@ func orderGID(gid string, id json.Number) string {
 	return ""
 }
 
+// productRefunded is the product part of the order's refunds, as the sync
+// computes it: the subtotal minus current_subtotal_price minus the
+// refunds' discrepancies (or, in a payload without the current subtotal,
+// the sum of each refund's product part), in [0, sub].
+func (p restOrder) productRefunded(sub int64) (int64, error) {
+	var lines, disc int64
+	for _, r := range p.Refunds {
+		l, err := r.lines()
+		if err != nil {
+			return 0, err
+		}
+		d, err := r.discrepancy()
+		if err != nil {
+			return 0, err
+		}
+		lines, disc = lines+l, disc+d
+	}
+	current := sub - lines
+	if p.CurrentSubtotalPrice != "" || (p.CurrentSubtotalPriceSet != nil && p.CurrentSubtotalPriceSet.ShopMoney.Amount != "") {
+		v, err := amount("current_subtotal_price", p.CurrentSubtotalPrice, p.CurrentSubtotalPriceSet)
+		if err != nil {
+			return 0, err
+		}
+		current = v
+	}
+	return productRefunded(sub, current, disc), nil
+}
+
 // OrderFromWebhook converts an orders/create or orders/updated payload (the
-// REST order resource) to an ads.Order of shop, computed as the sync does:
-// Gross = subtotal_price + total_discounts, Refunded = the successful refund
-// transactions, in shop money. The payload has no customer journey, so the
-// UTM parameters of both visits come from landing_site.
+// REST order resource) to an ads.Order of shop, computed as the sync does,
+// in shop money: Gross = subtotal_price + total_discounts, Refunded = the
+// product part of the refunds (never their tax or shipping), RefundIDs =
+// the refunds the payload lists. The payload has no customer journey, so
+// the UTM parameters of both visits come from landing_site.
 func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
 	var p restOrder
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -319,12 +405,13 @@ func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
 	if o.Discounts, err = amount("total_discounts", p.TotalDiscounts, p.TotalDiscountsSet); err != nil {
 		return o, err
 	}
+	if o.Refunded, err = p.productRefunded(sub); err != nil {
+		return o, err
+	}
 	for _, r := range p.Refunds {
-		v, err := r.refunded()
-		if err != nil {
-			return o, err
+		if id := r.gid(); id != "" {
+			o.RefundIDs = append(o.RefundIDs, id)
 		}
-		o.Refunded += v
 	}
 	o.Gross = sub + o.Discounts
 	o.Net = NetOf(o.Gross, o.Discounts, o.Refunded, o.Cancelled())
@@ -341,8 +428,10 @@ func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
 
 // RefundFromWebhook converts a refunds/create payload (the REST refund
 // resource) to the partial ads.Order OrderSink expects: Shop, ID (the
-// order's GID), Refunded (this refund's successful transactions) and
-// UpdatedAt (when it was processed).
+// order's GID), RefundIDs (this refund's GID), Refunded (its product part:
+// refunded line items minus its refund discrepancy, in shop money; never
+// its tax or shipping, nor its transactions, which are in the customer's
+// currency) and UpdatedAt (when it was processed).
 func RefundFromWebhook(shop string, body []byte) (ads.Order, error) {
 	var r restRefund
 	if err := json.Unmarshal(body, &r); err != nil {
@@ -351,7 +440,11 @@ func RefundFromWebhook(shop string, body []byte) (ads.Order, error) {
 	if r.OrderID == "" {
 		return ads.Order{}, errors.New("decoding refund webhook: no order_id")
 	}
-	o := ads.Order{Shop: shop, ID: orderGID("", r.OrderID)}
+	id := r.gid()
+	if id == "" {
+		return ads.Order{}, errors.New("decoding refund webhook: no refund id")
+	}
+	o := ads.Order{Shop: shop, ID: orderGID("", r.OrderID), RefundIDs: []string{id}}
 	at := r.ProcessedAt
 	if at == "" {
 		at = r.CreatedAt
@@ -363,7 +456,7 @@ func RefundFromWebhook(shop string, body []byte) (ads.Order, error) {
 		}
 		o.UpdatedAt = t
 	}
-	v, err := r.refunded()
+	v, err := r.product()
 	if err != nil {
 		return o, err
 	}

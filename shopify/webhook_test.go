@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -239,23 +240,27 @@ func TestWebhookOutOfOrder(t *testing.T) {
 func TestFromWebhookPayloads(t *testing.T) {
 	t.Parallel()
 	// Shaped like Shopify's documented refund resource: nested amounts may
-	// be JSON numbers, only successful refund transactions count.
+	// be JSON numbers; 199.00 of line items (3.98 tax) refunded as 41.94,
+	// so Shopify records a refund discrepancy of 161.04 in the merchant's
+	// favour; a legacy shipping_refund adjustment is shipping, not product;
+	// the transactions (in the customer's EUR) are not read.
 	refund := []byte(`{"id":929361464,"order_id":450789469,"created_at":"2020-01-14T10:34:55-05:00",
 		"processed_at":"2020-01-14T10:34:55-05:00","admin_graphql_api_id":"gid://shopify/Refund/929361464",
-		"refund_line_items":[{"id":1,"quantity":1,"subtotal":199.0,"total_tax":3.98}],
-		"transactions":[{"id":1,"kind":"refund","status":"success","amount":"41.94","currency":"USD"},
-		{"id":2,"kind":"refund","status":"failure","amount":"5.00","currency":"USD"},
-		{"id":3,"kind":"sale","status":"success","amount":"99.00","currency":"USD"}]}`)
+		"refund_line_items":[{"id":1,"quantity":1,"subtotal":199.0,"total_tax":3.98,
+			"subtotal_set":{"shop_money":{"amount":"199.00","currency_code":"USD"},"presentment_money":{"amount":"183.08","currency_code":"EUR"}}}],
+		"order_adjustments":[{"kind":"refund_discrepancy","amount":"161.04","amount_set":{"shop_money":{"amount":"161.04","currency_code":"USD"}}},
+			{"kind":"shipping_refund","amount":"-8.00","amount_set":{"shop_money":{"amount":"-8.00","currency_code":"USD"}}}],
+		"transactions":[{"id":1,"kind":"refund","status":"success","amount":"38.58","currency":"EUR"}]}`)
 	o, err := shopify.RefundFromWebhook(shopDomain, refund)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ads.Order{Shop: shopDomain, ID: "gid://shopify/Order/450789469", Refunded: ads.MustMicros("41.94"),
-		UpdatedAt: time.Date(2020, 1, 14, 15, 34, 55, 0, time.UTC)}
-	if o.Shop != want.Shop || o.ID != want.ID || o.Refunded != want.Refunded || !o.UpdatedAt.Equal(want.UpdatedAt) {
+	want := ads.Order{Shop: shopDomain, ID: "gid://shopify/Order/450789469", Refunded: ads.MustMicros("37.96"),
+		RefundIDs: []string{"gid://shopify/Refund/929361464"}, UpdatedAt: time.Date(2020, 1, 14, 15, 34, 55, 0, time.UTC)}
+	if !reflect.DeepEqual(o, want) {
 		t.Errorf("RefundFromWebhook = %+v, want %+v", o, want)
 	}
-	for _, bad := range []string{`{"order_id":1,"transactions":[{"kind":"refund","amount":"1e3"}]}`, `{"id":1}`, `[`} {
+	for _, bad := range []string{`{"id":1,"order_id":1,"refund_line_items":[{"subtotal":"1e3"}]}`, `{"id":1}`, `{"order_id":1}`, `[`} {
 		if _, err := shopify.RefundFromWebhook(shopDomain, []byte(bad)); err == nil {
 			t.Errorf("RefundFromWebhook(%s) = nil error", bad)
 		}

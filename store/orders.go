@@ -21,39 +21,52 @@ const (
 )
 
 // orderNetSQL computes the stored net amount from the row's own columns: zero
-// once cancelled, never below zero (a refund may include shipping and tax).
+// once cancelled, never below zero.
 const orderNetSQL = `CASE WHEN %[1]scancelled_at IS NOT NULL THEN 0
 	ELSE GREATEST(0, %[1]sgross_micros - %[1]sdiscounts_micros - %[2]s) END`
 
-// attributionCols are the order columns webhooks know only poorly (the REST
-// payload has landing_site but no customer journey).
-var attributionCols = map[string]bool{"utm_source": true, "utm_medium": true, "utm_campaign": true, "utm_content": true,
-	"utm_term": true, "landing_page": true, "first_utm_source": true, "first_utm_medium": true, "first_utm_campaign": true,
-	"first_utm_content": true, "first_utm_term": true, "first_landing_page": true}
+// Attribution sources (orders.attribution_source): which path stored a
+// visit's UTM parameters and landing page.
+const (
+	attrSync    = "sync"    // the customer journey of the GraphQL sync
+	attrWebhook = "webhook" // a webhook payload's landing_site
+)
+
+// visitCols are the columns of one visit's attribution; the first visit's
+// carry the prefix "first_".
+var visitCols = []string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "landing_page"}
+
+// visitStrength is an SQL expression for how much attribution the visit
+// (column prefix p) of row alias a carries: a utm_content (what names a
+// paid variant) outweighs all the rest, then each other UTM parameter,
+// then a landing page.
+func visitStrength(a, p string) string {
+	f := func(c string) string { return fmt.Sprintf("(%s%s%s <> '')::int", a, p, c) }
+	return fmt.Sprintf("(16*%s + 2*(%s + %s + %s + %s) + %s)", f("utm_content"), f("utm_source"), f("utm_medium"),
+		f("utm_campaign"), f("utm_term"), f("landing_page"))
+}
 
 // orderUpsert inserts or updates orders from the session's staging table
-// orders_in (filled by COPY). An update applies only when the incoming
-// updated_at is not older than the stored one (so a stale sync page or a
-// late webhook never downgrades an order) and something differs; refunded
-// never decreases, and net is recomputed.
-var orderUpsert = orderUpsertSQL(false, "orders_in AS u")
+// orders_in (filled by COPY), as the sync does.
+var orderUpsert = orderUpsertSQL(attrSync, "orders_in AS u")
 
-// webhookOrderUpsert is orderUpsert from parallel arrays (one order, see
-// orderArgs) that keeps stored non-empty attribution (UTM, landing pages)
-// over the incoming values.
-var webhookOrderUpsert = orderUpsertSQL(true, `(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz,
+// webhookOrderUpsert is the upsert of one order of a webhook, from
+// parameters (see orderValues).
+var webhookOrderUpsert = orderUpsertSQL(attrWebhook, `(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz,
 	$6::timestamptz, $7::text, $8::bigint, $9::bigint, $10::bigint, $11::text[], $12::text, $13::text, $14::text,
-	$15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text, $23::text, $24::boolean)
+	$15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text, $23::text, $24::boolean,
+	$25::text[])
 	AS u(shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
 	refunded_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
-	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test)`)
+	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test,
+	refund_ids)`)
 
 // orderStageCols are the columns of the staging table orders_in, in COPY
 // order.
 var orderStageCols = []string{"shop", "order_id", "name", "created_at", "updated_at", "cancelled_at", "currency",
 	"gross_micros", "discounts_micros", "refunded_micros", "discount_codes", "utm_source", "utm_medium", "utm_campaign",
 	"utm_content", "utm_term", "landing_page", "first_utm_source", "first_utm_medium", "first_utm_campaign",
-	"first_utm_content", "first_utm_term", "first_landing_page", "test"}
+	"first_utm_content", "first_utm_term", "first_landing_page", "test", "refund_ids"}
 
 // orderStageSQL creates the session's staging table for UpsertOrders if it
 // is missing. It lives in the connection's temporary schema (no WAL, no
@@ -63,42 +76,78 @@ const orderStageSQL = `CREATE TEMP TABLE IF NOT EXISTS orders_in (shop TEXT, ord
 	created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, cancelled_at TIMESTAMPTZ, currency TEXT, gross_micros BIGINT,
 	discounts_micros BIGINT, refunded_micros BIGINT, discount_codes TEXT[], utm_source TEXT, utm_medium TEXT,
 	utm_campaign TEXT, utm_content TEXT, utm_term TEXT, landing_page TEXT, first_utm_source TEXT, first_utm_medium TEXT,
-	first_utm_campaign TEXT, first_utm_content TEXT, first_utm_term TEXT, first_landing_page TEXT, test BOOLEAN)
+	first_utm_campaign TEXT, first_utm_content TEXT, first_utm_term TEXT, first_landing_page TEXT, test BOOLEAN,
+	refund_ids TEXT[])
 	ON COMMIT DELETE ROWS`
 
-// orderUpsertSQL builds the order upsert reading rows u from src, which
-// must expose the columns of orders_in.
-func orderUpsertSQL(keepAttribution bool, src string) string {
-	refunded := `GREATEST(t.refunded_micros, EXCLUDED.refunded_micros)`
-	newNet := fmt.Sprintf(orderNetSQL, "EXCLUDED.", refunded)
-	cols := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
-		"discount_codes", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "landing_page",
-		"first_utm_source", "first_utm_medium", "first_utm_campaign", "first_utm_content", "first_utm_term",
-		"first_landing_page", "test"}
-	var set, oldv, newv string
-	for _, c := range cols {
-		v := "EXCLUDED." + c
-		if keepAttribution && attributionCols[c] {
-			v = fmt.Sprintf("COALESCE(NULLIF(t.%s, ''), EXCLUDED.%s)", c, c)
+// orderUpsertSQL builds the order upsert of one source (attrSync or
+// attrWebhook) reading rows u from src, which must expose the columns of
+// orders_in. The rules:
+//
+//   - An update applies only when the incoming updated_at is not older
+//     than the stored one (a stale sync page or a late webhook never
+//     downgrades an order) and something differs.
+//   - Money: the incoming state is the truth. refunded is its product
+//     refunds (refunded_micros) plus the refunds recorded one by one
+//     (refunds/create, table order_refunds) that it does not yet count
+//     (their id is not in its refund_ids); net is recomputed.
+//   - Attribution, per visit (UTM parameters and landing page together):
+//     the sync's customer journey replaces the stored visit when it
+//     carries at least as much attribution (visitStrength), a webhook's
+//     landing_site only when it carries more, so known attribution is
+//     never replaced with less. A visit that changes records its source
+//     and the incoming updated_at.
+func orderUpsertSQL(source, src string) string {
+	op := ">="
+	if source != attrSync {
+		op = ">"
+	}
+	plain := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
+		"discount_codes", "test", "refund_ids", "refunded_micros", "net_micros"}
+	var set, oldv, newv, insAttr, selAttr []string
+	add := func(col, v string) {
+		set = append(set, col+" = "+v)
+		oldv = append(oldv, "t."+col)
+		newv = append(newv, v)
+	}
+	for _, c := range plain {
+		add(c, "EXCLUDED."+c)
+	}
+	for _, v := range []struct{ prefix, from, at string }{
+		{"", "attribution_source", "attribution_at"},
+		{"first_", "first_attribution_source", "first_attribution_at"},
+	} {
+		replace := visitStrength("EXCLUDED.", v.prefix) + " " + op + " " + visitStrength("t.", v.prefix)
+		var in, st []string
+		for _, c := range visitCols {
+			in, st = append(in, "EXCLUDED."+v.prefix+c), append(st, "t."+v.prefix+c)
 		}
-		set += fmt.Sprintf("%s = %s, ", c, v)
-		oldv += "t." + c + ", "
-		newv += v + ", "
+		changed := fmt.Sprintf("%s AND (%s) IS DISTINCT FROM (%s)", replace, strings.Join(in, ", "), strings.Join(st, ", "))
+		for _, c := range visitCols {
+			add(v.prefix+c, fmt.Sprintf("CASE WHEN %s THEN EXCLUDED.%s%s ELSE t.%s%s END", replace, v.prefix, c, v.prefix, c))
+		}
+		add(v.from, fmt.Sprintf("CASE WHEN %s THEN '%s' ELSE t.%s END", changed, source, v.from))
+		add(v.at, fmt.Sprintf("CASE WHEN %s THEN EXCLUDED.updated_at ELSE t.%s END", changed, v.at))
+		known := visitStrength("u.", v.prefix) + " > 0"
+		insAttr = append(insAttr, v.from, v.at)
+		selAttr = append(selAttr, fmt.Sprintf("CASE WHEN %s THEN '%s' ELSE '' END", known, source),
+			fmt.Sprintf("CASE WHEN %s THEN u.updated_at END", known))
 	}
 	return `INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
 	discounts_micros, refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
 	landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term,
-	first_landing_page, test)
+	first_landing_page, test, refund_ids, ` + strings.Join(insAttr, ", ") + `)
 SELECT u.shop, u.order_id, u.name, u.created_at, u.updated_at, u.cancelled_at, u.currency, u.gross_micros,
-	u.discounts_micros, u.refunded_micros, ` + fmt.Sprintf(orderNetSQL, "u.", "u.refunded_micros") + `,
+	u.discounts_micros, u.all_refunded, ` + fmt.Sprintf(orderNetSQL, "u.", "u.all_refunded") + `,
 	u.discount_codes, u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
 	u.utm_term, u.landing_page, u.first_utm_source, u.first_utm_medium, u.first_utm_campaign, u.first_utm_content,
-	u.first_utm_term, u.first_landing_page, u.test
-FROM ` + src + `
-ON CONFLICT (shop, order_id) DO UPDATE SET ` + set + `refunded_micros = ` + refunded + `,
-	net_micros = ` + newNet + `, changed_at = now()
+	u.first_utm_term, u.first_landing_page, u.test, u.refund_ids, ` + strings.Join(selAttr, ", ") + `
+FROM (SELECT u.*, u.refunded_micros + (SELECT COALESCE(sum(r.amount_micros), 0)::bigint FROM order_refunds r
+	WHERE r.shop = u.shop AND r.order_id = u.order_id AND r.refund_id <> ALL(u.refund_ids)) AS all_refunded
+	FROM ` + src + `) u
+ON CONFLICT (shop, order_id) DO UPDATE SET ` + strings.Join(set, ", ") + `, changed_at = now()
 WHERE EXCLUDED.updated_at >= t.updated_at
-	AND (` + oldv + `t.refunded_micros, t.net_micros) IS DISTINCT FROM (` + newv + refunded + `, ` + newNet + `)`
+	AND (` + strings.Join(oldv, ", ") + `) IS DISTINCT FROM (` + strings.Join(newv, ", ") + `)`
 }
 
 // orderValues are o's values in the order of orderStageCols (the COPY
@@ -111,7 +160,7 @@ func orderValues(o ads.Order) []any {
 	return []any{o.Shop, o.ID, o.Name, o.CreatedAt, o.UpdatedAt, cancelled, o.Currency, o.Gross, o.Discounts, o.Refunded,
 		textArrayLiteral(o.DiscountCodes), o.UTM.Source, o.UTM.Medium, o.UTM.Campaign, o.UTM.Content, o.UTM.Term,
 		o.LandingPage, o.FirstUTM.Source, o.FirstUTM.Medium, o.FirstUTM.Campaign, o.FirstUTM.Content, o.FirstUTM.Term,
-		o.FirstLandingPage, o.Test}
+		o.FirstLandingPage, o.Test, textArrayLiteral(o.RefundIDs)}
 }
 
 // textArrayLiteral renders vs as a PostgreSQL text[] literal ('{}' when
@@ -171,10 +220,13 @@ func checkOrder(o ads.Order) error {
 	return nil
 }
 
-// UpsertOrders stores orders in bulk, returning how many rows were inserted
-// or changed. An order is never downgraded to an older updated_at, its
-// refunded amount never decreases, and net is recomputed as gross −
-// discounts − refunded (zero when cancelled, never negative). Re-running
+// UpsertOrders stores the orders of a sync (full order states) in bulk,
+// returning how many rows were inserted or changed. An order is never
+// downgraded to an older updated_at; a newer state sets the refunded
+// amount (plus refunds recorded by refunds/create that the state does not
+// yet count) and net is recomputed as gross − discounts − refunded (zero
+// when cancelled, never negative); a visit's attribution is replaced only
+// by one that carries at least as much (see orderUpsertSQL). Re-running
 // with the same orders changes nothing.
 func (db *DB) UpsertOrders(ctx context.Context, os []ads.Order) (int64, error) {
 	for _, o := range os {
@@ -258,11 +310,13 @@ type orderRow struct {
 	FirstTerm        string         `db:"first_utm_term"`
 	FirstLandingPage string         `db:"first_landing_page"`
 	Test             bool           `db:"test"`
+	RefundIDs        pq.StringArray `db:"refund_ids"`
 }
 
 const orderCols = `shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
 	refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
-	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test`
+	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test,
+	refund_ids`
 
 func (r orderRow) order() ads.Order {
 	o := ads.Order{Shop: r.Shop, ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -276,6 +330,9 @@ func (r orderRow) order() ads.Order {
 	}
 	if len(r.Codes) > 0 {
 		o.DiscountCodes = []string(r.Codes)
+	}
+	if len(r.RefundIDs) > 0 {
+		o.RefundIDs = []string(r.RefundIDs)
 	}
 	return o
 }
@@ -305,59 +362,73 @@ func (db *DB) OrdersChangedSince(ctx context.Context, t time.Time) ([]ads.Order,
 	return db.selectOrders(ctx, "changed orders", `changed_at >= $1 ORDER BY changed_at, shop, order_id`, t)
 }
 
-// ApplyWebhook records a Shopify webhook delivery and applies it in one
-// transaction. It reports applied=false, changing nothing, when the
-// delivery id was seen before or the order it carries is older than the
-// stored one. For orders/create and orders/updated o is the full order
-// (its UTM and landing pages fill only what is not yet known, as the sync's
-// customer journey is better); for
-// refunds/create o carries Shop, ID, Refunded (this refund's amount) and
-// UpdatedAt (the refund's time): the refund is recorded and the stored
-// order's refunded amount is raised to at least the sum of recorded refunds.
-func (db *DB) ApplyWebhook(ctx context.Context, id, topic string, o ads.Order) (applied bool, err error) {
-	if id == "" {
-		return false, fmt.Errorf("applying webhook: empty webhook id")
+// ApplyWebhook records a Shopify webhook delivery under key (see
+// shopify.DeliveryKey) and applies it in one transaction. It reports
+// applied=false, changing nothing, when the key was seen before, when the
+// order it carries is older than the stored one, or when the refund it
+// carries is already recorded.
+//
+// For orders/create and orders/updated o is the full order state, stored
+// as UpsertOrders stores the sync's (its attribution, from landing_site,
+// replaces a stored visit only when it carries more). For refunds/create
+// o carries Shop, ID, RefundIDs (the one refund's GID), Refunded (its
+// product part) and UpdatedAt (its time): the refund is recorded under
+// its own id, once however many deliveries report it, and added to the
+// stored order unless the order's state already counts it; a later full
+// state of the order sets the amount again.
+func (db *DB) ApplyWebhook(ctx context.Context, key, topic string, o ads.Order) (applied bool, err error) {
+	if key == "" {
+		return false, fmt.Errorf("applying webhook: empty delivery key")
 	}
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO shopify_webhooks (webhook_id, topic, shop, order_id) VALUES ($1,$2,$3,$4)
-			ON CONFLICT (webhook_id) DO NOTHING`, id, topic, o.Shop, o.ID)
+			ON CONFLICT (webhook_id) DO NOTHING`, key, topic, o.Shop, o.ID)
 		if err != nil {
-			return fmt.Errorf("recording webhook %s: %w", id, err)
+			return fmt.Errorf("recording webhook %s: %w", key, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // duplicate delivery
 		}
+		// Serialize with other deliveries about the order, so that a state
+		// counts every refund committed before it.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM orders WHERE shop = $1 AND order_id = $2 FOR UPDATE`, o.Shop, o.ID); err != nil {
+			return fmt.Errorf("locking order %s: %w", o.ID, err)
+		}
 		switch topic {
 		case TopicOrdersCreate, TopicOrdersUpdated:
 			if err := checkOrder(o); err != nil {
-				return fmt.Errorf("applying webhook %s: %w", id, err)
+				return fmt.Errorf("applying webhook %s: %w", key, err)
 			}
 			res, err := tx.ExecContext(ctx, webhookOrderUpsert, orderValues(o)...)
 			if err != nil {
-				return fmt.Errorf("applying webhook %s to order %s: %w", id, o.ID, err)
+				return fmt.Errorf("applying webhook %s to order %s: %w", key, o.ID, err)
 			}
 			n, _ := res.RowsAffected()
 			applied = n > 0
 		case TopicRefundsCreate:
-			if o.Shop == "" || o.ID == "" {
-				return fmt.Errorf("applying webhook %s: refund without shop or order id", id)
+			if o.Shop == "" || o.ID == "" || len(o.RefundIDs) != 1 || o.RefundIDs[0] == "" {
+				return fmt.Errorf("applying webhook %s: refund without shop, order id or refund id", key)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO order_refunds (shop, order_id, refund_key, amount_micros, at)
-				VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, o.Shop, o.ID, id, o.Refunded, nullTime(o.UpdatedAt)); err != nil {
-				return fmt.Errorf("recording refund of order %s: %w", o.ID, err)
+			res, err := tx.ExecContext(ctx, `INSERT INTO order_refunds (shop, order_id, refund_id, amount_micros, at)
+				VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, o.Shop, o.ID, o.RefundIDs[0], o.Refunded, nullTime(o.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("recording refund %s of order %s: %w", o.RefundIDs[0], o.ID, err)
 			}
-			sum := `(SELECT COALESCE(sum(amount_micros), 0) FROM order_refunds r WHERE r.shop = orders.shop AND r.order_id = orders.order_id)`
-			if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_micros = GREATEST(refunded_micros, `+sum+`),
-				net_micros = `+fmt.Sprintf(orderNetSQL, "", "GREATEST(refunded_micros, "+sum+")")+`, changed_at = now()
-				WHERE shop = $1 AND order_id = $2 AND refunded_micros < `+sum, o.Shop, o.ID); err != nil {
-				return fmt.Errorf("applying refund to order %s: %w", o.ID, err)
+			if n, _ := res.RowsAffected(); n == 0 {
+				break // the refund is known: another delivery reported it
+			}
+			refunded := fmt.Sprintf("(refunded_micros + %d)", o.Refunded)
+			if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_micros = `+refunded+`,
+				net_micros = `+fmt.Sprintf(orderNetSQL, "", refunded)+`, changed_at = now()
+				WHERE shop = $1 AND order_id = $2 AND NOT ($3 = ANY(refund_ids))`, o.Shop, o.ID, o.RefundIDs[0]); err != nil {
+				return fmt.Errorf("applying refund %s to order %s: %w", o.RefundIDs[0], o.ID, err)
 			}
 			applied = true
 		default:
-			return fmt.Errorf("applying webhook %s: unsupported topic %q", id, topic)
+			return fmt.Errorf("applying webhook %s: unsupported topic %q", key, topic)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE shopify_webhooks SET applied = $2 WHERE webhook_id = $1`, id, applied); err != nil {
-			return fmt.Errorf("recording webhook %s: %w", id, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE shopify_webhooks SET applied = $2 WHERE webhook_id = $1`, key, applied); err != nil {
+			return fmt.Errorf("recording webhook %s: %w", key, err)
 		}
 		return nil
 	})

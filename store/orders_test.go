@@ -234,12 +234,21 @@ func TestApplyWebhook(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, template)
 	later := t0.Add(time.Hour)
-	refund := func(amount string, at time.Time) ads.Order {
-		return ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/1001", Refunded: ads.MustMicros(amount), UpdatedAt: at}
+	refund := func(order, id, amount string, at time.Time) ads.Order {
+		return ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/" + order, Refunded: ads.MustMicros(amount),
+			RefundIDs: []string{"gid://shopify/Refund/" + id}, UpdatedAt: at}
+	}
+	state := func(at time.Time, refunded string, ids ...string) ads.Order {
+		return order("1001", func(o *ads.Order) {
+			o.UpdatedAt, o.Refunded = at, ads.MustMicros(refunded)
+			for _, id := range ids {
+				o.RefundIDs = append(o.RefundIDs, "gid://shopify/Refund/"+id)
+			}
+		})
 	}
 	steps := []struct {
 		name     string
-		id       string
+		key      string
 		topic    string
 		o        ads.Order
 		applied  bool
@@ -250,16 +259,19 @@ func TestApplyWebhook(t *testing.T) {
 		{"duplicate delivery", "w1", store.TopicOrdersCreate, order("1001", func(o *ads.Order) { o.Gross = 1 }), false, "0", "85"},
 		{"update", "w2", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) { o.UpdatedAt = later }), true, "0", "85"},
 		{"out of order update", "w3", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) { o.Gross = ads.MustMicros("1000") }), false, "0", "85"},
-		{"refund", "w4", store.TopicRefundsCreate, refund("10", later), true, "10", "75"},
-		{"duplicate refund", "w4", store.TopicRefundsCreate, refund("10", later), false, "10", "75"},
-		{"second refund", "w5", store.TopicRefundsCreate, refund("5", later), true, "15", "70"},
-		{"order update with authoritative total", "w6", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) {
-			o.UpdatedAt, o.Refunded = later.Add(time.Minute), ads.MustMicros("15")
-		}), true, "15", "70"},
-		{"refund of an unknown order is recorded", "w7", store.TopicRefundsCreate, ads.Order{Shop: "glowco.myshopify.com", ID: "gid://shopify/Order/9"}, true, "15", "70"},
+		{"refund", "w4", store.TopicRefundsCreate, refund("1001", "1", "10", later), true, "10", "75"},
+		{"duplicate refund delivery", "w4", store.TopicRefundsCreate, refund("1001", "1", "10", later), false, "10", "75"},
+		{"the same refund under another delivery", "w5", store.TopicRefundsCreate, refund("1001", "1", "10", later), false, "10", "75"},
+		{"second refund", "w6", store.TopicRefundsCreate, refund("1001", "2", "5", later), true, "15", "70"},
+		{"a newer order state wins over the refunds it counts", "w7", store.TopicOrdersUpdated, state(later.Add(time.Minute), "12", "1", "2"), true, "12", "73"},
+		{"a counted refund delivered again", "w8", store.TopicRefundsCreate, refund("1001", "2", "5", later), false, "12", "73"},
+		{"a refund the state does not count yet", "w9", store.TopicRefundsCreate, refund("1001", "3", "2", later.Add(2*time.Minute)), true, "14", "71"},
+		{"an older state keeps it", "w10", store.TopicOrdersUpdated, state(later, "12", "1", "2"), false, "14", "71"},
+		{"the state that counts it", "w11", store.TopicOrdersUpdated, state(later.Add(2*time.Minute), "14", "1", "2", "3"), true, "14", "71"},
+		{"refund of an unknown order is recorded", "w12", store.TopicRefundsCreate, refund("9", "9", "4", later), true, "14", "71"},
 	}
 	for _, s := range steps {
-		applied, err := db.ApplyWebhook(ctx, s.id, s.topic, s.o)
+		applied, err := db.ApplyWebhook(ctx, s.key, s.topic, s.o)
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
@@ -272,19 +284,36 @@ func TestApplyWebhook(t *testing.T) {
 				ads.FormatMicros(o.Net, 2), s.refunded, s.net)
 		}
 	}
+	// The order whose refund came first: its creation (a state from before
+	// the refund) counts the recorded refund; the sync's state that counts
+	// it does not add it again.
+	if _, err := db.ApplyWebhook(ctx, "w13", store.TopicOrdersCreate, order("9")); err != nil {
+		t.Fatal(err)
+	}
+	if o := getOrder(t, db, "9"); o.Refunded != ads.MustMicros("4") || o.Net != ads.MustMicros("81") {
+		t.Errorf("order created after its refund: refunded %d net %d, want 4.00 and 81.00", o.Refunded, o.Net)
+	}
+	if _, err := db.UpsertOrders(ctx, []ads.Order{order("9", func(o *ads.Order) {
+		o.UpdatedAt, o.Refunded, o.RefundIDs = later, ads.MustMicros("4"), []string{"gid://shopify/Refund/9"}
+	})}); err != nil {
+		t.Fatal(err)
+	}
+	if o := getOrder(t, db, "9"); o.Refunded != ads.MustMicros("4") || o.Net != ads.MustMicros("81") {
+		t.Errorf("synced state counting the refund: refunded %d net %d, want 4.00 and 81.00", o.Refunded, o.Net)
+	}
 	// A webhook's poorer attribution never replaces the synced journey.
-	if _, err := db.ApplyWebhook(ctx, "w9", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) {
-		o.UpdatedAt, o.UTM, o.LandingPage = later.Add(2*time.Minute), ads.UTM{Source: "other"}, "/other"
+	if _, err := db.ApplyWebhook(ctx, "w20", store.TopicOrdersUpdated, order("1001", func(o *ads.Order) {
+		o.UpdatedAt, o.UTM, o.LandingPage = later.Add(3*time.Minute), ads.UTM{Source: "other"}, "/other"
 	})); err != nil {
 		t.Fatal(err)
 	}
 	if o := getOrder(t, db, "1001"); o.UTM.Content != "hook-a" || o.UTM.Source != "jacqueline" || o.LandingPage != order("1").LandingPage {
 		t.Errorf("webhook replaced attribution: got %+v %q", o.UTM, o.LandingPage)
 	}
-	if _, err := db.ApplyWebhook(ctx, "w8", "products/update", order("1001")); err == nil {
+	if _, err := db.ApplyWebhook(ctx, "w21", "products/update", order("1001")); err == nil {
 		t.Error("unsupported topic: got nil error")
 	}
-	if _, err := db.ApplyWebhook(ctx, "w8", store.TopicOrdersCreate, order("1001")); err != nil {
+	if _, err := db.ApplyWebhook(ctx, "w21", store.TopicOrdersCreate, order("1001")); err != nil {
 		t.Errorf("webhook id of a rolled-back delivery must be usable again: %v", err)
 	}
 }
@@ -359,5 +388,60 @@ func TestUpsertLinkConversions(t *testing.T) {
 	}
 	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{ID: "x", Source: "impact"}}); err == nil {
 		t.Error("incomplete conversion: got nil error")
+	}
+}
+
+// TestAttributionNeverLess: a visit's attribution (UTM parameters and
+// landing page) is replaced only by one that carries at least as much
+// (the sync's journey) or more (a webhook's landing_site), and the stored
+// visit records where it came from and the order version that brought it.
+func TestAttributionNeverLess(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	visit := func(m int, u ads.UTM, page string) ads.Order {
+		return order("1", func(o *ads.Order) { o.UpdatedAt, o.UTM, o.LandingPage = at(m), u, page })
+	}
+	hookA := ads.UTM{Source: "jacqueline", Content: "serum-hook-a"}
+	hookB := ads.UTM{Source: "jacqueline", Campaign: "serum", Content: "serum-hook-b"}
+	sync := func(o ads.Order) error { _, err := db.UpsertOrders(ctx, []ads.Order{o}); return err }
+	webhook := func(key string) func(ads.Order) error {
+		return func(o ads.Order) error { _, err := db.ApplyWebhook(ctx, key, store.TopicOrdersUpdated, o); return err }
+	}
+	steps := []struct {
+		name     string
+		apply    func(ads.Order) error
+		o        ads.Order
+		want     ads.UTM
+		wantFrom string
+		wantAt   time.Time
+	}{
+		{"webhook stores the paid click", webhook("a"), visit(0, hookA, "/?utm_source=jacqueline&utm_content=serum-hook-a"), hookA, "webhook", at(0)},
+		{"a sync without a journey keeps it", sync, visit(1, ads.UTM{}, ""), hookA, "webhook", at(0)},
+		{"a sync with a bare landing page keeps it", sync, visit(2, ads.UTM{}, "/products/serum"), hookA, "webhook", at(0)},
+		{"a sync with as much replaces it", sync, visit(3, hookB, "/?utm_content=serum-hook-b"), hookB, "sync", at(3)},
+		{"a webhook with less keeps it", webhook("b"), visit(4, hookA, "/?utm_content=serum-hook-a"), hookB, "sync", at(3)},
+		{"a sync with less keeps it", sync, visit(5, ads.UTM{Source: "ig"}, "/"), hookB, "sync", at(3)},
+		{"the same sync again", sync, visit(5, ads.UTM{Source: "ig"}, "/"), hookB, "sync", at(3)},
+	}
+	for _, s := range steps {
+		if err := s.apply(s.o); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		var from string
+		var when time.Time
+		if err := db.SQL().QueryRowContext(ctx, `SELECT attribution_source, attribution_at FROM orders WHERE order_id = $1`,
+			"gid://shopify/Order/1").Scan(&from, &when); err != nil {
+			t.Fatal(err)
+		}
+		got := getOrder(t, db, "1")
+		if got.UTM != s.want || from != s.wantFrom || !when.Equal(s.wantAt) {
+			t.Errorf("%s: last visit %+v from %s at %v, want %+v from %s at %v", s.name, got.UTM, from, when.UTC(),
+				s.want, s.wantFrom, s.wantAt)
+		}
+	}
+	if n, err := db.UpsertOrders(ctx, []ads.Order{visit(5, ads.UTM{Source: "ig"}, "/")}); err != nil || n != 0 {
+		t.Errorf("rerun changed %d rows (%v), want 0", n, err)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"regexp"
 	"slices"
@@ -56,11 +57,20 @@ type Visit struct {
 	Source, Medium, Campaign, Content, Term string
 }
 
-// Refund is money returned on an order.
+// Refund is money returned on an order. Amounts are decimal strings in the
+// shop currency.
 type Refund struct {
 	ID        string
 	CreatedAt time.Time
-	// Amount is a decimal string in the shop currency, e.g. "10.00".
+	// LineItems is the refunded merchandise's subtotal (after discounts,
+	// before tax) and LineItemsTax its tax; Shipping and ShippingTax are
+	// the refunded shipping and its tax.
+	LineItems, LineItemsTax, Shipping, ShippingTax string
+	// Amount is the money returned (the refund's transactions). Empty
+	// means the sum of the parts above. A difference from that sum is a
+	// refund discrepancy, which Shopify records as an order adjustment:
+	// a refund of an Amount alone is a custom amount refunded without
+	// line items.
 	Amount string
 }
 
@@ -79,7 +89,14 @@ type Order struct {
 	LineItems     string
 	Discounts     string
 	DiscountCodes []string
-	Refunds       []Refund
+	// Tax is the order's total tax and Shipping its shipping charge
+	// (before tax); both are part of the total price, not the subtotal.
+	Tax, Shipping string
+	// PresentmentCurrency is the currency the customer paid in when it is
+	// not the shop's; PresentmentRate (a decimal, default 1) converts shop
+	// money into it. Transactions are in the presentment currency.
+	PresentmentCurrency, PresentmentRate string
+	Refunds                              []Refund
 	// FirstVisit and LastVisit make up customerJourneySummary; both nil
 	// means the journey is null (e.g. an order created in the admin).
 	FirstVisit, LastVisit *Visit
@@ -151,6 +168,8 @@ type Server struct {
 	// changed since it was built (see sorted).
 	index []entry
 	bulk  bulkState
+	// subscriptions is how many deliveries each webhook event gets.
+	subscriptions int
 }
 
 // MaxQueryCost is the single-query cost limit; a query asking for more is
@@ -212,13 +231,13 @@ func (s *Server) UpsertOrder(o Order) error {
 	if o.ID == "" {
 		return errors.New("order id is required")
 	}
-	for _, a := range []string{o.LineItems, o.Discounts} {
+	for _, a := range []string{o.LineItems, o.Discounts, o.Tax, o.Shipping, o.PresentmentRate} {
 		if err := checkAmount(a); err != nil {
 			return err
 		}
 	}
 	for _, r := range o.Refunds {
-		if err := checkAmount(r.Amount); err != nil {
+		if err := checkRefund(r); err != nil {
 			return err
 		}
 	}
@@ -271,10 +290,25 @@ func (s *Server) Cancel(id string, at time.Time) error {
 }
 
 // Refund records a refund of amount (a decimal string) on an order at `at`
-// (now when zero), bumping its updatedAt, and returns the refund id.
+// (now when zero), bumping its updatedAt, and returns the refund id. It is
+// a custom amount refunded without line items; RefundItems refunds line
+// items, shipping and tax.
 func (s *Server) Refund(id, amount string, at time.Time) (string, error) {
 	if err := checkAmount(amount); err != nil || amount == "" {
 		return "", fmt.Errorf("refund amount %q: want a decimal", amount)
+	}
+	return s.RefundItems(id, Refund{CreatedAt: at, Amount: amount})
+}
+
+// RefundItems records refund r on an order (its ID is assigned, a zero
+// CreatedAt becomes now), bumping the order's updatedAt, and returns the
+// refund id.
+func (s *Server) RefundItems(id string, r Refund) (string, error) {
+	if err := checkRefund(r); err != nil {
+		return "", err
+	}
+	if refundTotal(r) <= 0 {
+		return "", errors.New("refund of nothing")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -282,16 +316,44 @@ func (s *Server) Refund(id, amount string, at time.Time) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("order %s not found", id)
 	}
-	if at.IsZero() {
-		at = s.now()
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = s.now()
 	}
-	rid := fmt.Sprintf("%s%02d", o.ID, len(o.Refunds)+1)
+	r.ID = fmt.Sprintf("%s%02d", o.ID, len(o.Refunds)+1)
 	c := *o
-	c.Refunds = append(slices.Clip(o.Refunds), Refund{ID: rid, CreatedAt: at, Amount: amount})
-	c.UpdatedAt = at
+	c.Refunds = append(slices.Clip(o.Refunds), r)
+	c.UpdatedAt = r.CreatedAt
 	s.orders[c.ID], s.index = &c, nil
-	return rid, nil
+	return r.ID, nil
 }
+
+func checkRefund(r Refund) error {
+	for _, a := range []string{r.Amount, r.LineItems, r.LineItemsTax, r.Shipping, r.ShippingTax} {
+		if err := checkAmount(a); err != nil {
+			return fmt.Errorf("refund amount %q: want a decimal", a)
+		}
+	}
+	return nil
+}
+
+// refundParts is what a refund's line items, shipping and their tax
+// come to (micros).
+func refundParts(r Refund) int64 {
+	return micros(r.LineItems) + micros(r.LineItemsTax) + micros(r.Shipping) + micros(r.ShippingTax)
+}
+
+// refundTotal is the money a refund returns (micros).
+func refundTotal(r Refund) int64 {
+	if r.Amount != "" {
+		return micros(r.Amount)
+	}
+	return refundParts(r)
+}
+
+// refundDiscrepancy is the order adjustment Shopify records for a refund:
+// what its parts come to minus what was returned (positive in the
+// merchant's favour, negative in the customer's).
+func refundDiscrepancy(r Refund) int64 { return refundParts(r) - refundTotal(r) }
 
 // FailNext makes the next n GraphQL requests fail with HTTP status.
 func (s *Server) FailNext(n, status int) {
@@ -774,16 +836,42 @@ func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[strin
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"orders": conn}, "extensions": map[string]any{"cost": cost}})
 }
 
-// money is a MoneyBag; the fake has one currency, so shop and presentment
-// money are equal.
+// money is a MoneyBag's amount.
 type money struct {
 	Amount       string `json:"amount"`
 	CurrencyCode string `json:"currencyCode"`
 }
 
+// moneyBag is a MoneyBag: shop money and, when selected, presentment
+// money (the customer's currency, see Order.PresentmentCurrency).
 type moneyBag struct {
 	ShopMoney        money  `json:"shopMoney"`
 	PresentmentMoney *money `json:"presentmentMoney,omitempty"`
+}
+
+// presentment converts shop money into an order's presentment currency.
+type presentment struct {
+	currency string
+	rate     int64 // micros of presentment money per unit of shop money
+}
+
+func presentmentOf(o *Order, shopCurrency string) presentment {
+	p := presentment{currency: shopCurrency, rate: 1_000_000}
+	if o.PresentmentCurrency != "" {
+		p.currency = o.PresentmentCurrency
+	}
+	if o.PresentmentRate != "" {
+		p.rate = micros(o.PresentmentRate)
+	}
+	return p
+}
+
+// of converts m shop micros to presentment micros, rounded to the cent.
+func (p presentment) of(m int64) int64 {
+	v := new(big.Int).Mul(big.NewInt(m), big.NewInt(p.rate))
+	v.Quo(v, big.NewInt(1_000_000))
+	c := v.Int64()
+	return (c + 5_000) / 10_000 * 10_000
 }
 
 type utmJSON struct {
@@ -808,40 +896,78 @@ type journeyJSON struct {
 }
 
 // orderJSON is an Order object as the GraphQL Admin API renders it (the
-// fields roasd's and similar clients select).
+// fields roasd's and similar clients select). Money is in the shop
+// currency (shopMoney) and the customer's (presentmentMoney).
 type orderJSON struct {
-	ID                      string       `json:"id"`
-	Name                    string       `json:"name"`
-	CreatedAt               *string      `json:"createdAt"`
-	UpdatedAt               *string      `json:"updatedAt"`
-	CancelledAt             *string      `json:"cancelledAt"`
-	CurrencyCode            string       `json:"currencyCode"`
-	Test                    bool         `json:"test"`
-	DiscountCodes           []string     `json:"discountCodes"`
-	SubtotalPriceSet        moneyBag     `json:"subtotalPriceSet"`
-	TotalDiscountsSet       moneyBag     `json:"totalDiscountsSet"`
-	TotalRefundedSet        moneyBag     `json:"totalRefundedSet"`
-	CurrentSubtotalPriceSet moneyBag     `json:"currentSubtotalPriceSet"`
-	CustomerJourneySummary  *journeyJSON `json:"customerJourneySummary"`
+	ID                       string       `json:"id"`
+	Name                     string       `json:"name"`
+	CreatedAt                *string      `json:"createdAt"`
+	UpdatedAt                *string      `json:"updatedAt"`
+	CancelledAt              *string      `json:"cancelledAt"`
+	CurrencyCode             string       `json:"currencyCode"`
+	Test                     bool         `json:"test"`
+	DiscountCodes            []string     `json:"discountCodes"`
+	SubtotalPriceSet         moneyBag     `json:"subtotalPriceSet"`
+	TotalDiscountsSet        moneyBag     `json:"totalDiscountsSet"`
+	TotalRefundedSet         moneyBag     `json:"totalRefundedSet"`
+	CurrentSubtotalPriceSet  moneyBag     `json:"currentSubtotalPriceSet"`
+	CustomerJourneySummary   *journeyJSON `json:"customerJourneySummary"`
+	PresentmentCurrencyCode  string       `json:"presentmentCurrencyCode,omitempty"`
+	TotalTaxSet              *moneyBag    `json:"totalTaxSet,omitempty"`
+	TotalShippingPriceSet    *moneyBag    `json:"totalShippingPriceSet,omitempty"`
+	TotalPriceSet            *moneyBag    `json:"totalPriceSet,omitempty"`
+	TotalRefundedShippingSet *moneyBag    `json:"totalRefundedShippingSet,omitempty"`
+	RefundDiscrepancySet     *moneyBag    `json:"refundDiscrepancySet,omitempty"`
+	Refunds                  []refundJSON `json:"refunds,omitempty"`
+}
+
+// refundJSON is a Refund object in an order's refunds list.
+type refundJSON struct {
+	ID               string   `json:"id"`
+	CreatedAt        *string  `json:"createdAt"`
+	TotalRefundedSet moneyBag `json:"totalRefundedSet"`
 }
 
 // selection says which optional fields a query selected: the fake renders
-// every field an order query may select, except these, which are large or
-// rarely asked for and are left out unless named.
+// every field of orderJSON that is not omitempty, and these only when
+// named.
 type selection struct {
-	presentment, occurredAt, ready bool
+	presentment, occurredAt, ready                      bool
+	presentmentCode, tax, shipping, price, refundedShip bool
+	discrepancy, refunds                                bool
+}
+
+// selects reports whether query names field as a whole word.
+func selects(query, field string) bool {
+	word := func(b byte) bool {
+		return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+	}
+	for i := 0; ; {
+		j := strings.Index(query[i:], field)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(field)
+		if (j == 0 || !word(query[j-1])) && (end == len(query) || !word(query[end])) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 func selectionOf(query string) selection {
-	return selection{presentment: strings.Contains(query, "presentmentMoney"),
-		occurredAt: strings.Contains(query, "occurredAt"), ready: strings.Contains(query, "ready")}
+	has := func(f string) bool { return selects(query, f) }
+	return selection{presentment: has("presentmentMoney"), occurredAt: has("occurredAt"), ready: has("ready"),
+		presentmentCode: has("presentmentCurrencyCode"), tax: has("totalTaxSet"), shipping: has("totalShippingPriceSet"),
+		price: has("totalPriceSet"), refundedShip: has("totalRefundedShippingSet"), discrepancy: has("refundDiscrepancySet"),
+		refunds: has("refunds")}
 }
 
-func (sel selection) moneyOf(m int64, currency string) moneyBag {
-	v := money{Amount: ads.FormatMicros(m, 2), CurrencyCode: currency}
-	b := moneyBag{ShopMoney: v}
+func (sel selection) moneyOf(m int64, currency string, p presentment) moneyBag {
+	b := moneyBag{ShopMoney: money{Amount: ads.FormatMicros(m, 2), CurrencyCode: currency}}
 	if sel.presentment {
-		b.PresentmentMoney = &v
+		b.PresentmentMoney = &money{Amount: ads.FormatMicros(p.of(m), 2), CurrencyCode: p.currency}
 	}
 	return b
 }
@@ -876,34 +1002,68 @@ func (sel selection) visitOf(v *Visit) *visitJSON {
 	return out
 }
 
-// amounts derives the order's money fields (micros).
-func amounts(o *Order) (lineItems, discounts, subtotal, refunded int64) {
-	lineItems, discounts = micros(o.LineItems), micros(o.Discounts)
-	for _, r := range o.Refunds {
-		refunded += micros(r.Amount)
-	}
-	return lineItems, discounts, lineItems - discounts, refunded
+// totals are an order's money fields (micros of the shop currency).
+type totals struct {
+	lineItems, discounts, subtotal, tax, shipping, price int64
+	// refunded is the money returned; refundedItems, refundedShipping the
+	// refunded line items' and shipping's subtotals; discrepancy the sum
+	// of the refunds' discrepancies (see refundDiscrepancy).
+	refunded, refundedItems, refundedShipping, discrepancy int64
 }
 
-// renderOrder renders an Order object as the GraphQL Admin API does.
+// amounts derives the order's money fields.
+func amounts(o *Order) totals {
+	t := totals{lineItems: micros(o.LineItems), discounts: micros(o.Discounts), tax: micros(o.Tax), shipping: micros(o.Shipping)}
+	t.subtotal = t.lineItems - t.discounts
+	t.price = t.subtotal + t.tax + t.shipping
+	for _, r := range o.Refunds {
+		t.refunded += refundTotal(r)
+		t.refundedItems += micros(r.LineItems)
+		t.refundedShipping += micros(r.Shipping)
+		t.discrepancy += refundDiscrepancy(r)
+	}
+	return t
+}
+
+// renderOrder renders an Order object as the GraphQL Admin API does:
+// currentSubtotalPriceSet drops refunded line items (not refunded
+// shipping, tax or discrepancies); totalRefundedSet is all money returned.
 // Stored orders are never modified in place (see UpsertOrder), so it needs
 // no lock.
 func renderOrder(o *Order, currency string, sel selection) orderJSON {
-	_, disc, sub, ref := amounts(o)
-	current := sub - ref
-	if !o.CancelledAt.IsZero() {
-		current = 0
-	}
+	t := amounts(o)
+	p := presentmentOf(o, currency)
 	codes := o.DiscountCodes
 	if codes == nil {
 		codes = []string{}
+	}
+	m := func(v int64) moneyBag { return sel.moneyOf(v, currency, p) }
+	opt := func(on bool, v int64) *moneyBag {
+		if !on {
+			return nil
+		}
+		b := m(v)
+		return &b
 	}
 	n := orderJSON{
 		ID: "gid://shopify/Order/" + o.ID, Name: o.Name,
 		CreatedAt: timeOrNil(o.CreatedAt), UpdatedAt: timeOrNil(o.UpdatedAt), CancelledAt: timeOrNil(o.CancelledAt),
 		CurrencyCode: currency, Test: o.Test, DiscountCodes: codes,
-		SubtotalPriceSet: sel.moneyOf(sub, currency), TotalDiscountsSet: sel.moneyOf(disc, currency), TotalRefundedSet: sel.moneyOf(ref, currency),
-		CurrentSubtotalPriceSet: sel.moneyOf(max(current, 0), currency),
+		SubtotalPriceSet: m(t.subtotal), TotalDiscountsSet: m(t.discounts), TotalRefundedSet: m(t.refunded),
+		CurrentSubtotalPriceSet: m(max(t.subtotal-t.refundedItems, 0)),
+		TotalTaxSet:             opt(sel.tax, t.tax), TotalShippingPriceSet: opt(sel.shipping, t.shipping),
+		TotalPriceSet: opt(sel.price, t.price), TotalRefundedShippingSet: opt(sel.refundedShip, t.refundedShipping),
+		RefundDiscrepancySet: opt(sel.discrepancy, t.discrepancy),
+	}
+	if sel.presentmentCode {
+		n.PresentmentCurrencyCode = p.currency
+	}
+	if sel.refunds {
+		n.Refunds = []refundJSON{}
+		for _, r := range o.Refunds {
+			n.Refunds = append(n.Refunds, refundJSON{ID: "gid://shopify/Refund/" + r.ID, CreatedAt: timeOrNil(r.CreatedAt),
+				TotalRefundedSet: m(refundTotal(r))})
+		}
 	}
 	if o.FirstVisit != nil || o.LastVisit != nil {
 		j := &journeyJSON{FirstVisit: sel.visitOf(o.FirstVisit), LastVisit: sel.visitOf(o.LastVisit)}

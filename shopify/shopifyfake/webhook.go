@@ -37,9 +37,10 @@ func Sign(secret string, body []byte) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-func restMoney(m int64, cur string) map[string]any {
-	v := map[string]any{"amount": ads.FormatMicros(m, 2), "currency_code": cur}
-	return map[string]any{"shop_money": v, "presentment_money": v}
+// restMoney renders a REST money set: shop money and presentment money.
+func restMoney(m int64, cur string, p presentment) map[string]any {
+	return map[string]any{"shop_money": map[string]any{"amount": ads.FormatMicros(m, 2), "currency_code": cur},
+		"presentment_money": map[string]any{"amount": ads.FormatMicros(p.of(m), 2), "currency_code": p.currency}}
 }
 
 func restTime(t time.Time) any {
@@ -57,29 +58,58 @@ func numeric(id string) any {
 }
 
 // restRefund renders a refund as the REST Admin API (and refunds/create)
-// does. Caller holds s.mu.
+// does since 2024-10: refunded line items with their subtotal and tax,
+// refunded shipping as refund_shipping_lines, a refund discrepancy as an
+// order adjustment (negative when more was returned than the parts come
+// to), and the refund transaction, which is in the presentment currency.
+// Caller holds s.mu.
 func (s *Server) restRefund(o *Order, r Refund) map[string]any {
-	amt := micros(r.Amount)
+	cur, p := s.shop.Currency, presentmentOf(o, s.shop.Currency)
+	lines, shipping, adjustments := []any{}, []any{}, []any{}
+	if v := micros(r.LineItems); v != 0 || micros(r.LineItemsTax) != 0 {
+		tax := micros(r.LineItemsTax)
+		lines = append(lines, map[string]any{
+			"id": numeric(r.ID + "1"), "line_item_id": numeric(o.ID + "1"), "quantity": 1, "restock_type": "return",
+			"subtotal": json.Number(ads.FormatMicros(v, 2)), "total_tax": json.Number(ads.FormatMicros(tax, 2)),
+			"subtotal_set": restMoney(v, cur, p), "total_tax_set": restMoney(tax, cur, p),
+		})
+	}
+	if v := micros(r.Shipping); v != 0 || micros(r.ShippingTax) != 0 {
+		tax := micros(r.ShippingTax)
+		shipping = append(shipping, map[string]any{
+			"id": numeric(r.ID + "2"), "shipping_line_id": numeric(o.ID + "2"),
+			"subtotal_amount_set": restMoney(v, cur, p), "tax_amount_set": restMoney(tax, cur, p),
+		})
+	}
+	if d := refundDiscrepancy(r); d != 0 {
+		adjustments = append(adjustments, map[string]any{
+			"id": numeric(r.ID + "3"), "order_id": numeric(o.ID), "refund_id": numeric(r.ID), "kind": "refund_discrepancy",
+			"reason": "Refund discrepancy", "amount": ads.FormatMicros(d, 2), "tax_amount": "0.00",
+			"amount_set": restMoney(d, cur, p), "tax_amount_set": restMoney(0, cur, p),
+		})
+	}
 	return map[string]any{
 		"id": numeric(r.ID), "order_id": numeric(o.ID), "created_at": restTime(r.CreatedAt), "processed_at": restTime(r.CreatedAt),
 		"note": nil, "restock": false, "admin_graphql_api_id": "gid://shopify/Refund/" + r.ID,
-		"refund_line_items": []any{}, "order_adjustments": []any{},
+		"refund_line_items": lines, "refund_shipping_lines": shipping, "order_adjustments": adjustments,
 		"transactions": []any{map[string]any{
 			"id": numeric(r.ID + "9"), "order_id": numeric(o.ID), "kind": "refund", "status": "success",
-			"amount": ads.FormatMicros(amt, 2), "currency": s.shop.Currency, "gateway": "bogus", "test": o.Test,
+			"amount": ads.FormatMicros(p.of(refundTotal(r)), 2), "currency": p.currency, "gateway": "bogus", "test": o.Test,
 			"created_at": restTime(r.CreatedAt),
 		}},
 	}
 }
 
 // restOrder renders an order as the REST Admin API order resource (the
-// orders/create and orders/updated payload). Caller holds s.mu.
+// orders/create and orders/updated payload): plain amounts in the shop
+// currency, *_set amounts in shop and presentment money. Caller holds
+// s.mu.
 func (s *Server) restOrder(o *Order) map[string]any {
-	li, disc, sub, _ := amounts(o)
-	cur := s.shop.Currency
+	t := amounts(o)
+	cur, p := s.shop.Currency, presentmentOf(o, s.shop.Currency)
 	codes := []any{}
 	for _, c := range o.DiscountCodes {
-		codes = append(codes, map[string]any{"code": c, "amount": ads.FormatMicros(disc/int64(len(o.DiscountCodes)), 2), "type": "fixed_amount"})
+		codes = append(codes, map[string]any{"code": c, "amount": ads.FormatMicros(t.discounts/int64(len(o.DiscountCodes)), 2), "type": "fixed_amount"})
 	}
 	refunds := []any{}
 	for _, r := range o.Refunds {
@@ -98,32 +128,60 @@ func (s *Server) restOrder(o *Order) map[string]any {
 		reason = "customer"
 		fin = "voided"
 	}
+	current := max(t.subtotal-t.refundedItems, 0)
+	shippingLines := []any{}
+	if t.shipping != 0 {
+		shippingLines = append(shippingLines, map[string]any{"id": numeric(o.ID + "2"), "title": "Standard",
+			"price": ads.FormatMicros(t.shipping, 2), "price_set": restMoney(t.shipping, cur, p)})
+	}
 	return map[string]any{
 		"id": numeric(o.ID), "admin_graphql_api_id": "gid://shopify/Order/" + o.ID, "name": o.Name,
 		"number": numeric(o.ID), "created_at": restTime(o.CreatedAt), "updated_at": restTime(o.UpdatedAt),
 		"cancelled_at": restTime(o.CancelledAt), "cancel_reason": reason, "test": o.Test, "currency": cur,
-		"presentment_currency": cur, "financial_status": fin,
-		"total_line_items_price": ads.FormatMicros(li, 2), "total_line_items_price_set": restMoney(li, cur),
-		"total_discounts": ads.FormatMicros(disc, 2), "total_discounts_set": restMoney(disc, cur),
-		"subtotal_price": ads.FormatMicros(sub, 2), "subtotal_price_set": restMoney(sub, cur),
-		"total_price": ads.FormatMicros(sub, 2), "total_price_set": restMoney(sub, cur),
+		"presentment_currency": p.currency, "financial_status": fin,
+		"total_line_items_price": ads.FormatMicros(t.lineItems, 2), "total_line_items_price_set": restMoney(t.lineItems, cur, p),
+		"total_discounts": ads.FormatMicros(t.discounts, 2), "total_discounts_set": restMoney(t.discounts, cur, p),
+		"subtotal_price": ads.FormatMicros(t.subtotal, 2), "subtotal_price_set": restMoney(t.subtotal, cur, p),
+		"current_subtotal_price": ads.FormatMicros(current, 2), "current_subtotal_price_set": restMoney(current, cur, p),
+		"total_tax": ads.FormatMicros(t.tax, 2), "total_tax_set": restMoney(t.tax, cur, p),
+		"total_shipping_price_set": restMoney(t.shipping, cur, p), "shipping_lines": shippingLines,
+		"total_price": ads.FormatMicros(t.price, 2), "total_price_set": restMoney(t.price, cur, p),
 		"discount_codes": codes, "landing_site": landing, "referring_site": referring, "refunds": refunds,
 	}
 }
 
-// SendWebhook delivers a signed webhook about an order to url, as Shopify
-// does: the REST JSON payload (the order for orders/*, its latest refund for
-// refunds/create) with X-Shopify-Topic, X-Shopify-Hmac-Sha256,
-// X-Shopify-Shop-Domain, X-Shopify-Webhook-Id, X-Shopify-Triggered-At and
-// X-Shopify-API-Version headers. The webhook id is derived from the topic
-// and the order's state, so sending again without a change is a redelivery
-// (the same id). A non-2xx answer is an error.
-func (s *Server) SendWebhook(ctx context.Context, url, secret, topic, orderID string) error {
+// Delivery is one webhook POST as Shopify sends it.
+type Delivery struct {
+	Topic  string
+	Header http.Header
+	Body   []byte
+}
+
+// SetSubscriptions sets how many webhook subscriptions receive each event
+// (default 1), as when an app declares a topic in its configuration and
+// also subscribes through the API: Shopify then delivers every event once
+// per subscription, each under the same X-Shopify-Event-Id and its own
+// X-Shopify-Webhook-Id.
+func (s *Server) SetSubscriptions(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subscriptions = max(n, 1)
+}
+
+// Deliveries renders the deliveries of one event about an order without
+// sending them, one per subscription, signed with secret: the REST JSON
+// payload (the order for orders/*, its latest refund for refunds/create)
+// with X-Shopify-Topic, X-Shopify-Hmac-Sha256, X-Shopify-Shop-Domain,
+// X-Shopify-Event-Id, X-Shopify-Webhook-Id, X-Shopify-Triggered-At and
+// X-Shopify-API-Version headers. The event id is derived from the topic
+// and the order's state (or the refund), so rendering again without a
+// change gives the same event and webhook ids (a redelivery).
+func (s *Server) Deliveries(secret, topic, orderID string) ([]Delivery, error) {
 	s.mu.Lock()
 	o, ok := s.orders[numericID(orderID)]
 	if !ok {
 		s.mu.Unlock()
-		return fmt.Errorf("sending %s webhook: order %s not found", topic, orderID)
+		return nil, fmt.Errorf("rendering %s webhook: order %s not found", topic, orderID)
 	}
 	var payload map[string]any
 	var state string
@@ -133,35 +191,51 @@ func (s *Server) SendWebhook(ctx context.Context, url, secret, topic, orderID st
 	case TopicRefundsCreate:
 		if len(o.Refunds) == 0 {
 			s.mu.Unlock()
-			return fmt.Errorf("sending %s webhook: order %s has no refund", topic, orderID)
+			return nil, fmt.Errorf("rendering %s webhook: order %s has no refund", topic, orderID)
 		}
 		r := o.Refunds[len(o.Refunds)-1]
 		payload, state = s.restRefund(o, r), r.ID
 	default:
 		s.mu.Unlock()
-		return fmt.Errorf("sending webhook: unsupported topic %q", topic)
+		return nil, fmt.Errorf("rendering webhook: unsupported topic %q", topic)
 	}
-	domain, now := s.shop.Domain, s.now()
+	domain, now, subs := s.shop.Domain, s.now(), max(s.subscriptions, 1)
 	s.mu.Unlock()
 
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return fmt.Errorf("sending %s webhook: %w", topic, err)
+		return nil, fmt.Errorf("rendering %s webhook: %w", topic, err)
 	}
 	sum := sha256.Sum256([]byte(topic + "|" + o.ID + "|" + state))
-	id := hex.EncodeToString(sum[:16])
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("sending %s webhook: %w", topic, err)
+	event := hex.EncodeToString(sum[:16])
+	out := make([]Delivery, 0, subs)
+	for i := range subs {
+		id := event
+		if i > 0 {
+			sub := sha256.Sum256([]byte(event + "|" + strconv.Itoa(i)))
+			id = hex.EncodeToString(sub[:16])
+		}
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Shopify-Topic", topic)
+		h.Set("X-Shopify-Hmac-Sha256", Sign(secret, body))
+		h.Set("X-Shopify-Shop-Domain", domain)
+		h.Set("X-Shopify-Webhook-Id", id)
+		h.Set("X-Shopify-Event-Id", event)
+		h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
+		h.Set("X-Shopify-API-Version", APIVersion)
+		out = append(out, Delivery{Topic: topic, Header: h, Body: body})
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Shopify-Topic", topic)
-	req.Header.Set("X-Shopify-Hmac-Sha256", Sign(secret, body))
-	req.Header.Set("X-Shopify-Shop-Domain", domain)
-	req.Header.Set("X-Shopify-Webhook-Id", id)
-	req.Header.Set("X-Shopify-Event-Id", id)
-	req.Header.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
-	req.Header.Set("X-Shopify-API-Version", APIVersion)
+	return out, nil
+}
+
+// Post sends one delivery to url. A non-2xx answer is an error.
+func (s *Server) Post(ctx context.Context, url string, d Delivery) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.Body))
+	if err != nil {
+		return fmt.Errorf("sending %s webhook: %w", d.Topic, err)
+	}
+	req.Header = d.Header.Clone()
 	resp, err := s.client.Do(req)
 	status := 0
 	if resp != nil {
@@ -169,12 +243,28 @@ func (s *Server) SendWebhook(ctx context.Context, url, secret, topic, orderID st
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	s.record(Call{Op: "webhook " + topic, Status: status})
+	s.record(Call{Op: "webhook " + d.Topic, Status: status})
 	if err != nil {
-		return fmt.Errorf("sending %s webhook: %w", topic, err)
+		return fmt.Errorf("sending %s webhook: %w", d.Topic, err)
 	}
 	if status < 200 || status > 299 {
-		return fmt.Errorf("sending %s webhook: receiver answered HTTP %d", topic, status)
+		return fmt.Errorf("sending %s webhook: receiver answered HTTP %d", d.Topic, status)
+	}
+	return nil
+}
+
+// SendWebhook delivers the signed webhook of one event about an order to
+// url, as Shopify does: once per subscription (see SetSubscriptions and
+// Deliveries). A non-2xx answer is an error.
+func (s *Server) SendWebhook(ctx context.Context, url, secret, topic, orderID string) error {
+	ds, err := s.Deliveries(secret, topic, orderID)
+	if err != nil {
+		return fmt.Errorf("sending webhook: %w", err)
+	}
+	for _, d := range ds {
+		if err := s.Post(ctx, url, d); err != nil {
+			return err
+		}
 	}
 	return nil
 }
