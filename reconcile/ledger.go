@@ -61,9 +61,13 @@ const (
 
 // LedgerRow is one order or link conversion as attributed, at most one per
 // source record. Revenue is in the brand currency; OrigRevenue in the
-// record's own currency. For orders the revenue is the order's net amount
-// (gross − discounts − refunds, zero once cancelled), so a later refund or
-// cancellation lowers it when the order is reconciled again.
+// record's own currency. For orders the revenue is the order's net product
+// revenue, ads.Order.Net: gross − discounts − the product part of its
+// refunds (refunded line items after discounts, plus refund
+// discrepancies), zero once cancelled. Refunded tax, shipping and duties
+// never reduce attributed revenue: they were never part of it. A later
+// refund or cancellation lowers the revenue when the order is reconciled
+// again.
 type LedgerRow struct {
 	Source   string
 	SourceID string

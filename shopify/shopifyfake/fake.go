@@ -6,7 +6,10 @@
 // userErrors, one running query at a time, polling with node(id:) or
 // currentBulkOperation, the JSONL result rendered in the background and
 // served at a signed URL that needs no access token); plus signed order and
-// refund webhooks. It is written from Shopify's documented JSON shapes, not
+// refund webhooks, one delivery per subscription (SetSubscriptions,
+// Deliveries, Post). Orders carry tax, shipping and a presentment currency,
+// refunds their line items, shipping, tax and discrepancy, as Shopify
+// reports them. It is written from Shopify's documented JSON shapes, not
 // from roasd's client, and is served by `roasd sandbox`.
 //
 // Orders are kept in an index sorted by (updatedAt, id), rebuilt when they
