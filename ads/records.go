@@ -102,6 +102,35 @@ type Ad struct {
 	UpdatedAt time.Time
 }
 
+// Where a campaign's budget lives (Campaign.BudgetLevel).
+const (
+	// BudgetAtAdSet: each ad set (TikTok ad group) has its own budget.
+	BudgetAtAdSet = "adset"
+	// BudgetAtCampaign: the campaign holds one budget its ad sets share
+	// (Meta Advantage+ campaign budget, TikTok campaign budget
+	// optimisation, Smart+); an ad-set budget write is refused there.
+	BudgetAtCampaign = "campaign"
+)
+
+// Campaign is a platform campaign as roasd labels it.
+type Campaign struct {
+	Platform Platform
+	Account  string
+	ID       string
+	Name     string
+	// BudgetLevel is BudgetAtCampaign or BudgetAtAdSet.
+	BudgetLevel string
+	// Automation is the platform's label for an automated campaign: Meta's
+	// advantage_state (ADVANTAGE_PLUS_SALES, …) or legacy
+	// smart_promotion_type (AUTOMATED_SHOPPING_ADS), TikTok's
+	// campaign_automation_type (SMART_PLUS, UPGRADED_SMART_PLUS); empty
+	// for a manual campaign.
+	Automation string
+	// DailyBudget is the campaign's daily budget in micro-units of the
+	// account currency (0: none, or a lifetime budget).
+	DailyBudget int64
+}
+
 // AdUTM merges the UTM parameters of an ad's url tags and link URL: a
 // parameter in urlTags overrides the same parameter in linkURL.
 func AdUTM(urlTags, linkURL string) UTM {

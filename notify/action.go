@@ -16,13 +16,17 @@ const (
 	OutcomeAlready = "already"
 	// OutcomeFailed: the platform refused the change.
 	OutcomeFailed = "failed"
+	// OutcomeNotDone: roasd did not make the change (a budget it cannot
+	// raise); Error says why and what to do.
+	OutcomeNotDone = "not done"
 )
 
 // ActionResult is what became of a platform action, for its alert.
 type ActionResult struct {
 	TestID, Checkpoint, Subject string
 	Platform                    string
-	// Action is reconcile.ActionPauseAd or reconcile.ActionSetBudget.
+	// Action is reconcile.ActionPauseAd, ActionSetBudget or
+	// ActionSetCampaignBudget.
 	Action   string
 	TargetID string
 	// Outcome is OutcomeApplied, OutcomeAlready or OutcomeFailed.
@@ -53,10 +57,18 @@ func ActionResultAlert(t Target, a ActionResult) Alert {
 		what = "Raised budget of ad group " + a.TargetID
 	case a.Action == reconcile.ActionSetBudget:
 		what = "Raised daily budget of ad set " + a.TargetID
+	case a.Action == reconcile.ActionSetCampaignBudget:
+		what = "Raised daily budget of campaign " + a.TargetID
 	default:
 		what = "Paused ad " + a.TargetID
 	}
-	word := map[string]string{OutcomeApplied: "done", OutcomeAlready: "already done", OutcomeFailed: "failed"}[a.Outcome]
+	if a.Outcome == OutcomeNotDone {
+		what = "Budget of " + a.TargetID + " not raised"
+		if a.Action == reconcile.ActionSetCampaignBudget {
+			what = "Budget of campaign " + a.TargetID + " not raised"
+		}
+	}
+	word := map[string]string{OutcomeApplied: "done", OutcomeAlready: "already done", OutcomeFailed: "failed", OutcomeNotDone: "action needed"}[a.Outcome]
 	if word == "" {
 		word = a.Outcome
 	}
@@ -64,6 +76,8 @@ func ActionResultAlert(t Target, a ActionResult) Alert {
 	switch {
 	case a.Outcome == OutcomeFailed:
 		reason += "; the platform refused: " + a.Error
+	case a.Outcome == OutcomeNotDone:
+		reason += "; not done: " + a.Error
 	case a.Note != "":
 		reason += "; " + a.Note
 	}

@@ -15,7 +15,17 @@ const (
 	// ActionSetBudget raises the daily budget of a scaled variant's ad set
 	// (Meta) or ad group (TikTok).
 	ActionSetBudget = "set_budget"
+	// ActionSetCampaignBudget raises the daily budget of a scaled
+	// variant's campaign where the campaign holds the budget (Meta
+	// Advantage+ campaign budget): its ad sets have none to raise.
+	ActionSetCampaignBudget = "set_campaign_budget"
 )
+
+// BudgetAction reports whether action changes a budget (of an ad set or
+// of a campaign).
+func BudgetAction(action string) bool {
+	return action == ActionSetBudget || action == ActionSetCampaignBudget
+}
 
 // ActionModeApply is the test setting (`actions: apply`) under which
 // PlanActions plans anything; every other mode only alerts.
@@ -32,8 +42,16 @@ type AdBudget struct {
 	AdStatus string
 	// AdSetID is the Meta ad set or TikTok ad group holding the budget.
 	AdSetID string
-	// Budget is the ad set's daily budget in micro-units; zero when it has
-	// none (e.g. a campaign-level budget) or it is unknown.
+	// CampaignID is the ad's campaign. CampaignBudget reports whether the
+	// campaign holds the budget (Meta Advantage+ campaign budget, TikTok
+	// campaign budget optimisation or Smart+): the ads of such a campaign
+	// share one budget, so a raise goes to the campaign and Budget is the
+	// campaign's daily budget.
+	CampaignID     string
+	CampaignBudget bool
+	// Budget is the daily budget of the ad set (or of the campaign, with
+	// CampaignBudget) in micro-units; zero when there is none (e.g. a
+	// lifetime budget) or it is unknown.
 	Budget int64
 }
 
@@ -43,15 +61,16 @@ type PlannedAction struct {
 	Subject  string
 	Platform ads.Platform
 	Account  string
-	// Action is ActionPauseAd or ActionSetBudget.
+	// Action is ActionPauseAd, ActionSetBudget or ActionSetCampaignBudget.
 	Action string
-	// TargetID is the ad id (pause) or the ad set / ad group id (budget).
+	// TargetID is the ad id (pause), the ad set / ad group id
+	// (ActionSetBudget) or the campaign id (ActionSetCampaignBudget).
 	TargetID string
 	// Before and After are the recorded values: a status ("ACTIVE" →
 	// "PAUSED") or a budget in micro-units as a decimal string.
 	Before, After string
 	// BeforeBudget and AfterBudget are the budgets in micro-units
-	// (ActionSetBudget only).
+	// (budget actions only).
 	BeforeBudget, AfterBudget int64
 	// Skipped, when not empty, says why the action will not be taken; it
 	// is planned so the decision is still recorded.
@@ -65,7 +84,10 @@ type PlannedAction struct {
 // delivering ad of the variant. A scale raises the variant's ad set budget
 // by step (a fraction: 0.2 = +20%), capped at maxBudget (micro-units); it is
 // skipped when maxBudget is zero, the budget is unknown or already at the
-// cap, or the ad set also runs a variant that is not being scaled.
+// cap, or the ad set also runs a variant that is not being scaled. Where
+// the campaign holds the budget the raise is the campaign's
+// (ActionSetCampaignBudget), under the same rules: every ad of the
+// campaign (current lists them all, with their subjects) must be scaled.
 func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudget int64) []PlannedAction {
 	if mode != ActionModeApply {
 		return nil
@@ -78,6 +100,7 @@ func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.R
 	type adSet struct {
 		platform ads.Platform
 		account  string
+		campaign bool
 		budget   int64
 		subjects map[string]bool
 	}
@@ -95,13 +118,15 @@ func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.R
 				Reason: fmt.Sprintf("variant %s was cut", a.Subject),
 			})
 		}
-		if a.AdSetID == "" {
+		key := string(a.Platform) + "/" + a.AdSetID
+		if a.CampaignBudget && a.CampaignID != "" {
+			key = string(a.Platform) + "/" + a.CampaignID
+		} else if a.AdSetID == "" {
 			continue
 		}
-		key := string(a.Platform) + "/" + a.AdSetID
 		s := sets[key]
 		if s == nil {
-			s = &adSet{platform: a.Platform, account: a.Account, subjects: map[string]bool{}}
+			s = &adSet{platform: a.Platform, account: a.Account, campaign: a.CampaignBudget && a.CampaignID != "", subjects: map[string]bool{}}
 			sets[key] = s
 			setOrder = append(setOrder, key)
 		}
@@ -132,13 +157,21 @@ func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.R
 			Before: strconv.FormatInt(before, 10), After: strconv.FormatInt(before, 10), BeforeBudget: before, AfterBudget: before,
 			Reason: fmt.Sprintf("variant %s was scaled: raise daily budget by %s%%", scaled[0], pct(step)),
 		}
+		holder := "ad set " + id
+		if s.campaign {
+			pa.Action, holder = ActionSetCampaignBudget, "campaign "+id
+			pa.Reason = fmt.Sprintf("variant %s was scaled: raise the daily budget of campaign %s, which holds the budget of its ad sets, by %s%%", scaled[0], id, pct(step))
+		}
 		switch {
+		case len(others) > 0 && s.campaign:
+			pa.Skipped = fmt.Sprintf("campaign %s holds the budget its ad sets share and also runs %v, which are not being scaled; "+
+				"raising it would raise them too — move the scaled variant to its own campaign (or one with ad-set budgets) to let roasd raise it", id, others)
 		case len(others) > 0:
 			pa.Skipped = fmt.Sprintf("ad set %s also runs %v, which are not being scaled", id, others)
 		case maxBudget <= 0:
 			pa.Skipped = "no maximum daily budget configured; budget raises are off"
 		case before <= 0:
-			pa.Skipped = fmt.Sprintf("ad set %s has no daily budget of its own", id)
+			pa.Skipped = fmt.Sprintf("%s has no daily budget of its own", holder)
 		case raise <= 0:
 			pa.Skipped = "budget step is zero"
 		case before >= maxBudget:

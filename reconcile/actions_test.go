@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/roasd/roasd/ads"
@@ -65,6 +66,47 @@ func TestPlanActions(t *testing.T) {
 			got := summarize(PlanActions(tc.mode, verdicts, current, ads.MustRate(tc.step), tc.max))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("PlanActions(%s, step %s, max %d):\n got %v\nwant %v", tc.mode, tc.step, tc.max, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPlanActionsCampaignBudget: where the campaign holds the budget the
+// raise goes to the campaign, and only when every ad of the campaign runs
+// a scaled variant (its budget is theirs too).
+func TestPlanActionsCampaignBudget(t *testing.T) {
+	t.Parallel()
+	verdicts := []Verdict{{Subject: "winner", Verdict: VerdictScale}, {Subject: "meh", Verdict: VerdictHold}}
+	camp := func(subject, ad, set string) AdBudget {
+		return AdBudget{Subject: subject, Platform: ads.Meta, Account: "act_1", AdID: ad, AdStatus: "ACTIVE", AdSetID: set,
+			CampaignID: "c1", CampaignBudget: true, Budget: usd("200")}
+	}
+	tests := []struct {
+		name        string
+		current     []AdBudget
+		wantAction  string
+		wantAfter   string
+		wantSkipped string
+	}{
+		{"only scaled ads: the campaign is raised", []AdBudget{camp("winner", "ad1", "s1"), camp("winner", "ad2", "s2")},
+			ActionSetCampaignBudget, "240000000", ""},
+		{"the campaign also runs another variant", []AdBudget{camp("winner", "ad1", "s1"), camp("meh", "ad3", "s3")},
+			ActionSetCampaignBudget, "200000000", "campaign c1 holds the budget its ad sets share and also runs [meh]"},
+		{"a lifetime campaign budget", []AdBudget{{Subject: "winner", Platform: ads.Meta, Account: "act_1", AdID: "ad1", AdStatus: "ACTIVE",
+			AdSetID: "s1", CampaignID: "c1", CampaignBudget: true}}, ActionSetCampaignBudget, "0", "campaign c1 has no daily budget of its own"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got []PlannedAction
+			for _, pa := range PlanActions(ActionModeApply, verdicts, tc.current, ads.MustRate("0.2"), usd("1000")) {
+				if BudgetAction(pa.Action) {
+					got = append(got, pa)
+				}
+			}
+			if len(got) != 1 || got[0].Action != tc.wantAction || got[0].TargetID != "c1" || got[0].After != tc.wantAfter ||
+				!strings.HasPrefix(got[0].Skipped, tc.wantSkipped) || (tc.wantSkipped == "") != (got[0].Skipped == "") {
+				t.Fatalf("got %+v, want one %s on c1 to %s skipped %q", got, tc.wantAction, tc.wantAfter, tc.wantSkipped)
 			}
 		})
 	}

@@ -251,8 +251,10 @@ func HygieneIssues(today ads.Date, declared []DeclaredVariant, list []ads.Ad) []
 	return out
 }
 
-// adDelivering reports whether a platform status means the ad is live:
+// AdDelivering reports whether a platform status means the ad is live:
 // Meta ACTIVE, TikTok ENABLE / AD_STATUS_DELIVERY_OK.
+func AdDelivering(status string) bool { return adDelivering(status) }
+
 func adDelivering(status string) bool {
 	s := strings.ToUpper(status)
 	if strings.Contains(s, "INACTIVE") || strings.Contains(s, "DISABLE") || strings.Contains(s, "PAUSE") || strings.Contains(s, "NOT_DELIVER") {

@@ -185,39 +185,80 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 	}
 	// Budgets are read live, and only for ad sets running a scaled
 	// variant; a TikTok daily budget already scheduled for tomorrow counts
-	// as the budget.
-	type setBudget struct {
-		minor    int64
-		currency string
-		err      error
-	}
+	// as the budget. An ad set with no daily budget of its own may be in a
+	// campaign that holds the budget (Meta Advantage+ campaign budget,
+	// TikTok campaign budget optimisation or Smart+): then the campaign's
+	// budget is read, and the raise is planned on the campaign.
 	budgets := map[string]setBudget{}
+	// campaignHeld marks the campaigns ("platform/id") that hold their ad
+	// sets' budget: as labelled by the last sync, or as read now.
+	campaignHeld := map[string]bool{}
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		cs, err := d.DB.Campaigns(ctx, p, "")
+		if err != nil {
+			return nil, err
+		}
+		for id, c := range cs {
+			if c.BudgetLevel == ads.BudgetAtCampaign {
+				campaignHeld[string(p)+"/"+id] = true
+			}
+		}
+	}
+	for _, l := range links {
+		a := synced[string(l.Platform)+"/"+l.AdID]
+		if l.TestID != t.ID || a.AdSetID == "" || verdictOf[l.VariantKey] != reconcile.VerdictScale {
+			continue
+		}
+		k := string(l.Platform) + "/" + a.AdSetID
+		if _, ok := budgets[k]; ok {
+			continue
+		}
+		sb := ax.readSetBudget(ctx, l.Platform, l.Account, a.AdSetID, a.CampaignID)
+		if a.CampaignID != "" && sb.err == nil {
+			// What the platform says now wins over the last sync's label.
+			campaignHeld[string(l.Platform)+"/"+a.CampaignID] = sb.campaign != ""
+		}
+		if sb.campaign != "" {
+			budgets[string(l.Platform)+"/campaign/"+sb.campaign] = sb
+		}
+		budgets[k] = sb
+		if sb.err != nil {
+			return nil, fmt.Errorf("planning actions of %s/%s: reading budget of %s ad set %s: %w", b.Name, t.ID, l.Platform, a.AdSetID, sb.err)
+		}
+	}
 	var current []reconcile.AdBudget
+	inTest := map[string]bool{}
 	for _, l := range links {
 		if l.TestID != t.ID {
 			continue
 		}
 		a := synced[string(l.Platform)+"/"+l.AdID]
-		ab := reconcile.AdBudget{Subject: l.VariantKey, Platform: l.Platform, Account: l.Account, AdID: l.AdID, AdStatus: a.Status, AdSetID: a.AdSetID}
-		if a.AdSetID != "" && verdictOf[l.VariantKey] == reconcile.VerdictScale {
-			k := string(l.Platform) + "/" + a.AdSetID
-			sb, ok := budgets[k]
-			if !ok {
-				st, err := ax.readBudget(ctx, l.Platform, l.Account, a.AdSetID)
-				sb = setBudget{minor: max(st.minor, st.scheduled), currency: st.currency, err: err}
-				if errors.Is(err, metaads.ErrNoDailyBudget) {
-					sb.err = nil
-				}
-				budgets[k] = sb
-			}
-			if sb.err != nil {
-				return nil, fmt.Errorf("planning actions of %s/%s: reading budget of %s ad set %s: %w", b.Name, t.ID, l.Platform, a.AdSetID, sb.err)
-			}
-			if sb.currency == b.Currency {
-				ab.Budget = ads.MinorToMicros(sb.minor, sb.currency)
-			}
+		inTest[string(l.Platform)+"/"+l.AdID] = true
+		ab := reconcile.AdBudget{Subject: l.VariantKey, Platform: l.Platform, Account: l.Account, AdID: l.AdID, AdStatus: a.Status,
+			AdSetID: a.AdSetID, CampaignID: a.CampaignID, CampaignBudget: a.CampaignID != "" && campaignHeld[string(l.Platform)+"/"+a.CampaignID]}
+		sb, ok := budgets[string(l.Platform)+"/"+a.AdSetID]
+		if ab.CampaignBudget {
+			sb, ok = budgets[string(l.Platform)+"/campaign/"+a.CampaignID]
+		}
+		if ok && sb.currency == b.Currency {
+			ab.Budget = ads.MinorToMicros(sb.minor, sb.currency)
 		}
 		current = append(current, ab)
+	}
+	// A campaign's budget is shared by all its ads: those not in this test
+	// count as variants not being scaled, so the campaign is not raised
+	// for them.
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		for k, a := range synced {
+			if a.Platform != p || inTest[k] || a.CampaignID == "" || !campaignHeld[string(p)+"/"+a.CampaignID] || !reconcile.AdDelivering(a.Status) {
+				continue
+			}
+			if _, raised := budgets[string(p)+"/campaign/"+a.CampaignID]; !raised {
+				continue
+			}
+			current = append(current, reconcile.AdBudget{Subject: "ad " + a.ID + " (not in this test)", Platform: p, Account: a.Account,
+				AdID: a.ID, AdStatus: a.Status, AdSetID: a.AdSetID, CampaignID: a.CampaignID, CampaignBudget: true})
+		}
 	}
 	step := t.BudgetStep
 	if step.IsZero() {
@@ -235,8 +276,14 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 		switch pa.Action {
 		case reconcile.ActionPauseAd:
 			in.Target, in.Before = pausedStatus(string(pa.Platform)), pa.Before
-		case reconcile.ActionSetBudget:
+		case reconcile.ActionSetBudget, reconcile.ActionSetCampaignBudget:
 			sb := budgets[string(pa.Platform)+"/"+pa.TargetID]
+			if pa.Action == reconcile.ActionSetCampaignBudget {
+				sb = budgets[string(pa.Platform)+"/campaign/"+pa.TargetID]
+				if sb.refuse != "" {
+					pa.Skipped = sb.refuse
+				}
+			}
 			if pa.Skipped == "" && sb.currency != b.Currency {
 				pa.Skipped = fmt.Sprintf("the account's currency %s is not the brand's %s, in which the maximum budget is set", sb.currency, b.Currency)
 			}
@@ -245,7 +292,20 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 			in.Target = strconv.FormatInt(ads.MicrosToMinor(pa.AfterBudget, sb.currency), 10)
 		}
 		if pa.Skipped != "" {
-			if err := d.DB.SkipAction(ctx, key, in.Before, pa.Skipped, ax.now); err != nil {
+			var alerts []store.OutboxRow
+			if pa.Action == reconcile.ActionSetCampaignBudget {
+				// A budget held by a campaign is a setup the marketer can
+				// change: say why nothing was raised and what to do.
+				rows, err := notify.Rows([]notify.Alert{notify.ActionResultAlert(ax.target, notify.ActionResult{TestID: t.ID, Checkpoint: cp.label,
+					Subject: pa.Subject, Platform: string(pa.Platform), Action: pa.Action, TargetID: pa.TargetID, Outcome: notify.OutcomeNotDone,
+					Before: ax.display(store.ActionRecord{ActionKey: key, Currency: in.Currency}, in.Before), After: "unchanged",
+					Reason: pa.Reason + note, Error: pa.Skipped})})
+				if err != nil {
+					return nil, err
+				}
+				alerts = rows
+			}
+			if err := d.DB.SkipAction(ctx, key, in.Before, pa.Skipped, ax.now, alerts...); err != nil {
 				return nil, err
 			}
 			continue
@@ -259,6 +319,61 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 		}
 	}
 	return out, nil
+}
+
+// setBudget is the budget a scaled variant's ad set draws on, for
+// planning: its own, or its campaign's.
+type setBudget struct {
+	minor    int64
+	currency string
+	err      error
+	// campaign is the campaign holding the budget ("" when the ad set has
+	// its own); refuse says why roasd will not raise it, and what to do.
+	campaign string
+	refuse   string
+}
+
+// readSetBudget reads the daily budget an ad set draws on: its own, or,
+// when it has none and its campaign holds the budget, the campaign's. Meta campaign budgets are raised like ad-set budgets; TikTok
+// campaign budgets (campaign budget optimisation, Smart+) are not changed
+// by roasd, so refuse says why and what to do.
+func (ax *actionRun) readSetBudget(ctx context.Context, p ads.Platform, account, setID, campaignID string) setBudget {
+	st, err := ax.readBudget(ctx, p, account, setID, false)
+	sb := setBudget{minor: max(st.minor, st.scheduled), currency: st.currency, err: err}
+	if errors.Is(err, metaads.ErrNoDailyBudget) {
+		sb.err = nil
+	}
+	if sb.err != nil || sb.minor > 0 || campaignID == "" {
+		return sb
+	}
+	switch p {
+	case ads.Meta:
+		cb, err := ax.d.Meta.CampaignBudgetInfo(ctx, account, campaignID)
+		if err != nil {
+			sb.err = err
+			return sb
+		}
+		if cb.AtCampaign() {
+			sb.minor, sb.campaign = cb.Daily, campaignID
+		}
+	case ads.TikTok:
+		c, err := ax.d.TikTok.Campaign(ctx, account, campaignID)
+		if err != nil {
+			sb.err = err
+			return sb
+		}
+		if c.BudgetLevel == ads.BudgetAtCampaign {
+			kind := "campaign budget optimization"
+			if c.Automation != "" {
+				kind = c.Automation + " (Smart+), which always keeps the budget at the campaign"
+			}
+			sb.minor, sb.campaign = ads.MicrosToMinor(c.DailyBudget, sb.currency), campaignID
+			sb.refuse = fmt.Sprintf("ad group %s has no budget of its own: its campaign %s uses %s, so TikTok refuses ad group budget changes, "+
+				"and roasd does not change TikTok campaign budgets. Raise campaign %s's budget in TikTok Ads Manager by hand, "+
+				"or run the variant in an ad group with its own daily budget to let roasd raise it", setID, campaignID, kind, campaignID)
+		}
+	}
+	return sb
 }
 
 // budgetState is an ad set's or ad group's budget as read on its
@@ -304,16 +419,27 @@ func (ax *actionRun) accountCurrency(ctx context.Context, p ads.Platform, accoun
 	return ax.currency[k], nil
 }
 
-func (ax *actionRun) readBudget(ctx context.Context, p ads.Platform, account, setID string) (budgetState, error) {
+// readBudget reads the daily budget of an ad set (ad group), or of a
+// campaign when campaign is set (Meta only).
+func (ax *actionRun) readBudget(ctx context.Context, p ads.Platform, account, setID string, campaign bool) (budgetState, error) {
 	cur, err := ax.accountCurrency(ctx, p, account)
 	if err != nil {
 		return budgetState{}, err
 	}
 	st := budgetState{currency: cur}
-	switch p {
-	case ads.Meta:
+	switch {
+	case campaign && p == ads.Meta:
+		var cb metaads.CampaignBudget
+		cb, err = ax.d.Meta.CampaignBudgetInfo(ctx, account, setID)
+		st.minor = cb.Daily
+		if err == nil && cb.Daily == 0 {
+			err = fmt.Errorf("reading meta campaign %s budget: %w", setID, metaads.ErrNoDailyBudget)
+		}
+	case campaign:
+		err = fmt.Errorf("roasd does not read %s campaign budgets", p)
+	case p == ads.Meta:
 		st.minor, err = ax.d.Meta.AdSetDailyBudget(ctx, account, setID)
-	case ads.TikTok:
+	case p == ads.TikTok:
 		var info tiktokads.AdGroupBudgetState
 		info, err = ax.d.TikTok.AdGroupBudgetInfo(ctx, account, setID)
 		st.minor, st.scheduled = ads.MicrosToMinor(info.Budget, cur), ads.MicrosToMinor(info.Scheduled, cur)
@@ -346,12 +472,12 @@ func (ax *actionRun) observe(ctx context.Context, rec store.ActionRecord) (obser
 	case reconcile.ActionPauseAd:
 		st, err := ax.readAd(ctx, p, rec.Account, rec.TargetID)
 		return observed{value: st, reached: st == rec.Target || notDelivering(st)}, err
-	case reconcile.ActionSetBudget:
+	case reconcile.ActionSetBudget, reconcile.ActionSetCampaignBudget:
 		want, err := strconv.ParseInt(rec.Target, 10, 64)
 		if err != nil {
 			return observed{}, fmt.Errorf("action %d has no budget target (%q)", rec.ID, rec.Target)
 		}
-		st, err := ax.readBudget(ctx, p, rec.Account, rec.TargetID)
+		st, err := ax.readBudget(ctx, p, rec.Account, rec.TargetID, rec.Action == reconcile.ActionSetCampaignBudget)
 		if err == nil && st.currency != rec.Currency {
 			err = fmt.Errorf("%s account %s now reports currency %s, the target is in %s", p, rec.Account, st.currency, rec.Currency)
 		}
@@ -379,6 +505,12 @@ func (ax *actionRun) send(ctx context.Context, rec store.ActionRecord) (schedule
 		return false, meta.PauseAd(ctx, rec.Account, rec.TargetID)
 	case p == ads.TikTok && tiktok != nil && rec.Action == reconcile.ActionPauseAd:
 		return false, tiktok.DisableAd(ctx, rec.Account, rec.TargetID)
+	case rec.Action == reconcile.ActionSetCampaignBudget && p == ads.Meta && meta != nil:
+		minor, err := strconv.ParseInt(rec.Target, 10, 64)
+		if err != nil {
+			return false, fmt.Errorf("action %d has no budget target (%q)", rec.ID, rec.Target)
+		}
+		return false, meta.SetCampaignDailyBudget(ctx, rec.Account, rec.TargetID, minor)
 	case rec.Action == reconcile.ActionSetBudget:
 		minor, err := strconv.ParseInt(rec.Target, 10, 64)
 		if err != nil {
@@ -412,7 +544,7 @@ func refused(err error) (final, later bool) {
 
 // guard says why a budget write must wait, or "" when it may be sent.
 func (ax *actionRun) guard(ctx context.Context, rec store.ActionRecord) (string, error) {
-	if rec.Action != reconcile.ActionSetBudget {
+	if !reconcile.BudgetAction(rec.Action) {
 		return "", nil
 	}
 	d := ax.d
@@ -611,7 +743,7 @@ func (ax *actionRun) effectiveFrom(rec store.ActionRecord) string {
 // display shows a recorded value for people: a budget in minor units as
 // money with its currency.
 func (ax *actionRun) display(rec store.ActionRecord, v string) string {
-	if rec.Action != reconcile.ActionSetBudget || rec.Currency == "" {
+	if !reconcile.BudgetAction(rec.Action) || rec.Currency == "" {
 		return v
 	}
 	num, rest, _ := strings.Cut(v, " ")

@@ -309,6 +309,17 @@ func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, r *Run) error {
 	if err != nil {
 		return err
 	}
+	// Campaigns are labelled with where their budget lives (Advantage+
+	// campaign budget) and their Advantage+ state.
+	camps, err := d.Meta.Campaigns(ctx, act, info.Currency)
+	if err != nil {
+		return fmt.Errorf("syncing meta campaigns: %w", err)
+	}
+	n, err = d.DB.UpsertCampaigns(ctx, camps)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
 	matches, _ := reconcile.MatchVariants(b, ads.Meta, list)
 	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, links(b.Name, act, matches))
 }
@@ -409,6 +420,17 @@ func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {
 		return fmt.Errorf("syncing tiktok ads: %w", err)
 	}
 	n, err := d.DB.UpsertAds(ctx, list)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	// Campaigns are labelled with where their budget lives (campaign
+	// budget optimisation, Smart+) and their automation type.
+	camps, err := d.TikTok.Campaigns(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("syncing tiktok campaigns: %w", err)
+	}
+	n, err = d.DB.UpsertCampaigns(ctx, camps)
 	r.AddRows(n)
 	if err != nil {
 		return err

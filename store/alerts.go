@@ -433,18 +433,25 @@ type ActionRecord struct {
 }
 
 // SkipAction records that action k was planned but not taken, and why,
-// unless it was already recorded.
-func (db *DB) SkipAction(ctx context.Context, k ActionKey, before, reason string, now time.Time) error {
-	_, err := db.x.ExecContext(ctx, `
+// unless it was already recorded; alerts (e.g. the refusal, with what to
+// do) are queued in the same transaction.
+func (db *DB) SkipAction(ctx context.Context, k ActionKey, before, reason string, now time.Time, alerts ...OutboxRow) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `
 		INSERT INTO platform_actions (brand, test_id, variant_key, platform, account, action, target_id, checkpoint,
 			status, before_value, after_value, error, claimed_at, finished_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'skipped', $9, $9, $10, $11, $11)
 		ON CONFLICT (brand, test_id, variant_key, action, target_id, checkpoint) DO NOTHING`,
-		k.Brand, k.TestID, k.VariantKey, k.Platform, k.Account, k.Action, k.TargetID, k.Checkpoint, before, reason, now)
-	if err != nil {
-		return fmt.Errorf("recording skipped action %s %s: %w", k.Action, k.TargetID, err)
-	}
-	return nil
+			k.Brand, k.TestID, k.VariantKey, k.Platform, k.Account, k.Action, k.TargetID, k.Checkpoint, before, reason, now)
+		if err != nil {
+			return fmt.Errorf("recording skipped action %s %s: %w", k.Action, k.TargetID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 || len(alerts) == 0 {
+			return nil
+		}
+		_, err = EnqueueAlertsTx(ctx, tx, alerts)
+		return err
+	})
 }
 
 // Actions lists a brand's recorded platform actions in id order.

@@ -32,8 +32,8 @@ type ActionJSON struct {
 	Checkpoint string `json:"checkpoint"`
 	Platform   string `json:"platform"`
 	Account    string `json:"account"`
-	// Action is pause_ad or set_budget; TargetID the ad, ad set or ad
-	// group.
+	// Action is pause_ad, set_budget or set_campaign_budget; TargetID the
+	// ad, ad set, ad group or campaign.
 	Action   string `json:"action"`
 	TargetID string `json:"target_id"`
 	// Status is applied, already (the target was reached before roasd
@@ -117,7 +117,7 @@ func actionJSON(a store.ActionRecord, log []store.ActionLogEntry) ActionJSON {
 	if v.Log == nil {
 		v.Log = []store.ActionLogEntry{}
 	}
-	if a.Action == "set_budget" && a.Currency != "" {
+	if (a.Action == "set_budget" || a.Action == "set_campaign_budget") && a.Currency != "" {
 		amount := func(s string) string {
 			n, err := strconv.ParseInt(strings.Fields(s + " x")[0], 10, 64)
 			if err != nil {

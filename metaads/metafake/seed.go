@@ -54,10 +54,31 @@ type Account struct {
 	Currency string
 	// Timezone is the IANA name reported as timezone_name.
 	Timezone string
-	AdSets   []AdSet
-	Ads      []Ad
+	// Campaigns hold the budget when they use Advantage+ campaign budget
+	// (DailyBudget or LifetimeBudget set); an ad set's campaign need not
+	// be seeded (it is then an ordinary one).
+	Campaigns []Campaign
+	AdSets    []AdSet
+	Ads       []Ad
 	// Insights are daily per-ad rows, in the account's zone and currency.
 	Insights []Insight
+}
+
+// Campaign is a campaign. DailyBudget and LifetimeBudget are in the
+// currency's minor units; either set means Advantage+ campaign budget:
+// its ad sets have no budget of their own and a write of one is refused.
+type Campaign struct {
+	ID             string
+	Name           string
+	Status         string
+	DailyBudget    int64
+	LifetimeBudget int64
+	// AdvantageState is advantage_state_info.advantage_state
+	// (ADVANTAGE_PLUS_SALES, ADVANTAGE_PLUS_APP, ADVANTAGE_PLUS_LEADS;
+	// default DISABLED); SmartPromotionType the legacy field
+	// (AUTOMATED_SHOPPING_ADS for an old ASC campaign).
+	AdvantageState     string
+	SmartPromotionType string
 }
 
 // AdSet is an ad set; DailyBudget is in the currency's minor units (0

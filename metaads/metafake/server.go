@@ -464,6 +464,8 @@ func (s *Server) handle(r *http.Request, params url.Values) response {
 		return s.postObject(segs[0], params, hdr)
 	case len(segs) == 2 && segs[1] == "ads" && r.Method == http.MethodGet:
 		return s.listAds(r, segs[0], params, hdr)
+	case len(segs) == 2 && segs[1] == "campaigns" && r.Method == http.MethodGet:
+		return s.listCampaigns(r, segs[0], params, hdr)
 	case len(segs) == 2 && segs[1] == "insights" && r.Method == http.MethodGet:
 		if strings.HasPrefix(segs[0], "act_") {
 			return s.syncInsights(r, segs[0], params, hdr)
@@ -686,8 +688,14 @@ func (s *Server) getObject(id string, params url.Values, hdr http.Header) respon
 		as := a.AdSets[i]
 		obj, nt = map[string]any{
 			"id": as.ID, "name": as.Name, "campaign_id": as.CampaignID, "status": orDefault(as.Status, "ACTIVE"),
-			"daily_budget": strconv.FormatInt(as.DailyBudget, 10),
 		}, nodeAdSet
+		if !s.campaignBudget(as.CampaignID) {
+			// Under Advantage+ campaign budget an ad set has no budget
+			// fields at all.
+			obj["daily_budget"] = strconv.FormatInt(as.DailyBudget, 10)
+		}
+	} else if a, i := s.findCampaign(id); a != nil {
+		obj, nt = campaignJSON(a.ID, a.Campaigns[i]), nodeCampaign
 	} else if a, i := s.findAd(id); a != nil {
 		obj, nt = adJSON(a.Ads[i]), nodeAd
 	} else {
@@ -722,7 +730,13 @@ func (s *Server) postObject(id string, params url.Values, hdr http.Header) respo
 		a.Ads[i].UpdatedTime = time.Now().UTC().Truncate(time.Second)
 		return jsonResponse(http.StatusOK, hdr, map[string]any{"success": true})
 	}
+	if a, i := s.findCampaign(id); a != nil {
+		return s.postCampaign(a, i, params, hdr)
+	}
 	if a, i := s.findAdSet(id); a != nil {
+		if (params.Get("daily_budget") != "" || params.Get("lifetime_budget") != "") && s.campaignBudget(a.AdSets[i].CampaignID) {
+			return s.budgetConflict(hdr)
+		}
 		if v := params.Get("daily_budget"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {

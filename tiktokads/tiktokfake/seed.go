@@ -33,8 +33,12 @@ type Advertiser struct {
 	// time, without daylight saving ("Etc/GMT+8" for
 	// "America/Los_Angeles"); Report days are meant in that zone.
 	Timezone string
-	AdGroups []AdGroup
-	Ads      []Ad
+	// Campaigns need only be seeded when they hold the budget (campaign
+	// budget optimisation, Smart+) or are read; an ad group's unseeded
+	// campaign is a manual one with ad-group budgets.
+	Campaigns []Campaign
+	AdGroups  []AdGroup
+	Ads       []Ad
 	// Report holds daily per-ad results in the advertiser's zone and
 	// currency.
 	Report []ReportRow
@@ -46,6 +50,29 @@ const (
 	BudgetModeTotal    = "BUDGET_MODE_TOTAL"
 	BudgetModeInfinite = "BUDGET_MODE_INFINITE"
 )
+
+// Campaign automation types (campaign_automation_type), as TikTok names
+// them.
+const (
+	AutomationManual            = "MANUAL"
+	AutomationSmartPlus         = "SMART_PLUS"
+	AutomationUpgradedSmartPlus = "UPGRADED_SMART_PLUS"
+)
+
+// Campaign is a campaign. With BudgetOptimizeOn (campaign budget
+// optimisation; always on for Smart+) the budget is the campaign's and an
+// ad group budget update is refused.
+type Campaign struct {
+	ID   string
+	Name string
+	// BudgetMode defaults to BUDGET_MODE_DAY when BudgetOptimizeOn, else
+	// BUDGET_MODE_INFINITE.
+	BudgetMode       string
+	BudgetMicros     int64
+	BudgetOptimizeOn bool
+	// AutomationType is campaign_automation_type (default MANUAL).
+	AutomationType string
+}
 
 // AdGroup is an ad group and its budget.
 type AdGroup struct {

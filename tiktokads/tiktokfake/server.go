@@ -340,6 +340,7 @@ var routes = map[string]route{
 	"/tt_video/list/":         {http.MethodGet, (*Server).sparkList},
 	"/ad/get/":                {http.MethodGet, (*Server).adGet},
 	"/adgroup/get/":           {http.MethodGet, (*Server).adGroupGet},
+	"/campaign/get/":          {http.MethodGet, (*Server).campaignGet},
 	"/report/integrated/get/": {http.MethodGet, (*Server).report},
 	"/ad/status/update/":      {http.MethodPost, (*Server).adStatusUpdate},
 	"/adgroup/budget/update/": {http.MethodPost, (*Server).adGroupBudgetUpdate},
@@ -1152,6 +1153,9 @@ func (s *Server) adGroupBudgetUpdate(r *request) (any, *apiError) {
 		g := s.adGroup(a.ID, id)
 		if g == nil {
 			return &apiError{CodeNotFound, fmt.Sprintf("Ad group %s does not exist.", id)}
+		}
+		if c := s.campaign(a, g.CampaignID); c != nil && c.budgetAtCampaign() {
+			return invalid("Ad group %s belongs to campaign %s, which uses campaign budget optimization: the budget is set at the campaign level and ad group budgets cannot be updated.", id, c.ID)
 		}
 		mode := orDefault(g.BudgetMode, BudgetModeDay)
 		if mode == BudgetModeInfinite {
