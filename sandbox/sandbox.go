@@ -26,6 +26,12 @@ const (
 	TikTokToken  = "sandbox-tiktok-token"
 	ShopifyToken = "shpat_sandbox"
 	SlackToken   = "xoxb-sandbox"
+	// ShopifyClientID and ShopifyClientSecret are the sandbox shop's Dev
+	// Dashboard app: set them as SHOPIFY_CLIENT_ID/SHOPIFY_CLIENT_SECRET
+	// (and SHOPIFY_ACCESS_TOKEN empty) to try 24-hour client-credentials
+	// tokens against the fake.
+	ShopifyClientID     = "sandbox-shopify-client-id"
+	ShopifyClientSecret = "shpss_sandbox"
 )
 
 // Sandbox is the four fakes, seeded and served on loopback.
@@ -341,7 +347,7 @@ func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
 	b := c.Brand
 	seed := shopifyfake.Seed{
 		Shop:        shopifyfake.Shop{Name: b.Name, Domain: shopOf(b), Currency: b.Currency, Timezone: b.Timezone},
-		AccessToken: ShopifyToken, Now: now,
+		AccessToken: ShopifyToken, ClientID: ShopifyClientID, ClientSecret: ShopifyClientSecret, Now: now,
 		// A generous bucket so a 30-day backfill doesn't stall the demo;
 		// throttling is still modelled and tested.
 		MaximumAvailable: 20000, RestoreRate: 1000,

@@ -53,3 +53,31 @@ func TestProbesAndRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyzDetails: a ready daemon lists the detail lines (the platform
+// tokens' expiry) after "ready".
+func TestReadyzDetails(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{Addr: "127.0.0.1:0",
+		Details: func(context.Context) []string {
+			return []string{"meta token: valid, expires 2026-12-31T09:00:00Z (in 14 days; checked 2026-12-17T09:00:00Z)"}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	resp, err := http.Get(s.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := "ready\nmeta token: valid, expires 2026-12-31T09:00:00Z (in 14 days; checked 2026-12-17T09:00:00Z)\n"; resp.StatusCode != 200 || string(body) != want {
+		t.Errorf("GET /readyz = %d %q, want 200 %q", resp.StatusCode, body, want)
+	}
+}

@@ -297,6 +297,18 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	if code, body := get(t, url+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
+	// The Meta token's expiry is read at start (the sandbox token never
+	// expires) and shown without the token.
+	waitFor(t, "the meta token check at start", func() bool {
+		_, body := get(t, url+"/readyz")
+		return strings.Contains(body, "meta token: valid, never expires")
+	})
+	if _, body := get(t, url+"/metrics"); !strings.Contains(body, `roasd_token_expiry_seconds{platform="meta"} +Inf`) {
+		t.Error("/metrics lacks the meta token expiry")
+	}
+	if _, body := get(t, url+"/readyz"); strings.Contains(body, sandbox.MetaToken) {
+		t.Errorf("/readyz shows the token: %s", body)
+	}
 	// The report API and the webhooks are mounted on the daemon.
 	if code, _ := get(t, url+"/api/v1/report?from=2026-10-01&to=2026-11-30&by=creator"); code != http.StatusUnauthorized {
 		t.Errorf("report API without a token = %d, want 401", code)
