@@ -41,7 +41,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // shell follows documented shell lines literally, the way sh would, for
-// the few forms the docs use: `go run ./cmd/roasd ARGS [> FILE] [&]`,
+// the few forms the docs use: `go build -o bin/roasd ./cmd/roasd`,
+// `go run ./cmd/roasd ARGS [> FILE] [&]` (or `bin/roasd ARGS ...`),
 // `until grep -q WORD FILE; do sleep 1; done`, `set -a; . ./FILE; set +a`,
 // `export NAME=VALUE ...` and `kill %1`. Any other line fails the test, so
 // the docs cannot drift from what is exercised. The one substitution is
@@ -108,8 +109,13 @@ func (sh *shell) run(ctx context.Context, line string) {
 	}
 	w := words(line)
 	switch {
-	case len(w) >= 3 && w[0] == "go" && w[1] == "run" && w[2] == "./cmd/roasd":
+	case len(w) == 5 && strings.Join(w, " ") == "go build -o bin/roasd ./cmd/roasd":
+		// The code under test is the build.
+	case (len(w) >= 3 && w[0] == "go" && w[1] == "run" && w[2] == "./cmd/roasd") || w[0] == "bin/roasd":
 		args := w[3:]
+		if w[0] == "bin/roasd" {
+			args = w[1:]
+		}
 		background := false
 		if n := len(args); n > 0 && args[n-1] == "&" {
 			background, args = true, args[:n-1]

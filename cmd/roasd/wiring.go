@@ -21,7 +21,8 @@ import (
 
 // newDeps builds the platform clients from the environment. Each client
 // gets its own HTTP transport that counts calls in the metrics; those that
-// judge time (TikTok's Spark expiry) read now, the jobs' one clock.
+// judge time (TikTok's Spark expiry, Shopify's token renewal) read now,
+// the jobs' one clock.
 func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL string, now func() time.Time) (*scheduler.Deps, error) {
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
@@ -60,7 +61,7 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 				return c
 			}
 			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, ClientID: clientID, ClientSecret: clientSecret,
-				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify")})
+				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify"), Now: now})
 			clients[shop] = c
 			return c
 		}
