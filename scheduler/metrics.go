@@ -28,8 +28,9 @@ type Metrics struct {
 	// Tokens is roasd_token_expiry_seconds{platform}: seconds until each
 	// platform's access token expires, on the jobs' clock.
 	Tokens *TokenExpiry
-	// WebhooksRefused counts correctly signed webhook deliveries refused
-	// (not stored), by platform and reason (e.g. unknown_shop).
+	// WebhooksRefused counts webhook deliveries refused (not stored), by
+	// platform and reason (e.g. unknown_shop: correctly signed, or naming
+	// the shop in a header, refused before the body is read).
 	WebhooksRefused *prometheus.CounterVec
 }
 
@@ -111,7 +112,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Tokens: &TokenExpiry{at: map[string]time.Time{}, desc: prometheus.NewDesc("roasd_token_expiry_seconds",
 			"Seconds until the platform's access token expires (+Inf: never; negative: expired), as last read.", []string{"platform"}, nil)},
 		WebhooksRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "roasd_webhooks_refused_total", Help: "Correctly signed webhook deliveries refused and not stored.",
+			Name: "roasd_webhooks_refused_total", Help: "Webhook deliveries of a shop no brand configures (or otherwise refused after the signature check), not stored.",
 		}, []string{"platform", "reason"}),
 	}
 	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.ConfigOK,

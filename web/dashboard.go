@@ -63,7 +63,7 @@ const (
 // /dashboard/api/ (brands, series, verdicts, permissions, runs). Money is
 // JSON integers in micro-units plus display strings; ratios are floats for
 // display only. It has no authentication of its own and shows no secrets:
-// keep it on a private network or behind an authenticating proxy.
+// the daemon serves it behind RequireLogin, on its private listener.
 type DashboardHandler struct {
 	src    DashboardSource
 	config func() *configs.Set
@@ -981,7 +981,7 @@ var credentialRE = regexp.MustCompile(`(?i)((?:access_token|[a-z_]*secret|[a-z_]
 
 // redactCredentials blanks credential-looking values in recorded error
 // text. Clients already keep tokens out of their errors; this is a second
-// line of defence, since the dashboard has no authentication.
+// line of defence: everyone who may log in to the dashboard sees it.
 func redactCredentials(s string) string {
 	return credentialRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := credentialRE.FindStringSubmatch(m)

@@ -586,7 +586,7 @@ func TestDashboardMountsBesideOtherRoutes(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
-	s, err := New(Options{Addr: "127.0.0.1:0", Routes: map[string]http.Handler{
+	s, err := New(Options{Addr: "127.0.0.1:0", Probes: true, Routes: map[string]http.Handler{
 		"/":                      Dashboard(db, nil, nil),
 		"/api/v1/report":         ok,
 		"GET /api/v1/other":      ok,
@@ -839,8 +839,8 @@ func TestDashboardInChromium(t *testing.T) {
 	if !strings.Contains(page, `4,000.00<span class="cur">USD</span>`) || !strings.Contains(page, "2.33×") {
 		t.Errorf("totals tiles do not show spend 4,000.00 USD and ROAS 2.33×")
 	}
-	if !strings.Contains(page, "no authentication") {
-		t.Errorf("footer does not warn that the dashboard is unauthenticated")
+	if !strings.Contains(page, `action="/logout"`) {
+		t.Errorf("footer has no log-out form")
 	}
 	if !strings.Contains(page, "Figures reconciled through 2026-06-30 at 08:00 EDT.") || !strings.Contains(page, `id="stale" class="error" role="alert" hidden=""`) {
 		t.Errorf("the page does not say how current glowco's figures are, or shows a stale banner")

@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -200,16 +198,13 @@ func ParseReportQuery(brand, from, to, by string) (ReportQuery, error) {
 // message saying what to fix. Other failures are logged (slog default
 // logger) and answered 500.
 func ReportHandler(src ReportSource, token string) http.Handler {
-	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		gotSum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-		if subtle.ConstantTimeCompare(gotSum[:], want[:]) != 1 || !ok || token == "" {
+		if !Authorized(r, token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="roasd"`)
 			http.Error(w, "unauthorized: send Authorization: Bearer <ROASD_API_TOKEN>", http.StatusUnauthorized)
 			return

@@ -12,9 +12,10 @@ import (
 
 func TestProbesAndRoutes(t *testing.T) {
 	t.Parallel()
-	ready := errors.New("database unreachable")
+	ready := errors.New("pinging the database at db.internal:5432: connection refused")
 	s, err := New(Options{
 		Addr:    "127.0.0.1:0",
+		Probes:  true,
 		Ready:   func(context.Context) error { return ready },
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "roasd_up 1\n") }),
 		Routes:  map[string]http.Handler{"POST /hook": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })},
@@ -34,7 +35,7 @@ func TestProbesAndRoutes(t *testing.T) {
 		wantBody     string
 	}{
 		{"GET", "/healthz", 200, "ok"},
-		{"GET", "/readyz", 503, "database unreachable"},
+		{"GET", "/readyz", 503, "not ready"},
 		{"GET", "/metrics", 200, "roasd_up 1"},
 		{"POST", "/hook", 202, ""},
 		{"GET", "/hook", 405, ""},
@@ -48,6 +49,9 @@ func TestProbesAndRoutes(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if strings.Contains(string(body), "db.internal") {
+			t.Errorf("%s %s reveals the database address: %q", tc.method, tc.path, body)
+		}
 		if resp.StatusCode != tc.wantCode || !strings.Contains(string(body), tc.wantBody) {
 			t.Errorf("%s %s = %d %q, want %d containing %q", tc.method, tc.path, resp.StatusCode, body, tc.wantCode, tc.wantBody)
 		}

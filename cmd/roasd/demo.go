@@ -28,7 +28,7 @@ import (
 func init() {
 	register(&command{
 		name:    "demo",
-		usage:   "[--once] [--listen ADDR]",
+		usage:   "[--once] [--listen ADDR] [--private-listen ADDR]",
 		summary: "run the full cycle on the embedded examples with a private Postgres and the sandbox",
 		help: `Needs no configuration. When DATABASE_URL is unset it starts a private
 PostgreSQL cluster from the local binaries (removed on exit). It starts the
@@ -56,7 +56,10 @@ func overlayEnv(base *cmdEnv, vars map[string]string) *cmdEnv {
 func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlags(env, "demo")
 	once := fs.Bool("once", false, "exit after the first cycle instead of running as the daemon")
-	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address of the daemon")
+	listen := fs.String("listen", "127.0.0.1:8080", "public HTTP listen address of the daemon: webhooks and the report API")
+	privateListen := fs.String("private-listen", defaultPrivateListen, "private HTTP listen address: dashboard, /metrics, /healthz, /readyz (off: all on --listen)")
+	var o runOptions
+	addHTTPFlags(fs, &o)
 	verbose := fs.Bool("verbose", false, "log every job run (default: warnings and errors only)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -64,8 +67,13 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if !*once {
 		// Fail before the cycle, not after it, when the port is taken
 		// (typically by another roasd demo).
-		if err := portFree(*listen); err != nil {
-			return err
+		for _, addr := range []string{*listen, *privateListen} {
+			if addr == "off" {
+				continue
+			}
+			if err := portFree(addr); err != nil {
+				return err
+			}
 		}
 	}
 	out := env.stdout
@@ -119,8 +127,12 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	denv := overlayEnv(env, vars)
 
 	offset := time.Until(camp.Now)
-	o := runOptions{config: dir, listen: *listen, replica: "demo", jitter: 5 * time.Second, grace: 10 * time.Second,
-		reload: 2 * time.Second, now: func() time.Time { return time.Now().Add(offset) }, logLevel: slog.LevelWarn}
+	if *privateListen == "off" {
+		*privateListen = ""
+	}
+	o.config, o.listen, o.privateListen, o.replica = dir, *listen, *privateListen, "demo"
+	o.jitter, o.grace, o.reload, o.logLevel = 5*time.Second, 10*time.Second, 2*time.Second, slog.LevelWarn
+	o.now = func() time.Time { return time.Now().Add(offset) }
 	if *verbose {
 		o.logLevel = slog.LevelInfo
 	}
@@ -149,8 +161,21 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if *once {
 		return nil
 	}
-	fmt.Fprintf(out, "\n· daemon running: dashboard http://%s/  report API http://%s/api/v1/report (bearer %s)  Ctrl-C stops\n",
-		*listen, *listen, denv.getenv("ROASD_API_TOKEN"))
+	d.serving = make(chan listening, 1)
+	go func() {
+		select {
+		case at := <-d.serving:
+			dash := at.private
+			if dash == "" {
+				dash = at.public
+			}
+			tok := denv.getenv("ROASD_API_TOKEN")
+			fmt.Fprintf(out, "\n· daemon running (Ctrl-C stops):\n    dashboard   %s/  (log in with the token %s)\n    metrics     %s/metrics%s\n    report API  %s/api/v1/report?from=%s&to=%s  (Authorization: Bearer %s)\n    webhooks    %s/webhooks/shopify, %s/webhooks/links\n",
+				dash, tok, dash, map[bool]string{true: "  (bearer token)", false: ""}[at.private == ""], at.public,
+				camp.Today.AddDays(-sandbox.Days+1), camp.Today, tok, at.public, at.public)
+		case <-ctx.Done():
+		}
+	}()
 	return d.serve(ctx, set)
 }
 
@@ -160,7 +185,7 @@ func portFree(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%s is already in use (another roasd demo or daemon?): stop it, or pass --listen 127.0.0.1:8081", addr)
+			return fmt.Errorf("%s is already in use (another roasd demo or daemon?): stop it, or pass --listen/--private-listen another address (e.g. 127.0.0.1:8090)", addr)
 		}
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}

@@ -350,7 +350,7 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	}
 	defer d.close()
 	d.set = set
-	dash := d.routes()["/"]
+	dash := d.dashboardHandler()
 	brand := url.QueryEscape(set.Brands[0].Name)
 	for _, panel := range []string{"brands", "series", "verdicts", "permissions", "runs"} {
 		rec := httptest.NewRecorder()

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -26,13 +28,22 @@ import (
 func init() {
 	register(&command{
 		name:    "run",
-		usage:   "[--once] [--config DIR] [--listen ADDR] [--schedule JOB=SPEC ...]",
+		usage:   "[--once] [--config DIR] [--listen ADDR] [--private-listen ADDR|off] [--schedule JOB=SPEC ...]",
 		summary: "run the daemon (or every job once with --once)",
 		help: `Loads the YAML configs, migrates DATABASE_URL, and runs the jobs on their
 schedules: per account meta.permissions, meta.ads, meta.insights,
 tiktok.spark, tiktok.ads, tiktok.insights, shopify.orders; per brand
-reconcile, verdicts, notify. Serves /healthz, /readyz, /metrics, the report
-API (/api/v1/report, bearer ROASD_API_TOKEN), webhooks and the dashboard.
+reconcile, verdicts, notify.
+
+HTTP: the public listener (--listen) serves only the webhooks
+(/webhooks/shopify, HMAC-verified; /webhooks/links, bearer) and the report
+API (/api/v1/*, bearer ROASD_API_TOKEN). The private listener
+(--private-listen, loopback by default) serves /healthz, /readyz, /metrics
+and the dashboard (log in with ROASD_API_TOKEN). With --private-listen off
+everything is on --listen: the dashboard behind its login, /metrics behind
+the bearer token. Webhook bodies are bounded (Shopify 1 MiB, links 1 MiB),
+read at most --webhook-slots at a time (503 + Retry-After when full) and
+must arrive within --body-timeout.
 
 Config files are re-read when they change (and on SIGHUP); a broken file is
 reported as file:line:col and the last good config stays in force.
@@ -54,9 +65,16 @@ SHOPIFY_API_URL, SLACK_API_URL override the platforms' base URLs.`,
 
 // runOptions are the flags of `roasd run`.
 type runOptions struct {
-	once      bool
-	config    string
-	listen    string
+	once   bool
+	config string
+	listen string
+	// privateListen is the private listener's address; "" (flag value
+	// "off") serves everything on listen.
+	privateListen string
+	// timeouts bound slow clients and idle connections on both listeners.
+	timeouts web.Timeouts
+	// guard bounds the public webhooks' bodies.
+	guard     web.GuardOptions
 	replica   string
 	jitter    time.Duration
 	grace     time.Duration
@@ -94,7 +112,10 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	host, _ := os.Hostname()
 	fs.BoolVar(&o.once, "once", false, "run every job once and exit (non-zero if any failed)")
 	fs.StringVar(&o.config, "config", envOr(env, "ROASD_CONFIG", "configs/examples"), "config file or directory ($ROASD_CONFIG)")
-	fs.StringVar(&o.listen, "listen", envOr(env, "ROASD_LISTEN", "127.0.0.1:8080"), "HTTP listen address ($ROASD_LISTEN)")
+	fs.StringVar(&o.listen, "listen", envOr(env, "ROASD_LISTEN", "127.0.0.1:8080"), "public HTTP listen address: webhooks and the bearer API ($ROASD_LISTEN)")
+	fs.StringVar(&o.privateListen, "private-listen", envOr(env, "ROASD_PRIVATE_LISTEN", defaultPrivateListen),
+		"private HTTP listen address: dashboard, /metrics, /healthz, /readyz; off serves them on --listen ($ROASD_PRIVATE_LISTEN)")
+	addHTTPFlags(fs, &o)
 	fs.StringVar(&o.replica, "replica", envOr(env, "ROASD_REPLICA", host), "replica name used for leases; stable across restarts so a restarted daemon takes its leases back at once; give each daemon on one host its own ($ROASD_REPLICA)")
 	fs.DurationVar(&o.jitter, "jitter", 30*time.Second, "random delay before each scheduled run")
 	fs.DurationVar(&o.grace, "grace", 20*time.Second, "how long running jobs may finish on shutdown")
@@ -104,7 +125,25 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}
+	if o.privateListen == "off" {
+		o.privateListen = ""
+	}
+	if o.privateListen != "" && o.privateListen == o.listen && !strings.HasSuffix(o.listen, ":0") {
+		fmt.Fprintln(env.stderr, "roasd run: --private-listen must differ from --listen (or be off)")
+		return o, errUsage
+	}
 	return o, nil
+}
+
+// defaultPrivateListen is the private listener's default address.
+const defaultPrivateListen = "127.0.0.1:8081"
+
+// addHTTPFlags adds the flags bounding slow clients and webhook bodies.
+func addHTTPFlags(fs *flag.FlagSet, o *runOptions) {
+	fs.DurationVar(&o.timeouts.Header, "header-timeout", web.DefaultHeaderTimeout, "how long a client may take to send a request's headers")
+	fs.DurationVar(&o.timeouts.Idle, "idle-timeout", web.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&o.guard.BodyTimeout, "body-timeout", web.DefaultBodyTimeout, "how long a webhook sender may take to send the body")
+	fs.IntVar(&o.guard.Slots, "webhook-slots", web.DefaultBodySlots, "webhook bodies read at once; more wait a second, then get 503 + Retry-After")
 }
 
 func envOr(env *cmdEnv, key, def string) string {
@@ -173,14 +212,21 @@ type daemon struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	metrics *scheduler.Metrics
-	runner  *scheduler.Runner
-	deps    *scheduler.Deps
+	// guard bounds the public webhooks' bodies; rejected counts what it
+	// refused.
+	guard    *web.BodyGuard
+	rejected *prometheus.CounterVec
+	runner   *scheduler.Runner
+	deps     *scheduler.Deps
 
 	mu  sync.RWMutex
 	set *configs.Set
-	// serving receives the HTTP server's base URL once it is bound.
-	serving chan string
+	// serving receives the HTTP servers' base URLs once they are bound.
+	serving chan listening
 }
+
+// listening are the bound listeners' base URLs (private "" when off).
+type listening struct{ public, private string }
 
 func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*daemon, error) {
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: o.logLevel}))
@@ -202,8 +248,21 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	m := scheduler.NewMetrics(reg)
 	m.Tokens.Now = o.now
 	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
+	d.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roasd_http_rejected_total", Help: "Webhook requests refused before or while their body was read, by route and reason.",
+	}, []string{"route", "reason"})
+	reg.MustRegister(d.rejected)
+	g := o.guard
+	g.Rejected = func(route, reason string) { d.rejected.WithLabelValues(route, reason).Inc() }
+	d.guard = web.NewBodyGuard(g)
 	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m, Now: o.now}
-	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+o.listen)
+	// Slack alerts link to the dashboard, on the private listener unless
+	// that is off.
+	dash := o.privateListen
+	if dash == "" {
+		dash = o.listen
+	}
+	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+dash)
 	deps, err := newDeps(env, db, log, m, public, o.now)
 	if err != nil {
 		db.Close()
@@ -278,24 +337,23 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	if err := sched.Set(scheduler.Jobs(set, d.deps, d.opts.schedules)); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{
-		Addr:    d.opts.listen,
-		Ready:   d.ready,
-		Details: d.readyDetails,
-		Metrics: promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}),
-		Routes:  d.routes(),
-		Log:     d.log,
-	})
+	servers, err := d.servers()
 	if err != nil {
 		return err
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve() }()
-	sched.Start()
-	if d.serving != nil {
-		d.serving <- srv.URL()
+	serveErr := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { serveErr <- srv.Serve() }()
 	}
-	d.log.Info("roasd running", "listen", srv.URL(), "brands", len(set.Brands), "replica", d.opts.replica)
+	sched.Start()
+	at := listening{public: servers[0].URL()}
+	if len(servers) > 1 {
+		at.private = servers[1].URL()
+	}
+	if d.serving != nil {
+		d.serving <- at
+	}
+	d.log.Info("roasd running", "listen", at.public, "private", at.private, "brands", len(set.Brands), "replica", d.opts.replica)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -334,8 +392,46 @@ loop:
 	sched.Stop(d.opts.grace)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv.Shutdown(sctx)
+	for _, srv := range servers {
+		srv.Shutdown(sctx)
+	}
 	return runErr
+}
+
+// servers binds the public listener and, unless it is off, the private
+// one (in that order).
+func (d *daemon) servers() ([]*web.Server, error) {
+	metrics := promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{})
+	public := web.Options{Addr: d.opts.listen, Routes: d.routes(), Timeouts: d.opts.timeouts, Log: d.log}
+	if d.opts.privateListen == "" {
+		// One listener: probes (which say nothing but ready or not),
+		// metrics behind the bearer token, the dashboard behind its login.
+		public.Probes, public.Ready = true, d.ready
+		if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
+			public.Metrics = web.RequireBearer(metrics, token)
+		} else {
+			d.log.Warn("ROASD_API_TOKEN is not set: /metrics is off on the public listener")
+		}
+		if h := d.dashboard(true); h != nil {
+			public.Routes["/"] = h
+		}
+		srv, err := web.New(public)
+		if err != nil {
+			return nil, err
+		}
+		return []*web.Server{srv}, nil
+	}
+	pub, err := web.New(public)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := web.New(web.Options{Addr: d.opts.privateListen, Probes: true, Ready: d.ready, Details: d.readyDetails, Metrics: metrics,
+		Routes: map[string]http.Handler{"/": d.dashboard(false)}, Timeouts: d.opts.timeouts, Log: d.log})
+	if err != nil {
+		pub.Close()
+		return nil, err
+	}
+	return []*web.Server{pub, priv}, nil
 }
 
 // reload re-reads the config; on problems it keeps the last good config.

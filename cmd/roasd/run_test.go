@@ -217,11 +217,18 @@ func TestRunOnceFailsClearlyOnExpiredToken(t *testing.T) {
 }
 
 // serveDaemon runs the daemon in the background until the test ends.
-func serveDaemon(t *testing.T, e *e2e, o runOptions) (*daemon, string, func() error) {
+// Unless o says otherwise, both listeners are on loopback ports of their
+// own.
+func serveDaemon(t *testing.T, e *e2e, o runOptions) (*daemon, listening, func() error) {
 	t.Helper()
 	var logs syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	o.listen, o.replica = "127.0.0.1:0", "test-replica"
+	if o.privateListen == "" {
+		o.privateListen = "127.0.0.1:0"
+	} else if o.privateListen == "off" {
+		o.privateListen = ""
+	}
 	if o.reload == 0 {
 		o.reload = 50 * time.Millisecond
 	}
@@ -232,14 +239,14 @@ func serveDaemon(t *testing.T, e *e2e, o runOptions) (*daemon, string, func() er
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.serving = make(chan string, 1)
+	d.serving = make(chan listening, 1)
 	set, err := loadConfig(o.config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- d.serve(ctx, set) }()
-	var url string
+	var url listening
 	select {
 	case url = <-d.serving:
 	case err := <-done:
@@ -293,8 +300,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
-	d, url, _ := serveDaemon(t, e, runOptions{config: e.config, schedules: map[string]string{}})
-	if code, body := get(t, url+"/readyz"); code != 200 {
+	d, at, _ := serveDaemon(t, e, runOptions{config: e.config, schedules: map[string]string{}})
+	url, private := at.public, at.private
+	if code, body := get(t, private+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
 	// The Meta token's expiry is read at start (the sandbox token never
@@ -340,7 +348,7 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM orders WHERE shop = 'stranger.myshopify.com'`); n != 0 {
 		t.Errorf("orders of an unconfigured shop stored: %d", n)
 	}
-	if _, body := get(t, url+"/metrics"); !strings.Contains(body, `roasd_webhooks_refused_total{platform="shopify",reason="unknown_shop"} 1`) {
+	if _, body := get(t, private+"/metrics"); !strings.Contains(body, `roasd_webhooks_refused_total{platform="shopify",reason="unknown_shop"} 1`) {
 		t.Error("/metrics does not count the refused webhook")
 	}
 	good := d.config()
@@ -354,13 +362,13 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "config gauge to drop", func() bool {
-		_, body := get(t, url+"/metrics")
+		_, body := get(t, private+"/metrics")
 		return strings.Contains(body, "roasd_config_last_reload_successful 0")
 	})
 	if d.config() != good {
 		t.Fatal("a broken config replaced the last good one")
 	}
-	if code, _ := get(t, url+"/readyz"); code != 200 {
+	if code, _ := get(t, private+"/readyz"); code != 200 {
 		t.Fatal("daemon not ready after a failed reload")
 	}
 
@@ -371,7 +379,7 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	waitFor(t, "reload of the fixed config", func() bool {
 		return d.config().Brand("glowco").Test("new-test") != nil
 	})
-	if _, body := get(t, url+"/metrics"); !strings.Contains(body, "roasd_config_last_reload_successful 1") {
+	if _, body := get(t, private+"/metrics"); !strings.Contains(body, "roasd_config_last_reload_successful 1") {
 		t.Error("config gauge not back to 1")
 	}
 }

@@ -76,25 +76,75 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	return d, nil
 }
 
-// routes mounts the webhooks, the report API and the dashboard.
+// maxLinkBody bounds one link-conversion webhook request: about 5,000
+// conversions; bigger batches go in several requests or through
+// `roasd import links`.
+const maxLinkBody = 1 << 20
+
+// routes mounts the public routes: the webhooks (behind the body guard)
+// and the bearer-protected API.
 func (d *daemon) routes() map[string]http.Handler {
 	r := map[string]http.Handler{}
 	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" {
 		refused := d.metrics.WebhooksRefused.WithLabelValues("shopify", "unknown_shop")
-		r["POST /webhooks/shopify"] = shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"),
+		h := shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"),
 			shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }))
+		// The guard refuses what it can before reading the body: no or a
+		// malformed signature header, or a shop no brand configures (403,
+		// counted like a signed delivery of that shop; the handler's own
+		// check remains for a config reloaded in between).
+		r["POST /webhooks/shopify"] = d.guard.Wrap(web.BodyRoute{Name: "shopify", MaxBody: shopify.MaxWebhookBody,
+			Check: func(req *http.Request) *web.Refusal {
+				status, msg := shopify.WebhookPrecheck(req, d.servesShop)
+				if status == 0 {
+					return nil
+				}
+				if status == http.StatusForbidden {
+					refused.Inc()
+				}
+				return &web.Refusal{Status: status, Msg: msg}
+			}}, h)
 	} else {
 		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
 	}
 	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
 		r["GET /api/v1/report"] = web.ReportHandler(web.DBReports{DB: d.db}, token)
 		r["GET /api/v1/actions"] = web.ActionsHandler(d.db, token)
-		r["POST /webhooks/links"] = links.Handler(token, d.db, d.log.With("webhook", "links"))
+		r["POST /webhooks/links"] = d.guard.Wrap(web.BodyRoute{Name: "links", MaxBody: maxLinkBody,
+			Check: func(req *http.Request) *web.Refusal {
+				if !web.Authorized(req, token) {
+					return &web.Refusal{Status: http.StatusUnauthorized, Msg: "unauthorized"}
+				}
+				return nil
+			}}, links.Handler(token, d.db, d.log.With("webhook", "links")))
 	} else {
 		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
 	}
-	r["/"] = web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now) // read-only, unauthenticated: keep the listen address private
 	return r
+}
+
+// dashboard is the dashboard behind its login form (ROASD_API_TOKEN);
+// nil when there is no token and onPublic says it would be served on the
+// public listener. Without a token on the private listener it is served
+// without login.
+func (d *daemon) dashboard(onPublic bool) http.Handler {
+	h := d.dashboardHandler()
+	token := d.env.getenv("ROASD_API_TOKEN")
+	switch {
+	case token != "":
+		return web.RequireLogin(h, token, d.log.With("component", "dashboard"))
+	case onPublic:
+		d.log.Warn("ROASD_API_TOKEN is not set: the dashboard (which needs it to log in) is off on the public listener")
+		return nil
+	default:
+		d.log.Warn("ROASD_API_TOKEN is not set: the dashboard on the private listener has no login")
+		return h
+	}
+}
+
+// dashboardHandler is the dashboard itself, without its login.
+func (d *daemon) dashboardHandler() *web.DashboardHandler {
+	return web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now)
 }
 
 // servesShop reports whether a brand of the config in force names shop

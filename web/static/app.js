@@ -339,6 +339,11 @@
   async function getJSON(path, params) {
     const q = new URLSearchParams(params);
     const res = await fetch(path + "?" + q.toString(), { headers: { Accept: "application/json" } });
+    if (res.status === 401) {
+      // The session expired or was logged out: back to the login form.
+      window.location.assign("/login");
+      throw new Error("not logged in");
+    }
     const body = await res.json().catch(() => ({ error: res.statusText }));
     if (!res.ok) throw new Error(body.error || res.statusText);
     return body;
