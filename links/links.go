@@ -14,6 +14,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -75,6 +76,13 @@ func convert(r record, source string) (ads.LinkConversion, error) {
 		Link: r["link"], OrderID: r["order_id"], Currency: strings.ToUpper(r["currency"])}
 	if s := r["source"]; s != "" {
 		c.Source = s
+	}
+	// PostgreSQL refuses NUL in text; no field may hold it.
+	for _, f := range []struct{ name, v string }{{"conversion_id", c.ID}, {"source", c.Source}, {"creator", c.Creator},
+		{"link", c.Link}, {"order_id", c.OrderID}, {"currency", c.Currency}} {
+		if strings.IndexByte(f.v, 0) >= 0 || !utf8.ValidString(f.v) {
+			return c, fmt.Errorf("%s holds a NUL byte or invalid UTF-8", f.name)
+		}
 	}
 	if c.ID == "" {
 		return c, errors.New("conversion_id is empty")

@@ -176,6 +176,10 @@ func TestHandler(t *testing.T) {
 			&links.Response{Accepted: 1, Changed: 1, Rejected: []links.RowError{{Row: 2, Reason: "neither creator nor link is set"}}}},
 		{"resend is a no-op", "POST", "Bearer " + token, body, 200,
 			&links.Response{Accepted: 1, Changed: 0, Rejected: []links.RowError{{Row: 2, Reason: "neither creator nor link is set"}}}},
+		// PostgreSQL refuses NUL in text: such a row is the sender's error
+		// (it answered 500), and the rest of the batch still lands.
+		{"NUL byte in a field", "POST", "Bearer " + token, `[{"conversion_id":"c\u00003","creator":"jacq","amount":"1","currency":"USD","time":"2026-06-03T14:05:00Z"},{"conversion_id":"c4","creator":"ja\u0000cq","amount":"1","currency":"USD","time":"2026-06-03T14:05:00Z"}]`, 200,
+			&links.Response{Accepted: 0, Changed: 0, Rejected: []links.RowError{{Row: 1, Reason: "conversion_id holds a NUL byte or invalid UTF-8"}, {Row: 2, Reason: "creator holds a NUL byte or invalid UTF-8"}}}},
 	}
 	for _, tc := range tests {
 		req, _ := http.NewRequest(tc.method, srv.URL+"/any/path?source=impact", bytes.NewReader([]byte(tc.body)))
