@@ -62,7 +62,7 @@ func TestProbesAndRoutes(t *testing.T) {
 // tokens' expiry) after "ready".
 func TestReadyzDetails(t *testing.T) {
 	t.Parallel()
-	s, err := New(Options{Addr: "127.0.0.1:0",
+	s, err := New(Options{Addr: "127.0.0.1:0", Probes: true,
 		Details: func(context.Context) []string {
 			return []string{"meta token: valid, expires 2026-12-31T09:00:00Z (in 14 days; checked 2026-12-17T09:00:00Z)"}
 		}})

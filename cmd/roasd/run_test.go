@@ -308,13 +308,13 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	// The Meta token's expiry is read at start (the sandbox token never
 	// expires) and shown without the token.
 	waitFor(t, "the meta token check at start", func() bool {
-		_, body := get(t, url+"/readyz")
+		_, body := get(t, private+"/readyz")
 		return strings.Contains(body, "meta token: valid, never expires")
 	})
-	if _, body := get(t, url+"/metrics"); !strings.Contains(body, `roasd_token_expiry_seconds{platform="meta"} +Inf`) {
+	if _, body := get(t, private+"/metrics"); !strings.Contains(body, `roasd_token_expiry_seconds{platform="meta"} +Inf`) {
 		t.Error("/metrics lacks the meta token expiry")
 	}
-	if _, body := get(t, url+"/readyz"); strings.Contains(body, sandbox.MetaToken) {
+	if _, body := get(t, private+"/readyz"); strings.Contains(body, sandbox.MetaToken) {
 		t.Errorf("/readyz shows the token: %s", body)
 	}
 	// The report API and the webhooks are mounted on the daemon.
