@@ -270,16 +270,20 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The demo, on a database of the user's (DATABASE_URL set).
-	demoDSN := pgtest.DSN(t, schema)
-	var demoOut, demoErr bytes.Buffer
-	denv := &cmdEnv{stdout: &demoOut, stderr: &demoErr, getenv: func(k string) string {
-		return map[string]string{"DATABASE_URL": demoDSN}[k]
-	}}
-	if code := Main(ctx, denv, []string{"demo", "--once"}); code != 0 {
-		t.Fatalf("demo --once: exit %d\nstderr:\n%s", code, demoErr.String())
+	// The demo as README gives it, on a database of the user's
+	// (DATABASE_URL set).
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := demoOut.String()
+	demoCmd := regexp.MustCompile("`(go run ./cmd/roasd demo --once)`").FindSubmatch(readme)
+	if demoCmd == nil {
+		t.Fatal("README.md no longer shows `go run ./cmd/roasd demo --once`")
+	}
+	demoDSN := pgtest.DSN(t, schema)
+	dsh := newShell(t, demoDSN)
+	dsh.run(ctx, string(demoCmd[1]))
+	out := dsh.out.String()
 	table := section(out, "── Blended ROAS by creator")
 	if table == "" {
 		t.Fatalf("the demo printed no report:\n%s", out)
