@@ -56,7 +56,7 @@ func (t *tokens) secrets() []string {
 	return []string{t.static, t.clientSecret, t.current}
 }
 
-// get returns a usable token: the static one, the current one while it
+// accessToken returns a usable token: the static one, the current one while it
 // has more than TokenRenewBefore left, else a renewed one. stale, when
 // not empty, is a token the API refused: it is renewed even if its clock
 // says it is still good.
@@ -76,21 +76,25 @@ func (c *Client) accessToken(ctx context.Context, stale string) (string, error) 
 	}
 	r := t.pending
 	if r == nil {
+		// The renewal is shared: it runs on its own (bounded) so that one
+		// caller giving up neither fails it for the others nor waits it out.
 		r = &renewal{done: make(chan struct{})}
 		t.pending = r
-		t.mu.Unlock()
-		tok, exp, err := c.clientCredentials(ctx)
-		t.mu.Lock()
-		if err == nil {
-			t.current, t.expires = tok, exp
-		}
-		t.pending = nil
-		r.tok, r.err = tok, err
-		close(r.done)
-		t.mu.Unlock()
-	} else {
-		t.mu.Unlock()
+		go func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			tok, exp, err := c.clientCredentials(rctx)
+			t.mu.Lock()
+			if err == nil {
+				t.current, t.expires = tok, exp
+			}
+			t.pending = nil
+			r.tok, r.err = tok, err
+			close(r.done)
+			t.mu.Unlock()
+		}()
 	}
+	t.mu.Unlock()
 	select {
 	case <-r.done:
 		return r.tok, r.err
