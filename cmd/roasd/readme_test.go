@@ -276,13 +276,14 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	demoCmd := regexp.MustCompile("`(go run ./cmd/roasd demo --once)`").FindSubmatch(readme)
+	// (Markdown may wrap the command: a line break is a blank.)
+	demoCmd := regexp.MustCompile("`(go\\s+run\\s+./cmd/roasd\\s+demo\\s+--once)`").FindSubmatch(readme)
 	if demoCmd == nil {
 		t.Fatal("README.md no longer shows `go run ./cmd/roasd demo --once`")
 	}
 	demoDSN := pgtest.DSN(t, schema)
 	dsh := newShell(t, demoDSN)
-	dsh.run(ctx, string(demoCmd[1]))
+	dsh.run(ctx, strings.Join(strings.Fields(string(demoCmd[1])), " "))
 	out := dsh.out.String()
 	table := section(out, "── Blended ROAS by creator")
 	if table == "" {
