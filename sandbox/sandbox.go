@@ -343,6 +343,13 @@ func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 	return seed
 }
 
+// shipping is what the sandbox shop charges for shipping an order.
+const shipping = 4_950_000
+
+// salesTax is the sandbox shop's 8 % sales tax on an amount of micros,
+// rounded to the cent.
+func salesTax(v int64) int64 { return (v*8/100 + 5_000) / 10_000 * 10_000 }
+
 func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
 	b := c.Brand
 	seed := shopifyfake.Seed{
@@ -358,9 +365,17 @@ func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
 			ID: strings.TrimPrefix(o.ID, "gid://shopify/Order/"), Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 			CancelledAt: o.CancelledAt, LineItems: ads.FormatMicros(o.Gross, 2), Discounts: ads.FormatMicros(o.Discounts, 2),
 			DiscountCodes: o.DiscountCodes, Test: o.Test,
+			// Tax and shipping are charged and refunded as a shop does;
+			// neither is revenue, so the campaign's figures stand.
+			Tax: ads.FormatMicros(salesTax(o.Gross-o.Discounts), 2), Shipping: ads.FormatMicros(shipping, 2),
 		}
 		if o.Refunded > 0 {
-			so.Refunds = []shopifyfake.Refund{{ID: stableID("refund/"+o.ID, 12), CreatedAt: o.UpdatedAt, Amount: ads.FormatMicros(o.Refunded, 2)}}
+			r := shopifyfake.Refund{ID: stableID("refund/"+o.ID, 12), CreatedAt: o.UpdatedAt,
+				LineItems: ads.FormatMicros(o.Refunded, 2), LineItemsTax: ads.FormatMicros(salesTax(o.Refunded), 2)}
+			if o.Refunded >= o.Gross-o.Discounts {
+				r.Shipping = ads.FormatMicros(shipping, 2) // a whole order refunded: its shipping too
+			}
+			so.Refunds = []shopifyfake.Refund{r}
 		}
 		if o.LandingPage != "" || !o.UTM.IsZero() {
 			v := &shopifyfake.Visit{LandingPage: o.LandingPage, OccurredAt: o.CreatedAt.Add(-20 * time.Minute),

@@ -56,6 +56,17 @@ func TestSandboxServesTheCampaignOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	byID := map[string]ads.Order{}
+	refunded := 0
+	for _, o := range c.Orders {
+		byID[o.ID] = o
+		if o.Refunded > 0 {
+			refunded++
+		}
+	}
+	if refunded == 0 {
+		t.Fatal("the campaign has no refunded orders")
+	}
 	for _, since := range []time.Time{{}, c.Now.AddDate(0, 0, -7)} {
 		want := map[string]bool{}
 		for _, o := range c.Orders {
@@ -70,6 +81,18 @@ func TestSandboxServesTheCampaignOrders(t *testing.T) {
 				t.Fatalf("since %v: order %s served twice or not wanted", since, o.ID)
 			}
 			seen[o.ID] = true
+			// The shop charges and refunds tax and shipping; the revenue
+			// read back is the campaign's product revenue all the same.
+			// (The campaign's amounts have sub-cent digits the shop rounds.)
+			c := byID[o.ID]
+			cents := func(v int64) int64 { return (v + 5_000) / 10_000 * 10_000 }
+			wantNet := max(0, cents(c.Gross)-cents(c.Discounts)-cents(c.Refunded))
+			if c.Cancelled() {
+				wantNet = 0
+			}
+			if o.Net != wantNet || o.Refunded != cents(c.Refunded) {
+				t.Fatalf("order %s: net %d refunded %d, want the campaign's %d and %d", o.ID, o.Net, o.Refunded, wantNet, cents(c.Refunded))
+			}
 		}
 		if len(seen) != len(want) || len(want) == 0 {
 			t.Fatalf("since %v: served %d orders, want %d (> 0)", since, len(seen), len(want))
