@@ -104,50 +104,53 @@ func orderUpsertSQL(source, src string) string {
 	}
 	plain := []string{"name", "created_at", "updated_at", "cancelled_at", "currency", "gross_micros", "discounts_micros",
 		"discount_codes", "test", "refund_ids", "refunded_micros", "net_micros"}
-	var set, oldv, newv, insAttr, selAttr []string
-	add := func(col, v string) {
-		set = append(set, col+" = "+v)
-		oldv = append(oldv, "t."+col)
-		newv = append(newv, v)
-	}
+	var set, oldv, newv, changed, insAttr, selAttr []string
 	for _, c := range plain {
-		add(c, "EXCLUDED."+c)
+		set = append(set, c+" = EXCLUDED."+c)
+		oldv, newv = append(oldv, "t."+c), append(newv, "EXCLUDED."+c)
 	}
 	for _, v := range []struct{ prefix, from, at string }{
 		{"", "attribution_source", "attribution_at"},
 		{"first_", "first_attribution_source", "first_attribution_at"},
 	} {
 		replace := visitStrength("EXCLUDED.", v.prefix) + " " + op + " " + visitStrength("t.", v.prefix)
-		var in, st []string
+		var cols, in, st, vals []string
 		for _, c := range visitCols {
-			in, st = append(in, "EXCLUDED."+v.prefix+c), append(st, "t."+v.prefix+c)
+			c = v.prefix + c
+			cols, in, st = append(cols, c), append(in, "EXCLUDED."+c), append(st, "t."+c)
+			vals = append(vals, fmt.Sprintf("CASE WHEN x.r THEN EXCLUDED.%s ELSE t.%s END", c, c))
 		}
-		changed := fmt.Sprintf("%s AND (%s) IS DISTINCT FROM (%s)", replace, strings.Join(in, ", "), strings.Join(st, ", "))
-		for _, c := range visitCols {
-			add(v.prefix+c, fmt.Sprintf("CASE WHEN %s THEN EXCLUDED.%s%s ELSE t.%s%s END", replace, v.prefix, c, v.prefix, c))
-		}
-		add(v.from, fmt.Sprintf("CASE WHEN %s THEN '%s' ELSE t.%s END", changed, source, v.from))
-		add(v.at, fmt.Sprintf("CASE WHEN %s THEN EXCLUDED.updated_at ELSE t.%s END", changed, v.at))
+		differ := fmt.Sprintf("(%s) IS DISTINCT FROM (%s)", strings.Join(in, ", "), strings.Join(st, ", "))
+		// The visit is decided once per row: a sub-select computes
+		// whether to replace it (r) and whether that changes it (d).
+		vals = append(vals, fmt.Sprintf("CASE WHEN x.r AND x.d THEN '%s' ELSE t.%s END", source, v.from),
+			fmt.Sprintf("CASE WHEN x.r AND x.d THEN EXCLUDED.updated_at ELSE t.%s END", v.at))
+		set = append(set, fmt.Sprintf("(%s, %s, %s) = (SELECT %s FROM (SELECT %s AS r, %s AS d) x)", strings.Join(cols, ", "),
+			v.from, v.at, strings.Join(vals, ", "), replace, differ))
+		changed = append(changed, fmt.Sprintf("(%s AND %s)", differ, replace))
 		known := visitStrength("u.", v.prefix) + " > 0"
 		insAttr = append(insAttr, v.from, v.at)
 		selAttr = append(selAttr, fmt.Sprintf("CASE WHEN %s THEN '%s' ELSE '' END", known, source),
 			fmt.Sprintf("CASE WHEN %s THEN u.updated_at END", known))
 	}
-	return `INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
+	refunded := "u.refunded_micros + COALESCE(e.amount, 0)"
+	return `WITH extra AS (SELECT u.shop, u.order_id, sum(r.amount_micros)::bigint AS amount
+	FROM ` + src + ` JOIN order_refunds r ON r.shop = u.shop AND r.order_id = u.order_id
+	WHERE r.refund_id <> ALL(u.refund_ids) GROUP BY 1, 2)
+INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
 	discounts_micros, refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
 	landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term,
 	first_landing_page, test, refund_ids, ` + strings.Join(insAttr, ", ") + `)
 SELECT u.shop, u.order_id, u.name, u.created_at, u.updated_at, u.cancelled_at, u.currency, u.gross_micros,
-	u.discounts_micros, u.all_refunded, ` + fmt.Sprintf(orderNetSQL, "u.", "u.all_refunded") + `,
+	u.discounts_micros, ` + refunded + `, ` + fmt.Sprintf(orderNetSQL, "u.", "("+refunded+")") + `,
 	u.discount_codes, u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
 	u.utm_term, u.landing_page, u.first_utm_source, u.first_utm_medium, u.first_utm_campaign, u.first_utm_content,
 	u.first_utm_term, u.first_landing_page, u.test, u.refund_ids, ` + strings.Join(selAttr, ", ") + `
-FROM (SELECT u.*, u.refunded_micros + (SELECT COALESCE(sum(r.amount_micros), 0)::bigint FROM order_refunds r
-	WHERE r.shop = u.shop AND r.order_id = u.order_id AND r.refund_id <> ALL(u.refund_ids)) AS all_refunded
-	FROM ` + src + `) u
+FROM ` + src + ` LEFT JOIN extra e ON e.shop = u.shop AND e.order_id = u.order_id
 ON CONFLICT (shop, order_id) DO UPDATE SET ` + strings.Join(set, ", ") + `, changed_at = now()
 WHERE EXCLUDED.updated_at >= t.updated_at
-	AND (` + strings.Join(oldv, ", ") + `) IS DISTINCT FROM (` + strings.Join(newv, ", ") + `)`
+	AND ((` + strings.Join(oldv, ", ") + `) IS DISTINCT FROM (` + strings.Join(newv, ", ") + `)
+		OR ` + strings.Join(changed, " OR ") + `)`
 }
 
 // orderValues are o's values in the order of orderStageCols (the COPY
