@@ -41,6 +41,7 @@ func (s *Server) debugToken(r *http.Request, params url.Values, hdr http.Header)
 		return s.graphError(http.StatusBadRequest, 104, 0, "An access token is required to request this resource.", "OAuthException", hdr)
 	case s.seed.AppID != "" && hmac.Equal([]byte(auth), []byte(app)):
 	case s.seed.Token != "" && auth == s.seed.Token && !s.expired && !s.tokenExpired():
+	case s.seed.Token == "" && s.seed.AppID == "": // a fake that accepts any token
 	default:
 		return s.graphError(http.StatusBadRequest, 190, 0, "Invalid OAuth access token - Cannot parse access token", "OAuthException", hdr)
 	}
