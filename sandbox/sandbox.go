@@ -322,11 +322,26 @@ func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 		codes = append(codes, code)
 	}
 	sort.Strings(codes)
-	for i, code := range codes {
+	// One authorization about to lapse, on a test still running at Today
+	// (roasd must warn a week ahead): the first such code.
+	expiring := ""
+	for _, t := range b.Tests {
+		if c.Today.After(t.End()) {
+			continue
+		}
+		for _, v := range t.Variants {
+			if _, ok := c.SparkCodes[v.SparkCode]; ok && (expiring == "" || v.SparkCode < expiring) {
+				expiring = v.SparkCode
+			}
+		}
+	}
+	if expiring == "" && len(codes) > 0 {
+		expiring = codes[0]
+	}
+	for _, code := range codes {
 		p := c.SparkCodes[code]
 		end := p.End
-		if i == 0 {
-			// One authorization about to lapse: roasd must warn a week ahead.
+		if code == expiring {
 			end = c.Today.AddDays(5).In(b.Location)
 		}
 		seed.SparkPosts = append(seed.SparkPosts, tiktokfake.SparkPost{

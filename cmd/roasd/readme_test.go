@@ -298,6 +298,11 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	if strings.Contains(slack, "expired") {
 		t.Errorf("a permission was judged expired on the wall clock:\n%s", slack)
 	}
+	// The sandbox's lapsing Spark authorization ends 5 days after the
+	// campaign's last day: 4½ days from its clock, whatever today is.
+	if want := "expires " + camp.Today.AddDays(5).String() + " (in 4 days)"; !strings.Contains(slack, want) {
+		t.Errorf("the Slack log lacks the expiry warning %q on the campaign's clock:\n%s", want, slack)
+	}
 	// The Slack log shows threads as Slack does: the pause of spf-routine's
 	// cut variant is in spf-routine's thread.
 	lines := strings.Split(slack, "\n")
