@@ -59,7 +59,13 @@ func byID(os []ads.Order) []ads.Order {
 
 func TestBulkOrdersEndToEnd(t *testing.T) {
 	t.Parallel()
-	b := bulkSetup(t, shopifyfake.Seed{Orders: seedOrders(2500)})
+	seed := seedOrders(2500)
+	// Two refunds with tax and shipping: the export carries the refund ids
+	// and the same product part as the pages.
+	seed[2000].Tax, seed[2000].Shipping = "6.80", "5.00"
+	seed[2000].Refunds = []shopifyfake.Refund{{ID: "7", CreatedAt: seed[2000].UpdatedAt, LineItems: "16.50", LineItemsTax: "1.32",
+		Shipping: "3.95"}, {ID: "8", CreatedAt: seed[2000].UpdatedAt, Amount: "10.00"}}
+	b := bulkSetup(t, shopifyfake.Seed{Orders: seed})
 	ctx := context.Background()
 	since := base.Add(100 * time.Minute)
 
@@ -100,6 +106,13 @@ func TestBulkOrdersEndToEnd(t *testing.T) {
 	}
 	if !reflect.DeepEqual(byID(got), byID(paged)) {
 		t.Errorf("bulk orders differ from paged ones (%d vs %d)", len(got), len(paged))
+	}
+	for _, o := range got {
+		if o.ID == "gid://shopify/Order/3000" && (o.Refunded != ads.MustMicros("26.50") || o.Net != ads.MustMicros("58.50") ||
+			!reflect.DeepEqual(o.RefundIDs, []string{"gid://shopify/Refund/7", "gid://shopify/Refund/8"})) {
+			t.Errorf("refunded order from the export: refunded %d net %d refunds %v, want 26.50, 58.50 and refunds 7 and 8",
+				o.Refunded, o.Net, o.RefundIDs)
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

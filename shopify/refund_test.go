@@ -161,6 +161,16 @@ func TestDuplicateRefundDeliveries(t *testing.T) {
 	if refunds != 1 {
 		t.Errorf("%d refunds recorded, want 1", refunds)
 	}
+	// Deliveries are deduplicated on the event: 13 deliveries (26 with the
+	// redeliveries) of 4 events (the replay is an event of its own).
+	var events int
+	if err := b.db.SQL().GetContext(ctx, &events, `SELECT count(*) FROM shopify_webhooks WHERE order_id = $1`,
+		"gid://shopify/Order/2001"); err != nil {
+		t.Fatal(err)
+	}
+	if events != 4 {
+		t.Errorf("%d deliveries recorded, want 4 (one per event)", events)
+	}
 }
 
 // newFakeServer serves fake's GraphQL API on loopback.
