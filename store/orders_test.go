@@ -445,3 +445,68 @@ func TestAttributionNeverLess(t *testing.T) {
 		t.Errorf("rerun changed %d rows (%v), want 0", n, err)
 	}
 }
+
+// TestMigration0012RestatesDeliveryKeyedRefunds: refunds recorded per
+// webhook delivery before 0012 (one 10.00 refund under 4 ids made 40.00)
+// are dropped and the shop's sync cursor rewound to the order, so the next
+// sync's state sets the true amount.
+func TestMigration0012RestatesDeliveryKeyedRefunds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, nil)
+	all, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := db.SQL()
+	if _, err := x.ExecContext(ctx, `CREATE TABLE schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.Version >= 12 {
+			break
+		}
+		if _, err := x.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		if _, err := x.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const shop = "glowco.myshopify.com"
+	for _, q := range []string{
+		`INSERT INTO orders (shop, order_id, created_at, updated_at, currency, gross_micros, discounts_micros, refunded_micros, net_micros)
+			VALUES ('` + shop + `', 'gid://shopify/Order/1', '2026-06-01T12:00:00Z', '2026-06-02T09:30:00Z', 'USD', 100000000, 15000000, 40000000, 45000000)`,
+		`INSERT INTO order_refunds (shop, order_id, refund_key, amount_micros) SELECT '` + shop + `', 'gid://shopify/Order/1', 'delivery-' || i, 10000000
+			FROM generate_series(1, 4) i`,
+		`INSERT INTO sync_cursors (name, value) VALUES ('shopify.orders:` + shop + `', '2026-06-20T10:00:00.123456789Z'),
+			('shopify.orders:other.myshopify.com', '2026-06-20T10:00:00Z')`,
+	} {
+		if _, err := x.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var refunds int
+	if err := x.GetContext(ctx, &refunds, `SELECT count(*) FROM order_refunds`); err != nil || refunds != 0 {
+		t.Errorf("order_refunds after 0012: %d rows (%v), want 0", refunds, err)
+	}
+	for name, want := range map[string]string{shop: "2026-06-02T09:30:00.000000Z", "other.myshopify.com": "2026-06-20T10:00:00Z"} {
+		got, err := db.Cursor(ctx, "shopify.orders:"+name)
+		if err != nil || got != want {
+			t.Errorf("cursor of %s = %q (%v), want %q", name, got, err, want)
+		}
+	}
+	// The next sync reads the order again: its state sets the true amount.
+	if _, err := db.UpsertOrders(ctx, []ads.Order{order("1", func(o *ads.Order) {
+		o.UpdatedAt, o.Refunded, o.RefundIDs = time.Date(2026, 6, 2, 9, 30, 0, 0, time.UTC), ads.MustMicros("10"), []string{"gid://shopify/Refund/5"}
+	})}); err != nil {
+		t.Fatal(err)
+	}
+	if o := getOrder(t, db, "1"); o.Refunded != ads.MustMicros("10") || o.Net != ads.MustMicros("75") {
+		t.Errorf("after the restating sync: refunded %d net %d, want 10.00 and 75.00", o.Refunded, o.Net)
+	}
+}
