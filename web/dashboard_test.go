@@ -586,21 +586,12 @@ func TestDashboardMountsBesideOtherRoutes(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
-	s, err := New(Options{Addr: "127.0.0.1:0", Probes: true, Routes: map[string]http.Handler{
+	s := serve(t, Options{Probes: true, Routes: map[string]http.Handler{
 		"/":                      Dashboard(db, nil, nil),
 		"/api/v1/report":         ok,
 		"GET /api/v1/other":      ok,
 		"POST /webhooks/shopify": ok,
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
 	for _, tc := range []struct {
 		method, path string
 		code         int

@@ -7,27 +7,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestProbesAndRoutes(t *testing.T) {
 	t.Parallel()
 	ready := errors.New("pinging the database at db.internal:5432: connection refused")
-	s, err := New(Options{
-		Addr:    "127.0.0.1:0",
+	s := serve(t, Options{
 		Probes:  true,
 		Ready:   func(context.Context) error { return ready },
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "roasd_up 1\n") }),
 		Routes:  map[string]http.Handler{"POST /hook": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
 	})
 	tests := []struct {
 		method, path string
@@ -62,19 +51,10 @@ func TestProbesAndRoutes(t *testing.T) {
 // tokens' expiry) after "ready".
 func TestReadyzDetails(t *testing.T) {
 	t.Parallel()
-	s, err := New(Options{Addr: "127.0.0.1:0", Probes: true,
+	s := serve(t, Options{Probes: true,
 		Details: func(context.Context) []string {
 			return []string{"meta token: valid, expires 2026-12-31T09:00:00Z (in 14 days; checked 2026-12-17T09:00:00Z)"}
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
 	resp, err := http.Get(s.URL() + "/readyz")
 	if err != nil {
 		t.Fatal(err)
