@@ -53,8 +53,10 @@ func ParseUTM(s string) UTM {
 }
 
 // unescapeLoose decodes a query component: "+" is a space and each valid
-// %XX escape its byte; an invalid escape is kept as written, and bytes
-// that do not form UTF-8 are replaced, so the result is always valid text.
+// %XX escape its byte; an invalid escape is kept as written, and so is
+// %00 (PostgreSQL refuses NUL in text: one visitor's URL would stop the
+// order from being stored), and bytes that do not form UTF-8 are
+// replaced, so the result is always valid, storable text.
 func unescapeLoose(s string) string {
 	if !strings.ContainsAny(s, "%+") {
 		return s
@@ -64,7 +66,7 @@ func unescapeLoose(s string) string {
 		switch c := s[i]; {
 		case c == '+':
 			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) && (s[i+1] != '0' || s[i+2] != '0'):
 			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 		default:

@@ -2,8 +2,11 @@ package shopify
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/roasd/roasd/ads"
 )
 
 // MaxWebhookBody is the largest webhook body the daemon reads: Shopify
@@ -32,4 +35,21 @@ func WebhookPrecheck(r *http.Request, known func(shop string) bool) (int, string
 		return http.StatusForbidden, "shop not configured"
 	}
 	return 0, ""
+}
+
+// storableText refuses an order whose stored text holds a NUL byte
+// (PostgreSQL refuses it in text: storing would fail, and Shopify would
+// redeliver for ever); the webhook is answered 400 as malformed.
+func storableText(o ads.Order) error {
+	fields := []struct{ name, v string }{{"id", o.ID}, {"name", o.Name}, {"currency", o.Currency},
+		{"landing_site", o.LandingPage}, {"landing_site", o.FirstLandingPage}}
+	for _, c := range o.DiscountCodes {
+		fields = append(fields, struct{ name, v string }{"discount code", c})
+	}
+	for _, f := range fields {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return fmt.Errorf("decoding order webhook: %s holds a NUL byte", f.name)
+		}
+	}
+	return nil
 }

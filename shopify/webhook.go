@@ -423,7 +423,7 @@ func OrderFromWebhook(shop string, body []byte) (ads.Order, error) {
 		o.UTM = ads.ParseUTM(*p.LandingSite)
 		o.FirstUTM = o.UTM
 	}
-	return o, nil
+	return o, storableText(o)
 }
 
 // RefundFromWebhook converts a refunds/create payload (the REST refund
