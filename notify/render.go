@@ -50,13 +50,15 @@ func Render(a Alert) []slack.Block {
 	return blocks
 }
 
-// FallbackText is the plain text of an alert, used by Slack for
-// notifications and clients that cannot show blocks.
+// FallbackText is the text of an alert, used by Slack for notifications
+// and clients that cannot show blocks. Slack parses it as mrkdwn, so &, <
+// and > are escaped: an ad named "<!channel> sale" must not ping the
+// channel.
 func FallbackText(a Alert) string {
 	if a.Reason == "" {
-		return a.Title
+		return escape(a.Title)
 	}
-	return a.Title + ": " + a.Reason
+	return escape(a.Title + ": " + a.Reason)
 }
 
 func emoji(a Alert) string {

@@ -86,6 +86,10 @@ type Sender struct {
 	// LookupPageSize is the limit asked of conversations.history and
 	// conversations.replies (default 200; Slack may return fewer).
 	LookupPageSize int
+	// Dead, when set, is called with the reason (Slack's error code, or
+	// "attempts" / "payload") each time a row is given up on, for the
+	// daemon's metrics.
+	Dead func(reason string)
 }
 
 // NewSender returns a Sender posting with api from outbox, logging to log
@@ -188,10 +192,20 @@ func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error)
 			s.release(rest()[1:], next)
 			return sent, fmt.Errorf("delivering alert %s: %w", r.DedupKey, derr)
 		default:
-			var pe *payloadError
-			dead := r.Attempts >= s.MaxAttempts || errors.As(derr, &pe)
+			reason, permanent := Permanent(derr)
+			dead := permanent || r.Attempts >= s.MaxAttempts
+			if !permanent {
+				reason = "attempts"
+			}
 			next := now.Add(s.Backoff(r.Attempts))
-			s.log.Warn("alert not delivered", "dedup_key", r.DedupKey, "attempt", r.Attempts, "dead", dead, "err", msg)
+			if dead {
+				s.log.Error("alert given up", "dedup_key", r.DedupKey, "attempt", r.Attempts, "reason", reason, "err", msg)
+				if s.Dead != nil {
+					s.Dead(reason)
+				}
+			} else {
+				s.log.Warn("alert not delivered; retrying", "dedup_key", r.DedupKey, "attempt", r.Attempts, "next_attempt", next, "err", msg)
+			}
 			s.markFailed(r, msg, next, dead)
 		}
 	}
@@ -307,6 +321,33 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 		}
 	}
 	return nil
+}
+
+// permanentCodes are Slack errors a message can never get past by being
+// sent again: its blocks, text or metadata are refused, or the channel
+// does not take it (docs.slack.dev reference/methods/chat.postMessage and
+// chat.update, "Errors").
+var permanentCodes = map[string]bool{
+	"invalid_blocks": true, "invalid_blocks_format": true, "msg_too_long": true, "msg_blocks_too_long": true,
+	"no_text": true, "too_many_attachments": true, "invalid_attachments": true,
+	"invalid_metadata_format": true, "invalid_metadata_schema": true, "metadata_too_large": true,
+	"metadata_must_be_sent_from_app": true, "channel_not_found": true, "not_in_channel": true, "is_archived": true,
+	"restricted_action": true, "restricted_action_read_only_channel": true, "restricted_action_thread_only_channel": true,
+	"restricted_action_non_threadable_channel": true, "cannot_reply_to_message": true, "invalid_arguments": true,
+	"invalid_arg_name": true, "invalid_array_arg": true, "invalid_charset": true, "edit_window_closed": true,
+	"too_many_contact_cards": true, "team_access_not_granted": true, "duplicate_channel_not_found": true,
+}
+
+// Permanent reports whether a delivery error can never pass when the same
+// message is sent again, and its reason (the Slack error code, or
+// "payload" for an undecodable outbox row).
+func Permanent(err error) (string, bool) {
+	var pe *payloadError
+	if errors.As(err, &pe) {
+		return "payload", true
+	}
+	code := slackCode(err)
+	return code, permanentCodes[code]
 }
 
 // classify says what a delivery error means for the rest of the batch.

@@ -259,21 +259,65 @@ func TestSenderDaemonDiesMidSend(t *testing.T) {
 func TestSenderBadChannelDoesNotBlockOthers(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.fake.Strict = true
 	bad := notify.HygieneAlert(notify.Target{Brand: "glowco", Channel: "#no-such-channel"}, reconcile.HygieneIssue{Kind: reconcile.HygieneUntagged, Platform: ads.Meta, AdID: "1"})
 	good := notify.HygieneAlert(target, reconcile.HygieneIssue{Kind: reconcile.HygieneUntagged, Platform: ads.Meta, AdID: "2"})
 	b.enqueue(t, bad, good)
-	b.sender.MaxAttempts = 2
+	var dead []string
+	b.sender.Dead = func(code string) { dead = append(dead, code) }
 	if n := b.flush(t, t0); n != 1 {
 		t.Fatalf("sent %d, want the good one", n)
 	}
+	// channel_not_found can never pass: dead at the first attempt, not
+	// retried MaxAttempts times.
 	st := b.states(t)[bad.DedupKey]
-	if st.Status != store.AlertPending || !strings.Contains(st.LastError, "channel_not_found") {
-		t.Fatalf("bad channel: %+v", st)
+	if st.Status != store.AlertDead || st.Attempts != 1 || !strings.Contains(st.LastError, "channel_not_found") {
+		t.Fatalf("bad channel: %+v, want dead after 1 attempt", st)
 	}
-	b.flush(t, t0.Add(time.Minute))
-	if st := b.states(t)[bad.DedupKey]; st.Status != store.AlertDead || st.Attempts != 2 {
-		t.Errorf("after MaxAttempts: %+v, want dead", st)
+	if len(dead) != 1 || dead[0] != "channel_not_found" {
+		t.Errorf("Dead reported %v, want [channel_not_found]", dead)
+	}
+}
+
+// TestSenderPermanentErrorsDeadAtOnce: each Slack error that can never
+// pass kills the row at its first attempt; transient ones are retried
+// (issue 23.7).
+func TestSenderPermanentErrorsDeadAtOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		code string
+		dead bool
+	}{
+		{"invalid_blocks", true},
+		{"channel_not_found", true},
+		{"not_in_channel", true},
+		{"is_archived", true},
+		{"msg_too_long", true},
+		{"msg_blocks_too_long", true},
+		{"no_text", true},
+		{"invalid_metadata_format", true},
+		{"restricted_action", true},
+		{"message_limit_exceeded", false},
+		{"some_new_error", false},
+	}
+	for _, tc := range tests {
+		b := setup(t)
+		a := notify.HygieneAlert(target, reconcile.HygieneIssue{Kind: reconcile.HygieneUntagged, Platform: ads.Meta, AdID: "1"})
+		b.enqueue(t, a)
+		b.fake.Fail("chat.postMessage", 1, tc.code)
+		var dead []string
+		b.sender.Dead = func(code string) { dead = append(dead, code) }
+		b.flush(t, t0)
+		st := b.states(t)[a.DedupKey]
+		want := store.AlertPending
+		if tc.dead {
+			want = store.AlertDead
+		}
+		if st.Status != want || st.Attempts != 1 {
+			t.Errorf("%s: %+v, want %s after 1 attempt", tc.code, st, want)
+		}
+		if tc.dead != (len(dead) == 1) {
+			t.Errorf("%s: Dead reported %v", tc.code, dead)
+		}
 	}
 }
 
@@ -388,5 +432,28 @@ func TestSlacktestContent(t *testing.T) {
 	}
 	if got := b.states(t)[a.DedupKey]; got.Status != store.AlertSent || got.SlackTS == "" {
 		t.Errorf("alert after slacktest delivery: %+v", got)
+	}
+}
+
+// TestSenderNeverPings: names taken from the platforms (ads, variants)
+// reach Slack escaped, so "<!channel> sale" notifies nobody (issue 23.8).
+func TestSenderNeverPings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hyg := notify.HygieneAlert(target, reconcile.HygieneIssue{Kind: reconcile.HygieneUntagged, Platform: ads.Meta, AdID: "1",
+		AdName: "<!channel> sale", Reason: "ad <!channel> sale & <@U024BE7LH> has no utm_content"})
+	v := verdict("<!here>", "scale")
+	v.Reason = "<!everyone> is the best"
+	b.enqueue(t, hyg, notify.VerdictAlert(target, "t1", "14d", v))
+	if n := b.flush(t, t0); n != 2 {
+		t.Fatalf("sent %d, want 2", n)
+	}
+	for _, m := range b.fake.Messages() {
+		if len(m.Mentions) > 0 {
+			t.Errorf("message %q mentions %v", m.Text, m.Mentions)
+		}
+	}
+	if got := b.fake.Messages()[0].Text; !strings.Contains(got, "&lt;!channel&gt; sale &amp;") {
+		t.Errorf("fallback text %q not escaped", got)
 	}
 }

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/roasd/roasd/store"
 )
 
 // Metrics are roasd's Prometheus series. A nil *Metrics records nothing.
@@ -18,7 +21,13 @@ type Metrics struct {
 	APICalls     *prometheus.CounterVec
 	APIErrors    *prometheus.CounterVec
 	AlertsSent   prometheus.Counter
-	ConfigOK     prometheus.Gauge
+	// AlertsDead counts outbox rows given up on, by reason (Slack's error
+	// code for a permanent refusal, "attempts" when retries ran out).
+	AlertsDead *prometheus.CounterVec
+	// Outbox is the Slack outbox's backlog (size and age) and dead rows,
+	// read at scrape time.
+	Outbox   *OutboxGauges
+	ConfigOK prometheus.Gauge
 	// APIVersionDaysLeft is, per pinned API version, the days until its
 	// published end of life (labels platform, version, end_of_life).
 	APIVersionDaysLeft *prometheus.GaugeVec
@@ -76,6 +85,43 @@ func (t *TokenExpiry) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// OutboxGauges collects roasd_alerts_backlog, roasd_alerts_backlog_age_seconds
+// and roasd_alerts_dead from Read at scrape time. Until Read is set it
+// collects nothing.
+type OutboxGauges struct {
+	// Read returns the outbox figures (the daemon sets store's
+	// OutboxStats).
+	Read               func(ctx context.Context) (store.OutboxStats, error)
+	backlog, age, dead *prometheus.Desc
+}
+
+// Describe implements prometheus.Collector.
+func (o *OutboxGauges) Describe(ch chan<- *prometheus.Desc) {
+	ch <- o.backlog
+	ch <- o.age
+	ch <- o.dead
+}
+
+// Collect implements prometheus.Collector.
+func (o *OutboxGauges) Collect(ch chan<- prometheus.Metric) {
+	if o.Read == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := o.Read(ctx)
+	if err != nil {
+		return
+	}
+	age := 0.0
+	if !st.Oldest.IsZero() {
+		age = max(time.Since(st.Oldest).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(o.backlog, prometheus.GaugeValue, float64(st.Backlog))
+	ch <- prometheus.MustNewConstMetric(o.age, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(o.dead, prometheus.GaugeValue, float64(st.Dead))
+}
+
 // NewMetrics creates the series and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
@@ -98,6 +144,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		AlertsSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "roasd_alerts_sent_total", Help: "Slack messages posted or updated.",
 		}),
+		AlertsDead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roasd_alerts_dead_total", Help: "Slack alerts given up on, by reason (Slack's error code, or attempts).",
+		}, []string{"reason"}),
+		Outbox: &OutboxGauges{
+			backlog: prometheus.NewDesc("roasd_alerts_backlog", "Slack alerts queued and not yet delivered.", nil, nil),
+			age:     prometheus.NewDesc("roasd_alerts_backlog_age_seconds", "Age of the oldest Slack alert not yet delivered (0: none).", nil, nil),
+			dead:    prometheus.NewDesc("roasd_alerts_dead", "Slack alerts given up on (in the outbox).", nil, nil),
+		},
 		ConfigOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "roasd_config_last_reload_successful", Help: "1 when the last config (re)load succeeded.",
 		}),
@@ -115,7 +169,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "roasd_webhooks_refused_total", Help: "Webhook deliveries of a shop no brand configures (or otherwise refused after the signature check), not stored.",
 		}, []string{"platform", "reason"}),
 	}
-	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.ConfigOK,
+	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.AlertsDead, m.Outbox, m.ConfigOK,
 		m.APIVersionDaysLeft, m.APIVersionServed, m.Tokens, m.WebhooksRefused)
 	return m
 }

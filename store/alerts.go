@@ -344,6 +344,34 @@ func (db *DB) SaveSlackThread(ctx context.Context, brand, threadKey, channel, ts
 	return db.SlackThread(ctx, brand, threadKey)
 }
 
+// OutboxStats summarises the outbox for health and metrics.
+type OutboxStats struct {
+	// Backlog counts the current pending rows; Oldest is when the oldest
+	// of them was queued (zero when none).
+	Backlog int
+	Oldest  time.Time
+	// Dead counts rows given up on; LastDead is the error of the latest.
+	Dead     int
+	LastDead string
+}
+
+// OutboxStats reads the outbox's backlog and dead rows (of all brands).
+func (db *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	var st OutboxStats
+	var oldest sql.NullTime
+	err := db.x.QueryRowxContext(ctx, `
+		SELECT count(*) FILTER (WHERE status = 'pending' AND NOT superseded),
+			min(created_at) FILTER (WHERE status = 'pending' AND NOT superseded),
+			count(*) FILTER (WHERE status = 'dead'),
+			COALESCE((SELECT last_error FROM alert_outbox WHERE status = 'dead' ORDER BY id DESC LIMIT 1), '')
+		FROM alert_outbox`).Scan(&st.Backlog, &oldest, &st.Dead, &st.LastDead)
+	if err != nil {
+		return st, fmt.Errorf("reading outbox stats: %w", err)
+	}
+	st.Oldest = oldest.Time
+	return st, nil
+}
+
 // Alerts lists a brand's outbox rows in id order.
 func (db *DB) Alerts(ctx context.Context, brand string) ([]AlertState, error) {
 	rows, err := db.x.QueryxContext(ctx, `

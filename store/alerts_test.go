@@ -366,3 +366,25 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 		t.Errorf("SlackChannelID(#other) = %q, %v", id, err)
 	}
 }
+
+// TestOutboxStats: the backlog counts current pending rows (not
+// superseded, sent or dead ones); dead rows report the latest error.
+func TestOutboxStats(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	if st, err := db.OutboxStats(ctx); err != nil || st != (store.OutboxStats{}) {
+		t.Fatalf("empty outbox: %+v %v", st, err)
+	}
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c", withUpdate("u")), outboxRow("d", withUpdate("u"))})
+	rows, _ := db.ClaimAlerts(ctx, 2, t0, time.Minute)
+	db.MarkSent(ctx, rows[0].ID, "C1", "1.1", t0)
+	db.MarkFailed(ctx, rows[1].ID, "posting to #x: channel_not_found", t0, true)
+	st, err := db.OutboxStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Backlog != 1 || st.Oldest.IsZero() || st.Dead != 1 || st.LastDead != "posting to #x: channel_not_found" {
+		t.Errorf("stats = %+v, want backlog 1 (d; c superseded), 1 dead", st)
+	}
+}

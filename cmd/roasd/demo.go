@@ -330,6 +330,8 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 	if text == "" {
 		text = blocksText(m.Blocks)
 	}
+	// Slack shows mrkdwn's escapes as the characters they stand for.
+	text = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(text)
 	edited := ""
 	if m.Edits > 0 {
 		edited = fmt.Sprintf(" (edited %d×)", m.Edits)

@@ -483,6 +483,11 @@ func (d *daemon) readyDetails(ctx context.Context) []string {
 	if len(sts) == 0 && d.deps.Meta != nil {
 		out = append(out, "meta token: expiry not read yet")
 	}
+	if st, err := d.db.OutboxStats(ctx); err != nil {
+		out = append(out, "slack outbox: "+err.Error())
+	} else if st.Dead > 0 {
+		out = append(out, fmt.Sprintf("slack: %d alert(s) given up on, Slack refused them (latest: %s); see roasd_alerts_dead_total", st.Dead, st.LastDead))
+	}
 	return out
 }
 

@@ -68,6 +68,8 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	}
 	slackAPI := notify.NewSlack(env.getenv("SLACK_BOT_TOKEN"), env.getenv("SLACK_API_URL"), httpFor("slack"))
 	sender := notify.NewSender(slackAPI, db, log.With("platform", "slack"))
+	sender.Dead = func(reason string) { m.AlertsDead.WithLabelValues(reason).Inc() }
+	m.Outbox.Read = db.OutboxStats
 	d.Stages = []scheduler.Stage{
 		scheduler.ReconcileStage(db),
 		d.VerdictStage(strings.TrimSuffix(publicURL, "/") + "/"),

@@ -9,7 +9,11 @@
 //
 // It serves every method under any prefix: both "<base>/chat.postMessage"
 // and "<base>/api/chat.postMessage" work, so SLACK_API_URL may be either.
-// The zero Server is ready to use and accepts any token and channel.
+// The zero Server is ready to use and accepts any token; like Slack, it
+// answers channel_not_found for a channel it does not know (AddChannel
+// creates one), and refuses blocks and metadata Slack refuses
+// (invalid_blocks with the reason in response_metadata.messages,
+// invalid_metadata_format, msg_too_long, no_text).
 package slackfake
 
 import (
@@ -25,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Identity of the fake workspace, as auth.test reports it.
@@ -49,6 +54,10 @@ type Message struct {
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 	// Edits counts chat.update calls on the message.
 	Edits int `json:"edits"`
+	// Mentions are the special mentions (<!channel>, <!here>,
+	// <!everyone>, <!subteam^…>, <@U…>) Slack would notify for, found in
+	// the text and the mrkdwn of the blocks as last sent.
+	Mentions []string `json:"mentions,omitempty"`
 }
 
 // Call is one request the fake answered.
@@ -65,6 +74,8 @@ type Call struct {
 type Channel struct {
 	ID   string
 	Name string
+	// Archived channels refuse posts with is_archived.
+	Archived bool
 }
 
 type fault struct {
@@ -80,9 +91,6 @@ type Server struct {
 	// Token, when set, is the only bot token accepted; others get
 	// invalid_auth, none gets not_authed.
 	Token string
-	// Strict makes unknown channels fail with channel_not_found instead of
-	// being created on first use.
-	Strict bool
 	// Scopes, when not nil, are the token's OAuth scopes: reading history
 	// (conversations.history, conversations.replies) then needs
 	// "channels:history", and posting or updating "chat:write", else the
@@ -128,6 +136,18 @@ func (s *Server) addChannelLocked(name string) string {
 	id := fmt.Sprintf("C%08d", len(s.channels)+1)
 	s.channels = append(s.channels, Channel{ID: id, Name: name})
 	return id
+}
+
+// Archive marks channel name archived: posts to it fail with is_archived.
+func (s *Server) Archive(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.addChannelLocked(name)
+	for i := range s.channels {
+		if s.channels[i].ID == id {
+			s.channels[i].Archived = true
+		}
+	}
 }
 
 // RateLimit makes the next n calls of method ("*" for any) answer HTTP 429
@@ -272,7 +292,7 @@ func (s *Server) checkAuth(r *http.Request, params url.Values) string {
 	return ""
 }
 
-// resolve finds a channel by id or name, creating it unless Strict.
+// resolve finds a channel by id or name.
 func (s *Server) resolve(ref string) (string, bool) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -283,10 +303,39 @@ func (s *Server) resolve(ref string) (string, bool) {
 			return c.ID, true
 		}
 	}
-	if s.Strict {
-		return "", false
+	return "", false
+}
+
+func (s *Server) archived(id string) bool {
+	for _, c := range s.channels {
+		if c.ID == id {
+			return c.Archived
+		}
 	}
-	return s.addChannelLocked(ref), true
+	return false
+}
+
+// checkContent validates a message's text, blocks and metadata as Slack
+// does, returning its error answer or nil.
+func checkContent(p url.Values, update bool) map[string]any {
+	text, blocks, metadata := p.Get("text"), p.Get("blocks"), p.Get("metadata")
+	if !update && strings.TrimSpace(text) == "" && blocks == "" && p.Get("attachments") == "" {
+		return map[string]any{"ok": false, "error": "no_text"}
+	}
+	if utf8.RuneCountInString(text) > MaxText {
+		return map[string]any{"ok": false, "error": "msg_too_long"}
+	}
+	if blocks != "" {
+		if why := checkBlocks(blocks); why != "" {
+			return map[string]any{"ok": false, "error": "invalid_blocks", "response_metadata": map[string]any{"messages": []string{why}}}
+		}
+	}
+	if metadata != "" {
+		if code := checkMetadata(metadata); code != "" {
+			return map[string]any{"ok": false, "error": code}
+		}
+	}
+	return nil
 }
 
 func (s *Server) conversationsList() map[string]any {
@@ -303,15 +352,12 @@ func (s *Server) postMessage(p url.Values) map[string]any {
 	if !ok {
 		return map[string]any{"ok": false, "error": "channel_not_found"}
 	}
+	if s.archived(ch) {
+		return map[string]any{"ok": false, "error": "is_archived"}
+	}
 	blocks, metadata := p.Get("blocks"), p.Get("metadata")
-	if p.Get("text") == "" && blocks == "" && p.Get("attachments") == "" {
-		return map[string]any{"ok": false, "error": "no_text"}
-	}
-	if blocks != "" && !validBlocks(blocks) {
-		return map[string]any{"ok": false, "error": "invalid_blocks"}
-	}
-	if len(p.Get("text")) > 40000 {
-		return map[string]any{"ok": false, "error": "msg_too_long"}
+	if bad := checkContent(p, false); bad != nil {
+		return bad
 	}
 	thread := p.Get("thread_ts")
 	if thread != "" && s.find(ch, thread) == nil {
@@ -326,9 +372,10 @@ func (s *Server) postMessage(p url.Values) map[string]any {
 	if blocks != "" {
 		m.Blocks = json.RawMessage(blocks)
 	}
-	if metadata != "" && json.Valid([]byte(metadata)) {
+	if metadata != "" {
 		m.Metadata = json.RawMessage(metadata)
 	}
+	m.Mentions = mentions(m.Text, m.Blocks)
 	s.messages = append(s.messages, m)
 	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": wireMessage(m, false)}
 }
@@ -342,9 +389,12 @@ func (s *Server) update(p url.Values) map[string]any {
 	if m == nil {
 		return map[string]any{"ok": false, "error": "message_not_found"}
 	}
+	if s.archived(ch) {
+		return map[string]any{"ok": false, "error": "is_archived"}
+	}
 	blocks := p.Get("blocks")
-	if blocks != "" && !validBlocks(blocks) {
-		return map[string]any{"ok": false, "error": "invalid_blocks"}
+	if bad := checkContent(p, true); bad != nil {
+		return bad
 	}
 	if t := p.Get("text"); t != "" || blocks != "" {
 		m.Text = t
@@ -353,6 +403,7 @@ func (s *Server) update(p url.Values) map[string]any {
 		m.Blocks = json.RawMessage(blocks)
 	}
 	m.Edits++
+	m.Mentions = mentions(m.Text, m.Blocks)
 	return map[string]any{"ok": true, "channel": ch, "ts": m.TS, "text": m.Text, "message": wireMessage(m, false)}
 }
 
@@ -382,21 +433,6 @@ func wireMessage(m *Message, metadata bool) map[string]any {
 		out["metadata"] = m.Metadata
 	}
 	return out
-}
-
-// validBlocks reports whether s is a JSON array of objects that each have
-// a "type" (what Slack checks before anything else).
-func validBlocks(s string) bool {
-	var bs []map[string]any
-	if err := json.Unmarshal([]byte(s), &bs); err != nil || len(bs) > 50 {
-		return false
-	}
-	for _, b := range bs {
-		if t, _ := b["type"].(string); t == "" {
-			return false
-		}
-	}
-	return true
 }
 
 // readParams reads form-encoded or JSON parameters; JSON values that are

@@ -76,7 +76,7 @@ func TestFakeWireShapes(t *testing.T) {
 
 func TestFakeWithSlackGo(t *testing.T) {
 	t.Parallel()
-	fake := slackfake.New("xoxb-good")
+	fake := slackfake.New("xoxb-good", "alerts")
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	api := slack.New("xoxb-good", slack.OptionAPIURL(srv.URL+"/api/"))
@@ -123,17 +123,117 @@ func TestFakeWithSlackGo(t *testing.T) {
 	if _, _, err := api.PostMessageContext(ctx, ch, slack.MsgOptionText("after", false)); err != nil {
 		t.Errorf("faults did not run out: %v", err)
 	}
-	fake.Strict = true
 	if _, _, err := api.PostMessageContext(ctx, "#nope", slack.MsgOptionText("x", false)); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
-		t.Errorf("strict unknown channel: %v", err)
+		t.Errorf("unknown channel: %v", err)
 	}
 }
 
 func TestZeroServerWorks(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(&slackfake.Server{})
+	fake := &slackfake.Server{}
+	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	if _, _, err := slack.New("any", slack.OptionAPIURL(srv.URL+"/")).PostMessageContext(context.Background(), "general", slack.MsgOptionText("x", false)); err != nil {
+	api := slack.New("any", slack.OptionAPIURL(srv.URL+"/"))
+	// Like Slack, a channel that does not exist is not created by posting.
+	if _, _, err := api.PostMessageContext(context.Background(), "general", slack.MsgOptionText("x", false)); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Fatalf("post to an unknown channel: %v, want channel_not_found", err)
+	}
+	if len(fake.Channels()) != 0 {
+		t.Errorf("posting created channels %v", fake.Channels())
+	}
+	fake.AddChannel("general")
+	if _, _, err := api.PostMessageContext(context.Background(), "general", slack.MsgOptionText("x", false)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFakeRefusesWhatSlackRefuses: every payload Slack answers with an
+// error is refused with Slack's error name (issue 23.6).
+func TestFakeRefusesWhatSlackRefuses(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New("xoxb-good", "creator-perf")
+	fake.Archive("old-perf")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	section := func(n int) string {
+		return `{"type":"section","text":{"type":"mrkdwn","text":"` + strings.Repeat("x", n) + `"}}`
+	}
+	header := func(n int) string {
+		return `{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("é", n) + `"}}`
+	}
+	fields := func(n int) string {
+		var fs []string
+		for range n {
+			fs = append(fs, `{"type":"mrkdwn","text":"*a* b"}`)
+		}
+		return `{"type":"section","fields":[` + strings.Join(fs, ",") + `]}`
+	}
+	blocks := func(n int) string {
+		var bs []string
+		for range n {
+			bs = append(bs, `{"type":"divider"}`)
+		}
+		return "[" + strings.Join(bs, ",") + "]"
+	}
+	const ok = ""
+	tests := []struct {
+		name   string
+		form   url.Values
+		method string
+		want   string
+	}{
+		{"header of 150", url.Values{"blocks": {"[" + header(150) + "]"}}, "", ok},
+		{"header of 151", url.Values{"blocks": {"[" + header(151) + "]"}}, "", "invalid_blocks"},
+		{"section of 3000", url.Values{"blocks": {"[" + section(3000) + "]"}}, "", ok},
+		{"section of 3001", url.Values{"blocks": {"[" + section(3001) + "]"}}, "", "invalid_blocks"},
+		{"10 fields", url.Values{"blocks": {"[" + fields(10) + "]"}}, "", ok},
+		{"11 fields", url.Values{"blocks": {"[" + fields(11) + "]"}}, "", "invalid_blocks"},
+		{"50 blocks", url.Values{"blocks": {blocks(50)}}, "", ok},
+		{"51 blocks", url.Values{"blocks": {blocks(51)}}, "", "invalid_blocks"},
+		{"empty section text", url.Values{"blocks": {"[" + section(0) + "]"}}, "", "invalid_blocks"},
+		{"unknown block type", url.Values{"blocks": {`[{"type":"sectoin","text":{"type":"mrkdwn","text":"x"}}]`}}, "", "invalid_blocks"},
+		{"unknown block type on update", url.Values{"blocks": {`[{"type":"table_row"}]`}}, "chat.update", "invalid_blocks"},
+		{"header in mrkdwn", url.Values{"blocks": {`[{"type":"header","text":{"type":"mrkdwn","text":"x"}}]`}}, "", "invalid_blocks"},
+		{"empty text", url.Values{"text": {"  "}}, "", "no_text"},
+		{"text too long", url.Values{"text": {strings.Repeat("x", slackfake.MaxText+1)}}, "", "msg_too_long"},
+		{"metadata not JSON", url.Values{"text": {"x"}, "metadata": {`{event_type:`}}, "", "invalid_metadata_format"},
+		{"metadata without event_type", url.Values{"text": {"x"}, "metadata": {`{"event_payload":{}}`}}, "", "invalid_metadata_schema"},
+		{"good metadata", url.Values{"text": {"x"}, "metadata": {`{"event_type":"roasd_alert","event_payload":{"k":"v"}}`}}, "", ok},
+		{"unknown channel", url.Values{"channel": {"#creator-pref"}, "text": {"x"}}, "", "channel_not_found"},
+		{"archived channel", url.Values{"channel": {"#old-perf"}, "text": {"x"}}, "", "is_archived"},
+	}
+	_, _, first := call(t, srv.URL, "chat.postMessage", "xoxb-good", url.Values{"channel": {"creator-perf"}, "text": {"first"}})
+	for _, tc := range tests {
+		method := tc.method
+		if method == "" {
+			method = "chat.postMessage"
+		}
+		if tc.form.Get("channel") == "" {
+			tc.form.Set("channel", "creator-perf")
+		}
+		if method == "chat.update" {
+			tc.form.Set("ts", first["ts"].(string))
+		}
+		if tc.form.Get("text") == "" && tc.form.Get("blocks") != "" {
+			tc.form.Set("text", "fallback")
+		}
+		_, _, body := call(t, srv.URL, method, "xoxb-good", tc.form)
+		if tc.want == ok {
+			if body["ok"] != true {
+				t.Errorf("%s: refused %v", tc.name, body)
+			}
+			continue
+		}
+		if body["ok"] != false || body["error"] != tc.want {
+			t.Errorf("%s: answered %v, want error %q", tc.name, body, tc.want)
+		}
+		if tc.want == "invalid_blocks" {
+			if md, _ := body["response_metadata"].(map[string]any); md == nil || len(md["messages"].([]any)) == 0 {
+				t.Errorf("%s: no response_metadata.messages saying why: %v", tc.name, body)
+			}
+		}
+	}
+	if got := len(fake.Channels()); got != 2 {
+		t.Errorf("channels = %v, want creator-perf and old-perf only", fake.Channels())
 	}
 }
