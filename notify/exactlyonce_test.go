@@ -199,7 +199,7 @@ func TestSenderNeverClaimedRowCostsNoLookup(t *testing.T) {
 	}
 
 	b.enqueue(t, hygiene("3"))
-	if rows, err := b.db.ClaimAlerts(context.Background(), 10, t0, b.sender.Lease); err != nil || len(rows) != 1 {
+	if rows, err := b.db.ClaimAlerts(context.Background(), "test/1", 10, t0, b.sender.Lease); err != nil || len(rows) != 1 {
 		t.Fatalf("claim = %d, %v", len(rows), err)
 	}
 	mark := len(b.fake.Calls())

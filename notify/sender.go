@@ -17,9 +17,9 @@ import (
 // Outbox is the durable queue the Sender delivers from (the store
 // implements it).
 type Outbox interface {
-	// ClaimAlerts leases up to limit due rows until now+lease, oldest
-	// first, skipping rows another sender holds.
-	ClaimAlerts(ctx context.Context, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error)
+	// ClaimAlerts leases up to limit due rows to claimant until
+	// now+lease, oldest first, skipping rows another sender holds.
+	ClaimAlerts(ctx context.Context, claimant string, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error)
 	// MarkSent acknowledges row id as delivered as message ts in channel.
 	MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error
 	// MarkFailed records a failed attempt; the row is retried at next, or
@@ -63,6 +63,9 @@ type Sender struct {
 	outbox Outbox
 	log    *slog.Logger
 
+	// Claimant names this process on the rows it claims, as
+	// "replica/incarnation" (see store.ReleaseDeadClaims); default "".
+	Claimant string
 	// Batch is how many rows one Flush claims (default 50).
 	Batch int
 	// Lease is how long claimed rows stay reserved (default 2m); it must
@@ -131,7 +134,7 @@ const (
 // outage it is rescheduled with backoff and the error returned. now is
 // the single clock reading of this flush.
 func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error) {
-	rows, err := s.outbox.ClaimAlerts(ctx, s.Batch, now, s.Lease)
+	rows, err := s.outbox.ClaimAlerts(ctx, s.Claimant, s.Batch, now, s.Lease)
 	if err != nil {
 		return 0, fmt.Errorf("flushing alerts: %w", err)
 	}

@@ -242,7 +242,7 @@ func TestSenderDaemonDiesMidSend(t *testing.T) {
 	b := setup(t)
 	b.enqueue(t, notify.VerdictAlert(target, "t1", "14d", verdict("hook-a", "scale")))
 	// A sender claims the row and dies before posting.
-	if rows, _ := b.db.ClaimAlerts(context.Background(), 10, t0, b.sender.Lease); len(rows) != 1 {
+	if rows, _ := b.db.ClaimAlerts(context.Background(), "test/1", 10, t0, b.sender.Lease); len(rows) != 1 {
 		t.Fatal("claim failed")
 	}
 	if n := b.flush(t, t0.Add(time.Second)); n != 0 {

@@ -109,7 +109,7 @@ func EnqueueAlertsTx(ctx context.Context, tx *sqlx.Tx, rows []OutboxRow) (int, e
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (dedup_key) DO UPDATE SET
 				status = 'pending', superseded = false, attempts = 0, last_error = '',
-				next_attempt_at = '-infinity', claimed_until = NULL,
+				next_attempt_at = '-infinity', claimed_until = NULL, claimed_by = '',
 				channel = EXCLUDED.channel, thread_key = EXCLUDED.thread_key, payload = EXCLUDED.payload
 			WHERE alert_outbox.superseded
 			RETURNING id`,
@@ -185,11 +185,13 @@ func (db *DB) Verdicts(ctx context.Context, brand, testID string) ([]VerdictRow,
 	return out, rows.Err()
 }
 
-// ClaimAlerts leases up to limit due, pending, current rows to the caller
+// ClaimAlerts leases up to limit due, pending, current rows to claimant
 // until now+lease, oldest first, skipping rows another sender holds (FOR
 // UPDATE SKIP LOCKED). A sender that dies mid-send loses its lease and the
-// rows it had not acknowledged (MarkSent) are claimed again afterwards.
-func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error) {
+// rows it had not acknowledged (MarkSent) are claimed again afterwards (at
+// once by its own restarted replica, see ReleaseDeadClaims). claimant is
+// "replica/incarnation" of the sending process.
+func (db *DB) ClaimAlerts(ctx context.Context, claimant string, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error) {
 	rows, err := db.x.QueryxContext(ctx, `
 		WITH due AS (
 			SELECT id FROM alert_outbox
@@ -197,10 +199,10 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, now time.Time, lease t
 			  AND (claimed_until IS NULL OR claimed_until <= $1)
 			ORDER BY id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
-		UPDATE alert_outbox a SET claimed_until = $3, attempts = a.attempts + 1
+		UPDATE alert_outbox a SET claimed_until = $3, claimed_by = $4, attempts = a.attempts + 1
 		FROM due WHERE a.id = due.id
 		RETURNING a.id, a.dedup_key, a.update_key, a.brand, a.channel, a.thread_key, a.kind, a.payload, a.attempts, a.posting_since`,
-		now, limit, now.Add(lease))
+		now, limit, now.Add(lease), claimant)
 	if err != nil {
 		return nil, fmt.Errorf("claiming alerts: %w", err)
 	}
@@ -262,7 +264,7 @@ func (db *DB) SlackChannelID(ctx context.Context, channel string) (string, error
 func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error {
 	_, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET status = 'sent', slack_channel = $2, slack_ts = $3, sent_at = $4,
-			claimed_until = NULL, last_error = '', posting_since = NULL
+			claimed_until = NULL, claimed_by = '', last_error = '', posting_since = NULL
 		WHERE id = $1`, id, channel, ts, now)
 	if err != nil {
 		return fmt.Errorf("marking alert %d sent: %w", id, err)
@@ -279,13 +281,31 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next tim
 		status = AlertDead
 	}
 	_, err := db.x.ExecContext(ctx, `
-		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL,
+		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL, claimed_by = '',
 			posting_since = CASE WHEN $2 = 'dead' THEN NULL ELSE posting_since END
 		WHERE id = $1`, id, status, errText, next)
 	if err != nil {
 		return fmt.Errorf("marking alert %d failed: %w", id, err)
 	}
 	return nil
+}
+
+// ReleaseDeadClaims hands back the outbox claims that earlier processes of
+// replica left (claimant "replica/…" other than "replica/incarnation"): a
+// replica name runs one process at a time, so those processes are dead and
+// their rows can be claimed again at once rather than when their lease
+// runs out. Rows they may have posted keep posting_since, so they are
+// looked for in Slack before being posted again. It returns the number of
+// rows released.
+func (db *DB) ReleaseDeadClaims(ctx context.Context, replica, incarnation string) (int64, error) {
+	res, err := db.x.ExecContext(ctx, `
+		UPDATE alert_outbox SET claimed_until = NULL, claimed_by = ''
+		WHERE status = 'pending' AND claimed_until IS NOT NULL
+		  AND starts_with(claimed_by, $1 || '/') AND claimed_by <> $1 || '/' || $2`, replica, incarnation)
+	if err != nil {
+		return 0, fmt.Errorf("releasing outbox claims left by earlier processes of %s: %w", replica, err)
+	}
+	return res.RowsAffected()
 }
 
 // ReleaseAlerts hands claimed rows back untried (their attempt is not
@@ -295,7 +315,7 @@ func (db *DB) ReleaseAlerts(ctx context.Context, ids []int64, next time.Time) er
 		return nil
 	}
 	_, err := db.x.ExecContext(ctx, `
-		UPDATE alert_outbox SET claimed_until = NULL, next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
+		UPDATE alert_outbox SET claimed_until = NULL, claimed_by = '', next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
 		WHERE id = ANY($1) AND status = 'pending'`, pq.Array(ids), next)
 	if err != nil {
 		return fmt.Errorf("releasing %d alerts: %w", len(ids), err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestEnqueueAlertsDedupAndSupersede(t *testing.T) {
 	if n, err := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d")), outboxRow("g:a")}); err != nil || n != 0 {
 		t.Fatalf("repeat enqueue = %d, %v; want 0 new", n, err)
 	}
-	claimed, err := db.ClaimAlerts(ctx, 10, now, time.Minute)
+	claimed, err := db.ClaimAlerts(ctx, "test/1", 10, now, time.Minute)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim = %d rows, %v; want 2", len(claimed), err)
 	}
@@ -76,7 +77,7 @@ func TestEnqueueAlertsDedupAndSupersede(t *testing.T) {
 	if !st["v:a:14d:hold"].Superseded || st["v:a:14d:scale"].Superseded {
 		t.Fatalf("supersede flags wrong: %+v", st)
 	}
-	c2, _ := db.ClaimAlerts(ctx, 10, now, time.Minute)
+	c2, _ := db.ClaimAlerts(ctx, "test/1", 10, now, time.Minute)
 	if len(c2) != 1 || c2[0].DedupKey != "v:a:14d:scale" || c2[0].UpdateKey != "v:a:14d" {
 		t.Fatalf("claim after change = %+v, want only the scale revision", c2)
 	}
@@ -102,18 +103,18 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 	now := t0
 	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c")})
 
-	first, _ := db.ClaimAlerts(ctx, 2, now, time.Minute)
+	first, _ := db.ClaimAlerts(ctx, "test/1", 2, now, time.Minute)
 	if len(first) != 2 || first[0].DedupKey != "a" || first[1].DedupKey != "b" || first[0].Attempts != 1 {
 		t.Fatalf("first claim = %+v, want a, b oldest first with attempt 1", first)
 	}
 	// Leased rows are not claimed again before the lease ends.
-	second, _ := db.ClaimAlerts(ctx, 10, now.Add(30*time.Second), time.Minute)
+	second, _ := db.ClaimAlerts(ctx, "test/1", 10, now.Add(30*time.Second), time.Minute)
 	if len(second) != 1 || second[0].DedupKey != "c" {
 		t.Fatalf("second claim = %+v, want only c", second)
 	}
 	db.MarkSent(ctx, second[0].ID, "C1", "1.1", now)
 	// The claimer of a and b died: after the lease they come back.
-	third, _ := db.ClaimAlerts(ctx, 10, now.Add(time.Minute), time.Minute)
+	third, _ := db.ClaimAlerts(ctx, "test/1", 10, now.Add(time.Minute), time.Minute)
 	if len(third) != 2 || third[0].Attempts != 2 {
 		t.Fatalf("claim after lease = %+v, want a and b at attempt 2", third)
 	}
@@ -124,10 +125,10 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 	if err := db.ReleaseAlerts(ctx, []int64{third[1].ID}, next); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.ClaimAlerts(ctx, 10, next.Add(-time.Second), time.Minute); len(got) != 0 {
+	if got, _ := db.ClaimAlerts(ctx, "test/1", 10, next.Add(-time.Second), time.Minute); len(got) != 0 {
 		t.Fatalf("claimed %d rows before their next attempt", len(got))
 	}
-	got, _ := db.ClaimAlerts(ctx, 10, next, time.Minute)
+	got, _ := db.ClaimAlerts(ctx, "test/1", 10, next, time.Minute)
 	if len(got) != 2 || got[0].Attempts != 3 || got[1].Attempts != 2 {
 		t.Fatalf("claim at next = %+v, want a at attempt 3 and b at 2 (release is not an attempt)", got)
 	}
@@ -138,6 +139,40 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 	db.MarkFailed(ctx, got[0].ID, "gone", next, true)
 	if st := states(t, db); st["a"].Status != store.AlertDead {
 		t.Errorf("status = %q, want dead", st["a"].Status)
+	}
+}
+
+// TestReleaseDeadClaims: a restarted replica takes back at once the claims
+// its dead predecessors left, and only those: not another replica's, not
+// its own current ones.
+func TestReleaseDeadClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c"), outboxRow("d")})
+	claim := func(claimant string) {
+		t.Helper()
+		if got, err := db.ClaimAlerts(ctx, claimant, 1, t0, time.Hour); err != nil || len(got) != 1 {
+			t.Fatalf("claim by %s = %v, %v", claimant, got, err)
+		}
+	}
+	claim("r1/dead")  // a: left by r1's earlier process
+	claim("r10/live") // b: another replica whose name starts like r1's
+	claim("r1/now")   // c: r1's current process
+	n, err := db.ReleaseDeadClaims(ctx, "r1", "now")
+	if err != nil || n != 1 {
+		t.Fatalf("released %d (%v), want 1", n, err)
+	}
+	got, err := db.ClaimAlerts(ctx, "r1/now", 10, t0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, r := range got {
+		keys = append(keys, r.DedupKey)
+	}
+	if strings.Join(keys, ",") != "a,d" {
+		t.Fatalf("claimable after release = %v, want a (dead claim) and d (never claimed)", keys)
 	}
 }
 
@@ -158,7 +193,7 @@ func TestClaimAlertsConcurrentClaimersNeverOverlap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := db.ClaimAlerts(ctx, 3, t0, time.Hour)
+				got, err := db.ClaimAlerts(ctx, "test/1", 3, t0, time.Hour)
 				if err != nil {
 					t.Error(err)
 					return
@@ -314,7 +349,7 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	if _, err := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("g:a"), outboxRow("g:b", func(r *store.OutboxRow) { r.Channel = "C0000042" })}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.ClaimAlerts(ctx, 10, t0, time.Minute)
+	rows, err := db.ClaimAlerts(ctx, "test/1", 10, t0, time.Minute)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("claim = %d, %v", len(rows), err)
 	}
@@ -331,7 +366,7 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	if err := db.MarkPosting(ctx, []int64{a.ID}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	rows, err = db.ClaimAlerts(ctx, 10, t0.Add(time.Minute), time.Minute)
+	rows, err = db.ClaimAlerts(ctx, "test/1", 10, t0.Add(time.Minute), time.Minute)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("second claim = %d, %v", len(rows), err)
 	}
@@ -349,7 +384,7 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	if err := db.MarkFailed(ctx, b.ID, "boom", t0, false); err != nil {
 		t.Fatal(err)
 	}
-	rows, err = db.ClaimAlerts(ctx, 10, t0.Add(3*time.Minute), time.Minute)
+	rows, err = db.ClaimAlerts(ctx, "test/1", 10, t0.Add(3*time.Minute), time.Minute)
 	if err != nil || len(rows) != 2 || !rows[0].PostingSince.Equal(t0) {
 		t.Fatalf("third claim = %+v, %v", rows, err)
 	}

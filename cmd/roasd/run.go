@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -218,6 +220,9 @@ type daemon struct {
 	rejected *prometheus.CounterVec
 	runner   *scheduler.Runner
 	deps     *scheduler.Deps
+	// incarnation tells this process from earlier ones of the same
+	// replica name (outbox claims are "replica/incarnation").
+	incarnation string
 
 	mu  sync.RWMutex
 	set *configs.Set
@@ -263,7 +268,8 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 		dash = o.listen
 	}
 	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+dash)
-	deps, err := newDeps(env, db, log, m, public, o.now)
+	d.incarnation = newIncarnation()
+	deps, err := newDeps(env, db, log, m, public, o.replica+"/"+d.incarnation, o.now)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -273,6 +279,26 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 }
 
 func (d *daemon) close() { d.db.Close() }
+
+// newIncarnation names this process among the processes that have run
+// under the same replica name.
+func newIncarnation() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// releaseDeadClaims takes back at once the Slack outbox claims that earlier
+// processes of this replica left when they died, so their alerts go out in
+// this run rather than after the claims' lease.
+func (d *daemon) releaseDeadClaims(ctx context.Context) {
+	n, err := d.db.ReleaseDeadClaims(ctx, d.opts.replica, d.incarnation)
+	if err != nil {
+		d.log.Warn("could not release outbox claims of an earlier process", "err", err)
+	} else if n > 0 {
+		d.log.Warn("released outbox claims of an earlier process of this replica", "alerts", n)
+	}
+}
 
 func (d *daemon) config() *configs.Set {
 	d.mu.RLock()
@@ -288,6 +314,7 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 		return err
 	}
 	d.set = set
+	d.releaseDeadClaims(ctx)
 	// Before the jobs, so a version alert is delivered by this run's notify.
 	if err := d.checkVersions(ctx); err != nil {
 		return err
@@ -331,6 +358,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	if n, err := d.db.AbandonRuns(ctx, d.opts.replica, d.opts.now()); err == nil && n > 0 {
 		d.log.Warn("marked runs of a previous process as abandoned", "runs", n)
 	}
+	d.releaseDeadClaims(ctx)
 	d.set = set
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)

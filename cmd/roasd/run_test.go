@@ -538,3 +538,33 @@ func TestBadSparkCodeDoesNotHideTheOthers(t *testing.T) {
 		t.Errorf("only %d Spark permissions synced: one bad code hid the others", n)
 	}
 }
+
+// TestRestartTakesBackDeadClaims: alerts a killed process of this replica
+// had claimed (its lease still running) go out in the restarted run, not
+// after the lease; another replica's claims are left alone.
+func TestRestartTakesBackDeadClaims(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	e.sb.Outage("SLACK", true)
+	var out, errOut bytes.Buffer
+	args := []string{"run", "--once", "--config", e.config, "--log-level", "error", "--replica", "r1"}
+	if code := Main(context.Background(), e.env(&out, &errOut), args); code == 0 {
+		t.Fatal("run --once succeeded while Slack was down")
+	}
+	e.sb.Outage("SLACK", false)
+	// A process of r1 claimed every queued alert for a long lease and died.
+	e.db.SQL().MustExec(`UPDATE alert_outbox SET next_attempt_at = '2000-01-01', claimed_until = '9999-01-01', claimed_by = 'r1/dead' WHERE status = 'pending'`)
+	errOut.Reset()
+	if code := Main(context.Background(), e.env(&out, &errOut), args); code != 0 {
+		t.Fatalf("restarted run left the dead process's claims: exit %d\n%s", code, errOut.String())
+	}
+	if n := e.count(t, `SELECT count(*) FROM alert_outbox WHERE status = 'pending' AND NOT superseded`); n != 0 {
+		t.Fatalf("%d alerts still pending after the restarted run", n)
+	}
+	// Another replica's live claim is not taken.
+	e.db.SQL().MustExec(`UPDATE alert_outbox SET status = 'pending', claimed_until = '9999-01-01', claimed_by = 'r2/live' WHERE id = (SELECT min(id) FROM alert_outbox)`)
+	errOut.Reset()
+	if code := Main(context.Background(), e.env(&out, &errOut), args); code == 0 || !strings.Contains(errOut.String(), "not delivered yet") {
+		t.Fatalf("run took another replica's claim: exit %d\n%s", code, errOut.String())
+	}
+}

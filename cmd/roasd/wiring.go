@@ -23,7 +23,7 @@ import (
 // gets its own HTTP transport that counts calls in the metrics; those that
 // judge time (TikTok's Spark expiry, Shopify's token renewal) read now,
 // the jobs' one clock.
-func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL string, now func() time.Time) (*scheduler.Deps, error) {
+func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL, claimant string, now func() time.Time) (*scheduler.Deps, error) {
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
@@ -70,6 +70,7 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	sender := notify.NewSender(slackAPI, db, log.With("platform", "slack"))
 	sender.Dead = func(reason string) { m.AlertsDead.WithLabelValues(reason).Inc() }
 	m.Outbox.Read = db.OutboxStats
+	sender.Claimant = claimant
 	d.Stages = []scheduler.Stage{
 		scheduler.ReconcileStage(db),
 		d.VerdictStage(strings.TrimSuffix(publicURL, "/") + "/"),
