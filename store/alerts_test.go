@@ -412,7 +412,7 @@ func TestOutboxStats(t *testing.T) {
 		t.Fatalf("empty outbox: %+v %v", st, err)
 	}
 	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c", withUpdate("u")), outboxRow("d", withUpdate("u"))})
-	rows, _ := db.ClaimAlerts(ctx, 2, t0, time.Minute)
+	rows, _ := db.ClaimAlerts(ctx, "test/1", 2, t0, time.Minute)
 	db.MarkSent(ctx, rows[0].ID, "C1", "1.1", t0)
 	db.MarkFailed(ctx, rows[1].ID, "posting to #x: channel_not_found", t0, true)
 	st, err := db.OutboxStats(ctx)
