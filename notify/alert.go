@@ -247,6 +247,24 @@ func SyncAlert(t Target, platform ads.Platform, account, what, since, problem st
 	}
 }
 
+// NotJudgedAlert says that the brand's tests are not being judged (no
+// verdicts, guards, permission or hygiene alerts) since since (RFC 3339)
+// and why: each reason names a sync (or the reconcile) that failed, never
+// ran or has not finished its first run. It is sent once per episode: a
+// later episode has another since.
+func NotJudgedAlert(t Target, since string, reasons []string) Alert {
+	return Alert{
+		Brand: t.Brand, Channel: t.Channel, Kind: KindSync,
+		DedupKey: fmt.Sprintf("not-judged:%s:%s", t.Brand, since),
+		Title:    fmt.Sprintf("Not judging %s's tests until its data is complete", t.Brand),
+		Reason: "Verdicts, guards and permission and tracking checks wait until each of the brand's syncs has succeeded " +
+			"and none has failed since, so nothing is cut on missing data: " + strings.Join(reasons, "; ") + ".",
+		Fields:    []Field{{"Brand", t.Brand}, {"Waiting since", since}},
+		Context:   contextLine(t.Brand),
+		ReportURL: t.ReportURL,
+	}
+}
+
 // VersionAlert announces that roasd's pinned API version of platform
 // reaches its published end of life at eol (daysLeft days from now), per
 // source. Its dedup key names the version and the date but no brand: it

@@ -246,6 +246,8 @@ func newActionRig(t *testing.T, tiktokMode string) *actionRig {
 			t.Fatal(err)
 		}
 	}
+	recordRuns(t, rg.d, rg.glowco, store.RunOK, day15.Add(-24*time.Hour)) // the brands were synced
+	recordRuns(t, rg.d, rg.lunaskin, store.RunOK, day15.Add(-24*time.Hour))
 	return rg
 }
 

@@ -112,6 +112,7 @@ func TestCampaignHeldBudgets(t *testing.T) {
 		}
 	}
 	for _, b := range []*configs.Brand{glowco, lunaskin} {
+		recordRuns(t, d, b, store.RunOK, day15.Add(-time.Hour))
 		if err := d.VerdictStage("").Run(ctx, b, &Run{Now: day15}); err != nil {
 			t.Fatalf("verdicts %s: %v", b.Name, err)
 		}

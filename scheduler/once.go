@@ -17,8 +17,9 @@ type JobError struct {
 // sync jobs of one scope (an ad account, an advertiser, a shop) run one
 // after another in their order, different scopes run concurrently, and the
 // brand stages (scope "brand:…") run in their order once every sync has
-// finished, since they read what the syncs stored; the verdicts stage is
-// skipped (and fails) when a sync or reconcile failed in this pass. exec runs one job (e.g.
+// finished, since they read what the syncs stored; a brand's verdicts stage
+// is skipped (and fails) when one of that brand's syncs (Job.Brands) or its
+// reconcile failed in this pass. exec runs one job (e.g.
 // Runner.Execute, which records it and retries). RunOnce returns the failed
 // jobs in the order of jobs; it stops starting jobs when ctx is cancelled.
 func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) error) []JobError {
@@ -59,21 +60,32 @@ func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) er
 	wg.Wait()
 	// A failed sync or reconcile may not have been recorded (the database
 	// was what failed); the verdicts stage's own check of the recorded
-	// runs would then judge missing data. This pass knows better.
-	broke := ""
+	// runs would then judge missing data. This pass knows better. Only
+	// the brands of the failed job wait: another brand's failure neither
+	// withholds nor names this brand's verdicts.
+	broke := map[string]string{} // brand → the first failed job of it
+	breaks := func(i int) {
+		for _, b := range jobs[i].Brands {
+			if _, ok := broke[b]; !ok {
+				broke[b] = jobs[i].Name + " " + jobs[i].Scope
+			}
+		}
+	}
 	for i, err := range errs {
-		if err != nil && broke == "" {
-			broke = jobs[i].Name + " " + jobs[i].Scope
+		if err != nil {
+			breaks(i)
 		}
 	}
 	for _, i := range stages {
-		if jobs[i].Name == StageVerdicts && broke != "" {
-			errs[i] = fmt.Errorf("not judging brand %s until its syncs recover: %s failed in this run", strings.TrimPrefix(jobs[i].Scope, "brand:"), broke)
-			continue
+		if jobs[i].Name == StageVerdicts {
+			if why := brokeFor(broke, jobs[i]); why != "" {
+				errs[i] = fmt.Errorf("not judging brand %s until its syncs recover: %s failed in this run", strings.TrimPrefix(jobs[i].Scope, "brand:"), why)
+				continue
+			}
 		}
 		run(i)
-		if errs[i] != nil && jobs[i].Name == StageReconcile && broke == "" {
-			broke = jobs[i].Name + " " + jobs[i].Scope
+		if errs[i] != nil && jobs[i].Name == StageReconcile {
+			breaks(i)
 		}
 	}
 	var failed []JobError
@@ -83,4 +95,14 @@ func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) er
 		}
 	}
 	return failed
+}
+
+// brokeFor names the failed job that withholds j's brands ("" for none).
+func brokeFor(broke map[string]string, j Job) string {
+	for _, b := range j.Brands {
+		if why := broke[b]; why != "" {
+			return why
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,25 +74,58 @@ func TestRunOnceCancelled(t *testing.T) {
 	}
 }
 
+// TestRunOnceSkipsVerdictsAfterAFailedSync: a failed sync of brand x
+// withholds x's verdicts only, and the message names x and its sync; brand
+// y, synced fine in the same pass, is judged.
 func TestRunOnceSkipsVerdictsAfterAFailedSync(t *testing.T) {
 	t.Parallel()
 	ran := map[string]bool{}
 	var mu sync.Mutex
-	job := func(name, scope string, err error) Job {
-		return Job{Name: name, Scope: scope, Run: func(context.Context, *Run) error {
+	job := func(name, scope, brand string, err error) Job {
+		return Job{Name: name, Scope: scope, Brands: []string{brand}, Run: func(context.Context, *Run) error {
 			mu.Lock()
-			ran[name] = true
+			ran[name+" "+scope] = true
 			mu.Unlock()
 			return err
 		}}
 	}
-	jobs := []Job{job("shopify.orders", "shop", errors.New("database went away")), job(StageReconcile, "brand:x", nil),
-		job(StageVerdicts, "brand:x", nil), job(StageNotify, "brand:x", nil)}
+	jobs := []Job{job("shopify.orders", "shop-y", "y", nil), job("shopify.orders", "shop-x", "x", errors.New("database went away")),
+		job(StageReconcile, "brand:y", "y", nil), job(StageReconcile, "brand:x", "x", nil),
+		job(StageVerdicts, "brand:y", "y", nil), job(StageVerdicts, "brand:x", "x", nil),
+		job(StageNotify, "brand:y", "y", nil), job(StageNotify, "brand:x", "x", nil)}
 	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
-	if ran[StageVerdicts] || !ran[StageReconcile] || !ran[StageNotify] {
-		t.Fatalf("ran %v: want reconcile and notify, not verdicts", ran)
+	if ran[StageVerdicts+" brand:x"] || !ran[StageReconcile+" brand:x"] || !ran[StageNotify+" brand:x"] {
+		t.Fatalf("ran %v: want x's reconcile and notify, not its verdicts", ran)
 	}
-	if len(failed) != 2 || failed[1].Job.Name != StageVerdicts {
-		t.Fatalf("failed = %+v, want the sync and the skipped verdicts", failed)
+	if !ran[StageVerdicts+" brand:y"] {
+		t.Fatalf("ran %v: want y judged (x's failure is not y's)", ran)
+	}
+	if len(failed) != 2 || failed[1].Job.Key() != StageVerdicts+":brand:x" {
+		t.Fatalf("failed = %+v, want x's sync and x's skipped verdicts", failed)
+	}
+	if msg := failed[1].Err.Error(); !strings.Contains(msg, "brand x ") || !strings.Contains(msg, "shop-x") || strings.Contains(msg, "shop-y") {
+		t.Fatalf("message %q, want brand x and its shop named", msg)
+	}
+}
+
+// TestRunOnceReconcileFailureWithholdsItsBrandOnly: a failed reconcile of
+// one brand does not withhold another's verdicts.
+func TestRunOnceReconcileFailureWithholdsItsBrandOnly(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	job := func(name, brand string, err error) Job {
+		return Job{Name: name, Scope: "brand:" + brand, Brands: []string{brand}, Run: func(context.Context, *Run) error {
+			mu.Lock()
+			ran[name+" "+brand] = true
+			mu.Unlock()
+			return err
+		}}
+	}
+	jobs := []Job{job(StageReconcile, "x", errors.New("boom")), job(StageReconcile, "y", nil),
+		job(StageVerdicts, "x", nil), job(StageVerdicts, "y", nil)}
+	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
+	if ran[StageVerdicts+" x"] || !ran[StageVerdicts+" y"] || len(failed) != 2 {
+		t.Fatalf("ran %v, failed %+v: want y judged and x not", ran, failed)
 	}
 }

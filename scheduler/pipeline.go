@@ -133,33 +133,34 @@ func (d *Deps) tokenJobs(b *configs.Brand) []Job {
 	return nil
 }
 
-// failedSyncs names the brand's sync jobs, and its reconcile, whose
-// latest finished run did not succeed: judging the brand now would judge
-// missing data (or KPI cells older than the data).
-func (d *Deps) failedSyncs(ctx context.Context, b *configs.Brand) ([]string, error) {
+// NotJudged says why the brand's tests are not judged now, one reason per
+// sync job (and its reconcile) that holds them back; none means judge. A
+// job holds them back when its newest finished run (by insertion order)
+// did not succeed, or when it has never succeeded (never ran, or its first
+// run is still running): judging then would judge missing data (or KPI
+// cells older than the data), and alerts raised on it are never retracted.
+func (d *Deps) NotJudged(ctx context.Context, b *configs.Brand) ([]string, error) {
 	jobs := append(d.syncJobs(b), Job{Name: StageReconcile, Scope: "brand:" + b.Name})
-	var scopes []string
-	for _, j := range jobs {
-		scopes = append(scopes, j.Scope)
+	keys := make([]store.RunKey, len(jobs))
+	for i, j := range jobs {
+		keys[i] = store.RunKey{Job: j.Name, Scope: j.Scope}
 	}
-	runs, err := d.DB.RecentRunsIn(ctx, scopes, 50*len(jobs))
+	states, err := d.DB.RunStates(ctx, keys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the sync states of brand %s: %w", b.Name, err)
 	}
-	latest := map[string]store.JobRun{}
-	for _, r := range runs { // newest first
-		k := r.Job + ":" + r.Scope
-		if _, seen := latest[k]; !seen && r.Status != store.RunRunning {
-			latest[k] = r
+	var out []string
+	for _, st := range states {
+		switch {
+		case st.Finished && st.Latest.Status != store.RunOK:
+			out = append(out, fmt.Sprintf("%s %s (%s)", st.Job, st.Scope, st.Latest.Status))
+		case !st.EverOK && st.Running:
+			out = append(out, fmt.Sprintf("%s %s (first run still running)", st.Job, st.Scope))
+		case !st.EverOK:
+			out = append(out, fmt.Sprintf("%s %s (never ran)", st.Job, st.Scope))
 		}
 	}
-	var failed []string
-	for _, j := range jobs {
-		if r, ok := latest[j.Key()]; ok && r.Status != store.RunOK {
-			failed = append(failed, fmt.Sprintf("%s %s (%s)", j.Name, j.Scope, r.Status))
-		}
-	}
-	return failed, nil
+	return out, nil
 }
 
 // earliestStart is the first day any test of brand on platform starts

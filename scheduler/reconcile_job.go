@@ -347,7 +347,7 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time
 		return err
 	})
 	g.Go(func() (err error) {
-		in.Stats, err = db.DayStats(gctx, "", span)
+		in.Stats, err = db.AccountDayStats(gctx, brandAccounts(brand), span)
 		return err
 	})
 	err := g.Wait()
@@ -386,6 +386,19 @@ func spans(days []ads.Date) []ads.DateRange {
 			continue
 		}
 		out = append(out, ads.DateRange{From: d, To: d})
+	}
+	return out
+}
+
+// brandAccounts are the brand's own ad accounts: its reads of synced rows
+// stay within them (another brand's rows are not its data, and reading
+// them costs O(all brands) per brand).
+func brandAccounts(b *configs.Brand) []store.AccountRef {
+	var out []store.AccountRef
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		if a := brandAccount(b, p); a != "" {
+			out = append(out, store.AccountRef{Platform: p, Account: a})
+		}
 	}
 	return out
 }

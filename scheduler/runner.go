@@ -31,6 +31,9 @@ type Job struct {
 	Scope string
 	// Spec is the cron schedule ("@every 15m", "0 */6 * * *").
 	Spec string
+	// Brands are the brands whose data the job syncs or judges: a failed
+	// sync withholds only these brands' verdicts.
+	Brands []string
 	// Run does the work. It must return ctx.Err() when cancelled.
 	Run func(ctx context.Context, r *Run) error
 	// AtStart reports whether the scheduler also runs the job once when it

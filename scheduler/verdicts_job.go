@@ -76,18 +76,13 @@ func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
 }
 
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
-	failed, err := d.failedSyncs(ctx, b)
-	if err != nil {
+	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
+	if held, err := d.holdVerdicts(ctx, b, target, r); held {
+		// Actions already decided are still finished: settling one
+		// reads only the platform.
+		return errors.Join(err, d.applyActions(ctx, b, target, nil, r))
+	} else if err != nil {
 		return err
-	}
-	if len(failed) > 0 {
-		// Verdicts on missing data would cut good variants and flip back
-		// after the next good sync; wait for the data instead. Actions
-		// already decided are still finished: settling one reads only the
-		// platform.
-		wait := Permanent(fmt.Errorf("not judging brand %s until its syncs recover: last run failed for %s", b.Name, strings.Join(failed, ", ")))
-		target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
-		return errors.Join(wait, d.applyActions(ctx, b, target, nil, r))
 	}
 	today := ads.DateOf(r.Now, b.Location)
 	first, ok := earliestStart(b, "")
@@ -98,7 +93,6 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	if err != nil {
 		return err
 	}
-	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
 	var verdictRows []store.VerdictRow
 	var alerts []notify.Alert
 	var actionsToApply []testActions
@@ -189,6 +183,48 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	return d.applyActions(ctx, b, target, actionsToApply, r)
 }
 
+// notJudgedCursor holds since when the brand's tests have not been judged
+// ("" while they are).
+func notJudgedCursor(brand string) string { return "verdicts.not_judged:" + brand }
+
+// holdVerdicts reports whether the brand must not be judged now (see
+// NotJudged). When held, it queues one Slack message per episode saying
+// why and returns the run's (permanent) error; when not, it ends the
+// episode.
+func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify.Target, r *Run) (bool, error) {
+	reasons, err := d.NotJudged(ctx, b)
+	if err != nil {
+		return true, err
+	}
+	key := notJudgedCursor(b.Name)
+	since, err := d.DB.Cursor(ctx, key)
+	if err != nil {
+		return true, err
+	}
+	if len(reasons) == 0 {
+		if since != "" {
+			return false, d.DB.SetCursor(ctx, key, "")
+		}
+		return false, nil
+	}
+	if since == "" {
+		since = r.Now.UTC().Format(time.RFC3339)
+		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+			return true, err
+		}
+	}
+	row, err := notify.NotJudgedAlert(target, since, reasons).Row()
+	if err != nil {
+		return true, err
+	}
+	if _, err := d.DB.EnqueueAlerts(ctx, []store.OutboxRow{row}); err != nil {
+		return true, err
+	}
+	// Verdicts on missing data would cut good variants and flip back
+	// after the next good sync; wait for the data instead.
+	return true, Permanent(fmt.Errorf("not judging brand %s until its syncs recover: %s", b.Name, strings.Join(reasons, ", ")))
+}
+
 func checkpointsOf(t *configs.Test) []int {
 	if len(t.Checkpoints) == 0 {
 		return reconcile.DefaultCheckpoints
@@ -211,13 +247,20 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 	var list []ads.Ad
 	var declared []reconcile.DeclaredVariant
 	var needs []reconcile.PermissionNeed
+	// Only the brand's own accounts: another brand's grant for the same
+	// creator must not satisfy (or trip) this brand's need, and its
+	// untagged ads are not this brand's news.
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		ps, err := d.DB.Permissions(ctx, p, "")
+		acct := brandAccount(b, p)
+		if acct == "" {
+			continue // "" would read every account
+		}
+		ps, err := d.DB.Permissions(ctx, p, acct)
 		if err != nil {
 			return nil, nil, err
 		}
 		perms = append(perms, ps...)
-		as, err := d.DB.Ads(ctx, p, "")
+		as, err := d.DB.Ads(ctx, p, acct)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -249,4 +292,15 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 		}
 	}
 	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
+}
+
+// brandAccount is the brand's ad account on platform p ("" for none).
+func brandAccount(b *configs.Brand, p ads.Platform) string {
+	switch {
+	case p == ads.Meta && b.Accounts.Meta != nil:
+		return b.Accounts.Meta.AdAccount
+	case p == ads.TikTok && b.Accounts.TikTok != nil:
+		return b.Accounts.TikTok.Advertiser
+	}
+	return ""
 }

@@ -254,6 +254,41 @@ func (db *DB) DayStats(ctx context.Context, platform ads.Platform, r ads.DateRan
 	return out, nil
 }
 
+// AccountRef names one platform ad account.
+type AccountRef struct {
+	Platform ads.Platform
+	Account  string
+}
+
+// AccountDayStats lists the daily stats of the given accounts only (a
+// brand's own), in range r, ordered like DayStats. No accounts, no rows.
+func (db *DB) AccountDayStats(ctx context.Context, accounts []AccountRef, r ads.DateRange) ([]ads.DayStat, error) {
+	if len(accounts) == 0 {
+		return nil, nil
+	}
+	plats, accts := make([]string, len(accounts)), make([]string, len(accounts))
+	for i, a := range accounts {
+		plats[i], accts[i] = string(a.Platform), a.Account
+	}
+	var rows []statRow
+	err := db.x.SelectContext(ctx, &rows, `SELECT s.platform, s.account, s.ad_id, s.day, s.currency, s.spend_micros, s.impressions, s.clicks,
+		s.engagements, s.views, s.conversions, s.conversion_value_micros
+		FROM unnest($1::text[], $2::text[]) AS k(platform, account)
+		JOIN ad_day_stats s ON s.platform = k.platform AND s.account = k.account
+		WHERE s.day BETWEEN $3 AND $4 ORDER BY s.platform, s.account, s.ad_id, s.day`,
+		pq.Array(plats), pq.Array(accts), r.From, r.To)
+	if err != nil {
+		return nil, fmt.Errorf("listing daily stats of %d accounts: %w", len(accounts), err)
+	}
+	out := make([]ads.DayStat, len(rows))
+	for i, s := range rows {
+		out[i] = ads.DayStat{Platform: ads.Platform(s.Platform), Account: s.Account, AdID: s.AdID, Day: s.Day, Currency: s.Currency,
+			Spend: s.Spend, Impressions: s.Impressions, Clicks: s.Clicks, Engagements: s.Engagements, Views: s.Views,
+			Conversions: s.Conversions, ConversionValue: s.ConversionValue}
+	}
+	return out, nil
+}
+
 // Account is an ad account's reported currency and time zone.
 type Account struct {
 	Platform ads.Platform `db:"platform"`

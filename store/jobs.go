@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Job run statuses.
@@ -104,4 +106,67 @@ func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("releasing lease %s: %w", name, err)
 	}
 	return nil
+}
+
+// RunState is where one job of one scope stands: its newest finished run
+// (by insertion order, not by the jobs' clock, which ROASD_NOW may pin),
+// whether it ever succeeded, and whether a run is in progress.
+type RunState struct {
+	Job   string
+	Scope string
+	// Latest is the newest finished run; Finished is false when none has.
+	Latest   JobRun
+	Finished bool
+	// EverOK is true when some run of the job and scope succeeded.
+	EverOK bool
+	// Running is true when a run has started and not finished.
+	Running bool
+}
+
+// RunKey names one job of one scope.
+type RunKey struct{ Job, Scope string }
+
+// RunStates returns the state of each job of keys, in the order of keys.
+// Unlike a window of the newest runs, a rarely scheduled job's failure is
+// never pushed out by frequent other jobs.
+func (db *DB) RunStates(ctx context.Context, keys []RunKey) ([]RunState, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	jobs, scopes := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		jobs[i], scopes[i] = k.Job, k.Scope
+	}
+	var rows []struct {
+		Job      string         `db:"job"`
+		Scope    string         `db:"scope"`
+		ID       sql.NullInt64  `db:"id"`
+		Replica  sql.NullString `db:"replica"`
+		Started  sql.NullTime   `db:"started_at"`
+		Finished sql.NullTime   `db:"finished_at"`
+		Status   sql.NullString `db:"status"`
+		Attempt  sql.NullInt64  `db:"attempt"`
+		Error    sql.NullString `db:"error"`
+		EverOK   bool           `db:"ever_ok"`
+		Running  bool           `db:"running"`
+	}
+	err := db.x.SelectContext(ctx, &rows, `SELECT k.job, k.scope, l.id, l.replica, l.started_at, l.finished_at, l.status, l.attempt, l.error,
+		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'ok') AS ever_ok,
+		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'running') AS running
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(job, scope, n)
+		LEFT JOIN LATERAL (SELECT id, replica, started_at, finished_at, status, attempt, error FROM job_runs r
+			WHERE r.job = k.job AND r.scope = k.scope AND r.status <> 'running' ORDER BY r.id DESC LIMIT 1) l ON true
+		ORDER BY k.n`, pq.Array(jobs), pq.Array(scopes))
+	if err != nil {
+		return nil, fmt.Errorf("reading job run states: %w", err)
+	}
+	out := make([]RunState, len(rows))
+	for i, r := range rows {
+		out[i] = RunState{Job: r.Job, Scope: r.Scope, Finished: r.ID.Valid, EverOK: r.EverOK, Running: r.Running}
+		if r.ID.Valid {
+			out[i].Latest = JobRun{ID: r.ID.Int64, Job: r.Job, Scope: r.Scope, Replica: r.Replica.String, StartedAt: r.Started.Time.UTC(),
+				FinishedAt: r.Finished, Status: r.Status.String, Attempt: int(r.Attempt.Int64), Error: r.Error.String}
+		}
+	}
+	return out, nil
 }

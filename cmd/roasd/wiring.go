@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roasd/roasd/configs"
@@ -55,8 +56,13 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	if tok != "" || (clientID != "" && clientSecret != "") {
 		base := env.getenv("SHOPIFY_API_URL")
 		hc := httpFor("shopify")
+		// One client per shop, asked for by concurrent lanes (one per
+		// shop in run --once, cron goroutines in the daemon).
+		var mu sync.Mutex
 		clients := map[string]*shopify.Client{}
 		d.Shopify = func(shop string) *shopify.Client {
+			mu.Lock()
+			defer mu.Unlock()
 			if c, ok := clients[shop]; ok {
 				return c
 			}
