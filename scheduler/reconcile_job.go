@@ -94,7 +94,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		in.Days = []ads.Date{}
 	}
 	for _, span := range spans(days) {
-		r, err := readSpan(ctx, db, brand, loc, shop, span, nil)
+		r, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shop, span, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -311,7 +311,7 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
 	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, orderLinks []ads.LinkConversion, today ads.Date,
 	fees []reconcile.FeeDay, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-	in, err := readSpan(ctx, db, brand, loc, shop, chunk, orders)
+	in, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shop, chunk, orders)
 	if err != nil {
 		return store.ReconcilePart{}, orders, err
 	}
@@ -331,7 +331,7 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 // readSpan reads the source rows of the days of span (in loc), the orders
 // into orders' storage. Orders, link conversions and daily stats are read
 // at the same time, on three pool connections.
-func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string, span ads.DateRange,
+func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts []store.AccountRef, loc *time.Location, shop string, span ads.DateRange,
 	orders []ads.Order) (reconcile.Input, error) {
 	in := reconcile.Input{Brand: brand}
 	from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
@@ -347,7 +347,7 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time
 		return err
 	})
 	g.Go(func() (err error) {
-		in.Stats, err = db.AccountDayStats(gctx, brandAccounts(brand), span)
+		in.Stats, err = db.AccountDayStats(gctx, accounts, span)
 		return err
 	})
 	err := g.Wait()
@@ -390,15 +390,24 @@ func spans(days []ads.Date) []ads.DateRange {
 	return out
 }
 
-// brandAccounts are the brand's own ad accounts: its reads of synced rows
-// stay within them (another brand's rows are not its data, and reading
-// them costs O(all brands) per brand).
-func brandAccounts(b *configs.Brand) []store.AccountRef {
+// brandAccounts are the brand's own ad accounts (configured, and those of
+// its variant ads): its reads of synced rows stay within them (another
+// brand's rows are not its data, and reading them costs O(all brands) per
+// brand).
+func brandAccounts(b *configs.Brand, matches []reconcile.VariantMatch) []store.AccountRef {
 	var out []store.AccountRef
-	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		if a := brandAccount(b, p); a != "" {
-			out = append(out, store.AccountRef{Platform: p, Account: a})
+	seen := map[store.AccountRef]bool{}
+	add := func(a store.AccountRef) {
+		if a.Account != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
 		}
+	}
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		add(store.AccountRef{Platform: p, Account: brandAccount(b, p)})
+	}
+	for _, m := range matches {
+		add(store.AccountRef{Platform: m.Ad.Platform, Account: m.Ad.Account})
 	}
 	return out
 }
