@@ -23,7 +23,7 @@ func TestShopifyClientsFromConcurrentLanes(t *testing.T) {
 		return map[string]string{"SHOPIFY_ACCESS_TOKEN": "shpat_test", "SHOPIFY_API_URL": "http://127.0.0.1:1"}[k]
 	}}
 	m := scheduler.NewMetrics(prometheus.NewRegistry())
-	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), m, "http://127.0.0.1:8081/", time.Now)
+	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), m, "http://127.0.0.1:8081/", "test/1", time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
