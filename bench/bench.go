@@ -337,34 +337,92 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // apiFigures compares the fakes' call counts with the minimum the
 // platforms' page sizes allow for the campaign's data.
 func apiFigures(sb *sandbox.Sandbox, c *sandbox.Campaign) []Platform {
-	var metaAds, ttAds, metaStats, ttStats, codes int
+	return MinimumCalls(c, sb.Calls())
+}
+
+// Page sizes the minimum is derived from: the largest page each list
+// edge serves.
+const (
+	metaPage        = 500 // Graph list edges and async insights results (metaads.DefaultPageSize)
+	metaContentPage = 50  // partnership-ads-advertisable-content (metaads.ContentPageSize)
+	tiktokPage      = 1000
+	tiktokSparkPage = 50
+	tiktokRangeDays = 30 // the longest date range one TikTok report call covers
+)
+
+// MinimumCalls derives, from the campaign's data and the platforms' page
+// sizes, the fewest calls a first sync of c needs on each platform, and
+// pairs each with calls[META|TIKTOK|SHOPIFY] (the fakes' counts):
+//
+//   - Meta: the token check, the ad account, campaigns/500, ads/500, one
+//     async insights run (create and one poll) and its rows/500, the
+//     permission edge (creators/500) and the business's advertisable
+//     content/50;
+//   - TikTok: the advertiser, campaigns/1000, ads/1000, per report range
+//     of at most 30 days its rows/1000 (at least one page), one
+//     authorization per Spark code and the Spark post list/50;
+//   - Shopify: a bulk export (start, one poll, download) and one page of
+//     what changed while it ran.
+func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
+	var metaAds, ttAds, metaStats, ttStats, metaPerms int
+	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
 	for _, a := range c.Ads {
 		if a.Platform == ads.Meta {
 			metaAds++
+			metaCamps[a.CampaignID] = true
 		} else {
 			ttAds++
+			ttCamps[a.CampaignID] = true
 		}
 	}
+	var first, last ads.Date
 	for _, s := range c.Stats {
 		if s.Platform == ads.Meta {
 			metaStats++
-		} else {
-			ttStats++
+			continue
+		}
+		ttStats++
+		if first.IsZero() || s.Day.Before(first) {
+			first = s.Day
+		}
+		if last.IsZero() || last.Before(s.Day) {
+			last = s.Day
 		}
 	}
-	codes = len(c.SparkCodes)
+	// TikTok reports one range of at most 30 days per call: each range's
+	// rows are paged on their own.
+	ttRanges, ttReportPages := 0, 0
+	if ttStats > 0 {
+		perRange := map[int]int{}
+		for _, s := range c.Stats {
+			if s.Platform == ads.TikTok {
+				perRange[s.Day.Sub(first)/tiktokRangeDays]++
+			}
+		}
+		ttRanges = last.Sub(first)/tiktokRangeDays + 1
+		for i := range ttRanges {
+			ttReportPages += max(1, ceilDiv(perRange[i], tiktokPage))
+		}
+	}
+	for _, p := range c.Permissions {
+		if p.Platform == ads.Meta {
+			metaPerms++
+		}
+	}
+	codes := len(c.SparkCodes)
 	posts := codes + len(c.Bound)
-	calls := sb.Calls()
-	ttRanges := ceilDiv(c.Days+1, 30)
+	metaMin := 1 + 1 + ceilDiv(len(metaCamps), metaPage) + ceilDiv(metaAds, metaPage) + 2 + ceilDiv(metaStats, metaPage) +
+		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))
+	ttMin := 1 + ceilDiv(len(ttCamps), tiktokPage) + ceilDiv(ttAds, tiktokPage) + ttReportPages + codes + max(1, ceilDiv(posts, tiktokSparkPage))
 	return []Platform{
-		{Name: "meta", Calls: calls["META"],
-			Minimum: 1 + ceilDiv(metaAds, 500) + 2 + ceilDiv(metaStats, 500) + ceilDiv(len(c.Permissions), 500) + 1,
-			How:     fmt.Sprintf("account + %d ads/500 + async run (create, poll) + %d rows/500 + permissions + media", metaAds, metaStats)},
-		{Name: "tiktok", Calls: calls["TIKTOK"],
-			Minimum: 1 + ceilDiv(ttAds, 1000) + ttRanges*1 + ceilDiv(ttStats, 1000) + codes + ceilDiv(posts, 50),
-			How:     fmt.Sprintf("advertiser + %d ads/1000 + %d rows/1000 in %d ranges of ≤30 days + %d codes + %d posts/50", ttAds, ttStats, ttRanges, codes, posts)},
-		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: 3,
-			How: fmt.Sprintf("bulk export: start + poll + download (paging would take %d pages of 71)", ceilDiv(len(c.Orders), 71))},
+		{Name: "meta", Calls: calls["META"], Minimum: metaMin,
+			How: fmt.Sprintf("token + account + %d campaigns/%d + %d ads/%d + async run (create, poll) + %d rows/%d + %d permissions/%d + %d media/%d",
+				len(metaCamps), metaPage, metaAds, metaPage, metaStats, metaPage, metaPerms, metaPage, metaPerms, metaContentPage)},
+		{Name: "tiktok", Calls: calls["TIKTOK"], Minimum: ttMin,
+			How: fmt.Sprintf("advertiser + %d campaigns/%d + %d ads/%d + %d rows/%d in %d ranges of ≤%d days (%d pages) + %d codes + %d posts/%d",
+				len(ttCamps), tiktokPage, ttAds, tiktokPage, ttStats, tiktokPage, ttRanges, tiktokRangeDays, ttReportPages, codes, posts, tiktokSparkPage)},
+		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: 4,
+			How: fmt.Sprintf("bulk export: start + poll + download + changes since (paging would take %d pages of 71)", ceilDiv(len(c.Orders), 71))},
 	}
 }
 

@@ -60,6 +60,7 @@ timezone: America/New_York
 accounts:
   meta:
     ad_account: act_9900000001
+    business: "9900000000000002"
     page: "9911223344"
     instagram: "17841499999999999"
     attribution_windows: [7d_click, 1d_view]

@@ -335,9 +335,16 @@ func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd
 
 func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, r *Run) error {
 	act := b.Accounts.Meta.AdAccount
-	info, err := d.Meta.Account(ctx, act)
+	info, ok, err := d.storedAccount(ctx, ads.Meta, act)
 	if err != nil {
-		return fmt.Errorf("reading meta account: %w", err)
+		return err
+	}
+	if !ok {
+		mi, err := d.Meta.Account(ctx, act)
+		if err != nil {
+			return fmt.Errorf("reading meta account: %w", err)
+		}
+		info.Timezone = mi.Timezone
 	}
 	cursor := "meta.insights:" + act
 	rng, ok, err := d.pullRange(ctx, b, ads.Meta, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
@@ -356,6 +363,22 @@ func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, r *Run) error
 	return d.DB.SetCursor(ctx, cursor, rng.To.String())
 }
 
+// storedAccount is the ad account as its ads job last recorded it (the
+// insights jobs need only its time zone, so they do not read it from the
+// platform again); ok is false until an ads job has run.
+func (d *Deps) storedAccount(ctx context.Context, p ads.Platform, id string) (store.Account, bool, error) {
+	list, err := d.DB.Accounts(ctx)
+	if err != nil {
+		return store.Account{}, false, err
+	}
+	for _, a := range list {
+		if a.Platform == p && a.ID == id && a.Timezone != "" {
+			return a, true, nil
+		}
+	}
+	return store.Account{}, false, nil
+}
+
 // sparkCursor names the stored Spark code → post id mapping without
 // storing the code itself.
 func sparkCursor(code string) string {
@@ -365,41 +388,43 @@ func sparkCursor(code string) string {
 
 func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error {
 	adv := b.Accounts.TikTok.Advertiser
-	var codeErrs []error
+	// A code applied before is known by the post it authorized; its
+	// status comes from the Spark post listing. The new ones are applied,
+	// and found in that same listing.
+	var codes []string
+	where := map[string]string{}
 	for _, t := range b.Tests {
 		for _, v := range t.Variants {
-			if v.Platform != ads.TikTok || v.SparkCode == "" {
+			if v.Platform != ads.TikTok || v.SparkCode == "" || where[v.SparkCode] != "" {
 				continue
 			}
-			// A code applied before is known by the post it authorized;
-			// its status comes from the Spark post listing below.
 			if item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
 				return err
 			} else if item != "" {
 				continue
 			}
-			p, err := d.TikTok.AuthorizeSpark(ctx, adv, v.SparkCode)
-			if err != nil {
-				// One bad code must not hide the others' status: go on and
-				// fail the job at the end, naming every code that failed.
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				codeErrs = append(codeErrs, fmt.Errorf("authorizing spark code of %s/%s: %w", t.ID, v.Key, err))
-				continue
-			}
-			if p.ItemID != "" {
-				if err := d.DB.SetCursor(ctx, sparkCursor(v.SparkCode), p.ItemID); err != nil {
-					return err
-				}
-			}
+			codes = append(codes, v.SparkCode)
+			where[v.SparkCode] = t.ID + "/" + v.Key
 		}
 	}
-	perms, err := d.TikTok.SparkPosts(ctx, adv)
+	res, err := d.TikTok.SyncSpark(ctx, adv, codes)
 	if err != nil {
-		return errors.Join(append(codeErrs, fmt.Errorf("listing spark posts: %w", err))...)
+		return fmt.Errorf("listing spark posts: %w", err)
 	}
-	n, err := d.DB.UpsertPermissions(ctx, perms)
+	// One bad code must not hide the others' status: go on and fail the
+	// job at the end, naming every code that failed.
+	var codeErrs []error
+	for _, code := range codes {
+		if item := res.Items[code]; item != "" {
+			if err := d.DB.SetCursor(ctx, sparkCursor(code), item); err != nil {
+				return err
+			}
+		}
+		if err := res.CodeErrs[code]; err != nil {
+			codeErrs = append(codeErrs, fmt.Errorf("authorizing spark code of %s: %w", where[code], err))
+		}
+	}
+	n, err := d.DB.UpsertPermissions(ctx, res.Posts)
 	r.AddRows(n)
 	if err != nil {
 		return err
@@ -456,9 +481,16 @@ func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {
 
 func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, r *Run) error {
 	adv := b.Accounts.TikTok.Advertiser
-	info, err := d.TikTok.Advertiser(ctx, adv)
+	info, ok, err := d.storedAccount(ctx, ads.TikTok, adv)
 	if err != nil {
-		return fmt.Errorf("reading tiktok advertiser: %w", err)
+		return err
+	}
+	if !ok {
+		ti, err := d.TikTok.Advertiser(ctx, adv)
+		if err != nil {
+			return fmt.Errorf("reading tiktok advertiser: %w", err)
+		}
+		info.Timezone = ti.Timezone
 	}
 	cursor := "tiktok.insights:" + adv
 	rng, ok, err := d.pullRange(ctx, b, ads.TikTok, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))

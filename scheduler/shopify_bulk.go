@@ -59,7 +59,11 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, r *Run, 
 	if err != nil {
 		return err
 	}
-	if op, err = client.WaitBulk(ctx, op.ID); err != nil {
+	// A resumed export already seen COMPLETED is not asked for again.
+	if op.Status != shopify.BulkCompleted {
+		op, err = client.WaitBulk(ctx, op.ID)
+	}
+	if err != nil {
 		// The id stays: the next run sees the operation failed and starts
 		// another.
 		return fmt.Errorf("waiting for shopify bulk orders export %s of %s: %w", op.ID, shop, err)

@@ -227,15 +227,20 @@ func (c *Client) BulkOperation(ctx context.Context, id string) (BulkOperation, e
 }
 
 // WaitBulk polls a bulk operation until it is done, waiting
-// Options.BulkPollMin after the first poll and a quarter longer after each
-// next one (so a finished export waits at most a quarter of the time
-// already spent), up to Options.BulkPollMax, and returns it once
-// COMPLETED. A FAILED, CANCELED
+// Options.BulkPollMin before the first poll (an export just started is
+// never done at once; one the caller already saw done needs no wait) and
+// a quarter longer before each next one (so a finished export waits at
+// most a quarter of the time already spent), up to Options.BulkPollMax,
+// and returns it once COMPLETED. A FAILED, CANCELED
 // or EXPIRED operation is returned with an *ads.APIError of KindJobFailed
 // (Op "bulk") naming its status and errorCode.
 func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error) {
 	wait := c.pollMin
 	for {
+		if err := sleep(ctx, wait); err != nil {
+			return BulkOperation{ID: id}, err
+		}
+		wait = min(wait+wait/4, c.pollMax)
 		op, err := c.BulkOperation(ctx, id)
 		if err != nil {
 			return op, err
@@ -251,10 +256,6 @@ func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error)
 			return op, c.apiError("bulk", http.StatusOK, ads.KindJobFailed, msg, "")
 		}
 		c.log.Debug("waiting for shopify bulk operation", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "wait", wait)
-		if err := sleep(ctx, wait); err != nil {
-			return op, err
-		}
-		wait = min(wait+wait/4, c.pollMax)
 	}
 }
 

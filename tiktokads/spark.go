@@ -166,3 +166,82 @@ func (c *Client) SparkPosts(ctx context.Context, advertiserID string) ([]ads.Per
 	}
 	return out, nil
 }
+
+// SparkSync is what SyncSpark learned: the advertiser's Spark posts (as
+// SparkPosts lists them), the post each applied code authorized, and the
+// codes that failed.
+type SparkSync struct {
+	Posts []ads.Permission
+	// Items maps each code that was applied (now or before) to its post's
+	// item id.
+	Items map[string]string
+	// CodeErrs holds TikTok's error for each code that it rejected and
+	// whose post is not among the advertiser's.
+	CodeErrs map[string]error
+}
+
+// SyncSpark applies each code (POST /tt_video/authorize/, once per code:
+// TikTok has no batch form), then lists the advertiser's Spark posts once
+// (GET /tt_video/list/, 50 a page) and finds each code's post by the
+// auth_code the list carries. Only a code the list does not show is looked
+// up by itself (GET /tt_video/info/), so the usual cost is one call per
+// new code plus the list's pages, against two per code with
+// AuthorizeSpark. A code TikTok rejects (also one already applied, or
+// expired since) is fine when its post is listed; otherwise its error is
+// in CodeErrs. A failed listing is returned as the error.
+func (c *Client) SyncSpark(ctx context.Context, advertiserID string, codes []string) (SparkSync, error) {
+	out := SparkSync{Items: map[string]string{}, CodeErrs: map[string]error{}}
+	applyErr := map[string]error{}
+	for _, code := range codes {
+		err := c.call(ctx, http.MethodPost, "/tt_video/authorize/", advertiserID, nil,
+			map[string]string{"advertiser_id": advertiserID, "auth_code": code}, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			applyErr[code] = err
+		}
+	}
+	q := url.Values{}
+	q.Set("advertiser_id", advertiserID)
+	byCode := map[string]string{}
+	listed := map[string]bool{}
+	err := pages(ctx, c, "/tt_video/list/", advertiserID, q, c.sparkPageSize(), func(it sparkItem) error {
+		p := c.permission(advertiserID, &it)
+		if p.ID != "" && !listed[p.ID] {
+			listed[p.ID] = true
+			out.Posts = append(out.Posts, p)
+		}
+		if it.ItemInfo.AuthCode != "" && p.ItemID != "" {
+			byCode[it.ItemInfo.AuthCode] = p.ItemID
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, code := range codes {
+		if item, ok := byCode[code]; ok {
+			out.Items[code] = item
+			continue
+		}
+		aerr := applyErr[code]
+		var ae *ads.APIError
+		if aerr != nil && (!errors.As(aerr, &ae) || (ae.Kind != ads.KindInvalid && ae.Kind != ads.KindNotFound)) {
+			out.CodeErrs[code] = aerr
+			continue
+		}
+		// The list does not name the code (TikTok may show it in another
+		// spelling): ask for its post.
+		it, ierr := c.sparkInfo(ctx, advertiserID, code)
+		switch {
+		case ierr == nil && it.ItemInfo.ItemID != "" && (aerr == nil || listed[string(it.ItemInfo.ItemID)]):
+			out.Items[code] = string(it.ItemInfo.ItemID)
+		case aerr != nil:
+			out.CodeErrs[code] = aerr
+		case ierr != nil:
+			out.CodeErrs[code] = ierr
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/bench"
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/store"
+)
+
+// setupBench is the bench's synthetic brand at small scale (10 creators,
+// 100 variants on Meta and TikTok, 40 days, 3,000 orders) in the sandbox,
+// with a fresh database.
+func setupBench(t *testing.T) (*e2e, *sandbox.Campaign) {
+	t.Helper()
+	e := &e2e{dsn: pgtest.DSN(t, schema), config: t.TempDir()}
+	if err := bench.WriteConfig(e.config, bench.Brand{Creators: 10, Variants: 100}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := loadConfig(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := sandbox.NewScaledCampaign(set, 1, sandbox.Scale{Days: 40, Orders: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sb, err = sandbox.Start(camp); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.sb.Close() })
+	e.vars = map[string]string{"DATABASE_URL": e.dsn, "ROASD_NOW": camp.Now.Format(time.RFC3339)}
+	for _, line := range e.sb.Env() {
+		k, v, _ := strings.Cut(line, "=")
+		e.vars[k] = v
+	}
+	if e.db, err = store.Open(context.Background(), e.dsn); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	return e, camp
+}
+
+// runCycle runs `roasd run --once` and fails the test on a non-zero exit.
+func (e *e2e) runCycle(t *testing.T, what string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--log-level", "warn"}); code != 0 {
+		t.Fatalf("%s: run --once exit %d\nstderr:\n%s", what, code, errOut.String())
+	}
+}
+
+// endpoints counts the fakes' calls by platform, method and endpoint
+// (Meta node ids and report run ids as {id}), skipping the first skip of
+// each fake's calls.
+func endpoints(sb *sandbox.Sandbox, skip map[string]int) map[string]int {
+	out := map[string]int{}
+	node := func(p string) string {
+		parts := strings.Split(p, "/")
+		for i, s := range parts {
+			if s != "" && (strings.Trim(s, "0123456789") == "" || strings.HasPrefix(s, "act_")) {
+				parts[i] = "{id}"
+			}
+		}
+		return strings.Join(parts, "/")
+	}
+	for _, c := range sb.Meta.Calls()[skip["META"]:] {
+		out["meta "+c.Method+" "+node(c.Path)]++
+	}
+	for _, c := range sb.TikTok.Calls()[skip["TIKTOK"]:] {
+		out["tiktok "+c.Method+" "+strings.TrimPrefix(c.Path, "/open_api/v1.3")]++
+	}
+	for _, c := range sb.Shopify.Calls()[skip["SHOPIFY"]:] {
+		out["shopify "+c.Op]++
+	}
+	return out
+}
+
+func listing(m map[string]int) string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %4d %s\n", m[k], k)
+	}
+	return b.String()
+}
+
+// TestFirstSyncCallsNearMinimum runs the first sync of a small bench brand
+// and holds each platform's calls (as its fake counted them) to at most
+// 1.1× the fewest the page sizes allow for the data served, derived from
+// the campaign by bench.MinimumCalls.
+func TestFirstSyncCallsNearMinimum(t *testing.T) {
+	t.Parallel()
+	e, camp := setupBench(t)
+	e.runCycle(t, "first sync")
+	for _, p := range bench.MinimumCalls(camp, e.sb.Calls()) {
+		if p.Minimum <= 0 || p.Calls == 0 {
+			t.Errorf("%s: %d calls, minimum %d", p.Name, p.Calls, p.Minimum)
+			continue
+		}
+		if float64(p.Calls) > 1.1*float64(p.Minimum) {
+			t.Errorf("%s: %d calls, more than 1.1× the minimum %d (%s); calls made:\n%s", p.Name, p.Calls, p.Minimum, p.How, listing(endpoints(e.sb, nil)))
+		}
+	}
+}
