@@ -135,6 +135,16 @@ func (l *loader) finish(b *Brand) {
 		if t.Actions == "" {
 			t.Actions = ActionsAlert
 		}
+		if t.Actions == ActionsApprove && t.ApproverGroup(b) == "" {
+			at := l.where(t, "actions")
+			if at.IsZero() {
+				at = t.Pos
+			}
+			l.probs.add(at, "actions: approve needs who may approve: set slack.approvers of brand %q or approvers of test %q to a Slack user group id (e.g. S0123ABCD)", b.Name, t.ID)
+		}
+		if t.Actions == ActionsApprove && b.Slack.Channel == "" {
+			l.probs.add(t.Pos, "actions: approve posts its proposals to Slack, but brand %q has no slack.channel", b.Name)
+		}
 		if t.Checkpoints == nil {
 			t.Checkpoints = slices.Clone(DefaultCheckpoints)
 		}

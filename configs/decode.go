@@ -22,7 +22,7 @@ var (
 	creatorKeys  = []string{"handle", "instagram", "tiktok", "codes", "links", "fee"}
 	feeKeys      = []string{"flat", "commission", "commission_on", "bonuses"}
 	bonusKeys    = []string{"date", "amount", "note"}
-	testKeys     = []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "budget_step", "max_daily_budget", "variants"}
+	testKeys     = []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "approvers", "budget_step", "max_daily_budget", "variants"}
 	variantKeys  = []string{"key", "platform", "kind", "ad_id", "spark_code", "item_id", "utm"}
 	utmKeys      = []string{"source", "medium", "campaign", "content", "term"}
 	metaWindows  = []string{"1d_click", "7d_click", "28d_click", "1d_view", "1d_ev"}
@@ -30,13 +30,14 @@ var (
 )
 
 var (
-	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
-	actRE      = regexp.MustCompile(`^act_[0-9]+$`)
-	digitsRE   = regexp.MustCompile(`^[0-9]+$`)
-	identRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	shopRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*\.myshopify\.com$`)
-	channelRE  = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{8,})$`)
-	codeRE     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	currencyRE  = regexp.MustCompile(`^[A-Z]{3}$`)
+	actRE       = regexp.MustCompile(`^act_[0-9]+$`)
+	digitsRE    = regexp.MustCompile(`^[0-9]+$`)
+	identRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	shopRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*\.myshopify\.com$`)
+	userGroupRE = regexp.MustCompile(`^S[A-Z0-9]{6,}$`)
+	channelRE   = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{8,})$`)
+	codeRE      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
 
 // brand returns the brand named name, creating it at n on first sight.
@@ -193,7 +194,16 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 			}
 		})
 	case "slack":
-		seen := l.fields(v, "slack", []string{"channel"}, func(key string, _, v *yaml.Node) {
+		seen := l.fields(v, "slack", []string{"channel", "approvers"}, func(key string, _, v *yaml.Node) {
+			if key == "approvers" {
+				if s, ok := l.str(key, v); ok {
+					if !userGroupRE.MatchString(s) {
+						l.errorf(v, "approvers: %q is not a Slack user group id (want an id like S0123ABCD: Slack → People → User groups → the group → copy its ID)", s)
+					}
+					b.Slack.Approvers = s
+				}
+				return
+			}
 			if s, ok := l.str(key, v); ok {
 				if !channelRE.MatchString(s) {
 					l.errorf(v, "channel: %q is not a Slack channel (want \"#name\" or a channel id like C0123ABCD)", s)
@@ -459,7 +469,15 @@ func (l *loader) test(n *yaml.Node) *Test {
 		case "attribution":
 			t.Attribution, _ = l.oneOf(key, v, "policy", UTMFirst, CodeFirst)
 		case "actions":
-			t.Actions, _ = l.oneOf(key, v, "mode", ActionsAlert, ActionsApply)
+			t.Actions, _ = l.oneOf(key, v, "mode", ActionsAlert, ActionsApply, ActionsApprove)
+			l.mark(t, key, v)
+		case "approvers":
+			if s, ok := l.str(key, v); ok {
+				if !userGroupRE.MatchString(s) {
+					l.errorf(v, "approvers: %q is not a Slack user group id (want an id like S0123ABCD)", s)
+				}
+				t.Approvers = s
+			}
 		case "budget_step":
 			if r, x, ok := l.rate(key, v); ok {
 				if x <= 0 || x > 1 {

@@ -24,6 +24,10 @@ const (
 	ActionsAlert = "alert"
 	// ActionsApply also pauses cut ads and raises budgets of scaled ones.
 	ActionsApply = "apply"
+	// ActionsApprove proposes the same actions in Slack (and to `roasd
+	// actions`); each is made only once a member of the approvers' Slack
+	// user group approves it.
+	ActionsApprove = "approve"
 )
 
 // Commission bases: which attributed revenue a creator's commission is on.
@@ -102,6 +106,10 @@ type ShopifyAccount struct {
 // Slack says where the brand's alerts go.
 type Slack struct {
 	Channel string `yaml:"channel"`
+	// Approvers is the Slack user group id (S0123ABCD) whose members may
+	// approve the brand's proposed actions (tests with `actions:
+	// approve`); a test's own approvers win.
+	Approvers string `yaml:"approvers"`
 }
 
 // FXRate is an explicit exchange rate: 1 From = Rate To, valid from Since
@@ -161,13 +169,25 @@ type Test struct {
 	// held, never cut.
 	MinSpend    int64  `yaml:"-"`
 	Attribution string `yaml:"attribution"` // utm-first (default) | code-first
-	Actions     string `yaml:"actions"`     // alert (default) | apply
+	Actions     string `yaml:"actions"`     // alert (default) | apply | approve
+	// Approvers is the Slack user group id whose members may approve this
+	// test's actions ("" takes the brand's slack.approvers).
+	Approvers string `yaml:"approvers"`
 	// BudgetStep is the fractional budget raise on scale (default 0.2);
 	// MaxDailyBudget caps it (micro-units; 0 = no raise allowed).
 	BudgetStep     ads.Rate   `yaml:"-"`
 	MaxDailyBudget int64      `yaml:"-"`
 	Variants       []*Variant `yaml:"variants"`
 	Pos            Pos        `yaml:"-"`
+}
+
+// ApproverGroup is the Slack user group whose members may approve the
+// test's proposed actions: its own, else its brand's.
+func (t *Test) ApproverGroup(b *Brand) string {
+	if t.Approvers != "" {
+		return t.Approvers
+	}
+	return b.Slack.Approvers
 }
 
 // End is the last day of the test window. A test lasts N days, N its last

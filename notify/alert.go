@@ -24,6 +24,9 @@ const (
 	KindVersion = "version"
 	// KindToken: a platform access token expires soon or has expired.
 	KindToken = "token"
+	// KindApproval: actions of a test with `actions: approve` waiting for
+	// approval, and what became of them.
+	KindApproval = "approval"
 )
 
 // Alert is one message for a brand's Slack channel. It is stored as the
@@ -56,6 +59,12 @@ type Alert struct {
 	Context string `json:"context,omitempty"`
 	// ReportURL links to the report behind the alert.
 	ReportURL string `json:"report_url,omitempty"`
+	// Proposals are the actions of a KindApproval alert, each with its
+	// Approve / Skip buttons while it awaits, or its outcome.
+	Proposals []Proposal `json:"proposals,omitempty"`
+	// ApproveAll is the value of the test's Approve all button ("" hides
+	// it).
+	ApproveAll string `json:"approve_all,omitempty"`
 }
 
 // Field is one labelled number in an alert.

@@ -37,6 +37,7 @@ func Render(a Alert) []slack.Block {
 		}
 		blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	}
+	blocks = append(blocks, approvalBlocks(a)...)
 	var ctx []slack.MixedElement
 	if a.Context != "" {
 		ctx = append(ctx, slack.NewTextBlockObject(slack.MarkdownType, escape(a.Context), false, false))
@@ -81,6 +82,8 @@ func emoji(a Alert) string {
 		return ":broom:"
 	case KindAction:
 		return ":gear:"
+	case KindApproval:
+		return ":raising_hand:"
 	case KindToken:
 		return ":hourglass:"
 	case KindSync:

@@ -73,6 +73,13 @@ func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify
 			return errors.Join(append(errs, ctx.Err())...)
 		}
 	}
+	defer func() {
+		// Whatever happened, the approval messages show it: proposals,
+		// decisions, outcomes, expiries.
+		if err := ax.refreshApprovals(context.WithoutCancel(ctx)); err != nil {
+			d.logger().Error("refreshing approval messages", "brand", b.Name, "err", err)
+		}
+	}()
 	for _, ta := range tests {
 		recs, err := ax.plan(ctx, ta)
 		if err != nil {
@@ -166,6 +173,18 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 		return nil, err
 	}
 	cp := ta.due[len(ta.due)-1]
+	approve := t.Actions == configs.ActionsApprove
+	if approve {
+		// Questions of an earlier checkpoint, or whose verdict changed,
+		// lapse; a changed verdict is proposed anew below.
+		n, err := d.DB.ExpireAwaiting(ctx, b.Name, t.ID, cp.label, ax.now)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			have[cp.label] = false
+		}
+	}
 	if have[cp.label] {
 		return nil, nil
 	}
@@ -306,6 +325,12 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 				alerts = rows
 			}
 			if err := d.DB.SkipAction(ctx, key, in.Before, pa.Skipped, ax.now, alerts...); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if approve {
+			if _, _, err := d.DB.ProposeAction(ctx, in, verdictOf[pa.Subject], t.ApproverGroup(b), approvalExpiry(b, t, cp.label), ax.now); err != nil {
 				return nil, err
 			}
 			continue

@@ -140,7 +140,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			}
 			ta.due = append(ta.due, dueCheckpoint{label: label, verdicts: verdicts})
 		}
-		if t.Actions == configs.ActionsApply {
+		if t.Actions == configs.ActionsApply || t.Actions == configs.ActionsApprove {
 			actionsToApply = append(actionsToApply, ta)
 		}
 		// Guards between checkpoints, while the test runs.

@@ -12,15 +12,15 @@ import (
 
 const actionColumns = `id, brand, test_id, variant_key, platform, account, action, target_id, checkpoint, status,
 	before_value, after_value, error, claimed_at, finished_at, target_value, currency, reason, note, sends,
-	last_sent_at, readback_value, readback_at, effective_from`
+	last_sent_at, readback_value, readback_at, effective_from, verdict, approver_group, expires_at, decided_by, decided_name, decided_at`
 
 func scanAction(rows interface{ Scan(...any) error }) (ActionRecord, error) {
 	var a ActionRecord
-	var fin, sent, rb sql.NullTime
+	var fin, sent, rb, exp, dec sql.NullTime
 	err := rows.Scan(&a.ID, &a.Brand, &a.TestID, &a.VariantKey, &a.Platform, &a.Account, &a.Action, &a.TargetID, &a.Checkpoint,
 		&a.Status, &a.Before, &a.After, &a.Error, &a.ClaimedAt, &fin, &a.Target, &a.Currency, &a.Reason, &a.Note, &a.Sends,
-		&sent, &a.ReadbackValue, &rb, &a.EffectiveFrom)
-	a.FinishedAt, a.LastSentAt, a.ReadbackAt = fin.Time, sent.Time, rb.Time
+		&sent, &a.ReadbackValue, &rb, &a.EffectiveFrom, &a.Verdict, &a.ApproverGroup, &exp, &a.DecidedBy, &a.DecidedName, &dec)
+	a.FinishedAt, a.LastSentAt, a.ReadbackAt, a.ExpiresAt, a.DecidedAt = fin.Time, sent.Time, rb.Time, exp.Time, dec.Time
 	return a, err
 }
 

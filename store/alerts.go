@@ -478,6 +478,18 @@ type ActionRecord struct {
 	// EffectiveFrom is when the platform applies the change, when not at
 	// once (a TikTok daily budget: 00:00 the next day, advertiser zone).
 	EffectiveFrom string
+	// Verdict is the verdict an approval was asked for; ApproverGroup the
+	// Slack user group whose members may approve ("" when no approval
+	// was asked: `actions: apply`); ExpiresAt when the question lapses.
+	Verdict       string
+	ApproverGroup string
+	ExpiresAt     time.Time
+	// DecidedBy is who approved or skipped (a Slack user id, or
+	// "cli:<name>"), DecidedName how they are shown ("@ana"), DecidedAt
+	// when.
+	DecidedBy   string
+	DecidedName string
+	DecidedAt   time.Time
 }
 
 // SkipAction records that action k was planned but not taken, and why,

@@ -223,6 +223,8 @@ type daemon struct {
 	// incarnation tells this process from earlier ones of the same
 	// replica name (outbox claims are "replica/incarnation").
 	incarnation string
+	// reportURL is the base the Slack messages link to.
+	reportURL string
 
 	mu  sync.RWMutex
 	set *configs.Set
@@ -275,6 +277,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 		return nil, err
 	}
 	d.deps = deps
+	d.reportURL = strings.TrimSuffix(public, "/") + "/"
 	return d, nil
 }
 

@@ -116,6 +116,15 @@ func (d *daemon) routes() map[string]http.Handler {
 	} else {
 		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
 	}
+	if secret := d.env.getenv("SLACK_SIGNING_SECRET"); secret != "" {
+		api := notify.NewSlack(d.env.getenv("SLACK_BOT_TOKEN"), d.env.getenv("SLACK_API_URL"), &http.Client{Transport: d.metrics.Transport("slack", nil)})
+		approvers := notify.Approvers{API: api}
+		h := web.SlackInteractions{Secret: secret, Now: d.opts.now, Approval: d.db, Members: approvers.Members, Ephemeral: approvers.Ephemeral,
+			Decided: d.decided, Log: d.log.With("webhook", "slack")}
+		r["POST /slack/interactions"] = d.guard.Wrap(web.BodyRoute{Name: "slack", MaxBody: web.MaxSlackInteractionBody, Check: h.Precheck}, h)
+	} else {
+		d.log.Info("SLACK_SIGNING_SECRET is not set: Slack approval buttons are off (roasd actions approve still works)")
+	}
 	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
 		r["GET /api/v1/report"] = web.ReportHandler(web.DBReports{DB: d.db}, token)
 		r["GET /api/v1/actions"] = web.ActionsHandler(d.db, token)

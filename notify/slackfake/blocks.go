@@ -79,6 +79,28 @@ func checkBlocks(s string) string {
 					return fmt.Sprintf("%s %s/fields/%d]", p, at, j)
 				}
 			}
+		case "actions":
+			var els []struct {
+				Type     string          `json:"type"`
+				ActionID string          `json:"action_id"`
+				Value    string          `json:"value"`
+				Text     json.RawMessage `json:"text"`
+			}
+			json.Unmarshal(b["elements"], &els)
+			if len(els) == 0 || len(els) > 25 {
+				return "[ERROR] an actions block needs 1 to 25 elements " + at + "/elements]"
+			}
+			for j, e := range els {
+				t, ok := textObject(e.Text)
+				switch {
+				case e.Type != "button":
+					continue
+				case !ok || t.Type != "plain_text" || t.Text == "" || utf8.RuneCountInString(t.Text) > 75:
+					return fmt.Sprintf("[ERROR] a button needs a plain_text text of 1 to 75 characters %s/elements/%d/text]", at, j)
+				case len(e.ActionID) > 255 || utf8.RuneCountInString(e.Value) > 2000:
+					return fmt.Sprintf("[ERROR] action_id at most 255, value at most 2000 characters %s/elements/%d]", at, j)
+				}
+			}
 		case "context":
 			var els []json.RawMessage
 			json.Unmarshal(b["elements"], &els)

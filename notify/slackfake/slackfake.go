@@ -101,12 +101,14 @@ type Server struct {
 	// nil, ts are 2026-01-01 plus one second per message.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	channels []Channel
-	messages []*Message
-	calls    []Call
-	faults   map[string][]*fault
-	seq      int
+	mu        sync.Mutex
+	channels  []Channel
+	messages  []*Message
+	calls     []Call
+	faults    map[string][]*fault
+	seq       int
+	groups    map[string][]string
+	ephemeral []Ephemeral
 }
 
 // New returns a Server that accepts only token ("" accepts any) and
@@ -251,6 +253,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = s.needScope("channels:history", func() map[string]any { return s.history(params) })
 	case "conversations.replies":
 		resp = s.needScope("channels:history", func() map[string]any { return s.replies(params) })
+	case "usergroups.users.list":
+		resp = s.needScope("usergroups:read", func() map[string]any { return s.groupMembers(params) })
+	case "chat.postEphemeral":
+		resp = s.needScope("chat:write", func() map[string]any { return s.postEphemeral(params) })
 	default:
 		resp = map[string]any{"ok": false, "error": "unknown_method"}
 	}
