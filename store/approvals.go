@@ -235,3 +235,12 @@ func (db *DB) ActionByID(ctx context.Context, id int64) (ActionRecord, error) {
 	}
 	return recs[0], nil
 }
+
+// ActionBrands lists the brands with actions asked for approval.
+func (db *DB) ActionBrands(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := db.x.SelectContext(ctx, &out, `SELECT DISTINCT brand FROM platform_actions WHERE approver_group <> '' ORDER BY brand`); err != nil {
+		return nil, fmt.Errorf("listing brands with approvals: %w", err)
+	}
+	return out, nil
+}
