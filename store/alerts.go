@@ -151,7 +151,9 @@ func (db *DB) SaveVerdictsAndEnqueue(ctx context.Context, verdicts []VerdictRow,
 				ON CONFLICT (brand, test_id, subject, checkpoint) DO UPDATE SET
 					platform = EXCLUDED.platform, verdict = EXCLUDED.verdict, rule = EXCLUDED.rule,
 					reason = EXCLUDED.reason, metrics = EXCLUDED.metrics, decided_on = EXCLUDED.decided_on,
-					changes = verdicts.changes + CASE WHEN verdicts.verdict <> EXCLUDED.verdict THEN 1 ELSE 0 END`,
+					changes = verdicts.changes + CASE WHEN verdicts.verdict <> EXCLUDED.verdict THEN 1 ELSE 0 END
+				WHERE (verdicts.platform, verdicts.verdict, verdicts.rule, verdicts.reason, verdicts.metrics, verdicts.decided_on)
+					IS DISTINCT FROM (EXCLUDED.platform, EXCLUDED.verdict, EXCLUDED.rule, EXCLUDED.reason, EXCLUDED.metrics, EXCLUDED.decided_on)`,
 				v.Brand, v.TestID, v.Subject, v.Checkpoint, v.Platform, v.Verdict, v.Rule, v.Reason, metrics, v.DecidedOn); err != nil {
 				return fmt.Errorf("saving verdict %s/%s/%s@%s: %w", v.Brand, v.TestID, v.Subject, v.Checkpoint, err)
 			}

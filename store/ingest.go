@@ -335,15 +335,27 @@ type VariantAd struct {
 // to exactly links, in one transaction.
 func (db *DB) ReplaceVariantAds(ctx context.Context, brand string, platform ads.Platform, links []VariantAd) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM variant_ads WHERE brand = $1 AND platform = $2`, brand, string(platform)); err != nil {
+		// Only what changed is written: a cycle that matched the same ads
+		// leaves the table as it was.
+		cols := make([][]string, 5)
+		for _, l := range links {
+			cols[0] = append(cols[0], l.TestID)
+			cols[1] = append(cols[1], l.VariantKey)
+			cols[2] = append(cols[2], l.Account)
+			cols[3] = append(cols[3], l.AdID)
+			cols[4] = append(cols[4], l.MatchedBy)
+		}
+		args := []any{brand, string(platform), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4])}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM variant_ads v WHERE brand = $1 AND platform = $2 AND NOT EXISTS (
+			SELECT 1 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS l(test_id, variant_key, account, ad_id, matched_by)
+			WHERE (l.test_id, l.variant_key, l.account, l.ad_id, l.matched_by) = (v.test_id, v.variant_key, v.account, v.ad_id, v.matched_by))`, args...); err != nil {
 			return fmt.Errorf("clearing variant ads: %w", err)
 		}
-		for _, l := range links {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO variant_ads (brand, test_id, variant_key, platform, account, ad_id, matched_by)
-				VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`,
-				brand, l.TestID, l.VariantKey, string(platform), l.Account, l.AdID, l.MatchedBy); err != nil {
-				return fmt.Errorf("storing variant ad %s/%s: %w", l.TestID, l.VariantKey, err)
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO variant_ads (brand, test_id, variant_key, platform, account, ad_id, matched_by)
+			SELECT $1, l.test_id, l.variant_key, $2, l.account, l.ad_id, l.matched_by
+			FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS l(test_id, variant_key, account, ad_id, matched_by)
+			ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("storing variant ads of %s/%s: %w", brand, platform, err)
 		}
 		return nil
 	})
@@ -375,7 +387,7 @@ func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
 // SetCursor stores a named sync high-water mark.
 func (db *DB) SetCursor(ctx context.Context, name, value string) error {
 	_, err := db.x.ExecContext(ctx, `INSERT INTO sync_cursors (name, value) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, name, value)
+		ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value WHERE sync_cursors.value IS DISTINCT FROM EXCLUDED.value`, name, value)
 	if err != nil {
 		return fmt.Errorf("storing cursor %s: %w", name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -113,4 +114,79 @@ func TestFirstSyncCallsNearMinimum(t *testing.T) {
 			t.Errorf("%s: %d calls, more than 1.1× the minimum %d (%s); calls made:\n%s", p.Name, p.Calls, p.Minimum, p.How, listing(endpoints(e.sb, nil)))
 		}
 	}
+}
+
+// TestNoNewDataCycle runs a cycle right after the first sync, with no new
+// data on any platform: it makes only the calls needed to learn that
+// (listed below: one page of each list edge, the restatement window's
+// report, the shop's changes since its high-water mark, and the start-up
+// token check), writes no row but its own bookkeeping (job_runs, the
+// reconcile watermark, the token check's record) and posts nothing.
+func TestNoNewDataCycle(t *testing.T) {
+	t.Parallel()
+	e, _ := setupBench(t)
+	e.runCycle(t, "first sync")
+	skip := e.sb.Calls()
+	msgs := len(e.sb.Slack.Messages())
+	var xid int64
+	if err := e.db.SQL().Get(&xid, `SELECT txid_current() & 4294967295`); err != nil {
+		t.Fatal(err)
+	}
+	e.runCycle(t, "no new data")
+	want := map[string]int{
+		"meta GET /v25.0/debug_token":                               1, // meta.token, at start
+		"meta GET /v25.0/{id}":                                      1, // the ad account (currency, zone)
+		"meta GET /v25.0/{id}/ads":                                  1,
+		"meta GET /v25.0/{id}/campaigns":                            1,
+		"meta GET /v25.0/{id}/insights":                             1, // restatement window, synchronous
+		"meta GET /v25.0/{id}/branded_content_ad_permissions":       1,
+		"meta GET /v25.0/{id}/partnership-ads-advertisable-content": 1,
+		"tiktok GET /advertiser/info/":                              1,
+		"tiktok GET /ad/get/":                                       1,
+		"tiktok GET /campaign/get/":                                 1,
+		"tiktok GET /report/integrated/get/":                        1,
+		"tiktok GET /tt_video/list/":                                1, // no new code: nothing to authorize
+		"shopify orders":                                            1, // changes since the high-water mark
+	}
+	if got := endpoints(e.sb, skip); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls of a cycle with no new data:\n%swant:\n%s", listing(got), listing(want))
+	}
+	if n := len(e.sb.Slack.Messages()) - msgs; n != 0 {
+		t.Errorf("a cycle with no new data posted %d Slack messages", n)
+	}
+	w := written(t, e, xid)
+	delete(w, "job_runs")
+	delete(w, "reconcile_state")
+	var cursors []string
+	if err := e.db.SQL().Select(&cursors, `SELECT name FROM sync_cursors WHERE xmin::text::bigint >= $1 AND name NOT LIKE 'token:%'`, xid); err != nil {
+		t.Fatal(err)
+	}
+	if len(cursors) == 0 {
+		delete(w, "sync_cursors")
+	}
+	if len(w) != 0 {
+		t.Errorf("a cycle with no new data wrote rows: %v (cursors %v)", w, cursors)
+	}
+}
+
+// written counts, per table, the rows that transactions from xid on
+// inserted or updated (their xmin), in a database far from xid
+// wraparound, as a fresh test database is.
+func written(t *testing.T, e *e2e, xid int64) map[string]int {
+	t.Helper()
+	var tables []string
+	if err := e.db.SQL().Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, tb := range tables {
+		var n int
+		if err := e.db.SQL().Get(&n, `SELECT count(*) FROM `+tb+` WHERE xmin::text::bigint >= $1`, xid); err != nil {
+			t.Fatalf("%s: %v", tb, err)
+		}
+		if n > 0 {
+			out[tb] = n
+		}
+	}
+	return out
 }
