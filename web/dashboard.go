@@ -70,6 +70,7 @@ type DashboardHandler struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	clock  func() time.Time
+	gate   func(ctx context.Context, brand string) ([]string, error)
 }
 
 // Dashboard returns the dashboard over src. config returns the current
@@ -106,6 +107,14 @@ func Dashboard(src DashboardSource, config func() *configs.Set, log *slog.Logger
 // before serving; it returns h.
 func (h *DashboardHandler) WithClock(now func() time.Time) *DashboardHandler {
 	h.clock = now
+	return h
+}
+
+// WithGate sets how the dashboard learns why a brand is not being judged
+// (the daemon passes the verdicts job's own gate); nil shows nothing. Call
+// it before serving; it returns h.
+func (h *DashboardHandler) WithGate(gate func(ctx context.Context, brand string) ([]string, error)) *DashboardHandler {
+	h.gate = gate
 	return h
 }
 
@@ -234,6 +243,10 @@ type BrandSummary struct {
 	// today when that is earlier or there is none.
 	DefaultFrom ads.Date `json:"default_from"`
 	DefaultTo   ads.Date `json:"default_to"`
+	// NotJudged says why the brand's tests are not being judged now (a
+	// sync that failed, never ran or has not finished its first run);
+	// empty while they are.
+	NotJudged []string `json:"not_judged"`
 }
 
 func (h *DashboardHandler) brandsAPI(ctx context.Context, r *http.Request) (any, error) {
@@ -253,7 +266,14 @@ func (h *DashboardHandler) brandsAPI(ctx context.Context, r *http.Request) (any,
 }
 
 func (h *DashboardHandler) summary(ctx context.Context, b brand) (BrandSummary, error) {
-	s := BrandSummary{Name: b.name, Currency: b.currency, Timezone: b.timezone}
+	s := BrandSummary{Name: b.name, Currency: b.currency, Timezone: b.timezone, NotJudged: []string{}}
+	if h.gate != nil {
+		why, err := h.gate(ctx, b.name)
+		if err != nil {
+			return s, err
+		}
+		s.NotJudged = append(s.NotJudged, why...)
+	}
 	days, ok, err := h.src.KPIDays(ctx, b.name)
 	if err != nil {
 		return s, err

@@ -945,3 +945,39 @@ func TestDashboardStaleBanner(t *testing.T) {
 		t.Errorf("the page has no stale banner element")
 	}
 }
+
+// TestDashboardSaysWhyABrandIsNotJudged: the brands API carries the gate's
+// reasons per brand (empty for a brand being judged), which the page shows
+// as a banner.
+func TestDashboardSaysWhyABrandIsNotJudged(t *testing.T) {
+	t.Parallel()
+	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	seedDashboard(t, db)
+	set := dashConfig(t)
+	gate := func(_ context.Context, brand string) ([]string, error) {
+		if brand == "glowco" {
+			return []string{"shopify.orders glowco.myshopify.com (failed)"}, nil
+		}
+		return nil, nil
+	}
+	srv := httptest.NewServer(Dashboard(db, func() *configs.Set { return set }, nil).WithClock(func() time.Time { return dashNow }).WithGate(gate))
+	t.Cleanup(srv.Close)
+	var got struct{ Brands []BrandSummary }
+	if code := getJSON(t, srv.URL+"/dashboard/api/brands", &got); code != 200 || len(got.Brands) != 2 {
+		t.Fatalf("status %d, brands %+v", code, got.Brands)
+	}
+	if g := got.Brands[0]; len(g.NotJudged) != 1 || !strings.Contains(g.NotJudged[0], "shopify.orders") {
+		t.Errorf("glowco not judged = %q, want the failed order sync", g.NotJudged)
+	}
+	if l := got.Brands[1]; len(l.NotJudged) != 0 {
+		t.Errorf("lumen not judged = %q, want none (another brand's failure is not its own)", l.NotJudged)
+	}
+	page, err := staticFS.ReadFile("static/app.js")
+	if err != nil || !strings.Contains(string(page), "not_judged") {
+		t.Errorf("the page does not show not_judged (%v)", err)
+	}
+}

@@ -495,6 +495,21 @@ func (d *daemon) ready(ctx context.Context) error {
 	return d.db.Ping(ctx)
 }
 
+// notJudged says why brand's tests are not being judged now (none: they
+// are), for the dashboard.
+func (d *daemon) notJudged(ctx context.Context, brand string) ([]string, error) {
+	set := d.config()
+	if set == nil {
+		return nil, nil
+	}
+	for _, b := range set.Brands {
+		if b.Name == brand {
+			return d.deps.NotJudged(ctx, b)
+		}
+	}
+	return nil, nil
+}
+
 // readyDetails are the platform tokens' validity and expiry as last read
 // (no secrets), for /readyz.
 func (d *daemon) readyDetails(ctx context.Context) []string {
@@ -513,6 +528,17 @@ func (d *daemon) readyDetails(ctx context.Context) []string {
 	}
 	if len(sts) == 0 && d.deps.Meta != nil {
 		out = append(out, "meta token: expiry not read yet")
+	}
+	if set := d.config(); set != nil {
+		for _, b := range set.Brands {
+			why, err := d.deps.NotJudged(ctx, b)
+			switch {
+			case err != nil:
+				out = append(out, fmt.Sprintf("brand %s: %v", b.Name, err))
+			case len(why) > 0:
+				out = append(out, fmt.Sprintf("brand %s not judged until its data is complete: %s", b.Name, strings.Join(why, ", ")))
+			}
+		}
 	}
 	if st, err := d.db.OutboxStats(ctx); err != nil {
 		out = append(out, "slack outbox: "+err.Error())

@@ -314,6 +314,10 @@ func TestReloadKeepsLastGoodConfig(t *testing.T) {
 	if _, body := get(t, private+"/metrics"); !strings.Contains(body, `roasd_token_expiry_seconds{platform="meta"} +Inf`) {
 		t.Error("/metrics lacks the meta token expiry")
 	}
+	// Nothing has synced yet: /readyz says why the brand is not judged.
+	if _, body := get(t, private+"/readyz"); !strings.Contains(body, "brand glowco not judged until its data is complete: meta.permissions act_1234567890 (never ran)") {
+		t.Errorf("/readyz does not say why glowco is not judged: %s", body)
+	}
 	if _, body := get(t, private+"/readyz"); strings.Contains(body, sandbox.MetaToken) {
 		t.Errorf("/readyz shows the token: %s", body)
 	}

@@ -162,7 +162,7 @@ func (d *daemon) dashboard(onPublic bool) http.Handler {
 
 // dashboardHandler is the dashboard itself, without its login.
 func (d *daemon) dashboardHandler() *web.DashboardHandler {
-	return web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now)
+	return web.Dashboard(d.db, d.config, d.log.With("component", "dashboard")).WithClock(d.opts.now).WithGate(d.notJudged)
 }
 
 // servesShop reports whether a brand of the config in force names shop

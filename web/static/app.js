@@ -429,6 +429,10 @@
     $("#from").value = state.from;
     $("#to").value = state.to;
     document.title = "roasd · " + state.brand.name;
+    const why = state.brand.not_judged || [];
+    const nj = $("#not-judged");
+    nj.hidden = !why.length;
+    nj.textContent = why.length ? "Not judging " + state.brand.name + "'s tests (no verdicts, guards or permission checks) until its data is complete: " + why.join("; ") + "." : "";
   }
 
   function addDays(d, n) {
