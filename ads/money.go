@@ -132,6 +132,43 @@ func FormatMicros(v int64, decimals int) string {
 	return s
 }
 
+// FormatAmount formats micro-units of currency to its ISO 4217 minor unit,
+// rounding half away from zero, without grouping or currency code:
+// "1234.50" (USD), "1235" (JPY), "1.235" (KWD). It is the number machines
+// read (the report's CSV and JSON).
+func FormatAmount(micros int64, currency string) string {
+	return FormatMicros(micros, MinorUnitExponent(currency))
+}
+
+// FormatMoney is the one way roasd shows money to people (Slack, the
+// dashboard, the report's table and verdict reasons): the amount to the
+// currency's minor unit, thousands grouped with commas, then the currency
+// code: "1,234.50 USD", "1,235 JPY", "1.235 KWD". Without a currency it
+// has two decimals and no code.
+func FormatMoney(micros int64, currency string) string {
+	s := FormatAmount(micros, currency)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var g strings.Builder
+	if neg {
+		g.WriteByte('-')
+	}
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			g.WriteByte(',')
+		}
+		g.WriteRune(r)
+	}
+	if hasFrac {
+		g.WriteString("." + frac)
+	}
+	if currency != "" {
+		g.WriteString(" " + currency)
+	}
+	return g.String()
+}
+
 // currencyExponent lists ISO 4217 currencies whose minor unit is not 1/100.
 var currencyExponent = map[string]int{
 	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,

@@ -46,3 +46,29 @@ func TestApportion(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatMoney: the one money format for people, to each currency's
+// ISO 4217 minor unit (JPY none, KWD three), rounding half away from zero.
+func TestFormatMoney(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		micros        int64
+		cur           string
+		money, amount string
+	}{
+		{MustMicros("1234.5"), "USD", "1,234.50 USD", "1234.50"},
+		{MustMicros("1234.5"), "JPY", "1,235 JPY", "1235"},
+		{MustMicros("-1234.5"), "JPY", "-1,235 JPY", "-1235"},
+		{MustMicros("1234567.5675"), "KWD", "1,234,567.568 KWD", "1234567.568"},
+		{MustMicros("0.0004"), "KWD", "0.000 KWD", "0.000"},
+		{MustMicros("999.995"), "eur", "1,000.00 eur", "1000.00"},
+		{MustMicros("12"), "", "12.00", "12.00"},
+	} {
+		if got := FormatMoney(tc.micros, tc.cur); got != tc.money {
+			t.Errorf("FormatMoney(%d, %s) = %q, want %q", tc.micros, tc.cur, got, tc.money)
+		}
+		if got := FormatAmount(tc.micros, tc.cur); got != tc.amount {
+			t.Errorf("FormatAmount(%d, %s) = %q, want %q", tc.micros, tc.cur, got, tc.amount)
+		}
+	}
+}

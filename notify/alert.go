@@ -323,13 +323,8 @@ func contextLine(parts ...string) string {
 	return strings.Join(keep, " · ")
 }
 
-func money(micros int64, currency string) string {
-	s := ads.FormatMicros(micros, 2)
-	if currency != "" {
-		s += " " + currency
-	}
-	return s
-}
+// money is ads.FormatMoney, as on the dashboard and in the report.
+func money(micros int64, currency string) string { return ads.FormatMoney(micros, currency) }
 
 // TokenAlert warns that a platform access token expires soon, has expired
 // or is invalid. stage names the warning ("14d", "3d", "expired",

@@ -115,3 +115,26 @@ func TestRenderLimitsAndEscaping(t *testing.T) {
 		t.Errorf("report link %q not escaped", link)
 	}
 }
+
+// TestVerdictMoneyInMinorUnits: a JPY and a KWD brand's Slack message
+// shows money as the dashboard and the report do (ads.FormatMoney).
+func TestVerdictMoneyInMinorUnits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ cur, spend, revenue string }{
+		{"JPY", "1,235 JPY", "3,000 JPY"},
+		{"KWD", "1,234.568 KWD", "3,000.000 KWD"},
+	} {
+		v := reconcile.Verdict{Subject: "v", Verdict: reconcile.VerdictScale, Spend: ads.MustMicros("1234.5675"), Revenue: ads.MustMicros("3000")}
+		if tc.cur == "JPY" {
+			v.Spend = ads.MustMicros("1234.5")
+		}
+		a := VerdictAlert(Target{Brand: "b", Channel: "#b", Currency: tc.cur}, "t", "14d", v)
+		got := map[string]string{}
+		for _, f := range a.Fields {
+			got[f.Label] = f.Value
+		}
+		if got["Spend"] != tc.spend || got["Revenue"] != tc.revenue {
+			t.Errorf("%s: fields %v, want spend %s and revenue %s", tc.cur, got, tc.spend, tc.revenue)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -288,13 +287,7 @@ func intervalLabel(d Verdict) string {
 func ratio(f float64) string  { return fmt.Sprintf("%.2fx", f) }
 func ratio2(f float64) string { return fmt.Sprintf("%.2f", f) }
 
-func money(micros int64, currency string) string {
-	s := ads.FormatMicros(micros, 2)
-	if currency != "" {
-		s += " " + strings.ToUpper(currency)
-	}
-	return s
-}
+func money(micros int64, currency string) string { return ads.FormatMoney(micros, currency) }
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

@@ -129,7 +129,7 @@ func TestDecideReasonsCarryTheNumbers(t *testing.T) {
 		perfOf("thin", "200", "300", 2),
 	})
 	want := []string{
-		"Scale: top third (rank 1 of 1) and ROAS 5.00x (revenue 5000.00 USD / spend 1000.00 USD, 100 orders) is at or above target 3.00x (90% credible interval 4.23–5.88x, Jeffreys Gamma-Poisson on orders × average order value).",
+		"Scale: top third (rank 1 of 1) and ROAS 5.00x (revenue 5,000.00 USD / spend 1,000.00 USD, 100 orders) is at or above target 3.00x (90% credible interval 4.23–5.88x, Jeffreys Gamma-Poisson on orders × average order value).",
 		"Hold: spend 100.00 USD is under the 150.00 USD minimum; too early to judge (never cut on low spend). ROAS 0.00x (revenue 0.00 USD / spend 100.00 USD, 0 orders) so far.",
 		"Hold: too little evidence — ROAS 1.50x (revenue 300.00 USD / spend 200.00 USD, 2 orders); the 90% credible interval 0.43–4.15x, Jeffreys Gamma-Poisson on orders × average order value spans both floor 1.00x and target 3.00x.",
 	}
@@ -238,5 +238,26 @@ func TestVerdictMetricsJSON(t *testing.T) {
 	}
 	if m["spend_micros"] != float64(usd("1000")) || m["orders"] != float64(100) || m["rule"] != RuleTopThird {
 		t.Errorf("MetricsJSON = %v", m)
+	}
+}
+
+// TestDecideReasonsInMinorUnits: a verdict's reason (posted to Slack)
+// shows a JPY and a KWD brand's money to the currency's minor unit.
+func TestDecideReasonsInMinorUnits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ cur, want string }{
+		{"JPY", "spend 1,235 JPY"},
+		{"KWD", "spend 1,234.568 KWD"},
+	} {
+		p := testPolicy
+		p.Currency = tc.cur
+		spend := "1234.5675"
+		if tc.cur == "JPY" {
+			spend = "1234.5"
+		}
+		got := Decide(p, []VariantPerf{perfOf("a", spend, "5000", 100)})
+		if len(got) != 1 || !strings.Contains(got[0].Reason, tc.want) {
+			t.Errorf("%s: reason %q, want %q", tc.cur, got[0].Reason, tc.want)
+		}
 	}
 }

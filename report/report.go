@@ -119,6 +119,9 @@ func (s shown) reach() int64 {
 type cell struct {
 	text  string
 	plain string
+	// human is the table's text when it differs (money, grouped by
+	// ads.FormatMoney as in Slack and on the dashboard).
+	human string
 	na    bool
 	num   bool // a bare number (counts) rather than text, for JSON
 }
@@ -136,8 +139,8 @@ var csvNames = map[string]string{"roi": "roi_percent", "redemption_rate": "redem
 
 // money prints micro-units with cur's minor-unit decimals.
 func money(v int64, cur string) cell {
-	n := ads.FormatMicros(v, ads.MinorUnitExponent(cur))
-	return cell{text: n + " " + cur, plain: n}
+	n := ads.FormatAmount(v, cur)
+	return cell{text: n + " " + cur, plain: n, human: ads.FormatMoney(v, cur)}
 }
 
 func count(v int64) cell {
@@ -479,7 +482,11 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 		var out []string
 		for i, c := range columns {
 			if c.table {
-				out = append(out, cells[i].text)
+				if cells[i].human != "" {
+					out = append(out, cells[i].human)
+				} else {
+					out = append(out, cells[i].text)
+				}
 			}
 		}
 		return out

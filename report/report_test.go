@@ -317,3 +317,38 @@ func TestReconciledStamp(t *testing.T) {
 		})
 	}
 }
+
+// TestMoneyInMinorUnits: a JPY and a KWD brand's report shows money to
+// the currency's minor unit on every format: grouped in the table (as in
+// Slack and on the dashboard), plain in CSV, with the code in JSON.
+func TestMoneyInMinorUnits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cur, table, csv, json string
+	}{
+		{"JPY", "1,235 JPY", "1235", "1235 JPY"},
+		{"KWD", "1,234.568 KWD", "1234.568", "1234.568 KWD"},
+	} {
+		t.Run(tc.cur, func(t *testing.T) {
+			t.Parallel()
+			rows := []reconcile.DailyRow{{Day: ads.MustDate("2026-06-01"), TestID: "t", VariantKey: "v", Creator: "ava", Platform: ads.Meta,
+				Currency: tc.cur, Measures: reconcile.Measures{Spend: ads.MustMicros("1234.5675"), PaidOrders: 1}}}
+			if tc.cur == "JPY" {
+				rows[0].Spend = ads.MustMicros("1234.5")
+			}
+			rep, err := reconcile.Summarize("b", tc.cur, ads.MustDate("2026-06-01"), ads.MustDate("2026-06-01"), reconcile.ByCreator, rows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for format, want := range map[string]string{FormatTable: tc.table, FormatCSV: "," + tc.csv + ",", FormatJSON: `"spend":"` + tc.json + `"`} {
+				var buf bytes.Buffer
+				if err := Write(&buf, format, rep); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(buf.String(), want) {
+					t.Errorf("%s lacks %q:\n%s", format, want, buf.String())
+				}
+			}
+		})
+	}
+}

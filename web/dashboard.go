@@ -674,32 +674,9 @@ func formatRatio(num, den int64) string {
 	return new(big.Rat).SetFrac64(num, den).FloatString(2) + "×"
 }
 
-// formatMoney formats micros with the currency's minor-unit decimals,
-// thousands grouped: "12,345.60 USD".
-func formatMoney(micros int64, currency string) string {
-	s := ads.FormatMicros(micros, ads.MinorUnitExponent(currency))
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var g strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			g.WriteByte(',')
-		}
-		g.WriteRune(r)
-	}
-	out := g.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	if currency != "" {
-		out += " " + currency
-	}
-	return out
-}
+// formatMoney is ads.FormatMoney: the currency's minor-unit decimals,
+// thousands grouped: "12,345.60 USD", "12,346 JPY".
+func formatMoney(micros int64, currency string) string { return ads.FormatMoney(micros, currency) }
 
 // VerdictView is a stored verdict in /dashboard/api/verdicts.
 type VerdictView struct {

@@ -643,6 +643,8 @@ func TestFormatMoneyAndRatio(t *testing.T) {
 		{ads.MustMicros("1234567.891"), "USD", "1,234,567.89 USD"},
 		{ads.MustMicros("-999.995"), "EUR", "-1,000.00 EUR"},
 		{ads.MustMicros("12345"), "JPY", "12,345 JPY"},
+		{ads.MustMicros("1234.5"), "JPY", "1,235 JPY"},
+		{ads.MustMicros("1234.5675"), "KWD", "1,234.568 KWD"},
 		{ads.MustMicros("100.5"), "", "100.50"},
 	} {
 		if got := formatMoney(tc.micros, tc.currency); got != tc.want {
