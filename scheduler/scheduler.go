@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,13 +23,27 @@ type Scheduler struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	mu     sync.Mutex
-	ids    []cron.EntryID
+	// entries are the scheduled cron entries by entryKey, jobs the current
+	// job of each: a reload replaces the job (its config) without
+	// touching an entry whose schedule did not change.
+	entries map[string]entry
+	jobs    map[string]Job
 	// atStart are the AtStart jobs of the latest Set, fired by Start;
 	// started reports whether Start ran; wg waits for those runs.
 	atStart []Job
 	started bool
 	wg      sync.WaitGroup
 }
+
+// entry is one scheduled cron entry.
+type entry struct {
+	id   cron.EntryID
+	spec string
+}
+
+// entryKey identifies a job across reloads: its kind, scope and brands
+// (two brands sharing an account have a job each).
+func entryKey(j Job) string { return j.Key() + "|" + strings.Join(j.Brands, ",") }
 
 // New returns a scheduler that runs jobs through runner.
 func New(runner *Runner, jitter time.Duration) *Scheduler {
@@ -52,7 +67,10 @@ func ParseSpec(spec string) error {
 	return nil
 }
 
-// Set replaces the scheduled jobs (e.g. after a config reload). Runs
+// Set replaces the scheduled jobs (e.g. after a config reload). Only
+// entries whose schedule or scope changed are re-added: an unchanged one
+// keeps its cron phase (an "@every 6h" sync is not pushed back by each
+// reload) and runs the new job (its new config) when it next fires. Runs
 // already in progress finish undisturbed.
 func (s *Scheduler) Set(jobs []Job) error {
 	for _, j := range jobs {
@@ -60,25 +78,49 @@ func (s *Scheduler) Set(jobs []Job) error {
 			return fmt.Errorf("job %s: %w", j.Key(), err)
 		}
 	}
+	want := map[string]Job{}
+	for _, j := range jobs {
+		want[entryKey(j)] = j
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, id := range s.ids {
-		s.cron.Remove(id)
+	if s.entries == nil {
+		s.entries, s.jobs = map[string]entry{}, map[string]Job{}
 	}
-	s.ids = s.ids[:0]
+	for k, e := range s.entries {
+		if j, ok := want[k]; !ok || j.Spec != e.spec {
+			s.cron.Remove(e.id)
+			delete(s.entries, k)
+		}
+	}
+	s.jobs = want
 	s.atStart = s.atStart[:0]
 	for _, j := range jobs {
 		if j.AtStart {
 			s.atStart = append(s.atStart, j)
 		}
-		j := j
-		id, err := s.cron.AddFunc(j.Spec, func() { s.fire(j) })
+	}
+	for k, j := range want {
+		if _, ok := s.entries[k]; ok {
+			continue
+		}
+		id, err := s.cron.AddFunc(j.Spec, func() { s.fireKey(k) })
 		if err != nil {
 			return fmt.Errorf("job %s: %w", j.Key(), err)
 		}
-		s.ids = append(s.ids, id)
+		s.entries[k] = entry{id: id, spec: j.Spec}
 	}
 	return nil
+}
+
+// fireKey runs the current job of an entry.
+func (s *Scheduler) fireKey(k string) {
+	s.mu.Lock()
+	j, ok := s.jobs[k]
+	s.mu.Unlock()
+	if ok {
+		s.fire(j)
+	}
 }
 
 func (s *Scheduler) fire(j Job) {
