@@ -54,6 +54,9 @@ type Alert struct {
 	Reason string `json:"reason"`
 	// Fields are the numbers, shown two per row.
 	Fields []Field `json:"fields,omitempty"`
+	// Table is a preformatted table (first line the column names) shown
+	// under the reason.
+	Table []string `json:"table,omitempty"`
 	// Context is a short line of where this comes from (brand, test,
 	// checkpoint).
 	Context string `json:"context,omitempty"`

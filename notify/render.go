@@ -16,6 +16,7 @@ const (
 	maxSectionText = 3000
 	maxFieldText   = 2000
 	maxFields      = 10
+	maxBlocks      = 50
 )
 
 // Render lays out an alert as Block Kit: a header with what happened, a
@@ -28,6 +29,9 @@ func Render(a Alert) []slack.Block {
 	if a.Reason != "" {
 		blocks = append(blocks, slack.NewSectionBlock(
 			slack.NewTextBlockObject(slack.MarkdownType, clip(escape(a.Reason), maxSectionText), false, false), nil, nil))
+	}
+	for _, chunk := range tableBlocks(a.Table, maxBlocks-5) {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, chunk, false, false), nil, nil))
 	}
 	if len(a.Fields) > 0 {
 		var fields []*slack.TextBlockObject
@@ -56,10 +60,11 @@ func Render(a Alert) []slack.Block {
 // and > are escaped: an ad named "<!channel> sale" must not ping the
 // channel.
 func FallbackText(a Alert) string {
-	if a.Reason == "" {
+	reason, _, _ := strings.Cut(a.Reason, "\n") // the first line; the rest is in the blocks
+	if reason == "" {
 		return escape(a.Title)
 	}
-	return escape(a.Title + ": " + a.Reason)
+	return escape(a.Title + ": " + reason)
 }
 
 func emoji(a Alert) string {
@@ -74,6 +79,8 @@ func emoji(a Alert) string {
 			return ":arrows_counterclockwise:"
 		}
 		return ":hourglass_flowing_sand:"
+	case KindCheckpoint:
+		return ":bar_chart:"
 	case KindGuard:
 		return ":rotating_light:"
 	case KindPermission:

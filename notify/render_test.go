@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/notify/slackfake"
 	"github.com/roasd/roasd/reconcile"
 )
 
@@ -43,7 +46,13 @@ func sampleAlerts() map[string]Alert {
 	already := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "30d", Subject: "hook-c", Platform: "meta", Action: reconcile.ActionPauseAd,
 		TargetID: "ad3", Outcome: OutcomeAlready, Before: "PAUSED", After: "PAUSED", Reason: "variant hook-c was cut",
 		Note: "already at the target when read; nothing was sent"}
+	plan := Plan{Apply: true}
+	flipped := vs[2]
 	return map[string]Alert{
+		"checkpoint":       CheckpointAlert(glowco, "summer-serum-hooks", "14d", plan, vs),
+		"checkpoint_alert": CheckpointAlert(glowco, "summer-serum-hooks", "7d", Plan{}, vs),
+		"untagged":         UntaggedAlert(glowco, hyg),
+		"flip":             FlipAlert(glowco, "summer-serum-hooks", "14d", plan, reconcile.VerdictHold, 1, flipped),
 		"verdict_scale":    VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[0]),
 		"verdict_refresh":  VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[1]),
 		"verdict_cut":      VerdictAlert(glowco, "summer-serum-hooks", "14d", vs[2]),
@@ -84,6 +93,33 @@ func TestRenderGolden(t *testing.T) {
 				t.Errorf("%s differs from %s:\n got %s\nwant %s", name, file, got, want)
 			}
 		})
+	}
+}
+
+// TestRenderEachKindWithinBlockKitLimits renders every message kind, and
+// a checkpoint of 400 variants with long hostile names, and checks them
+// as Slack does (the fake's validation).
+func TestRenderEachKindWithinBlockKitLimits(t *testing.T) {
+	t.Parallel()
+	cases := sampleAlerts()
+	var many []reconcile.Verdict
+	for i := range 400 {
+		many = append(many, reconcile.Verdict{Subject: fmt.Sprintf("<!channel>&%s-%d", strings.Repeat("x", 40), i), Verdict: reconcile.VerdictCut,
+			Rule: reconcile.RuleTopThird, Reason: strings.Repeat("because <b> & ", 40), ROAS: 0.5, Low: 0.1, High: 0.9, Credibility: 0.9,
+			Spend: ads.MustMicros("123456.78"), Orders: 3})
+	}
+	cases["checkpoint_400"] = CheckpointAlert(glowco, strings.Repeat("t", 300), "14d", Plan{}, many)
+	for name, a := range cases {
+		b, err := json.Marshal(Render(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if why := slackfake.CheckBlocks(string(b)); why != "" {
+			t.Errorf("%s: Slack would refuse: %s", name, why)
+		}
+		if strings.Contains(FallbackText(a), "<!") {
+			t.Errorf("%s: fallback text pings: %.200s", name, FallbackText(a))
+		}
 	}
 }
 

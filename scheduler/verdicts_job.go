@@ -93,6 +93,19 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	if err != nil {
 		return err
 	}
+	// The verdicts as last stored: a verdict that differs is a flip, which
+	// needs attention (a reply in the checkpoint's thread).
+	stored, err := d.DB.Verdicts(ctx, b.Name, "")
+	if err != nil {
+		return err
+	}
+	prior := map[[3]string]store.VerdictRow{}
+	for _, v := range stored {
+		prior[[3]string{v.TestID, v.Subject, v.Checkpoint}] = v
+	}
+	// latest is each test's latest due checkpoint: its thread takes the
+	// test's guards and permission and hygiene alerts.
+	latest := map[string]string{}
 	var verdictRows []store.VerdictRow
 	var alerts []notify.Alert
 	var actionsToApply []testActions
@@ -129,14 +142,21 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 		policy := reconcile.VerdictPolicy{TargetROAS: t.TargetROAS, FloorROAS: t.FloorROAS, MinSpend: t.MinSpend, Currency: b.Currency}
 		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
 		ta := testActions{test: t}
+		plan := notify.Plan{Apply: t.Actions == configs.ActionsApply, Approve: t.Actions == configs.ActionsApprove}
 		for _, cp := range due {
 			label := reconcile.CheckpointLabel(cp)
+			latest[t.ID] = label
 			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
+			// One message per test and checkpoint; posted once, edited
+			// when what it shows changes.
+			alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
 			for _, v := range verdicts {
 				metrics, _ := json.Marshal(v)
 				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: label,
 					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
-				alerts = append(alerts, notify.VerdictAlert(target, t.ID, label, v))
+				if was, ok := prior[[3]string{t.ID, v.Subject, label}]; ok && was.Verdict != v.Verdict {
+					alerts = append(alerts, notify.FlipAlert(target, t.ID, label, plan, was.Verdict, was.Changes+1, v))
+				}
 			}
 			ta.due = append(ta.due, dueCheckpoint{label: label, verdicts: verdicts})
 		}
@@ -166,8 +186,23 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	for _, p := range permAlerts {
 		alerts = append(alerts, notify.PermissionAlert(target, p))
 	}
+	var untagged []reconcile.HygieneIssue
 	for _, h := range hygiene {
+		if h.Kind == reconcile.HygieneUntagged {
+			untagged = append(untagged, h)
+			continue
+		}
 		alerts = append(alerts, notify.HygieneAlert(target, h))
+	}
+	if len(untagged) > 0 {
+		alerts = append(alerts, notify.UntaggedAlert(target, untagged))
+	}
+	// What needs attention on a test replies in its latest checkpoint's
+	// thread; before the first checkpoint it starts the test's own.
+	for i, a := range alerts {
+		if id, ok := strings.CutPrefix(a.ThreadKey, "test:"); ok && latest[id] != "" && a.ThreadKey == notify.TestThread(id) {
+			alerts[i].ThreadKey = notify.CheckpointThread(id, latest[id])
+		}
 	}
 
 	rows, err := notify.Rows(alerts)

@@ -30,10 +30,10 @@ var knownBlocks = map[string]bool{
 	"input": true, "markdown": true, "rich_text": true, "section": true, "video": true, "table": true,
 }
 
-// checkBlocks validates a blocks parameter as Slack does and returns the
+// CheckBlocks validates a blocks parameter as Slack does and returns the
 // problem ("" when valid), naming the block by its JSON pointer as
 // Slack's response_metadata.messages do.
-func checkBlocks(s string) string {
+func CheckBlocks(s string) string {
 	var bs []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &bs); err != nil {
 		return "[ERROR] blocks must be a JSON array of objects"

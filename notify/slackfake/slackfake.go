@@ -332,7 +332,7 @@ func checkContent(p url.Values, update bool) map[string]any {
 		return map[string]any{"ok": false, "error": "msg_too_long"}
 	}
 	if blocks != "" {
-		if why := checkBlocks(blocks); why != "" {
+		if why := CheckBlocks(blocks); why != "" {
 			return map[string]any{"ok": false, "error": "invalid_blocks", "response_metadata": map[string]any{"messages": []string{why}}}
 		}
 	}

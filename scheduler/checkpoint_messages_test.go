@@ -1,0 +1,117 @@
+package scheduler
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/notify/slackfake"
+)
+
+// TestOneMessagePerTestAndCheckpoint: a checkpoint posts one table per
+// test (not one message per variant), actions reply in its thread, a rerun
+// with the same numbers posts nothing, and a late change edits the table
+// in place and replies with the flipped verdict (issue 16).
+func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rg := newActionRig(t, "")
+	fake := slackfake.New("xoxb-test", "glowco")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	sender := notify.NewSender(notify.NewSlack("xoxb-test", srv.URL+"/api/", nil), rg.db, nil)
+	notifyStage := NotifyStage(sender, nil)
+	cycle := func(now time.Time) {
+		t.Helper()
+		if err := rg.verdicts(ctx, rg.glowco, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := notifyStage.Run(ctx, rg.glowco, &Run{Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle(day15)
+	msgs := fake.Messages()
+	var tops, replies []slackfake.Message
+	for _, m := range msgs {
+		if strings.Contains(m.Text, "without UTM tags") {
+			continue // the brand's one hygiene message
+		}
+		if m.ThreadTS == "" {
+			tops = append(tops, m)
+		} else {
+			replies = append(replies, m)
+		}
+	}
+	// Two tests at 14d: two tables, each with its three variants.
+	if len(tops) != 2 {
+		t.Fatalf("%d top-level messages, want one per test and checkpoint (2):\n%v", len(tops), texts(tops))
+	}
+	for _, m := range tops {
+		if !strings.Contains(m.Text, "at 14d: 1 scale, 1 cut, 1 refresh") {
+			t.Errorf("table message %q does not sum up the checkpoint", m.Text)
+		}
+	}
+	// Replies: what roasd did (pauses, raises), nothing else.
+	if len(replies) == 0 {
+		t.Fatal("no action replies in the checkpoint threads")
+	}
+	for _, m := range replies {
+		if !strings.Contains(m.Text, "Paused") && !strings.Contains(m.Text, "budget") {
+			t.Errorf("reply %q is not an action outcome", m.Text)
+		}
+	}
+	calls := len(fake.Calls())
+
+	// Same numbers: nothing is posted or edited.
+	cycle(day15.Add(time.Hour))
+	if got := len(fake.Calls()); got != calls {
+		t.Fatalf("a rerun with no change made %d Slack calls", got-calls)
+	}
+
+	// Late orders lift hook-c (refresh) of meta-hooks to a scale: its
+	// table is edited in place and the flip replies in the thread.
+	if _, err := rg.db.SQL().Exec(`UPDATE kpi_daily SET paid_revenue_micros = $1, paid_orders = 160
+		WHERE brand = 'glowco' AND test_id = 'meta-hooks' AND variant_key = 'hook-c'`, ads.MustMicros("8000")); err != nil {
+		t.Fatal(err)
+	}
+	before := len(fake.Messages())
+	cycle(day15.Add(2 * time.Hour))
+	after := fake.Messages()
+	var edited int
+	for _, m := range after {
+		if m.Edits > 0 {
+			edited++
+			if m.ThreadTS != "" {
+				t.Errorf("edited a reply, not the table: %q", m.Text)
+			}
+		}
+	}
+	if edited != 1 {
+		t.Errorf("%d messages edited, want the meta-hooks table", edited)
+	}
+	var flips []string
+	for _, m := range after[before:] {
+		if strings.Contains(m.Text, "flipped") {
+			flips = append(flips, m.Text)
+			if m.ThreadTS == "" {
+				t.Errorf("flip posted top-level: %q", m.Text)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(flips, "\n"), "hook-c flipped from refresh to scale") {
+		t.Errorf("flip replies = %v, want hook-c's", flips)
+	}
+}
+
+func texts(ms []slackfake.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Text)
+	}
+	return out
+}
