@@ -330,6 +330,10 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 	if text == "" {
 		text = blocksText(m.Blocks)
 	}
+	// A table (a preformatted section) is shown under the text.
+	if tables := blocksTables(m.Blocks); tables != "" {
+		text += "\n" + tables
+	}
 	// Slack shows mrkdwn's escapes as the characters they stand for.
 	text = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(text)
 	edited := ""
@@ -337,6 +341,26 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 		edited = fmt.Sprintf(" (edited %d×)", m.Edits)
 	}
 	fmt.Fprintf(w, "%s%s%s\n", indent, strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n"+indent+"  "), edited)
+}
+
+// blocksTables returns the preformatted (```) sections of Block Kit JSON,
+// without their fences.
+func blocksTables(raw json.RawMessage) string {
+	var blocks []struct {
+		Text *struct {
+			Text string `json:"text"`
+		} `json:"text"`
+	}
+	if json.Unmarshal(raw, &blocks) != nil {
+		return ""
+	}
+	var parts []string
+	for _, b := range blocks {
+		if b.Text != nil && strings.HasPrefix(b.Text.Text, "```") {
+			parts = append(parts, strings.Trim(b.Text.Text, "`"))
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // blocksText extracts the plain text of Block Kit JSON.
