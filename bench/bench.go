@@ -114,6 +114,10 @@ type Result struct {
 	SyncRows int64
 	SyncTook time.Duration
 
+	// Cycles are the steady-state cycles run after the first sync: no new
+	// data, 15 minutes later, one day later.
+	Cycles []CycleFigures
+
 	FullReconcile    time.Duration
 	FullRows         int64
 	OneDayReconcile  time.Duration
@@ -158,7 +162,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer sb.Close()
 
-	server := o.ServerURL
+	server, pgDir := o.ServerURL, ""
 	if server == "" {
 		o.logf("starting a private PostgreSQL cluster…")
 		c, err := pgcluster.Start(ctx)
@@ -166,7 +170,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("starting PostgreSQL: %w", err)
 		}
 		defer c.Stop()
-		server = c.URL("postgres")
+		server, pgDir = c.URL("postgres"), c.Dir
 	}
 	cycleDSN, dropCycle, err := createDB(ctx, server)
 	if err != nil {
@@ -187,6 +191,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.APIs = apiFigures(sb, camp)
+
+	o.logf("steady state: a cycle with no new data, 15 minutes later, one day later…")
+	if err := res.steady(ctx, o, dir, cycleDSN, sb, db, brand, postmasterPID(pgDir)); err != nil {
+		return nil, err
+	}
 
 	o.logf("reconciling: full rebuild and one changed day…")
 	if err := res.reconcile(ctx, db, brand, camp); err != nil {
@@ -237,11 +246,22 @@ func createDB(ctx context.Context, server string) (string, func(), error) {
 	return dsn, drop, nil
 }
 
-// cycle runs `roasd run --once` and records its wall time and peak RSS.
-func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, camp *sandbox.Campaign) error {
+// daemonRun is one `roasd run --once`.
+type daemonRun struct {
+	wall    time.Duration
+	cpu     time.Duration
+	peakRSS int64
+	exit    int
+	errors  string
+}
+
+// runDaemon runs `roasd run --once` with ROASD_NOW = now and records its
+// wall time, CPU time (user + system, from its rusage) and peak RSS.
+func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, now time.Time) (daemonRun, error) {
+	var d daemonRun
 	cmd := exec.CommandContext(ctx, o.Binary, "run", "--once", "--config", dir, "--log-level", "warn")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABASE_URL=" + dsn,
-		"ROASD_NOW=" + camp.Now.Format(time.RFC3339)}, sb.Env()...)
+		"ROASD_NOW=" + now.Format(time.RFC3339Nano)}, sb.Env()...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
@@ -252,16 +272,29 @@ func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sand
 		go func() { peak <- watchPeakRSS(cmd.Process.Pid, stop) }()
 		err = cmd.Wait()
 		close(stop)
-		r.PeakRSS = <-peak
+		d.peakRSS = <-peak
 	}
-	r.CycleWall = time.Since(start)
+	d.wall = time.Since(start)
+	if cmd.ProcessState != nil {
+		d.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
-		r.CycleExit, r.CycleErrors = ee.ExitCode(), tail(stderr.String(), 10)
+		d.exit, d.errors = ee.ExitCode(), tail(stderr.String(), 10)
 	case err != nil:
-		return fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
+		return d, fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
 	}
+	return d, nil
+}
+
+// cycle runs the first sync and records its wall time and peak RSS.
+func (r *Result) cycle(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, camp *sandbox.Campaign) error {
+	d, err := runDaemon(ctx, o, dir, dsn, sb, camp.Now)
+	if err != nil {
+		return err
+	}
+	r.CycleWall, r.PeakRSS, r.CycleExit, r.CycleErrors = d.wall, d.peakRSS, d.exit, d.errors
 	return nil
 }
 
@@ -431,15 +464,8 @@ func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 // look an hour old (as they would be in a daemon that has been running):
 // otherwise every day is "changed since the watermark".
 func (r *Result) reconcile(ctx context.Context, db *store.DB, b *configs.Brand, c *sandbox.Campaign) error {
-	for _, t := range []string{"orders", "ad_day_stats", "link_conversions", "ads", "permissions"} {
-		if _, err := db.SQL().ExecContext(ctx, `UPDATE `+t+` SET changed_at = changed_at - interval '1 hour'`); err != nil {
-			return fmt.Errorf("ageing %s: %w", t, err)
-		}
-		// The ageing left a dead copy of every row; a daemon that has been
-		// running would have had them vacuumed.
-		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE `+t); err != nil {
-			return fmt.Errorf("vacuuming %s: %w", t, err)
-		}
+	if err := age(ctx, db); err != nil {
+		return err
 	}
 	// This process holds the whole campaign (and the sandbox's copy of
 	// it); collect first so the timings are the reconcile's, not a

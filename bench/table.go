@@ -64,6 +64,10 @@ func (r *Result) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 
+	if len(r.Cycles) > 0 {
+		r.writeSteady(w)
+	}
+
 	fmt.Fprintln(w, "\nFull cycle by job (job_runs)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "job\truns\trows\tapi calls\ttook\t")
@@ -71,4 +75,47 @@ func (r *Result) WriteTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", j.Job, j.Runs, j.Rows, j.APICalls, secs(j.Took))
 	}
 	tw.Flush()
+}
+
+// TargetSteadyCycle is the steady-state cycle's wall-time goal.
+const TargetSteadyCycle = 5 * time.Second
+
+func cpu(d time.Duration) string {
+	if d < 0 {
+		return "n/a"
+	}
+	return secs(d)
+}
+
+// writeSteady prints the steady-state cycles: what changed, the cycle's
+// cost, and its API calls against the minimum for that change.
+func (r *Result) writeSteady(w io.Writer) {
+	fmt.Fprintf(w, "\nSteady state: run --once again after the clock moves on (target < %s wall, ≤ 1.1× the minimum calls)\n", secs(TargetSteadyCycle))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "cycle\twall\tdaemon CPU\tPostgres CPU\tmeta calls/min\ttiktok calls/min\tshopify calls/min\trows written (bookkeeping)\tSlack posts")
+	for _, c := range r.Cycles {
+		row := fmt.Sprintf("%s\t%s\t%s\t%s", c.Name, secs(c.Wall), cpu(c.DaemonCPU), cpu(c.PostgresCPU))
+		for _, p := range c.APIs {
+			row += fmt.Sprintf("\t%d/%d", p.Calls, p.Minimum)
+		}
+		fmt.Fprintf(tw, "%s\t%d (%d)\t%d\n", row, c.RowsWritten, c.Bookkeeping, c.Slack)
+	}
+	tw.Flush()
+	for _, c := range r.Cycles {
+		ch := c.Change
+		fmt.Fprintf(w, "  %s: ", c.Name)
+		if c.Advance == 0 {
+			fmt.Fprint(w, "nothing changed")
+		} else {
+			fmt.Fprintf(w, "+%s: %d orders, %d refunds, %d ad-day rows moved, %s restated (%d rows), spark post %q revoked",
+				c.Advance, ch.Orders, ch.Refunds, ch.StatRows, ch.Restated, ch.RestatedRows, ch.Revoked)
+		}
+		fmt.Fprintf(w, "\n    written: %s\n", c.Tables)
+		for _, p := range c.APIs {
+			fmt.Fprintf(w, "    %s minimum: %s\n", p.Name, p.How)
+		}
+		if c.Exit != 0 {
+			fmt.Fprintf(w, "    WARNING: exited %d: %s\n", c.Exit, c.Errors)
+		}
+	}
 }

@@ -33,10 +33,10 @@ const (
 	// accepts it on every edge roasd reads.
 	DefaultPageSize = 500
 	// DefaultAsyncDays: insights ranges longer than this use async report
-	// runs. Eight days is the daemon's steady-state pull (the default
-	// 7-day restatement window and today), read synchronously: one call a
-	// page, with no run to create and poll.
-	DefaultAsyncDays = 8
+	// runs. The daemon's steady-state pulls (the default 7-day restatement
+	// window and today, up to a week more after a pause) are read
+	// synchronously: one call a page, with no run to create and poll.
+	DefaultAsyncDays = 14
 )
 
 // Options configure a Client. Zero fields take the documented defaults.

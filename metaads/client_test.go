@@ -200,7 +200,7 @@ func TestDayStatsAsync(t *testing.T) {
 
 func TestDayStatsAsyncJobFailure(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bigSeed(2, 10), nil)
+	b := setup(t, bigSeed(2, 10), func(o *metaads.Options) { o.AsyncDays = 7 })
 	b.fake.FailAsyncJobs(1000)
 	_, err := b.client.DayStats(t.Context(), testAct, ads.DateRange{From: day0, To: day0.AddDays(9)}, nil)
 	var ae *ads.APIError
@@ -386,7 +386,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Parallel()
 			seed := bigSeed(2, 10)
 			seed.AppSecret = testSecret
-			b := setup(t, seed, nil)
+			// Ten days through an async run (the job-failed fault).
+			b := setup(t, seed, func(o *metaads.Options) { o.AsyncDays = 7 })
 			tt.knobs(b.fake)
 			_, err := b.client.DayStats(t.Context(), testAct, ads.DateRange{From: day0, To: day0.AddDays(9)}, nil)
 			if err == nil {

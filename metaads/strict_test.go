@@ -165,7 +165,7 @@ func TestThrottleSubcodes(t *testing.T) {
 // and user message reach the job error.
 func TestAsyncFailureReason(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bigSeed(2, 10), nil)
+	b := setup(t, bigSeed(2, 10), func(o *metaads.Options) { o.AsyncDays = 7 })
 	b.fake.FailAsyncJobs(1000)
 	_, err := b.client.DayStats(t.Context(), testAct, ads.DateRange{From: day0, To: day0.AddDays(9)}, nil)
 	var ae *ads.APIError

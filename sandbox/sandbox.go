@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -48,6 +49,10 @@ type Sandbox struct {
 	// down holds the names (META, TIKTOK, SHOPIFY, SLACK) of the fakes in
 	// an outage (see Outage).
 	down sync.Map
+	// shift is how far Advance moved the fakes' clocks, in nanoseconds.
+	shift atomic.Int64
+	// steps counts Advance calls (new order ids stay unique).
+	steps int
 }
 
 // Options tune how the sandbox serves a campaign.
@@ -68,7 +73,7 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	// The fakes' clock starts at the campaign's "now" and runs on (the
 	// Shopify cost bucket refills with time).
 	offset := time.Until(c.Now)
-	now := func() time.Time { return time.Now().Add(offset) }
+	now := func() time.Time { return time.Now().Add(offset + time.Duration(s.shift.Load())) }
 	s.Meta = metafake.New(metaSeed(c, now))
 	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
 	// Shopify's clock runs from the campaign's Now at the real pace: its
@@ -76,7 +81,7 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	// never refill it (every cycle after the first would stall on
 	// THROTTLED answers).
 	started := time.Now()
-	shopSeed, err := shopifySeed(c, func() time.Time { return c.Now.Add(time.Since(started)) })
+	shopSeed, err := shopifySeed(c, func() time.Time { return c.Now.Add(time.Since(started) + time.Duration(s.shift.Load())) })
 	if err != nil {
 		return nil, err
 	}
@@ -376,27 +381,7 @@ func shopifySeed(c *Campaign, now func() time.Time) (shopifyfake.Seed, error) {
 	}
 	seed.Orders = make([]shopifyfake.Order, 0, len(c.Orders))
 	for _, o := range c.Orders {
-		so := shopifyfake.Order{
-			ID: strings.TrimPrefix(o.ID, "gid://shopify/Order/"), Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
-			CancelledAt: o.CancelledAt, LineItems: ads.FormatMicros(o.Gross, 2), Discounts: ads.FormatMicros(o.Discounts, 2),
-			DiscountCodes: o.DiscountCodes, Test: o.Test,
-			// Tax and shipping are charged and refunded as a shop does;
-			// neither is revenue, so the campaign's figures stand.
-			Tax: ads.FormatMicros(salesTax(o.Gross-o.Discounts), 2), Shipping: ads.FormatMicros(shipping, 2),
-		}
-		if o.Refunded > 0 {
-			r := shopifyfake.Refund{ID: stableID("refund/"+o.ID, 12), CreatedAt: o.UpdatedAt,
-				LineItems: ads.FormatMicros(o.Refunded, 2), LineItemsTax: ads.FormatMicros(salesTax(o.Refunded), 2)}
-			if o.Refunded >= o.Gross-o.Discounts {
-				r.Shipping = ads.FormatMicros(shipping, 2) // a whole order refunded: its shipping too
-			}
-			so.Refunds = []shopifyfake.Refund{r}
-		}
-		if o.LandingPage != "" || !o.UTM.IsZero() {
-			v := &shopifyfake.Visit{LandingPage: o.LandingPage, OccurredAt: o.CreatedAt.Add(-20 * time.Minute),
-				Source: o.UTM.Source, Medium: o.UTM.Medium, Campaign: o.UTM.Campaign, Content: o.UTM.Content, Term: o.UTM.Term}
-			so.FirstVisit, so.LastVisit = v, v
-		}
+		so := shopifyOrder(o)
 		seed.Orders = append(seed.Orders, so)
 	}
 	return seed, nil

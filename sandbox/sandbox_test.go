@@ -134,3 +134,47 @@ func TestScaledCampaign(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvance moves the fakes' clock 15 minutes with new data: orders
+// placed in those minutes (served to the real client from the previous
+// now on), three refunds, today's rows moving, one restated day and one
+// revoked Spark authorization; a zero advance changes nothing.
+func TestAdvance(t *testing.T) {
+	t.Parallel()
+	set := examples(t)
+	c, err := NewScaledCampaign(set, 1, Scale{Days: 20, Orders: 20 * 96 * 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch, err := sb.Advance(0, 1); err != nil || ch != (Change{}) {
+		t.Fatalf("Advance(0) = %+v, %v; want nothing", ch, err)
+	}
+	before := sb.Now()
+	ch, err := sb.Advance(15*time.Minute, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ch.To.Sub(ch.From); d != 15*time.Minute {
+		t.Errorf("advanced %s, want 15m", d)
+	}
+	if !sb.Now().After(ch.To.Add(-time.Second)) || ch.From.Before(before) {
+		t.Errorf("clock %s after advancing from %s to %s", sb.Now(), ch.From, ch.To)
+	}
+	if ch.Orders < 1 || ch.Refunds != 3 || ch.StatRows == 0 || ch.RestatedRows == 0 || ch.Revoked == "" {
+		t.Errorf("change %+v: want orders, 3 refunds, moving and restated rows and a revoked post", ch)
+	}
+	got, _ := readOrders(t, sb, ch.From)
+	placed := 0
+	for _, o := range got {
+		if !o.CreatedAt.Before(ch.From) && !o.CreatedAt.After(ch.To) {
+			placed++
+		}
+	}
+	if placed != ch.Orders || len(got) != ch.Orders+ch.Refunds {
+		t.Errorf("shop serves %d orders changed since %s (%d placed), want %d placed and %d refunded", len(got), ch.From, placed, ch.Orders, ch.Refunds)
+	}
+}

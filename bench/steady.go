@@ -1,0 +1,270 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/store"
+)
+
+// CycleFigures are one steady-state cycle: `roasd run --once` after the
+// fakes' clock moved on by Advance with the data that time brings.
+type CycleFigures struct {
+	Name    string
+	Advance time.Duration
+	Change  sandbox.Change
+	Wall    time.Duration
+	// DaemonCPU is the daemon's user + system time; PostgresCPU the
+	// cluster's (postmaster and every backend, live or exited), or -1 on
+	// a server the bench did not start.
+	DaemonCPU, PostgresCPU time.Duration
+	Exit                   int
+	Errors                 string
+	// APIs are the calls each fake received in this cycle against the
+	// fewest that learn this change.
+	APIs []Platform
+	// RowsWritten counts the rows the cycle inserted or updated (by their
+	// xmin), Tables the same per table; Bookkeeping is the part in
+	// job_runs and reconcile_state.
+	RowsWritten, Bookkeeping int64
+	Tables                   string
+	Slack                    int
+}
+
+// steadyCycles are the cycles after the first sync.
+var steadyCycles = []struct {
+	name    string
+	advance time.Duration
+}{
+	{"no new data", 0},
+	{"15 minutes later", 15 * time.Minute},
+	{"one day later", 24 * time.Hour},
+}
+
+// steady runs the steady-state cycles. The first sync's rows are first
+// made to look an hour old (as in a daemon that has been running: the
+// previous cycle was 15 minutes ago, beyond reconcile's lag), then each
+// cycle advances the fakes' clock and data and runs the daemon at the
+// fakes' now.
+func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, db *store.DB, b *configs.Brand, pgPID int) error {
+	if err := age(ctx, db); err != nil {
+		return err
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE reconcile_state SET watermark = watermark - interval '1 hour'`); err != nil {
+		return fmt.Errorf("ageing reconcile_state: %w", err)
+	}
+	for _, sc := range steadyCycles {
+		change, err := sb.Advance(sc.advance, o.Seed)
+		if err != nil {
+			return err
+		}
+		f := CycleFigures{Name: sc.name, Advance: sc.advance, Change: change, PostgresCPU: -1}
+		calls0, slack0 := sb.Calls(), len(sb.Slack.Messages())
+		var xid int64
+		if err := db.SQL().GetContext(ctx, &xid, `SELECT txid_current() & 4294967295`); err != nil {
+			return fmt.Errorf("reading the transaction id: %w", err)
+		}
+		pg0, pgOK := pgCPU(pgPID)
+		d, err := runDaemon(ctx, o, dir, dsn, sb, sb.Now())
+		if err != nil {
+			return err
+		}
+		if pg1, ok := pgCPU(pgPID); ok && pgOK {
+			f.PostgresCPU = pg1 - pg0
+		}
+		f.Wall, f.DaemonCPU, f.Exit, f.Errors = d.wall, d.cpu, d.exit, d.errors
+		f.Slack = len(sb.Slack.Messages()) - slack0
+		calls := sb.Calls()
+		for k := range calls {
+			calls[k] -= calls0[k]
+		}
+		if f.APIs, err = cycleMinimum(ctx, db, b, sb, change, calls); err != nil {
+			return err
+		}
+		if err := f.written(ctx, db, xid); err != nil {
+			return err
+		}
+		r.Cycles = append(r.Cycles, f)
+	}
+	return nil
+}
+
+// age makes the source rows look an hour old and vacuums them.
+func age(ctx context.Context, db *store.DB) error {
+	for _, t := range []string{"orders", "ad_day_stats", "link_conversions", "ads", "permissions"} {
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE `+t+` SET changed_at = changed_at - interval '1 hour'`); err != nil {
+			return fmt.Errorf("ageing %s: %w", t, err)
+		}
+		// The ageing left a dead copy of every row; a daemon that has been
+		// running would have had them vacuumed.
+		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE `+t); err != nil {
+			return fmt.Errorf("vacuuming %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// written counts the rows transactions from xid on inserted or updated,
+// by their xmin (the bench's databases are fresh: far from wraparound).
+func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) error {
+	var tables []string
+	if err := db.SQL().SelectContext(ctx, &tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`); err != nil {
+		return fmt.Errorf("listing tables: %w", err)
+	}
+	var parts []string
+	for _, t := range tables {
+		var n int64
+		if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM `+t+` WHERE xmin::text::bigint >= $1`, xid); err != nil {
+			return fmt.Errorf("counting rows written to %s: %w", t, err)
+		}
+		if n == 0 {
+			continue
+		}
+		f.RowsWritten += n
+		if t == "job_runs" || t == "reconcile_state" {
+			f.Bookkeeping += n
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", t, n))
+	}
+	f.Tables = strings.Join(parts, ", ")
+	return nil
+}
+
+// cycleMinimum pairs a cycle's calls with the fewest that learn its
+// change, derived from the stored data and the page sizes: every list
+// edge read once (ads, campaigns, permissions, eligible content, Spark
+// posts — each by its count over its page size), the account once per
+// platform, the start-up token check, the restatement window's rows once
+// (Meta synchronously, 500 a page; TikTok in one range, 1,000 a page),
+// one authorization per new Spark code (none after the first sync), and
+// the shop's changed orders (new orders and refunds) over the largest
+// orders page, or a bulk export (start, poll, download, changes since)
+// when that is fewer.
+func cycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, calls map[string]int) ([]Platform, error) {
+	c := sb.Campaign
+	var metaAds, ttAds, metaPerms int
+	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
+	for _, a := range c.Ads {
+		if a.Platform == ads.Meta {
+			metaAds++
+			metaCamps[a.CampaignID] = true
+		} else {
+			ttAds++
+			ttCamps[a.CampaignID] = true
+		}
+	}
+	for _, p := range c.Permissions {
+		if p.Platform == ads.Meta {
+			metaPerms++
+		}
+	}
+	today := ads.DateOf(sb.Now(), b.Location)
+	from := today.AddDays(-b.RestatementDays)
+	window := map[string]int{}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT platform, count(*) FROM ad_day_stats WHERE day >= $1 GROUP BY platform`, from.String())
+	if err != nil {
+		return nil, fmt.Errorf("counting the restatement window's rows: %w", err)
+	}
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		window[p] = n
+	}
+	rows.Close()
+	posts := len(c.SparkCodes) + len(c.Bound)
+	changed := ch.Orders + ch.Refunds
+	shop, shopHow := max(1, ceilDiv(changed, shopify.MaxPageSize)), fmt.Sprintf("%d changed orders/%d", changed, shopify.MaxPageSize)
+	if shop > 4 {
+		shop, shopHow = 4, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
+	}
+	metaMin := 1 + 1 + ceilDiv(len(metaCamps), metaPage) + ceilDiv(metaAds, metaPage) + max(1, ceilDiv(window["meta"], metaPage)) +
+		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))
+	ttMin := 1 + ceilDiv(len(ttCamps), tiktokPage) + ceilDiv(ttAds, tiktokPage) + max(1, ceilDiv(window["tiktok"], tiktokPage)) +
+		max(1, ceilDiv(posts, tiktokSparkPage))
+	return []Platform{
+		{Name: "meta", Calls: calls["META"], Minimum: metaMin,
+			How: fmt.Sprintf("token + account + campaigns + ads + %d window rows/%d + permissions + media", window["meta"], metaPage)},
+		{Name: "tiktok", Calls: calls["TIKTOK"], Minimum: ttMin,
+			How: fmt.Sprintf("advertiser + campaigns + ads + %d window rows/%d + %d posts/%d", window["tiktok"], tiktokPage, posts, tiktokSparkPage)},
+		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: shop, How: shopHow},
+	}, nil
+}
+
+// postmasterPID is the PID in a private cluster's postmaster.pid (0 when
+// dir is empty or unreadable).
+func postmasterPID(dir string) int {
+	if dir == "" {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	return pid
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times (100 on
+// Linux's supported architectures).
+const clockTicks = 100
+
+// pgCPU is the CPU time the cluster used so far: the postmaster's own and
+// its exited children's (utime, stime, cutime, cstime) plus its live
+// children's (utime, stime), from /proc.
+func pgCPU(pid int) (time.Duration, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	fields, ok := procStat(pid)
+	if !ok {
+		return 0, false
+	}
+	ticks := fields[13] + fields[14] + fields[15] + fields[16]
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if p, err := strconv.Atoi(e.Name()); err == nil {
+			if f, ok := procStat(p); ok && int(f[3]) == pid {
+				ticks += f[13] + f[14]
+			}
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, true
+}
+
+// procStat reads /proc/<pid>/stat as numbers, indexed as proc(5) numbers
+// its fields less one (fields[3] is ppid, [13] utime, [14] stime, [15]
+// cutime, [16] cstime); the name and state fields are zero.
+func procStat(pid int) ([]int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil, false
+	}
+	rest := strings.Fields(s[i+1:])
+	out := make([]int64, 2, 2+len(rest))
+	for _, f := range rest {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		out = append(out, n)
+	}
+	if len(out) < 17 {
+		return nil, false
+	}
+	return out, true
+}
