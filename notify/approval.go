@@ -90,7 +90,7 @@ func approvalBlocks(a Alert) []slack.Block {
 			text += "\n" + escape(p.Reason)
 		}
 		if !p.Awaiting {
-			text = "~" + escape(p.Change) + "~\n" + escape(p.Outcome)
+			text = escape(p.Outcome)
 		}
 		out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, clip(text, maxSectionText), false, false), nil, nil))
 		if p.Awaiting {

@@ -27,6 +27,9 @@ const (
 	TikTokToken  = "sandbox-tiktok-token"
 	ShopifyToken = "shpat_sandbox"
 	SlackToken   = "xoxb-sandbox"
+	// SlackSigningSecret is the sandbox Slack app's signing secret: roasd
+	// verifies the button clicks the sandbox sends with it.
+	SlackSigningSecret = "sandbox-slack-signing-secret"
 	// ShopifyClientID and ShopifyClientSecret are the sandbox shop's Dev
 	// Dashboard app: set them as SHOPIFY_CLIENT_ID/SHOPIFY_CLIENT_SECRET
 	// (and SHOPIFY_ACCESS_TOKEN empty) to try 24-hour client-credentials
@@ -34,6 +37,10 @@ const (
 	ShopifyClientID     = "sandbox-shopify-client-id"
 	ShopifyClientSecret = "shpss_sandbox"
 )
+
+// Approver is the sandbox's marketer, a member of every approvers' user
+// group of the campaign's brand.
+var Approver = slackfake.User{ID: "U0SANDANA1", Name: "ana"}
 
 // Sandbox is the four fakes, seeded and served on loopback.
 type Sandbox struct {
@@ -97,6 +104,16 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 		channel = "general"
 	}
 	s.Slack = slackfake.New(SlackToken, channel)
+	// The approvers' user groups have one member, the sandbox's marketer.
+	groups := map[string]bool{b.Slack.Approvers: true}
+	for _, t := range b.Tests {
+		groups[t.Approvers] = true
+	}
+	for g := range groups {
+		if g != "" {
+			s.Slack.SetUserGroup(g, Approver.ID)
+		}
+	}
 	// Message ts follow the same clock, so the sender's search for a post
 	// whose acknowledgement was lost (by time since it began posting)
 	// finds it.
@@ -153,6 +170,7 @@ func (s *Sandbox) Env() []string {
 		"TIKTOK_ACCESS_TOKEN="+TikTokToken,
 		"SHOPIFY_ACCESS_TOKEN="+ShopifyToken,
 		"SLACK_BOT_TOKEN="+SlackToken,
+		"SLACK_SIGNING_SECRET="+SlackSigningSecret,
 	)
 }
 

@@ -115,8 +115,9 @@ func (ax *actionRun) proposal(rec store.ActionRecord) notify.Proposal {
 		if _, why, ok := strings.Cut(rec.Note, "expired: "); ok {
 			p.Outcome += " — " + why
 		}
+		p.Outcome += " — " + ax.change(rec) + ", not sent"
 	case store.ActionSkipped:
-		p.Outcome = who
+		p.Outcome = who + " — " + ax.change(rec) + ", not sent"
 	case store.ActionApplied:
 		p.Outcome = who + " — " + ax.change(rec) + ", applied"
 		if rec.EffectiveFrom != "" {

@@ -786,7 +786,43 @@ func (h *DashboardHandler) verdictsAPI(ctx context.Context, r *http.Request) (an
 		}
 		av = append(av, v)
 	}
-	return map[string]any{"brand": b.name, "verdicts": out, "actions": av}, nil
+	pending := []ApprovalView{}
+	for _, a := range acts {
+		if a.Status != store.ActionAwaiting {
+			continue
+		}
+		j := actionJSON(a, nil)
+		v := ApprovalView{ID: a.ID, TestID: a.TestID, Variant: a.VariantKey, Platform: a.Platform, Action: a.Action, TargetID: a.TargetID,
+			Checkpoint: a.Checkpoint, Before: a.Before, Target: a.Target, Approvers: a.ApproverGroup, Reason: a.Reason, ExpiresAt: a.ExpiresAt.UTC()}
+		if j.BeforeAmount != "" {
+			v.Before = j.BeforeAmount + " " + a.Currency
+		}
+		if j.TargetAmount != "" {
+			v.Target = j.TargetAmount + " " + a.Currency
+		}
+		pending = append(pending, v)
+	}
+	return map[string]any{"brand": b.name, "verdicts": out, "actions": av, "pending_approvals": pending}, nil
+}
+
+// ApprovalView is an action awaiting approval in /dashboard/api/verdicts
+// (tests with `actions: approve`).
+type ApprovalView struct {
+	ID         int64  `json:"id"`
+	TestID     string `json:"test_id"`
+	Variant    string `json:"variant"`
+	Platform   string `json:"platform"`
+	Action     string `json:"action"`
+	TargetID   string `json:"target_id"`
+	Checkpoint string `json:"checkpoint"`
+	// Before and Target are the state read when planned and the target
+	// (budgets with their currency).
+	Before string `json:"before"`
+	Target string `json:"target"`
+	// Approvers is the Slack user group whose members may approve.
+	Approvers string    `json:"approvers"`
+	Reason    string    `json:"reason"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // PermissionView is a whitelisting permission in

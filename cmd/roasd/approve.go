@@ -2,11 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/notify/slackfake"
+	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/web"
 )
 
 // decidedBudget bounds the background work after one decision.
@@ -58,4 +67,89 @@ func (d *daemon) applyDecided(ctx context.Context, b *configs.Brand) error {
 		}
 	}
 	return nil
+}
+
+// demoApprove clicks Approve on the first proposal awaiting approval in
+// the sandbox's Slack, as the sandbox's approver: a signed block_actions
+// request to roasd's own interactivity endpoint, as Slack would send it.
+// It applies the approval and prints the message as it reads afterwards.
+func demoApprove(ctx context.Context, out io.Writer, d *daemon, sb *sandbox.Sandbox, set *configs.Set) error {
+	h, ok := d.slackInteractions(nil)
+	if !ok {
+		return errors.New("SLACK_SIGNING_SECRET is not set")
+	}
+	var msg *slackfake.Message
+	for _, m := range sb.Slack.Messages() {
+		if strings.Contains(string(m.Blocks), `"action_id":"`+notify.ActionIDApprove+`"`) {
+			msg = &m
+			break
+		}
+	}
+	if msg == nil {
+		fmt.Fprintln(out, "\n· no proposal awaits approval, nothing to click")
+		return nil
+	}
+	srv, err := web.New(web.Options{Addr: "127.0.0.1:0", Routes: map[string]http.Handler{"POST /slack/interactions": h}, Log: d.log})
+	if err != nil {
+		return err
+	}
+	go srv.Serve()
+	defer srv.Close()
+	fmt.Fprintf(out, "\n· clicking Approve on the first proposal as @%s (a signed block_actions request to %s/slack/interactions)…\n", sandbox.Approver.Name, srv.URL())
+	status, err := sb.Slack.Press(slackfake.Click{URL: srv.URL() + "/slack/interactions", Secret: d.env.getenv("SLACK_SIGNING_SECRET"), At: d.opts.now(),
+		User: sandbox.Approver, Message: *msg, ActionID: notify.ActionIDApprove})
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("the interactivity endpoint answered %d", status)
+	}
+	for _, b := range set.Brands {
+		if err := d.applyDecided(ctx, b); err != nil {
+			return err
+		}
+	}
+	for _, m := range sb.Slack.Messages() {
+		if m.TS == msg.TS {
+			fmt.Fprintf(out, "  the approval message now reads (edited %d×):\n", m.Edits)
+			for _, line := range strings.Split(blocksLines(m.Blocks), "\n") {
+				fmt.Fprintf(out, "    %s\n", line)
+			}
+		}
+	}
+	return nil
+}
+
+// blocksLines is the text of Block Kit JSON as Slack shows it, one block
+// a line, buttons as [Label].
+func blocksLines(raw json.RawMessage) string {
+	var blocks []struct {
+		Type string `json:"type"`
+		Text *struct {
+			Text string `json:"text"`
+		} `json:"text"`
+		Elements []struct {
+			Type string `json:"type"`
+			Text json.RawMessage
+		} `json:"elements"`
+	}
+	if json.Unmarshal(raw, &blocks) != nil {
+		return ""
+	}
+	var lines []string
+	for _, b := range blocks {
+		switch {
+		case b.Type == "actions":
+			var buttons []string
+			for _, e := range b.Elements {
+				var t struct{ Text string }
+				json.Unmarshal(e.Text, &t)
+				buttons = append(buttons, "["+t.Text+"]")
+			}
+			lines = append(lines, "  "+strings.Join(buttons, " "))
+		case b.Text != nil && b.Type != "context":
+			lines = append(lines, strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "~", "", "*", "").Replace(b.Text.Text))
+		}
+	}
+	return strings.Join(lines, "\n")
 }

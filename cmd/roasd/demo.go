@@ -147,6 +147,9 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 		return ctx.Err()
 	}
 	printSlack(out, sb.Slack)
+	if err := demoApprove(ctx, out, d, sb, set); err != nil {
+		fmt.Fprintf(env.stderr, "roasd: approving in the demo: %v\n", err)
+	}
 	if err := printCreatorROAS(ctx, out, d, set, camp.Today); err != nil {
 		fmt.Fprintf(env.stderr, "roasd: report: %v\n", err)
 	}

@@ -116,11 +116,7 @@ func (d *daemon) routes() map[string]http.Handler {
 	} else {
 		d.log.Warn("SHOPIFY_WEBHOOK_SECRET is not set: the Shopify webhook receiver is off")
 	}
-	if secret := d.env.getenv("SLACK_SIGNING_SECRET"); secret != "" {
-		api := notify.NewSlack(d.env.getenv("SLACK_BOT_TOKEN"), d.env.getenv("SLACK_API_URL"), &http.Client{Transport: d.metrics.Transport("slack", nil)})
-		approvers := notify.Approvers{API: api}
-		h := web.SlackInteractions{Secret: secret, Now: d.opts.now, Approval: d.db, Members: approvers.Members, Ephemeral: approvers.Ephemeral,
-			Decided: d.decided, Log: d.log.With("webhook", "slack")}
+	if h, ok := d.slackInteractions(d.decided); ok {
 		r["POST /slack/interactions"] = d.guard.Wrap(web.BodyRoute{Name: "slack", MaxBody: web.MaxSlackInteractionBody, Check: h.Precheck}, h)
 	} else {
 		d.log.Info("SLACK_SIGNING_SECRET is not set: Slack approval buttons are off (roasd actions approve still works)")
@@ -139,6 +135,20 @@ func (d *daemon) routes() map[string]http.Handler {
 		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
 	}
 	return r
+}
+
+// slackInteractions is the Slack interactivity endpoint (approval
+// buttons), calling decided after a decision; ok is false without
+// SLACK_SIGNING_SECRET.
+func (d *daemon) slackInteractions(decided func(string)) (h web.SlackInteractions, ok bool) {
+	secret := d.env.getenv("SLACK_SIGNING_SECRET")
+	if secret == "" {
+		return h, false
+	}
+	api := notify.NewSlack(d.env.getenv("SLACK_BOT_TOKEN"), d.env.getenv("SLACK_API_URL"), &http.Client{Transport: d.metrics.Transport("slack", nil)})
+	approvers := notify.Approvers{API: api}
+	return web.SlackInteractions{Secret: secret, Now: d.opts.now, Approval: d.db, Members: approvers.Members, Ephemeral: approvers.Ephemeral,
+		Decided: decided, Log: d.log.With("webhook", "slack")}, true
 }
 
 // dashboard is the dashboard behind its login form (ROASD_API_TOKEN);

@@ -300,6 +300,14 @@
         el("td", { class: "mono", text: (a.before || "–") + " → " + (a.after || "–") }), el("td", { class: "reason", text: a.error || a.note || "" })));
     $("#actions-card").hidden = acts.length === 0;
     fillTable("#actions", acts, "", 8);
+    const waiting = (data.pending_approvals || []).map((a) =>
+      el("tr", { "data-approval": String(a.id) },
+        el("td", { class: "mono", text: String(a.id) }), el("td", { text: a.test_id }), el("td", { text: a.variant }),
+        el("td", { text: a.action.replace(/_/g, " ") }), el("td", { class: "mono", text: a.target_id }), el("td", { text: a.checkpoint }),
+        el("td", { class: "mono", text: (a.before || "–") + " → " + a.target }), el("td", { class: "mono", text: a.approvers }),
+        el("td", { class: "nowrap", text: a.expires_at.slice(0, 16).replace("T", " ") + " UTC" })));
+    $("#approvals-card").hidden = waiting.length === 0;
+    fillTable("#approvals", waiting, "", 9);
   }
 
   function renderPermissions(data) {
