@@ -369,3 +369,38 @@ func TestApprovalRaceAndChangedVerdict(t *testing.T) {
 		t.Errorf("message does not show the expiry:\n%s", msg.Blocks)
 	}
 }
+
+// TestApproveAll: one Approve all by a member approves every awaiting
+// proposal of the test's checkpoint; a non-member's Approve all changes
+// nothing.
+func TestApproveAll(t *testing.T) {
+	t.Parallel()
+	ar := newApprovalRig(t)
+	if err := ar.verdicts(context.Background(), ar.glowco, day15); err != nil {
+		t.Fatal(err)
+	}
+	ar.flush(t)
+	msg := ar.approvalMessage(t, "#glowco", "Approve actions — meta-hooks, checkpoint 14d")
+	for _, who := range []slackfake.User{eve, ana} {
+		if st := ar.press(t, msg, who, notify.ActionIDApproveAll, ""); st != http.StatusOK {
+			t.Fatalf("Approve all answered %d", st)
+		}
+	}
+	want := []string{"@eve approve not_allowed", "@eve approve not_allowed", "@eve approve not_allowed",
+		"@ana approve approved", "@ana approve approved", "@ana approve approved"}
+	if got := ar.decisions(t, "glowco"); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("decisions = %v, want %v", got, want)
+	}
+	ar.applyDecided(t, ar.glowco)
+	if got := ar.metaBudget(t, setScale); got != 12000 || ar.metaStatus(t, "m2") != "PAUSED" {
+		t.Errorf("after Approve all: budget %d, m2 %s; want 12000, PAUSED", got, ar.metaStatus(t, "m2"))
+	}
+	if a := ar.action(t, "glowco", "m4"); a.Status != store.ActionAlready || a.Sends != 0 {
+		t.Errorf("m4 (already paused) = %+v, want already, nothing sent", a)
+	}
+	ar.flush(t)
+	msg = ar.approvalMessage(t, "#glowco", "Approve actions — meta-hooks, checkpoint 14d")
+	if strings.Contains(string(msg.Blocks), `"type":"actions"`) {
+		t.Errorf("buttons left after everything was decided:\n%s", msg.Blocks)
+	}
+}

@@ -37,8 +37,9 @@ type ActionJSON struct {
 	Action   string `json:"action"`
 	TargetID string `json:"target_id"`
 	// Status is applied, already (the target was reached before roasd
-	// acted), failed, skipped, pending or unknown (to be read back), or
-	// claimed (in flight).
+	// acted), failed, skipped, pending or unknown (to be read back),
+	// claimed (in flight), awaiting (approval) or expired (never
+	// approved).
 	Status       string     `json:"status"`
 	Target       string     `json:"target"`
 	Currency     string     `json:"currency,omitempty"`
@@ -55,10 +56,18 @@ type ActionJSON struct {
 	ReadBackAt   *time.Time `json:"read_back_at,omitempty"`
 	// EffectiveFrom is when the platform applies the change, when not at
 	// once (a TikTok daily budget: 00:00 the next day, advertiser zone).
-	EffectiveFrom string                 `json:"effective_from,omitempty"`
-	ClaimedAt     time.Time              `json:"claimed_at"`
-	FinishedAt    *time.Time             `json:"finished_at,omitempty"`
-	Log           []store.ActionLogEntry `json:"log"`
+	EffectiveFrom string `json:"effective_from,omitempty"`
+	// Approvers is the Slack user group asked to approve (tests with
+	// `actions: approve`; status awaiting until decided, expired when the
+	// question lapsed); DecidedBy who approved or skipped ("@ana"), and
+	// when.
+	Approvers  string                 `json:"approvers,omitempty"`
+	ExpiresAt  *time.Time             `json:"expires_at,omitempty"`
+	DecidedBy  string                 `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time             `json:"decided_at,omitempty"`
+	ClaimedAt  time.Time              `json:"claimed_at"`
+	FinishedAt *time.Time             `json:"finished_at,omitempty"`
+	Log        []store.ActionLogEntry `json:"log"`
 }
 
 // ActionsHandler serves GET /api/v1/actions?brand=B[&status=S] with the
@@ -134,6 +143,15 @@ func actionJSON(a store.ActionRecord, log []store.ActionLogEntry) ActionJSON {
 	if !a.FinishedAt.IsZero() {
 		t := a.FinishedAt.UTC()
 		v.FinishedAt = &t
+	}
+	v.Approvers, v.DecidedBy = a.ApproverGroup, a.DecidedName
+	if !a.ExpiresAt.IsZero() && a.ApproverGroup != "" {
+		t := a.ExpiresAt.UTC()
+		v.ExpiresAt = &t
+	}
+	if !a.DecidedAt.IsZero() {
+		t := a.DecidedAt.UTC()
+		v.DecidedAt = &t
 	}
 	return v
 }

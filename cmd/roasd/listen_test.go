@@ -77,6 +77,9 @@ func TestPublicListenerServesOnlyWebhooksAndAPI(t *testing.T) {
 		{"GET", "/login", "", 404, ""},
 		{"GET", "/api/v1/report?from=2026-10-01&to=2026-11-30", "", 401, ""},
 		{"GET", "/api/v1/report?brand=glow%00co&from=2026-10-01&to=2026-11-30", "api-token", 400, "NUL"},
+		// Slack's approval clicks: an unsigned request is refused before
+		// its body is read.
+		{"POST", "/slack/interactions", "", 401, "missing Slack signature"},
 	})
 	check(t, c, at.private, "private", []probe{
 		{"GET", "/healthz", "", 200, "ok"},
