@@ -134,6 +134,9 @@ func TestEligibleMedia(t *testing.T) {
 				t.Errorf("made %d calls, want none", len(calls))
 			}
 			for _, c := range calls {
+				if c.Method == "POST" && c.Params.Has("batch") {
+					continue // the legacy edge is read in Graph batches
+				}
 				if !strings.HasSuffix(c.Path, tt.wantPath) || c.Status != 200 {
 					t.Errorf("call %s %s answered %d, want 200 on %s", c.Method, c.Path, c.Status, tt.wantPath)
 				}

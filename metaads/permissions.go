@@ -244,20 +244,47 @@ func contentPermission(act string, g graphContent, perms []ads.Permission) (ads.
 
 // legacyMedia lists, per active creator permission, the media
 // GET /{instagram}/branded_content_advertisable_medias says the brand may
-// boost.
+// boost: one operation per creator, sent in Graph batches of MaxBatch; a
+// creator with more than a page of media is paged on by itself.
 func (c *Client) legacyMedia(ctx context.Context, act, instagram string, perms []ads.Permission) ([]ads.Permission, error) {
 	if instagram == "" {
 		return nil, nil
 	}
-	var out []ads.Permission
+	path := instagram + "/branded_content_advertisable_medias"
+	var creators []ads.Permission
+	var ops []string
 	for _, p := range perms {
 		if p.Status != ads.PermissionActive || p.Creator == "" || p.ItemID != "" {
 			continue
 		}
-		media, err := getAll[graphMedia](ctx, c, act, instagram+"/branded_content_advertisable_medias",
-			url.Values{"creator_username": {p.Creator}, "fields": {legacyMediaFields}})
-		if err != nil {
-			return nil, err
+		creators = append(creators, p)
+		q := url.Values{"creator_username": {p.Creator}, "fields": {legacyMediaFields}, "limit": {strconv.Itoa(c.pageSize)}}
+		ops = append(ops, path+"?"+q.Encode())
+	}
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	bodies, errs, err := c.batchGet(ctx, act, ops)
+	if err != nil {
+		return nil, err
+	}
+	var out []ads.Permission
+	for i, p := range creators {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		var pg listPage[graphMedia]
+		if err := json.Unmarshal(bodies[i], &pg); err != nil {
+			return nil, fmt.Errorf("decoding meta GET %s response for %s: %w", path, p.Creator, err)
+		}
+		media := pg.Data
+		if pg.Paging.Next != "" && pg.Paging.Cursors.After != "" && len(pg.Data) > 0 {
+			rest, err := getAll[graphMedia](ctx, c, act, path,
+				url.Values{"creator_username": {p.Creator}, "fields": {legacyMediaFields}, "after": {pg.Paging.Cursors.After}})
+			if err != nil {
+				return nil, err
+			}
+			media = append(media, rest...)
 		}
 		for _, m := range media {
 			if !m.HasPermission || len(m.EligibilityErrors) > 0 {
