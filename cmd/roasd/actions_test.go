@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/notify/slackfake"
+	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/store"
 )
 
@@ -87,5 +92,76 @@ func TestActionsCommand(t *testing.T) {
 	ds, err := db.ActionDecisions(ctx, "glowco")
 	if err != nil || len(ds) != 2 || ds[0].Via != "cli" || ds[0].UserName != "@ana" || ds[1].Outcome != store.DecisionAlready {
 		t.Errorf("glowco decisions = %+v, %v", ds, err)
+	}
+}
+
+// TestSlackClickThroughDaemon: the daemon's public listener takes a
+// signed click from the sandbox's Slack, records it, and in the
+// background applies the approved action under the brand's lease and
+// updates the message; a stranger's click is refused with an ephemeral
+// note.
+func TestSlackClickThroughDaemon(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := setupE2E(t)
+	var stderr bytes.Buffer
+	if code := Main(ctx, e.env(io.Discard, &stderr), []string{"run", "--once", "--config", e.config}); code != 0 {
+		t.Fatalf("run --once: exit %d\n%s", code, stderr.String())
+	}
+	now, err := pinnedClock(e.env(io.Discard, io.Discard))
+	if err != nil || now == nil {
+		t.Fatal("no pinned clock", err)
+	}
+	_, at, _ := serveDaemon(t, e, runOptions{config: e.config, schedules: map[string]string{}, now: now})
+	var msg *slackfake.Message
+	for _, m := range e.sb.Slack.Messages() {
+		if strings.Contains(string(m.Blocks), `"action_id":"roasd_approve"`) {
+			msg = &m
+			break
+		}
+	}
+	if msg == nil {
+		t.Fatal("no approval message with buttons after the cycle")
+	}
+	press := func(who slackfake.User) {
+		t.Helper()
+		status, err := e.sb.Slack.Press(slackfake.Click{URL: at.public + "/slack/interactions", Secret: sandbox.SlackSigningSecret, At: now(),
+			User: who, Message: *msg, ActionID: notify.ActionIDApprove})
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("click: %d, %v", status, err)
+		}
+	}
+	press(slackfake.User{ID: "U0STRANGER", Name: "stranger"})
+	if eph := e.sb.Slack.Ephemerals(); len(eph) != 1 || !strings.Contains(eph[0].Text, "Not allowed") {
+		t.Errorf("ephemerals after a stranger's click = %+v", eph)
+	}
+	press(sandbox.Approver)
+	// The click is answered at once; the action is applied in the
+	// background. Wait for it (bounded).
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		recs, err := e.db.ApprovalActions(ctx, "glowco", "serum-hooks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied := false
+		for _, r := range recs {
+			if r.DecidedName == "@"+sandbox.Approver.Name && r.Status == store.ActionApplied && r.Sends == 1 {
+				applied = true
+			}
+		}
+		updated := false
+		for _, m := range e.sb.Slack.Messages() {
+			if m.TS == msg.TS && strings.Contains(string(m.Blocks), "approved by @ana") && strings.Contains(string(m.Blocks), ", applied") {
+				updated = true
+			}
+		}
+		if applied && updated {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute the approval is not applied (%v) or not shown (%v): %+v", applied, updated, recs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -30,8 +30,10 @@ func (d *daemon) decided(brand string) {
 	if set == nil || set.Brand(brand) == nil {
 		return
 	}
+	d.bg.Add(1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), decidedBudget)
+		defer d.bg.Done()
+		ctx, cancel := context.WithTimeout(d.bgCtx, decidedBudget)
 		defer cancel()
 		if err := d.applyDecided(ctx, set.Brand(brand)); err != nil {
 			d.log.Error("applying approved actions", "brand", brand, "err", err)

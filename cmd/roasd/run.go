@@ -225,6 +225,11 @@ type daemon struct {
 	incarnation string
 	// reportURL is the base the Slack messages link to.
 	reportURL string
+	// bg is the work started after an approval (decided); bgStop ends it
+	// at shutdown.
+	bg     sync.WaitGroup
+	bgCtx  context.Context
+	bgStop context.CancelFunc
 
 	mu  sync.RWMutex
 	set *configs.Set
@@ -255,6 +260,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	m := scheduler.NewMetrics(reg)
 	m.Tokens.Now = o.now
 	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
+	d.bgCtx, d.bgStop = context.WithCancel(context.Background())
 	d.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roasd_http_rejected_total", Help: "Webhook requests refused before or while their body was read, by route and reason.",
 	}, []string{"route", "reason"})
@@ -281,7 +287,11 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	return d, nil
 }
 
-func (d *daemon) close() { d.db.Close() }
+func (d *daemon) close() {
+	d.bgStop()
+	d.bg.Wait()
+	d.db.Close()
+}
 
 // newIncarnation names this process among the processes that have run
 // under the same replica name.
@@ -421,6 +431,8 @@ loop:
 	}
 	d.log.Info("shutting down", "grace", d.opts.grace)
 	sched.Stop(d.opts.grace)
+	d.bgStop()
+	d.bg.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, srv := range servers {
