@@ -260,8 +260,10 @@ type daemonRun struct {
 func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, now time.Time) (daemonRun, error) {
 	var d daemonRun
 	cmd := exec.CommandContext(ctx, o.Binary, "run", "--once", "--config", dir, "--log-level", "warn")
+	// The single-brand figures measure roasd, not TikTok's app quota
+	// (the sandbox's fake sets none): no pacing, as before pacing existed.
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABASE_URL=" + dsn,
-		"ROASD_NOW=" + now.Format(time.RFC3339Nano)}, sb.Env()...)
+		"ROASD_NOW=" + now.Format(time.RFC3339Nano), "ROASD_TIKTOK_QPS=0"}, sb.Env()...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()

@@ -33,6 +33,9 @@ type Deps struct {
 	// Meta and TikTok.
 	MetaWrite   *metaads.Client
 	TikTokWrite *tiktokads.Client
+	// TikTokPacer, when set, paces the TikTok clients' requests (the
+	// app-wide quota); the daemon divides it among the live replicas.
+	TikTokPacer *AppPacer
 	Log         *slog.Logger
 	// Metrics, when set, receives the platform tokens' expiry.
 	Metrics *Metrics

@@ -170,3 +170,20 @@ func (db *DB) RunStates(ctx context.Context, keys []RunKey) ([]RunState, error) 
 	}
 	return out, nil
 }
+
+// ReplicaLeasePrefix names the lease each live replica renews (see
+// LiveReplicas).
+const ReplicaLeasePrefix = "replica:"
+
+// LiveReplicas counts the replicas whose replica lease (ReplicaLeasePrefix
+// + name) has not expired at now: the daemons sharing the platforms' app
+// quotas.
+func (db *DB) LiveReplicas(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.x.GetContext(ctx, &n, `SELECT count(DISTINCT holder) FROM leases WHERE name LIKE $1 AND expires_at > $2`,
+		ReplicaLeasePrefix+"%", now)
+	if err != nil {
+		return 0, fmt.Errorf("counting live replicas: %w", err)
+	}
+	return n, nil
+}

@@ -65,6 +65,31 @@ type Options struct {
 	// Now is the clock that decides whether a Spark authorization has
 	// expired (default time.Now).
 	Now func() time.Time
+	// Pacer, when set, is waited on before every request, retries
+	// included. TikTok's request quota is per developer app, shared by
+	// every advertiser (tiktok-api.md §6): give all clients of the app one
+	// pacer so concurrent advertiser lanes stay under it together.
+	Pacer Pacer
+}
+
+// Pacer spaces requests; Wait returns when the next one may go, or
+// ctx's error.
+type Pacer interface {
+	Wait(ctx context.Context) error
+}
+
+// pacedTransport waits on a Pacer before each round trip.
+type pacedTransport struct {
+	next  http.RoundTripper
+	pacer Pacer
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t pacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.pacer.Wait(r.Context()); err != nil {
+		return nil, err
+	}
+	return t.next.RoundTrip(r)
 }
 
 // Client calls the TikTok Marketing API. It is safe for concurrent use.
@@ -122,6 +147,15 @@ func New(o Options) *Client {
 	rc.HTTPClient = o.HTTPClient
 	if rc.HTTPClient == nil {
 		rc.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+	}
+	if o.Pacer != nil {
+		hc := *rc.HTTPClient
+		next := hc.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		hc.Transport = pacedTransport{next: next, pacer: o.Pacer}
+		rc.HTTPClient = &hc
 	}
 	rc.RetryMax = o.RetryMax
 	switch {

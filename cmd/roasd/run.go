@@ -363,6 +363,29 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 	return nil
 }
 
+// replicaEvery is how often a daemon renews its replica lease and
+// re-divides the app quotas among the live replicas.
+const replicaEvery = 30 * time.Second
+
+// shareQuotas renews this replica's lease (3 × replicaEvery) and divides
+// the TikTok app pacer's budget among the live replicas, so that together
+// they stay under the app's quota.
+func (d *daemon) shareQuotas(ctx context.Context) {
+	now := d.opts.now()
+	if err := d.db.AcquireLease(ctx, store.ReplicaLeasePrefix+d.opts.replica, d.opts.replica, now, 3*replicaEvery); err != nil {
+		d.log.Warn("renewing the replica lease", "err", err)
+		return
+	}
+	n, err := d.db.LiveReplicas(ctx, now)
+	if err != nil {
+		d.log.Warn("counting live replicas", "err", err)
+		return
+	}
+	if d.deps.TikTokPacer != nil {
+		d.deps.TikTokPacer.SetReplicas(n)
+	}
+}
+
 // serve runs the daemon until ctx is cancelled.
 func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	if err := checkSecrets(d.env, set); err != nil {
@@ -406,6 +429,9 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	}
 	versions := time.NewTicker(versionCheckEvery)
 	defer versions.Stop()
+	d.shareQuotas(ctx)
+	replicas := time.NewTicker(replicaEvery)
+	defer replicas.Stop()
 	fp := fingerprint(d.opts.config)
 	var runErr error
 loop:
@@ -418,6 +444,8 @@ loop:
 			break loop
 		case <-hup:
 			d.reload(sched)
+		case <-replicas.C:
+			d.shareQuotas(ctx)
 		case <-versions.C:
 			if err := d.checkVersions(ctx); err != nil {
 				d.log.Error("checking API versions", "err", err)

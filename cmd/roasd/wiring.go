@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,9 +42,21 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 		d.MetaWrite = metaads.New(o)
 	}
 	if tok := env.getenv("TIKTOK_ACCESS_TOKEN"); tok != "" {
+		// TikTok's quota is per app: one pacer for every client and
+		// advertiser lane of it (ROASD_TIKTOK_QPS, default 8 — 80% of the
+		// Basic tier's 10 QPS; 0 turns pacing off).
+		qps := 8.0
+		if v := env.getenv("ROASD_TIKTOK_QPS"); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 {
+				return nil, fmt.Errorf("ROASD_TIKTOK_QPS=%q: want a number of requests per second (0 for no pacing)", v)
+			}
+			qps = f
+		}
+		d.TikTokPacer = scheduler.NewAppPacer(qps)
 		o := tiktokads.Options{
 			BaseURL: env.getenv("TIKTOK_API_URL"), AccessToken: tok, Now: now,
-			HTTPClient: httpFor("tiktok"), Logger: log.With("platform", "tiktok"),
+			HTTPClient: httpFor("tiktok"), Logger: log.With("platform", "tiktok"), Pacer: d.TikTokPacer,
 		}
 		d.TikTok = tiktokads.New(o)
 		o.RetryMax = -1

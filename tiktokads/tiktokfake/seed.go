@@ -20,6 +20,11 @@ type Seed struct {
 	// Now is the server's clock (default time.Now); it decides when a Spark
 	// authorization has expired and stamps authorizations.
 	Now func() time.Time
+	// AppQPS, when positive, is the app's request quota per second, shared
+	// by every advertiser and token as TikTok's is (tiktok-api.md §6):
+	// calls beyond it within one wall-clock second answer 40100 "requests
+	// from App … are temporarily restricted".
+	AppQPS int
 }
 
 // Advertiser is an ad account with everything under it.

@@ -78,6 +78,10 @@ type Server struct {
 	reqs    int64
 	faults  []fault
 	limited int
+	// second and inSecond count the calls of the current wall-clock
+	// second against Seed.AppQPS.
+	second   int64
+	inSecond int
 	latency time.Duration
 	expired bool
 	calls   []Call
@@ -410,6 +414,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.limited--
 		reply(nil, &apiError{CodeRateLimited, "Request too frequent. Please try again later."})
 		return
+	}
+	if q := s.seed.AppQPS; q > 0 {
+		if sec := time.Now().Unix(); sec != s.second {
+			s.second, s.inSecond = sec, 0
+		}
+		s.inSecond++
+		if s.inSecond > q {
+			reply(nil, &apiError{CodeRateLimited, "Due to too many requests, requests from App [7012000000000000001] are temporarily restricted."})
+			return
+		}
 	}
 	if len(s.faults) > 0 {
 		f := s.faults[0]
