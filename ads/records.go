@@ -225,4 +225,12 @@ type LinkConversion struct {
 	Amount   int64
 	Currency string
 	At       time.Time
+	// Brand owns the conversion: reconcile counts it for that brand only.
+	// It is given by the import or webhook (a brand or shop field, or the
+	// importer's --brand) or attributed by the creator when exactly one
+	// brand lists them.
+	Brand string
+	// Shop is the Shopify shop the source says the sale was made in, when
+	// it says (input only: it names the owner brand).
+	Shop string
 }

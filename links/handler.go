@@ -51,8 +51,10 @@ func authorized(r *http.Request, token string) bool {
 // or DefaultSource. Valid rows are stored even when others are rejected;
 // the answer (200, a Response) lists the rejected rows. A body that is not
 // JSON is 400; a storage failure is 500 so the sender retries, which is
-// safe because storing is idempotent.
-func Handler(token string, sink LinkSink, log *slog.Logger) http.Handler {
+// safe because storing is idempotent. owner, when set, attributes each row
+// to its brand (the "brand" query parameter is the default for rows that
+// name neither brand nor shop); rows it cannot attribute are rejected.
+func Handler(token string, sink LinkSink, owner func(defaultBrand string) Owner, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -67,7 +69,11 @@ func Handler(token string, sink LinkSink, log *slog.Logger) http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		cs, errs := ParseJSON(http.MaxBytesReader(w, r.Body, maxBody), r.URL.Query().Get("source"))
+		var own Owner
+		if owner != nil {
+			own = owner(r.URL.Query().Get("brand"))
+		}
+		cs, errs := ParseJSONOwned(http.MaxBytesReader(w, r.Body, maxBody), r.URL.Query().Get("source"), own)
 		if len(errs) == 1 && errs[0].Row == 0 {
 			http.Error(w, errs[0].Reason, http.StatusBadRequest)
 			return

@@ -42,7 +42,15 @@ var columns = map[string][]string{
 	"currency":      {"currency"},
 	"time":          {"time", "at", "timestamp", "date", "converted_at"},
 	"source":        {"source"},
+	"brand":         {"brand"},
+	"shop":          {"shop", "shop_domain", "store"},
 }
+
+// Owner attributes a conversion to the brand that owns it, setting
+// c.Brand (from c.Brand or c.Shop as the source gave them, else from the
+// creator), or says why it cannot: such a row is refused, never counted
+// for every brand the creator works with.
+type Owner func(c *ads.LinkConversion) error
 
 func canonical(name string) string {
 	n := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
@@ -73,13 +81,13 @@ func parseTime(s string) (time.Time, error) {
 // convert validates one row.
 func convert(r record, source string) (ads.LinkConversion, error) {
 	c := ads.LinkConversion{ID: r["conversion_id"], Source: source, Creator: strings.TrimPrefix(r["creator"], "@"),
-		Link: r["link"], OrderID: r["order_id"], Currency: strings.ToUpper(r["currency"])}
+		Link: r["link"], OrderID: r["order_id"], Currency: strings.ToUpper(r["currency"]), Brand: r["brand"], Shop: strings.ToLower(r["shop"])}
 	if s := r["source"]; s != "" {
 		c.Source = s
 	}
 	// PostgreSQL refuses NUL in text; no field may hold it.
 	for _, f := range []struct{ name, v string }{{"conversion_id", c.ID}, {"source", c.Source}, {"creator", c.Creator},
-		{"link", c.Link}, {"order_id", c.OrderID}, {"currency", c.Currency}} {
+		{"link", c.Link}, {"order_id", c.OrderID}, {"currency", c.Currency}, {"brand", c.Brand}, {"shop", c.Shop}} {
 		if strings.IndexByte(f.v, 0) >= 0 || !utf8.ValidString(f.v) {
 			return c, fmt.Errorf("%s holds a NUL byte or invalid UTF-8", f.name)
 		}
@@ -116,6 +124,7 @@ func convert(r record, source string) (ads.LinkConversion, error) {
 // collector validates rows and rejects repeated conversion ids.
 type collector struct {
 	source string
+	owner  Owner
 	seen   map[string]int
 	out    []ads.LinkConversion
 	errs   []RowError
@@ -130,6 +139,9 @@ func newCollector(source string) *collector {
 
 func (c *collector) add(row int, r record) {
 	lc, err := convert(r, c.source)
+	if err == nil && c.owner != nil {
+		err = c.owner(&lc)
+	}
 	if err != nil {
 		c.errs = append(c.errs, RowError{Row: row, Reason: err.Error()})
 		return
@@ -149,6 +161,13 @@ func (c *collector) add(row int, r record) {
 // ignored. source (DefaultSource when empty) names the platform. Valid rows
 // are returned; each invalid row is reported with its line number.
 func ParseCSV(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
+	return ParseCSVOwned(r, source, nil)
+}
+
+// ParseCSVOwned is ParseCSV that also attributes each row to its owner
+// brand (optional columns brand and shop), refusing the rows owner cannot
+// attribute. A nil owner attributes nothing.
+func ParseCSVOwned(r io.Reader, source string, owner Owner) ([]ads.LinkConversion, []RowError) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -183,6 +202,7 @@ func ParseCSV(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
 		return nil, []RowError{{Row: 1, Reason: "header lacks column " + strings.Join(missing, ", ")}}
 	}
 	col := newCollector(source)
+	col.owner = owner
 	for {
 		fields, err := cr.Read()
 		if err == io.EOF {
@@ -217,6 +237,13 @@ func ParseCSV(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
 // ParseCSV (amount may be a JSON string or number; it is read as a decimal,
 // never a float). Rows are numbered from 1 in array order.
 func ParseJSON(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
+	return ParseJSONOwned(r, source, nil)
+}
+
+// ParseJSONOwned is ParseJSON that also attributes each row to its owner
+// brand (optional fields brand and shop), refusing the rows owner cannot
+// attribute. A nil owner attributes nothing.
+func ParseJSONOwned(r io.Reader, source string, owner Owner) ([]ads.LinkConversion, []RowError) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	var raw json.RawMessage
@@ -238,6 +265,7 @@ func ParseJSON(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
 		}
 	}
 	col := newCollector(source)
+	col.owner = owner
 	for i, rr := range rows {
 		row := i + 1
 		d := json.NewDecoder(strings.NewReader(string(rr)))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -155,7 +156,7 @@ func TestHandler(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	const token = "roasd-api-token"
-	srv := httptest.NewServer(links.Handler(token, db, nil))
+	srv := httptest.NewServer(links.Handler(token, db, nil, nil))
 	t.Cleanup(srv.Close)
 	body := `[{"conversion_id":"c1","creator":"jacq","amount":"10","currency":"USD","time":"2026-06-03T14:05:00Z"},
 		{"conversion_id":"c2","creator":"","amount":"10","currency":"USD","time":"2026-06-03T14:05:00Z"}]`
@@ -200,7 +201,7 @@ func TestHandler(t *testing.T) {
 			t.Errorf("%s: response %+v, want %+v", tc.name, got, *tc.want)
 		}
 	}
-	stored, err := db.LinkConversions(ctx, time.Time{}, time.Time{})
+	stored, err := db.LinkConversions(ctx, "", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +212,61 @@ func TestHandler(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer ")
-	links.Handler("", db, nil).ServeHTTP(rec, req)
+	links.Handler("", db, nil, nil).ServeHTTP(rec, req)
 	if rec.Code != 401 {
 		t.Errorf("empty token: status %d, want 401", rec.Code)
+	}
+}
+
+// TestHandlerRefusesUnattributable: a posted conversion the owner cannot
+// attribute to one brand is rejected with the reason, never stored; the
+// "brand" parameter is the default for rows naming none.
+func TestHandlerRefusesUnattributable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(t, tmpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	owner := func(def string) links.Owner {
+		return func(c *ads.LinkConversion) error {
+			switch {
+			case c.Brand != "":
+			case def != "":
+				c.Brand = def
+			default:
+				return errors.New("jacq works for glowco and lunaskin")
+			}
+			return nil
+		}
+	}
+	srv := httptest.NewServer(links.Handler("tok", db, owner, nil))
+	t.Cleanup(srv.Close)
+	post := func(query, body string) links.Response {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+query, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r links.Response
+		json.NewDecoder(resp.Body).Decode(&r)
+		return r
+	}
+	body := `[{"conversion_id":"c1","creator":"jacq","amount":"10","currency":"USD","time":"2026-06-03"},
+		{"conversion_id":"c2","creator":"jacq","brand":"lunaskin","amount":"10","currency":"USD","time":"2026-06-03"}]`
+	if r := post("", body); r.Accepted != 1 || len(r.Rejected) != 1 || !strings.Contains(r.Rejected[0].Reason, "works for glowco and lunaskin") {
+		t.Errorf("without a brand: %+v, want c2 accepted and c1 rejected", r)
+	}
+	if r := post("?brand=glowco", body); r.Accepted != 2 || len(r.Rejected) != 0 {
+		t.Errorf("with brand=glowco: %+v, want both accepted", r)
+	}
+	for brand, want := range map[string]string{"glowco": "c1", "lunaskin": "c2"} {
+		got, err := db.LinkConversions(ctx, brand, time.Time{}, time.Time{})
+		if err != nil || len(got) != 1 || got[0].ID != want {
+			t.Errorf("%s's conversions = %+v (%v), want only %s", brand, got, err, want)
+		}
 	}
 }

@@ -77,7 +77,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	today := ads.DateOf(now, loc)
 	var orderLinks []ads.LinkConversion
 	if shop != "" {
-		if orderLinks, err = db.OrderLinks(ctx); err != nil {
+		if orderLinks, err = db.OrderLinks(ctx, brand.Name); err != nil {
 			return 0, err
 		}
 	}
@@ -216,7 +216,7 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 	}
 	var refs []reconcile.OrderRef
 	if shop != "" {
-		ids, err := db.LinkOrderRefs(ctx)
+		ids, err := db.LinkOrderRefs(ctx, brand.Name)
 		if err != nil {
 			return 0, err
 		}
@@ -343,7 +343,7 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts 
 		})
 	}
 	g.Go(func() (err error) {
-		in.Links, err = db.LinkConversions(gctx, from, to)
+		in.Links, err = db.LinkConversions(gctx, brand.Name, from, to)
 		return err
 	})
 	g.Go(func() (err error) {

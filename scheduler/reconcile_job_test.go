@@ -61,7 +61,7 @@ func recStat(platform ads.Platform, ad, day, cur, spend string) ads.DayStat {
 
 func recLink(id, at, order, amount string) ads.LinkConversion {
 	return ads.LinkConversion{Source: "impact", ID: id, Creator: "jacqueline", OrderID: order, Amount: ads.MustMicros(amount),
-		Currency: "USD", At: recTime(at)}
+		Currency: "USD", At: recTime(at), Brand: "glowco"}
 }
 
 // noErr fails the test when a call returning (value, error) failed.
@@ -338,7 +338,7 @@ func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
 	}
 	in := reconcile.Input{Brand: b, Ads: matches,
 		Orders: value[[]ads.Order](t)(db.Orders(ctx, recShop, time.Time{}, time.Time{})),
-		Links:  value[[]ads.LinkConversion](t)(db.LinkConversions(ctx, time.Time{}, time.Time{})),
+		Links:  value[[]ads.LinkConversion](t)(db.LinkConversions(ctx, b.Name, time.Time{}, time.Time{})),
 		Stats:  value[[]ads.DayStat](t)(db.DayStats(ctx, "", fullRange))}
 	res, err := reconcile.Build(in)
 	if err != nil {

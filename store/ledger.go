@@ -153,21 +153,21 @@ const affectedDaysSQL = `
 WITH ch_orders AS MATERIALIZED (
 	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
 ), ch_links AS MATERIALIZED (
-	SELECT source, conversion_id, at, order_id FROM link_conversions WHERE changed_at >= $1
+	SELECT source, conversion_id, at, order_id, brand FROM link_conversions WHERE changed_at >= $1
 ), link_refs AS MATERIALIZED (
-	SELECT DISTINCT order_id AS ref FROM ch_links WHERE order_id <> ''
+	SELECT DISTINCT order_id AS ref FROM ch_links WHERE order_id <> '' AND brand = $4
 )
 SELECT DISTINCT day FROM (
 	SELECT (created_at AT TIME ZONE $3)::date AS day FROM ch_orders
 	UNION ALL SELECT (SELECT l.day FROM ledger l WHERE l.brand = $4 AND l.source = 'order' AND l.source_id = o.order_id)
 		FROM ch_orders o
-	UNION ALL SELECT (at AT TIME ZONE $3)::date FROM ch_links
+	UNION ALL SELECT (at AT TIME ZONE $3)::date FROM ch_links WHERE brand = $4
 	UNION ALL SELECT (SELECT l.day FROM ledger l WHERE l.brand = $4 AND l.source = 'link'
 		AND l.source_id = c.source || ':' || c.conversion_id) FROM ch_links c
 	UNION ALL SELECT (x.at AT TIME ZONE $3)::date FROM ch_orders o CROSS JOIN LATERAL (
-		SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> ''
+		SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND lc.brand = $4
 			AND lc.order_id IN (o.order_id, o.name, substring(o.order_id from '[0-9]+$'))
-		UNION ALL SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND ltrim(lc.order_id, '#') = ltrim(o.name, '#')
+		UNION ALL SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND lc.brand = $4 AND ltrim(lc.order_id, '#') = ltrim(o.name, '#')
 	) x
 	UNION ALL SELECT (o.created_at AT TIME ZONE $3)::date FROM orders o WHERE o.shop = $2
 		AND EXISTS (SELECT 1 FROM link_refs) AND (o.order_id IN (SELECT ref FROM link_refs)
@@ -418,11 +418,11 @@ func (db *DB) SourceDays(ctx context.Context, shop, tz string) (r ads.DateRange,
 	return r, true, nil
 }
 
-// LinkOrderRefs lists the distinct non-empty order references of stored
-// link conversions (see OrderKeys).
-func (db *DB) LinkOrderRefs(ctx context.Context) ([]string, error) {
+// LinkOrderRefs lists the distinct non-empty order references of the link
+// conversions brand owns (see OrderKeys).
+func (db *DB) LinkOrderRefs(ctx context.Context, brand string) ([]string, error) {
 	var out []string
-	if err := db.x.SelectContext(ctx, &out, `SELECT DISTINCT order_id FROM link_conversions WHERE order_id <> '' ORDER BY order_id`); err != nil {
+	if err := db.x.SelectContext(ctx, &out, `SELECT DISTINCT order_id FROM link_conversions WHERE brand = $1 AND order_id <> '' ORDER BY order_id`, brand); err != nil {
 		return nil, fmt.Errorf("listing order references of link conversions: %w", err)
 	}
 	return out, nil

@@ -58,14 +58,14 @@ func (db *DB) ReconcileOrders(ctx context.Context, shop string, from, to time.Ti
 	return out, nil
 }
 
-// OrderLinks lists every link conversion that names an order (a non-empty
+// OrderLinks lists every link conversion of brand that names an order (a non-empty
 // order reference), by source and conversion id: reconcile gives an order
 // no rule attributed to the creator of a conversion naming it, whatever
 // day the conversion is on (reconcile.Input.OrderLinks).
-func (db *DB) OrderLinks(ctx context.Context) ([]ads.LinkConversion, error) {
+func (db *DB) OrderLinks(ctx context.Context, brand string) ([]ads.LinkConversion, error) {
 	var rows []linkRow
-	if err := db.x.SelectContext(ctx, &rows, `SELECT source, conversion_id, creator, link, order_id, amount_micros, currency, at
-		FROM link_conversions WHERE order_id <> '' ORDER BY source, conversion_id`); err != nil {
+	if err := db.x.SelectContext(ctx, &rows, `SELECT source, conversion_id, creator, link, order_id, amount_micros, currency, at, brand
+		FROM link_conversions WHERE brand = $1 AND order_id <> '' ORDER BY source, conversion_id`, brand); err != nil {
 		return nil, fmt.Errorf("listing link conversions that name orders: %w", err)
 	}
 	return linkConversionsOf(rows), nil
@@ -76,7 +76,7 @@ func linkConversionsOf(rows []linkRow) []ads.LinkConversion {
 	out := make([]ads.LinkConversion, len(rows))
 	for i, r := range rows {
 		out[i] = ads.LinkConversion{ID: r.ID, Source: r.Source, Creator: r.Creator, Link: r.Link, OrderID: r.OrderID,
-			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC()}
+			Amount: r.Amount, Currency: r.Currency, At: r.At.UTC(), Brand: r.Brand}
 	}
 	return out
 }

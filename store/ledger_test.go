@@ -105,7 +105,7 @@ func TestAffectedDaysAndOrderKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{Source: "impact", ID: "c1", OrderID: "#2001", Amount: 1,
-		Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC)}}); err != nil {
+		Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC), Brand: "glowco"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, []store.VariantAd{{TestID: "t", VariantKey: "v", Account: "a", AdID: "m1", MatchedBy: "ad_id"}}); err != nil {
@@ -170,7 +170,7 @@ func TestAffectedDaysLinkByOrderRef(t *testing.T) {
 			t.Parallel()
 			db := openDB(t, template)
 			if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{Source: "impact", ID: "c1", OrderID: tc.ref, Amount: 1,
-				Currency: "USD", At: day(10)}}); err != nil {
+				Currency: "USD", At: day(10), Brand: "glowco"}}); err != nil {
 				t.Fatal(err)
 			}
 			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []store.LedgerEntry{ledgerEntry("gid://shopify/Order/3001", "2026-05-12", 1)},
@@ -278,9 +278,9 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{
-		{Source: "impact", ID: "c1", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC)},
-		{Source: "impact", ID: "c2", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 21, 15, 0, 0, 0, time.UTC)},
-		{Source: "impact", ID: "c3", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 22, 15, 0, 0, 0, time.UTC)},
+		{Source: "impact", ID: "c1", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC), Brand: "glowco"},
+		{Source: "impact", ID: "c2", OrderID: "#1", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 21, 15, 0, 0, 0, time.UTC), Brand: "glowco"},
+		{Source: "impact", ID: "c3", Amount: 1, Currency: "USD", At: time.Date(2026, 5, 22, 15, 0, 0, 0, time.UTC), Brand: "glowco"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 	if got, _, err := db.SourceDays(ctx, "glowco.myshopify.com", "America/New_York"); err != nil || got.To != ads.MustDate("2026-06-02") {
 		t.Errorf("span without stats %v (%v), want to 2026-06-02", got, err)
 	}
-	refs, err := db.LinkOrderRefs(ctx)
+	refs, err := db.LinkOrderRefs(ctx, "glowco")
 	if err != nil || !reflect.DeepEqual(refs, []string{"#1"}) {
 		t.Errorf("link order refs %v (%v), want [#1]", refs, err)
 	}

@@ -439,9 +439,32 @@ func (db *DB) ApplyWebhook(ctx context.Context, key, topic string, o ads.Order) 
 }
 
 var linkUpsert = upsertSQL("link_conversions",
-	[]string{"source", "conversion_id", "creator", "link", "order_id", "amount_micros", "currency", "at"},
-	[]string{"text[]", "text[]", "text[]", "text[]", "text[]", "bigint[]", "text[]", "timestamptz[]"},
+	[]string{"source", "conversion_id", "creator", "link", "order_id", "amount_micros", "currency", "at", "brand"},
+	[]string{"text[]", "text[]", "text[]", "text[]", "text[]", "bigint[]", "text[]", "timestamptz[]", "text[]"},
 	[]string{"source", "conversion_id"})
+
+// AdoptLinkConversions gives each link conversion without an owner (rows
+// stored before conversions had one) the brand owners maps its creator to
+// — the caller lists only creators exactly one brand works with — and
+// returns how many it adopted and how many are left without an owner.
+// Running it again changes nothing.
+func (db *DB) AdoptLinkConversions(ctx context.Context, owners map[string]string) (adopted, left int64, err error) {
+	creators, brands := make([]string, 0, len(owners)), make([]string, 0, len(owners))
+	for c, b := range owners {
+		creators, brands = append(creators, c), append(brands, b)
+	}
+	res, err := db.x.ExecContext(ctx, `UPDATE link_conversions lc SET brand = o.brand, changed_at = now()
+		FROM unnest($1::text[], $2::text[]) AS o(creator, brand) WHERE lc.brand = '' AND lc.creator <> '' AND lc.creator = o.creator`,
+		pq.Array(creators), pq.Array(brands))
+	if err != nil {
+		return 0, 0, fmt.Errorf("adopting link conversions: %w", err)
+	}
+	adopted, _ = res.RowsAffected()
+	if err := db.x.GetContext(ctx, &left, `SELECT count(*) FROM link_conversions WHERE brand = ''`); err != nil {
+		return adopted, 0, fmt.Errorf("counting link conversions without a brand: %w", err)
+	}
+	return adopted, left, nil
+}
 
 // UpsertLinkConversions stores affiliate/link conversions keyed by (source,
 // id), returning how many rows were inserted or changed; re-importing the
@@ -464,14 +487,15 @@ func (db *DB) UpsertLinkConversions(ctx context.Context, cs []ads.LinkConversion
 		uniq = append(uniq, c)
 	}
 	return db.execBatches(ctx, "link conversions", len(uniq), linkUpsert, func(lo, hi int) []any {
-		var src, id, cr, link, ord, cur []string
+		var src, id, cr, link, ord, cur, brand []string
 		var amt []int64
 		var at []time.Time
 		for _, c := range uniq[lo:hi] {
 			src, id, cr, link, ord = append(src, c.Source), append(id, c.ID), append(cr, c.Creator), append(link, c.Link), append(ord, c.OrderID)
-			amt, cur, at = append(amt, c.Amount), append(cur, c.Currency), append(at, c.At)
+			amt, cur, at, brand = append(amt, c.Amount), append(cur, c.Currency), append(at, c.At), append(brand, c.Brand)
 		}
-		return []any{pq.Array(src), pq.Array(id), pq.Array(cr), pq.Array(link), pq.Array(ord), pq.Array(amt), pq.Array(cur), timeArray(at)}
+		return []any{pq.Array(src), pq.Array(id), pq.Array(cr), pq.Array(link), pq.Array(ord), pq.Array(amt), pq.Array(cur), timeArray(at),
+			pq.Array(brand)}
 	})
 }
 
@@ -484,15 +508,16 @@ type linkRow struct {
 	Amount   int64     `db:"amount_micros"`
 	Currency string    `db:"currency"`
 	At       time.Time `db:"at"`
+	Brand    string    `db:"brand"`
 }
 
-// LinkConversions lists stored link conversions with time in [from, to)
-// (a zero to means no upper bound), oldest first.
-func (db *DB) LinkConversions(ctx context.Context, from, to time.Time) ([]ads.LinkConversion, error) {
+// LinkConversions lists the stored link conversions brand owns with time
+// in [from, to) (a zero to means no upper bound), oldest first.
+func (db *DB) LinkConversions(ctx context.Context, brand string, from, to time.Time) ([]ads.LinkConversion, error) {
 	var rows []linkRow
-	if err := db.x.SelectContext(ctx, &rows, `SELECT source, conversion_id, creator, link, order_id, amount_micros, currency, at
-		FROM link_conversions WHERE at >= $1 AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, source, conversion_id`,
-		from, nullTime(to)); err != nil {
+	if err := db.x.SelectContext(ctx, &rows, `SELECT source, conversion_id, creator, link, order_id, amount_micros, currency, at, brand
+		FROM link_conversions WHERE brand = $3 AND at >= $1 AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, source, conversion_id`,
+		from, nullTime(to), brand); err != nil {
 		return nil, fmt.Errorf("listing link conversions: %w", err)
 	}
 	return linkConversionsOf(rows), nil

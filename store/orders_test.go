@@ -375,7 +375,7 @@ func TestUpsertLinkConversions(t *testing.T) {
 			t.Errorf("%s: changed = %d, want %d", s.name, got, s.want)
 		}
 	}
-	all, err := db.LinkConversions(ctx, t0, t0.Add(time.Second))
+	all, err := db.LinkConversions(ctx, "", t0, t0.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestUpsertLinkConversions(t *testing.T) {
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("LinkConversions =\n%+v\nwant\n%+v", all, want)
 	}
-	if none, _ := db.LinkConversions(ctx, t0.Add(time.Second), time.Time{}); len(none) != 0 {
+	if none, _ := db.LinkConversions(ctx, "", t0.Add(time.Second), time.Time{}); len(none) != 0 {
 		t.Errorf("LinkConversions after t0 = %d rows, want 0", len(none))
 	}
 	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{{ID: "x", Source: "impact"}}); err == nil {

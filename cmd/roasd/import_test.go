@@ -22,19 +22,22 @@ func TestImportLinks(t *testing.T) {
 	dsn := pgtest.DSN(t, importTmpl)
 	dir := t.TempDir()
 	csvFile := filepath.Join(dir, "impact.csv")
-	os.WriteFile(csvFile, []byte("conversion_id,creator,link,order_id,amount,currency,time\n"+
-		"c1,jacqueline,,#1001,49.90,USD,2026-06-03T14:05:00Z\n"+
-		"c2,,,,10,USD,2026-06-03\n"+
-		"c3,jacqueline,,,abc,USD,2026-06-03\n"+
-		"c4,,https://glowco.com/?utm_source=jacqueline,,12.5,EUR,2026-06-04\n"), 0o644)
+	os.WriteFile(csvFile, []byte("conversion_id,creator,link,order_id,amount,currency,time,shop\n"+
+		"c1,jacqueline,,#1001,49.90,USD,2026-06-03T14:05:00Z,\n"+
+		"c2,,,,10,USD,2026-06-03,\n"+
+		"c3,jacqueline,,,abc,USD,2026-06-03,\n"+
+		"c4,,https://glowco.com/?utm_source=jacqueline,,12.5,EUR,2026-06-04,glowco.myshopify.com\n"), 0o644)
 	jsonFile := filepath.Join(dir, "clean.json")
-	os.WriteFile(jsonFile, []byte(`[{"conversion_id":"j1","creator":"jacq","amount":"5","currency":"USD","time":"2026-06-05"}]`), 0o644)
+	os.WriteFile(jsonFile, []byte(`[{"conversion_id":"j1","creator":"jacq","brand":"glowco","amount":"5","currency":"USD","time":"2026-06-05"}]`), 0o644)
 
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		env := &cmdEnv{stdout: &out, stderr: &errb, getenv: func(k string) string {
-			if k == "DATABASE_URL" {
+			switch k {
+			case "DATABASE_URL":
 				return dsn
+			case "ROASD_CONFIG":
+				return "../../configs/examples"
 			}
 			return ""
 		}}
@@ -68,7 +71,7 @@ func TestImportLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	got, err := db.LinkConversions(ctx, time.Time{}, time.Time{})
+	got, err := db.LinkConversions(ctx, "glowco", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
@@ -319,6 +320,22 @@ func (d *daemon) config() *configs.Set {
 	return d.set
 }
 
+// adoptLinks gives link conversions stored before they had an owner brand
+// the one brand their creator works with (reconcile.SoleCreatorBrands) and
+// warns about those left unowned, which no brand counts.
+func (d *daemon) adoptLinks(ctx context.Context, set *configs.Set) {
+	adopted, left, err := d.db.AdoptLinkConversions(ctx, reconcile.SoleCreatorBrands(set))
+	switch {
+	case err != nil:
+		d.log.Error("adopting link conversions without a brand", "err", err)
+	case left > 0:
+		d.log.Warn("link conversions without a brand are counted nowhere: their creator works for several brands or none; re-import them with their brand (roasd import links --brand B)",
+			"adopted", adopted, "unowned", left)
+	case adopted > 0:
+		d.log.Info("link conversions given their creator's brand", "adopted", adopted)
+	}
+}
+
 // runOnce executes every job once (each account's syncs in order, accounts
 // concurrently, then the brand stages; see scheduler.RunOnce) and fails if
 // any failed.
@@ -328,6 +345,7 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 	}
 	d.set = set
 	d.releaseDeadClaims(ctx)
+	d.adoptLinks(ctx, set)
 	// Before the jobs, so a version alert is delivered by this run's notify.
 	if err := d.checkVersions(ctx); err != nil {
 		return err
@@ -395,6 +413,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 		d.log.Warn("marked runs of a previous process as abandoned", "runs", n)
 	}
 	d.releaseDeadClaims(ctx)
+	d.adoptLinks(ctx, set)
 	d.set = set
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)
@@ -430,6 +449,8 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	versions := time.NewTicker(versionCheckEvery)
 	defer versions.Stop()
 	d.shareQuotas(ctx)
+	// A stopped replica leaves the others its share at once.
+	defer d.db.ReleaseLease(context.WithoutCancel(ctx), store.ReplicaLeasePrefix+d.opts.replica, d.opts.replica)
 	replicas := time.NewTicker(replicaEvery)
 	defer replicas.Stop()
 	fp := fingerprint(d.opts.config)

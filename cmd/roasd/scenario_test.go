@@ -100,8 +100,8 @@ func TestMoneyScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.UpsertLinkConversions(ctx, []ads.LinkConversion{
-		{Source: "impact", ID: "L1", Creator: "ava", OrderID: "#1003", Amount: ads.MustMicros("50"), Currency: "USD", At: at("2026-06-04")},
-		{Source: "impact", ID: "L2", Creator: "ben", OrderID: "1001", Amount: ads.MustMicros("100"), Currency: "USD", At: at("2026-06-02")},
+		{Source: "impact", ID: "L1", Creator: "ava", OrderID: "#1003", Amount: ads.MustMicros("50"), Currency: "USD", At: at("2026-06-04"), Brand: "shopco"},
+		{Source: "impact", ID: "L2", Creator: "ben", OrderID: "1001", Amount: ads.MustMicros("100"), Currency: "USD", At: at("2026-06-02"), Brand: "shopco"},
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/links"
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
@@ -143,7 +145,7 @@ func (d *daemon) routes() map[string]http.Handler {
 					return &web.Refusal{Status: http.StatusUnauthorized, Msg: "unauthorized"}
 				}
 				return nil
-			}}, links.Handler(token, d.db, d.log.With("webhook", "links")))
+			}}, links.Handler(token, d.db, d.linkOwner, d.log.With("webhook", "links")))
 	} else {
 		d.log.Warn("ROASD_API_TOKEN is not set: the report API and the link-conversion webhook are off")
 	}
@@ -201,6 +203,17 @@ func (d *daemon) servesShop(shop string) bool {
 		}
 	}
 	return false
+}
+
+// linkOwner attributes posted link conversions to their brands with the
+// current config (see reconcile.LinkOwner); defaultBrand is the post's
+// "brand" parameter.
+func (d *daemon) linkOwner(defaultBrand string) links.Owner {
+	set := d.config()
+	if set == nil {
+		return func(*ads.LinkConversion) error { return errors.New("no config loaded: cannot attribute the conversion to a brand") }
+	}
+	return reconcile.LinkOwner(set, defaultBrand)
 }
 
 // checkSecrets fails when a configured platform has no token in the

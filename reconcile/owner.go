@@ -1,0 +1,85 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+)
+
+// LinkOwner returns how link conversions are attributed to the brand that
+// owns them (a creator may work for several brands; a conversion counts
+// for one): the brand the row names; else the brand whose shop the row
+// names; else defaultBrand (an importer's --brand); else the one brand with
+// a creator the conversion belongs to (by handle or link, as the ledger
+// matches them). A row none of these settles is refused with the reason.
+func LinkOwner(set *configs.Set, defaultBrand string) func(c *ads.LinkConversion) error {
+	attrs := make([]*attributor, len(set.Brands))
+	for i, b := range set.Brands {
+		attrs[i] = newAttributor(b)
+	}
+	return func(c *ads.LinkConversion) error {
+		switch {
+		case c.Brand != "":
+			if set.Brand(c.Brand) == nil {
+				return fmt.Errorf("brand %q is not configured", c.Brand)
+			}
+			return nil
+		case c.Shop != "":
+			for _, b := range set.Brands {
+				if b.Accounts.Shopify != nil && strings.EqualFold(b.Accounts.Shopify.Shop, c.Shop) {
+					c.Brand = b.Name
+					return nil
+				}
+			}
+			return fmt.Errorf("shop %q is no configured brand's shop", c.Shop)
+		case defaultBrand != "":
+			if set.Brand(defaultBrand) == nil {
+				return fmt.Errorf("brand %q is not configured", defaultBrand)
+			}
+			c.Brand = defaultBrand
+			return nil
+		}
+		var owners []string
+		for i, a := range attrs {
+			if a.linkCreator(*c) != "" {
+				owners = append(owners, set.Brands[i].Name)
+			}
+		}
+		who := c.Creator
+		if who == "" {
+			who = c.Link
+		}
+		switch len(owners) {
+		case 1:
+			c.Brand = owners[0]
+			return nil
+		case 0:
+			return fmt.Errorf("cannot attribute the conversion: %s is no configured brand's creator or link; name its brand (--brand, or a brand or shop field)", who)
+		}
+		sort.Strings(owners)
+		return fmt.Errorf("cannot attribute the conversion: %s works for %s; name its brand (--brand, or a brand or shop field)", who, strings.Join(owners, " and "))
+	}
+}
+
+// SoleCreatorBrands maps each creator handle that exactly one brand of set
+// lists to that brand: link conversions stored before they had an owner
+// are adopted by it (store.AdoptLinkConversions); the others stay
+// unowned, counted nowhere, until re-imported with their brand.
+func SoleCreatorBrands(set *configs.Set) map[string]string {
+	brands := map[string][]string{}
+	for _, b := range set.Brands {
+		for _, cr := range b.Creators {
+			brands[cr.Handle] = append(brands[cr.Handle], b.Name)
+		}
+	}
+	out := map[string]string{}
+	for h, bs := range brands {
+		if len(bs) == 1 {
+			out[h] = bs[0]
+		}
+	}
+	return out
+}
