@@ -10,8 +10,8 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/links"
+	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
 )
 

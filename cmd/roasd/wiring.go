@@ -211,7 +211,9 @@ func (d *daemon) servesShop(shop string) bool {
 func (d *daemon) linkOwner(defaultBrand string) links.Owner {
 	set := d.config()
 	if set == nil {
-		return func(*ads.LinkConversion) error { return errors.New("no config loaded: cannot attribute the conversion to a brand") }
+		return func(*ads.LinkConversion) error {
+			return errors.New("no config loaded: cannot attribute the conversion to a brand")
+		}
 	}
 	return reconcile.LinkOwner(set, defaultBrand)
 }

@@ -82,9 +82,9 @@ type Server struct {
 	// second against Seed.AppQPS.
 	second   int64
 	inSecond int
-	latency time.Duration
-	expired bool
-	calls   []Call
+	latency  time.Duration
+	expired  bool
+	calls    []Call
 }
 
 // New returns a server holding a copy of seed.
