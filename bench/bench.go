@@ -20,6 +20,7 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgcluster"
 	"github.com/roasd/roasd/sandbox"
+	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
 )
 
@@ -457,7 +458,7 @@ func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 			How: fmt.Sprintf("advertiser + %d campaigns/%d + %d ads/%d + %d rows/%d in %d ranges of ≤%d days (%d pages) + %d codes + %d posts/%d",
 				len(ttCamps), tiktokPage, ttAds, tiktokPage, ttStats, tiktokPage, ttRanges, tiktokRangeDays, ttReportPages, codes, posts, tiktokSparkPage)},
 		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: 4,
-			How: fmt.Sprintf("bulk export: start + poll + download + changes since (paging would take %d pages of 71)", ceilDiv(len(c.Orders), 71))},
+			How: fmt.Sprintf("bulk export: start + poll + download + changes since (paging would take %d pages of %d)", ceilDiv(len(c.Orders), shopify.MaxPageSize), shopify.MaxPageSize)},
 	}
 }
 

@@ -19,8 +19,12 @@ runs this binary as "roasd run --once" against a fresh database (a private
 PostgreSQL cluster, or a new database on DATABASE_URL's server), then prints
 the full-cycle wall time and peak RSS, the API calls against the minimum the
 page sizes allow, store.UpsertOrders against a plain COPY of the same rows,
-and the time of a full and a one-day incremental reconcile. See
-docs/BENCHMARKS.md.`,
+and the time of a full and a one-day incremental reconcile. After the first
+sync it runs three steady-state cycles — no new data, 15 minutes later and
+one day later, the sandbox's clock moved on with new orders, refunds, moving
+ad stats, a restated day and a revoked Spark post — and prints each one's
+wall and CPU time (daemon and Postgres), API calls against the minimum for
+that change, rows written and Slack posts. See docs/BENCHMARKS.md.`,
 		run: runBench,
 	})
 }
