@@ -391,6 +391,9 @@ func TestApproveAll(t *testing.T) {
 	if got := ar.decisions(t, "glowco"); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("decisions = %v, want %v", got, want)
 	}
+	if eph := ar.slack.Ephemerals(); len(eph) != 1 || eph[0].User != eve.ID {
+		t.Errorf("ephemerals = %+v, want one note to eve for her Approve all", eph)
+	}
 	ar.applyDecided(t, ar.glowco)
 	if got := ar.metaBudget(t, setScale); got != 12000 || ar.metaStatus(t, "m2") != "PAUSED" {
 		t.Errorf("after Approve all: budget %d, m2 %s; want 12000, PAUSED", got, ar.metaStatus(t, "m2"))

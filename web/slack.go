@@ -144,6 +144,14 @@ func (s SlackInteractions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	changed := map[string]bool{}
+	// told keeps an Approve all from sending one note per action.
+	told := map[string]bool{}
+	tell := func(kind, text string) {
+		if !told[kind] {
+			told[kind] = true
+			s.tell(ctx, log, p.Channel.ID, p.User.ID, text)
+		}
+	}
 	for _, a := range p.Actions {
 		var keys []store.ActionKey
 		approve := a.ActionID != "roasd_skip"
@@ -187,10 +195,10 @@ func (s SlackInteractions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case store.DecisionApproved, store.DecisionSkipped:
 				changed[rec.Brand] = true
 			case store.DecisionNotAllowed:
-				s.tell(ctx, log, p.Channel.ID, p.User.ID, "Not allowed: only members of the Slack user group "+rec.ApproverGroup+
+				tell(outcome, "Not allowed: only members of the Slack user group "+rec.ApproverGroup+
 					" may approve or skip "+rec.TestID+"'s actions. Your attempt was recorded.")
 			case store.DecisionExpired:
-				s.tell(ctx, log, p.Channel.ID, p.User.ID, "This proposal has expired (the next checkpoint came or the verdict changed); nothing was changed.")
+				tell(outcome, "This proposal has expired (the next checkpoint came or the verdict changed); nothing was changed.")
 			}
 		}
 	}
