@@ -38,6 +38,8 @@ type CycleFigures struct {
 	RowsWritten, Bookkeeping int64
 	Tables                   string
 	Slack                    int
+	// Jobs are the cycle's jobs with their time, slowest first.
+	Jobs string
 }
 
 // steadyCycles are the cycles after the first sync.
@@ -51,16 +53,14 @@ var steadyCycles = []struct {
 }
 
 // steady runs the steady-state cycles. The first sync's rows are first
-// made to look an hour old (as in a daemon that has been running: the
-// previous cycle was 15 minutes ago, beyond reconcile's lag), then each
+// made to look an hour old, older than the first reconcile's watermark
+// (as in a daemon that has been running: the rows came in cycles before
+// the last reconcile, not within its lag), then each
 // cycle advances the fakes' clock and data and runs the daemon at the
 // fakes' now.
 func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, db *store.DB, b *configs.Brand, pgPID int) error {
 	if err := age(ctx, db); err != nil {
 		return err
-	}
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE reconcile_state SET watermark = watermark - interval '1 hour'`); err != nil {
-		return fmt.Errorf("ageing reconcile_state: %w", err)
 	}
 	for _, sc := range steadyCycles {
 		change, err := sb.Advance(sc.advance, o.Seed)
@@ -72,6 +72,10 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		var xid int64
 		if err := db.SQL().GetContext(ctx, &xid, `SELECT txid_current() & 4294967295`); err != nil {
 			return fmt.Errorf("reading the transaction id: %w", err)
+		}
+		var lastRun int64
+		if err := db.SQL().GetContext(ctx, &lastRun, `SELECT coalesce(max(id), 0) FROM job_runs`); err != nil {
+			return fmt.Errorf("reading job_runs: %w", err)
 		}
 		pg0, pgOK := pgCPU(pgPID)
 		d, err := runDaemon(ctx, o, dir, dsn, sb, sb.Now())
@@ -93,6 +97,12 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err := f.written(ctx, db, xid); err != nil {
 			return err
 		}
+		var jobs []string
+		if err := db.SQL().SelectContext(ctx, &jobs, `SELECT job || ' ' || to_char(extract(epoch FROM finished_at - started_at), 'FM990.00') || ' s'
+			FROM job_runs WHERE id > $1 ORDER BY finished_at - started_at DESC`, lastRun); err != nil {
+			return fmt.Errorf("reading the cycle's job_runs: %w", err)
+		}
+		f.Jobs = strings.Join(jobs, ", ")
 		r.Cycles = append(r.Cycles, f)
 	}
 	return nil

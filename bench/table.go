@@ -110,7 +110,7 @@ func (r *Result) writeSteady(w io.Writer) {
 			fmt.Fprintf(w, "+%s: %d orders, %d refunds, %d ad-day rows moved, %s restated (%d rows), spark post %q revoked",
 				c.Advance, ch.Orders, ch.Refunds, ch.StatRows, ch.Restated, ch.RestatedRows, ch.Revoked)
 		}
-		fmt.Fprintf(w, "\n    written: %s\n", c.Tables)
+		fmt.Fprintf(w, "\n    written: %s\n    jobs: %s\n", c.Tables, c.Jobs)
 		for _, p := range c.APIs {
 			fmt.Fprintf(w, "    %s minimum: %s\n", p.Name, p.How)
 		}
