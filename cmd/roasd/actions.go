@@ -131,6 +131,9 @@ func applyFromCLI(ctx context.Context, env *cmdEnv, config string, now func() ti
 	}
 	defer d.close()
 	d.set = set
+	// A verdicts run holding the brand's lease is waited for, not forever.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	for b := range brands {
 		br := set.Brand(b)
 		if br == nil {
