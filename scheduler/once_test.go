@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/roasd/roasd/configs"
 	"strings"
 	"sync"
 	"testing"
@@ -127,5 +128,30 @@ func TestRunOnceReconcileFailureWithholdsItsBrandOnly(t *testing.T) {
 	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
 	if ran[StageVerdicts+" x"] || !ran[StageVerdicts+" y"] || len(failed) != 2 {
 		t.Fatalf("ran %v, failed %+v: want y judged and x not", ran, failed)
+	}
+}
+
+// TestJobsKnowTheirBrand: every sync job and brand stage Jobs builds names
+// its brand (RunOnce gates verdicts per brand by it); the token check
+// names none, since it holds no verdicts back.
+func TestJobsKnowTheirBrand(t *testing.T) {
+	t.Parallel()
+	set, err := configs.LoadExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Deps{Meta: metaClientForGate(), Stages: []Stage{{Name: StageReconcile}, {Name: StageVerdicts}}}
+	jobs := Jobs(set, d, nil)
+	if len(jobs) < 5 {
+		t.Fatalf("jobs = %d, want the meta syncs, the token check and two stages", len(jobs))
+	}
+	for _, j := range jobs {
+		want := set.Brands[0].Name
+		if j.Name == JobMetaToken {
+			want = ""
+		}
+		if got := strings.Join(j.Brands, ","); got != want {
+			t.Errorf("%s: brands %q, want %q", j.Key(), got, want)
+		}
 	}
 }

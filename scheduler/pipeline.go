@@ -92,13 +92,19 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
 	var syncs, stages []Job
 	for _, b := range set.Brands {
 		b := b
-		for _, j := range append(d.syncJobs(b), d.tokenJobs(b)...) {
+		for _, j := range d.syncJobs(b) {
+			j.Spec = spec(j.Name)
+			j.Brands = []string{b.Name} // a failure holds this brand's verdicts
+			syncs = append(syncs, j)
+		}
+		for _, j := range d.tokenJobs(b) { // holds no verdicts back: no Brands
 			j.Spec = spec(j.Name)
 			syncs = append(syncs, j)
 		}
 		for _, st := range d.Stages {
 			st := st
-			stages = append(stages, Job{Name: st.Name, Scope: "brand:" + b.Name, Spec: spec(st.Name), Run: func(ctx context.Context, r *Run) error { return st.Run(ctx, b, r) }})
+			stages = append(stages, Job{Name: st.Name, Scope: "brand:" + b.Name, Spec: spec(st.Name), Brands: []string{b.Name},
+				Run: func(ctx context.Context, r *Run) error { return st.Run(ctx, b, r) }})
 		}
 	}
 	return append(syncs, stages...)
