@@ -19,6 +19,8 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgcluster"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/notify/slackfake"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
@@ -119,6 +121,9 @@ type Result struct {
 	// data, 15 minutes later, one day later.
 	Cycles []CycleFigures
 
+	// Slack is what the first cycle sent to Slack.
+	Slack SlackFigures
+
 	FullReconcile    time.Duration
 	FullRows         int64
 	OneDayReconcile  time.Duration
@@ -157,7 +162,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// The Shopify fake keeps its default cost bucket (a Plus shop's 1,000
 	// points/s): the first sync is a bulk export, which the bucket does
 	// not slow down.
-	sb, err := sandbox.StartWith(camp, sandbox.Options{})
+	// The daemon posts unpaced to a fake that does not hold it to Slack's
+	// rate: the bench measures roasd, and SlackPaced says how long Slack's
+	// rate makes delivery take.
+	sb, err := sandbox.StartWith(camp, sandbox.Options{SlackUnpaced: true})
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +200,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.APIs = apiFigures(sb, camp)
+	res.Slack = slackFigures(sb.Slack.Calls(), sb.Slack.Messages())
 
 	o.logf("steady state: a cycle with no new data, 15 minutes later, one day later…")
 	if err := res.steady(ctx, o, dir, cycleDSN, sb, db, brand, postmasterPID(pgDir)); err != nil {
@@ -264,7 +273,7 @@ func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sand
 	// The single-brand figures measure roasd, not TikTok's app quota
 	// (the sandbox's fake sets none): no pacing, as before pacing existed.
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABASE_URL=" + dsn,
-		"ROASD_NOW=" + now.Format(time.RFC3339Nano), "ROASD_TIKTOK_QPS=0"}, sb.Env()...)
+		"ROASD_NOW=" + now.Format(time.RFC3339Nano), "ROASD_TIKTOK_QPS=0", "ROASD_SLACK_POST_EVERY=0", "ROASD_SLACK_UPDATE_EVERY=0"}, sb.Env()...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
@@ -537,4 +546,40 @@ func (r *Result) ingest(ctx context.Context, dsn string, orders []ads.Order) err
 	took, err := copyOrders(ctx, db, orders)
 	r.CopyTook = took
 	return err
+}
+
+// SlackFigures are a cycle's messages and Slack Web API calls, and how
+// long Slack's rates (notify.DefaultLimits: one post a second per channel,
+// chat.update and history reads about 50 a minute) make their delivery.
+type SlackFigures struct {
+	Messages int
+	// Calls counts Web API calls by method.
+	Calls map[string]int
+	Paced time.Duration
+}
+
+func slackFigures(calls []slackfake.Call, messages []slackfake.Message) SlackFigures {
+	f := SlackFigures{Messages: len(messages), Calls: map[string]int{}}
+	posts := map[string]int{} // by channel id
+	for _, m := range messages {
+		posts[m.Channel]++
+	}
+	var updates, reads int
+	for _, c := range calls {
+		f.Calls[c.Method]++
+		switch c.Method {
+		case "chat.update":
+			updates++
+		case "conversations.history", "conversations.replies":
+			reads++
+		}
+	}
+	// Channels are paced apart, updates and reads per workspace: the
+	// slowest of them bounds the delivery.
+	l := notify.DefaultLimits
+	f.Paced = max(time.Duration(updates)*l.UpdateEvery, time.Duration(reads)*l.HistoryEvery)
+	for _, n := range posts {
+		f.Paced = max(f.Paced, time.Duration(n)*l.PostEvery)
+	}
+	return f
 }

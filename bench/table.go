@@ -64,6 +64,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 
+	fmt.Fprintf(w, "\nSlack, first cycle: %d messages, %d Web API calls (%d chat.postMessage, %d chat.update); %s to deliver at Slack's rates\n",
+		r.Slack.Messages, sum(r.Slack.Calls), r.Slack.Calls["chat.postMessage"], r.Slack.Calls["chat.update"], secs(r.Slack.Paced))
+
 	if len(r.Cycles) > 0 {
 		r.writeSteady(w)
 	}
@@ -118,4 +121,12 @@ func (r *Result) writeSteady(w io.Writer) {
 			fmt.Fprintf(w, "    WARNING: exited %d: %s\n", c.Exit, c.Errors)
 		}
 	}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

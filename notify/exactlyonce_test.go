@@ -56,6 +56,7 @@ func (b *bundle) withClock(t time.Time) *clock {
 // acknowledgements are lost.
 func (b *bundle) crashingSender(n int) *notify.Sender {
 	s := notify.NewSender(notify.NewSlack(botToken, b.url, nil), &lostAck{Outbox: b.db, fail: n}, quiet)
+	s.Limits = notify.Limits{} // pacing has its own test
 	s.Backoff = b.sender.Backoff
 	return s
 }

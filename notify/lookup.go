@@ -91,6 +91,9 @@ func (e *lookupTooLongError) Error() string {
 func (s *Sender) findInReplies(ctx context.Context, channel, threadTS, oldest, dedupKey string) (string, bool, error) {
 	cursor := ""
 	for range s.lookupPages() {
+		if err := s.paced(ctx, "conversations.replies", channel); err != nil {
+			return "", false, err
+		}
 		msgs, hasMore, next, err := s.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 			ChannelID: channel, Timestamp: threadTS, Cursor: cursor, Oldest: oldest, Inclusive: true,
 			Limit: s.LookupPageSize, IncludeAllMetadata: true})
@@ -112,6 +115,9 @@ func (s *Sender) findInReplies(ctx context.Context, channel, threadTS, oldest, d
 func (s *Sender) findInHistory(ctx context.Context, channel, oldest, dedupKey string) (string, bool, error) {
 	cursor := ""
 	for range s.lookupPages() {
+		if err := s.paced(ctx, "conversations.history", channel); err != nil {
+			return "", false, err
+		}
 		resp, err := s.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 			ChannelID: channel, Cursor: cursor, Oldest: oldest, Inclusive: true,
 			Limit: s.LookupPageSize, IncludeAllMetadata: true})

@@ -89,6 +89,19 @@ type Sender struct {
 	// LookupPageSize is the limit asked of conversations.history and
 	// conversations.replies (default 200; Slack may return fewer).
 	LookupPageSize int
+	// Limits pace the Sender's calls (default DefaultLimits).
+	Limits Limits
+	// Clock and Sleep are the pacing clock (default time.Now and a timer);
+	// tests give a fake clock that Sleep advances.
+	Clock func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Waited sums the time spent pacing, and Calls counts the Web API
+	// calls made, by method (for bench figures).
+	Waited time.Duration
+	Calls  map[string]int
+
+	pace pacer
+
 	// Dead, when set, is called with the reason (Slack's error code, or
 	// "attempts" / "payload") each time a row is given up on, for the
 	// daemon's metrics.
@@ -102,7 +115,39 @@ func NewSender(api Poster, outbox Outbox, log *slog.Logger) *Sender {
 		log = slog.Default()
 	}
 	return &Sender{api: api, outbox: outbox, log: log, Batch: 50, Lease: 2 * time.Minute, MaxAttempts: 12, Backoff: DefaultBackoff,
-		ClockSkew: 5 * time.Minute, LookupPages: 50, LookupPageSize: 200}
+		ClockSkew: 5 * time.Minute, LookupPages: 50, LookupPageSize: 200, Limits: DefaultLimits, Clock: time.Now, Sleep: sleepCtx,
+		Calls: map[string]int{}}
+}
+
+// paced waits for method's turn (posts per channel, other methods per
+// workspace) and counts the call.
+func (s *Sender) paced(ctx context.Context, method, channel string) error {
+	key, every := method, time.Duration(0)
+	switch method {
+	case "chat.postMessage":
+		key, every = method+" "+channel, s.Limits.PostEvery
+	case "chat.update":
+		every = s.Limits.UpdateEvery
+	case "conversations.history", "conversations.replies":
+		key, every = "conversations.history", s.Limits.HistoryEvery
+	}
+	clock, sleep := s.Clock, s.Sleep
+	if clock == nil {
+		clock = time.Now
+	}
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	start := clock()
+	if err := s.pace.wait(ctx, key, every, clock, sleep); err != nil {
+		return err
+	}
+	s.Waited += clock().Sub(start)
+	if s.Calls == nil {
+		s.Calls = map[string]int{}
+	}
+	s.Calls[method]++
+	return nil
 }
 
 // DefaultBackoff waits 30s after the first failure, doubling up to 1h.
@@ -265,6 +310,9 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 			return err
 		}
 		if ts != "" {
+			if err := s.paced(ctx, "chat.update", ch); err != nil {
+				return err
+			}
 			_, _, _, err := s.api.UpdateMessageContext(ctx, ch, ts, opts...)
 			if err == nil {
 				s.log.Info("alert updated", "dedup_key", r.DedupKey, "channel", ch, "ts", ts)
@@ -308,6 +356,11 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 		}
 		s.log.Info("alert found already posted", "dedup_key", r.DedupKey, "channel", ch, "ts", ts)
 	} else {
+		// Paced per configured channel: a reply names the thread's
+		// channel by id, a top-level post by the configured name.
+		if err := s.paced(ctx, "chat.postMessage", r.Channel); err != nil {
+			return err
+		}
 		var err error
 		ch, ts, err = s.api.PostMessageContext(ctx, channel, opts...)
 		if err != nil {

@@ -60,6 +60,7 @@ func setup(t *testing.T) *bundle {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	s := notify.NewSender(notify.NewSlack(botToken, srv.URL+"/api", srv.Client()), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Limits = notify.Limits{} // pacing has its own test
 	s.Backoff = func(int) time.Duration { return time.Minute }
 	return &bundle{db: db, fake: fake, url: srv.URL + "/api/", sender: s}
 }
@@ -328,6 +329,7 @@ func TestSenderAuthFailureKeepsTokenSecret(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	s := notify.NewSender(notify.NewSlack(botToken, srv.URL, nil), b.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Limits = notify.Limits{}
 	b.enqueue(t, notify.VerdictAlert(target, "t1", "14d", verdict("hook-a", "scale")), notify.VerdictAlert(target, "t1", "14d", verdict("hook-b", "scale")))
 	n, err := s.Flush(context.Background(), t0)
 	if err == nil || n != 0 {
@@ -366,6 +368,7 @@ func TestSendersRunningConcurrentlyDeliverOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 3 {
 		s := notify.NewSender(notify.NewSlack(botToken, b.url, nil), b.db, quiet)
+		s.Limits = notify.Limits{}
 		s.Batch = 2
 		wg.Add(1)
 		go func() {
@@ -411,6 +414,7 @@ func TestSlacktestContent(t *testing.T) {
 	}))
 	t.Cleanup(rec.Close)
 	s := notify.NewSender(notify.NewSlack(botToken, rec.URL, nil), b.db, quiet)
+	s.Limits = notify.Limits{}
 	a := notify.VerdictAlert(target, "t1", "14d", verdict("hook-a", "scale"))
 	b.enqueue(t, a)
 	n, err := s.Flush(context.Background(), t0)

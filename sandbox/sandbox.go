@@ -67,6 +67,10 @@ type Options struct {
 	// ShopifyRestoreRate and ShopifyMaximum override the cost bucket
 	// (default 1000 points/s and 20000 points).
 	ShopifyRestoreRate, ShopifyMaximum float64
+	// SlackUnpaced lifts the Slack fake's posting rate (one post a second
+	// per channel, bursts of 3), for tests about something else that run
+	// the daemon with ROASD_SLACK_POST_EVERY=0.
+	SlackUnpaced bool
 }
 
 // New seeds the fakes from c without serving them (tests mount them on
@@ -118,6 +122,11 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 	// whose acknowledgement was lost (by time since it began posting)
 	// finds it.
 	s.Slack.Now = now
+	// Like Slack, about one post a second per channel (bursts of 3);
+	// faster posting is answered 429 with Retry-After.
+	if !o.SlackUnpaced {
+		s.Slack.PostEvery = time.Second
+	}
 	return s, nil
 }
 

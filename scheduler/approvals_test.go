@@ -57,6 +57,7 @@ func newApprovalRig(t *testing.T) *approvalRig {
 	t.Cleanup(slackSrv.Close)
 	api := notify.NewSlack("xoxb-test", slackSrv.URL+"/api/", nil)
 	ar.sender = notify.NewSender(api, ar.db, nil)
+	ar.sender.Limits = notify.Limits{}
 	h := web.SlackInteractions{Secret: slackSecret, Now: ar.clock, Approval: ar.db,
 		Members: notify.Approvers{API: api}.Members, Ephemeral: notify.Approvers{API: api}.Ephemeral}
 	srv := httptest.NewServer(h)

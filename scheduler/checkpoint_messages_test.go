@@ -24,6 +24,7 @@ func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	sender := notify.NewSender(notify.NewSlack("xoxb-test", srv.URL+"/api/", nil), rg.db, nil)
+	sender.Limits = notify.Limits{}
 	notifyStage := NotifyStage(sender, nil)
 	cycle := func(now time.Time) {
 		t.Helper()

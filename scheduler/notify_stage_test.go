@@ -3,7 +3,9 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +20,24 @@ func TestNotifyStageDrainsTheOutbox(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openDB(t)
+	// One clock for Slack and the sender: the fake holds the sender to
+	// Slack's one post per second per channel, and the sender's pacing
+	// advances the clock instead of sleeping.
+	var mu sync.Mutex
+	clock := time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	fake := slackfake.New("xoxb-test", "creator-perf")
+	fake.Now, fake.PostEvery = now, time.Second
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	sender := notify.NewSender(notify.NewSlack("xoxb-test", srv.URL+"/api/", nil), db, nil)
+	sender.Clock = now
+	sender.Sleep = func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(d)
+		return nil
+	}
 	const n = 130 // more than two batches
 	var alerts []notify.Alert
 	for i := 0; i < n; i++ {
@@ -42,6 +58,15 @@ func TestNotifyStageDrainsTheOutbox(t *testing.T) {
 	}
 	if got := len(fake.Messages()); got != n {
 		t.Fatalf("one notify run delivered %d of %d queued alerts", got, n)
+	}
+	for _, c := range fake.Calls() {
+		if c.Status == http.StatusTooManyRequests {
+			t.Fatalf("the sender tripped Slack's rate limit: %+v", c)
+		}
+	}
+	// Paced at one post a second: 130 posts take 129 s of the clock.
+	if sender.Waited != (n-1)*time.Second || sender.Calls["chat.postMessage"] != n {
+		t.Errorf("paced %s over %d posts, want %s", sender.Waited, sender.Calls["chat.postMessage"], (n-1)*time.Second)
 	}
 	if run.Rows() != n {
 		t.Errorf("run counted %d rows, want %d", run.Rows(), n)

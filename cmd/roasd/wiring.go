@@ -89,6 +89,20 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	}
 	slackAPI := notify.NewSlack(env.getenv("SLACK_BOT_TOKEN"), env.getenv("SLACK_API_URL"), httpFor("slack"))
 	sender := notify.NewSender(slackAPI, db, log.With("platform", "slack"))
+	// Slack's rates, kept by the sender itself (0 turns pacing off).
+	for _, l := range []struct {
+		env string
+		to  *time.Duration
+	}{{"ROASD_SLACK_POST_EVERY", &sender.Limits.PostEvery}, {"ROASD_SLACK_UPDATE_EVERY", &sender.Limits.UpdateEvery},
+		{"ROASD_SLACK_HISTORY_EVERY", &sender.Limits.HistoryEvery}} {
+		if v := env.getenv(l.env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("%s=%q: want a duration such as 1s or 1200ms (0 turns pacing off)", l.env, v)
+			}
+			*l.to = d
+		}
+	}
 	sender.Dead = func(reason string) { m.AlertsDead.WithLabelValues(reason).Inc() }
 	m.Outbox.Read = db.OutboxStats
 	sender.Claimant = claimant

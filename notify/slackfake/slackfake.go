@@ -101,6 +101,14 @@ type Server struct {
 	// nil, ts are 2026-01-01 plus one second per message.
 	Now func() time.Time
 
+	// PostEvery, when set, is Slack's posting rate per channel: a
+	// chat.postMessage to a channel beyond one per PostEvery (with bursts
+	// of PostBurst, default 3) answers HTTP 429 ratelimited with
+	// Retry-After, on the Now clock.
+	PostEvery time.Duration
+	PostBurst int
+
+	buckets   map[string]*bucket
 	mu        sync.Mutex
 	channels  []Channel
 	messages  []*Message
@@ -263,6 +271,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e, ok := resp["error"].(string); ok {
 		call.Error = e
 	}
+	if ra, ok := resp["retry_after"].(int); ok {
+		delete(resp, "retry_after")
+		call.Status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+		writeJSON(w, http.StatusTooManyRequests, resp)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -353,10 +368,52 @@ func (s *Server) conversationsList() map[string]any {
 	return map[string]any{"ok": true, "channels": chans, "response_metadata": map[string]any{"next_cursor": ""}}
 }
 
+// bucket is a channel's posting allowance: tokens as of at.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// allowPost takes a token of channel ch's bucket, or returns how long
+// until one is free.
+func (s *Server) allowPost(ch string) (time.Duration, bool) {
+	if s.PostEvery <= 0 {
+		return 0, true
+	}
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	burst := float64(max(s.PostBurst, 1))
+	if s.PostBurst == 0 {
+		burst = 3
+	}
+	if s.buckets == nil {
+		s.buckets = map[string]*bucket{}
+	}
+	b := s.buckets[ch]
+	if b == nil {
+		b = &bucket{tokens: burst, at: now}
+		s.buckets[ch] = b
+	}
+	if now.After(b.at) {
+		b.tokens = min(burst, b.tokens+float64(now.Sub(b.at))/float64(s.PostEvery))
+		b.at = now
+	}
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) * float64(s.PostEvery)), false
+	}
+	b.tokens--
+	return 0, true
+}
+
 func (s *Server) postMessage(p url.Values) map[string]any {
 	ch, ok := s.resolve(p.Get("channel"))
 	if !ok {
 		return map[string]any{"ok": false, "error": "channel_not_found"}
+	}
+	if wait, ok := s.allowPost(ch); !ok {
+		return map[string]any{"ok": false, "error": "ratelimited", "retry_after": max(int((wait+time.Second-1)/time.Second), 1)}
 	}
 	if s.archived(ch) {
 		return map[string]any{"ok": false, "error": "is_archived"}

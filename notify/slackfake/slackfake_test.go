@@ -237,3 +237,34 @@ func TestFakeRefusesWhatSlackRefuses(t *testing.T) {
 		t.Errorf("channels = %v, want creator-perf and old-perf only", fake.Channels())
 	}
 }
+
+// TestFakePostingRatePerChannel: with PostEvery set, a channel takes a
+// burst of PostBurst posts and then one per PostEvery; more answer HTTP
+// 429 ratelimited with Retry-After. Other channels are not affected.
+func TestFakePostingRatePerChannel(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)
+	fake := slackfake.New("xoxb-good", "a", "b")
+	fake.Now, fake.PostEvery, fake.PostBurst = func() time.Time { return clock }, time.Second, 2
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	post := func(ch string) (int, string) {
+		status, h, _ := call(t, srv.URL, "chat.postMessage", "xoxb-good", url.Values{"channel": {ch}, "text": {"x"}})
+		return status, h.Get("Retry-After")
+	}
+	for i, want := range []int{200, 200, 429} {
+		if got, _ := post("a"); got != want {
+			t.Fatalf("post %d to a: HTTP %d, want %d", i+1, got, want)
+		}
+	}
+	if got, ra := post("a"); got != 429 || ra != "1" {
+		t.Errorf("over the rate: HTTP %d Retry-After %q, want 429 and 1", got, ra)
+	}
+	if got, _ := post("b"); got != 200 {
+		t.Errorf("another channel: HTTP %d", got)
+	}
+	clock = clock.Add(time.Second)
+	if got, _ := post("a"); got != 200 {
+		t.Errorf("a second later: HTTP %d", got)
+	}
+}
