@@ -350,8 +350,11 @@ func (c *Client) openBulkFile(ctx context.Context, op BulkOperation) (io.ReadClo
 	return resp.Body, nil
 }
 
-// decodeBulk reads JSONL lines from body into batches of orders. Caller
-// closes body.
+// decodeBulk reads JSONL lines from body into batches of orders. Child
+// lines (with `__parentId`: records of a nested connection the query did
+// not ask for) are skipped. A file whose object lines, children included,
+// differ from the operation's objectCount is an error (a file cut short or
+// read wrongly), after its orders are delivered. Caller closes body.
 func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reader, batch int, out chan<- []ads.Order) error {
 	r := bufio.NewReaderSize(body, 1<<20)
 	buf := make([]ads.Order, 0, batch)
@@ -367,6 +370,7 @@ func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reade
 			return ctx.Err()
 		}
 	}
+	var objects, children int64
 	for line := 1; ; line++ {
 		raw, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -399,6 +403,11 @@ func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reade
 				}
 				return fmt.Errorf("reading bulk operation %s file of %s: line %d: %w", op.ID, c.shop, line, jerr)
 			}
+			objects++
+			if n.ParentID != "" {
+				children++
+				goto next
+			}
 			if n.ID == "" {
 				if serr := send(); serr != nil {
 					return serr
@@ -419,8 +428,19 @@ func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reade
 				}
 			}
 		}
+	next:
 		if errors.Is(err, io.EOF) {
-			return send()
+			if serr := send(); serr != nil {
+				return serr
+			}
+			if op.ObjectCount > 0 && objects != op.ObjectCount {
+				return c.apiError("bulk-download", http.StatusOK, ads.KindTransient,
+					fmt.Sprintf("bulk operation %s file has %d objects (%d of them child lines) but its objectCount is %d: the file is incomplete or was read wrongly", op.ID, objects, children, op.ObjectCount), "")
+			}
+			if children > 0 {
+				c.log.Warn("skipped child lines in a shopify bulk file", "shop", c.shop, "op", op.ID, "children", children)
+			}
+			return nil
 		}
 	}
 }

@@ -241,20 +241,26 @@ func TestBulkOrdersFileErrors(t *testing.T) {
 		sig       string
 		delivered int64
 		want      string // "" for success
+		count     int64  // the operation's objectCount (0: not known)
 	}{
-		{"retried 503s before the body", good + line(3, "1"), 2, "secret-sig", 3, ""},
-		{"malformed line", good + `{"id": "gid://shopify/Order/3", "name": ` + "\n" + line(4, "1"), 0, "secret-sig", 2, "line 3"},
-		{"bad amount", good + line(3, "ten") + line(4, "1"), 0, "secret-sig", 2, "line 3"},
-		{"not an order", good + `{"__parentId":"x"}` + "\n", 0, "secret-sig", 2, "line 3"},
-		{"blank lines and no final newline", good + "\n" + strings.TrimSuffix(line(3, "1"), "\n"), 0, "secret-sig", 3, ""},
-		{"bad signature", good, 0, "wrong-sig", 0, "SignatureDoesNotMatch"},
-		{"5xx past the retries", good, 10, "secret-sig", 0, "Service Unavailable"},
+		{"retried 503s before the body", good + line(3, "1"), 2, "secret-sig", 3, "", 0},
+		{"malformed line", good + `{"id": "gid://shopify/Order/3", "name": ` + "\n" + line(4, "1"), 0, "secret-sig", 2, "line 3", 0},
+		{"bad amount", good + line(3, "ten") + line(4, "1"), 0, "secret-sig", 2, "line 3", 0},
+		{"not an order", good + `{"name":"#3"}` + "\n", 0, "secret-sig", 2, "line 3", 0},
+		{"child lines skipped", good + `{"id":"gid://shopify/LineItem/9","__parentId":"gid://shopify/Order/2"}` + "\n" + line(3, "1"), 0, "secret-sig", 3, "", 4},
+		{"objectCount matches", good, 0, "secret-sig", 2, "", 2},
+		{"fewer lines than objectCount", good, 0, "secret-sig", 2, "objectCount is 3", 3},
+		{"more lines than objectCount", good + line(3, "1"), 0, "secret-sig", 3, "objectCount is 2", 2},
+		{"blank lines and no final newline", good + "\n" + strings.TrimSuffix(line(3, "1"), "\n"), 0, "secret-sig", 3, "", 0},
+		{"bad signature", good, 0, "wrong-sig", 0, "SignatureDoesNotMatch", 0},
+		{"5xx past the retries", good, 10, "secret-sig", 0, "Service Unavailable", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, _ := fileServer(t, tc.body, tc.fail)
 			c := shopify.New(shopify.Options{Shop: shopDomain, AccessToken: token, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
-			op := shopify.BulkOperation{ID: "gid://shopify/BulkOperation/7", Status: shopify.BulkCompleted, URL: srv.URL + "/f.jsonl?signature=" + tc.sig}
+			op := shopify.BulkOperation{ID: "gid://shopify/BulkOperation/7", Status: shopify.BulkCompleted, URL: srv.URL + "/f.jsonl?signature=" + tc.sig,
+				ObjectCount: tc.count}
 			var got []string
 			n, err := c.BulkOrdersFile(context.Background(), op, 1, func(b []ads.Order) error {
 				for _, o := range b {
@@ -275,6 +281,57 @@ func TestBulkOrdersFileErrors(t *testing.T) {
 				t.Errorf("error leaks the signature or token: %v", err)
 			}
 		})
+	}
+}
+
+// TestBulkChildLinesAndObjectCount: a file with child lines (records of a
+// nested connection, as Shopify writes them) delivers the same orders, and
+// a file cut short of its objectCount fails loudly after delivering what
+// it has.
+func TestBulkChildLinesAndObjectCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	export := func(b *bulkBundle) (shopify.BulkOperation, []ads.Order, error) {
+		t.Helper()
+		started, err := b.client.StartBulkOrders(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := b.client.WaitBulk(ctx, started.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []ads.Order
+		_, err = b.client.BulkOrdersFile(ctx, op, 100, func(batch []ads.Order) error { got = append(got, batch...); return nil })
+		return op, got, err
+	}
+	plain := bulkSetup(t, shopifyfake.Seed{Orders: seedOrders(300)})
+	_, want, err := export(plain)
+	if err != nil || len(want) != 300 {
+		t.Fatalf("plain export: %d orders, %v", len(want), err)
+	}
+
+	kids := bulkSetup(t, shopifyfake.Seed{Orders: seedOrders(300)})
+	kids.fake.BulkChildLines(true)
+	op, got, err := export(kids)
+	if err != nil {
+		t.Fatalf("export with child lines: %v", err)
+	}
+	if op.ObjectCount != 600 {
+		t.Errorf("objectCount = %d, want 600 (orders and their child lines)", op.ObjectCount)
+	}
+	if !reflect.DeepEqual(byID(got), byID(want)) {
+		t.Errorf("orders with child lines differ from the plain export (%d vs %d)", len(got), len(want))
+	}
+
+	short := bulkSetup(t, shopifyfake.Seed{Orders: seedOrders(300)})
+	short.fake.DropBulkLine()
+	op, got, err = export(short)
+	if err == nil || !strings.Contains(err.Error(), "objectCount is 300") || !strings.Contains(err.Error(), op.ID) {
+		t.Fatalf("export cut short: err = %v, want one naming the operation and its objectCount", err)
+	}
+	if len(got) != 299 {
+		t.Errorf("delivered %d orders of a file cut short, want the 299 it has", len(got))
 	}
 }
 

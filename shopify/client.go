@@ -552,7 +552,10 @@ func (v *visit) utm() (ads.UTM, string) {
 }
 
 type orderNode struct {
-	ID                      string   `json:"id"`
+	ID string `json:"id"`
+	// ParentID is set on a bulk file's child lines (records of a nested
+	// connection), never on an order.
+	ParentID                string   `json:"__parentId"`
 	Name                    string   `json:"name"`
 	CreatedAt               string   `json:"createdAt"`
 	UpdatedAt               string   `json:"updatedAt"`

@@ -35,16 +35,21 @@ const bulkGIDPrefix = "gid://shopify/BulkOperation/"
 // bulkState is the fake's bulk query operations. Fields are guarded by
 // Server.mu, except what the render goroutines read once.
 type bulkState struct {
-	delay   time.Duration
-	fail    string // errorCode the next operation fails with
-	seq     int64
-	ops     map[int64]*bulkOp
-	current *bulkOp // the latest query operation
-	key     []byte  // signs result URLs
-	dir     string  // temp dir of result files, made on first use
-	closed  bool
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	delay time.Duration
+	fail  string // errorCode the next operation fails with
+	// children writes a child line (a line item, with __parentId) after
+	// each order line; drop makes the next file lose its last line while
+	// objectCount still counts it.
+	children bool
+	drop     bool
+	seq      int64
+	ops      map[int64]*bulkOp
+	current  *bulkOp // the latest query operation
+	key      []byte  // signs result URLs
+	dir      string  // temp dir of result files, made on first use
+	closed   bool
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // bulkOp is one bulk query operation. objects is updated by its render
@@ -56,7 +61,8 @@ type bulkOp struct {
 	errorCode   string
 	createdAt   time.Time
 	completedAt time.Time
-	objects     atomic.Int64
+	objects     atomic.Int64 // lines written, children included
+	roots       atomic.Int64 // order lines written
 	fileSize    int64
 	path        string
 }
@@ -91,6 +97,23 @@ func (s *Server) FailBulk(errorCode string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.bulk.fail = errorCode
+}
+
+// BulkChildLines makes bulk files carry, after each order, a child line
+// (a line item with `__parentId`, as Shopify writes nested connections);
+// objectCount counts them, rootObjectCount does not.
+func (s *Server) BulkChildLines(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bulk.children = on
+}
+
+// DropBulkLine makes the next bulk operation's file lose its last line
+// while its objectCount still counts it (a file cut short).
+func (s *Server) DropBulkLine() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bulk.drop = true
 }
 
 // ExpireBulk makes every completed bulk operation EXPIRED (as seven days
@@ -150,9 +173,8 @@ func (s *Server) render(op *bulkOp, r *http.Request) bulkOpJSON {
 	if status == "COMPLETED" && s.now().Sub(op.completedAt) > bulkExpiry {
 		status = "EXPIRED"
 	}
-	n := strconv.FormatInt(op.objects.Load(), 10)
 	out := bulkOpJSON{ID: bulkGIDPrefix + strconv.FormatInt(op.id, 10), Status: status, CreatedAt: op.createdAt.UTC().Format(time.RFC3339),
-		ObjectCount: n, RootObjectCount: n, Query: op.query, Type: "QUERY"}
+		ObjectCount: strconv.FormatInt(op.objects.Load(), 10), RootObjectCount: strconv.FormatInt(op.roots.Load(), 10), Query: op.query, Type: "QUERY"}
 	if op.errorCode != "" {
 		out.ErrorCode = &op.errorCode
 	}
@@ -279,9 +301,11 @@ func (s *Server) serveBulkRun(w http.ResponseWriter, r *http.Request, query stri
 		s.bulk.ops[op.id], s.bulk.current = op, op
 		fail := s.bulk.fail
 		s.bulk.fail = ""
+		shape := fileShape{children: s.bulk.children, drop: s.bulk.drop}
+		s.bulk.drop = false
 		snap := s.matching(f, nil)
 		s.bulk.wg.Add(1)
-		go s.runBulk(op, snap, s.shop.Currency, selectionOf(inner), fail)
+		go s.runBulk(op, snap, s.shop.Currency, selectionOf(inner), fail, shape)
 		payload["bulkOperation"] = s.render(op, r)
 		payload["userErrors"] = []userError{}
 	}
@@ -300,10 +324,19 @@ func (s *Server) bulkDir() (string, error) {
 	return s.bulk.dir, nil
 }
 
+// fileShape is how an operation's file deviates from one order a line.
+type fileShape struct{ children, drop bool }
+
+// childLine is a nested connection's record in a bulk file.
+type childLine struct {
+	ID       string `json:"id"`
+	ParentID string `json:"__parentId"`
+}
+
 // runBulk renders snap (orders that are never modified in place) to op's
 // JSONL file, one order per line, then completes op after the configured
 // delay, or fails it with fail after rendering half.
-func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selection, fail string) {
+func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selection, fail string, shape fileShape) {
 	defer s.bulk.wg.Done()
 	s.mu.Lock()
 	op.status = "RUNNING"
@@ -335,6 +368,7 @@ func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selectio
 	if fail != "" {
 		n /= 2
 	}
+	var lines int64
 	for i, e := range snap[:n] {
 		if i%1024 == 0 {
 			select {
@@ -345,14 +379,27 @@ func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selectio
 				return
 			default:
 			}
-			op.objects.Store(int64(i))
+			op.roots.Store(int64(i))
+			op.objects.Store(lines)
 		}
+		last := shape.drop && i == n-1
 		node := renderOrder(e.o, currency, sel)
-		if err = enc.Encode(&node); err != nil {
-			break
+		if !last {
+			if err = enc.Encode(&node); err != nil {
+				break
+			}
+		}
+		lines++
+		if shape.children {
+			child := childLine{ID: fmt.Sprintf("gid://shopify/LineItem/%d", 9_000_000+i), ParentID: node.ID}
+			if err = enc.Encode(&child); err != nil {
+				break
+			}
+			lines++
 		}
 	}
-	op.objects.Store(int64(n))
+	op.roots.Store(int64(n))
+	op.objects.Store(lines)
 	if err == nil {
 		err = bw.Flush()
 	}
