@@ -194,7 +194,16 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 			}
 		})
 	case "slack":
-		seen := l.fields(v, "slack", []string{"channel", "approvers"}, func(key string, _, v *yaml.Node) {
+		seen := l.fields(v, "slack", []string{"channel", "approvers", "digest_at"}, func(key string, _, v *yaml.Node) {
+			if key == "digest_at" {
+				if s, ok := l.str(key, v); ok {
+					if _, err := time.Parse("15:04", s); err != nil && s != "off" {
+						l.errorf(v, "digest_at: %q is not a time of day (want HH:MM in the brand's timezone, e.g. \"09:00\", or \"off\")", s)
+					}
+					b.Slack.DigestAt = s
+				}
+				return
+			}
 			if key == "approvers" {
 				if s, ok := l.str(key, v); ok {
 					if !userGroupRE.MatchString(s) {

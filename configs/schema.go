@@ -110,6 +110,9 @@ type Slack struct {
 	// approve the brand's proposed actions (tests with `actions:
 	// approve`); a test's own approvers win.
 	Approvers string `yaml:"approvers"`
+	// DigestAt is the brand-local time of day ("09:00", the default when
+	// empty) from which the day's digest is posted; "off" posts none.
+	DigestAt string `yaml:"digest_at"`
 }
 
 // FXRate is an explicit exchange rate: 1 From = Rate To, valid from Since

@@ -81,6 +81,8 @@ func emoji(a Alert) string {
 		return ":hourglass_flowing_sand:"
 	case KindCheckpoint:
 		return ":bar_chart:"
+	case KindDigest:
+		return ":newspaper:"
 	case KindGuard:
 		return ":rotating_light:"
 	case KindPermission:

@@ -37,10 +37,14 @@ func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
 	}
 	cycle(day15)
 	msgs := fake.Messages()
-	var tops, replies []slackfake.Message
+	var tops, replies, digests []slackfake.Message
 	for _, m := range msgs {
-		if strings.Contains(m.Text, "without UTM tags") {
+		if strings.Contains(m.Text, "without UTM tags") && !strings.Contains(m.Text, "Daily digest") {
 			continue // the brand's one hygiene message
+		}
+		if strings.HasPrefix(m.Text, "Daily digest") {
+			digests = append(digests, m)
+			continue
 		}
 		if m.ThreadTS == "" {
 			tops = append(tops, m)
@@ -56,6 +60,11 @@ func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
 		if !strings.Contains(m.Text, "at 14d: 1 scale, 1 cut, 1 refresh") {
 			t.Errorf("table message %q does not sum up the checkpoint", m.Text)
 		}
+	}
+	// One digest a day, at 09:00 brand time (day15 is past it), saying
+	// what is at stake.
+	if len(digests) != 1 || !strings.Contains(digests[0].Text, "Daily digest — glowco") {
+		t.Errorf("digests = %v, want one", texts(digests))
 	}
 	// Replies: what roasd did (pauses, raises), nothing else.
 	if len(replies) == 0 {
