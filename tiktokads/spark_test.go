@@ -193,3 +193,37 @@ func pad(i int) string {
 	}
 	return s
 }
+
+// TestSyncSpark applies new codes once each and finds their posts in the
+// one post listing by auth_code — no /tt_video/info/ per code: a new
+// code, one already applied (TikTok rejects it, its post is listed), one
+// applied to another advertiser and one unknown (both errors, the others
+// still synced); only those two are looked up by themselves.
+func TestSyncSpark(t *testing.T) {
+	t.Parallel()
+	b := setup(t, sparkSeed(), nil)
+	ctx := context.Background()
+	res, err := b.client.SyncSpark(ctx, adv, []string{codeNew, codeBound, codeOther, "#v2#nosuchcode"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Items[codeNew] != itemNew || res.Items[codeBound] != itemBound || len(res.Items) != 2 {
+		t.Errorf("items = %v, want %s→%s and %s→%s", res.Items, codeNew, itemNew, codeBound, itemBound)
+	}
+	if res.CodeErrs[codeOther] == nil || res.CodeErrs["#v2#nosuchcode"] == nil || len(res.CodeErrs) != 2 {
+		t.Errorf("code errors = %v, want the other advertiser's and the unknown code's", res.CodeErrs)
+	}
+	if len(res.Posts) != 2 {
+		t.Errorf("posts = %+v, want the two authorized to %s", res.Posts, adv)
+	}
+	if n := len(b.calls("/tt_video/authorize/")); n != 4 {
+		t.Errorf("%d authorize calls, want one per code (4)", n)
+	}
+	if n := len(b.calls("/tt_video/list/")); n != 1 {
+		t.Errorf("%d list calls, want 1", n)
+	}
+	// Only the codes the list does not show are looked up by themselves.
+	if n := len(b.calls("/tt_video/info/")); n != 2 {
+		t.Errorf("%d info calls, want 2 (the two failing codes)", n)
+	}
+}
