@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,13 +14,14 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
 
-// TestMoneyScenario is issue 24's scenario, end to end (store, reconcile
-// job, `roasd report`), with every figure derived by hand below. (Tax and
-// shipping refunds, issue 24 defect 1, belong to the refunds work and are
-// not part of it yet.)
+// TestMoneyScenario is issue 24's scenario, end to end (Shopify fake and
+// client for the order with tax, shipping and a refund, store, reconcile
+// job, `roasd report`), with every figure derived by hand below.
 //
 // Brand shopco (USD, UTC), reconciled on 06-08 at 12:00 ("today" 06-08),
 // reported over 06-01 … 06-15, past today.
@@ -51,6 +53,11 @@ import (
 //	#1002 06-07 code AVA10, 80.00 → organic ava; both her tests run:
 //	      40.00 each, the order and its redemption to spring (started
 //	      first)
+//	#1005 06-04 utm_content bn-a, read from the Shopify fake: line items
+//	      70.00 + tax 5.60 + shipping 4.95 (80.55 paid); on 06-06 a refund
+//	      of one item 20.00 + its tax 1.60 + the shipping 4.95 (26.55
+//	      returned). Only the product part is revenue: 70 − 20 = 50.00 →
+//	      paid, ben-test/bn-a (ben has no commission)
 //
 // Commission (ava, 10 %): 100 → 10.00 on sp-a; 50 → 5.00, 60 → 6.00,
 // 80 → 8.00 split 4.00 / 4.00.
@@ -58,9 +65,9 @@ import (
 // By test: spring spend 40, flat 130, commission 10 + 5 + 6 + 4 = 25,
 // paid 100, organic 50 + 60 + 40 = 150, orders 1 paid + 3 organic,
 // redemptions 2; summer flat 30, commission 4, organic 40, no order;
-// ben-test spend 25, flat 100, 2 redemptions. TOTAL spend 65, flat 260,
-// commission 29, fees 289, paid 100, organic 190, revenue 290 — the same
-// in every dimension.
+// ben-test spend 25, flat 100, paid 50 (one order), 2 redemptions. TOTAL
+// spend 65, flat 260, commission 29, fees 289, paid 150, organic 190,
+// revenue 340, 5 orders — the same in every dimension.
 func TestMoneyScenario(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -90,6 +97,28 @@ func TestMoneyScenario(t *testing.T) {
 	order := func(n, d, net, content string, codes ...string) ads.Order {
 		return ads.Order{Shop: shop, ID: "gid://shopify/Order/" + n, Name: "#" + n, CreatedAt: at(d), UpdatedAt: at(d),
 			Currency: "USD", Gross: ads.MustMicros(net), DiscountCodes: codes, UTM: ads.UTM{Content: content}}
+	}
+	// #1005 goes through the Shopify fake and client, as a sync reads it.
+	fake := shopifyfake.New(shopifyfake.Seed{Shop: shopifyfake.Shop{Name: "Shopco", Domain: shop, Currency: "USD", Timezone: "UTC"},
+		AccessToken: "shpat_scenario", RestoreRate: 1e6, Now: func() time.Time { return at("2026-06-08") },
+		Orders: []shopifyfake.Order{{ID: "1005", CreatedAt: at("2026-06-04"), UpdatedAt: at("2026-06-06"), LineItems: "70.00",
+			Tax: "5.60", Shipping: "4.95",
+			LastVisit: &shopifyfake.Visit{LandingPage: "https://shopco.example/?utm_source=ben&utm_content=bn-a", OccurredAt: at("2026-06-04"),
+				Source: "ben", Content: "bn-a"},
+			Refunds: []shopifyfake.Refund{{ID: "51", CreatedAt: at("2026-06-06"), LineItems: "20.00", LineItemsTax: "1.60", Shipping: "4.95"}}}}})
+	t.Cleanup(func() { fake.Close() })
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	var synced []ads.Order
+	if _, err := shopify.New(shopify.Options{Shop: shop, BaseURL: srv.URL, AccessToken: "shpat_scenario"}).Orders(ctx, time.Time{},
+		func(p []ads.Order) error { synced = append(synced, p...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || synced[0].Net != ads.MustMicros("50") {
+		t.Fatalf("synced %+v, want #1005 with net product revenue 50.00", synced)
+	}
+	if _, err := db.UpsertOrders(ctx, synced); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := db.UpsertOrders(ctx, []ads.Order{
 		order("1001", "2026-06-02", "100", "sp-a", "BEN5"),
@@ -136,6 +165,7 @@ func TestMoneyScenario(t *testing.T) {
 		"2026-06-02 " + g + "1001 paid utm_content/ava spring/sp-a 100.00 BEN5 ben",
 		"2026-06-03 " + g + "1003 organic link_order/ava / 50.00  ",
 		"2026-06-04 impact:L1 duplicate link_dup/ava / 0.00  ",
+		"2026-06-04 " + g + "1005 paid utm_content/ben ben-test/bn-a 50.00  ",
 		"2026-06-05 " + g + "1004 organic discount_code/ava / 60.00 AVA10,BEN5 ava,ben",
 		"2026-06-07 " + g + "1002 organic discount_code/ava / 80.00 AVA10 ava",
 	}
@@ -171,12 +201,12 @@ func TestMoneyScenario(t *testing.T) {
 		}
 		return rows
 	}
-	total := []string{"65.00", "289.00", "260.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "4"}
+	total := []string{"65.00", "289.00", "260.00", "29.00", "0.00", "150.00", "190.00", "340.00", "5", "4"}
 	byTest := report("test")
 	wantTest := map[string][]string{
 		"spring":   []string{"40.00", "155.00", "130.00", "25.00", "0.00", "100.00", "150.00", "250.00", "4", "2"},
 		"summer":   []string{"0.00", "34.00", "30.00", "4.00", "0.00", "0.00", "40.00", "40.00", "0", "0"},
-		"ben-test": []string{"25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"},
+		"ben-test": []string{"25.00", "100.00", "100.00", "0.00", "0.00", "50.00", "0.00", "50.00", "1", "2"},
 		"TOTAL":    total,
 	}
 	if !reflect.DeepEqual(byTest, wantTest) {
@@ -185,15 +215,15 @@ func TestMoneyScenario(t *testing.T) {
 	byCreator := report("creator")
 	wantCreator := map[string][]string{
 		"ava":   []string{"40.00", "189.00", "160.00", "29.00", "0.00", "100.00", "190.00", "290.00", "4", "2"},
-		"ben":   []string{"25.00", "100.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0", "2"},
+		"ben":   []string{"25.00", "100.00", "100.00", "0.00", "0.00", "50.00", "0.00", "50.00", "1", "2"},
 		"TOTAL": total,
 	}
 	if !reflect.DeepEqual(byCreator, wantCreator) {
 		t.Errorf("by creator:\n got %q\nwant %q", byCreator, wantCreator)
 	}
-	// ava: (290 − 229) / 229 = 26.64 %, 229 / 4 orders; TOTAL: (290 − 354)
-	// / 354 = −18.08 %, 354 / 4.
-	if want := map[string]string{"ava": "26.64 57.25", "ben": "-100.00 ", "TOTAL": "-18.08 88.50"}; !reflect.DeepEqual(extra, want) {
+	// ava: (290 − 229) / 229 = 26.64 %, 229 / 4 orders; ben: (50 − 125) /
+	// 125 = −60.00 %, 125 / 1; TOTAL: (340 − 354) / 354 = −3.95 %, 354 / 5.
+	if want := map[string]string{"ava": "26.64 57.25", "ben": "-60.00 125.00", "TOTAL": "-3.95 70.80"}; !reflect.DeepEqual(extra, want) {
 		t.Errorf("roi_percent and cpa by creator %q, want %q", extra, want)
 	}
 	byDay := report("day")
