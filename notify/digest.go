@@ -54,7 +54,7 @@ func DigestAlert(t Target, d Digest) Alert {
 	}
 	var lines []string
 	if d.AtStake > 0 {
-		lines = append(lines, fmt.Sprintf("• %s spent yesterday on variants judged *cut* that still run (%s): pause them.",
+		lines = append(lines, fmt.Sprintf("• %s spent yesterday on variants judged *cut* (%s): pause those still running.",
 			money(d.AtStake, t.Currency), strings.Join(d.AtStakeVariants, ", ")))
 	}
 	for _, e := range d.Expiring {

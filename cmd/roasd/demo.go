@@ -333,6 +333,14 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 	if text == "" {
 		text = blocksText(m.Blocks)
 	}
+	// A list of what needs attention (the digest) is shown under it.
+	if strings.HasSuffix(text, "need attention:") {
+		for _, l := range strings.Split(blocksText(m.Blocks), "\n") {
+			if strings.HasPrefix(l, "• ") {
+				text += "\n" + strings.ReplaceAll(l, "*", "")
+			}
+		}
+	}
 	// A table (a preformatted section) is shown under the text.
 	if tables := blocksTables(m.Blocks); tables != "" {
 		text += "\n" + tables
