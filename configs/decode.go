@@ -22,7 +22,7 @@ var (
 	creatorKeys  = []string{"handle", "instagram", "tiktok", "codes", "links", "fee"}
 	feeKeys      = []string{"flat", "commission", "commission_on", "bonuses"}
 	bonusKeys    = []string{"date", "amount", "note"}
-	testKeys     = []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "approvers", "budget_step", "max_daily_budget", "variants"}
+	testKeys     = []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "approvers", "owner", "budget_step", "max_daily_budget", "variants"}
 	variantKeys  = []string{"key", "platform", "kind", "ad_id", "spark_code", "item_id", "utm"}
 	utmKeys      = []string{"source", "medium", "campaign", "content", "term"}
 	metaWindows  = []string{"1d_click", "7d_click", "28d_click", "1d_view", "1d_ev"}
@@ -36,6 +36,7 @@ var (
 	identRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	shopRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*\.myshopify\.com$`)
 	userGroupRE = regexp.MustCompile(`^S[A-Z0-9]{6,}$`)
+	ownerRE     = regexp.MustCompile(`^[UWS][A-Z0-9]{6,}$`)
 	channelRE   = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{8,})$`)
 	codeRE      = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
@@ -486,6 +487,13 @@ func (l *loader) test(n *yaml.Node) *Test {
 					l.errorf(v, "approvers: %q is not a Slack user group id (want an id like S0123ABCD)", s)
 				}
 				t.Approvers = s
+			}
+		case "owner":
+			if s, ok := l.str(key, v); ok {
+				if !ownerRE.MatchString(s) {
+					l.errorf(v, "owner: %q is not a Slack user or user group id (want U0123ABCD, W0123ABCD or S0123ABCD)", s)
+				}
+				t.Owner = s
 			}
 		case "budget_step":
 			if r, x, ok := l.rate(key, v); ok {

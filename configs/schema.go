@@ -176,6 +176,9 @@ type Test struct {
 	// Approvers is the Slack user group id whose members may approve this
 	// test's actions ("" takes the brand's slack.approvers).
 	Approvers string `yaml:"approvers"`
+	// Owner is the Slack user (U…/W…) or user group (S…) mentioned on
+	// this test's items that need action; "" mentions no one.
+	Owner string `yaml:"owner"`
 	// BudgetStep is the fractional budget raise on scale (default 0.2);
 	// MaxDailyBudget caps it (micro-units; 0 = no raise allowed).
 	BudgetStep     ads.Rate   `yaml:"-"`

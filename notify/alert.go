@@ -62,6 +62,9 @@ type Alert struct {
 	Context string `json:"context,omitempty"`
 	// ReportURL links to the report behind the alert.
 	ReportURL string `json:"report_url,omitempty"`
+	// Mention, when set, is the mrkdwn mention of who must act
+	// ("<@U…>", "<!subteam^S…>"), put before the reason unescaped.
+	Mention string `json:"mention,omitempty"`
 	// Proposals are the actions of a KindApproval alert, each with its
 	// Approve / Skip buttons while it awaits, or its outcome.
 	Proposals []Proposal `json:"proposals,omitempty"`
@@ -130,6 +133,21 @@ type Target struct {
 	Currency string
 	// ReportURL links to the brand's report; "" leaves the link out.
 	ReportURL string
+	// Owners maps a test id to its owner (a Slack user or user group id),
+	// mentioned only on the test's items that need action.
+	Owners map[string]string
+}
+
+// mention is the mrkdwn mention of testID's owner in t, or "".
+func (t Target) mention(testID string) string {
+	o := t.Owners[testID]
+	switch {
+	case o == "":
+		return ""
+	case strings.HasPrefix(o, "S"):
+		return "<!subteam^" + o + ">"
+	}
+	return "<@" + o + ">"
 }
 
 // TestThread is the thread key of a test: all its alerts share one thread.
@@ -183,7 +201,7 @@ func GuardAlert(t Target, testID, period string, g reconcile.Guard) Alert {
 		title = fmt.Sprintf("Guard: %s conversions over-reported by the platform", g.Subject)
 	}
 	return Alert{
-		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), Kind: KindGuard, DedupKey: key,
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(testID), Kind: KindGuard, DedupKey: key, Mention: t.mention(testID),
 		Title: title, Reason: g.Reason,
 		Fields: []Field{
 			{"Spend", money(g.Spend, t.Currency)},
@@ -212,7 +230,7 @@ func PermissionAlert(t Target, p reconcile.PermissionAlert) Alert {
 		}
 	}
 	return Alert{
-		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(p.TestID), Kind: KindPermission, DedupKey: key,
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: TestThread(p.TestID), Kind: KindPermission, DedupKey: key, Mention: t.mention(p.TestID),
 		Title:     fmt.Sprintf("Permission %s: %s", p.Kind, p.VariantKey),
 		Reason:    p.Reason,
 		Fields:    fields,

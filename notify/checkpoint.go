@@ -118,6 +118,7 @@ func FlipAlert(t Target, testID, checkpoint string, p Plan, prior string, change
 	a.ThreadKey = CheckpointThread(testID, checkpoint)
 	a.DedupKey = fmt.Sprintf("flip:%s:%s:%s:%s:%d:%s", t.Brand, testID, v.Subject, checkpoint, changes, v.Verdict)
 	a.Title = fmt.Sprintf("%s flipped from %s to %s at %s", v.Subject, prior, v.Verdict, checkpoint)
+	a.Mention = t.mention(testID)
 	a.Reason = strings.TrimSuffix(v.Reason, ".") + ". Next: " + p.next(v.Verdict) + "."
 	return a
 }

@@ -26,9 +26,13 @@ func Render(a Alert) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip(emoji(a)+" "+a.Title, maxHeaderText), true, false)),
 	}
-	if a.Reason != "" {
+	if a.Reason != "" || a.Mention != "" {
+		why := escape(a.Reason)
+		if a.Mention != "" {
+			why = a.Mention + " " + why
+		}
 		blocks = append(blocks, slack.NewSectionBlock(
-			slack.NewTextBlockObject(slack.MarkdownType, clip(escape(a.Reason), maxSectionText), false, false), nil, nil))
+			slack.NewTextBlockObject(slack.MarkdownType, clip(why, maxSectionText), false, false), nil, nil))
 	}
 	for _, chunk := range tableBlocks(a.Table, maxBlocks-5) {
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, chunk, false, false), nil, nil))
@@ -61,10 +65,14 @@ func Render(a Alert) []slack.Block {
 // channel.
 func FallbackText(a Alert) string {
 	reason, _, _ := strings.Cut(a.Reason, "\n") // the first line; the rest is in the blocks
-	if reason == "" {
-		return escape(a.Title)
+	text := escape(a.Title)
+	if reason != "" {
+		text = escape(a.Title + ": " + reason)
 	}
-	return escape(a.Title + ": " + reason)
+	if a.Mention != "" {
+		text = a.Mention + " " + text
+	}
+	return text
 }
 
 func emoji(a Alert) string {

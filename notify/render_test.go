@@ -178,3 +178,49 @@ func TestVerdictMoneyInMinorUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerMentionedOnlyOnActionItems: a test's owner is mentioned on
+// what needs action (a flip, an action, an approval, a guard, an expiring
+// permission), never on the checkpoint table or the digest; a user is
+// <@U…>, a user group <!subteam^S…>.
+func TestOwnerMentionedOnlyOnActionItems(t *testing.T) {
+	t.Parallel()
+	owned := glowco
+	owned.Owners = map[string]string{"summer-serum-hooks": "S0PERFTEAM", "other": "U0ANA1234"}
+	v := reconcile.Verdict{Subject: "hook-a", Verdict: reconcile.VerdictCut, Rule: reconcile.RuleTopThird, Reason: "cut", ROAS: 1, Low: 0.5, High: 1.5, Credibility: 0.9}
+	tests := []struct {
+		name string
+		a    Alert
+		want string
+	}{
+		{"flip", FlipAlert(owned, "summer-serum-hooks", "14d", Plan{}, reconcile.VerdictHold, 1, v), "<!subteam^S0PERFTEAM>"},
+		{"flip of a user-owned test", FlipAlert(owned, "other", "14d", Plan{}, reconcile.VerdictHold, 1, v), "<@U0ANA1234>"},
+		{"action", ActionResultAlert(owned, ActionResult{TestID: "summer-serum-hooks", Checkpoint: "14d", Subject: "hook-a", Action: reconcile.ActionPauseAd, TargetID: "1", Outcome: OutcomeApplied}), "<!subteam^S0PERFTEAM>"},
+		{"approval", ApprovalAlert(owned, "summer-serum-hooks", "14d", []Proposal{{Key: "k", Change: "pause ad 1", Awaiting: true}}), "<!subteam^S0PERFTEAM>"},
+		{"guard", GuardAlert(owned, "summer-serum-hooks", "before-14d", reconcile.Guard{Subject: "hook-a"}), "<!subteam^S0PERFTEAM>"},
+		{"permission", PermissionAlert(owned, reconcile.PermissionAlert{Kind: reconcile.PermAlertExpiring, TestID: "summer-serum-hooks", VariantKey: "hook-a"}), "<!subteam^S0PERFTEAM>"},
+		{"table", CheckpointAlert(owned, "summer-serum-hooks", "14d", Plan{}, []reconcile.Verdict{v}), ""},
+		{"digest", DigestAlert(owned, Digest{Day: "2026-06-20", Yesterday: "2026-06-19"}), ""},
+		{"unowned test", FlipAlert(owned, "nobody", "14d", Plan{}, reconcile.VerdictHold, 1, v), ""},
+	}
+	for _, tc := range tests {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode(Render(tc.a))
+		b := buf.Bytes()
+		text := FallbackText(tc.a)
+		if tc.want == "" {
+			if strings.Contains(text+string(b), "<@") || strings.Contains(text+string(b), "<!subteam") {
+				t.Errorf("%s mentions someone: %s", tc.name, text)
+			}
+			continue
+		}
+		if !strings.HasPrefix(text, tc.want+" ") || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: text %q / blocks lack %s", tc.name, text, tc.want)
+		}
+		if why := slackfake.CheckBlocks(string(b)); why != "" {
+			t.Errorf("%s: Slack would refuse: %s", tc.name, why)
+		}
+	}
+}

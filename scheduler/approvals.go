@@ -41,7 +41,7 @@ func approvalExpiry(b *configs.Brand, t *configs.Test, label string) time.Time {
 // never runs beside a verdicts run.
 func (d *Deps) ApplyDecided(reportURL string) Stage {
 	return Stage{Name: StageVerdicts, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
-		target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
+		target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL, Owners: owners(b)}
 		return d.applyActions(ctx, b, target, nil, r)
 	}}
 }

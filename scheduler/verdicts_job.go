@@ -77,7 +77,7 @@ func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
 }
 
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
-	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
+	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL, Owners: owners(b)}
 	if held, err := d.holdVerdicts(ctx, b, target, r); held {
 		// Actions already decided are still finished: settling one
 		// reads only the platform.
@@ -411,4 +411,16 @@ func digest(b *configs.Brand, target notify.Target, now time.Time, today ads.Dat
 		}
 	}
 	return notify.DigestAlert(target, d), true
+}
+
+// owners maps b's test ids to their owners, for mentions on what needs
+// action.
+func owners(b *configs.Brand) map[string]string {
+	out := map[string]string{}
+	for _, t := range b.Tests {
+		if t.Owner != "" {
+			out[t.ID] = t.Owner
+		}
+	}
+	return out
 }
