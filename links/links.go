@@ -7,6 +7,8 @@
 package links
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -155,7 +157,8 @@ func (c *collector) add(row int, r record) {
 	c.out = append(c.out, lc)
 }
 
-// ParseCSV reads conversions from CSV with a header row naming the columns
+// ParseCSV reads conversions from CSV (separated by commas, semicolons or
+// tabs, as the header line shows) with a header row naming the columns
 // conversion_id, creator, link, order_id, amount, currency and time (RFC
 // 3339 or YYYY-MM-DD), plus an optional per-row source; other columns are
 // ignored. source (DefaultSource when empty) names the platform. Valid rows
@@ -168,7 +171,9 @@ func ParseCSV(r io.Reader, source string) ([]ads.LinkConversion, []RowError) {
 // brand (optional columns brand and shop), refusing the rows owner cannot
 // attribute. A nil owner attributes nothing.
 func ParseCSVOwned(r io.Reader, source string, owner Owner) ([]ads.LinkConversion, []RowError) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -199,7 +204,11 @@ func ParseCSVOwned(r io.Reader, source string, owner Owner) ([]ads.LinkConversio
 		missing = append(missing, "creator or link")
 	}
 	if len(missing) > 0 {
-		return nil, []RowError{{Row: 1, Reason: "header lacks column " + strings.Join(missing, ", ")}}
+		reason := "header lacks column " + strings.Join(missing, ", ")
+		if len(header) == 1 {
+			reason += fmt.Sprintf(" (the header is one column %q: separate columns with a comma, a semicolon or a tab)", header[0])
+		}
+		return nil, []RowError{{Row: 1, Reason: reason}}
 	}
 	col := newCollector(source)
 	col.owner = owner
@@ -230,6 +239,37 @@ func ParseCSVOwned(r io.Reader, source string, owner Owner) ([]ads.LinkConversio
 		col.add(line, rec)
 	}
 	return col.out, col.errs
+}
+
+// delimiters are the column separators a CSV file may use, in order of
+// preference: spreadsheets in many locales export ';', and tools "CSV"
+// that is tab-separated.
+var delimiters = []rune{',', ';', '\t'}
+
+// sniffDelimiter picks the separator of the header line (peeked, not
+// consumed): the one of delimiters that occurs most often outside quotes,
+// ',' when none does.
+func sniffDelimiter(br *bufio.Reader) rune {
+	head, _ := br.Peek(64 << 10)
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	best, most := ',', 0
+	for _, d := range delimiters {
+		n, quoted := 0, false
+		for _, c := range string(head) {
+			switch {
+			case c == '"':
+				quoted = !quoted
+			case c == d && !quoted:
+				n++
+			}
+		}
+		if n > most {
+			best, most = d, n
+		}
+	}
+	return best
 }
 
 // ParseJSON reads conversions from a JSON array of objects, or an object

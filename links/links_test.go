@@ -78,6 +78,24 @@ func TestParseCSV(t *testing.T) {
 			wantErrs: []links.RowError{{Row: 1, Reason: "header lacks column currency, time"}},
 		},
 		{
+			name: "semicolon-separated (a spreadsheet's CSV in many locales)",
+			in: "conversion_id;creator;amount;currency;time\n" +
+				"c1;jacq;\"10.00\";USD;2026-06-03T14:05:00Z\n",
+			want: []ads.LinkConversion{conv("c1", "jacq", "", "", "10", at)},
+		},
+		{
+			name: "tab-separated, a comma inside a field",
+			in: "conversion_id\tcreator\tamount\tcurrency\ttime\tnote\n" +
+				"c1\tjacq\t10\tUSD\t2026-06-03T14:05:00Z\tred, large\n",
+			want: []ads.LinkConversion{conv("c1", "jacq", "", "", "10", at)},
+		},
+		{
+			name: "an unknown separator says which ones are expected",
+			in:   "conversion_id|creator|amount|currency|time\nc1|jacq|10|USD|2026-06-03\n",
+			wantErrs: []links.RowError{{Row: 1, Reason: `header lacks column conversion_id, amount, currency, time, creator or link ` +
+				`(the header is one column "conversion_id|creator|amount|currency|time": separate columns with a comma, a semicolon or a tab)`}},
+		},
+		{
 			name:     "empty file",
 			in:       "",
 			wantErrs: []links.RowError{{Row: 1, Reason: "empty file: want a header row"}},

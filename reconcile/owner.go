@@ -20,27 +20,52 @@ func LinkOwner(set *configs.Set, defaultBrand string) func(c *ads.LinkConversion
 	for i, b := range set.Brands {
 		attrs[i] = newAttributor(b)
 	}
+	// ownedBy accepts c for brand i only when it is one of the brand's
+	// creators or links: a row it cannot use is refused, not stored to be
+	// skipped later.
+	ownedBy := func(c *ads.LinkConversion, i int) error {
+		if attrs[i].linkCreator(*c) != "" {
+			c.Brand = set.Brands[i].Name
+			return nil
+		}
+		var handles []string
+		for _, cr := range set.Brands[i].Creators {
+			handles = append(handles, cr.Handle)
+		}
+		if c.Creator != "" {
+			return fmt.Errorf("creator %q is not a creator of brand %s (its creators: %s)", c.Creator, set.Brands[i].Name, strings.Join(handles, ", "))
+		}
+		return fmt.Errorf("link %q is none of brand %s's creators' tracking links", c.Link, set.Brands[i].Name)
+	}
+	index := func(name string) int {
+		for i, b := range set.Brands {
+			if b.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
 	return func(c *ads.LinkConversion) error {
 		switch {
 		case c.Brand != "":
-			if set.Brand(c.Brand) == nil {
+			i := index(c.Brand)
+			if i < 0 {
 				return fmt.Errorf("brand %q is not configured", c.Brand)
 			}
-			return nil
+			return ownedBy(c, i)
 		case c.Shop != "":
-			for _, b := range set.Brands {
+			for i, b := range set.Brands {
 				if b.Accounts.Shopify != nil && strings.EqualFold(b.Accounts.Shopify.Shop, c.Shop) {
-					c.Brand = b.Name
-					return nil
+					return ownedBy(c, i)
 				}
 			}
 			return fmt.Errorf("shop %q is no configured brand's shop", c.Shop)
 		case defaultBrand != "":
-			if set.Brand(defaultBrand) == nil {
+			i := index(defaultBrand)
+			if i < 0 {
 				return fmt.Errorf("brand %q is not configured", defaultBrand)
 			}
-			c.Brand = defaultBrand
-			return nil
+			return ownedBy(c, i)
 		}
 		var owners []string
 		for i, a := range attrs {

@@ -35,6 +35,15 @@ func TestLinkOwner(t *testing.T) {
 		{name: "unknown brand", c: ads.LinkConversion{Creator: "marcus", Brand: "acme"}, err: `brand "acme" is not configured`},
 		{name: "unknown shop", c: ads.LinkConversion{Creator: "marcus", Shop: "acme.myshopify.com"}, err: "no configured brand's shop"},
 		{name: "no brand's creator", c: ads.LinkConversion{Creator: "nobody"}, err: "nobody is no configured brand's creator"},
+		// A row whose brand is known but not its creator is refused, not
+		// stored to be skipped at reconcile.
+		{name: "row's brand lacks the creator", c: ads.LinkConversion{Creator: "yuki", Brand: "glowco"},
+			err: `creator "yuki" is not a creator of brand glowco (its creators: jacqueline, marcus)`},
+		{name: "shop's brand lacks the creator", c: ads.LinkConversion{Creator: "nobody", Shop: "lunaskin.myshopify.com"},
+			err: `creator "nobody" is not a creator of brand lunaskin`},
+		{name: "--brand lacks the creator", def: "glowco", c: ads.LinkConversion{Creator: "yuki"}, err: `not a creator of brand glowco`},
+		{name: "--brand lacks the link", def: "glowco", c: ads.LinkConversion{Link: "https://elsewhere.example/?ref=x"},
+			err: `is none of brand glowco's creators' tracking links`},
 	} {
 		c := tc.c
 		c.Source, c.ID, c.Amount, c.Currency, c.At = "impact", "c1", 1, "USD", at

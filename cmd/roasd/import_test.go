@@ -26,7 +26,8 @@ func TestImportLinks(t *testing.T) {
 		"c1,jacqueline,,#1001,49.90,USD,2026-06-03T14:05:00Z,\n"+
 		"c2,,,,10,USD,2026-06-03,\n"+
 		"c3,jacqueline,,,abc,USD,2026-06-03,\n"+
-		"c4,,https://glowco.com/?utm_source=jacqueline,,12.5,EUR,2026-06-04,glowco.myshopify.com\n"), 0o644)
+		"c4,,https://glowco.com/?utm_source=jacqueline&utm_medium=creator,,12.5,EUR,2026-06-04,glowco.myshopify.com\n"+
+		"c5,jaqueline,,,9,USD,2026-06-04,glowco.myshopify.com\n"), 0o644)
 	jsonFile := filepath.Join(dir, "clean.json")
 	os.WriteFile(jsonFile, []byte(`[{"conversion_id":"j1","creator":"jacq","brand":"glowco","amount":"5","currency":"USD","time":"2026-06-05"}]`), 0o644)
 
@@ -50,11 +51,13 @@ func TestImportLinks(t *testing.T) {
 		out, err string
 	}{
 		{"csv with rejected rows", []string{"import", "links", "--source", "impact", csvFile}, 1,
-			"imported 2 conversions (2 new or changed), 2 rows rejected\n",
-			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n"},
+			"imported 2 conversions (2 new or changed), 3 rows rejected\n",
+			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n" +
+				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n"},
 		{"re-import is a no-op", []string{"import", "--source", "impact", "links", csvFile}, 1,
-			"imported 2 conversions (0 new or changed), 2 rows rejected\n",
-			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n"},
+			"imported 2 conversions (0 new or changed), 3 rows rejected\n",
+			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n" +
+				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n"},
 		{"clean json", []string{"import", "links", jsonFile}, 0, "imported 1 conversions (1 new or changed), 0 rows rejected\n", ""},
 		{"unknown extension", []string{"import", "links", filepath.Join(dir, "x.txt")}, 2, "", "roasd import links: " + filepath.Join(dir, "x.txt") + ": want a .csv or .json file\n"},
 		{"missing kind", []string{"import", csvFile}, 2, "", "usage: roasd import links [--source NAME] FILE.csv|FILE.json\n"},
