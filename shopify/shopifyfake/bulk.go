@@ -258,6 +258,8 @@ func (s *Server) serveBulkRun(w http.ResponseWriter, r *http.Request, query stri
 	var f filter
 	c := connRE.FindStringSubmatch(inner)
 	switch {
+	case checkQuery(inner) != nil:
+		uerrs = append(uerrs, invalid("Invalid bulk query: "+queryErrorMessage(checkQuery(inner))))
 	case c == nil:
 		uerrs = append(uerrs, invalid("Bulk queries must contain at least one connection."))
 	case c[1] != "orders":

@@ -456,6 +456,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case shopRE.MatchString(req.Query):
 		op = "shop"
 	}
+	// Validate against the pinned schema first, as the Admin API does: an
+	// unknown field or argument is an error with no data (HTTP 200).
+	if errs := checkQuery(req.Query); errs != nil {
+		s.record(Call{Op: op, Variables: req.Variables, Status: http.StatusOK})
+		writeJSON(w, http.StatusOK, map[string]any{"errors": errs})
+		return
+	}
 	s.mu.Lock()
 	if s.failN > 0 {
 		s.failN--

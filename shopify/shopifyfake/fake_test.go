@@ -100,7 +100,7 @@ func TestFakeLimitsAndFaults(t *testing.T) {
 	if !strings.Contains(out["errors"].([]any)[0].(map[string]any)["message"].(string), "first cannot exceed 250") {
 		t.Errorf("first 251: %v", out)
 	}
-	heavy := strings.Replace(q, "shopMoney { amount currencyCode }", "shopMoney { amount currencyCode } a { b { c { d { e { g } } } } }", 1)
+	heavy := strings.Replace(q, "shopMoney { amount currencyCode }", "shopMoney { amount currencyCode } presentmentMoney { amount } } j: customerJourneySummary { firstVisit { utmParameters { source } } lastVisit { utmParameters { source } } } k: totalTaxSet { shopMoney { amount }", 1)
 	_, out = call("tok", heavy, map[string]any{"first": 200})
 	if code := out["errors"].([]any)[0].(map[string]any)["extensions"].(map[string]any)["code"]; code != "MAX_COST_EXCEEDED" {
 		t.Errorf("heavy query: %v", out)
