@@ -195,7 +195,16 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 			}
 		})
 	case "slack":
-		seen := l.fields(v, "slack", []string{"channel", "approvers", "digest_at"}, func(key string, _, v *yaml.Node) {
+		seen := l.fields(v, "slack", []string{"channel", "approvers", "digest_at", "quiet_hours"}, func(key string, _, v *yaml.Node) {
+			if key == "quiet_hours" {
+				if s, ok := l.str(key, v); ok {
+					if _, _, ok := QuietHours(s); !ok {
+						l.errorf(v, "quiet_hours: %q is not a range of times (want HH:MM-HH:MM in the brand's timezone, e.g. \"20:00-08:00\")", s)
+					}
+					b.Slack.QuietHours = s
+				}
+				return
+			}
 			if key == "digest_at" {
 				if s, ok := l.str(key, v); ok {
 					if _, err := time.Parse("15:04", s); err != nil && s != "off" {

@@ -4,6 +4,7 @@
 package configs
 
 import (
+	"strings"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -113,6 +114,40 @@ type Slack struct {
 	// DigestAt is the brand-local time of day ("09:00", the default when
 	// empty) from which the day's digest is posted; "off" posts none.
 	DigestAt string `yaml:"digest_at"`
+	// QuietHours ("20:00-08:00", brand-local) delays posts that are not
+	// urgent until it ends; "" has none.
+	QuietHours string `yaml:"quiet_hours"`
+}
+
+// QuietHours parses "HH:MM-HH:MM" into minutes of the day.
+func QuietHours(s string) (from, to int, ok bool) {
+	a, b, found := strings.Cut(s, "-")
+	fa, err1 := time.Parse("15:04", strings.TrimSpace(a))
+	fb, err2 := time.Parse("15:04", strings.TrimSpace(b))
+	if !found || err1 != nil || err2 != nil || fa.Equal(fb) {
+		return 0, 0, false
+	}
+	return fa.Hour()*60 + fa.Minute(), fb.Hour()*60 + fb.Minute(), true
+}
+
+// QuietUntil is when the quiet hours that now falls in end, in loc, or
+// the zero time when now is not in quiet hours.
+func (s Slack) QuietUntil(now time.Time, loc *time.Location) time.Time {
+	from, to, ok := QuietHours(s.QuietHours)
+	if !ok {
+		return time.Time{}
+	}
+	local := now.In(loc)
+	m := local.Hour()*60 + local.Minute()
+	in := (from < to && m >= from && m < to) || (from > to && (m >= from || m < to))
+	if !in {
+		return time.Time{}
+	}
+	end := time.Date(local.Year(), local.Month(), local.Day(), to/60, to%60, 0, 0, loc)
+	if !end.After(local) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end
 }
 
 // FXRate is an explicit exchange rate: 1 From = Rate To, valid from Since

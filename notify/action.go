@@ -87,7 +87,7 @@ func ActionResultAlert(t Target, a ActionResult) Alert {
 		fields = append(fields, Field{"Takes effect", a.EffectiveFrom})
 	}
 	return Alert{
-		Brand: t.Brand, Channel: t.Channel, ThreadKey: CheckpointThread(a.TestID, a.Checkpoint), Kind: KindAction, Mention: t.mention(a.TestID),
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: CheckpointThread(a.TestID, a.Checkpoint), Kind: KindAction, Mention: t.mention(a.TestID), NotBefore: t.NotBefore,
 		DedupKey:  fmt.Sprintf("action:%s:%s:%s:%s:%s:%s:%s", t.Brand, a.TestID, a.Subject, a.Action, a.TargetID, a.Checkpoint, a.Outcome),
 		Title:     fmt.Sprintf("%s (%s) — %s", what, word, a.Subject),
 		Reason:    reason,

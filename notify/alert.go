@@ -62,6 +62,9 @@ type Alert struct {
 	Context string `json:"context,omitempty"`
 	// ReportURL links to the report behind the alert.
 	ReportURL string `json:"report_url,omitempty"`
+	// NotBefore, when set, holds the alert back until then (a brand's
+	// quiet hours); the Sender hands it back untried.
+	NotBefore time.Time `json:"not_before,omitzero"`
 	// Mention, when set, is the mrkdwn mention of who must act
 	// ("<@U…>", "<!subteam^S…>"), put before the reason unescaped.
 	Mention string `json:"mention,omitempty"`
@@ -136,6 +139,9 @@ type Target struct {
 	// Owners maps a test id to its owner (a Slack user or user group id),
 	// mentioned only on the test's items that need action.
 	Owners map[string]string
+	// NotBefore, when set, holds a test's alerts back until then (the
+	// brand's quiet hours).
+	NotBefore time.Time
 }
 
 // mention is the mrkdwn mention of testID's owner in t, or "".

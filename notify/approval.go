@@ -54,7 +54,7 @@ func ApprovalAlert(t Target, testID, checkpoint string, ps []Proposal) Alert {
 	body, _ := json.Marshal(ps)
 	sum := sha256.Sum256(body)
 	a := Alert{
-		Brand: t.Brand, Channel: t.Channel, ThreadKey: CheckpointThread(testID, checkpoint), Kind: KindApproval, Mention: t.mention(testID),
+		Brand: t.Brand, Channel: t.Channel, ThreadKey: CheckpointThread(testID, checkpoint), Kind: KindApproval, Mention: t.mention(testID), NotBefore: t.NotBefore,
 		UpdateKey: fmt.Sprintf("approval:%s:%s:%s", t.Brand, testID, checkpoint),
 		DedupKey:  fmt.Sprintf("approval:%s:%s:%s:%s", t.Brand, testID, checkpoint, hex.EncodeToString(sum[:8])),
 		Title:     fmt.Sprintf("Approve actions — %s, checkpoint %s", testID, checkpoint),

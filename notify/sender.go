@@ -209,6 +209,10 @@ func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error)
 			s.release(rest(), now)
 			return sent, err
 		}
+		if at := notBefore(r); at.After(now) {
+			s.release([]int64{r.ID}, at) // quiet hours: not an attempt
+			continue
+		}
 		derr := s.deliver(ctx, r, now)
 		if derr == nil {
 			sent++
@@ -258,6 +262,16 @@ func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error)
 		}
 	}
 	return sent, nil
+}
+
+// notBefore is the row's NotBefore, zero when none (or undecodable: the
+// delivery reports that).
+func notBefore(r OutboxRow) time.Time {
+	var a struct {
+		NotBefore time.Time `json:"not_before"`
+	}
+	json.Unmarshal(r.Payload, &a)
+	return a.NotBefore
 }
 
 // ackError is a message Slack accepted that could not be acknowledged in

@@ -125,3 +125,42 @@ func texts(ms []slackfake.Message) []string {
 	}
 	return out
 }
+
+// TestQuietHoursDelayWhatIsNotUrgent: in the brand's quiet hours a
+// verdicts run's messages (tables, digest, action outcomes) wait for the
+// hours to end, and then the tables start their threads (issue 16d).
+func TestQuietHoursDelayWhatIsNotUrgent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rg := newActionRig(t, "")
+	b := *rg.glowco
+	b.Slack.QuietHours = "09:00-12:00" // day15 is 10:00 in New York
+	fake := slackfake.New("xoxb-test", "glowco")
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	sender := notify.NewSender(notify.NewSlack("xoxb-test", srv.URL+"/api/", nil), rg.db, nil)
+	sender.Limits = notify.Limits{}
+	notifyStage := NotifyStage(sender, nil)
+	if err := rg.verdicts(ctx, &b, day15); err != nil {
+		t.Fatal(err)
+	}
+	if err := notifyStage.Run(ctx, &b, &Run{Now: day15}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Messages()); n != 0 {
+		t.Fatalf("%d messages posted in quiet hours", n)
+	}
+	// 12:00 in New York: the quiet hours are over.
+	if err := notifyStage.Run(ctx, &b, &Run{Now: day15.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var tables int
+	for _, m := range fake.Messages() {
+		if strings.Contains(m.Text, " at 14d: ") && m.ThreadTS == "" {
+			tables++
+		}
+	}
+	if tables != 2 {
+		t.Errorf("%d checkpoint tables after the quiet hours, want 2", tables)
+	}
+}

@@ -78,6 +78,9 @@ func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
 
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
 	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL, Owners: owners(b)}
+	// A verdicts run never posts in the brand's quiet hours; a click on
+	// Approve (ApplyDecided) is answered at once.
+	target.NotBefore = b.Slack.QuietUntil(r.Now, b.Location)
 	if held, err := d.holdVerdicts(ctx, b, target, r); held {
 		// Actions already decided are still finished: settling one
 		// reads only the platform.
@@ -202,6 +205,12 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	}
 	if a, ok := digest(b, target, r.Now, today, kpis, latestVerdicts, permAlerts, len(untagged)); ok {
 		alerts = append(alerts, a)
+	}
+	// In the brand's quiet hours the tests' messages wait for them to end
+	// (all of a thread waits, so its table stays its first message);
+	// operational alerts (tokens, syncs, versions) do not.
+	for i := range alerts {
+		alerts[i].NotBefore = target.NotBefore
 	}
 	// What needs attention on a test replies in its latest checkpoint's
 	// thread; before the first checkpoint it starts the test's own.
