@@ -123,6 +123,12 @@ func (m Measures) Add(o Measures) Measures {
 // odd micro or count goes to the test that started first, then by id),
 // never given to one of them; on a day when none runs the test is empty.
 // The by-creator view is unaffected: the parts sum to the creator's day.
+//
+// Unattributed cells (test and creator Unattributed, no variant) hold what
+// no creator claims, so that the brand's totals tie to the platforms' spend
+// and the shop's orders: the spend and platform numbers of ads that run no
+// declared variant (on their platform), and the revenue and count of store
+// orders nobody claims (as organic revenue and orders, no platform).
 type DailyRow struct {
 	Day        ads.Date
 	TestID     string
@@ -133,6 +139,11 @@ type DailyRow struct {
 	Currency string
 	Measures
 }
+
+// Unattributed is the test and creator of the daily cells that hold what
+// no creator claims (see DailyRow); reports show it as the test, creator,
+// variant and, for orders, platform of those rows.
+const Unattributed = "(unattributed)"
 
 // Result is a reconcile pass's output for Days.
 type Result struct {
@@ -337,6 +348,12 @@ func Build(in Input) (Result, error) {
 			if r.Counted {
 				m.OrganicOrders++
 			}
+		case ChannelUnattributed:
+			m := cell(cellKey{day: r.Day, test: Unattributed, creator: Unattributed})
+			m.OrganicRevenue += r.Revenue
+			if r.Counted {
+				m.OrganicOrders++
+			}
 		}
 		if !r.Counted || (r.Channel != ChannelPaid && r.Channel != ChannelOrganic) {
 			continue
@@ -406,14 +423,18 @@ func Build(in Input) (Result, error) {
 	for _, s := range in.Stats {
 		vm, ok := variantOf[adKey{s.Platform, s.AdID}]
 		if !ok {
+			// An ad that runs no declared variant (an untagged
+			// retargeting ad): its spend is the brand's all the same.
 			res.UnlinkedStats++
-			continue
+			vm = VariantMatch{TestID: Unattributed}
 		}
 		if !keep(s.Day) {
 			continue
 		}
 		creator := ""
-		if t := tests[vm.TestID]; t != nil {
+		if !ok {
+			creator = Unattributed
+		} else if t := tests[vm.TestID]; t != nil {
 			creator = t.Creator
 		}
 		spend, err := conv.Convert(s.Spend, s.Currency, s.Day)
@@ -554,7 +575,7 @@ func orderLabel(o ads.Order) string {
 
 // ledgerVersion changes when attribution or KPI rules change, so stored
 // ledgers are rebuilt.
-const ledgerVersion = "ledger/2"
+const ledgerVersion = "ledger/3"
 
 // Fingerprint identifies everything a reconcile depends on besides the
 // source records: the rules' version, the brand's currency, zone, rates,

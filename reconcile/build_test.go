@@ -182,27 +182,32 @@ func TestSummarizeHandComputed(t *testing.T) {
 	}
 	jacq := kpis{"160.00", "178.60", "100.00", "28.60", "50.00", "200.00", "86.00", 3, 4, 2, 5, "238.00", 30000, 1}
 	milo := kpis{"20.00", "106.00", "100.00", "6.00", "0.00", "25.00", "30.00", 1, 1, 1, 1, "40.00", 5000, 1}
-	total := kpis{"180.00", "284.60", "200.00", "34.60", "50.00", "225.00", "116.00", 4, 5, 3, 6, "278.00", 35000, 2}
+	// The fixture's untagged ad (999.00 of Meta spend) and unclaimed
+	// order (70.00) are in every view, as unattributed rows.
+	un := kpis{"999.00", "0.00", "0.00", "0.00", "0.00", "0.00", "70.00", 0, 1, 0, 0, "0.00", 0, 0}
+	total := kpis{"1179.00", "284.60", "200.00", "34.60", "50.00", "225.00", "186.00", 4, 6, 3, 6, "278.00", 35000, 2}
 	tests := []struct {
 		by    string
 		keys  [][]string
 		rows  []kpis
 		total kpis
 	}{
-		{ByCreator, [][]string{{"jacqueline"}, {"milo"}}, []kpis{jacq, milo}, total},
-		{ByTest, [][]string{{"milo-launch"}, {"summer-serum-hooks"}}, []kpis{milo, jacq}, total},
-		{ByPlatform, [][]string{{"meta"}, {"tiktok"}, {""}}, []kpis{
-			{"70.00", "14.00", "0.00", "14.00", "0.00", "165.00", "0.00", 3, 0, 1, 4, "190.00", 15000, 2},
+		{ByCreator, [][]string{{"jacqueline"}, {"milo"}, {Unattributed}}, []kpis{jacq, milo, un}, total},
+		{ByTest, [][]string{{"milo-launch"}, {"summer-serum-hooks"}, {Unattributed}}, []kpis{milo, jacq, un}, total},
+		{ByPlatform, [][]string{{"meta"}, {"tiktok"}, {Unattributed}, {""}}, []kpis{
+			{"1069.00", "14.00", "0.00", "14.00", "0.00", "165.00", "0.00", 3, 0, 1, 4, "190.00", 15000, 2},
 			{"110.00", "6.00", "0.00", "6.00", "0.00", "60.00", "0.00", 1, 0, 0, 2, "88.00", 20000, 1},
+			{"0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "70.00", 0, 1, 0, 0, "0.00", 0, 0},
 			{"0.00", "264.60", "200.00", "14.60", "50.00", "0.00", "116.00", 0, 5, 2, 0, "0.00", 0, 2},
 		}, total},
 		{ByVariant, [][]string{{"milo-launch", "milo-a"}, {"milo-launch", ""}, {"summer-serum-hooks", "hook-a"},
-			{"summer-serum-hooks", "hook-b"}, {"summer-serum-hooks", ""}}, []kpis{
+			{"summer-serum-hooks", "hook-b"}, {"summer-serum-hooks", ""}, {Unattributed, Unattributed}}, []kpis{
 			{"20.00", "0.00", "0.00", "0.00", "0.00", "25.00", "0.00", 1, 0, 0, 1, "40.00", 5000, 1},
 			{"0.00", "106.00", "100.00", "6.00", "0.00", "0.00", "30.00", 0, 1, 1, 0, "0.00", 0, 1},
 			{"50.00", "14.00", "0.00", "14.00", "0.00", "140.00", "0.00", 2, 0, 1, 3, "150.00", 10000, 1},
 			{"110.00", "6.00", "0.00", "6.00", "0.00", "60.00", "0.00", 1, 0, 0, 2, "88.00", 20000, 1},
 			{"0.00", "158.60", "100.00", "8.60", "50.00", "0.00", "86.00", 0, 4, 1, 0, "0.00", 0, 1},
+			un,
 		}, total},
 	}
 	for _, tc := range tests {
@@ -745,7 +750,7 @@ func TestLinkOrder(t *testing.T) {
 			AttrLinkOrder, "milo", ChannelOrganic, map[string]string{"milo": "70.00"}},
 		{"link of no brand creator", Input{Orders: []ads.Order{plain}, Links: []ads.LinkConversion{
 			conv("L1", "stranger", "#9001", "2026-06-05T15:10:00Z")}},
-			AttrNone, "", ChannelUnattributed, map[string]string{}},
+			AttrNone, "", ChannelUnattributed, map[string]string{Unattributed: "70.00"}},
 		{"already attributed order stays", Input{Orders: []ads.Order{coded}, Links: []ads.LinkConversion{
 			conv("L1", "milo", "#9002", "2026-06-05T16:10:00Z")}},
 			AttrDiscountCode, "jacqueline", ChannelOrganic, map[string]string{"jacqueline": "40.00"}},

@@ -96,8 +96,22 @@ type ReportRow struct {
 	Measures
 }
 
-// keyOf returns the key of a daily row along dimension by.
+// keyOf returns the key of a daily row along dimension by. An
+// unattributed cell (DailyRow) is Unattributed as creator, test and
+// variant, and as platform when it has none (unclaimed orders); the spend
+// of an ad that runs no declared variant stays on its platform, so the
+// by-platform view ties to the platforms' spend.
 func keyOf(by string, r DailyRow) []string {
+	if r.Creator == Unattributed {
+		switch by {
+		case ByVariant:
+			return []string{Unattributed, Unattributed}
+		case ByPlatform:
+			if r.Platform == "" {
+				return []string{Unattributed}
+			}
+		}
+	}
 	switch by {
 	case ByCreator:
 		return []string{r.Creator}
@@ -127,8 +141,10 @@ func KeyNames(by string) ([]string, error) {
 }
 
 // Summarize groups the daily rows of [from, to] by dimension by. Rows are
-// ordered by key, with empty ("none") keys last; the totals row sums the
-// rows field by field.
+// ordered by key, with Unattributed keys after the others and empty
+// ("none") keys last; the totals row sums the rows field by field, so it
+// includes what no creator claims (unattributed spend and orders) in every
+// dimension.
 func Summarize(brand, currency string, from, to ads.Date, by string, daily []DailyRow) (Report, error) {
 	names, err := KeyNames(by)
 	if err != nil {
@@ -164,7 +180,7 @@ func Summarize(brand, currency string, from, to ads.Date, by string, daily []Dai
 			groups[id] = g
 		}
 		g.m = g.m.Add(r.Measures)
-		if r.Creator != "" && r.Revenue() != 0 {
+		if r.Creator != "" && r.Creator != Unattributed && r.Revenue() != 0 {
 			g.creators[r.Creator] = true
 			all[r.Creator] = true
 		}
@@ -180,14 +196,24 @@ func Summarize(brand, currency string, from, to ads.Date, by string, daily []Dai
 	return rep, nil
 }
 
-// keyLess orders keys component-wise, an empty component after any other.
+// keyLess orders keys component-wise, Unattributed after any named
+// component and an empty component after any other.
 func keyLess(a, b []string) bool {
+	rank := func(k string) int {
+		switch k {
+		case "":
+			return 2
+		case Unattributed:
+			return 1
+		}
+		return 0
+	}
 	for i := range min(len(a), len(b)) {
 		if a[i] == b[i] {
 			continue
 		}
-		if a[i] == "" || b[i] == "" {
-			return b[i] == ""
+		if ra, rb := rank(a[i]), rank(b[i]); ra != rb {
+			return ra < rb
 		}
 		return a[i] < b[i]
 	}

@@ -18,6 +18,10 @@
 // by creator, test, variant, platform or day is identical. Revenue and
 // fees are sums of their printed parts, and ratios are computed from the
 // printed amounts.
+//
+// What no creator claims — spend of ads that run no declared variant and
+// store orders nobody claims — is a row keyed reconcile.Unattributed
+// ("(unattributed)"), included in TOTAL like any other row.
 package report
 
 import (

@@ -352,3 +352,78 @@ func TestMoneyInMinorUnits(t *testing.T) {
 		})
 	}
 }
+
+// TestUnattributedRows (issue 18, 0c): what no creator claims — an
+// untagged ad's spend and orders nobody claims — is a row of its own in
+// every view but by day (and the untagged spend stays on its platform), a
+// spreadsheet sum of each money column ties to TOTAL, and TOTAL is the
+// same, to the cent, in every dimension.
+func TestUnattributedRows(t *testing.T) {
+	t.Parallel()
+	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
+	daily := append(fixtureDaily(),
+		reconcile.DailyRow{Day: d1, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Platform: ads.Meta, Currency: "USD",
+			Measures: reconcile.Measures{Spend: ads.MustMicros("33.333"), Impressions: 700}},
+		reconcile.DailyRow{Day: d2, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Currency: "USD",
+			Measures: reconcile.Measures{OrganicRevenue: ads.MustMicros("12.345"), OrganicOrders: 1}},
+	)
+	want := map[string][]string{
+		reconcile.ByCreator:  {"(unattributed)", "33.33", "12.34"},
+		reconcile.ByTest:     {"(unattributed)", "33.33", "12.34"},
+		reconcile.ByVariant:  {"(unattributed)", "33.33", "12.34"},
+		reconcile.ByPlatform: {"(unattributed)", "0.00", "12.34"},
+	}
+	var first []string
+	for _, by := range reconcile.Dimensions {
+		rep, err := reconcile.Summarize("glowco", "USD", d1, d2, by, daily)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, FormatCSV, rep); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, total := recs[0], recs[len(recs)-1]
+		keys := len(header) - len(CSVColumns())
+		col := map[string]int{}
+		for i, h := range header {
+			col[h] = i
+		}
+		for _, name := range []string{"spend", "paid_revenue", "organic_revenue", "flat_fees", "commission", "bonuses"} {
+			var sum int64
+			for _, r := range recs[1 : len(recs)-1] {
+				sum += ads.MustMicros(r[col[name]])
+			}
+			if got := ads.MustMicros(total[col[name]]); sum != got {
+				t.Errorf("by %s: %s rows sum to %s, TOTAL %s", by, name, ads.FormatMicros(sum, 2), total[col[name]])
+			}
+		}
+		if w, ok := want[by]; ok {
+			var row []string
+			for _, r := range recs[1:] {
+				if r[0] == reconcile.Unattributed {
+					row = r
+				}
+			}
+			if row == nil || row[keys-1] != w[0] || row[col["spend"]] != w[1] || row[col["organic_revenue"]] != w[2] ||
+				row[col["creators"]] != "0" {
+				t.Errorf("by %s: unattributed row %q, want key %s, spend %s, organic revenue %s, no creators", by, row, w[0], w[1], w[2])
+			}
+		}
+		if by == reconcile.ByPlatform && recs[1][0] != "meta" || by == reconcile.ByPlatform && recs[1][col["spend"]] != "103.34" {
+			t.Errorf("by platform: first row %q, want meta with the untagged spend (103.34)", recs[1])
+		}
+		got := total[keys:]
+		if first == nil {
+			first = got
+			continue
+		}
+		if strings.Join(got, ",") != strings.Join(first, ",") {
+			t.Errorf("TOTAL by %s:\n%q\ndiffers from TOTAL by %s:\n%q", by, got, reconcile.Dimensions[0], first)
+		}
+	}
+}

@@ -84,7 +84,8 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if full {
 		return rebuildBrand(ctx, db, brand, loc, shop, matches, orderLinks, today, state, rebuildChunkDays)
 	}
-	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark})
+	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark,
+		Accounts: brandAccounts(brand, matches)})
 	if err != nil {
 		return 0, err
 	}

@@ -178,9 +178,10 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, m := totals(t, db)
-	// spend 50 + 100 EUR×1.10; paid #1001; organic #1002 + L1 + L3;
-	// flat 300/30 days × 10; commission 10% of 100, 40, 30, 50.
-	want := recTotals{spend: "160.00", paid: "100.00", organic: "120.00", flat: "100.00", commission: "22.00", fees: "122.00"}
+	// spend 50 + 100 EUR×1.10 + the untagged ad's 999 (unattributed);
+	// paid #1001; organic #1002 + L1 + L3; flat 300/30 days × 10;
+	// commission 10% of 100, 40, 30, 50.
+	want := recTotals{spend: "1159.00", paid: "100.00", organic: "120.00", flat: "100.00", commission: "22.00", fees: "122.00"}
 	if got != want {
 		t.Errorf("first reconcile: got %+v, want %+v", got, want)
 	}
@@ -208,10 +209,10 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 		t.Errorf("incremental reconcile wrote %d rows; want a handful (only the 5 affected days)", n)
 	}
 	got, m = totals(t, db)
-	// spend 65 + 110; paid #1001 net 75 + #1003 200; organic #1002 40 + L1
+	// spend 65 + 110 + 999 untagged; paid #1001 net 75 + #1003 200; organic #1002 40 + L1
 	// 30 + #1004 50 (L3 and L2 are now duplicates); commission 10% of
 	// 75, 200, 40, 30, 50.
-	want = recTotals{spend: "175.00", paid: "275.00", organic: "120.00", flat: "100.00", commission: "39.50", fees: "139.50"}
+	want = recTotals{spend: "1174.00", paid: "275.00", organic: "120.00", flat: "100.00", commission: "39.50", fees: "139.50"}
 	if got != want {
 		t.Errorf("after restatement: got %+v, want %+v", got, want)
 	}

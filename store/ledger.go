@@ -129,6 +129,10 @@ type AffectedQuery struct {
 	Timezone string
 	// Since is the brand's watermark.
 	Since time.Time
+	// Accounts are the brand's own ad accounts: every stat of theirs
+	// counts, a declared variant's or not (unattributed spend,
+	// reconcile.Unattributed).
+	Accounts []AccountRef
 }
 
 // affectedDaysSQL finds, in the brand's zone, the days of source rows that
@@ -136,7 +140,7 @@ type AffectedQuery struct {
 // conversions naming a changed order (its id, numeric id or name), orders
 // a changed link conversion names (a conversion may give an unattributed
 // order to its creator, reconcile.AttrLinkOrder), daily stats of the
-// brand's variant ads, and the days their ledger rows had before (should a
+// brand's variant ads and of its own accounts (q.Accounts), and the days their ledger rows had before (should a
 // record have moved).
 //
 // Every lookup from a changed row is a correlated subquery on an index
@@ -175,6 +179,8 @@ SELECT DISTINCT day FROM (
 		OR substring(o.order_id from '[0-9]+$') IN (SELECT ref FROM link_refs))
 	UNION ALL SELECT s.day FROM ad_day_stats s WHERE s.changed_at >= $1 AND EXISTS (
 		SELECT 1 FROM variant_ads v WHERE v.brand = $4 AND v.platform = s.platform AND v.ad_id = s.ad_id)
+	UNION ALL SELECT s.day FROM unnest($5::text[], $6::text[]) AS k(platform, account)
+		JOIN ad_day_stats s ON s.platform = k.platform AND s.account = k.account WHERE s.changed_at >= $1
 ) d WHERE day IS NOT NULL ORDER BY day`
 
 // AffectedDays lists the days (in the brand's zone, ascending) whose
@@ -185,8 +191,12 @@ func (db *DB) AffectedDays(ctx context.Context, q AffectedQuery) ([]ads.Date, er
 	if tz == "" {
 		tz = "UTC"
 	}
+	plats, accts := make([]string, len(q.Accounts)), make([]string, len(q.Accounts))
+	for i, a := range q.Accounts {
+		plats[i], accts[i] = string(a.Platform), a.Account
+	}
 	var days []ads.Date
-	if err := db.x.SelectContext(ctx, &days, affectedDaysSQL, q.Since, q.Shop, tz, q.Brand); err != nil {
+	if err := db.x.SelectContext(ctx, &days, affectedDaysSQL, q.Since, q.Shop, tz, q.Brand, pq.Array(plats), pq.Array(accts)); err != nil {
 		return nil, fmt.Errorf("finding days to reconcile for brand %s: %w", q.Brand, err)
 	}
 	return days, nil

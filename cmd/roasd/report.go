@@ -40,7 +40,14 @@ ROAS = paid revenue / spend, blended ROAS = revenue / (spend + fees),
 ROI = (revenue − cost) / cost, CPA = cost / orders, CPE = cost / engagements,
 redemption rate = code redemptions / impressions, platform-reported
 conversions and value beside store-confirmed orders and their ratio, and
-revenue per creator.`,
+revenue per creator.
+
+What no creator claims is a row of its own, "(unattributed)" (creator,
+test, variant): the spend of the brand's ads that run no declared variant
+(by platform it stays on its platform, so the platform view ties to the
+platforms' spend) and the store orders nobody claims (as organic revenue
+and orders; by platform the "(unattributed)" row), so TOTAL ties to the
+shop's orders.`,
 		run: runReport,
 	})
 }
