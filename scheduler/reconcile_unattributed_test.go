@@ -8,6 +8,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/web"
 )
 
 // TestReportTiesToPlatformsAndShop (issue 18, 0c): with an untagged ad
@@ -62,7 +63,7 @@ func TestReportTiesToPlatformsAndShop(t *testing.T) {
 		cells := value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", from, to))
 		daily := make([]reconcile.DailyRow, len(cells))
 		for i, k := range cells {
-			daily[i] = dailyRowOf(k)
+			daily[i] = web.DailyRowOf(k)
 		}
 		var first reconcile.Measures
 		for i, by := range reconcile.Dimensions {
@@ -122,13 +123,4 @@ func TestReportTiesToPlatformsAndShop(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("incremental reconcile", 2)
-}
-
-// dailyRowOf converts a stored KPI cell (as web.DailyRowOf does).
-func dailyRowOf(k store.DailyKPI) reconcile.DailyRow {
-	return reconcile.DailyRow{Day: k.Day, TestID: k.TestID, VariantKey: k.VariantKey, Creator: k.Creator, Platform: k.Platform,
-		Currency: k.Currency, Measures: reconcile.Measures{Spend: k.Spend, FlatFees: k.FlatFees, Commission: k.Commission,
-			Bonuses: k.Bonuses, PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, PaidOrders: k.PaidOrders,
-			OrganicOrders: k.OrganicOrders, Redemptions: k.Redemptions, PlatformConversions: k.PlatformConversions,
-			PlatformValue: k.PlatformValue, Impressions: k.Impressions, Clicks: k.Clicks, Engagements: k.Engagements, Views: k.Views}}
 }
