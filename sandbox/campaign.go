@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -350,6 +351,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 			c.Orders = append(c.Orders, newOrder(day, int64(3000+rng.IntN(7000))*10_000))
 		}
 	}
+	c.Orders = append(c.Orders, messyOrders(b, days, today, newOrder)...)
 	// Fill up to a target count with organic orders spread evenly over
 	// the days: two thirds through creators' codes and links, the rest
 	// unattributed.
@@ -450,4 +452,51 @@ func poisson(rng *rand.Rand, mean float64) int {
 		}
 		k++
 	}
+}
+
+// messyOrders are the orders real shops send that tidy seeds miss (issue
+// 23): test orders (`test: true`, never revenue), orders carrying several
+// discount codes (a creator's and a shop-wide one), and orders whose
+// landing URL is messy (upper-case UTM keys, a stray `%`, a `;`). They
+// are placed by day number, not drawn, so the rest of the seed is
+// unchanged; newOrder's own draws only move order times.
+func messyOrders(b *configs.Brand, days int, today ads.Date, newOrder func(ads.Date, int64) ads.Order) []ads.Order {
+	if len(b.Creators) == 0 {
+		return nil
+	}
+	var out []ads.Order
+	for d := 0; d < days; d++ {
+		day := today.AddDays(-days + 1 + d)
+		cr := b.Creators[d%len(b.Creators)]
+		amt := int64(5200+100*(d%9)) * 10_000
+		switch {
+		case d%7 == 3 && len(cr.Codes) > 0:
+			o := newOrder(day, amt)
+			o.Test = true
+			o.DiscountCodes = []string{cr.Codes[0]}
+			out = append(out, o)
+		case d%5 == 1 && len(cr.Codes) > 0:
+			o := newOrder(day, amt)
+			o.DiscountCodes = []string{"FREESHIP", cr.Codes[0]}
+			o.Discounts = amt * 15 / 100
+			o.Net = amt - o.Discounts
+			out = append(out, o)
+		case d%4 == 2 && len(cr.Links) > 0:
+			o := newOrder(day, amt)
+			o.LandingPage = messyURL(cr.Links[0])
+			o.UTM = ads.ParseUTM(o.LandingPage)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// messyURL is link as real traffic mangles it: upper-case UTM keys and a
+// promo parameter with a stray `%` and a `;`.
+func messyURL(link string) string {
+	sep := "?"
+	if strings.Contains(link, "?") {
+		sep = "&"
+	}
+	return strings.ReplaceAll(link, "utm_", "UTM_") + sep + "promo=50%off;ref=story"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,56 @@ func TestAdvance(t *testing.T) {
 	}
 	if placed != ch.Orders || len(got) != ch.Orders+ch.Refunds {
 		t.Errorf("shop serves %d orders changed since %s (%d placed), want %d placed and %d refunded", len(got), ch.From, placed, ch.Orders, ch.Refunds)
+	}
+}
+
+// TestSandboxSeedsMessyOrders: the seed holds test orders, orders with
+// several discount codes and orders with messy landing URLs (upper-case
+// UTM keys, a stray %, a ;), and the Shopify fake serves them so the
+// real client reads them back: test flag, every code, and the UTM values
+// of the creator's link.
+func TestSandboxSeedsMessyOrders(t *testing.T) {
+	t.Parallel()
+	c, err := NewScaledCampaign(examples(t), 1, Scale{Days: 20, Orders: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := NewWith(c, Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	got, _ := readOrders(t, sb, time.Time{})
+	byID := map[string]ads.Order{}
+	for _, o := range got {
+		byID[o.ID] = o
+	}
+	var tests, multi, messy int
+	for _, o := range c.Orders {
+		g, ok := byID[o.ID]
+		if !ok {
+			t.Fatalf("order %s not served", o.ID)
+		}
+		if o.Test {
+			tests++
+			if !g.Test {
+				t.Errorf("order %s: test order read back as test=false", o.ID)
+			}
+		}
+		if len(o.DiscountCodes) > 1 {
+			multi++
+			if strings.Join(g.DiscountCodes, ",") != strings.Join(o.DiscountCodes, ",") {
+				t.Errorf("order %s: codes %v, want %v", o.ID, g.DiscountCodes, o.DiscountCodes)
+			}
+		}
+		if strings.Contains(o.LandingPage, "UTM_") && strings.Contains(o.LandingPage, "50%off;") {
+			messy++
+			if o.UTM.IsZero() || g.UTM != o.UTM {
+				t.Errorf("order %s: landing %q read back with UTM %+v, want %+v (non-empty)", o.ID, o.LandingPage, g.UTM, o.UTM)
+			}
+		}
+	}
+	if tests == 0 || multi == 0 || messy == 0 {
+		t.Errorf("seed has %d test orders, %d with several codes, %d with messy URLs: want some of each", tests, multi, messy)
 	}
 }
