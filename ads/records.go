@@ -206,6 +206,10 @@ type Order struct {
 	FirstUTM         UTM
 	FirstLandingPage string
 	Test             bool
+	// JourneyPending is true when Shopify said the customer journey was
+	// not ready (customerJourneySummary.ready false): its visits may
+	// still come, so the sync reads the order again.
+	JourneyPending bool
 }
 
 // Cancelled reports whether the order was cancelled.

@@ -34,6 +34,10 @@ type Metrics struct {
 	// APIVersionServed counts answers served with another API version
 	// than the one asked for (Shopify's fall-forward).
 	APIVersionServed *prometheus.CounterVec
+	// JourneyUnready is roasd_shopify_orders_journey_unready{state}: orders
+	// attributed from a customer journey Shopify did not call ready yet
+	// ("attributed": ever; "pending": still waiting), as of the last sync.
+	JourneyUnready *prometheus.GaugeVec
 	// Tokens is roasd_token_expiry_seconds{platform}: seconds until each
 	// platform's access token expires, on the jobs' clock.
 	Tokens *TokenExpiry
@@ -165,12 +169,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"platform", "requested", "served"}),
 		Tokens: &TokenExpiry{at: map[string]time.Time{}, desc: prometheus.NewDesc("roasd_token_expiry_seconds",
 			"Seconds until the platform's access token expires (+Inf: never; negative: expired), as last read.", []string{"platform"}, nil)},
+		JourneyUnready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "roasd_shopify_orders_journey_unready",
+			Help: "Orders attributed before their Shopify customer journey was ready (state=attributed: ever; pending: still not ready), as of the last order sync.",
+		}, []string{"state"}),
 		WebhooksRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roasd_webhooks_refused_total", Help: "Webhook deliveries of a shop no brand configures (or otherwise refused after the signature check), not stored.",
 		}, []string{"platform", "reason"}),
 	}
 	reg.MustRegister(m.JobDuration, m.JobRuns, m.RowsIngested, m.APICalls, m.APIErrors, m.AlertsSent, m.AlertsDead, m.Outbox, m.ConfigOK,
-		m.APIVersionDaysLeft, m.APIVersionServed, m.Tokens, m.WebhooksRefused)
+		m.APIVersionDaysLeft, m.APIVersionServed, m.Tokens, m.WebhooksRefused, m.JourneyUnready)
 	return m
 }
 

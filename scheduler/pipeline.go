@@ -562,6 +562,17 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		}
 		since = mark.Add(-overlap)
 	}
+	// Orders whose customer journey was not ready at the last read are
+	// read again (for 48 hours after their creation, see
+	// store.OldestPendingJourney): the sync starts no later than the
+	// oldest of them, and the re-read replaces their attribution when
+	// the journey has come (the sync replaces a visit with one at least
+	// as strong). The high-water mark never moves back.
+	if at, ok, err := d.DB.OldestPendingJourney(ctx, shop, r.Now); err != nil {
+		return err
+	} else if ok && !since.IsZero() && at.Before(since) {
+		since = at
+	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it
 	// stopped. Pages (at most 66 orders, Shopify's cost limit) are written
@@ -607,10 +618,24 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 			return fmt.Errorf("syncing shopify orders updated %s..%s: %w", from.Format(time.RFC3339), fmtOpen(until), err)
 		}
 		if until.IsZero() {
-			return nil
+			return d.countUnready(ctx)
 		}
 		from = until
 	}
+}
+
+// countUnready updates roasd_shopify_orders_journey_unready.
+func (d *Deps) countUnready(ctx context.Context) error {
+	if d.Metrics == nil || d.Metrics.JourneyUnready == nil {
+		return nil
+	}
+	total, pending, err := d.DB.AttributedUnready(ctx)
+	if err != nil {
+		return err
+	}
+	d.Metrics.JourneyUnready.WithLabelValues("attributed").Set(float64(total))
+	d.Metrics.JourneyUnready.WithLabelValues("pending").Set(float64(pending))
+	return nil
 }
 
 // orderBatch is how many synced orders are written to the store at once.

@@ -507,6 +507,7 @@ const orderFields = `id name createdAt updatedAt cancelledAt currencyCode test d
       refundDiscrepancySet { shopMoney { amount currencyCode } }
       refunds { id }
       customerJourneySummary {
+        ready
         firstVisit { landingPage utmParameters { source medium campaign content term } }
         lastVisit { landingPage utmParameters { source medium campaign content term } }
       }`
@@ -571,6 +572,7 @@ type orderNode struct {
 		ID string `json:"id"`
 	} `json:"refunds"`
 	CustomerJourneySummary *struct {
+		Ready      *bool  `json:"ready"`
 		FirstVisit *visit `json:"firstVisit"`
 		LastVisit  *visit `json:"lastVisit"`
 	} `json:"customerJourneySummary"`
@@ -666,6 +668,7 @@ func (n orderNode) order(shop string) (ads.Order, error) {
 	if j := n.CustomerJourneySummary; j != nil {
 		o.UTM, o.LandingPage = j.LastVisit.utm()
 		o.FirstUTM, o.FirstLandingPage = j.FirstVisit.utm()
+		o.JourneyPending = j.Ready != nil && !*j.Ready
 	}
 	return o, nil
 }

@@ -55,18 +55,18 @@ var orderUpsert = orderUpsertSQL(attrSync, "orders_in AS u")
 var webhookOrderUpsert = orderUpsertSQL(attrWebhook, `(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz,
 	$6::timestamptz, $7::text, $8::bigint, $9::bigint, $10::bigint, $11::text[], $12::text, $13::text, $14::text,
 	$15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text, $23::text, $24::boolean,
-	$25::text[])
+	$25::text[], $26::boolean)
 	AS u(shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros, discounts_micros,
 	refunded_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term, landing_page,
 	first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term, first_landing_page, test,
-	refund_ids)`)
+	refund_ids, journey_pending)`)
 
 // orderStageCols are the columns of the staging table orders_in, in COPY
 // order.
 var orderStageCols = []string{"shop", "order_id", "name", "created_at", "updated_at", "cancelled_at", "currency",
 	"gross_micros", "discounts_micros", "refunded_micros", "discount_codes", "utm_source", "utm_medium", "utm_campaign",
 	"utm_content", "utm_term", "landing_page", "first_utm_source", "first_utm_medium", "first_utm_campaign",
-	"first_utm_content", "first_utm_term", "first_landing_page", "test", "refund_ids"}
+	"first_utm_content", "first_utm_term", "first_landing_page", "test", "refund_ids", "journey_pending"}
 
 // orderStageSQL creates the session's staging table for UpsertOrders if it
 // is missing. It lives in the connection's temporary schema (no WAL, no
@@ -77,7 +77,7 @@ const orderStageSQL = `CREATE TEMP TABLE IF NOT EXISTS orders_in (shop TEXT, ord
 	discounts_micros BIGINT, refunded_micros BIGINT, discount_codes TEXT[], utm_source TEXT, utm_medium TEXT,
 	utm_campaign TEXT, utm_content TEXT, utm_term TEXT, landing_page TEXT, first_utm_source TEXT, first_utm_medium TEXT,
 	first_utm_campaign TEXT, first_utm_content TEXT, first_utm_term TEXT, first_landing_page TEXT, test BOOLEAN,
-	refund_ids TEXT[])
+	refund_ids TEXT[], journey_pending BOOLEAN)
 	ON COMMIT DELETE ROWS`
 
 // orderUpsertSQL builds the order upsert of one source (attrSync or
@@ -133,6 +133,14 @@ func orderUpsertSQL(source, src string) string {
 		selAttr = append(selAttr, fmt.Sprintf("CASE WHEN %s THEN '%s' ELSE '' END", known, source),
 			fmt.Sprintf("CASE WHEN %s THEN u.updated_at END", known))
 	}
+	// The journey's readiness is the sync's to say (a webhook carries no
+	// journey): journey_pending follows the sync; attributed_unready stays
+	// set once an order was stored from an unready journey.
+	if source == attrSync {
+		set = append(set, "journey_pending = EXCLUDED.journey_pending",
+			"attributed_unready = t.attributed_unready OR EXCLUDED.journey_pending")
+		oldv, newv = append(oldv, "t.journey_pending"), append(newv, "EXCLUDED.journey_pending")
+	}
 	refunded := "u.refunded_micros + COALESCE(e.amount, 0)"
 	return `WITH extra AS (SELECT u.shop, u.order_id, sum(r.amount_micros)::bigint AS amount
 	FROM ` + src + ` JOIN order_refunds r ON r.shop = u.shop AND r.order_id = u.order_id
@@ -140,12 +148,13 @@ func orderUpsertSQL(source, src string) string {
 INSERT INTO orders AS t (shop, order_id, name, created_at, updated_at, cancelled_at, currency, gross_micros,
 	discounts_micros, refunded_micros, net_micros, discount_codes, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
 	landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content, first_utm_term,
-	first_landing_page, test, refund_ids, ` + strings.Join(insAttr, ", ") + `)
+	first_landing_page, test, refund_ids, journey_pending, attributed_unready, ` + strings.Join(insAttr, ", ") + `)
 SELECT u.shop, u.order_id, u.name, u.created_at, u.updated_at, u.cancelled_at, u.currency, u.gross_micros,
 	u.discounts_micros, ` + refunded + `, ` + fmt.Sprintf(orderNetSQL, "u.", "("+refunded+")") + `,
 	u.discount_codes, u.utm_source, u.utm_medium, u.utm_campaign, u.utm_content,
 	u.utm_term, u.landing_page, u.first_utm_source, u.first_utm_medium, u.first_utm_campaign, u.first_utm_content,
-	u.first_utm_term, u.first_landing_page, u.test, u.refund_ids, ` + strings.Join(selAttr, ", ") + `
+	u.first_utm_term, u.first_landing_page, u.test, u.refund_ids, u.journey_pending, u.journey_pending,
+	` + strings.Join(selAttr, ", ") + `
 FROM ` + src + ` LEFT JOIN extra e ON e.shop = u.shop AND e.order_id = u.order_id
 ON CONFLICT (shop, order_id) DO UPDATE SET ` + strings.Join(set, ", ") + `, changed_at = now()
 WHERE EXCLUDED.updated_at >= t.updated_at
@@ -163,7 +172,7 @@ func orderValues(o ads.Order) []any {
 	return []any{o.Shop, o.ID, o.Name, o.CreatedAt, o.UpdatedAt, cancelled, o.Currency, o.Gross, o.Discounts, o.Refunded,
 		textArrayLiteral(o.DiscountCodes), o.UTM.Source, o.UTM.Medium, o.UTM.Campaign, o.UTM.Content, o.UTM.Term,
 		o.LandingPage, o.FirstUTM.Source, o.FirstUTM.Medium, o.FirstUTM.Campaign, o.FirstUTM.Content, o.FirstUTM.Term,
-		o.FirstLandingPage, o.Test, textArrayLiteral(o.RefundIDs)}
+		o.FirstLandingPage, o.Test, textArrayLiteral(o.RefundIDs), o.JourneyPending}
 }
 
 // textArrayLiteral renders vs as a PostgreSQL text[] literal ('{}' when
@@ -521,4 +530,35 @@ func (db *DB) LinkConversions(ctx context.Context, brand string, from, to time.T
 		return nil, fmt.Errorf("listing link conversions: %w", err)
 	}
 	return linkConversionsOf(rows), nil
+}
+
+// journeyReread is how long after its creation an order whose customer
+// journey was not ready is read again by the sync (Shopify completes the
+// journey within minutes to hours; after two days it is taken as final).
+const journeyReread = 48 * time.Hour
+
+// OldestPendingJourney is the earliest updated_at among shop's orders
+// whose journey was not ready at the last sync and that were created less
+// than 48 hours before now; ok is false when there is none. The order
+// sync reads again from there, so those orders are re-read until their
+// journey is ready.
+func (db *DB) OldestPendingJourney(ctx context.Context, shop string, now time.Time) (at time.Time, ok bool, err error) {
+	var t sql.NullTime
+	err = db.x.GetContext(ctx, &t, `SELECT min(updated_at) FROM orders WHERE shop = $1 AND journey_pending AND created_at > $2`,
+		shop, now.Add(-journeyReread))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("reading orders of %s with a pending journey: %w", shop, err)
+	}
+	return t.Time.UTC(), t.Valid, nil
+}
+
+// AttributedUnready counts the orders that were attributed from a
+// customer journey that was not ready yet (for /metrics), and how many of
+// them are still pending.
+func (db *DB) AttributedUnready(ctx context.Context) (total, pending int64, err error) {
+	err = db.x.QueryRowxContext(ctx, `SELECT count(*) FILTER (WHERE attributed_unready), count(*) FILTER (WHERE journey_pending) FROM orders`).Scan(&total, &pending)
+	if err != nil {
+		return 0, 0, fmt.Errorf("counting orders attributed before their journey was ready: %w", err)
+	}
+	return total, pending, nil
 }

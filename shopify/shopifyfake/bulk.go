@@ -307,7 +307,9 @@ func (s *Server) serveBulkRun(w http.ResponseWriter, r *http.Request, query stri
 		s.bulk.drop = false
 		snap := s.matching(f, nil)
 		s.bulk.wg.Add(1)
-		go s.runBulk(op, snap, s.shop.Currency, selectionOf(inner), fail, shape)
+		sel := selectionOf(inner)
+		sel.now = op.createdAt // the export is a snapshot as of its creation
+		go s.runBulk(op, snap, s.shop.Currency, sel, fail, shape)
 		payload["bulkOperation"] = s.render(op, r)
 		payload["userErrors"] = []userError{}
 	}

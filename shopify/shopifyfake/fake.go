@@ -103,7 +103,11 @@ type Order struct {
 	// FirstVisit and LastVisit make up customerJourneySummary; both nil
 	// means the journey is null (e.g. an order created in the admin).
 	FirstVisit, LastVisit *Visit
-	Test                  bool
+	// JourneyReadyAt is when Shopify finishes the customer journey: before
+	// it, customerJourneySummary says ready: false and has no visits
+	// (zero: ready from the start).
+	JourneyReadyAt time.Time
+	Test           bool
 }
 
 // Seed is the fake's initial state.
@@ -824,6 +828,7 @@ func (s *Server) serveOrders(w http.ResponseWriter, query string, vars map[strin
 	edges, nodes := make([]edge, 0, len(page)), make([]orderJSON, 0, len(page))
 	var start, end any
 	sel := selectionOf(query)
+	sel.now = s.now()
 	for i, e := range page {
 		n := renderOrder(e.o, s.shop.Currency, sel)
 		c := encodeCursor(e.key())
@@ -945,6 +950,8 @@ type selection struct {
 	presentment, occurredAt, ready                      bool
 	presentmentCode, tax, shipping, price, refundedShip bool
 	discrepancy, refunds                                bool
+	// now is the time the orders are read at (journey readiness).
+	now time.Time
 }
 
 // selects reports whether query names field as a whole word.
@@ -1077,8 +1084,12 @@ func renderOrder(o *Order, currency string, sel selection) orderJSON {
 	}
 	if o.FirstVisit != nil || o.LastVisit != nil {
 		j := &journeyJSON{FirstVisit: sel.visitOf(o.FirstVisit), LastVisit: sel.visitOf(o.LastVisit)}
+		ready := !sel.now.Before(o.JourneyReadyAt)
+		if !ready {
+			// Shopify is still completing the journey: no visits yet.
+			j.FirstVisit, j.LastVisit = nil, nil
+		}
 		if sel.ready {
-			ready := true
 			j.Ready = &ready
 		}
 		n.CustomerJourneySummary = j
