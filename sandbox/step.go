@@ -176,6 +176,10 @@ func (s *Sandbox) Advance(d time.Duration, seed uint64) (Change, error) {
 	return ch, nil
 }
 
+// journeyDelay is how long after an order the sandbox's Shopify completes
+// its customer journey (customerJourneySummary.ready).
+const journeyDelay = 90 * time.Minute
+
 // shopifyOrder is o as the Shopify fake holds it.
 func shopifyOrder(o ads.Order) shopifyfake.Order {
 	so := shopifyfake.Order{
@@ -198,6 +202,9 @@ func shopifyOrder(o ads.Order) shopifyfake.Order {
 		v := &shopifyfake.Visit{LandingPage: o.LandingPage, OccurredAt: o.CreatedAt.Add(-20 * time.Minute),
 			Source: o.UTM.Source, Medium: o.UTM.Medium, Campaign: o.UTM.Campaign, Content: o.UTM.Content, Term: o.UTM.Term}
 		so.FirstVisit, so.LastVisit = v, v
+		// As on a real shop, the journey is complete only a while after
+		// the order (issue 22.4): the sync re-reads it until it is.
+		so.JourneyReadyAt = o.CreatedAt.Add(journeyDelay)
 	}
 	return so
 }
