@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,6 +22,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // Defaults for Options fields left zero.
@@ -165,7 +165,7 @@ func New(o Options) *Client {
 	if o.HTTPClient != nil {
 		rc.HTTPClient = o.HTTPClient
 	}
-	rc.Logger = leveled{log: o.Logger, redact: c.redact}
+	rc.Logger = platformhttp.Logger(o.Logger, "meta", c.redact)
 	rc.RetryMax = o.RetryMax
 	rc.RetryWaitMin, rc.RetryWaitMax = o.RetryWaitMin, o.RetryWaitMax
 	rc.CheckRetry = c.checkRetry
@@ -206,34 +206,6 @@ func (c *Client) redact(s string) string {
 	return secretParam.ReplaceAllString(s, "$1=REDACTED")
 }
 
-// leveled adapts slog to retryablehttp.LeveledLogger, redacting values.
-type leveled struct {
-	log    *slog.Logger
-	redact func(string) string
-}
-
-func (l leveled) clean(kv []any) []any {
-	out := make([]any, len(kv))
-	for i, v := range kv {
-		switch x := v.(type) {
-		case string:
-			out[i] = l.redact(x)
-		case error:
-			out[i] = l.redact(x.Error())
-		case fmt.Stringer:
-			out[i] = l.redact(x.String())
-		default:
-			out[i] = v
-		}
-	}
-	return out
-}
-
-func (l leveled) Error(msg string, kv ...any) { l.log.Warn("meta: "+msg, l.clean(kv)...) }
-func (l leveled) Info(msg string, kv ...any)  { l.log.Info("meta: "+msg, l.clean(kv)...) }
-func (l leveled) Debug(msg string, kv ...any) { l.log.Debug("meta: "+msg, l.clean(kv)...) }
-func (l leveled) Warn(msg string, kv ...any)  { l.log.Warn("meta: "+msg, l.clean(kv)...) }
-
 // checkRetry retries transport errors, transient Graph errors and 5xx, and
 // throttles whose wait fits within RetryWaitMax; never auth, permission or
 // invalid-request errors.
@@ -269,20 +241,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return false, nil
 }
 
-// backoff waits what the usage headers ask for, else an exponential,
-// jittered interval between min and max.
+// backoff waits what the usage headers ask for, else
+// platformhttp.Backoff.
 func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if ra := retryAfter(resp.Header); ra > 0 {
 			return min(max(ra, minWait), maxWait)
 		}
 	}
-	d := minWait << min(attempt, 20)
-	if d <= 0 || d > maxWait {
-		d = maxWait
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return platformhttp.Backoff(minWait, maxWait, attempt, resp)
 }
 
 // errorHandler returns the last response so its Graph error can be parsed,

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // Bulk operation statuses (BulkOperation.Status).
@@ -314,21 +314,12 @@ func (c *Client) BulkOrdersFile(ctx context.Context, op BulkOperation, batch int
 	return n, nil
 }
 
-// redactURL hides a signed URL's query (its signature).
-func redactURL(msg, raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return msg
-	}
-	return strings.ReplaceAll(msg, u.RawQuery, "[redacted]")
-}
-
 // openBulkFile GETs the result file without the access token;
 // transport errors and 5xx are retried until the body starts.
 func (c *Client) openBulkFile(ctx context.Context, op BulkOperation) (io.ReadCloser, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, op.URL, nil)
 	if err != nil {
-		return nil, c.apiError("bulk-download", 0, ads.KindInvalid, redactURL("building request: "+err.Error(), op.URL), "")
+		return nil, c.apiError("bulk-download", 0, ads.KindInvalid, platformhttp.RedactURL("building request: "+err.Error(), op.URL), "")
 	}
 	req.Header.Set("Accept", "application/jsonl, application/octet-stream, */*")
 	resp, err := c.http.Do(req)
@@ -336,7 +327,7 @@ func (c *Client) openBulkFile(ctx context.Context, op BulkOperation) (io.ReadClo
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.apiError("bulk-download", 0, ads.KindTransient, redactURL(err.Error(), op.URL), "")
+		return nil, c.apiError("bulk-download", 0, ads.KindTransient, platformhttp.RedactURL(err.Error(), op.URL), "")
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
@@ -345,7 +336,7 @@ func (c *Client) openBulkFile(ctx context.Context, op BulkOperation) (io.ReadClo
 		if m := regexp.MustCompile(`<Code>([^<]+)</Code>`).FindSubmatch(snippet); m != nil {
 			msg += " (" + string(m[1]) + ")"
 		}
-		return nil, c.apiError("bulk-download", resp.StatusCode, kindOfStatus(resp.StatusCode), redactURL(msg, op.URL), "")
+		return nil, c.apiError("bulk-download", resp.StatusCode, kindOfStatus(resp.StatusCode), platformhttp.RedactURL(msg, op.URL), "")
 	}
 	return resp.Body, nil
 }
@@ -390,7 +381,7 @@ func (c *Client) decodeBulk(ctx context.Context, op BulkOperation, body io.Reade
 				return serr
 			}
 			return c.apiError("bulk-download", http.StatusOK, ads.KindTransient,
-				redactURL(fmt.Sprintf("reading bulk operation %s file at line %d: %v", op.ID, line, err), op.URL), "")
+				platformhttp.RedactURL(fmt.Sprintf("reading bulk operation %s file at line %d: %v", op.ID, line, err), op.URL), "")
 		}
 		if t := bytes.TrimSpace(raw); len(t) > 0 {
 			var n orderNode

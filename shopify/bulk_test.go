@@ -1,9 +1,11 @@
 package shopify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -258,7 +260,12 @@ func TestBulkOrdersFileErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, _ := fileServer(t, tc.body, tc.fail)
-			c := shopify.New(shopify.Options{Shop: shopDomain, AccessToken: token, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+			// Everything the client logs, down to Debug: the retries of
+			// a download name its URL, whose query is the signature.
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := shopify.New(shopify.Options{Shop: shopDomain, AccessToken: token, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond,
+				Logger: log})
 			op := shopify.BulkOperation{ID: "gid://shopify/BulkOperation/7", Status: shopify.BulkCompleted, URL: srv.URL + "/f.jsonl?signature=" + tc.sig,
 				ObjectCount: tc.count}
 			var got []string
@@ -279,6 +286,12 @@ func TestBulkOrdersFileErrors(t *testing.T) {
 			}
 			if err != nil && (strings.Contains(err.Error(), tc.sig) || strings.Contains(err.Error(), token)) {
 				t.Errorf("error leaks the signature or token: %v", err)
+			}
+			if strings.Contains(logs.String(), tc.sig) || strings.Contains(logs.String(), token) {
+				t.Errorf("log leaks the signature or token:\n%s", logs.String())
+			}
+			if tc.fail > 0 && !strings.Contains(logs.String(), "[redacted]") {
+				t.Errorf("retries were not logged (the leak check saw nothing):\n%s", logs.String())
 			}
 		})
 	}

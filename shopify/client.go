@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // DefaultAPIVersion is the Admin API version roasd is written for and asks
@@ -157,19 +157,19 @@ func New(o Options) *Client {
 		o.BulkPollMax = 5 * time.Second
 	}
 	o.BulkPollMax = max(o.BulkPollMax, o.BulkPollMin)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	rc := retryablehttp.NewClient()
 	if o.HTTPClient != nil {
 		rc.HTTPClient = o.HTTPClient
 	}
-	rc.Logger = leveled{o.Logger}
+	tok := &tokens{static: o.AccessToken, clientID: o.ClientID, clientSecret: o.ClientSecret, now: o.Now}
+	rc.Logger = platformhttp.Logger(o.Logger, "shopify", tok.redact)
 	rc.RetryMax, rc.RetryWaitMin, rc.RetryWaitMax = o.RetryMax, o.RetryWaitMin, o.RetryWaitMax
 	rc.CheckRetry = checkRetry
-	rc.Backoff = backoff
+	rc.Backoff = platformhttp.Backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	tok := &tokens{static: o.AccessToken, clientID: o.ClientID, clientSecret: o.ClientSecret, now: o.Now}
 	return &Client{shop: o.Shop, base: base, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", tok: tok,
 		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
 		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax, version: o.APIVersion, versionServed: o.VersionServed}
@@ -205,29 +205,6 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	}
 	return resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
 }
-
-// backoff is exponential with full jitter in [d/2, d], following
-// Retry-After when the server sent one.
-func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, hi)
-		}
-	}
-	d := float64(lo) * math.Pow(2, float64(attempt))
-	if d > float64(hi) {
-		d = float64(hi)
-	}
-	return time.Duration(d/2 + rand.Float64()*d/2)
-}
-
-// leveled adapts slog to retryablehttp.LeveledLogger.
-type leveled struct{ l *slog.Logger }
-
-func (l leveled) Error(msg string, kv ...any) { l.l.Error(msg, kv...) }
-func (l leveled) Warn(msg string, kv ...any)  { l.l.Warn(msg, kv...) }
-func (l leveled) Info(msg string, kv ...any)  { l.l.Debug(msg, kv...) }
-func (l leveled) Debug(msg string, kv ...any) { l.l.Debug(msg, kv...) }
 
 // throttleStatus is extensions.cost.throttleStatus.
 type throttleStatus struct {
@@ -281,11 +258,7 @@ func errorsOf(raw json.RawMessage) []gqlError {
 }
 
 func (c *Client) apiError(op string, status int, kind ads.ErrorKind, msg, trace string) *ads.APIError {
-	for _, secret := range c.tok.secrets() {
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "[redacted]")
-		}
-	}
+	msg = c.tok.redact(msg)
 	return &ads.APIError{Platform: ads.Shopify, Account: c.shop, Op: op, HTTPStatus: status, Message: msg, TraceID: trace, Kind: kind}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // TokenRenewBefore is how long before its expiry an access token obtained
@@ -54,6 +55,12 @@ func (t *tokens) secrets() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return []string{t.static, t.clientSecret, t.current}
+}
+
+// redact hides the credentials and the query of every URL in s (a bulk
+// file's signed URL carries its signature there).
+func (t *tokens) redact(s string) string {
+	return platformhttp.URLQueries(platformhttp.Secrets(t.secrets()...)(s))
 }
 
 // accessToken returns a usable token: the static one, the current one while it

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // DefaultBaseURL is the production API host.
@@ -172,9 +172,9 @@ func New(o Options) *Client {
 		rc.RetryWaitMax = max(time.Minute, rc.RetryWaitMin)
 	}
 	rc.CheckRetry = checkRetry
-	rc.Backoff = backoff
+	rc.Backoff = platformhttp.Backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.Logger = &leveled{log: c.log, redact: c.redact}
+	rc.Logger = platformhttp.Logger(c.log, "tiktok", c.redact)
 	c.rc = rc
 	return c
 }
@@ -231,50 +231,6 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	k := Classify(int(env.Code), resp.StatusCode, env.Message)
 	return k == ads.KindRateLimited || k == ads.KindTransient, nil
 }
-
-// backoff is exponential from min, capped at max, with jitter in
-// [wait/2, wait].
-func backoff(minWait, maxWait time.Duration, attempt int, _ *http.Response) time.Duration {
-	wait := minWait
-	for i := 0; i < attempt && wait < maxWait; i++ {
-		wait *= 2
-	}
-	wait = min(wait, maxWait)
-	half := wait / 2
-	if half <= 0 {
-		return wait
-	}
-	return half + rand.N(half+1)
-}
-
-// leveled adapts slog to retryablehttp's LeveledLogger, redacting the
-// token from every value.
-type leveled struct {
-	log    *slog.Logger
-	redact func(string) string
-}
-
-func (l *leveled) emit(level slog.Level, msg string, kv []any) {
-	args := make([]any, len(kv))
-	for i, v := range kv {
-		switch x := v.(type) {
-		case string:
-			args[i] = l.redact(x)
-		case error:
-			args[i] = l.redact(x.Error())
-		case fmt.Stringer:
-			args[i] = l.redact(x.String())
-		default:
-			args[i] = v
-		}
-	}
-	l.log.Log(context.Background(), level, "tiktok: "+msg, args...)
-}
-
-func (l *leveled) Error(msg string, kv ...any) { l.emit(slog.LevelWarn, msg, kv) }
-func (l *leveled) Info(msg string, kv ...any)  { l.emit(slog.LevelInfo, msg, kv) }
-func (l *leveled) Debug(msg string, kv ...any) { l.emit(slog.LevelDebug, msg, kv) }
-func (l *leveled) Warn(msg string, kv ...any)  { l.emit(slog.LevelWarn, msg, kv) }
 
 // call performs one API call (with retries) and decodes data into out.
 // GET parameters go in q; POST sends body as JSON.
