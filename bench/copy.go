@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
-
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/scheduler"
@@ -41,7 +39,7 @@ func nullable(t time.Time) any {
 	return t
 }
 
-// copyOrders writes orders with one COPY (lib/pq's CopyIn) into a scratch
+// copyOrders writes orders with one COPY (lib/pq's COPY FROM STDIN) into a scratch
 // table shaped like orders (same columns, keys and indexes), in one
 // transaction: the physical limit of ingestion.
 func copyOrders(ctx context.Context, db *store.DB, orders []ads.Order) (time.Duration, error) {
@@ -55,7 +53,7 @@ func copyOrders(ctx context.Context, db *store.DB, orders []ads.Order) (time.Dur
 		return 0, fmt.Errorf("copying orders: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("orders_copy", orderCopyCols...))
+	stmt, err := tx.PrepareContext(ctx, "COPY orders_copy ("+strings.Join(orderCopyCols, ", ")+") FROM STDIN")
 	if err != nil {
 		return 0, fmt.Errorf("copying orders: %w", err)
 	}

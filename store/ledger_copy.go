@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -19,13 +20,23 @@ var kpiCopyCols = []string{"brand", "day", "test_id", "variant_key", "creator", 
 	"organic_orders", "redemptions", "platform_conversions", "platform_value_micros", "impressions", "clicks", "engagements",
 	"views"}
 
+// copyFrom is the COPY … FROM STDIN statement lib/pq streams rows into
+// (prepared in a transaction, one Exec per row, a final Exec to flush).
+func copyFrom(table string, cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = pq.QuoteIdentifier(c)
+	}
+	return "COPY " + pq.QuoteIdentifier(table) + " (" + strings.Join(q, ", ") + ") FROM STDIN"
+}
+
 // copyLedger writes ledger rows of brand with COPY. The rows' keys must
 // not be stored yet (their old rows deleted in the same transaction).
 func copyLedger(ctx context.Context, tx *sqlx.Tx, brand string, rows []LedgerEntry) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("ledger", ledgerCopyCols...))
+	stmt, err := tx.PrepareContext(ctx, copyFrom("ledger", ledgerCopyCols))
 	if err != nil {
 		return 0, fmt.Errorf("storing ledger of brand %s: %w", brand, err)
 	}
@@ -55,7 +66,7 @@ func copyDaily(ctx context.Context, tx *sqlx.Tx, brand string, rows []DailyKPI) 
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("kpi_daily", kpiCopyCols...))
+	stmt, err := tx.PrepareContext(ctx, copyFrom("kpi_daily", kpiCopyCols))
 	if err != nil {
 		return 0, fmt.Errorf("storing daily KPIs of brand %s: %w", brand, err)
 	}

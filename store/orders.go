@@ -270,7 +270,7 @@ func (db *DB) upsertOrderBatch(ctx context.Context, os []ads.Order) (int64, erro
 		if _, err := tx.ExecContext(ctx, orderStageSQL); err != nil {
 			return fmt.Errorf("creating the staging table: %w", err)
 		}
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("orders_in", orderStageCols...))
+		stmt, err := tx.PrepareContext(ctx, copyFrom("orders_in", orderStageCols))
 		if err != nil {
 			return fmt.Errorf("staging orders: %w", err)
 		}
