@@ -31,16 +31,24 @@ type pacer struct {
 }
 
 // wait blocks until a call under key may be made every interval, then
-// reserves the next slot. now and sleep are the Sender's clock.
-func (p *pacer) wait(ctx context.Context, key string, every time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) error {
+// reserves the next slot. now and sleep are the Sender's clock. A slot
+// later than until (when set) is not waited for: wait returns
+// errClaimEnds at once.
+func (p *pacer) wait(ctx context.Context, key string, every time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error, until time.Time) error {
+	t := now()
+	if !until.IsZero() && t.After(until) {
+		return errClaimEnds
+	}
 	if every <= 0 {
 		return nil
 	}
 	if p.next == nil {
 		p.next = map[string]time.Time{}
 	}
-	t := now()
 	if at := p.next[key]; t.Before(at) {
+		if !until.IsZero() && at.After(until) {
+			return errClaimEnds
+		}
 		if err := sleep(ctx, at.Sub(t)); err != nil {
 			return err
 		}

@@ -22,11 +22,13 @@ type Outbox interface {
 	ClaimAlerts(ctx context.Context, claimant string, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error)
 	// MarkSent acknowledges row id as delivered as message ts in channel.
 	MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error
-	// MarkFailed records a failed attempt; the row is retried at next, or
-	// given up on when dead.
-	MarkFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error
-	// ReleaseAlerts hands claimed rows back untried, due again at next.
-	ReleaseAlerts(ctx context.Context, ids []int64, next time.Time) error
+	// MarkFailed records claimant's failed attempt; the row is retried at
+	// next, or given up on when dead. A row claimant no longer holds is
+	// left alone.
+	MarkFailed(ctx context.Context, claimant string, id int64, errText string, next time.Time, dead bool) error
+	// ReleaseAlerts hands claimant's claimed rows back untried, due again
+	// at next.
+	ReleaseAlerts(ctx context.Context, claimant string, ids []int64, next time.Time) error
 	// SentMessage returns where the latest revision of message updateKey
 	// was delivered, or empty strings.
 	SentMessage(ctx context.Context, brand, updateKey string) (channel, ts string, err error)
@@ -68,8 +70,11 @@ type Sender struct {
 	Claimant string
 	// Batch is how many rows one Flush claims (default 50).
 	Batch int
-	// Lease is how long claimed rows stay reserved (default 2m); it must
-	// exceed the time to send a batch.
+	// Lease is how long claimed rows stay reserved (default 2m). A batch
+	// never outlives its claim: no call starts later than three quarters
+	// of the lease after the claim (by Clock), leaving a quarter for the
+	// call in flight; the rest of the batch is handed back for the next
+	// Flush.
 	Lease time.Duration
 	// MaxAttempts is how many failed attempts a row gets before it is
 	// given up (default 12). Rate limits and outages are not counted
@@ -101,6 +106,9 @@ type Sender struct {
 	Calls  map[string]int
 
 	pace pacer
+	// claimEnds is the last instant a call may start in the current
+	// Flush (zero outside one).
+	claimEnds time.Time
 
 	// Dead, when set, is called with the reason (Slack's error code, or
 	// "attempts" / "payload") each time a row is given up on, for the
@@ -139,7 +147,7 @@ func (s *Sender) paced(ctx context.Context, method, channel string) error {
 		sleep = sleepCtx
 	}
 	start := clock()
-	if err := s.pace.wait(ctx, key, every, clock, sleep); err != nil {
+	if err := s.pace.wait(ctx, key, every, clock, sleep, s.claimEnds); err != nil {
 		return err
 	}
 	s.Waited += clock().Sub(start)
@@ -179,6 +187,12 @@ const (
 // outage it is rescheduled with backoff and the error returned. now is
 // the single clock reading of this flush.
 func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error) {
+	clock := s.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s.claimEnds = clock().Add(s.Lease - s.Lease/4)
+	defer func() { s.claimEnds = time.Time{} }()
 	rows, err := s.outbox.ClaimAlerts(ctx, s.Claimant, s.Batch, now, s.Lease)
 	if err != nil {
 		return 0, fmt.Errorf("flushing alerts: %w", err)
@@ -217,6 +231,13 @@ func (s *Sender) Flush(ctx context.Context, now time.Time) (sent int, err error)
 		if derr == nil {
 			sent++
 			continue
+		}
+		if errors.Is(derr, errClaimEnds) {
+			// Its lookup may have started; the posting mark stays, so
+			// the next claim looks again before posting.
+			s.log.Info("outbox claim running out; handing the rest of the batch back", "alerts", len(rows)-i)
+			s.release(rest(), now)
+			return sent, nil
 		}
 		var ackErr *ackError
 		if errors.As(derr, &ackErr) {
@@ -274,6 +295,10 @@ func notBefore(r OutboxRow) time.Time {
 	return a.NotBefore
 }
 
+// errClaimEnds stops a batch whose claim would run out before its next
+// call could start.
+var errClaimEnds = errors.New("the outbox claim ends before the next Slack call could start")
+
 // ackError is a message Slack accepted that could not be acknowledged in
 // the outbox.
 type ackError struct{ err error }
@@ -288,13 +313,13 @@ func (e *payloadError) Error() string { return e.err.Error() }
 func (e *payloadError) Unwrap() error { return e.err }
 
 func (s *Sender) release(ids []int64, next time.Time) {
-	if err := s.outbox.ReleaseAlerts(context.WithoutCancel(context.Background()), ids, next); err != nil {
+	if err := s.outbox.ReleaseAlerts(context.WithoutCancel(context.Background()), s.Claimant, ids, next); err != nil {
 		s.log.Error("releasing alerts", "err", err)
 	}
 }
 
 func (s *Sender) markFailed(r OutboxRow, msg string, next time.Time, dead bool) {
-	if err := s.outbox.MarkFailed(context.Background(), r.ID, msg, next, dead); err != nil {
+	if err := s.outbox.MarkFailed(context.Background(), s.Claimant, r.ID, msg, next, dead); err != nil {
 		s.log.Error("recording failed alert", "dedup_key", r.DedupKey, "err", err)
 	}
 }

@@ -461,3 +461,47 @@ func TestSenderNeverPings(t *testing.T) {
 		t.Errorf("fallback text %q not escaped", got)
 	}
 }
+
+// TestBatchNeverOutlivesItsClaim: a batch paced at a post a second stops
+// before its claim could run out and hands the rest back (not counted as
+// attempts); the next Flushes deliver them, each exactly once.
+func TestBatchNeverOutlivesItsClaim(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var alerts []notify.Alert
+	for i := range 10 {
+		a := notify.HygieneAlert(target, reconcile.HygieneIssue{Kind: reconcile.HygieneUntagged, Platform: ads.Meta, AdID: fmt.Sprint(i)})
+		a.ThreadKey = ""
+		alerts = append(alerts, a)
+	}
+	b.enqueue(t, alerts...)
+	clock := t0
+	b.sender.Clock = func() time.Time { return clock }
+	b.sender.Sleep = func(_ context.Context, d time.Duration) error { clock = clock.Add(d); return nil }
+	b.sender.Limits = notify.Limits{PostEvery: time.Second}
+	b.sender.Lease = 4 * time.Second // calls may start up to 3 s after the claim
+	if n := b.flush(t, t0); n != 4 {
+		t.Fatalf("first flush sent %d, want 4 (posts at 0, 1, 2 and 3 s)", n)
+	}
+	pending := 0
+	for _, st := range b.states(t) {
+		if st.Status == store.AlertPending {
+			pending++
+			if st.Attempts != 0 {
+				t.Errorf("%s: handed back with %d attempts, want 0", st.DedupKey, st.Attempts)
+			}
+		}
+	}
+	if pending != 6 {
+		t.Fatalf("%d rows pending after the first flush, want 6", pending)
+	}
+	for range 3 {
+		b.flush(t, t0)
+	}
+	if got := len(b.fake.Messages()); got != 10 {
+		t.Errorf("fake holds %d messages, want 10 (each exactly once)", got)
+	}
+	if b.sender.Calls["chat.postMessage"] != 10 {
+		t.Errorf("%d posts, want 10", b.sender.Calls["chat.postMessage"])
+	}
+}

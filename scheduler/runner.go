@@ -95,7 +95,9 @@ func runFrom(ctx context.Context) *Run {
 type Recorder interface {
 	StartRun(ctx context.Context, job, scope, replica string, attempt int, at time.Time) (int64, error)
 	FinishRun(ctx context.Context, id int64, status string, rows, apiCalls int64, errText string, at time.Time) error
-	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error
+	// AcquireLease takes or renews a lease for ttl on the database's
+	// clock.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
@@ -108,8 +110,12 @@ type Runner struct {
 	Rec     Recorder
 	Replica string
 	// LeaseTTL is how long a lease lasts without renewal (default 2m); it
-	// is renewed every TTL/3 while the job runs, and the job is cancelled
-	// (the replica steps down) when renewal fails.
+	// is renewed every TTL/3 while the job runs. The job is cancelled (the
+	// replica steps down) when a renewal fails, and also when none has
+	// succeeded by its deadline — TTL/6 before the lease could expire,
+	// counted from the start of the last renewal that succeeded — so a
+	// stalled database connection never leaves two replicas running the
+	// same job.
 	LeaseTTL time.Duration
 	// Attempts is the maximum number of tries of a failing job (default 3).
 	Attempts int
@@ -162,7 +168,8 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 	if ttl <= 0 {
 		ttl = 2 * time.Minute
 	}
-	if err := r.Rec.AcquireLease(ctx, key, r.Replica, r.now(), ttl); err != nil {
+	held := time.Now() // the lease holds at least until held + ttl
+	if err := r.Rec.AcquireLease(ctx, key, r.Replica, ttl); err != nil {
 		if errors.Is(err, store.ErrLeaseHeld) {
 			return fmt.Errorf("%s: %w", key, ErrSkipped)
 		}
@@ -173,20 +180,7 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 	renewDone := make(chan struct{})
 	go func() {
 		defer close(renewDone)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-jobCtx.Done():
-				return
-			case <-t.C:
-				if err := r.Rec.AcquireLease(jobCtx, key, r.Replica, r.now(), ttl); err != nil && jobCtx.Err() == nil {
-					r.log().Warn("lost job lease; stepping down", "job", key, "err", err)
-					cancel(fmt.Errorf("lease %s lost: %w", key, err))
-					return
-				}
-			}
-		}
+		r.renew(jobCtx, cancel, key, ttl, held)
 	}()
 	defer func() {
 		cancel(nil)
@@ -217,6 +211,40 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 		}
 	}
 	return err
+}
+
+// renew keeps the job's lease until ctx ends: every ttl/3, each renewal
+// bounded by the lease's own deadline. held is when the lease was last
+// known to be renewed (the start of the call that renewed it). It steps
+// down — cancels the job — when a renewal fails or is late.
+func (r *Runner) renew(ctx context.Context, stepDown context.CancelCauseFunc, key string, ttl time.Duration, held time.Time) {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		deadline := held.Add(ttl - ttl/6)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		rctx, done := context.WithDeadline(ctx, deadline)
+		err := r.Rec.AcquireLease(rctx, key, r.Replica, ttl)
+		late := rctx.Err() != nil && ctx.Err() == nil
+		done()
+		if ctx.Err() != nil {
+			return
+		}
+		if late {
+			err = fmt.Errorf("renewal not done %v before the lease could expire", ttl/6)
+		}
+		if err != nil {
+			r.log().Warn("lost job lease; stepping down", "job", key, "err", err)
+			stepDown(fmt.Errorf("lease %s lost: %w", key, err))
+			return
+		}
+		held = start
+	}
 }
 
 func (r *Runner) backoff(n int, err error) time.Duration {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,15 +146,77 @@ func TestLeaseExpiresWhenReplicaDies(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	if err := db.AcquireLease(ctx, "orders:shop", "dead-replica", now, time.Minute); err != nil {
+	if err := db.AcquireLease(ctx, "orders:shop", "dead-replica", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AcquireLease(ctx, "orders:shop", "live", now.Add(30*time.Second), time.Minute); !errors.Is(err, store.ErrLeaseHeld) {
+	// The expiry is the database's clock plus the TTL, whatever the
+	// replicas' clocks say.
+	var left float64
+	if err := db.SQL().Get(&left, `SELECT extract(epoch FROM expires_at - clock_timestamp()) FROM leases WHERE name = 'orders:shop'`); err != nil {
+		t.Fatal(err)
+	}
+	if left <= 50 || left > 60 {
+		t.Fatalf("lease expires in %.1f s on the database clock, want just under 60", left)
+	}
+	if err := db.AcquireLease(ctx, "orders:shop", "live", time.Minute); !errors.Is(err, store.ErrLeaseHeld) {
 		t.Fatalf("while held: err = %v, want ErrLeaseHeld", err)
 	}
-	if err := db.AcquireLease(ctx, "orders:shop", "live", now.Add(61*time.Second), time.Minute); err != nil {
+	// The dead replica's minute runs out (on the database clock).
+	if _, err := db.SQL().Exec(`UPDATE leases SET expires_at = clock_timestamp() - interval '1 second' WHERE name = 'orders:shop'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AcquireLease(ctx, "orders:shop", "live", time.Minute); err != nil {
 		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+// stallingRec renews nothing: once the lease is taken, every renewal
+// hangs until its context ends, as on a stalled database connection.
+type stallingRec struct {
+	*store.DB
+	taken atomic.Bool
+}
+
+func (s *stallingRec) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) error {
+	if s.taken.CompareAndSwap(false, true) {
+		return s.DB.AcquireLease(ctx, name, holder, ttl)
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStepDownWhenRenewalIsLate: a renewal that neither fails nor
+// succeeds still makes the replica step down before its lease can expire.
+func TestStepDownWhenRenewalIsLate(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	r := newRunner(db, "r1")
+	r.Rec = &stallingRec{DB: db}
+	r.LeaseTTL = 600 * time.Millisecond
+	r.Attempts = 1
+	var cause error
+	err := r.Execute(context.Background(), Job{Name: "slow", Scope: "x", Run: func(ctx context.Context, _ *Run) error {
+		select {
+		case <-ctx.Done():
+			cause = context.Cause(ctx)
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return errors.New("job was not cancelled while its lease renewal hung")
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want cancellation", err)
+	}
+	if cause == nil || !strings.Contains(cause.Error(), "before the lease could expire") {
+		t.Fatalf("cause = %v, want a late renewal", cause)
+	}
+	var left float64
+	if err := db.SQL().Get(&left, `SELECT coalesce(max(extract(epoch FROM expires_at - clock_timestamp())), -1) FROM leases`); err != nil {
+		t.Fatal(err)
+	}
+	// Stepped down and handed the lease back.
+	if left > 0 {
+		t.Errorf("lease still held %.2f s after stepping down", left)
 	}
 }
 

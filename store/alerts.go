@@ -274,10 +274,12 @@ func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now ti
 	return nil
 }
 
-// MarkFailed records a failed attempt: the row is retried at next, or
-// given up on when dead. A retried row keeps its posting mark (the failed
-// post may have reached Slack); a dead one loses it.
-func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error {
+// MarkFailed records claimant's failed attempt: the row is retried at
+// next, or given up on when dead. A retried row keeps its posting mark
+// (the failed post may have reached Slack); a dead one loses it. A row
+// claimant no longer holds (its claim ran out and another sender took it)
+// is left to its new holder.
+func (db *DB) MarkFailed(ctx context.Context, claimant string, id int64, errText string, next time.Time, dead bool) error {
 	status := AlertPending
 	if dead {
 		status = AlertDead
@@ -285,7 +287,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next tim
 	_, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL, claimed_by = '',
 			posting_since = CASE WHEN $2 = 'dead' THEN NULL ELSE posting_since END
-		WHERE id = $1`, id, status, errText, next)
+		WHERE id = $1 AND claimed_by = $5`, id, status, errText, next, claimant)
 	if err != nil {
 		return fmt.Errorf("marking alert %d failed: %w", id, err)
 	}
@@ -310,15 +312,16 @@ func (db *DB) ReleaseDeadClaims(ctx context.Context, replica, incarnation string
 	return res.RowsAffected()
 }
 
-// ReleaseAlerts hands claimed rows back untried (their attempt is not
-// counted), to be claimed again from next on.
-func (db *DB) ReleaseAlerts(ctx context.Context, ids []int64, next time.Time) error {
+// ReleaseAlerts hands claimant's claimed rows back untried (their attempt
+// is not counted), to be claimed again from next on. Rows claimant no
+// longer holds are left alone.
+func (db *DB) ReleaseAlerts(ctx context.Context, claimant string, ids []int64, next time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET claimed_until = NULL, claimed_by = '', next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
-		WHERE id = ANY($1) AND status = 'pending'`, pq.Array(ids), next)
+		WHERE id = ANY($1) AND status = 'pending' AND claimed_by = $3`, pq.Array(ids), next, claimant)
 	if err != nil {
 		return fmt.Errorf("releasing %d alerts: %w", len(ids), err)
 	}

@@ -119,10 +119,10 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 		t.Fatalf("claim after lease = %+v, want a and b at attempt 2", third)
 	}
 	next := now.Add(5 * time.Minute)
-	if err := db.MarkFailed(ctx, third[0].ID, "channel_not_found", next, false); err != nil {
+	if err := db.MarkFailed(ctx, "test/1", third[0].ID, "channel_not_found", next, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReleaseAlerts(ctx, []int64{third[1].ID}, next); err != nil {
+	if err := db.ReleaseAlerts(ctx, "test/1", []int64{third[1].ID}, next); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := db.ClaimAlerts(ctx, "test/1", 10, next.Add(-time.Second), time.Minute); len(got) != 0 {
@@ -136,7 +136,7 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 	if st["a"].LastError != "channel_not_found" {
 		t.Errorf("last error = %q", st["a"].LastError)
 	}
-	db.MarkFailed(ctx, got[0].ID, "gone", next, true)
+	db.MarkFailed(ctx, "test/1", got[0].ID, "gone", next, true)
 	if st := states(t, db); st["a"].Status != store.AlertDead {
 		t.Errorf("status = %q, want dead", st["a"].Status)
 	}
@@ -378,10 +378,10 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	}
 	// Releasing or failing keeps the mark; only the channel id of a sent
 	// row resolves its configured channel.
-	if err := db.ReleaseAlerts(ctx, []int64{a.ID}, t0); err != nil {
+	if err := db.ReleaseAlerts(ctx, "test/1", []int64{a.ID}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkFailed(ctx, b.ID, "boom", t0, false); err != nil {
+	if err := db.MarkFailed(ctx, "test/1", b.ID, "boom", t0, false); err != nil {
 		t.Fatal(err)
 	}
 	rows, err = db.ClaimAlerts(ctx, "test/1", 10, t0.Add(3*time.Minute), time.Minute)
@@ -414,12 +414,44 @@ func TestOutboxStats(t *testing.T) {
 	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c", withUpdate("u")), outboxRow("d", withUpdate("u"))})
 	rows, _ := db.ClaimAlerts(ctx, "test/1", 2, t0, time.Minute)
 	db.MarkSent(ctx, rows[0].ID, "C1", "1.1", t0)
-	db.MarkFailed(ctx, rows[1].ID, "posting to #x: channel_not_found", t0, true)
+	db.MarkFailed(ctx, "test/1", rows[1].ID, "posting to #x: channel_not_found", t0, true)
 	st, err := db.OutboxStats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Backlog != 1 || st.Oldest.IsZero() || st.Dead != 1 || st.LastDead != "posting to #x: channel_not_found" {
 		t.Errorf("stats = %+v, want backlog 1 (d; c superseded), 1 dead", st)
+	}
+}
+
+// TestLapsedClaimantCannotTouchTheRow: once a claim has run out and
+// another sender holds the row, the first sender's late failure or
+// release changes nothing.
+func TestLapsedClaimantCannotTouchTheRow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a")})
+	first, _ := db.ClaimAlerts(ctx, "r1/old", 10, t0, time.Minute)
+	second, _ := db.ClaimAlerts(ctx, "r2/new", 10, t0.Add(2*time.Minute), time.Minute)
+	if len(first) != 1 || len(second) != 1 {
+		t.Fatalf("claims = %d, %d; want 1, 1", len(first), len(second))
+	}
+	if err := db.MarkFailed(ctx, "r1/old", first[0].ID, "late failure", t0.Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReleaseAlerts(ctx, "r1/old", []int64{first[0].ID}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st := states(t, db)["a"]
+	if st.Status != store.AlertPending || st.LastError != "" || st.Attempts != 2 {
+		t.Fatalf("row = %+v; the lapsed claimant changed it", st)
+	}
+	// Its holder still can.
+	if err := db.MarkFailed(ctx, "r2/new", second[0].ID, "boom", t0.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	if st := states(t, db)["a"]; st.LastError != "boom" {
+		t.Fatalf("holder's failure not recorded: %+v", st)
 	}
 }

@@ -81,15 +81,18 @@ func (db *DB) RecentRuns(ctx context.Context, job string, limit int) ([]JobRun, 
 // ErrLeaseHeld is returned when another replica holds a lease.
 var ErrLeaseHeld = errors.New("lease held by another replica")
 
-// AcquireLease takes or renews the named lease for holder until now+ttl. It
-// succeeds when the lease is free, expired, or already holder's; otherwise
-// it returns ErrLeaseHeld. The database clock is not used: all replicas
-// pass their own now, so clocks must be roughly in sync (ttl ≫ skew).
-func (db *DB) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) error {
-	res, err := db.x.ExecContext(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+// AcquireLease takes or renews the named lease for holder for ttl from
+// now on the database clock. It succeeds when the lease is free, expired,
+// or already holder's; otherwise it returns ErrLeaseHeld. Expiry is
+// computed and compared on the database's clock only, so replicas whose
+// clocks disagree (or whose jobs' clock is pinned with ROASD_NOW) still
+// agree on who holds what.
+func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) error {
+	res, err := db.x.ExecContext(ctx, `INSERT INTO leases (name, holder, expires_at)
+		VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3))
 		ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-		WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < $4`,
-		name, holder, now.Add(ttl), now)
+		WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < clock_timestamp()`,
+		name, holder, ttl.Seconds())
 	if err != nil {
 		return fmt.Errorf("acquiring lease %s: %w", name, err)
 	}
@@ -176,12 +179,12 @@ func (db *DB) RunStates(ctx context.Context, keys []RunKey) ([]RunState, error) 
 const ReplicaLeasePrefix = "replica:"
 
 // LiveReplicas counts the replicas whose replica lease (ReplicaLeasePrefix
-// + name) has not expired at now: the daemons sharing the platforms' app
-// quotas.
-func (db *DB) LiveReplicas(ctx context.Context, now time.Time) (int, error) {
+// + name) has not expired on the database clock: the daemons sharing the
+// platforms' app quotas.
+func (db *DB) LiveReplicas(ctx context.Context) (int, error) {
 	var n int
-	err := db.x.GetContext(ctx, &n, `SELECT count(DISTINCT holder) FROM leases WHERE name LIKE $1 AND expires_at > $2`,
-		ReplicaLeasePrefix+"%", now)
+	err := db.x.GetContext(ctx, &n, `SELECT count(DISTINCT holder) FROM leases WHERE name LIKE $1 AND expires_at > clock_timestamp()`,
+		ReplicaLeasePrefix+"%")
 	if err != nil {
 		return 0, fmt.Errorf("counting live replicas: %w", err)
 	}

@@ -389,12 +389,11 @@ const replicaEvery = 30 * time.Second
 // the TikTok app pacer's budget among the live replicas, so that together
 // they stay under the app's quota.
 func (d *daemon) shareQuotas(ctx context.Context) {
-	now := d.opts.now()
-	if err := d.db.AcquireLease(ctx, store.ReplicaLeasePrefix+d.opts.replica, d.opts.replica, now, 3*replicaEvery); err != nil {
+	if err := d.db.AcquireLease(ctx, store.ReplicaLeasePrefix+d.opts.replica, d.opts.replica, 3*replicaEvery); err != nil {
 		d.log.Warn("renewing the replica lease", "err", err)
 		return
 	}
-	n, err := d.db.LiveReplicas(ctx, now)
+	n, err := d.db.LiveReplicas(ctx)
 	if err != nil {
 		d.log.Warn("counting live replicas", "err", err)
 		return
