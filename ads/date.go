@@ -108,9 +108,14 @@ func (d *Date) UnmarshalText(b []byte) error {
 // Value implements driver.Valuer so a Date binds to a Postgres DATE.
 func (d Date) Value() (driver.Value, error) { return d.String(), nil }
 
-// Scan implements sql.Scanner for Postgres DATE columns.
+// Scan implements sql.Scanner for Postgres DATE columns (NULL is the
+// zero Date).
 func (d *Date) Scan(src any) error {
 	switch v := src.(type) {
+	case nil:
+		// A NULL date (a nullable column) is the zero Date.
+		*d = Date{}
+		return nil
 	case time.Time:
 		*d = Date{Year: v.Year(), Month: v.Month(), Day: v.Day()}
 		return nil

@@ -11,6 +11,12 @@ import (
 const (
 	// DefaultRestatementDays is how many trailing days a pull re-reads.
 	DefaultRestatementDays = 7
+	// DefaultRefundHorizonDays is how long after an order's day its
+	// refunds are still expected.
+	DefaultRefundHorizonDays = 60
+	// MaxRefundHorizonDays bounds refund_horizon_days (a year and a
+	// quarter).
+	MaxRefundHorizonDays = 460
 	// DefaultBudgetStep is the fractional budget raise on scale.
 	DefaultBudgetStep = "0.2"
 )
@@ -42,6 +48,9 @@ func (l *loader) finish(b *Brand) {
 	}
 	if b.RestatementDays == 0 {
 		b.RestatementDays = DefaultRestatementDays
+	}
+	if b.RefundHorizonDays == 0 {
+		b.RefundHorizonDays = DefaultRefundHorizonDays
 	}
 	if m := b.Accounts.Meta; m != nil && m.AttributionWindows == nil {
 		m.AttributionWindows = slices.Clone(DefaultMetaAttributionWindows)

@@ -15,7 +15,7 @@ import (
 
 // Allowed keys of each mapping, in the order the docs list them.
 var (
-	brandKeys    = []string{"brand", "currency", "timezone", "accounts", "slack", "restatement_days", "fx_rates", "creators", "tests"}
+	brandKeys    = []string{"brand", "currency", "timezone", "accounts", "slack", "restatement_days", "refund_horizon_days", "fx_rates", "creators", "tests"}
 	accountKeys  = []string{"meta", "tiktok", "shopify"}
 	metaKeys     = []string{"ad_account", "business", "page", "instagram", "attribution_windows"}
 	fxKeys       = []string{"from", "to", "rate", "since"}
@@ -158,6 +158,14 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 				return
 			}
 			b.RestatementDays = d
+		}
+	case "refund_horizon_days":
+		if d, ok := l.integer(key, v); ok {
+			if d < 1 || d > MaxRefundHorizonDays {
+				l.errorf(v, "refund_horizon_days: want 1 to %d days, got %d", MaxRefundHorizonDays, d)
+				return
+			}
+			b.RefundHorizonDays = d
 		}
 	case "accounts":
 		l.fields(v, "accounts", accountKeys, func(key string, _, v *yaml.Node) {

@@ -101,7 +101,7 @@ func TestProblemClasses(t *testing.T) {
 		{"platform_kind.yaml", []string{`platform: unknown platform "snapchat" (want meta or tiktok)`, `kind: unknown kind "boosted" (want whitelisted, spark or dark)`, "kind: spark ads run on tiktok", "kind: whitelisted ads run on meta", "spark_code: only spark variants", "item_id: only tiktok variants"}},
 		{"unmatchable_variant.yaml", []string{`variant "a": a spark variant needs spark_code, item_id or ad_id`, `variant "b": a whitelisted variant needs ad_id or utm content`, `variant "c": a dark variant needs ad_id or utm content`, `ad_id: "12021x" is not a numeric id`}},
 		{"missing_account.yaml", []string{`platform: variant runs on tiktok but brand "acme" has no accounts.tiktok`}},
-		{"bad_accounts.yaml", []string{`currency: "usd" is not a currency code`, `timezone: unknown IANA time zone "Mars/Olympus_Mons"`, `ad_account: "1234567890" is not a Meta ad account id (want act_<digits>)`, `page: "facebook.com/acme" is not a numeric id`, `unknown window "90d_view"`, `advertiser: "adv-7" is not a TikTok advertiser id`, `shop: "acme.com" is not a Shopify shop domain`, `unknown key "snapchat" in accounts`, `channel: "creator perf" is not a Slack channel`, "restatement_days: want at least 1 day, got 0", `to: "usd" is not a currency code`, "rate: an exchange rate must be above 0", "to: a rate from USD to itself", `fx rate is missing required key "to"`, `fx rate is missing required key "since"`}},
+		{"bad_accounts.yaml", []string{`currency: "usd" is not a currency code`, `timezone: unknown IANA time zone "Mars/Olympus_Mons"`, `ad_account: "1234567890" is not a Meta ad account id (want act_<digits>)`, `page: "facebook.com/acme" is not a numeric id`, `unknown window "90d_view"`, `advertiser: "adv-7" is not a TikTok advertiser id`, `shop: "acme.com" is not a Shopify shop domain`, `unknown key "snapchat" in accounts`, `channel: "creator perf" is not a Slack channel`, "restatement_days: want at least 1 day, got 0", "refund_horizon_days: want 1 to 460 days, got 0", `to: "usd" is not a currency code`, "rate: an exchange rate must be above 0", "to: a rate from USD to itself", `fx rate is missing required key "to"`, `fx rate is missing required key "since"`}},
 		{"enums.yaml", []string{"target_roas: must be above 0, got 0", "target_roas: must be above 0, got -1", `attribution: unknown policy "last-click" (want utm-first or code-first)`, `actions: unknown mode "autopilot" (want alert, apply or approve)`, "budget_step: 1.5 is outside (0, 1]", "floor_roas: must not be negative"}},
 		{"money_float.yaml", []string{`flat: write money as a quoted decimal string like "500.50", not a YAML number`, `min_spend: write money as a quoted decimal string`, `max_daily_budget: bad amount "12.3456789"`}},
 		{"missing_required.yaml", []string{`missing required key "brand"`, `creator is missing required key "handle"`, `test is missing required key "creator"`, "variants: a test needs at least one variant", `test is missing required key "id"`, `variant is missing required key "key"`, `variant is missing required key "kind"`}},
@@ -181,6 +181,9 @@ func TestLoadValidSingle(t *testing.T) {
 	}
 	if b.RestatementDays != 7 {
 		t.Errorf("RestatementDays = %d, want default 7", b.RestatementDays)
+	}
+	if b.RefundHorizonDays != 60 {
+		t.Errorf("RefundHorizonDays = %d, want default 60", b.RefundHorizonDays)
 	}
 	if got := b.Accounts.Meta.AttributionWindows; !slices.Equal(got, []string{"7d_click", "1d_view"}) {
 		t.Errorf("AttributionWindows = %v, want the default", got)

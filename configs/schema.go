@@ -66,6 +66,10 @@ type Brand struct {
 	// RestatementDays is how many trailing days each pull re-reads
 	// (default 7).
 	RestatementDays int `yaml:"restatement_days"`
+	// RefundHorizonDays is how many days after an order's day its refunds
+	// are still expected (default 60): until then the day's revenue is
+	// provisional (reconcile.FinalityOf).
+	RefundHorizonDays int `yaml:"refund_horizon_days"`
 	// FXRates converts other currencies into Currency; a missing rate is an
 	// error, never 1:1.
 	FXRates  []FXRate   `yaml:"fx_rates"`

@@ -86,6 +86,9 @@ func CheckpointAlert(t Target, testID, checkpoint string, p Plan, vs []reconcile
 	if cred > 0 {
 		reason += fmt.Sprintf(" Intervals are %.0f%% credible.", cred*100)
 	}
+	if len(vs) > 0 && vs[0].Provisional != "" {
+		reason += " Provisional: " + vs[0].Provisional + "."
+	}
 	switch {
 	case counts[reconcile.VerdictCut]+counts[reconcile.VerdictScale] == 0:
 	case p.Apply:

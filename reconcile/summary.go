@@ -35,6 +35,36 @@ type Report struct {
 	// Reconciled says how current the figures are (zero when unknown;
 	// Summarize leaves it to the caller, who knows the reconcile state).
 	Reconciled Freshness
+	// Finality says which days may still change (zero when unknown); set
+	// it with MarkProvisional, which marks the rows.
+	Finality Finality
+}
+
+// MarkProvisional records f and marks the rows and the total that may
+// still change: by day, each day after f.FinalThrough; along any other
+// dimension every row when the range holds such a day (its figures are
+// totals over the range). Days of closed months (closed) are final: their
+// figures are a snapshot, and what changes later is an adjustment.
+func (r *Report) MarkProvisional(f Finality, closed func(ads.Date) bool) {
+	r.Finality = f
+	open := func(d ads.Date) bool { return f.Provisional(d) && (closed == nil || !closed(d)) }
+	anyOpen := false
+	for d := r.From; !d.After(r.To); d = d.AddDays(1) {
+		if open(d) {
+			anyOpen = true
+			break
+		}
+	}
+	r.Total.Provisional = anyOpen
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		row.Provisional = anyOpen
+		if r.By == ByDay && len(row.Key) == 1 {
+			if d, err := ads.ParseDate(row.Key[0]); err == nil {
+				row.Provisional = open(d)
+			}
+		}
+	}
 }
 
 // Freshness says how current a report's figures are: when the brand's
@@ -93,6 +123,9 @@ type ReportRow struct {
 	// Creators counts the distinct creators with attributed revenue in the
 	// row (revenue per creator = Revenue / Creators).
 	Creators int64
+	// Provisional reports whether the row's figures may still change (see
+	// Report.MarkProvisional).
+	Provisional bool
 	Measures
 }
 

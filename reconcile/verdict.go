@@ -119,6 +119,23 @@ type Verdict struct {
 	Orders           int64
 	// PlatformConversions is the platform's own count, for context.
 	PlatformConversions int64
+	// Provisional is set (MarkProvisionalVerdicts) when every day the
+	// verdict was judged on may still change: it says so and why.
+	Provisional string `json:",omitempty"`
+}
+
+// MarkProvisionalVerdicts marks verdicts judged on the days of judged
+// when every one of them is provisional under f (the report's rule,
+// FinalityOf): each gets Provisional and its Reason says so.
+func MarkProvisionalVerdicts(vs []Verdict, f Finality, judged ads.DateRange) {
+	if !f.OnlyProvisional(judged) {
+		return
+	}
+	note := fmt.Sprintf("judged only on provisional days (%s..%s may still change: %s)", judged.From, judged.To, f.Why)
+	for i := range vs {
+		vs[i].Provisional = note
+		vs[i].Reason += " Provisional: " + note + "."
+	}
 }
 
 // Decide ranks the subjects on the policy's primary metric and gives each

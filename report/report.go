@@ -19,6 +19,13 @@
 // fees are sums of their printed parts, and ratios are computed from the
 // printed amounts.
 //
+// Figures that may still change are marked provisional (reconcile.Finality:
+// a day inside a source's restatement window or the refund horizon, and
+// any total including one): a provisional column in CSV ("true"/"false"),
+// a "provisional" field on each JSON row and the total (with the report's
+// "provisional": {final_through, text}), a last column and a header line
+// in the table.
+//
 // What no creator claims — spend of ads that run no declared variant and
 // store orders nobody claims — is a row keyed reconcile.Unattributed
 // ("(unattributed)"), included in TOTAL like any other row.
@@ -221,11 +228,17 @@ func Columns() []string {
 // currency every money cell of the row is in.
 const CurrencyColumn = "currency"
 
+// ProvisionalColumn is the CSV column, after CurrencyColumn, saying
+// whether the row's figures may still change: "true" or "false" (empty
+// when unknown), see reconcile.Report.MarkProvisional. JSON has it as each
+// row's boolean "provisional" field, the table as a last column.
+const ProvisionalColumn = "provisional"
+
 // CSVColumns lists the CSV header after the key columns: CurrencyColumn,
-// then the metric columns, percentages named with their unit
-// ("roi_percent").
+// ProvisionalColumn, then the metric columns, percentages named with their
+// unit ("roi_percent").
 func CSVColumns() []string {
-	out := []string{CurrencyColumn}
+	out := []string{CurrencyColumn, ProvisionalColumn}
 	for _, c := range columns {
 		if n, ok := csvNames[c.name]; ok {
 			out = append(out, n)
@@ -241,6 +254,27 @@ type printed struct {
 	keys  [][]string
 	cells [][]cell
 	total []cell
+	// provisional marks the rows and the total that may still change;
+	// known is false when nobody said (nothing is marked then).
+	provisional      []bool
+	totalProvisional bool
+	known            bool
+}
+
+// provisionalText is a provisional mark as CSV prints it.
+func (p printed) provisionalText(v bool) string {
+	if !p.known {
+		return ""
+	}
+	return strconv.FormatBool(v)
+}
+
+// provisionalJSON is a provisional mark as JSON prints it.
+func (p printed) provisionalJSON(v bool) []byte {
+	if !p.known {
+		return []byte("null")
+	}
+	return []byte(strconv.FormatBool(v))
 }
 
 func prepare(rep reconcile.Report) printed {
@@ -256,8 +290,10 @@ func prepare(rep reconcile.Report) printed {
 		}
 		p.keys = append(p.keys, keys)
 		p.cells = append(p.cells, cellsOf(shownRows[i], rep.Currency))
+		p.provisional = append(p.provisional, r.Provisional)
 	}
 	p.total = cellsOf(total, rep.Currency)
+	p.known, p.totalProvisional = rep.Finality.Known(), rep.Total.Provisional
 	return p
 }
 
@@ -311,7 +347,9 @@ func cellsOf(s shown, cur string) []cell {
 // row whose first key cell is TOTAL. JSON is an object with the report's
 // brand, currency, from, to, by, reconciled (how current the figures are:
 // at, text, stale and, when the latest reconcile failed, failed_at and
-// warning; left out when unknown), rows and total. The table shows the
+// warning; left out when unknown), provisional (final_through, text; left
+// out when unknown), rows and total, each row and the total with a
+// boolean "provisional". The table shows the
 // key columns and the main KPIs for people, under a line saying how
 // current they are and a WARNING line when they are stale. CSV carries
 // only the figures (the caller says how current they are elsewhere).
@@ -342,19 +380,19 @@ func writeCSV(w io.Writer, rep reconcile.Report) error {
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("writing report csv: %w", err)
 	}
-	line := func(keys []string, cells []cell) []string {
-		out := append(append([]string{}, keys...), rep.Currency)
+	line := func(keys []string, provisional bool, cells []cell) []string {
+		out := append(append([]string{}, keys...), rep.Currency, p.provisionalText(provisional))
 		for _, c := range cells {
 			out = append(out, c.plain)
 		}
 		return out
 	}
 	for i := range p.keys {
-		if err := cw.Write(line(p.keys[i], p.cells[i])); err != nil {
+		if err := cw.Write(line(p.keys[i], p.provisional[i], p.cells[i])); err != nil {
 			return fmt.Errorf("writing report csv: %w", err)
 		}
 	}
-	if err := cw.Write(line(totalKeys(len(rep.KeyNames)), p.total)); err != nil {
+	if err := cw.Write(line(totalKeys(len(rep.KeyNames)), p.totalProvisional, p.total)); err != nil {
 		return fmt.Errorf("writing report csv: %w", err)
 	}
 	cw.Flush()
@@ -365,7 +403,7 @@ func writeCSV(w io.Writer, rep reconcile.Report) error {
 }
 
 // jsonObject writes an object with keys in the given order.
-func jsonObject(buf *bytes.Buffer, names []string, keys []string, cells []cell) {
+func jsonObject(buf *bytes.Buffer, names []string, keys []string, provisional []byte, cells []cell) {
 	buf.WriteByte('{')
 	first := true
 	put := func(k string, v []byte) {
@@ -382,6 +420,7 @@ func jsonObject(buf *bytes.Buffer, names []string, keys []string, cells []cell) 
 		v, _ := json.Marshal(k)
 		put(names[i], v)
 	}
+	put(ProvisionalColumn, provisional)
 	for i, c := range cells {
 		switch {
 		case c.na:
@@ -423,17 +462,33 @@ func reconciledOf(f reconcile.Freshness) *jsonReconciled {
 	return j
 }
 
+// jsonProvisional says which days of a JSON report may still change.
+type jsonProvisional struct {
+	// FinalThrough is the last final day; later days are provisional.
+	FinalThrough ads.Date `json:"final_through"`
+	// Text is "days from DAY are provisional: WHY".
+	Text string `json:"text"`
+}
+
+func provisionalOf(f reconcile.Finality) *jsonProvisional {
+	if !f.Known() {
+		return nil
+	}
+	return &jsonProvisional{FinalThrough: f.FinalThrough, Text: f.String()}
+}
+
 func writeJSON(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
 	var buf bytes.Buffer
 	head, _ := json.Marshal(struct {
-		Brand      string          `json:"brand"`
-		Currency   string          `json:"currency"`
-		From       ads.Date        `json:"from"`
-		To         ads.Date        `json:"to"`
-		By         string          `json:"by"`
-		Reconciled *jsonReconciled `json:"reconciled,omitempty"`
-	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, reconciledOf(rep.Reconciled)})
+		Brand       string           `json:"brand"`
+		Currency    string           `json:"currency"`
+		From        ads.Date         `json:"from"`
+		To          ads.Date         `json:"to"`
+		By          string           `json:"by"`
+		Reconciled  *jsonReconciled  `json:"reconciled,omitempty"`
+		Provisional *jsonProvisional `json:"provisional,omitempty"`
+	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, reconciledOf(rep.Reconciled), provisionalOf(rep.Finality)})
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"rows":[`)
 	for i := range p.keys {
@@ -441,10 +496,10 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 			buf.WriteByte(',')
 		}
 		buf.WriteString("\n  ")
-		jsonObject(&buf, rep.KeyNames, p.keys[i], p.cells[i])
+		jsonObject(&buf, rep.KeyNames, p.keys[i], p.provisionalJSON(p.provisional[i]), p.cells[i])
 	}
 	buf.WriteString("\n],\"total\":")
-	jsonObject(&buf, nil, nil, p.total)
+	jsonObject(&buf, nil, nil, p.provisionalJSON(p.totalProvisional), p.total)
 	buf.WriteString("}\n")
 	if !json.Valid(buf.Bytes()) {
 		return fmt.Errorf("writing report json: produced invalid JSON")
@@ -464,6 +519,9 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 	if rep.Reconciled.Stale() {
 		fmt.Fprintln(w, "WARNING: "+rep.Reconciled.Warning())
 	}
+	if t := rep.Finality.String(); t != "" {
+		fmt.Fprintln(w, t)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(keys []string, cells []string) {
@@ -481,7 +539,19 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 			head = append(head, c.name)
 		}
 	}
+	if p.known {
+		head = append(head, ProvisionalColumn)
+	}
 	row(rep.KeyNames, head)
+	mark := func(v bool) []string {
+		switch {
+		case !p.known:
+			return nil
+		case v:
+			return []string{"yes"}
+		}
+		return []string{"no"}
+	}
 	pick := func(cells []cell) []string {
 		var out []string
 		for i, c := range columns {
@@ -496,9 +566,9 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 		return out
 	}
 	for i := range p.keys {
-		row(p.keys[i], pick(p.cells[i]))
+		row(p.keys[i], append(pick(p.cells[i]), mark(p.provisional[i])...))
 	}
-	row(totalKeys(len(rep.KeyNames)), pick(p.total))
+	row(totalKeys(len(rep.KeyNames)), append(pick(p.total), mark(p.totalProvisional)...))
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report table: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,9 +124,12 @@ func TestTotalsTieOut(t *testing.T) {
 				if r[keys] != "USD" {
 					t.Errorf("row %q: currency %q, want USD", r, r[keys])
 				}
-				for i, v := range r[keys+1:] {
+				if header[keys+1] != ProvisionalColumn || r[keys+1] != "" {
+					t.Errorf("row %q: %s %q, want the empty provisional mark (unknown)", r, header[keys+1], r[keys+1])
+				}
+				for i, v := range r[keys+2:] {
 					if _, err := strconv.ParseFloat(v, 64); err != nil && v != "" {
-						t.Errorf("row %q: %s %q is not a number", r[:keys], header[keys+1+i], v)
+						t.Errorf("row %q: %s %q is not a number", r[:keys], header[keys+2+i], v)
 					}
 				}
 			}
@@ -248,8 +252,9 @@ func TestTotalSameInEveryDimension(t *testing.T) {
 		got := total[keys:]
 		if first == nil {
 			first = got
-			if flat := got[3]; header[keys+3] != "flat_fees" || flat != "30.01" {
-				t.Errorf("flat fees total %s (%s), want 30.01", flat, header[keys+3])
+			i := slices.Index(header, "flat_fees")
+			if i < 0 || total[i] != "30.01" {
+				t.Errorf("flat fees total %q (column %d of %q), want 30.01", total[max(i, 0)], i, header)
 			}
 			continue
 		}
@@ -424,6 +429,74 @@ func TestUnattributedRows(t *testing.T) {
 		}
 		if strings.Join(got, ",") != strings.Join(first, ",") {
 			t.Errorf("TOTAL by %s:\n%q\ndiffers from TOTAL by %s:\n%q", by, got, reconcile.Dimensions[0], first)
+		}
+	}
+}
+
+// TestProvisionalInEveryFormat: a day after the last final day, and every
+// total including it, is marked provisional in CSV (a column), JSON (a
+// field per row and the total, and the report's final_through) and the
+// table (a column and a header line).
+func TestProvisionalInEveryFormat(t *testing.T) {
+	t.Parallel()
+	rep := fixtureReport(t, reconcile.ByDay)
+	rep.MarkProvisional(reconcile.Finality{FinalThrough: ads.MustDate("2026-06-01"), Why: "refunds arrive up to 60 days later (refund_horizon_days)"}, nil)
+	write := func(format string) []byte {
+		var buf bytes.Buffer
+		if err := Write(&buf, format, rep); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	recs, err := csv.NewReader(bytes.NewReader(write(FormatCSV))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recs[0], ProvisionalColumn)
+	want := map[string]string{"2026-06-01": "false", "2026-06-02": "true", TotalLabel: "true"}
+	for _, r := range recs[1:] {
+		if r[col] != want[r[0]] {
+			t.Errorf("CSV %s: provisional %q, want %q", r[0], r[col], want[r[0]])
+		}
+	}
+	var doc struct {
+		Provisional struct {
+			FinalThrough string `json:"final_through"`
+			Text         string `json:"text"`
+		} `json:"provisional"`
+		Rows []struct {
+			Day         string `json:"day"`
+			Provisional *bool  `json:"provisional"`
+		} `json:"rows"`
+		Total struct {
+			Provisional *bool `json:"provisional"`
+		} `json:"total"`
+	}
+	if err := json.Unmarshal(write(FormatJSON), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Provisional.FinalThrough != "2026-06-01" || !strings.Contains(doc.Provisional.Text, "days from 2026-06-02 are provisional: refunds") {
+		t.Errorf("JSON provisional = %+v", doc.Provisional)
+	}
+	for _, r := range doc.Rows {
+		if r.Provisional == nil || strconv.FormatBool(*r.Provisional) != want[r.Day] {
+			t.Errorf("JSON %s: provisional %v, want %s", r.Day, r.Provisional, want[r.Day])
+		}
+	}
+	if doc.Total.Provisional == nil || !*doc.Total.Provisional {
+		t.Errorf("JSON total provisional %v, want true", doc.Total.Provisional)
+	}
+	table := string(write(FormatTable))
+	if !strings.Contains(table, "days from 2026-06-02 are provisional: refunds arrive up to 60 days later") {
+		t.Errorf("table has no provisional line:\n%s", table)
+	}
+	for _, l := range strings.Split(table, "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		if w, ok := map[string]string{"2026-06-01": "no", "2026-06-02": "yes", TotalLabel: "yes", "day": ProvisionalColumn}[f[0]]; ok && f[len(f)-1] != w {
+			t.Errorf("table line %q ends in %q, want %q", l, f[len(f)-1], w)
 		}
 	}
 }

@@ -75,6 +75,8 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Timezone: loc.String(), Fingerprint: fp,
 		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now}
 	today := ads.DateOf(now, loc)
+	fin := reconcile.FinalityOf(brand, today)
+	state.FinalThrough, state.ProvisionalWhy = fin.FinalThrough, fin.Why
 	var orderLinks []ads.LinkConversion
 	if shop != "" {
 		if orderLinks, err = db.OrderLinks(ctx, brand.Name); err != nil {

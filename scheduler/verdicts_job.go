@@ -89,6 +89,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 		return err
 	}
 	today := ads.DateOf(r.Now, b.Location)
+	finality := reconcile.FinalityOf(b, today)
 	first, ok := earliestStart(b, "")
 	if !ok {
 		return nil
@@ -152,6 +153,9 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			label := reconcile.CheckpointLabel(cp)
 			latest[t.ID] = label
 			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
+			// A verdict judged only on days that may still change says so
+			// (the reports' rule).
+			reconcile.MarkProvisionalVerdicts(verdicts, finality, ads.DateRange{From: t.Start, To: t.Start.AddDays(cp - 1)})
 			latestVerdicts[t.ID] = verdicts
 			// One message per test and checkpoint; posted once, edited
 			// when what it shows changes.

@@ -79,14 +79,28 @@ type ReconcileState struct {
 	// changed_at is at or after it are not reconciled yet.
 	Watermark    time.Time `db:"watermark"`
 	ReconciledAt time.Time `db:"reconciled_at"`
+	// FinalThrough is the last day that was final when the brand was
+	// reconciled (reconcile.FinalityOf; zero when unknown): later days
+	// are provisional. ProvisionalWhy names the windows behind it.
+	FinalThrough   ads.Date `db:"final_through"`
+	ProvisionalWhy string   `db:"provisional_why"`
 }
+
+// finalThrough is FinalThrough as a nullable DATE parameter.
+func (s ReconcileState) finalThrough() any {
+	if s.FinalThrough.IsZero() {
+		return nil
+	}
+	return s.FinalThrough
+}
+
+const stateCols = `brand, currency, timezone, fingerprint, watermark, reconciled_at, final_through, provisional_why`
 
 // ReconcileState returns the brand's reconcile state, or ErrNotFound when
 // the brand was never reconciled.
 func (db *DB) ReconcileState(ctx context.Context, brand string) (ReconcileState, error) {
 	var s ReconcileState
-	err := db.x.GetContext(ctx, &s, `SELECT brand, currency, timezone, fingerprint, watermark, reconciled_at
-		FROM reconcile_state WHERE brand = $1`, brand)
+	err := db.x.GetContext(ctx, &s, `SELECT `+stateCols+` FROM reconcile_state WHERE brand = $1`, brand)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ReconcileState{}, fmt.Errorf("reconcile state of brand %s: %w", brand, ErrNotFound)
 	}
@@ -100,8 +114,7 @@ func (db *DB) ReconcileState(ctx context.Context, brand string) (ReconcileState,
 // ReconciledBrands lists the state of every reconciled brand, by name.
 func (db *DB) ReconciledBrands(ctx context.Context) ([]ReconcileState, error) {
 	var out []ReconcileState
-	if err := db.x.SelectContext(ctx, &out, `SELECT brand, currency, timezone, fingerprint, watermark, reconciled_at
-		FROM reconcile_state ORDER BY brand`); err != nil {
+	if err := db.x.SelectContext(ctx, &out, `SELECT `+stateCols+` FROM reconcile_state ORDER BY brand`); err != nil {
 		return nil, fmt.Errorf("listing reconciled brands: %w", err)
 	}
 	for i := range out {
@@ -388,11 +401,13 @@ const analyzeAfter = 50_000
 
 // saveReconcileState records a brand's reconcile state.
 func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, timezone, fingerprint, watermark, reconciled_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, timezone, fingerprint, watermark, reconciled_at,
+		final_through, provisional_why)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
 		timezone = EXCLUDED.timezone, fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark,
-		reconciled_at = EXCLUDED.reconciled_at`,
-		s.Brand, s.Currency, s.Timezone, s.Fingerprint, s.Watermark, s.ReconciledAt); err != nil {
+		reconciled_at = EXCLUDED.reconciled_at, final_through = EXCLUDED.final_through,
+		provisional_why = EXCLUDED.provisional_why`,
+		s.Brand, s.Currency, s.Timezone, s.Fingerprint, s.Watermark, s.ReconciledAt, s.finalThrough(), s.ProvisionalWhy); err != nil {
 		return fmt.Errorf("storing reconcile state of brand %s: %w", s.Brand, err)
 	}
 	return nil

@@ -437,10 +437,14 @@ type SeriesResponse struct {
 	From     ads.Date   `json:"from"`
 	To       ads.Date   `json:"to"`
 	Days     []ads.Date `json:"days"`
-	Totals   Totals     `json:"totals"`
-	Creators []*Series  `json:"creators"`
-	Variants []*Series  `json:"variants"`
-	Tests    []TestInfo `json:"tests"`
+	// ProvisionalDays marks, per day, the days that may still change;
+	// Provisional says the totals include one (see ReconciledView).
+	ProvisionalDays []bool     `json:"provisional_days"`
+	Provisional     bool       `json:"provisional"`
+	Totals          Totals     `json:"totals"`
+	Creators        []*Series  `json:"creators"`
+	Variants        []*Series  `json:"variants"`
+	Tests           []TestInfo `json:"tests"`
 	// Warnings says what was left out and why (e.g. cells in another
 	// currency).
 	Warnings []string `json:"warnings"`
@@ -459,6 +463,10 @@ type ReconciledView struct {
 	// then says when, why and what the figures are instead.
 	Stale   bool   `json:"stale"`
 	Warning string `json:"warning,omitempty"`
+	// Provisional is "days from DAY are provisional: WHY" (reconcile.Finality;
+	// "" when unknown), and FinalThrough the last final day.
+	Provisional  string    `json:"provisional,omitempty"`
+	FinalThrough *ads.Date `json:"final_through,omitempty"`
 }
 
 // reconciled returns how current brand b's figures are.
@@ -479,7 +487,11 @@ func (h *DashboardHandler) reconciled(ctx context.Context, b brand) (ReconciledV
 		if err != nil {
 			return ReconciledView{}, err
 		}
-		return ReconciledView{Text: f.String(), Stale: f.Stale(), Warning: f.Warning()}, nil
+		v := ReconciledView{Text: f.String(), Stale: f.Stale(), Warning: f.Warning()}
+		if fin := FinalityOf(st); fin.Known() {
+			v.Provisional, v.FinalThrough = fin.String(), &fin.FinalThrough
+		}
+		return v, nil
 	}
 	return ReconciledView{}, nil
 }
@@ -532,6 +544,14 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 	resp := buildSeries(b, rng, cells)
 	if resp.Reconciled, err = h.reconciled(ctx, b); err != nil {
 		return nil, err
+	}
+	resp.ProvisionalDays = make([]bool, len(resp.Days))
+	if ft := resp.Reconciled.FinalThrough; ft != nil {
+		fin := reconcile.Finality{FinalThrough: *ft}
+		for i, d := range resp.Days {
+			resp.ProvisionalDays[i] = fin.Provisional(d)
+		}
+		resp.Provisional = fin.AnyProvisional(rng)
 	}
 	return resp, nil
 }

@@ -107,7 +107,8 @@ func seedDashboard(t *testing.T, db *store.DB) {
 	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-06-10"), TestID: "spf-launch", VariantKey: "v2", Creator: "marco",
 		Platform: ads.Meta, Currency: "CAD", Spend: m("999"), PaidRevenue: m("1")})
 	for _, w := range []store.ReconcileWrite{
-		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow}},
+		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
+			FinalThrough: ads.MustDate("2026-06-20"), ProvisionalWhy: "refunds arrive up to 10 days later (refund_horizon_days)"}},
 		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{
 			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")},
 			{Day: ads.MustDate("2026-07-02"), Creator: "ana", Currency: "EUR", OrganicRevenue: m("5")}, // after "today"
@@ -932,6 +933,20 @@ func TestDashboardStaleBanner(t *testing.T) {
 		r := got.Reconciled
 		if r.Text != tc.text || r.Stale != tc.stale || (r.Warning != "") != tc.stale {
 			t.Errorf("%s: reconciled %+v; want text %q stale %v", tc.brand, r, tc.text, tc.stale)
+		}
+		if tc.brand == "glowco" {
+			// Issue 18.3: days after the last final day are marked.
+			if r.Provisional != "days from 2026-06-21 are provisional: refunds arrive up to 10 days later (refund_horizon_days)" ||
+				!got.Provisional || len(got.ProvisionalDays) != len(got.Days) {
+				t.Errorf("glowco: provisional %q (%v, %d days of %d)", r.Provisional, got.Provisional, len(got.ProvisionalDays), len(got.Days))
+			}
+			for i, d := range got.Days {
+				if got.ProvisionalDays[i] != d.After(ads.MustDate("2026-06-20")) {
+					t.Errorf("glowco: %s provisional %v", d, got.ProvisionalDays[i])
+				}
+			}
+		} else if r.Provisional != "" || got.Provisional {
+			t.Errorf("%s: provisional %q though its reconcile recorded none", tc.brand, r.Provisional)
 		}
 		if tc.stale && (!strings.Contains(r.Warning, "failed (reading orders") || strings.Contains(r.Warning, "SECRET-1")) {
 			t.Errorf("%s: warning %q: want the failure, redacted", tc.brand, r.Warning)

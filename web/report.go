@@ -105,6 +105,7 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	if rep.Reconciled, err = Freshness(ctx, s.DB, st, nil); err != nil {
 		return reconcile.Report{}, err
 	}
+	rep.MarkProvisional(FinalityOf(st), nil)
 	return rep, nil
 }
 
@@ -147,6 +148,12 @@ func Freshness(ctx context.Context, src RunSource, st store.ReconcileState, loc 
 		}
 	}
 	return f, nil
+}
+
+// FinalityOf is the finality a brand's reconcile recorded (which days may
+// still change; zero when it recorded none).
+func FinalityOf(st store.ReconcileState) reconcile.Finality {
+	return reconcile.Finality{FinalThrough: st.FinalThrough, Why: st.ProvisionalWhy}
 }
 
 // DailyRowOf converts a stored KPI cell to a reconcile daily row.
@@ -192,7 +199,8 @@ func ParseReportQuery(brand, from, to, by string) (ReportQuery, error) {
 // (format csv or json, default json) from src. How current the figures
 // are is in the JSON ("reconciled") and, for both formats, in the headers
 // X-Roasd-Reconciled ("reconciled through DAY at TIME") and, when the
-// brand's latest reconcile failed, X-Roasd-Stale (the warning). Requests must carry
+// brand's latest reconcile failed, X-Roasd-Stale (the warning); which days
+// are provisional in X-Roasd-Provisional. Requests must carry
 // "Authorization: Bearer <token>" (compared in constant time); without it,
 // or when token is empty, the answer is 401. Bad parameters get 400 with a
 // message saying what to fix. Other failures are logged (slog default
@@ -229,6 +237,9 @@ func ReportHandler(src ReportSource, token string) http.Handler {
 					}
 					if rep.Reconciled.Stale() {
 						w.Header().Set("X-Roasd-Stale", rep.Reconciled.Warning())
+					}
+					if t := rep.Finality.String(); t != "" {
+						w.Header().Set("X-Roasd-Provisional", t)
 					}
 					if format == report.FormatCSV {
 						w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -67,9 +67,9 @@ func TestReportHandler(t *testing.T) {
 		{"bad format", "from=2026-06-01&to=2026-06-30&format=xml", "Bearer " + apiToken, 400, []string{`format "xml"`}},
 		{"unknown brand", "brand=acme&from=2026-06-01&to=2026-06-30", "Bearer " + apiToken, 404, []string{`brand "acme" has not been reconciled`}},
 		{"json by creator (the only brand)", "from=2026-06-01&to=2026-06-30", "Bearer " + apiToken, 200,
-			[]string{`"brand":"glowco"`, `"creator":"jacqueline","spend":"40.00 USD","fees":"10.00 USD"`, `"roas":"3.00"`, `"blended_roas":"3.00"`}},
+			[]string{`"brand":"glowco"`, `"creator":"jacqueline","provisional":null,"spend":"40.00 USD","fees":"10.00 USD"`, `"roas":"3.00"`, `"blended_roas":"3.00"`}},
 		{"csv by variant", "brand=glowco&from=2026-06-01&to=2026-06-01&by=variant&format=csv", "Bearer " + apiToken, 200,
-			[]string{"test,variant,currency,spend,", "\nsummer,hook-a,USD,40.00,0.00,", "\nTOTAL,,USD,40.00,"}},
+			[]string{"test,variant,currency,provisional,spend,", "\nsummer,hook-a,USD,,40.00,0.00,", "\nTOTAL,,USD,,40.00,"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,14 @@ brand's latest reconcile failed, the figures are those of the last good
 one: a warning says so on stderr (and in the table and JSON); the exit
 status stays 0.
 
+Figures that may still change are marked provisional: a day inside a
+source's restatement window (Meta 28 days, TikTok 28, restatement_days)
+or the refund horizon (refund_horizon_days, default 60), and any total
+including one — a "provisional" CSV column (true/false), a "provisional"
+field on each JSON row and the total, a last table column, and a line
+"days from DAY are provisional: WHY" (the table's header, JSON's
+"provisional", stderr for CSV).
+
 Columns: spend, fees (flat + commission + bonuses), paid and organic revenue,
 ROAS = paid revenue / spend, blended ROAS = revenue / (spend + fees),
 ROI = (revenue − cost) / cost, CPA = cost / orders, CPE = cost / engagements,
@@ -87,6 +95,9 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	if *format == report.FormatCSV && rep.Reconciled.String() != "" {
 		// CSV carries only figures: say how current they are here.
 		fmt.Fprintf(env.stderr, "roasd report: %s: %s\n", rep.Brand, rep.Reconciled)
+	}
+	if t := rep.Finality.String(); *format == report.FormatCSV && t != "" {
+		fmt.Fprintf(env.stderr, "roasd report: %s: %s\n", rep.Brand, t)
 	}
 	if rep.Reconciled.Stale() {
 		fmt.Fprintf(env.stderr, "roasd report: warning: %s: %s\n", rep.Brand, rep.Reconciled.Warning())

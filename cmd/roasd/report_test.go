@@ -132,7 +132,7 @@ func TestReportCLIMatchesAPI(t *testing.T) {
 	// Hand-computed: spend 50 + 110, fees 10/day × 10, paid 100 (hook-a),
 	// organic 40; ROAS 100/160, blended 140/260.
 	cli, _, _ := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-10", "--by", "creator", "--format", "csv")
-	want := "jacqueline,USD,160.00,100.00,100.00,0.00,0.00,100.00,40.00,140.00,0.63,0.54,-46.15,2,130.00"
+	want := "jacqueline,USD,true,160.00,100.00,100.00,0.00,0.00,100.00,40.00,140.00,0.63,0.54,-46.15,2,130.00"
 	if !strings.Contains(cli, want) {
 		t.Errorf("creator row not as hand-computed:\n%s\nwant a line starting %s", cli, want)
 	}
@@ -142,7 +142,7 @@ func TestReportCLIMatchesAPI(t *testing.T) {
 	}
 	// Run past today: fees accrue to date, so 06-11 … 06-30 carry none.
 	past, _, _ := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-30", "--by", "day", "--format", "csv")
-	if !strings.Contains(past, "TOTAL,USD,160.00,100.00,100.00,") || strings.Contains(past, "2026-06-11") {
+	if !strings.Contains(past, "TOTAL,USD,true,160.00,100.00,100.00,") || strings.Contains(past, "2026-06-11") {
 		t.Errorf("report past today books future fees:\n%s", past)
 	}
 }
@@ -160,7 +160,8 @@ func TestReportSaysWhenStale(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	args := []string{"report", "--from", "2026-06-01", "--to", "2026-06-10", "--format", "csv"}
 	_, stderr, code := runCLI(t, dsn, args...)
-	if code != 0 || stderr != "roasd report: glowco: reconciled through 2026-06-10 at 23:00 UTC\n" {
+	if code != 0 || stderr != "roasd report: glowco: reconciled through 2026-06-10 at 23:00 UTC\n"+
+		"roasd report: glowco: days from 2026-04-11 are provisional: refunds arrive up to 60 days later (refund_horizon_days); pulls re-read 7 days (restatement_days)\n" {
 		t.Errorf("before a failure: exit %d, stderr %q", code, stderr)
 	}
 	failedAt := reconciledAt.Add(time.Hour)

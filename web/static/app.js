@@ -415,6 +415,9 @@
       stale.hidden = !rec.stale;
       stale.textContent = rec.stale ? "Stale figures: " + rec.warning + "." : "";
       $("#reconciled").textContent = rec.text ? "Figures " + rec.text + "." : "Not reconciled yet.";
+      const prov = $("#provisional");
+      prov.hidden = !s.provisional;
+      prov.textContent = s.provisional ? "Provisional: these totals include days that may still change — " + rec.provisional + "." : "";
       renderTotals();
       renderCreators();
       renderVariants();
