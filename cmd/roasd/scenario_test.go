@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,17 +187,29 @@ func TestMoneyScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := map[string][]string{}
-		for _, r := range recs[1:] {
-			// After the key and the currency: spend, fees, flat_fees,
-			// commission, bonuses, paid, organic, revenue; orders;
-			// redemptions.
-			if r[1] != "USD" {
-				t.Errorf("row %q: currency %q", r, r[1])
+		col := func(name string) int {
+			i := slices.Index(recs[0], name)
+			if i < 0 {
+				t.Fatalf("report by %s has no %s column: %q", by, name, recs[0])
 			}
-			rows[r[0]] = append(append([]string{}, r[2:10]...), r[13], r[20])
+			return i
+		}
+		cols := []int{}
+		for _, name := range []string{"spend", "fees", "flat_fees", "commission", "bonuses", "paid_revenue", "organic_revenue", "revenue", "orders", "redemptions"} {
+			cols = append(cols, col(name))
+		}
+		for _, r := range recs[1:] {
+			// spend, fees, flat_fees, commission, bonuses, paid, organic,
+			// revenue; orders; redemptions.
+			if cur := r[col("currency")]; cur != "USD" {
+				t.Errorf("row %q: currency %q", r, cur)
+			}
+			for _, i := range cols {
+				rows[r[0]] = append(rows[r[0]], r[i])
+			}
 			if by == "creator" {
 				// README's CSV example: roi_percent and cpa.
-				extra[r[0]] = r[12] + " " + r[14]
+				extra[r[0]] = r[col("roi_percent")] + " " + r[col("cpa")]
 			}
 		}
 		return rows
