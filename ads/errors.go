@@ -60,6 +60,10 @@ type APIError struct {
 	Kind    ErrorKind
 	// RetryAfter is how long the platform asked us to wait, when it did.
 	RetryAfter time.Duration
+	// Tries is how many requests the client sent for this call, its own
+	// retries included (0: not counted). A call the client already
+	// retried is not retried again by the job runner.
+	Tries int
 }
 
 // Error names the platform, account and call, then the platform's code and

@@ -171,6 +171,7 @@ func New(o Options) *Client {
 	rc.CheckRetry = c.checkRetry
 	rc.Backoff = backoff
 	rc.ErrorHandler = errorHandler
+	rc.RequestLogHook = platformhttp.CountTries
 	c.rc = rc
 	return c
 }
@@ -332,7 +333,9 @@ func (c *Client) call(ctx context.Context, method, account, path string, params 
 
 // callAs is call with another access token and its appsecret_proof (the
 // app access token of DebugToken).
-func (c *Client) callAs(ctx context.Context, token, proof, method, account, path string, params url.Values, out any) error {
+func (c *Client) callAs(ctx context.Context, token, proof, method, account, path string, params url.Values, out any) (err error) {
+	ctx, tries := platformhttp.TrackTries(ctx)
+	defer func() { err = platformhttp.NoteTries(err, tries) }()
 	op := method + " " + path
 	if err := c.wait(ctx, account, op); err != nil {
 		var ae *ads.APIError
@@ -349,10 +352,7 @@ func (c *Client) callAs(ctx context.Context, token, proof, method, account, path
 		p.Set("appsecret_proof", proof)
 	}
 	u := c.base + "/" + strings.TrimLeft(path, "/")
-	var (
-		req *retryablehttp.Request
-		err error
-	)
+	var req *retryablehttp.Request
 	if method == http.MethodGet {
 		if len(p) > 0 {
 			u += "?" + p.Encode()

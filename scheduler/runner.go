@@ -261,11 +261,13 @@ func (r *Runner) backoff(n int, err error) time.Duration {
 
 // retryable reports whether a failed job should be tried again: platform
 // errors say so themselves (auth, permission and invalid requests never
-// retry); anything else (database hiccup, network) is retried.
+// retry), and a call the client already retried is not repeated here —
+// one retry layer, not client × runner; the job's next scheduled run
+// tries again. Anything else (database hiccup, network) is retried.
 func retryable(err error) bool {
 	var apiErr *ads.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.Retryable()
+		return apiErr.Retryable() && apiErr.Tries <= 1
 	}
 	var perm permanent
 	return !errors.As(err, &perm)

@@ -49,6 +49,15 @@ func TestRunnerRetriesAndRecords(t *testing.T) {
 			}
 			return nil
 		}, false, 3, []string{"ok", "failed", "failed"}},
+		{"a call the client retried is not repeated", func(int) error {
+			return &ads.APIError{Platform: ads.Meta, Kind: ads.KindTransient, HTTPStatus: 503, Tries: 5}
+		}, true, 1, []string{"failed"}},
+		{"a throttle the client did not wait for is", func(n int) error {
+			if n < 2 {
+				return &ads.APIError{Platform: ads.Meta, Kind: ads.KindRateLimited, Code: 17, Tries: 1, RetryAfter: time.Millisecond}
+			}
+			return nil
+		}, false, 2, []string{"ok", "failed"}},
 		{"auth error is not retried", func(int) error {
 			return &ads.APIError{Platform: ads.Meta, Account: "act_1", Op: "GET act_1/ads", Kind: ads.KindAuth, Code: 190}
 		}, true, 1, []string{"failed"}},

@@ -169,6 +169,7 @@ func New(o Options) *Client {
 	rc.RetryMax, rc.RetryWaitMin, rc.RetryWaitMax = o.RetryMax, o.RetryWaitMin, o.RetryWaitMax
 	rc.CheckRetry = checkRetry
 	rc.Backoff = platformhttp.Backoff
+	rc.RequestLogHook = platformhttp.CountTries
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	return &Client{shop: o.Shop, base: base, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", tok: tok,
 		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
@@ -336,7 +337,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // waits for the cost bucket before sending (when it knows the bucket) and
 // after a THROTTLED answer, up to throttleRetries times; no single wait is
 // longer than the RetryWaitMax option.
-func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, cost float64, out any) error {
+func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, cost float64, out any) (err error) {
+	ctx, tries := platformhttp.TrackTries(ctx)
+	defer func() { err = platformhttp.NoteTries(err, tries) }()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return fmt.Errorf("encoding %s query: %w", op, err)

@@ -173,6 +173,7 @@ func New(o Options) *Client {
 	}
 	rc.CheckRetry = checkRetry
 	rc.Backoff = platformhttp.Backoff
+	rc.RequestLogHook = platformhttp.CountTries
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.Logger = platformhttp.Logger(c.log, "tiktok", c.redact)
 	c.rc = rc
@@ -234,7 +235,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 
 // call performs one API call (with retries) and decodes data into out.
 // GET parameters go in q; POST sends body as JSON.
-func (c *Client) call(ctx context.Context, method, path, advertiser string, q url.Values, body any, out any) error {
+func (c *Client) call(ctx context.Context, method, path, advertiser string, q url.Values, body any, out any) (err error) {
+	ctx, tries := platformhttp.TrackTries(ctx)
+	defer func() { err = platformhttp.NoteTries(err, tries) }()
 	op := method + " " + APIPrefix + path
 	u := c.base + APIPrefix + path
 	if len(q) > 0 {

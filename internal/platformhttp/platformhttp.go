@@ -9,6 +9,7 @@ package platformhttp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -17,9 +18,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/roasd/roasd/ads"
 )
 
 // Logger adapts l to retryablehttp's LeveledLogger. Every string, error
@@ -116,4 +120,33 @@ func Jitter(lo, hi time.Duration, attempt int) time.Duration {
 		return d
 	}
 	return half + rand.N(half+1)
+}
+
+// triesKey carries a call's send counter in its context.
+type triesKey struct{}
+
+// TrackTries returns ctx with a counter of the HTTP requests sent under
+// it (each retry is one more); CountTries increments it.
+func TrackTries(ctx context.Context) (context.Context, *atomic.Int32) {
+	n := new(atomic.Int32)
+	return context.WithValue(ctx, triesKey{}, n), n
+}
+
+// CountTries is a retryablehttp RequestLogHook counting each request sent
+// under a context from TrackTries.
+func CountTries(_ retryablehttp.Logger, req *http.Request, _ int) {
+	if n, ok := req.Context().Value(triesKey{}).(*atomic.Int32); ok {
+		n.Add(1)
+	}
+}
+
+// NoteTries records on a platform error how many requests the client sent
+// for it (its own retries included), so the job runner does not repeat
+// what the client already retried. Other errors pass unchanged.
+func NoteTries(err error, tries *atomic.Int32) error {
+	var ae *ads.APIError
+	if errors.As(err, &ae) && ae.Tries == 0 {
+		ae.Tries = int(tries.Load())
+	}
+	return err
 }
