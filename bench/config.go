@@ -30,6 +30,13 @@ type Brand struct {
 	Variants int
 	// Start is the first test day (default 2026-06-01).
 	Start ads.Date
+	// Index numbers the brand among several in one daemon (RunMulti):
+	// 0 is the single large brand, as always; from 1 on, the brand's
+	// accounts, creators, posts and Spark codes are its own, and its
+	// files are named after it.
+	Index int
+	// Currency and Timezone default to USD and America/New_York.
+	Currency, Timezone string
 }
 
 func (b Brand) name() string {
@@ -53,30 +60,41 @@ func WriteConfig(dir string, b Brand) error {
 		return fmt.Errorf("writing bench config: want at least one creator and one variant per creator, got %d and %d", b.Creators, b.Variants)
 	}
 	name := b.name()
+	cur, tz := b.Currency, b.Timezone
+	if cur == "" {
+		cur = "USD"
+	}
+	if tz == "" {
+		tz = "America/New_York"
+	}
 	files := map[string]string{}
+	// The brand's accounts: the single brand's as always; brand k of
+	// several has its own ad account, page, Instagram account, advertiser
+	// and shop (one agency Business Manager owns every brand's assets).
+	k := b.Index
 	files["brand.yaml"] = fmt.Sprintf(`brand: %[1]s
-currency: USD
-timezone: America/New_York
+currency: %[3]s
+timezone: %[4]s
 accounts:
   meta:
-    ad_account: act_9900000001
+    ad_account: act_%[2]s
     business: "9900000000000002"
-    page: "9911223344"
-    instagram: "17841499999999999"
+    page: "%[5]s"
+    instagram: "%[6]s"
     attribution_windows: [7d_click, 1d_view]
   tiktok:
-    advertiser: "7990000000000000001"
+    advertiser: "%[7]s"
   shopify:
     shop: %[1]s.myshopify.com
 slack:
   channel: "#%[1]s-perf"
 restatement_days: 7
-`, name)
+`, name, fmt.Sprintf("99%08d", k*100+1), cur, tz, fmt.Sprintf("99%08d", 11223344+k*100), fmt.Sprintf("178414%011d", 99999999999-k), fmt.Sprintf("799%016d", k*100+1))
 
 	var cr strings.Builder
 	fmt.Fprintf(&cr, "brand: %s\ncreators:\n", name)
 	for i := range b.Creators {
-		h := handle(i)
+		h := b.handle(i)
 		fmt.Fprintf(&cr, "  - handle: %s\n    instagram: %s.ig\n    tiktok: %stt\n    codes: [%s]\n    links: [\"https://%s.com/?utm_source=%s&utm_medium=creator\"]\n    fee: {flat: \"%d.00\", commission: \"0.10\"}\n",
 			h, h, h, strings.ToUpper(h)+"15", name, h, 200+i%7*50)
 	}
@@ -88,7 +106,7 @@ restatement_days: 7
 	extra := b.Variants % b.Creators
 	start := b.start()
 	for i := range b.Creators {
-		h := handle(i)
+		h := b.handle(i)
 		id := fmt.Sprintf("t%03d-%s", i, h)
 		fmt.Fprintf(&ts, "  - id: %s\n    creator: %s\n    start: %s\n    target_roas: 2.5\n    floor_roas: 1.0\n    min_spend: \"150.00\"\n    variants:\n",
 			id, h, start.AddDays(i%5))
@@ -107,7 +125,7 @@ restatement_days: 7
 				fmt.Fprintf(&ts, "      - {key: %s, platform: meta, kind: %s, utm: {source: %s, campaign: %s, content: %s}}\n", key, kind, h, id, content)
 				continue
 			}
-			item := fmt.Sprintf("74%017d", i*1000+v)
+			item := fmt.Sprintf("74%03d%014d", k, i*1000+v)
 			if v%10 == 9 {
 				fmt.Fprintf(&ts, "      - {key: %s, platform: tiktok, kind: spark, spark_code: \"#v2#%s%s\", utm: {source: %s, campaign: %s, content: %s}}\n",
 					key, strings.ToUpper(h), key, h, id, content)
@@ -119,6 +137,9 @@ restatement_days: 7
 	}
 	files["tests.yaml"] = ts.String()
 	for f, body := range files {
+		if k > 0 {
+			f = name + "-" + f
+		}
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
 			return fmt.Errorf("writing bench config: %w", err)
 		}
@@ -126,4 +147,11 @@ restatement_days: 7
 	return nil
 }
 
-func handle(i int) string { return fmt.Sprintf("cr%03d", i) }
+// handle is creator i's handle: cr007, or b03cr007 for brand 3 of
+// several.
+func (b Brand) handle(i int) string {
+	if b.Index > 0 {
+		return fmt.Sprintf("b%02dcr%03d", b.Index, i)
+	}
+	return fmt.Sprintf("cr%03d", i)
+}

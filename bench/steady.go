@@ -27,8 +27,10 @@ type CycleFigures struct {
 	// cluster's (postmaster and every backend, live or exited), or -1 on
 	// a server the bench did not start.
 	DaemonCPU, PostgresCPU time.Duration
-	Exit                   int
-	Errors                 string
+	// PeakRSS is the daemon's peak resident set size in this cycle.
+	PeakRSS int64
+	Exit    int
+	Errors  string
 	// APIs are the calls each fake received in this cycle against the
 	// fewest that learn this change.
 	APIs []Platform
@@ -77,15 +79,11 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err := db.SQL().GetContext(ctx, &lastRun, `SELECT coalesce(max(id), 0) FROM job_runs`); err != nil {
 			return fmt.Errorf("reading job_runs: %w", err)
 		}
-		pg0, pgOK := pgCPU(pgPID)
-		d, err := runDaemon(ctx, o, dir, dsn, sb, sb.Now())
+		d, err := runDaemon(ctx, o, dir, dsn, sb, sb.Now(), pgPID)
 		if err != nil {
 			return err
 		}
-		if pg1, ok := pgCPU(pgPID); ok && pgOK {
-			f.PostgresCPU = pg1 - pg0
-		}
-		f.Wall, f.DaemonCPU, f.Exit, f.Errors = d.wall, d.cpu, d.exit, d.errors
+		f.Wall, f.DaemonCPU, f.PostgresCPU, f.PeakRSS, f.Exit, f.Errors = d.wall, d.cpu, d.pgCPU, d.peakRSS, d.exit, d.errors
 		f.Slack = len(sb.Slack.Messages()) - slack0
 		calls := sb.Calls()
 		for k := range calls {

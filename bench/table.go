@@ -42,42 +42,49 @@ func (r *Result) WriteTable(w io.Writer) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measure\tmeasured\ttarget\tmet")
-	fmt.Fprintf(tw, "full cycle, run --once (wall)\t%s\t< %s\t%s\n", secs(r.CycleWall), secs(TargetCycle), verdict(r.CycleWall < TargetCycle))
-	fmt.Fprintf(tw, "daemon peak RSS\t%d MB\t< %d MB\t%s\n", r.PeakRSS>>20, TargetPeakRSSMB, verdict(r.PeakRSS>>20 < TargetPeakRSSMB))
-	up, cp := rate(int64(r.IngestRows), r.IngestTook), rate(int64(r.IngestRows), r.CopyTook)
-	fmt.Fprintf(tw, "ingest, store.UpsertOrders\t%.0f rows/s (%s)\t≥ %.0f rows/s (½ COPY)\t%s\n", up, secs(r.IngestTook), cp*TargetIngest, verdict(up >= cp*TargetIngest))
-	fmt.Fprintf(tw, "ingest, plain COPY (same rows)\t%.0f rows/s (%s)\t—\t\n", cp, secs(r.CopyTook))
-	fmt.Fprintf(tw, "ingest, shopify.orders sync (bulk JSONL+upsert)\t%.0f rows/s (%s)\t—\t\n", rate(r.SyncRows, r.SyncTook), secs(r.SyncTook))
-	fmt.Fprintf(tw, "reconcile, full rebuild\t%s (%d rows)\t—\t\n", secs(r.FullReconcile), r.FullRows)
-	fmt.Fprintf(tw, "reconcile, one changed day (%s)\t%s (%d rows)\t< %s\t%s\n", r.ReconcileChanged, secs(r.OneDayReconcile), r.OneDayRows, secs(TargetOneDay), verdict(r.OneDayReconcile < TargetOneDay))
+	med, lo, hi := r.firstSyncSpread()
+	fmt.Fprintf(tw, "first sync, run --once (wall, median of %d)\t%s (%s–%s)\t< %s\t%s\n", len(r.FirstSyncs), secs(med), secs(lo), secs(hi), secs(TargetCycle), verdict(med < TargetCycle))
+	fmt.Fprintf(tw, "daemon peak RSS (largest run)\t%d MB\t< %d MB\t%s\n", r.PeakRSS>>20, TargetPeakRSSMB, verdict(r.PeakRSS>>20 < TargetPeakRSSMB))
+	if !r.Options.Quick {
+		r.writeInProcess(tw)
+	}
 	tw.Flush()
+
+	r.writeFirstSyncs(w)
 
 	fmt.Fprintln(w, "\nAPI calls (as the fakes counted them) against the fewest the page sizes allow")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "platform\tcalls\tminimum\tratio\tminimum is")
 	for _, p := range r.APIs {
-		ratio := 0.0
-		if p.Minimum > 0 {
-			ratio = float64(p.Calls) / float64(p.Minimum)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f×\t%s\n", p.Name, p.Calls, p.Minimum, ratio, p.How)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f×\t%s\n", p.Name, p.Calls, p.Minimum, p.Ratio(), p.How)
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\nSlack, first cycle: %d messages, %d Web API calls (%d chat.postMessage, %d chat.update); %s to deliver at Slack's rates\n",
+	fmt.Fprintf(w, "\nSlack, first sync: %d messages, %d Web API calls (%d chat.postMessage, %d chat.update); %s to deliver at Slack's rates\n",
 		r.Slack.Messages, sum(r.Slack.Calls), r.Slack.Calls["chat.postMessage"], r.Slack.Calls["chat.update"], secs(r.Slack.Paced))
 
 	if len(r.Cycles) > 0 {
 		r.writeSteady(w)
 	}
 
-	fmt.Fprintln(w, "\nFull cycle by job (job_runs)")
+	fmt.Fprintln(w, "\nFirst sync by job (job_runs, last run)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "job\truns\trows\tapi calls\ttook\t")
 	for _, j := range r.Jobs {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", j.Job, j.Runs, j.Rows, j.APICalls, secs(j.Took))
 	}
 	tw.Flush()
+}
+
+// writeInProcess prints the figures measured in this process: ingestion
+// against COPY and the reconcile timings.
+func (r *Result) writeInProcess(tw *tabwriter.Writer) {
+	up, cp := rate(int64(r.IngestRows), r.IngestTook), rate(int64(r.IngestRows), r.CopyTook)
+	fmt.Fprintf(tw, "ingest, store.UpsertOrders\t%.0f rows/s (%s)\t≥ %.0f rows/s (½ COPY)\t%s\n", up, secs(r.IngestTook), cp*TargetIngest, verdict(up >= cp*TargetIngest))
+	fmt.Fprintf(tw, "ingest, plain COPY (same rows)\t%.0f rows/s (%s)\t—\t\n", cp, secs(r.CopyTook))
+	fmt.Fprintf(tw, "ingest, shopify.orders sync (bulk JSONL+upsert)\t%.0f rows/s (%s)\t—\t\n", rate(r.SyncRows, r.SyncTook), secs(r.SyncTook))
+	fmt.Fprintf(tw, "reconcile, full rebuild\t%s (%d rows)\t—\t\n", secs(r.FullReconcile), r.FullRows)
+	fmt.Fprintf(tw, "reconcile, one changed day (%s)\t%s (%d rows)\t< %s\t%s\n", r.ReconcileChanged, secs(r.OneDayReconcile), r.OneDayRows, secs(TargetOneDay), verdict(r.OneDayReconcile < TargetOneDay))
 }
 
 // TargetSteadyCycle is the steady-state cycle's wall-time goal.
@@ -95,9 +102,9 @@ func cpu(d time.Duration) string {
 func (r *Result) writeSteady(w io.Writer) {
 	fmt.Fprintf(w, "\nSteady state: run --once again after the clock moves on (target < %s wall, ≤ 1.1× the minimum calls)\n", secs(TargetSteadyCycle))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "cycle\twall\tdaemon CPU\tPostgres CPU\tmeta calls/min\ttiktok calls/min\tshopify calls/min\trows written (bookkeeping)\tSlack posts")
+	fmt.Fprintln(tw, "cycle\twall\tdaemon CPU\tPostgres CPU\tpeak RSS\tmeta calls/min\ttiktok calls/min\tshopify calls/min\trows written (bookkeeping)\tSlack posts")
 	for _, c := range r.Cycles {
-		row := fmt.Sprintf("%s\t%s\t%s\t%s", c.Name, secs(c.Wall), cpu(c.DaemonCPU), cpu(c.PostgresCPU))
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d MB", c.Name, secs(c.Wall), cpu(c.DaemonCPU), cpu(c.PostgresCPU), c.PeakRSS>>20)
 		for _, p := range c.APIs {
 			row += fmt.Sprintf("\t%d/%d", p.Calls, p.Minimum)
 		}
@@ -129,4 +136,90 @@ func sum(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// Ratio is Calls over Minimum (0 without a minimum).
+func (p Platform) Ratio() float64 {
+	if p.Minimum <= 0 {
+		return 0
+	}
+	return float64(p.Calls) / float64(p.Minimum)
+}
+
+func (r *Result) firstSyncSpread() (median, lo, hi time.Duration) {
+	walls := make([]time.Duration, 0, len(r.FirstSyncs))
+	for _, f := range r.FirstSyncs {
+		walls = append(walls, f.Wall)
+	}
+	return Spread(walls)
+}
+
+// writeFirstSyncs prints each first sync: wall, CPU, peak RSS and the
+// calls each platform's fake counted against the minimum.
+func (r *Result) writeFirstSyncs(w io.Writer) {
+	med, lo, hi := r.firstSyncSpread()
+	fmt.Fprintf(w, "\nFirst sync, %d run(s) on fresh fakes and a fresh database: median %s, spread %s (%s–%s)\n",
+		len(r.FirstSyncs), secs(med), secs(hi-lo), secs(lo), secs(hi))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "run\twall\tdaemon CPU\tPostgres CPU\tpeak RSS\tmeta calls/min\ttiktok calls/min\tshopify calls/min\texit")
+	for i, f := range r.FirstSyncs {
+		row := fmt.Sprintf("%d\t%s\t%s\t%s\t%d MB", i+1, secs(f.Wall), cpu(f.DaemonCPU), cpu(f.PostgresCPU), f.PeakRSS>>20)
+		for _, p := range f.APIs {
+			row += fmt.Sprintf("\t%d/%d", p.Calls, p.Minimum)
+		}
+		fmt.Fprintf(tw, "%s\t%d\n", row, f.Exit)
+	}
+	tw.Flush()
+}
+
+// WriteCurve prints one line per benchmark point (the memory curve over
+// orders, the scale curve over brand sizes): the brand's size, the first
+// sync's median wall time and spread, CPU, the daemon's peak RSS, the
+// calls per platform against the minimum, and the 15-minute cycle's wall
+// time and calls. Each per-orders or per-scale growth is against the
+// first point.
+func WriteCurve(w io.Writer, title string, rs []*Result) {
+	fmt.Fprintf(w, "\n%s\n", title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "creators\tvariants\torders\tfirst sync (median, spread)\tdaemon CPU\tPostgres CPU\tpeak RSS first/steady\tmeta calls/min\ttiktok calls/min\tshopify calls/min\t15-min cycle wall\t15-min calls meta/tiktok/shopify\twall vs first point")
+	var base time.Duration
+	for i, r := range rs {
+		med, lo, hi := r.firstSyncSpread()
+		if i == 0 {
+			base = med
+		}
+		var dcpu, pcpu []time.Duration
+		for _, f := range r.FirstSyncs {
+			dcpu, pcpu = append(dcpu, f.DaemonCPU), append(pcpu, f.PostgresCPU)
+		}
+		dm, _, _ := Spread(dcpu)
+		pm, _, _ := Spread(pcpu)
+		var steadyRSS int64
+		for _, c := range r.Cycles {
+			steadyRSS = max(steadyRSS, c.PeakRSS)
+		}
+		row := fmt.Sprintf("%d\t%d\t%d\t%s ±%s\t%s\t%s\t%d/%d MB", r.Options.Brand.Creators, r.Options.Brand.Variants, r.Orders,
+			secs(med), secs((hi-lo)/2), cpu(dm), cpu(pm), r.PeakRSS>>20, steadyRSS>>20)
+		for _, p := range r.APIs {
+			row += fmt.Sprintf("\t%d/%d", p.Calls, p.Minimum)
+		}
+		quarter := "—\t—"
+		for _, c := range r.Cycles {
+			if c.Advance == 15*time.Minute {
+				quarter = secs(c.Wall) + "\t"
+				for k, p := range c.APIs {
+					if k > 0 {
+						quarter += "/"
+					}
+					quarter += fmt.Sprintf("%d", p.Calls)
+				}
+			}
+		}
+		growth := "1.00×"
+		if base > 0 {
+			growth = fmt.Sprintf("%.2f×", float64(med)/float64(base))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", row, quarter, growth)
+	}
+	tw.Flush()
 }

@@ -53,8 +53,10 @@ type Call struct {
 	Path string
 	// Params are the query and form parameters as received.
 	Params url.Values
-	// Status is the HTTP status the server answered with.
+	// Status is the HTTP status the server answered with, and Code the
+	// Graph error code of an error answer (0 for a success).
 	Status int
+	Code   int
 	At     time.Time
 	// Batched marks one operation of a batch request (POST / batch=…),
 	// recorded besides the batch request itself: Meta counts each
@@ -344,6 +346,7 @@ var versionRE = regexp.MustCompile(`^v\d+\.\d+$`)
 // response is what a handler produced, written after the lock is released.
 type response struct {
 	status int
+	code   int // the Graph error code of an error answer
 	header http.Header
 	body   []byte
 }
@@ -380,7 +383,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		resp = s.handle(r, params)
 	}
-	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Params: cloneValues(params), Status: resp.status, At: time.Now()})
+	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Params: cloneValues(params), Status: resp.status, Code: resp.code, At: time.Now()})
 	s.mu.Unlock()
 
 	for k, vs := range resp.header {
@@ -469,7 +472,7 @@ func (s *Server) batch(r *http.Request, params url.Values) response {
 			}
 		}
 		resp := s.handle(req, opParams)
-		s.calls = append(s.calls, Call{Method: method, Path: req.URL.Path, Params: cloneValues(opParams), Status: resp.status, At: time.Now(), Batched: true})
+		s.calls = append(s.calls, Call{Method: method, Path: req.URL.Path, Params: cloneValues(opParams), Status: resp.status, Code: resp.code, At: time.Now(), Batched: true})
 		item := map[string]any{"code": resp.status, "body": string(resp.body)}
 		if headers {
 			var hs []map[string]string
@@ -645,6 +648,17 @@ func (s *Server) injected(f fault, hdr http.Header) response {
 	return s.graphError(f.status, f.code, throttleSubcodes[f.code], m.msg, m.typ, hdr)
 }
 
+// IsThrottle reports whether code is one of Graph's rate-limit errors: 4
+// (app), 17 (user), 32 (page), 613 (custom), 80000–80014 (business use
+// case).
+func IsThrottle(code int) bool {
+	switch {
+	case code == 4, code == 17, code == 32, code == 613:
+		return true
+	}
+	return code >= 80000 && code <= 80014
+}
+
 // throttleSubcodes are the subcodes Meta sends with its throttle codes.
 var throttleSubcodes = map[int]int{17: 2446079, 613: 1487742}
 
@@ -726,7 +740,9 @@ func (s *Server) graphErrorT(status, code, sub int, msg, typ string, transient b
 	if sub != 0 {
 		e["error_subcode"] = sub
 	}
-	return jsonResponse(status, hdr, map[string]any{"error": e})
+	resp := jsonResponse(status, hdr, map[string]any{"error": e})
+	resp.code = code
+	return resp
 }
 
 func jsonResponse(status int, hdr http.Header, v any) response {
