@@ -195,8 +195,8 @@ func cycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	posts := len(c.SparkCodes) + len(c.Bound)
 	changed := ch.Orders + ch.Refunds
 	shop, shopHow := max(1, ceilDiv(changed, shopify.MaxPageSize)), fmt.Sprintf("%d changed orders/%d", changed, shopify.MaxPageSize)
-	if shop > 4 {
-		shop, shopHow = 4, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
+	if shop > bulkCalls {
+		shop, shopHow = bulkCalls, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
 	}
 	metaMin := 1 + 1 + ceilDiv(len(metaCamps), metaPage) + ceilDiv(metaAds, metaPage) + max(1, ceilDiv(window["meta"], metaPage)) +
 		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))

@@ -546,7 +546,8 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 		}
 		since = first.AddDays(-back).In(b.Location)
 	}
-	if d.useBulk(ctx, shop, hw == "", mark, r.Now) {
+	exported := d.useBulk(ctx, shop, hw == "", mark, r.Now)
+	if exported {
 		if err := d.shopifyBulkOrders(ctx, b, r, since, mark); err != nil {
 			return err
 		}
@@ -567,11 +568,17 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 	// store.OldestPendingJourney): the sync starts no later than the
 	// oldest of them, and the re-read replaces their attribution when
 	// the journey has come (the sync replaces a visit with one at least
-	// as strong). The high-water mark never moves back.
-	if at, ok, err := d.DB.OldestPendingJourney(ctx, shop, r.Now); err != nil {
-		return err
-	} else if ok && !since.IsZero() && at.Before(since) {
-		since = at
+	// as strong). The high-water mark never moves back. Not right after a
+	// bulk export, though: it has just read every order with its journey
+	// as it is now; the next sync reads the unready ones again.
+	if !exported {
+		at, ok, err := d.DB.OldestPendingJourney(ctx, shop, r.Now)
+		if err != nil {
+			return err
+		}
+		if ok && !since.IsZero() && at.Before(since) {
+			since = at
+		}
 	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it

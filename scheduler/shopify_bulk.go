@@ -60,8 +60,11 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, r *Run, 
 		return err
 	}
 	// A resumed export already seen COMPLETED is not asked for again.
+	// The wait is sized from the export's progress against the count of
+	// the orders it covers, so the polls stay near one however long it
+	// runs.
 	if op.Status != shopify.BulkCompleted {
-		op, err = client.WaitBulk(ctx, op.ID)
+		op, err = client.WaitBulkOrders(ctx, op.ID, since)
 	}
 	if err != nil {
 		// The id stays: the next run sees the operation failed and starts

@@ -36,6 +36,8 @@ const (
 const (
 	bulkRunCost  = 10
 	bulkPollCost = 1
+	// bulkCountCost is ordersCount's, asked with the first poll.
+	bulkCountCost = 1
 )
 
 // ErrBulkInProgress is wrapped by StartBulkOrders when the shop already
@@ -103,6 +105,16 @@ const bulkNodeQuery = `query BulkOperation($id: ID!) {
   node(id: $id) {
     ... on BulkOperation { id status errorCode createdAt completedAt objectCount fileSize url query }
   }
+}`
+
+// bulkNodeCountQuery is bulkNodeQuery that also counts the orders the
+// export covers (QueryRoot.ordersCount, uncapped): one request, so the
+// count costs no call of its own.
+const bulkNodeCountQuery = `query BulkOperation($id: ID!, $orders: String) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode createdAt completedAt objectCount fileSize url query }
+  }
+  ordersCount(query: $orders, limit: null) { count precision }
 }`
 
 // bulkOpNode is a BulkOperation object.
@@ -235,13 +247,68 @@ func (c *Client) BulkOperation(ctx context.Context, id string) (BulkOperation, e
 // or EXPIRED operation is returned with an *ads.APIError of KindJobFailed
 // (Op "bulk") naming its status and errorCode.
 func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error) {
+	return c.waitBulk(ctx, id, nil)
+}
+
+// WaitBulkOrders is WaitBulk for an orders export of StartBulkOrders(ctx,
+// updatedSince): its first poll also counts the orders the export covers
+// (in the same request), and from then on each wait is sized from the
+// operation's progress — objectCount over the time spent, the rest of the
+// count at that rate, plus a tenth — so a long export is polled about
+// twice instead of a number of times that grows with its length.
+func (c *Client) WaitBulkOrders(ctx context.Context, id string, updatedSince time.Time) (BulkOperation, error) {
+	filter := ""
+	if !updatedSince.IsZero() {
+		filter = UpdatedFilter(updatedSince)
+	}
+	return c.waitBulk(ctx, id, &filter)
+}
+
+// bulkEstimateMax caps a wait sized from an export's progress.
+const bulkEstimateMax = 2 * time.Minute
+
+// NextBulkWait is how long WaitBulkOrders waits before its next poll of
+// an export that has written objects of total after elapsed, having
+// waited prev before this poll: with a known total (> objects > 0), the
+// rest at the rate so far plus a tenth, at least min and at most
+// bulkEstimateMax; else a quarter longer than prev, up to max.
+func NextBulkWait(elapsed time.Duration, objects, total int64, prev, min, max time.Duration) time.Duration {
+	if total > objects && objects > 0 && elapsed > 0 {
+		rest := time.Duration(float64(elapsed) * float64(total-objects) / float64(objects))
+		return clampDuration(rest+rest/10, min, bulkEstimateMax)
+	}
+	return clampDuration(prev+prev/4, min, max)
+}
+
+func clampDuration(d, lo, hi time.Duration) time.Duration {
+	if d < lo {
+		return lo
+	}
+	if d > hi {
+		return hi
+	}
+	return d
+}
+
+// waitBulk polls until the operation is done; countFilter, when not nil,
+// is the orders search of the export, counted on the first poll.
+func (c *Client) waitBulk(ctx context.Context, id string, countFilter *string) (BulkOperation, error) {
+	start := time.Now()
 	wait := c.pollMin
+	total := int64(-1)
 	for {
 		if err := sleep(ctx, wait); err != nil {
 			return BulkOperation{ID: id}, err
 		}
-		wait = min(wait+wait/4, c.pollMax)
-		op, err := c.BulkOperation(ctx, id)
+		var (
+			op  BulkOperation
+			err error
+		)
+		if countFilter != nil && total < 0 {
+			op, total, err = c.bulkOperationCounted(ctx, id, *countFilter)
+		} else {
+			op, err = c.BulkOperation(ctx, id)
+		}
 		if err != nil {
 			return op, err
 		}
@@ -255,8 +322,40 @@ func (c *Client) WaitBulk(ctx context.Context, id string) (BulkOperation, error)
 			}
 			return op, c.apiError("bulk", http.StatusOK, ads.KindJobFailed, msg, "")
 		}
-		c.log.Debug("waiting for shopify bulk operation", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "wait", wait)
+		wait = NextBulkWait(time.Since(start), op.ObjectCount, total, wait, c.pollMin, c.pollMax)
+		c.log.Debug("waiting for shopify bulk operation", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "of", total, "wait", wait)
 	}
+}
+
+// bulkOperationCounted is BulkOperation that also counts the orders
+// matching filter (-1 when Shopify did not give an exact count).
+func (c *Client) bulkOperationCounted(ctx context.Context, id, filter string) (BulkOperation, int64, error) {
+	var d struct {
+		Node   *bulkOpNode `json:"node"`
+		Orders *struct {
+			Count     int64  `json:"count"`
+			Precision string `json:"precision"`
+		} `json:"ordersCount"`
+	}
+	vars := map[string]any{"id": id, "orders": nil}
+	if filter != "" {
+		vars["orders"] = filter
+	}
+	if err := c.do(ctx, "bulk-poll", bulkNodeCountQuery, vars, bulkPollCost+bulkCountCost, &d); err != nil {
+		return BulkOperation{}, -1, fmt.Errorf("reading bulk operation %s of %s: %w", id, c.shop, err)
+	}
+	if d.Node == nil || d.Node.ID == "" {
+		return BulkOperation{}, -1, c.apiError("bulk", http.StatusOK, ads.KindNotFound, fmt.Sprintf("bulk operation %s not found", id), "")
+	}
+	op, err := d.Node.op()
+	if err != nil {
+		return op, -1, fmt.Errorf("reading bulk operation %s of %s: %w", id, c.shop, err)
+	}
+	total := int64(-1)
+	if d.Orders != nil && d.Orders.Precision == "EXACT" {
+		total = d.Orders.Count
+	}
+	return op, total, nil
 }
 
 // bulkBatches is how many decoded batches may wait for fn.

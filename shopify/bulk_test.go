@@ -383,3 +383,41 @@ func TestBulkCancellation(t *testing.T) {
 		t.Errorf("cancelled: n=%d err=%v, want fewer than 3000 and context.Canceled", n, err)
 	}
 }
+
+// TestWaitBulkOrdersCountsOnTheFirstPoll checks that WaitBulkOrders asks
+// for the export's order count with its first poll (one request: no call
+// of its own) and only then, and still returns the completed operation.
+func TestWaitBulkOrdersCountsOnTheFirstPoll(t *testing.T) {
+	t.Parallel()
+	b := bulkSetup(t, shopifyfake.Seed{Orders: seedOrders(2500), BulkDelay: 30 * time.Millisecond})
+	ctx := context.Background()
+	since := base.Add(100 * time.Minute)
+	started, err := b.client.StartBulkOrders(ctx, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := b.client.WaitBulkOrders(ctx, started.ID, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Status != shopify.BulkCompleted || op.ObjectCount != 2400 || op.URL == "" {
+		t.Fatalf("completed = %+v", op)
+	}
+	var polls []shopifyfake.Call
+	for _, c := range b.fake.Calls() {
+		if c.Op == "bulk-poll" {
+			polls = append(polls, c)
+		}
+	}
+	if len(polls) == 0 {
+		t.Fatal("no poll")
+	}
+	if got := polls[0].Variables["orders"]; got != shopify.UpdatedFilter(since) {
+		t.Errorf("first poll counted orders %v, want %q", got, shopify.UpdatedFilter(since))
+	}
+	for i, c := range polls[1:] {
+		if _, ok := c.Variables["orders"]; ok {
+			t.Errorf("poll %d counted the orders again", i+2)
+		}
+	}
+}

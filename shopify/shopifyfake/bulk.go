@@ -464,6 +464,14 @@ func (s *Server) serveBulkPoll(w http.ResponseWriter, r *http.Request, query str
 		}
 		data["node"] = node
 	}
+	if ordersCountRE.MatchString(query) {
+		c, err := s.ordersCount(query, vars)
+		if err != nil {
+			writeJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{"message": err.Error(), "extensions": map[string]any{"code": "argumentLiteralsIncompatible"}}}})
+			return
+		}
+		data["ordersCount"] = c
+	}
 	if currentBulkRE.MatchString(query) {
 		var cur any
 		if s.bulk.current != nil {
@@ -472,6 +480,56 @@ func (s *Server) serveBulkPoll(w http.ResponseWriter, r *http.Request, query str
 		data["currentBulkOperation"] = cur
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "extensions": map[string]any{"cost": cost}})
+}
+
+var (
+	ordersCountRE = regexp.MustCompile(`\bordersCount\s*\(`)
+	// countArgRE finds ordersCount's query and limit arguments, each a
+	// variable or a literal (limit: null lifts the default 10,000 cap).
+	countQueryRE = regexp.MustCompile(`\bordersCount\s*\([^)]*\bquery\s*:\s*(\$\w+|"((?:[^"\\]|\\.)*)")`)
+	countLimitRE = regexp.MustCompile(`\bordersCount\s*\([^)]*\blimit\s*:\s*(\$\w+|null|\d+)`)
+)
+
+// ordersCount answers QueryRoot.ordersCount: the orders matching the
+// query's updated_at terms, capped at limit (default 10,000; null for
+// none) with precision AT_LEAST when the cap is reached, as Shopify
+// counts since 2025-07. Caller holds s.mu.
+func (s *Server) ordersCount(query string, vars map[string]any) (map[string]any, error) {
+	q := ""
+	if m := countQueryRE.FindStringSubmatch(query); m != nil {
+		if strings.HasPrefix(m[1], "$") {
+			q, _ = vars[m[1][1:]].(string)
+		} else if err := json.Unmarshal([]byte(`"`+m[2]+`"`), &q); err != nil {
+			return nil, fmt.Errorf("ordersCount: bad query literal: %w", err)
+		}
+	}
+	limit := int64(10000)
+	if m := countLimitRE.FindStringSubmatch(query); m != nil {
+		v := m[1]
+		if strings.HasPrefix(v, "$") {
+			switch x := vars[v[1:]].(type) {
+			case nil:
+				v = "null"
+			case float64:
+				v = strconv.FormatInt(int64(x), 10)
+			}
+		}
+		if v == "null" {
+			limit = -1
+		} else if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			limit = n
+		}
+	}
+	f, err := parseFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(len(s.matching(f, nil)))
+	precision := "EXACT"
+	if limit >= 0 && n >= limit {
+		n, precision = limit, "AT_LEAST"
+	}
+	return map[string]any{"count": n, "precision": precision}, nil
 }
 
 var bulkFileRE = regexp.MustCompile(`^/bulk/(\d+)\.jsonl$`)

@@ -18,7 +18,7 @@ const SchemaVersion = "2026-10"
 // SchemaVersion) that roasd and its tests may use: the types, fields,
 // arguments and argument types, as documented in Shopify's GraphQL Admin
 // API reference (https://shopify.dev/docs/api/admin-graphql/2026-10 —
-// QueryRoot.shop/orders/node/currentBulkOperation, Order, MoneyBag,
+// QueryRoot.shop/orders/node/currentBulkOperation/ordersCount, Count, Order, MoneyBag,
 // CustomerJourneySummary, CustomerVisit, UTMParameters, Refund,
 // BulkOperation, Mutation.bulkOperationRunQuery). Fields Shopify removed
 // (Order.landingSite, Order.referringSite, Order.totalPrice, ...) are not
@@ -48,6 +48,14 @@ type QueryRoot {
   order(id: ID!): Order
   node(id: ID!): Node
   currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
+  ordersCount(query: String, savedSearchId: ID, limit: Int = 10000): Count
+}
+
+enum CountPrecision { AT_LEAST EXACT }
+
+type Count {
+  count: Int!
+  precision: CountPrecision!
 }
 
 type Mutation {
