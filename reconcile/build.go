@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -158,6 +159,9 @@ type Result struct {
 	SkippedLinks int
 	// UnlinkedStats counts stats of ads that run no declared variant.
 	UnlinkedStats int
+	// Sales are the store's sales of each of Days with orders (see
+	// SalesDay), ordered by day.
+	Sales []SalesDay
 }
 
 // Location returns the brand's reporting time zone: Location when loaded,
@@ -183,10 +187,12 @@ type cellKey struct {
 }
 
 // Build attributes orders and link conversions into ledger rows and
-// computes the daily measures of in.Days (every day when nil). It is a pure
-// function of in: the same input gives the same Result, so reconciling some
-// days and rebuilding everything agree day by day. It fails when an amount
-// needs a currency rate the brand does not configure.
+// computes the daily measures and store sales of in.Days (every day when
+// nil). It is a pure function of in: the same input gives the same Result,
+// so reconciling some days and rebuilding everything agree day by day. An
+// order whose currency has no configured rate on its day is held out as a
+// ChannelUnconverted ledger row; any other amount that needs a rate the
+// brand does not configure (spend, a link conversion) fails the pass.
 func Build(in Input) (Result, error) {
 	b := in.Brand
 	if b == nil {
@@ -227,10 +233,7 @@ func Build(in Input) (Result, error) {
 	// input order; the ledger is sorted below (stably, so equal keys keep
 	// the order a sort by id would give them too).
 	res.Ledger = make([]LedgerRow, 0, len(in.Orders)+len(in.Links))
-	var (
-		orderErr   error
-		orderErrID string
-	)
+	sales := map[ads.Date]*SalesDay{}
 	for i := range in.Orders {
 		o := &in.Orders[i]
 		if o.Test {
@@ -247,22 +250,28 @@ func Build(in Input) (Result, error) {
 			}
 		}
 		r.Day, r.Currency, r.OrigCurrency, r.OrigRevenue = day, cur, o.Currency, o.Net
-		rev, err := conv.Convert(o.Net, o.Currency, day)
-		if err != nil {
-			// Report the failing order with the least id (the first in
-			// id order), whatever the input order.
-			if orderErr == nil || o.ID < orderErrID {
-				orderErr, orderErrID = fmt.Errorf("converting order %s: %w", orderLabel(*o), err), o.ID
-			}
+		sale, err := saleOf(o, conv, day)
+		var missing *MissingRateError
+		switch {
+		case errors.As(err, &missing):
+			// Held out, not failed: the rest of the brand reconciles.
+			r.Channel = ChannelUnconverted
+			res.Ledger = append(res.Ledger, r)
 			continue
+		case err != nil:
+			return Result{}, fmt.Errorf("converting order %s: %w", orderLabel(*o), err)
 		}
-		r.Revenue = rev
+		r.Revenue = sale.Net
 		r.Counted = r.Revenue > 0
 		res.Ledger = append(res.Ledger, r)
+		sd := sales[day]
+		if sd == nil {
+			sd = &SalesDay{Day: day, Currency: cur}
+			sales[day] = sd
+		}
+		sd.add(sale, r.Channel)
 	}
-	if orderErr != nil {
-		return Result{}, orderErr
-	}
+	res.Sales = sortedSales(sales)
 
 	// Link conversions.
 	links := append([]ads.LinkConversion(nil), in.Links...)

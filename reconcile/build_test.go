@@ -379,14 +379,102 @@ func TestCurrency(t *testing.T) {
 			}
 		})
 	}
-	t.Run("missing rate on an order names the order", func(t *testing.T) {
-		t.Parallel()
-		o := ord("4001", "2026-06-03T15:00:00Z", "10", func(o *ads.Order) { o.Currency = "GBP" })
-		_, err := Build(Input{Brand: b, Orders: []ads.Order{o}})
-		if err == nil || err.Error() != "converting order #4001: no GBP→USD rate configured for 2026-06-03" {
-			t.Errorf("got %v", err)
+}
+
+// TestUnconvertedOrder (issue 18 item 6): an order in a currency with no
+// configured rate on its day is held out as an unconverted ledger row
+// (zero revenue, its own amount and currency, attributed as it would be)
+// while the rest of the brand reconciles; it is in no KPI cell and no
+// store sales; with a rate it counts like any order.
+func TestUnconvertedOrder(t *testing.T) {
+	t.Parallel()
+	gbp := ord("4001", "2026-06-03T15:00:00Z", "10", withCode("JACQ15"), func(o *ads.Order) { o.Currency = "GBP" })
+	usd := ord("4002", "2026-06-03T16:00:00Z", "20", withCode("JACQ15"))
+	b := fixtureBrand()
+	res, err := Build(Input{Brand: b, Orders: []ads.Order{gbp, usd}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held *LedgerRow
+	for i := range res.Ledger {
+		if res.Ledger[i].SourceID == gbp.ID {
+			held = &res.Ledger[i]
 		}
-	})
+	}
+	if held == nil || held.Channel != ChannelUnconverted || held.Revenue != 0 || held.Counted || held.OrigCurrency != "GBP" ||
+		held.OrigRevenue != mic("10") || held.Creator != "jacqueline" || held.Rule != AttrDiscountCode {
+		t.Fatalf("held-out row %+v", held)
+	}
+	var organic, orders, redemptions int64
+	for _, d := range res.Daily {
+		organic, orders, redemptions = organic+d.OrganicRevenue, orders+d.OrganicOrders, redemptions+d.Redemptions
+	}
+	if organic != mic("20") || orders != 1 || redemptions != 1 {
+		t.Errorf("KPIs count the unconverted order: organic %d in %d orders, %d redemptions", organic, orders, redemptions)
+	}
+	if len(res.Sales) != 1 || res.Sales[0].Orders != 1 || res.Sales[0].Net != mic("20") || res.Sales[0].Organic != mic("20") {
+		t.Errorf("sales %+v, want the USD order only", res.Sales)
+	}
+
+	b.FXRates = append(b.FXRates, configs.FXRate{From: "GBP", To: "USD", Rate: ads.MustRate("1.25")})
+	res, err = Build(Input{Brand: b, Orders: []ads.Order{gbp, usd}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Ledger {
+		if r.Channel == ChannelUnconverted {
+			t.Errorf("with a rate, still held out: %+v", r)
+		}
+	}
+	if len(res.Sales) != 1 || res.Sales[0].Orders != 2 || res.Sales[0].Net != mic("32.5") {
+		t.Errorf("with a rate, sales %+v; want 2 orders, 32.50 net", res.Sales)
+	}
+}
+
+// TestSalesDays: each order's gross, discounts, refunds and cancellation
+// add up to its net, per day in the brand's zone, and the day's net splits
+// into paid, organic and unattributed by the ledger channel; test orders
+// are left out; a converted order's parts are converted and still add up.
+func TestSalesDays(t *testing.T) {
+	t.Parallel()
+	b := fixtureBrand()
+	b.FXRates = append(b.FXRates, configs.FXRate{From: "GBP", To: "USD", Rate: ads.MustRate("1.333333")})
+	parts := func(gross, disc, refunded string, cancelled bool) func(*ads.Order) {
+		return func(o *ads.Order) {
+			o.Gross, o.Discounts, o.Refunded = mic(gross), mic(disc), mic(refunded)
+			o.Net = max(0, o.Gross-o.Discounts-o.Refunded)
+			if cancelled {
+				o.CancelledAt, o.Net = o.CreatedAt.Add(time.Hour), 0
+			}
+		}
+	}
+	orders := []ads.Order{
+		ord("1", "2026-06-02T15:00:00Z", "0", withUTM("hook-a"), parts("100", "10", "25", false)), // paid, refunded
+		ord("2", "2026-06-02T16:00:00Z", "0", withCode("JACQ15"), parts("50", "5", "0", false)),   // organic
+		ord("3", "2026-06-02T17:00:00Z", "0", parts("40", "0", "0", true)),                        // unattributed, cancelled
+		ord("4", "2026-06-02T18:00:00Z", "0", parts("30", "0", "10", true)),                       // cancelled after a refund
+		ord("5", "2026-06-02T19:00:00Z", "0", parts("9.99", "0", "0", false), func(o *ads.Order) { o.Currency = "GBP" }),
+		ord("6", "2026-06-02T20:00:00Z", "0", parts("70", "0", "0", false), func(o *ads.Order) { o.Test = true }),
+		ord("7", "2026-06-03T03:00:00Z", "0", parts("12", "0", "0", false)), // 06-02 in New York
+	}
+	res, err := Build(Input{Brand: b, Orders: orders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Sales) != 1 {
+		t.Fatalf("sales %+v, want one day", res.Sales)
+	}
+	d := res.Sales[0]
+	gbpNet := int64(13319997) // 9.99 × 1.333333, half away from zero
+	want := SalesDay{Day: ads.MustDate("2026-06-02"), Currency: "USD", Orders: 6,
+		Sale: Sale{Gross: mic("232") + gbpNet, Discounts: mic("15"), Refunds: mic("35"), Cancellations: mic("60"), Net: mic("122") + gbpNet},
+		Paid: mic("65"), Organic: mic("45"), Unattributed: mic("12") + gbpNet}
+	if d != want {
+		t.Errorf("sales\n got %+v\nwant %+v", d, want)
+	}
+	if d.Gross-d.Discounts-d.Refunds-d.Cancellations != d.Net || d.Paid+d.Organic+d.Unattributed != d.Net {
+		t.Errorf("sales do not add up: %+v", d)
+	}
 }
 
 func TestLinkDedup(t *testing.T) {

@@ -30,6 +30,12 @@ const (
 	// ChannelDuplicate is a link conversion of an order already counted; it
 	// carries no revenue.
 	ChannelDuplicate = "duplicate"
+	// ChannelUnconverted is a store order held out because the brand
+	// configures no rate from its currency on its day: zero revenue, its
+	// own amount and currency in OrigRevenue and OrigCurrency, the rest of
+	// the row as it would be attributed. It counts nowhere until a rate is
+	// configured (which rebuilds the ledger).
+	ChannelUnconverted = "unconverted"
 )
 
 // Attribution rules: every ledger row names the rule that decided it.

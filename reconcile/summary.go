@@ -38,6 +38,23 @@ type Report struct {
 	// Finality says which days may still change (zero when unknown); set
 	// it with MarkProvisional, which marks the rows.
 	Finality Finality
+	// Timezone is the brand's reporting zone, its days' zone ("" when
+	// unknown); Range says how the range was chosen ("month to date",
+	// "month 2026-11", "last 30 days"; "" for explicit dates); Policies
+	// are the attribution policy of each test the figures were
+	// reconciled with. Summarize leaves them to the caller.
+	Timezone string
+	Range    string
+	Policies []TestPolicy
+	// TieOut is the brand-level reconciliation with the store (nil when
+	// the caller has none).
+	TieOut *TieOut
+}
+
+// TestPolicy is a test's attribution policy (utm-first or code-first).
+type TestPolicy struct {
+	TestID string `json:"test"`
+	Policy string `json:"policy"`
 }
 
 // MarkProvisional records f and marks the rows and the total that may

@@ -259,6 +259,8 @@ type printed struct {
 	provisional      []bool
 	totalProvisional bool
 	known            bool
+	// revenue is the totals row's printed revenue.
+	revenue int64
 }
 
 // provisionalText is a provisional mark as CSV prints it.
@@ -294,6 +296,7 @@ func prepare(rep reconcile.Report) printed {
 	}
 	p.total = cellsOf(total, rep.Currency)
 	p.known, p.totalProvisional = rep.Finality.Known(), rep.Total.Provisional
+	p.revenue = total.revenue()
 	return p
 }
 
@@ -345,14 +348,18 @@ func cellsOf(s shown, cur string) []cell {
 // Write renders rep to w in format (csv, json or table). CSV has a header
 // row (key columns, then Columns()), one row per report row and a last
 // row whose first key cell is TOTAL. JSON is an object with the report's
-// brand, currency, from, to, by, reconciled (how current the figures are:
-// at, text, stale and, when the latest reconcile failed, failed_at and
-// warning; left out when unknown), provisional (final_through, text; left
-// out when unknown), rows and total, each row and the total with a
-// boolean "provisional". The table shows the
+// brand, currency, from, to, by, timezone, range (how it was chosen) and
+// attribution (each test's policy) when known, reconciled (how current
+// the figures are: at, text, stale and, when the latest reconcile failed,
+// failed_at and warning; left out when unknown), provisional
+// (final_through, text; left out when unknown), rows and total, each row
+// and the total with a boolean "provisional", and, when the report has
+// one, tie_out (the tie-out block; see tieout.go). The table shows the
+// header (brand, zone, currency, range, attribution), the
 // key columns and the main KPIs for people, under a line saying how
-// current they are and a WARNING line when they are stale. CSV carries
-// only the figures (the caller says how current they are elsewhere).
+// current they are and a WARNING line when they are stale, and the
+// tie-out block under them. CSV carries only the figures (the caller says
+// how current they are elsewhere).
 func Write(w io.Writer, format string, rep reconcile.Report) error {
 	switch format {
 	case FormatCSV:
@@ -481,14 +488,18 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
 	var buf bytes.Buffer
 	head, _ := json.Marshal(struct {
-		Brand       string           `json:"brand"`
-		Currency    string           `json:"currency"`
-		From        ads.Date         `json:"from"`
-		To          ads.Date         `json:"to"`
-		By          string           `json:"by"`
-		Reconciled  *jsonReconciled  `json:"reconciled,omitempty"`
-		Provisional *jsonProvisional `json:"provisional,omitempty"`
-	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, reconciledOf(rep.Reconciled), provisionalOf(rep.Finality)})
+		Brand       string                 `json:"brand"`
+		Currency    string                 `json:"currency"`
+		From        ads.Date               `json:"from"`
+		To          ads.Date               `json:"to"`
+		By          string                 `json:"by"`
+		Timezone    string                 `json:"timezone,omitempty"`
+		Range       string                 `json:"range,omitempty"`
+		Policies    []reconcile.TestPolicy `json:"attribution,omitempty"`
+		Reconciled  *jsonReconciled        `json:"reconciled,omitempty"`
+		Provisional *jsonProvisional       `json:"provisional,omitempty"`
+	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, rep.Timezone, rep.Range, rep.Policies, reconciledOf(rep.Reconciled),
+		provisionalOf(rep.Finality)})
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"rows":[`)
 	for i := range p.keys {
@@ -500,6 +511,14 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 	}
 	buf.WriteString("\n],\"total\":")
 	jsonObject(&buf, nil, nil, p.provisionalJSON(p.totalProvisional), p.total)
+	if t := tieOutJSON(rep, p.revenue); t != nil {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("writing report json: %w", err)
+		}
+		buf.WriteString(",\n\"tie_out\":")
+		buf.Write(b)
+	}
 	buf.WriteString("}\n")
 	if !json.Valid(buf.Bytes()) {
 		return fmt.Errorf("writing report json: produced invalid JSON")
@@ -512,7 +531,9 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 
 func writeTable(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
-	fmt.Fprintf(w, "%s  %s..%s  by %s  (%s)\n", rep.Brand, rep.From, rep.To, rep.By, rep.Currency)
+	for _, l := range headerLines(rep) {
+		fmt.Fprintln(w, l)
+	}
 	if t := rep.Reconciled.String(); t != "" {
 		fmt.Fprintln(w, t)
 	}
@@ -571,6 +592,9 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 	row(totalKeys(len(rep.KeyNames)), append(pick(p.total), mark(p.totalProvisional)...))
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report table: %w", err)
+	}
+	if rep.TieOut != nil {
+		return writeTieOutTable(w, rep, p.revenue)
 	}
 	return nil
 }

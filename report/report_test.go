@@ -500,3 +500,34 @@ func TestProvisionalInEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestTieOutGolden renders the header (brand, zone, currency, range,
+// attribution per test) and the tie-out block (issue 18 items 2, 5, 6) in
+// the table and JSON: sub-cent sales are rounded so each group of lines
+// adds up, link conversions of no store order bridge net sales to the
+// report's revenue, an unconverted order is shown in its own currency and
+// the platforms' reported value beside it.
+func TestTieOutGolden(t *testing.T) {
+	t.Parallel()
+	mic := ads.MustMicros
+	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
+	days := []reconcile.SalesDay{
+		{Day: d1, Currency: "USD", Orders: 3, Sale: reconcile.Sale{Gross: mic("190.5045"), Discounts: mic("10.25"),
+			Refunds: mic("20.2505"), Cancellations: mic("20"), Net: mic("140.004")}, Paid: mic("100.005"), Organic: mic("39.999")},
+		{Day: d2, Currency: "USD", Orders: 2, Sale: reconcile.Sale{Gross: mic("100.0045"), Discounts: mic("10.25"),
+			Refunds: mic("29.7495"), Net: mic("60.005")}, Paid: mic("60"), Organic: mic("0.005")},
+	}
+	for _, tc := range []struct{ format, file string }{{FormatTable, "tieout.txt"}, {FormatJSON, "tieout.json"}} {
+		rep := fixtureReport(t, reconcile.ByCreator)
+		rep.Timezone, rep.Range = "America/New_York", "month to date"
+		rep.Policies = []reconcile.TestPolicy{{TestID: "summer", Policy: "utm-first"}, {TestID: "milo-launch", Policy: "code-first"}}
+		to := reconcile.TieOutOf("USD", rep.From, rep.To, days, fixtureDaily(),
+			[]reconcile.Unconverted{{Currency: "GBP", Orders: 1, Net: mic("120"), First: ads.MustDate("2026-06-14"), Last: ads.MustDate("2026-06-14")}})
+		rep.TieOut = &to
+		var buf bytes.Buffer
+		if err := Write(&buf, tc.format, rep); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tc.file, buf.Bytes())
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
 )
@@ -73,7 +74,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		shop = brand.Accounts.Shopify.Shop
 	}
 	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Timezone: loc.String(), Fingerprint: fp,
-		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now}
+		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now, Policies: policiesOf(brand)}
 	today := ads.DateOf(now, loc)
 	fin := reconcile.FinalityOf(brand, today)
 	state.FinalThrough, state.ProvisionalWhy = fin.FinalThrough, fin.Why
@@ -124,7 +125,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if err != nil {
 		return 0, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
-	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state}
+	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state, Sales: storedSales(res)}
 	w.Ledger, w.Daily = stored(res)
 	return db.ReplaceReconciled(ctx, w)
 }
@@ -326,7 +327,7 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 	if err != nil {
 		return store.ReconcilePart{}, in.Orders, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
-	p := store.ReconcilePart{Days: in.Days}
+	p := store.ReconcilePart{Days: in.Days, Sales: storedSales(res)}
 	p.Ledger, p.Daily = stored(res)
 	return p, in.Orders, nil
 }
@@ -368,6 +369,29 @@ func stored(res reconcile.Result) ([]store.LedgerEntry, []store.DailyKPI) {
 		daily[i] = dailyKPIOf(d)
 	}
 	return ledger, daily
+}
+
+// storedSales converts a reconcile result's store sales to their stored
+// form.
+func storedSales(res reconcile.Result) []store.SalesDay {
+	out := make([]store.SalesDay, len(res.Sales))
+	for i, d := range res.Sales {
+		out[i] = store.SalesDay{Day: d.Day, Currency: d.Currency, Orders: d.Orders, Gross: d.Gross, Discounts: d.Discounts,
+			Refunds: d.Refunds, Cancellations: d.Cancellations, Net: d.Net, Paid: d.Paid, Organic: d.Organic,
+			Unattributed: d.Unattributed}
+	}
+	return out
+}
+
+// policiesOf is the brand's tests' attribution policies as the reconcile
+// state stores them.
+func policiesOf(b *configs.Brand) string {
+	ps := reconcile.Policies(b)
+	out := make([]store.TestPolicy, len(ps))
+	for i, p := range ps {
+		out[i] = store.TestPolicy(p)
+	}
+	return store.EncodePolicies(out)
 }
 
 // dailyKPIOf converts a reconcile daily row to its stored form.
@@ -413,4 +437,28 @@ func brandAccounts(b *configs.Brand, matches []reconcile.VariantMatch) []store.A
 		add(store.AccountRef{Platform: m.Ad.Platform, Account: m.Ad.Account})
 	}
 	return out
+}
+
+// AlertUnconverted queues one Slack alert per currency pair and day whose
+// orders the brand's ledger holds out for want of a configured rate
+// (reconcile.ChannelUnconverted), naming the pair and the day; the
+// outbox's dedup key sends each once, however often the brand is
+// reconciled. Once a rate is configured the rebuild counts the orders and
+// no alert is queued for them again.
+func AlertUnconverted(ctx context.Context, db *store.DB, b *configs.Brand) error {
+	days, err := db.UnconvertedDays(ctx, b.Name, fullRange.From, fullRange.To)
+	if err != nil || len(days) == 0 {
+		return err
+	}
+	t := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency}
+	rows := make([]store.OutboxRow, 0, len(days))
+	for _, d := range days {
+		row, err := notify.UnconvertedAlert(t, d.Currency, b.Currency, d.Day, d.Orders, d.Net).Row()
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+	}
+	_, err = db.EnqueueAlerts(ctx, rows)
+	return err
 }

@@ -23,12 +23,17 @@ const (
 	StageNotify    = "notify"
 )
 
-// ReconcileStage rebuilds the brand's ledger and KPIs for changed days.
+// ReconcileStage rebuilds the brand's ledger and KPIs for changed days,
+// then queues a Slack alert for each currency pair and day whose orders
+// are held out unconverted (once each; see AlertUnconverted).
 func ReconcileStage(db *store.DB) Stage {
 	return Stage{Name: StageReconcile, Run: func(ctx context.Context, b *configs.Brand, r *Run) error {
 		n, err := ReconcileBrand(ctx, db, b, r.Now, false)
 		r.AddRows(n)
-		return err
+		if err != nil {
+			return err
+		}
+		return AlertUnconverted(ctx, db, b)
 	}}
 }
 

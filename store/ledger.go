@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -84,6 +85,10 @@ type ReconcileState struct {
 	// are provisional. ProvisionalWhy names the windows behind it.
 	FinalThrough   ads.Date `db:"final_through"`
 	ProvisionalWhy string   `db:"provisional_why"`
+	// Policies are the attribution policies of the tests the ledger was
+	// built with (for the report's header), as JSON (EncodePolicies; ""
+	// stores none).
+	Policies string `db:"policies"`
 }
 
 // finalThrough is FinalThrough as a nullable DATE parameter.
@@ -94,7 +99,8 @@ func (s ReconcileState) finalThrough() any {
 	return s.FinalThrough
 }
 
-const stateCols = `brand, currency, timezone, fingerprint, watermark, reconciled_at, final_through, provisional_why`
+const stateCols = `brand, currency, timezone, fingerprint, watermark, reconciled_at, final_through, provisional_why,
+	CASE WHEN policies = '[]' THEN '' ELSE policies::text END AS policies`
 
 // ReconcileState returns the brand's reconcile state, or ErrNotFound when
 // the brand was never reconciled.
@@ -246,6 +252,8 @@ type ReconcileWrite struct {
 	Days   []ads.Date
 	Ledger []LedgerEntry
 	Daily  []DailyKPI
+	// Sales are the store sales of the days (sales_daily).
+	Sales []SalesDay
 	// State is stored as the brand's new reconcile state.
 	State ReconcileState
 }
@@ -274,8 +282,16 @@ func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, e
 			if _, err := copyReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
 				return err
 			}
-		} else if _, err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
-			return err
+			if err := replaceSales(ctx, tx, w.Brand, nil, w.Sales); err != nil {
+				return err
+			}
+		} else {
+			if _, err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
+				return err
+			}
+			if err := replaceSales(ctx, tx, w.Brand, nonNil(w.Days), w.Sales); err != nil {
+				return err
+			}
 		}
 		s := w.State
 		s.Brand = w.Brand
@@ -302,6 +318,7 @@ type ReconcilePart struct {
 	Days   []ads.Date
 	Ledger []LedgerEntry
 	Daily  []DailyKPI
+	Sales  []SalesDay
 }
 
 // RebuildReconciled stores a full rebuild of state.Brand produced in parts
@@ -347,6 +364,11 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 			if err != nil {
 				return err
 			}
+			if stored || len(p.Sales) > 0 {
+				if err := replaceSales(ctx, tx, state.Brand, nonNil(p.Days), p.Sales); err != nil {
+					return err
+				}
+			}
 			inserted += n
 			covered = append(covered, p.Days...)
 			written += int64(len(p.Ledger) + len(p.Daily))
@@ -361,7 +383,7 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 			if r, ok := dayRun(covered); ok {
 				q, args = `DELETE FROM %s WHERE brand = $1 AND (day < $2 OR day > $3)`, []any{state.Brand, r.From, r.To}
 			}
-			for _, table := range []string{"ledger", "kpi_daily"} {
+			for _, table := range []string{"ledger", "kpi_daily", "sales_daily"} {
 				if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, table), args...); err != nil {
 					return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
 				}
@@ -378,6 +400,15 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 		}
 	}
 	return written, nil
+}
+
+// nonNil is days, or an empty list when nil (replaceSales reads nil as
+// every day).
+func nonNil(days []ads.Date) []ads.Date {
+	if days == nil {
+		return []ads.Date{}
+	}
+	return days
 }
 
 // dayRun reports whether days (in any order) are exactly the days of one
@@ -402,12 +433,13 @@ const analyzeAfter = 50_000
 // saveReconcileState records a brand's reconcile state.
 func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reconcile_state (brand, currency, timezone, fingerprint, watermark, reconciled_at,
-		final_through, provisional_why)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
+		final_through, provisional_why, policies)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (brand) DO UPDATE SET currency = EXCLUDED.currency,
 		timezone = EXCLUDED.timezone, fingerprint = EXCLUDED.fingerprint, watermark = EXCLUDED.watermark,
 		reconciled_at = EXCLUDED.reconciled_at, final_through = EXCLUDED.final_through,
-		provisional_why = EXCLUDED.provisional_why`,
-		s.Brand, s.Currency, s.Timezone, s.Fingerprint, s.Watermark, s.ReconciledAt, s.finalThrough(), s.ProvisionalWhy); err != nil {
+		provisional_why = EXCLUDED.provisional_why, policies = EXCLUDED.policies`,
+		s.Brand, s.Currency, s.Timezone, s.Fingerprint, s.Watermark, s.ReconciledAt, s.finalThrough(), s.ProvisionalWhy,
+		cmp.Or(s.Policies, "[]")); err != nil {
 		return fmt.Errorf("storing reconcile state of brand %s: %w", s.Brand, err)
 	}
 	return nil

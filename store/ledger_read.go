@@ -13,16 +13,17 @@ import (
 )
 
 // reconcileOrderCols are the orders columns reconcile.Build reads.
-const reconcileOrderCols = `order_id, name, created_at, currency, net_micros, discount_codes, utm_source, utm_medium, utm_campaign,
+const reconcileOrderCols = `order_id, name, created_at, cancelled_at, currency, gross_micros, discounts_micros, refunded_micros,
+	net_micros, discount_codes, utm_source, utm_medium, utm_campaign,
 	utm_content, utm_term, landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content,
 	first_utm_term, first_landing_page, test`
 
 // ReconcileOrders lists the orders of shop created in [from, to), in no
 // particular order, with only what attribution reads: Shop, ID, Name,
-// CreatedAt, Currency, Net, DiscountCodes, UTM, LandingPage, FirstUTM,
-// FirstLandingPage and Test (UpdatedAt, CancelledAt, Gross, Discounts and
-// Refunded are left zero; Net already accounts for them). It is the
-// reconcile job's lighter Orders. The orders are appended to buf[:0],
+// CreatedAt, CancelledAt, Currency, Gross, Discounts, Refunded, Net,
+// DiscountCodes, UTM, LandingPage, FirstUTM, FirstLandingPage and Test
+// (UpdatedAt and RefundIDs are left zero). It is the reconcile job's
+// lighter Orders. The orders are appended to buf[:0],
 // reusing its storage.
 func (db *DB) ReconcileOrders(ctx context.Context, shop string, from, to time.Time, buf []ads.Order) ([]ads.Order, error) {
 	rows, err := db.x.QueryContext(ctx, `SELECT `+reconcileOrderCols+` FROM orders
@@ -32,16 +33,22 @@ func (db *DB) ReconcileOrders(ctx context.Context, shop string, from, to time.Ti
 	}
 	defer rows.Close()
 	out := buf[:0]
-	var codes sql.RawBytes
+	var (
+		codes     sql.RawBytes
+		cancelled sql.NullTime
+	)
 	for rows.Next() {
 		out = append(out, ads.Order{Shop: shop})
 		o := &out[len(out)-1]
-		if err := rows.Scan(&o.ID, &o.Name, &o.CreatedAt, &o.Currency, &o.Net, &codes, &o.UTM.Source, &o.UTM.Medium,
+		if err := rows.Scan(&o.ID, &o.Name, &o.CreatedAt, &cancelled, &o.Currency, &o.Gross, &o.Discounts, &o.Refunded, &o.Net, &codes, &o.UTM.Source, &o.UTM.Medium,
 			&o.UTM.Campaign, &o.UTM.Content, &o.UTM.Term, &o.LandingPage, &o.FirstUTM.Source, &o.FirstUTM.Medium,
 			&o.FirstUTM.Campaign, &o.FirstUTM.Content, &o.FirstUTM.Term, &o.FirstLandingPage, &o.Test); err != nil {
 			return nil, fmt.Errorf("reading orders of %s to reconcile: %w", shop, err)
 		}
 		o.CreatedAt = o.CreatedAt.UTC()
+		if cancelled.Valid {
+			o.CancelledAt = cancelled.Time.UTC()
+		}
 		if string(codes) != "{}" {
 			var a pq.StringArray
 			if err := a.Scan([]byte(codes)); err != nil {

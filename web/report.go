@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,11 +19,41 @@ import (
 
 // ReportQuery asks for a brand's finance report over [From, To] by one
 // dimension (reconcile.ByCreator, ByTest, ByVariant, ByPlatform, ByDay).
+// A range left open is resolved in the brand's zone on today's date
+// (DBReports.Now): Month (its first day) asks for that calendar month,
+// Last for the Last days through today, From alone for From through
+// today, and nothing at all for the month to date.
 type ReportQuery struct {
 	// Brand may be empty when exactly one brand is reconciled.
 	Brand    string
 	From, To ads.Date
+	Month    ads.Date
+	Last     int
 	By       string
+}
+
+// resolve fills in an open range on today (in the brand's zone) and
+// returns how it was chosen ("" for explicit dates).
+func (q *ReportQuery) resolve(today ads.Date) string {
+	switch {
+	case !q.Month.IsZero():
+		q.From = ads.Date{Year: q.Month.Year, Month: q.Month.Month, Day: 1}
+		q.To = ads.DateOf(time.Date(q.Month.Year, q.Month.Month+1, 1, 12, 0, 0, 0, time.UTC), time.UTC).AddDays(-1)
+		return "month " + q.From.String()[:7]
+	case q.Last > 0:
+		q.From, q.To = today.AddDays(1-q.Last), today
+		if q.Last == 1 {
+			return "today"
+		}
+		return fmt.Sprintf("last %d days", q.Last)
+	case q.From.IsZero() && q.To.IsZero():
+		q.From, q.To = ads.Date{Year: today.Year, Month: today.Month, Day: 1}, today
+		return "month to date"
+	case q.To.IsZero():
+		q.To = today
+		return "to date"
+	}
+	return ""
 }
 
 // ReportSource produces finance reports (DBReports reads them from the
@@ -47,11 +78,14 @@ func badReport(format string, args ...any) error {
 	return &ReportError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}
 }
 
-// DBReports reads finance reports from the reconciled daily KPI cells (the
-// reconcile job writes them), so the CLI and the HTTP API print the same
-// numbers.
+// DBReports reads finance reports from the reconciled daily KPI cells and
+// store sales (the reconcile job writes them), so the CLI and the HTTP API
+// print the same numbers.
 type DBReports struct {
 	DB *store.DB
+	// Now is today's clock for an open range (nil: time.Now); the daemon
+	// and `roasd report` pass the jobs' clock (ROASD_NOW).
+	Now func() time.Time
 }
 
 // Report implements ReportSource.
@@ -59,7 +93,7 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	if _, err := reconcile.KeyNames(q.By); err != nil {
 		return reconcile.Report{}, &ReportError{Status: http.StatusBadRequest, Msg: err.Error()}
 	}
-	if q.To.Before(q.From) {
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return reconcile.Report{}, badReport("report range %s..%s ends before it starts", q.From, q.To)
 	}
 	var st store.ReconcileState
@@ -90,6 +124,20 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 			return reconcile.Report{}, err
 		}
 	}
+	loc := time.UTC
+	if st.Timezone != "" {
+		if l, err := time.LoadLocation(st.Timezone); err == nil {
+			loc = l
+		}
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	label := q.resolve(ads.DateOf(now(), loc))
+	if q.To.Before(q.From) {
+		return reconcile.Report{}, badReport("report range %s..%s ends before it starts", q.From, q.To)
+	}
 	cells, err := s.DB.DailyKPIs(ctx, st.Brand, q.From, q.To)
 	if err != nil {
 		return reconcile.Report{}, err
@@ -106,7 +154,65 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 		return reconcile.Report{}, err
 	}
 	rep.MarkProvisional(FinalityOf(st), nil)
+	rep.Timezone, rep.Range = st.Timezone, label
+	for _, p := range st.TestPolicies() {
+		rep.Policies = append(rep.Policies, reconcile.TestPolicy(p))
+	}
+	t, err := TieOut(ctx, s.DB, st.Brand, st.Currency, q.From, q.To, rows)
+	if err != nil {
+		return reconcile.Report{}, err
+	}
+	rep.TieOut = &t
 	return rep, nil
+}
+
+// SalesSource reads what a tie-out block needs; *store.DB satisfies it.
+type SalesSource interface {
+	// SalesDays lists the brand's store sales of the days in [from, to].
+	SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]store.SalesDay, error)
+	// UnconvertedDays lists the brand's held-out orders per day and
+	// currency.
+	UnconvertedDays(ctx context.Context, brand string, from, to ads.Date) ([]store.UnconvertedDay, error)
+}
+
+// TieOut computes the brand's tie-out block over [from, to] (see
+// reconcile.TieOut) from its stored store sales and held-out orders and
+// its KPI cells of the range, rows.
+func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, to ads.Date, rows []reconcile.DailyRow) (reconcile.TieOut, error) {
+	sd, err := src.SalesDays(ctx, brand, from, to)
+	if err != nil {
+		return reconcile.TieOut{}, err
+	}
+	days := make([]reconcile.SalesDay, len(sd))
+	for i, d := range sd {
+		days[i] = reconcile.SalesDay{Day: d.Day, Currency: d.Currency, Orders: d.Orders,
+			Sale: reconcile.Sale{Gross: d.Gross, Discounts: d.Discounts, Refunds: d.Refunds, Cancellations: d.Cancellations, Net: d.Net},
+			Paid: d.Paid, Organic: d.Organic, Unattributed: d.Unattributed}
+	}
+	ud, err := src.UnconvertedDays(ctx, brand, from, to)
+	if err != nil {
+		return reconcile.TieOut{}, err
+	}
+	var un []reconcile.Unconverted
+	at := map[string]int{}
+	for _, d := range ud {
+		i, ok := at[d.Currency]
+		if !ok {
+			i = len(un)
+			at[d.Currency] = i
+			un = append(un, reconcile.Unconverted{Currency: d.Currency, First: d.Day})
+		}
+		u := &un[i]
+		u.Orders += d.Orders
+		u.Net += d.Net
+		if d.Day.Before(u.First) {
+			u.First = d.Day
+		}
+		if u.Last.Before(d.Day) {
+			u.Last = d.Day
+		}
+	}
+	return reconcile.TieOutOf(currency, from, to, days, rows, un), nil
 }
 
 // reconcileJob is the reconcile job's name in the run history
@@ -165,38 +271,74 @@ func DailyRowOf(k store.DailyKPI) reconcile.DailyRow {
 			PlatformValue: k.PlatformValue, Impressions: k.Impressions, Clicks: k.Clicks, Engagements: k.Engagements, Views: k.Views}}
 }
 
-// ParseReportQuery reads a report query from parameters as `roasd report`
-// and GET /api/v1/report take them: brand, from and to (YYYY-MM-DD, both
-// required), by (default creator). Its errors are for people.
-func ParseReportQuery(brand, from, to, by string) (ReportQuery, error) {
-	q := ReportQuery{Brand: strings.TrimSpace(brand), By: strings.TrimSpace(by)}
+// ReportParams are a report request's parameters as `roasd report` and
+// GET /api/v1/report take them, unparsed.
+type ReportParams struct {
+	Brand, From, To, Month, Last, By string
+}
+
+// ParseReportQuery reads a report query: brand; a range as from and to
+// (YYYY-MM-DD; from alone runs to today), month (YYYY-MM, the calendar
+// month) or last (N days through today: "30d" or "30"), or nothing for
+// the month to date, today in the brand's zone; by (default creator).
+// Its errors are for people.
+func ParseReportQuery(p ReportParams) (ReportQuery, error) {
+	q := ReportQuery{Brand: strings.TrimSpace(p.Brand), By: strings.TrimSpace(p.By)}
 	if q.By == "" {
 		q.By = reconcile.ByCreator
 	}
 	if _, err := reconcile.KeyNames(q.By); err != nil {
 		return ReportQuery{}, badReport("%v", err)
 	}
-	for _, p := range []struct {
+	from, to := strings.TrimSpace(p.From), strings.TrimSpace(p.To)
+	month, last := strings.TrimSpace(p.Month), strings.TrimSpace(p.Last)
+	set := 0
+	for _, v := range []string{from + to, month, last} {
+		if v != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return ReportQuery{}, badReport("give one range: from/to, month or last")
+	}
+	switch {
+	case month != "":
+		d, err := ads.ParseDate(month + "-01")
+		if err != nil || len(month) != 7 {
+			return ReportQuery{}, badReport("month %q: want YYYY-MM, e.g. 2026-11", month)
+		}
+		q.Month = d
+	case last != "":
+		n, err := strconv.Atoi(strings.TrimSuffix(last, "d"))
+		if err != nil || n < 1 || n > 3660 {
+			return ReportQuery{}, badReport("last %q: want a number of days, e.g. 30d", last)
+		}
+		q.Last = n
+	case to != "" && from == "":
+		return ReportQuery{}, badReport("from is required with to (YYYY-MM-DD)")
+	}
+	for _, f := range []struct {
 		name, v string
 		dst     *ads.Date
 	}{{"from", from, &q.From}, {"to", to, &q.To}} {
-		if strings.TrimSpace(p.v) == "" {
-			return ReportQuery{}, badReport("%s is required (YYYY-MM-DD)", p.name)
+		if f.v == "" {
+			continue
 		}
-		d, err := ads.ParseDate(strings.TrimSpace(p.v))
+		d, err := ads.ParseDate(f.v)
 		if err != nil {
-			return ReportQuery{}, badReport("%s: %v", p.name, err)
+			return ReportQuery{}, badReport("%s: %v", f.name, err)
 		}
-		*p.dst = d
+		*f.dst = d
 	}
-	if q.To.Before(q.From) {
+	if !q.To.IsZero() && q.To.Before(q.From) {
 		return ReportQuery{}, badReport("to %s is before from %s", q.To, q.From)
 	}
 	return q, nil
 }
 
-// ReportHandler serves GET /api/v1/report?brand=&from=&to=&by=&format=
-// (format csv or json, default json) from src. How current the figures
+// ReportHandler serves GET /api/v1/report?brand=&from=&to=&month=&last=&by=&format=
+// (format csv or json, default json) from src; the range defaults as
+// ParseReportQuery says (the month to date in the brand's zone). How current the figures
 // are is in the JSON ("reconciled") and, for both formats, in the headers
 // X-Roasd-Reconciled ("reconciled through DAY at TIME") and, when the
 // brand's latest reconcile failed, X-Roasd-Stale (the warning); which days
@@ -226,7 +368,8 @@ func ReportHandler(src ReportSource, token string) http.Handler {
 			http.Error(w, fmt.Sprintf("format %q: want csv or json", format), http.StatusBadRequest)
 			return
 		}
-		q, err := ParseReportQuery(v.Get("brand"), v.Get("from"), v.Get("to"), v.Get("by"))
+		q, err := ParseReportQuery(ReportParams{Brand: v.Get("brand"), From: v.Get("from"), To: v.Get("to"),
+			Month: v.Get("month"), Last: v.Get("last"), By: v.Get("by")})
 		if err == nil {
 			var rep reconcile.Report
 			if rep, err = src.Report(r.Context(), q); err == nil {

@@ -63,8 +63,10 @@ shop's orders.`,
 func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlags(env, "report")
 	brand := fs.String("brand", "", "brand name (default: the only reconciled brand)")
-	from := fs.String("from", "", "first day, YYYY-MM-DD (required)")
-	to := fs.String("to", "", "last day, YYYY-MM-DD (required)")
+	from := fs.String("from", "", "first day, YYYY-MM-DD (default: the month to date)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (default: today in the brand's zone)")
+	month := fs.String("month", "", "a calendar month, YYYY-MM (instead of --from/--to)")
+	last := fs.String("last", "", "the N days through today, e.g. 30d (instead of --from/--to)")
 	by := fs.String("by", reconcile.ByCreator, "row dimension: "+strings.Join(reconcile.Dimensions, "|"))
 	format := fs.String("format", report.FormatTable, "output format: "+strings.Join(report.Formats, "|"))
 	if err := fs.Parse(args); err != nil {
@@ -78,7 +80,7 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stderr, "roasd report: --format %q: want %s\n", *format, strings.Join(report.Formats, ", "))
 		return errUsage
 	}
-	q, err := web.ParseReportQuery(*brand, *from, *to, *by)
+	q, err := web.ParseReportQuery(web.ReportParams{Brand: *brand, From: *from, To: *to, Month: *month, Last: *last, By: *by})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "roasd report: %v\n", err)
 		return errUsage
@@ -88,7 +90,11 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := web.DBReports{DB: db}.Report(ctx, q)
+	clock, err := pinnedClock(env)
+	if err != nil {
+		return err
+	}
+	rep, err := web.DBReports{DB: db, Now: clock}.Report(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
+)
+
+// SalesDay is one stored day of a brand's store sales (table sales_daily;
+// reconcile.SalesDay): money in micro-units of Currency.
+type SalesDay struct {
+	Day           ads.Date `db:"day"`
+	Currency      string   `db:"currency"`
+	Orders        int64    `db:"orders"`
+	Gross         int64    `db:"gross_micros"`
+	Discounts     int64    `db:"discounts_micros"`
+	Refunds       int64    `db:"refunds_micros"`
+	Cancellations int64    `db:"cancellations_micros"`
+	Net           int64    `db:"net_micros"`
+	Paid          int64    `db:"paid_micros"`
+	Organic       int64    `db:"organic_micros"`
+	Unattributed  int64    `db:"unattributed_micros"`
+}
+
+// TestPolicy is a test's attribution policy as a reconcile state records
+// it.
+type TestPolicy struct {
+	TestID string `json:"test"`
+	Policy string `json:"policy"`
+}
+
+// EncodePolicies is ps as ReconcileState.Policies stores them.
+func EncodePolicies(ps []TestPolicy) string {
+	if len(ps) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ps) // plain strings: cannot fail
+	return string(b)
+}
+
+// TestPolicies decodes the state's Policies (none when unreadable).
+func (s ReconcileState) TestPolicies() []TestPolicy {
+	var out []TestPolicy
+	if json.Unmarshal([]byte(s.Policies), &out) != nil {
+		return nil
+	}
+	return out
+}
+
+const salesCols = `day, currency, orders, gross_micros, discounts_micros, refunds_micros, cancellations_micros, net_micros,
+	paid_micros, organic_micros, unattributed_micros`
+
+// SalesDays lists the brand's store sales of the days in [from, to], by
+// day.
+func (db *DB) SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]SalesDay, error) {
+	var out []SalesDay
+	if err := db.x.SelectContext(ctx, &out, `SELECT `+salesCols+` FROM sales_daily WHERE brand = $1 AND day BETWEEN $2 AND $3
+		ORDER BY day`, brand, from, to); err != nil {
+		return nil, fmt.Errorf("listing store sales of brand %s: %w", brand, err)
+	}
+	return out, nil
+}
+
+// UnconvertedDay is the brand's orders of one currency and day held out
+// for want of a rate (ledger channel 'unconverted'): how many and their
+// net in their own currency.
+type UnconvertedDay struct {
+	Day      ads.Date `db:"day"`
+	Currency string   `db:"orig_currency"`
+	Orders   int64    `db:"orders"`
+	Net      int64    `db:"net"`
+}
+
+// UnconvertedDays lists the brand's held-out orders per day and currency
+// with day in [from, to], by day and currency.
+func (db *DB) UnconvertedDays(ctx context.Context, brand string, from, to ads.Date) ([]UnconvertedDay, error) {
+	var out []UnconvertedDay
+	if err := db.x.SelectContext(ctx, &out, `SELECT day, orig_currency, count(*) AS orders, sum(orig_revenue_micros)::bigint AS net
+		FROM ledger WHERE brand = $1 AND channel = 'unconverted' AND day BETWEEN $2 AND $3
+		GROUP BY day, orig_currency ORDER BY day, orig_currency`, brand, from, to); err != nil {
+		return nil, fmt.Errorf("listing unconverted orders of brand %s: %w", brand, err)
+	}
+	return out, nil
+}
+
+// replaceSales makes the brand's stored sales of days those of rows
+// (which must lie on days); all of the brand's when days is nil.
+func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, rows []SalesDay) error {
+	var err error
+	if days == nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM sales_daily WHERE brand = $1`, brand)
+	} else if len(days) > 0 {
+		_, err = tx.ExecContext(ctx, `DELETE FROM sales_daily WHERE brand = $1 AND day = ANY($2::date[])`, brand,
+			pq.Array(dayStrings(days)))
+	}
+	if err != nil {
+		return fmt.Errorf("clearing store sales of brand %s: %w", brand, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("sales_daily", "brand", "day", "currency", "orders", "gross_micros",
+		"discounts_micros", "refunds_micros", "cancellations_micros", "net_micros", "paid_micros", "organic_micros",
+		"unattributed_micros"))
+	if err != nil {
+		return fmt.Errorf("storing store sales of brand %s: %w", brand, err)
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, brand, r.Day.String(), r.Currency, r.Orders, r.Gross, r.Discounts, r.Refunds,
+			r.Cancellations, r.Net, r.Paid, r.Organic, r.Unattributed); err != nil {
+			return fmt.Errorf("storing store sales of brand %s on %s: %w", brand, r.Day, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("storing store sales of brand %s: %w", brand, err)
+	}
+	if err := stmt.Close(); err != nil {
+		return fmt.Errorf("storing store sales of brand %s: %w", brand, err)
+	}
+	return nil
+}
