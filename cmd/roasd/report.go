@@ -15,12 +15,25 @@ import (
 func init() {
 	register(&command{
 		name:    "report",
-		usage:   "--from YYYY-MM-DD --to YYYY-MM-DD [--brand NAME] [--by creator|test|variant|platform|day] [--format csv|json|table]",
+		usage:   "[--from YYYY-MM-DD [--to YYYY-MM-DD] | --month YYYY-MM | --last Nd] [--brand NAME] [--by creator|test|variant|platform|day] [--format csv|json|table]",
 		summary: "print the finance report (spend, fees, revenue, ROAS, CPA, …) from the reconciled ledger",
 		help: `Reads the reconciled daily KPIs of a brand from DATABASE_URL and prints one
 row per creator, test, variant, platform or day over [--from, --to] (both
 inclusive, days in the brand's time zone), with a TOTAL row that is the sum
-of the rows. Money is printed to the currency's minor unit: in the table
+of the rows. Without dates the range is the month to date in the brand's
+zone (today on the jobs' clock: ROASD_NOW when set); --month 2026-11 is a
+calendar month, --last 30d the 30 days through today, --from alone runs to
+today. The table's header states the brand, zone, currency, range and each
+test's attribution policy (JSON: timezone, range, attribution).
+
+Under the rows, the tie-out block (table and JSON "tie_out") reconciles
+the report with the store: gross sales − discounts − refunds −
+cancellations = net sales of the orders placed in the range, of which
+paid-attributed, organic-attributed and unattributed; link conversions of
+no store order bridge net sales to the report's revenue; orders held out
+for want of a currency rate are listed in their own currency; Meta's and
+TikTok's reported conversion value stand beside it (README "Tie-out with
+the store" says which Shopify report each line matches). Money is printed to the currency's minor unit: in the table
 and JSON beside its currency ("1234.50 USD"), in CSV as plain numbers with
 one currency column (percentages too: roi_percent, redemption_rate_percent),
 so a spreadsheet sums the columns to the TOTAL row. Ratios print "n/a"

@@ -137,7 +137,7 @@ func TestReportCLIMatchesAPI(t *testing.T) {
 		t.Errorf("creator row not as hand-computed:\n%s\nwant a line starting %s", cli, want)
 	}
 	table, _, code := runCLI(t, dsn, "report", "--from", "2026-06-01", "--to", "2026-06-10")
-	if code != 0 || !strings.Contains(table, "TOTAL") || !strings.Contains(table, "glowco  2026-06-01..2026-06-10  by creator  (USD)\nreconciled through 2026-06-10 at 23:00 UTC\n") {
+	if code != 0 || !strings.Contains(table, "TOTAL") || !strings.Contains(table, "brand glowco · zone UTC · currency USD · 2026-06-01..2026-06-10 · by creator\nattribution: summer utm-first\nreconciled through 2026-06-10 at 23:00 UTC\n") || !strings.Contains(table, "= net sales") {
 		t.Errorf("default table output (exit %d):\n%s", code, table)
 	}
 	// Run past today: fees accrue to date, so 06-11 … 06-30 carry none.
@@ -230,4 +230,76 @@ func TestReportCLIErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReportDefaultRange (issue 18 item 5): `roasd report` without dates
+// is the month to date in the brand's zone on the jobs' clock
+// (ROASD_NOW); --month and --last choose other ranges; the API answers the
+// same for the same parameters; the header says which range it is.
+func TestReportDefaultRange(t *testing.T) {
+	t.Parallel()
+	dsn := reconciledDB(t)
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	const pinned = "2026-06-10T15:00:00Z"
+	now := func() time.Time { return time.Now().Add(time.Until(mustTime(t, pinned))) }
+	srv := httptest.NewServer(web.ReportHandler(web.DBReports{DB: db, Now: now}, "tok"))
+	t.Cleanup(srv.Close)
+	cli := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		env := &cmdEnv{stdout: &out, stderr: &errb, getenv: func(k string) string {
+			switch k {
+			case "DATABASE_URL":
+				return dsn
+			case "ROASD_NOW":
+				return pinned
+			}
+			return ""
+		}}
+		if code := Main(context.Background(), env, append([]string{"report"}, args...)); code != 0 {
+			t.Fatalf("report %q: exit %d: %s", args, code, errb.String())
+		}
+		return out.String()
+	}
+	for _, c := range []struct {
+		args  []string
+		query string
+		head  string
+	}{
+		{nil, "", `"from":"2026-06-01","to":"2026-06-10","by":"creator","timezone":"UTC","range":"month to date"`},
+		{[]string{"--month", "2026-05"}, "month=2026-05", `"from":"2026-05-01","to":"2026-05-31","by":"creator","timezone":"UTC","range":"month 2026-05"`},
+		{[]string{"--last", "7d"}, "last=7d", `"from":"2026-06-04","to":"2026-06-10","by":"creator","timezone":"UTC","range":"last 7 days"`},
+	} {
+		got := cli(append(c.args, "--format", "json")...)
+		if !strings.Contains(got, c.head) {
+			t.Errorf("report %q: want %s in\n%s", c.args, c.head, got)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/report?"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != got {
+			t.Errorf("API ?%s and CLI %q differ:\n--- api\n%s\n--- cli\n%s", c.query, c.args, b, got)
+		}
+	}
+	if table := cli(); !strings.Contains(table, "brand glowco · zone UTC · currency USD · 2026-06-01..2026-06-10 (month to date) · by creator\n") {
+		t.Errorf("table header:\n%s", table)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
