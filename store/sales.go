@@ -104,9 +104,9 @@ func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Dat
 	if len(rows) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("sales_daily", "brand", "day", "currency", "orders", "gross_micros",
+	stmt, err := tx.PrepareContext(ctx, copyFrom("sales_daily", []string{"brand", "day", "currency", "orders", "gross_micros",
 		"discounts_micros", "refunds_micros", "cancellations_micros", "net_micros", "paid_micros", "organic_micros",
-		"unattributed_micros"))
+		"unattributed_micros"}))
 	if err != nil {
 		return fmt.Errorf("storing store sales of brand %s: %w", brand, err)
 	}
