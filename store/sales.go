@@ -89,18 +89,48 @@ func (db *DB) UnconvertedDays(ctx context.Context, brand string, from, to ads.Da
 }
 
 // replaceSales makes the brand's stored sales of days those of rows
-// (which must lie on days); all of the brand's when days is nil.
+// (which must lie on days); all of the brand's when days is nil. Only
+// days that differ are written: a pass that changes nothing writes
+// nothing.
 func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, rows []SalesDay) error {
-	var err error
-	if days == nil {
-		_, err = tx.ExecContext(ctx, `DELETE FROM sales_daily WHERE brand = $1`, brand)
-	} else if len(days) > 0 {
-		_, err = tx.ExecContext(ctx, `DELETE FROM sales_daily WHERE brand = $1 AND day = ANY($2::date[])`, brand,
-			pq.Array(dayStrings(days)))
+	q, args := `SELECT `+salesCols+` FROM sales_daily WHERE brand = $1`, []any{brand}
+	if days != nil {
+		if len(days) == 0 {
+			return nil
+		}
+		q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(dayStrings(days)))
 	}
-	if err != nil {
-		return fmt.Errorf("clearing store sales of brand %s: %w", brand, err)
+	var old []SalesDay
+	if err := tx.SelectContext(ctx, &old, q, args...); err != nil {
+		return fmt.Errorf("reading store sales of brand %s: %w", brand, err)
 	}
+	stored := make(map[ads.Date]SalesDay, len(old))
+	for _, o := range old {
+		stored[o.Day] = o
+	}
+	var del []string
+	ins := rows[:0:0]
+	for _, r := range rows {
+		o, ok := stored[r.Day]
+		delete(stored, r.Day)
+		if ok && o == r {
+			continue
+		}
+		if ok {
+			del = append(del, r.Day.String())
+		}
+		ins = append(ins, r)
+	}
+	for d := range stored {
+		del = append(del, d.String())
+	}
+	if len(del) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sales_daily WHERE brand = $1 AND day = ANY($2::date[])`, brand,
+			pq.Array(del)); err != nil {
+			return fmt.Errorf("clearing store sales of brand %s: %w", brand, err)
+		}
+	}
+	rows = ins
 	if len(rows) == 0 {
 		return nil
 	}
