@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	_ "github.com/lib/pq" // PostgreSQL driver
+	"go.uber.org/goleak"
 
 	"github.com/roasd/roasd/internal/pgcluster"
 )
@@ -56,14 +58,36 @@ func server() (string, error) {
 	return serverURL, serverErr
 }
 
-// Main wraps testing.M.Run and stops the private cluster afterwards; call it
-// from TestMain: os.Exit(pgtest.Main(m)).
+// Main wraps testing.M.Run, stops the private cluster afterwards and, when
+// the tests passed, fails the package if they left goroutines running
+// (a leaked lane, ticker or server); call it from TestMain:
+// os.Exit(pgtest.Main(m)).
 func Main(m *testing.M) int {
 	code := m.Run()
 	if cluster != nil {
 		cluster.Stop()
 	}
+	if code == 0 {
+		// Idle keep-alive connections of the shared transport are not
+		// leaks of the code under test.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		if err := goleak.Find(LeakOptions...); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left running after the tests: %v\n", err)
+			return 1
+		}
+	}
 	return code
+}
+
+// LeakOptions are the goroutines Main's leak check ignores: ones the
+// runtime or a library starts once per process and keeps by design.
+var LeakOptions = []goleak.Option{
+	// database/sql's opener lives as long as a *sql.DB a package keeps
+	// for the whole run (pgtest's own admin handle is closed per call).
+	goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"),
+	// slack-go's slacktest server queues every post for a websocket
+	// client that tests never attach (notify's TestSlacktestContent).
+	goleak.IgnoreTopFunction("github.com/slack-go/slack/slacktest.(*Server).queueForWebsocket"),
 }
 
 // withDB returns dsn with its database name replaced.
