@@ -14,6 +14,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/scheduler"
@@ -22,7 +23,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var schema = storetest.Schema
 
 // mid is a mid-sized brand for the hot-path benchmarks: 40 creators, 400
 // variants, 30 days, 100,000 orders.

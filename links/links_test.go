@@ -15,13 +15,14 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/links"
 	"github.com/roasd/roasd/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var tmpl = storetest.Schema
 
 var at = time.Date(2026, 6, 3, 14, 5, 0, 0, time.UTC)
 

@@ -6,12 +6,13 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/metaads/metafake"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
 )
 
-var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var tmpl = storetest.Schema
 
 // TestRestatement pulls a trailing window twice around a restatement:
 // restated days overwrite the stored rows, an unchanged re-pull changes

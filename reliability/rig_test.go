@@ -15,11 +15,12 @@ import (
 
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/store"
 )
 
-var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var schema = storetest.Schema
 
 var (
 	binOnce sync.Once

@@ -12,12 +12,13 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var tmpl = storetest.Schema
 
 func openDB(t *testing.T) *store.DB {
 	t.Helper()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
@@ -24,7 +25,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var tmpl = storetest.Schema
 
 const secret = "whsec_test_secret"
 

@@ -8,13 +8,14 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // Template is the migrated schema every store test starts from.
-var template = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var template = storetest.Schema
 
 func openDB(t *testing.T, tmpl *pgtest.Template) *store.DB {
 	t.Helper()

@@ -7,12 +7,13 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/tiktokads/tiktokfake"
 )
 
-var tmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var tmpl = storetest.Schema
 
 // TestRestatementIsIdempotent pulls a month of stats into Postgres, lets
 // the platform restate the last days, pulls the trailing window again, and

@@ -23,11 +23,12 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 var (
-	dashTmpl       = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+	dashTmpl       = storetest.Schema
 	saveScreenshot = flag.String("dashboard.screenshot", "", "also write the headless Chromium screenshot of the dashboard to this path")
 )
 

@@ -12,13 +12,14 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 // TestMain runs the package's tests against a throwaway PostgreSQL.
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var reportTmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var reportTmpl = storetest.Schema
 
 const apiToken = "s3cret-report-token"
 

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 // importTmpl is the migrated schema the import tests start from (TestMain
 // lives in report_test.go).
-var importTmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var importTmpl = storetest.Schema
 
 func TestImportLinks(t *testing.T) {
 	t.Parallel()

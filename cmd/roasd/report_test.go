@@ -14,6 +14,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
@@ -24,7 +25,7 @@ import (
 // TestMain.
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var reportTmpl = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var reportTmpl = storetest.Schema
 
 // reconciledDB returns the DSN of a database holding a reconciled brand:
 // one Meta variant (spend 50 USD) and one TikTok variant (spend 100 EUR at

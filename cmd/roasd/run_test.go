@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
 
-var schema = &pgtest.Template{Name: "roasd_" + store.SchemaHash(), Init: store.MigrateDSN}
+var schema = storetest.Schema
 
 // e2e is a database, the sandbox fakes and a config directory.
 type e2e struct {
