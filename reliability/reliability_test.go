@@ -35,7 +35,18 @@ func TestKill9MidCycle(t *testing.T) {
 		kills = 20
 	}
 	r := newRig(t, "")
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	// The kill points are random; the seed is logged so a failure can be
+	// replayed with ROASD_KILL_SEED.
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("ROASD_KILL_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("ROASD_KILL_SEED=%q: want an unsigned integer", v)
+		}
+		seed = n
+	}
+	t.Logf("kill points from seed %d (replay: ROASD_KILL_SEED=%d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 9))
 	killed, completed := 0, 0
 	for killed < kills {
 		// A random point in the cycle: anywhere from process start to the

@@ -112,23 +112,23 @@ func TestTwoReplicasShareLease(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
 	a, b := newRunner(db, "replica-a"), newRunner(db, "replica-b")
-	var inside, maxInside, ran atomic.Int32
+	var ran atomic.Int32
+	entered, release := make(chan struct{}), make(chan struct{})
 	job := Job{Name: "meta.insights", Scope: "act_1", Run: func(ctx context.Context, _ *Run) error {
-		n := inside.Add(1)
-		for {
-			m := maxInside.Load()
-			if n <= m || maxInside.CompareAndSwap(m, n) {
-				break
-			}
+		if ran.Add(1) == 1 {
+			close(entered)
+			<-release // hold the lease until every other try has been made
 		}
-		ran.Add(1)
-		time.Sleep(50 * time.Millisecond)
-		inside.Add(-1)
 		return nil
 	}}
+	first := make(chan error, 1)
+	go func() { first <- a.Execute(context.Background(), job) }()
+	<-entered
+	// While replica a runs the job, five tries from both replicas (a's
+	// own is refused by its running set, b's by the lease) all skip.
 	var wg sync.WaitGroup
 	var skipped atomic.Int32
-	for i := 0; i < 6; i++ {
+	for i := range 5 {
 		r := a
 		if i%2 == 1 {
 			r = b
@@ -138,17 +138,22 @@ func TestTwoReplicasShareLease(t *testing.T) {
 			defer wg.Done()
 			if err := r.Execute(context.Background(), job); errors.Is(err, ErrSkipped) {
 				skipped.Add(1)
-			} else if err != nil {
-				t.Error(err)
+			} else {
+				t.Errorf("a try while the job runs elsewhere: err = %v, want ErrSkipped", err)
 			}
 		}()
 	}
 	wg.Wait()
-	if maxInside.Load() != 1 {
-		t.Errorf("max concurrent runs = %d, want 1", maxInside.Load())
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
-	if ran.Load()+skipped.Load() != 6 || ran.Load() < 1 {
-		t.Errorf("ran %d, skipped %d", ran.Load(), skipped.Load())
+	if ran.Load() != 1 || skipped.Load() != 5 {
+		t.Errorf("ran %d, skipped %d; want 1 and 5", ran.Load(), skipped.Load())
+	}
+	// Released: the other replica runs it next.
+	if err := b.Execute(context.Background(), job); err != nil || ran.Load() != 2 {
+		t.Errorf("after release: err = %v, ran %d; want the job run by replica b", err, ran.Load())
 	}
 }
 

@@ -382,7 +382,7 @@ func TestSlowResponses(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Kind != ads.KindTransient {
 			t.Fatalf("got %v, want a transient *ads.APIError", err)
 		}
-		time.Sleep(100 * time.Millisecond) // let the fake finish both slow answers
+		b.srv.Close() // returns once the fake has finished both slow answers
 		if n := len(b.fake.Calls()); n != 2 {
 			t.Errorf("fake saw %d calls, want 2 (one retry)", n)
 		}
