@@ -35,4 +35,10 @@
 // ExpireToken, ExpireSpark, RevokeSpark), data mutation (SetReport,
 // Restate) and a record of calls (Calls). It imports nothing from the client
 // it fakes, and it is product code: `roasd sandbox` serves it.
+//
+// Files follow the API's endpoint families: server.go (the server, its
+// knobs, the one request prologue — token, quota, faults, recording — and
+// advertiser info), spark.go (Spark authorizations), ads.go (ads, ad
+// groups, status and budget updates), campaign.go, report.go (the
+// integrated report) with metrics.go (its metric list).
 package tiktokfake
