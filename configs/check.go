@@ -52,8 +52,10 @@ func (l *loader) finish(b *Brand) {
 	if b.RefundHorizonDays == 0 {
 		b.RefundHorizonDays = DefaultRefundHorizonDays
 	}
-	if m := b.Accounts.Meta; m != nil && m.AttributionWindows == nil {
-		m.AttributionWindows = slices.Clone(DefaultMetaAttributionWindows)
+	for _, m := range b.Accounts.Meta {
+		if m.AttributionWindows == nil {
+			m.AttributionWindows = slices.Clone(DefaultMetaAttributionWindows)
+		}
 	}
 
 	type fxKey struct {
@@ -194,9 +196,46 @@ func (l *loader) finish(b *Brand) {
 func (b *Brand) hasAccount(p ads.Platform) bool {
 	switch p {
 	case ads.Meta:
-		return b.Accounts.Meta != nil
+		return len(b.Accounts.Meta) > 0
 	case ads.TikTok:
-		return b.Accounts.TikTok != nil
+		return len(b.Accounts.TikTok) > 0
 	}
 	return false
+}
+
+// checkAccounts reports an ad account, advertiser or shop listed twice,
+// in one brand or by two: each account's rows belong to exactly one
+// brand, so every brand-level read covers only its own accounts.
+func (l *loader) checkAccounts(brands []*Brand) {
+	type owner struct {
+		brand string
+		pos   Pos
+	}
+	seen := map[string]owner{}
+	claim := func(b *Brand, what, id string, at Pos) {
+		if id == "" {
+			return
+		}
+		k := what + "\x00" + strings.ToLower(id)
+		first, dup := seen[k]
+		switch {
+		case !dup:
+			seen[k] = owner{b.Name, at}
+		case first.brand == b.Name:
+			l.probs.add(at, "%s %s is already listed for brand %q at %s", what, id, b.Name, first.pos)
+		default:
+			l.probs.add(at, "%s %s already belongs to brand %q at %s; an account or shop belongs to one brand", what, id, first.brand, first.pos)
+		}
+	}
+	for _, b := range brands {
+		for _, m := range b.Accounts.Meta {
+			claim(b, "meta ad account", m.AdAccount, m.Pos)
+		}
+		for _, t := range b.Accounts.TikTok {
+			claim(b, "tiktok advertiser", t.Advertiser, t.Pos)
+		}
+		for _, s := range b.Accounts.Shopify {
+			claim(b, "shopify shop", s.Shop, s.Pos)
+		}
+	}
 }

@@ -169,36 +169,29 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 		}
 	case "accounts":
 		l.fields(v, "accounts", accountKeys, func(key string, _, v *yaml.Node) {
-			switch key {
-			case "meta":
-				b.Accounts.Meta = l.metaAccount(v)
-			case "tiktok":
-				a := &TikTokAccount{}
-				seen := l.fields(v, "accounts.tiktok", []string{"advertiser"}, func(key string, _, v *yaml.Node) {
-					if s, ok := l.str(key, v); ok {
-						if !digitsRE.MatchString(s) {
-							l.errorf(v, "advertiser: %q is not a TikTok advertiser id (want digits)", s)
-						}
-						a.Advertiser = s
-					}
-				})
-				l.require(v, "accounts.tiktok", seen, "advertiser")
-				if seen != nil {
-					b.Accounts.TikTok = a
+			// Each platform takes one account (a mapping) or several (a
+			// list of mappings).
+			items := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				items = l.list(key, v)
+				if len(items) == 0 {
+					l.errorf(v, "accounts.%s: want at least one account (or leave %s out)", key, key)
 				}
-			case "shopify":
-				a := &ShopifyAccount{}
-				seen := l.fields(v, "accounts.shopify", []string{"shop"}, func(key string, _, v *yaml.Node) {
-					if s, ok := l.str(key, v); ok {
-						if !shopRE.MatchString(s) {
-							l.errorf(v, "shop: %q is not a Shopify shop domain (want name.myshopify.com)", s)
-						}
-						a.Shop = s
+			}
+			for _, n := range items {
+				switch key {
+				case "meta":
+					if m := l.metaAccount(n); m != nil {
+						b.Accounts.Meta = append(b.Accounts.Meta, m)
 					}
-				})
-				l.require(v, "accounts.shopify", seen, "shop")
-				if seen != nil {
-					b.Accounts.Shopify = a
+				case "tiktok":
+					if a := l.tiktokAccount(n); a != nil {
+						b.Accounts.TikTok = append(b.Accounts.TikTok, a)
+					}
+				case "shopify":
+					if a := l.shopifyAccount(n); a != nil {
+						b.Accounts.Shopify = append(b.Accounts.Shopify, a)
+					}
 				}
 			}
 		})
@@ -255,8 +248,44 @@ func (l *loader) currency(key string, n *yaml.Node) (string, bool) {
 	return s, true
 }
 
+func (l *loader) tiktokAccount(n *yaml.Node) *TikTokAccount {
+	a := &TikTokAccount{Pos: l.pos(n)}
+	seen := l.fields(n, "accounts.tiktok", []string{"advertiser"}, func(key string, _, v *yaml.Node) {
+		if s, ok := l.str(key, v); ok {
+			if !digitsRE.MatchString(s) {
+				l.errorf(v, "advertiser: %q is not a TikTok advertiser id (want digits)", s)
+			}
+			a.Advertiser = s
+			a.Pos = l.pos(v)
+		}
+	})
+	l.require(n, "accounts.tiktok", seen, "advertiser")
+	if seen == nil {
+		return nil
+	}
+	return a
+}
+
+func (l *loader) shopifyAccount(n *yaml.Node) *ShopifyAccount {
+	a := &ShopifyAccount{Pos: l.pos(n)}
+	seen := l.fields(n, "accounts.shopify", []string{"shop"}, func(key string, _, v *yaml.Node) {
+		if s, ok := l.str(key, v); ok {
+			if !shopRE.MatchString(s) {
+				l.errorf(v, "shop: %q is not a Shopify shop domain (want name.myshopify.com)", s)
+			}
+			a.Shop = s
+			a.Pos = l.pos(v)
+		}
+	})
+	l.require(n, "accounts.shopify", seen, "shop")
+	if seen == nil {
+		return nil
+	}
+	return a
+}
+
 func (l *loader) metaAccount(n *yaml.Node) *MetaAccount {
-	m := &MetaAccount{}
+	m := &MetaAccount{Pos: l.pos(n)}
 	seen := l.fields(n, "accounts.meta", metaKeys, func(key string, _, v *yaml.Node) {
 		switch key {
 		case "ad_account":
@@ -265,6 +294,7 @@ func (l *loader) metaAccount(n *yaml.Node) *MetaAccount {
 					l.errorf(v, "ad_account: %q is not a Meta ad account id (want act_<digits>)", s)
 				}
 				m.AdAccount = s
+				m.Pos = l.pos(v)
 			}
 		case "business", "page", "instagram":
 			if s, ok := l.str(key, v); ok {

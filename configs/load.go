@@ -145,6 +145,7 @@ func load(files []srcFile) (*Set, error) {
 	for _, b := range l.order {
 		l.finish(b)
 	}
+	l.checkAccounts(l.order)
 	if len(l.order) == 0 && len(l.probs.List) == 0 {
 		l.probs.add(Pos{File: files[0].name, Line: 1, Col: 1}, "no brand declared (start the file with brand: NAME)")
 	}

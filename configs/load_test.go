@@ -108,6 +108,7 @@ func TestProblemClasses(t *testing.T) {
 		{"missing_brand_settings.yaml", []string{`brand "acme" has no currency`, `brand "acme" has no timezone`}},
 		{"duplicate_key.yaml", []string{`9:5: duplicate key "handle" (first at line 8)`, `duplicate key "target_roas" (first at line 14)`}},
 		{"not_a_mapping.yaml", []string{"a config file holds a mapping"}},
+		{"duplicate_accounts", []string{`acme.yaml:8:20: meta ad account act_111 is already listed for brand "acme" at testdata/invalid/duplicate_accounts/acme.yaml:6:20`, `tiktok advertiser 7001 is already listed for brand "acme"`, `zeta.yaml:5:22: meta ad account act_222 already belongs to brand "acme" at testdata/invalid/duplicate_accounts/acme.yaml:7:20`, `zeta.yaml:8:13: shopify shop acme-eu.myshopify.com already belongs to brand "acme"`, "accounts.tiktok: want at least one account"}},
 		{"multifile", []string{`creators.yaml:2:1: currency of brand "acme" is already set at testdata/invalid/multifile/brand.yaml:3:1`, `tests.yaml:3:13: creator "ben" is already declared at testdata/invalid/multifile/creators.yaml:6:13`, `tests.yaml:4:13: codes: "ANA10" is already the code of creator "ana" at testdata/invalid/multifile/creators.yaml:5:13`, `tests.yaml:13:14: creator: "cleo" is not a creator of brand "acme" (known: ana, ben)`, `tests.yaml:17:68: content: utm_content "a" is already used by variant t1/a at testdata/invalid/multifile/tests.yaml:11:68`, `tests.yaml:6:9: id: test "t1" is already declared at testdata/invalid/multifile/tests-more.yml:3:9`}},
 	}
 	for _, tt := range tests {
@@ -185,11 +186,11 @@ func TestLoadValidSingle(t *testing.T) {
 	if b.RefundHorizonDays != 60 {
 		t.Errorf("RefundHorizonDays = %d, want default 60", b.RefundHorizonDays)
 	}
-	if got := b.Accounts.Meta.AttributionWindows; !slices.Equal(got, []string{"7d_click", "1d_view"}) {
+	if got := b.Accounts.Meta[0].AttributionWindows; !slices.Equal(got, []string{"7d_click", "1d_view"}) {
 		t.Errorf("AttributionWindows = %v, want the default", got)
 	}
-	if b.Accounts.Meta.Page != "42" || b.Accounts.TikTok.Advertiser != "7000000000000000009" {
-		t.Errorf("unquoted ids: page %q advertiser %q", b.Accounts.Meta.Page, b.Accounts.TikTok.Advertiser)
+	if b.Accounts.Meta[0].Page != "42" || b.Accounts.TikTok[0].Advertiser != "7000000000000000009" {
+		t.Errorf("unquoted ids: page %q advertiser %q", b.Accounts.Meta[0].Page, b.Accounts.TikTok[0].Advertiser)
 	}
 	if b.Pos != (Pos{File: "testdata/valid/single.yaml", Line: 3, Col: 8}) {
 		t.Errorf("brand Pos = %v", b.Pos)
@@ -300,7 +301,7 @@ func TestLoadValidSplitDirectory(t *testing.T) {
 	if c := acme.Creator("ana"); c.Fee.CommissionOn != CommissionOnPaid || c.Fee.Commission.String() != "0.2" {
 		t.Errorf("ana fee = %+v", c.Fee)
 	}
-	if acme.Accounts.Meta != nil || acme.Accounts.TikTok == nil {
+	if len(acme.Accounts.Meta) != 0 || len(acme.Accounts.TikTok) != 1 {
 		t.Errorf("acme accounts = %+v", acme.Accounts)
 	}
 	if beta := set.Brand("beta"); beta.Currency != "CAD" || beta.Test("z1") == nil {
@@ -368,8 +369,8 @@ func TestExamples(t *testing.T) {
 	if b == nil {
 		t.Fatal("no brand glowco")
 	}
-	if b.Currency != "USD" || b.Location.String() != "America/New_York" || b.Accounts.Meta.AdAccount != "act_1234567890" ||
-		b.Accounts.TikTok == nil || b.Accounts.Shopify.Shop != "glowco.myshopify.com" || b.Slack.Channel != "#creator-perf" {
+	if b.Currency != "USD" || b.Location.String() != "America/New_York" || b.Accounts.Meta[0].AdAccount != "act_1234567890" ||
+		len(b.Accounts.TikTok) != 1 || b.Accounts.Shopify[0].Shop != "glowco.myshopify.com" || b.Slack.Channel != "#creator-perf" {
 		t.Errorf("glowco settings = %+v", b)
 	}
 	if len(b.Creators) < 3 || len(b.Tests) < 4 || set.Variants() < 10 {
@@ -411,5 +412,62 @@ func TestExamples(t *testing.T) {
 	}
 	if _, ok := b.RateOn("CAD", "USD", ads.MustDate("2026-11-23")); !ok {
 		t.Error("no CAD->USD rate")
+	}
+}
+
+// TestSeveralAccounts loads a brand listing several Meta ad accounts,
+// TikTok advertisers and shops next to one using the single-account form.
+func TestSeveralAccounts(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"many.yaml": {Data: []byte(`brand: many
+currency: USD
+timezone: America/New_York
+accounts:
+  meta:
+    - {ad_account: act_1, page: "11", attribution_windows: [1d_click]}
+    - {ad_account: act_2, page: "12"}
+  tiktok:
+    - advertiser: "7001"
+    - advertiser: "7002"
+  shopify:
+    - shop: many-us.myshopify.com
+    - shop: many-eu.myshopify.com
+slack: {channel: "#many"}
+`)},
+		"one.yaml": {Data: []byte(`brand: one
+currency: EUR
+timezone: Europe/Berlin
+accounts:
+  meta: {ad_account: act_3}
+  shopify: {shop: one.myshopify.com}
+slack: {channel: "#one"}
+`)},
+	}
+	set, err := LoadFS(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, one := set.Brands[0], set.Brands[1]
+	if got := many.AdAccounts(ads.Meta); !slices.Equal(got, []string{"act_1", "act_2"}) {
+		t.Errorf("meta accounts = %v", got)
+	}
+	if got := many.AdAccounts(ads.TikTok); !slices.Equal(got, []string{"7001", "7002"}) {
+		t.Errorf("tiktok advertisers = %v", got)
+	}
+	if got := many.Shops(); !slices.Equal(got, []string{"many-us.myshopify.com", "many-eu.myshopify.com"}) {
+		t.Errorf("shops = %v", got)
+	}
+	if w := many.Accounts.Meta[0].AttributionWindows; !slices.Equal(w, []string{"1d_click"}) {
+		t.Errorf("act_1 windows = %v", w)
+	}
+	if w := many.Accounts.Meta[1].AttributionWindows; !slices.Equal(w, DefaultMetaAttributionWindows) {
+		t.Errorf("act_2 windows = %v, want the default", w)
+	}
+	if !many.HasShop("MANY-EU.myshopify.com") || many.HasShop("one.myshopify.com") || !one.HasShop("one.myshopify.com") {
+		t.Error("HasShop does not tell the brands' shops apart")
+	}
+	if got := one.AdAccounts(ads.Meta); !slices.Equal(got, []string{"act_3"}) || one.AdAccounts(ads.TikTok) != nil {
+		t.Errorf("one's accounts = %v / %v", got, one.AdAccounts(ads.TikTok))
 	}
 }

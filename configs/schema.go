@@ -4,6 +4,7 @@
 package configs
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -78,11 +79,15 @@ type Brand struct {
 	Pos      Pos        `yaml:"-"`
 }
 
-// Accounts names the brand's platform accounts; nil means not used.
+// Accounts names the brand's platform accounts. Each platform takes one
+// account or a list of them (a brand may run several Meta ad accounts or
+// TikTok advertisers — regions, agencies — and several Shopify stores);
+// none means the platform is not used. Every brand-level read, report and
+// gate covers exactly these accounts.
 type Accounts struct {
-	Meta    *MetaAccount    `yaml:"meta"`
-	TikTok  *TikTokAccount  `yaml:"tiktok"`
-	Shopify *ShopifyAccount `yaml:"shopify"`
+	Meta    []*MetaAccount    `yaml:"meta"`
+	TikTok  []*TikTokAccount  `yaml:"tiktok"`
+	Shopify []*ShopifyAccount `yaml:"shopify"`
 }
 
 // MetaAccount is a Meta ad account and the brand's identities on Meta.
@@ -96,16 +101,62 @@ type MetaAccount struct {
 	Instagram string `yaml:"instagram"`
 	// AttributionWindows, e.g. ["7d_click","1d_view"] (default those two).
 	AttributionWindows []string `yaml:"attribution_windows"`
+	Pos                Pos      `yaml:"-"`
 }
 
 // TikTokAccount is a TikTok advertiser.
 type TikTokAccount struct {
 	Advertiser string `yaml:"advertiser"`
+	Pos        Pos    `yaml:"-"`
 }
 
-// ShopifyAccount is the brand's Shopify store.
+// ShopifyAccount is one of the brand's Shopify stores.
 type ShopifyAccount struct {
 	Shop string `yaml:"shop"` // name.myshopify.com
+	Pos  Pos    `yaml:"-"`
+}
+
+// AdAccounts lists the brand's ad account ids on platform p (Meta ad
+// accounts, TikTok advertisers), in configuration order; nil for none.
+func (b *Brand) AdAccounts(p ads.Platform) []string {
+	var out []string
+	switch p {
+	case ads.Meta:
+		for _, m := range b.Accounts.Meta {
+			out = append(out, m.AdAccount)
+		}
+	case ads.TikTok:
+		for _, t := range b.Accounts.TikTok {
+			out = append(out, t.Advertiser)
+		}
+	}
+	return out
+}
+
+// HasAdAccount reports whether id is one of the brand's ad accounts on p.
+func (b *Brand) HasAdAccount(p ads.Platform, id string) bool {
+	return id != "" && slices.Contains(b.AdAccounts(p), id)
+}
+
+// Shops lists the brand's Shopify shop domains, in configuration order;
+// nil for none.
+func (b *Brand) Shops() []string {
+	var out []string
+	for _, s := range b.Accounts.Shopify {
+		out = append(out, s.Shop)
+	}
+	return out
+}
+
+// HasShop reports whether shop is one of the brand's Shopify shops
+// (domains compare ignoring case).
+func (b *Brand) HasShop(shop string) bool {
+	for _, s := range b.Accounts.Shopify {
+		if shop != "" && strings.EqualFold(s.Shop, shop) {
+			return true
+		}
+	}
+	return false
 }
 
 // Slack says where the brand's alerts go.
