@@ -325,7 +325,7 @@ func reconcileDB(b *testing.B) (*store.DB, *configs.Brand, *sandbox.Campaign) {
 			Account: m.Ad.Account, AdID: m.Ad.ID, MatchedBy: m.MatchedBy})
 	}
 	for p, ls := range links {
-		if err := db.ReplaceVariantAds(ctx, br.Name, p, ls); err != nil {
+		if err := db.ReplaceVariantAds(ctx, br.Name, p, "", ls); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -55,7 +55,7 @@ func LinkOwner(set *configs.Set, defaultBrand string) func(c *ads.LinkConversion
 			return ownedBy(c, i)
 		case c.Shop != "":
 			for i, b := range set.Brands {
-				if b.Accounts.Shopify != nil && strings.EqualFold(b.Accounts.Shopify.Shop, c.Shop) {
+				if b.HasShop(c.Shop) {
 					return ownedBy(c, i)
 				}
 			}

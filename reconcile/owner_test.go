@@ -15,9 +15,9 @@ import (
 func TestLinkOwner(t *testing.T) {
 	t.Parallel()
 	set := &configs.Set{Brands: []*configs.Brand{
-		{Name: "glowco", Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: "glowco.myshopify.com"}},
+		{Name: "glowco", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "glowco.myshopify.com"}}},
 			Creators: []*configs.Creator{{Handle: "jacqueline"}, {Handle: "marcus"}}},
-		{Name: "lunaskin", Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: "lunaskin.myshopify.com"}},
+		{Name: "lunaskin", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "lunaskin.myshopify.com"}}},
 			Creators: []*configs.Creator{{Handle: "jacqueline"}, {Handle: "yuki"}}},
 	}}
 	at := time.Date(2026, 6, 3, 12, 0, 0, 0, time.UTC)

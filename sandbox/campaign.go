@@ -171,14 +171,14 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 			a.UTM = utm
 			switch v.Platform {
 			case ads.Meta:
-				a.Account = b.Accounts.Meta.AdAccount
-				a.ItemID = b.Accounts.Meta.Page + "_" + stableID("post/"+a.ID, 16)
+				a.Account = b.Accounts.Meta[0].AdAccount
+				a.ItemID = b.Accounts.Meta[0].Page + "_" + stableID("post/"+a.ID, 16)
 				if v.Kind == ads.Whitelisted && creator != nil {
 					a.CreatorIdentity = stableID("ig/"+creator.Instagram, 17)
 					a.CreatorIG = creator.Instagram
 				}
 			case ads.TikTok:
-				a.Account = b.Accounts.TikTok.Advertiser
+				a.Account = b.Accounts.TikTok[0].Advertiser
 				a.LinkURL += "?" + a.URLTags
 				a.URLTags = ""
 				a.ItemID = v.ItemID
@@ -219,10 +219,10 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
 		var acct string
 		switch {
-		case p == ads.Meta && b.Accounts.Meta != nil:
-			acct = b.Accounts.Meta.AdAccount
-		case p == ads.TikTok && b.Accounts.TikTok != nil:
-			acct = b.Accounts.TikTok.Advertiser
+		case p == ads.Meta && len(b.Accounts.Meta) > 0:
+			acct = b.Accounts.Meta[0].AdAccount
+		case p == ads.TikTok && len(b.Accounts.TikTok) > 0:
+			acct = b.Accounts.TikTok[0].Advertiser
 		default:
 			continue
 		}
@@ -393,7 +393,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 
 	// Permissions: Meta partnership permissions per creator with an
 	// Instagram handle; the first expires within a week of Today.
-	if b.Accounts.Meta != nil {
+	if len(b.Accounts.Meta) > 0 {
 		for i, cr := range b.Creators {
 			if cr.Instagram == "" {
 				continue
@@ -404,7 +404,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 				exp = today.AddDays(5).In(loc)
 			}
 			c.Permissions = append(c.Permissions, ads.Permission{
-				Platform: ads.Meta, Account: b.Accounts.Meta.AdAccount, ID: stableID("perm/"+cr.Handle, 16),
+				Platform: ads.Meta, Account: b.Accounts.Meta[0].AdAccount, ID: stableID("perm/"+cr.Handle, 16),
 				Creator: cr.Instagram, CreatorID: stableID("ig/"+cr.Instagram, 17), Status: ads.PermissionActive,
 				GrantedAt: granted.UTC(), ExpiresAt: exp.UTC(),
 			})
@@ -433,8 +433,8 @@ func (c *Campaign) Restate(days int) []ads.DayStat {
 }
 
 func shopOf(b *configs.Brand) string {
-	if b.Accounts.Shopify != nil {
-		return b.Accounts.Shopify.Shop
+	if len(b.Accounts.Shopify) > 0 {
+		return b.Accounts.Shopify[0].Shop
 	}
 	return b.Name + ".myshopify.com"
 }

@@ -266,10 +266,10 @@ func metaInsight(st ads.DayStat) metafake.Insight {
 func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 	b := c.Brand
 	seed := metafake.Seed{Token: MetaToken, Now: now}
-	if b.Accounts.Meta == nil {
+	if len(b.Accounts.Meta) == 0 {
 		return seed
 	}
-	m := b.Accounts.Meta
+	m := b.Accounts.Meta[0] // the sandbox simulates the brand's first ad account
 	seed.BusinessID = m.Business
 	acct := metafake.Account{ID: m.AdAccount, Name: b.Name + " — paid social", Currency: b.Currency, Timezone: b.Timezone}
 	for _, a := range c.Ads {
@@ -330,10 +330,10 @@ func tiktokRow(st ads.DayStat) tiktokfake.ReportRow {
 func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 	b := c.Brand
 	seed := tiktokfake.Seed{Token: TikTokToken, Now: now}
-	if b.Accounts.TikTok == nil {
+	if len(b.Accounts.TikTok) == 0 {
 		return seed
 	}
-	advID := b.Accounts.TikTok.Advertiser
+	advID := b.Accounts.TikTok[0].Advertiser // the sandbox simulates the brand's first advertiser
 	adv := tiktokfake.Advertiser{ID: advID, Name: b.Name + " TikTok", Currency: b.Currency, Timezone: b.Timezone}
 	for _, a := range c.Ads {
 		if a.Platform != ads.TikTok {

@@ -139,7 +139,7 @@ func actBrands(t *testing.T) (*configs.Brand, *configs.Brand) {
 		return &configs.Variant{Key: key, Platform: p, UTM: ads.UTM{Content: key}}
 	}
 	glowco := &configs.Brand{Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: ny,
-		Accounts: configs.Accounts{Meta: &configs.MetaAccount{AdAccount: actMeta}, TikTok: &configs.TikTokAccount{Advertiser: actTikTok}},
+		Accounts: configs.Accounts{Meta: []*configs.MetaAccount{{AdAccount: actMeta}}, TikTok: []*configs.TikTokAccount{{Advertiser: actTikTok}}},
 		Slack:    configs.Slack{Channel: "#glowco"},
 		Creators: []*configs.Creator{jacq},
 		Tests: []*configs.Test{
@@ -147,7 +147,7 @@ func actBrands(t *testing.T) (*configs.Brand, *configs.Brand) {
 			test("tiktok-hooks", "0.3", "1000", v("tk-a", ads.TikTok), v("tk-b", ads.TikTok), v("tk-c", ads.TikTok)),
 		}}
 	lunaskin := &configs.Brand{Name: "lunaskin", Currency: "EUR", Timezone: "Europe/Berlin", Location: berlin,
-		Accounts: configs.Accounts{Meta: &configs.MetaAccount{AdAccount: actMetaEU}},
+		Accounts: configs.Accounts{Meta: []*configs.MetaAccount{{AdAccount: actMetaEU}}},
 		Slack:    configs.Slack{Channel: "#luna"},
 		Creators: []*configs.Creator{{Handle: "jacqueline"}},
 		Tests:    []*configs.Test{test("luna-hooks", "0.2", "500", v("eu-a", ads.Meta), v("eu-b", ads.Meta), v("eu-c", ads.Meta))}}
@@ -226,7 +226,7 @@ func newActionRig(t *testing.T, tiktokMode string) *actionRig {
 		{"lunaskin", ads.Meta, []store.VariantAd{link("luna-hooks", "eu-a", actMetaEU, "e1"), link("luna-hooks", "eu-b", actMetaEU, "e2"),
 			link("luna-hooks", "eu-c", actMetaEU, "e3")}},
 	} {
-		if err := rg.db.ReplaceVariantAds(ctx, l.brand, l.p, l.links); err != nil {
+		if err := rg.db.ReplaceVariantAds(ctx, l.brand, l.p, "", l.links); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -563,7 +563,7 @@ func TestBudgetGuardrailsPerAdSet(t *testing.T) {
 		links := []store.VariantAd{{TestID: "meta-hooks", VariantKey: "hook-a", Account: actMeta, AdID: "m1"}, {TestID: "meta-hooks", VariantKey: "hook-b", Account: actMeta, AdID: "m2"},
 			{TestID: "meta-hooks", VariantKey: "hook-b", Account: actMeta, AdID: "m4"}, {TestID: "meta-hooks", VariantKey: "hook-c", Account: actMeta, AdID: "m3"},
 			{TestID: "meta-hooks-2", VariantKey: "hook-x", Account: actMeta, AdID: "m5"}}
-		if err := rg.db.ReplaceVariantAds(context.Background(), "glowco", ads.Meta, links); err != nil {
+		if err := rg.db.ReplaceVariantAds(context.Background(), "glowco", ads.Meta, "", links); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct{ v, rev string }{{"hook-x", "6000"}, {"hook-y", "300"}, {"hook-z", "2000"}} {

@@ -31,7 +31,7 @@ func TestCampaignHeldBudgets(t *testing.T) {
 	glowco, lunaskin := actBrands(t)
 	glowco.Accounts.TikTok = nil
 	glowco.Tests = glowco.Tests[:1] // meta-hooks: hook-a scale, hook-b cut, hook-c refresh
-	lunaskin.Accounts = configs.Accounts{TikTok: &configs.TikTokAccount{Advertiser: actTikTok}}
+	lunaskin.Accounts = configs.Accounts{TikTok: []*configs.TikTokAccount{{Advertiser: actTikTok}}}
 	lunaskin.Tests[0].Variants = []*configs.Variant{
 		{Key: "eu-a", Platform: ads.TikTok, UTM: ads.UTM{Content: "eu-a"}},
 		{Key: "eu-b", Platform: ads.TikTok, UTM: ads.UTM{Content: "eu-b"}},
@@ -75,10 +75,10 @@ func TestCampaignHeldBudgets(t *testing.T) {
 
 	// The syncs store the ads (with their campaigns) and label the campaigns.
 	run := &Run{Now: day15}
-	if err := d.metaAds(ctx, glowco, run); err != nil {
+	if err := d.metaAds(ctx, glowco, glowco.Accounts.Meta[0], run); err != nil {
 		t.Fatalf("meta.ads: %v", err)
 	}
-	if err := d.tiktokAds(ctx, lunaskin, run); err != nil {
+	if err := d.tiktokAds(ctx, lunaskin, lunaskin.Accounts.TikTok[0].Advertiser, run); err != nil {
 		t.Fatalf("tiktok.ads: %v", err)
 	}
 	for _, c := range []struct {

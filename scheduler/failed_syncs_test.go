@@ -98,7 +98,7 @@ func TestVerdictGate(t *testing.T) {
 				if job == StageReconcile || job == StageNotify {
 					return "brand:" + b.Name
 				}
-				return b.Accounts.Meta.AdAccount
+				return b.Accounts.Meta[0].AdAccount
 			}
 			for _, j := range append(d.syncJobs(b), Job{Name: StageReconcile, Scope: "brand:" + b.Name}) {
 				if j.Name != tc.skip {

@@ -52,7 +52,7 @@ func TestShopifyRereadsUnreadyJourneys(t *testing.T) {
 		t.Cleanup(srv.Close)
 		clients[c.shop] = shopify.New(shopify.Options{Shop: c.shop, BaseURL: srv.URL, AccessToken: "tok", RetryMax: -1})
 		brands = append(brands, &configs.Brand{Name: c.shop, Currency: c.currency, Location: time.UTC,
-			Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: c.shop}}})
+			Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: c.shop}}}})
 	}
 	d := &Deps{DB: db, Shopify: func(s string) *shopify.Client { return clients[s] }, BulkAfter: -1, Metrics: m}
 	type row struct {
@@ -71,7 +71,7 @@ func TestShopifyRereadsUnreadyJourneys(t *testing.T) {
 	syncAll := func() {
 		t.Helper()
 		for _, b := range brands {
-			if err := d.shopifyOrders(ctx, b, &Run{Now: now}); err != nil {
+			if err := d.shopifyOrders(ctx, b, b.Shops()[0], &Run{Now: now}); err != nil {
 				t.Fatal(err)
 			}
 		}

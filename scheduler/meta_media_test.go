@@ -39,8 +39,8 @@ func TestMetaMediaFailureKeepsPermissions(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := *set.Brands[0]
-			mc := *b.Accounts.Meta
-			b.Accounts.Meta = &mc
+			mc := *b.Accounts.Meta[0]
+			b.Accounts.Meta = []*configs.MetaAccount{&mc}
 			act, good := mc.AdAccount, mc.Business
 			fake := metafake.New(metafake.Seed{Token: "tok", BusinessID: good, Now: func() time.Time { return removed },
 				Accounts: []metafake.Account{{ID: act, Currency: "USD"}},
@@ -54,7 +54,7 @@ func TestMetaMediaFailureKeepsPermissions(t *testing.T) {
 			d := &Deps{DB: db, Meta: metaads.New(metaads.Options{BaseURL: srv.URL, AccessToken: "tok", RetryMax: -1})}
 			runner := newRunner(db, "r1")
 			runner.Now = func() time.Time { return removed }
-			job := Job{Name: "meta.permissions", Scope: act, Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, &b, r) }}
+			job := Job{Name: "meta.permissions", Scope: act, Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, &b, &mc, r) }}
 			alerts := func() int {
 				t.Helper()
 				list, err := db.Alerts(ctx, b.Name)

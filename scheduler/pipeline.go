@@ -112,23 +112,38 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []Job {
 
 // syncJobs are the brand's per-account sync jobs (without schedules).
 func (d *Deps) syncJobs(b *configs.Brand) []Job {
+	// Every account of the brand is synced by its own jobs (scoped by the
+	// account id or shop): one failing holds the brand's verdicts back,
+	// naming that account.
 	var out []Job
-	if m := b.Accounts.Meta; m != nil && d.Meta != nil {
+	for _, m := range b.Accounts.Meta {
+		if d.Meta == nil {
+			break
+		}
+		m := m
 		out = append(out,
-			Job{Name: "meta.permissions", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, b, r) }},
-			Job{Name: "meta.ads", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaAds(ctx, b, r) }},
-			Job{Name: "meta.insights", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaInsights(ctx, b, r) }},
+			Job{Name: "meta.permissions", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaPermissions(ctx, b, m, r) }},
+			Job{Name: "meta.ads", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaAds(ctx, b, m, r) }},
+			Job{Name: "meta.insights", Scope: m.AdAccount, Run: func(ctx context.Context, r *Run) error { return d.metaInsights(ctx, b, m, r) }},
 		)
 	}
-	if t := b.Accounts.TikTok; t != nil && d.TikTok != nil {
+	for _, t := range b.Accounts.TikTok {
+		if d.TikTok == nil {
+			break
+		}
+		adv := t.Advertiser
 		out = append(out,
-			Job{Name: "tiktok.spark", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokSpark(ctx, b, r) }},
-			Job{Name: "tiktok.ads", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokAds(ctx, b, r) }},
-			Job{Name: "tiktok.insights", Scope: t.Advertiser, Run: func(ctx context.Context, r *Run) error { return d.tiktokInsights(ctx, b, r) }},
+			Job{Name: "tiktok.spark", Scope: adv, Run: func(ctx context.Context, r *Run) error { return d.tiktokSpark(ctx, b, adv, r) }},
+			Job{Name: "tiktok.ads", Scope: adv, Run: func(ctx context.Context, r *Run) error { return d.tiktokAds(ctx, b, adv, r) }},
+			Job{Name: "tiktok.insights", Scope: adv, Run: func(ctx context.Context, r *Run) error { return d.tiktokInsights(ctx, b, adv, r) }},
 		)
 	}
-	if s := b.Accounts.Shopify; s != nil && d.Shopify != nil {
-		out = append(out, Job{Name: "shopify.orders", Scope: s.Shop, Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, r) }})
+	for _, s := range b.Accounts.Shopify {
+		if d.Shopify == nil {
+			break
+		}
+		shop := s.Shop
+		out = append(out, Job{Name: "shopify.orders", Scope: shop, Run: func(ctx context.Context, r *Run) error { return d.shopifyOrders(ctx, b, shop, r) }})
 	}
 	return out
 }
@@ -136,7 +151,8 @@ func (d *Deps) syncJobs(b *configs.Brand) []Job {
 // tokenJobs are the brand's credential checks: they run at start and
 // daily, and do not hold verdicts back.
 func (d *Deps) tokenJobs(b *configs.Brand) []Job {
-	if m := b.Accounts.Meta; m != nil && d.Meta != nil {
+	if len(b.Accounts.Meta) > 0 && d.Meta != nil {
+		m := b.Accounts.Meta[0] // one token serves all the brand's ad accounts
 		return []Job{{Name: JobMetaToken, Scope: m.AdAccount, AtStart: true, Run: func(ctx context.Context, r *Run) error { return d.metaToken(ctx, b, r) }}}
 	}
 	return nil
@@ -233,8 +249,7 @@ func zoneOr(name string, fallback *time.Location) *time.Location {
 // stored when the media can't be read: that failure is recorded on the run
 // as a warning (the run stays ok, so the brand's verdicts are not
 // withheld) and announced in Slack once per failure episode.
-func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, r *Run) error {
-	m := b.Accounts.Meta
+func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *Run) error {
 	perms, err := d.Meta.Permissions(ctx, m.AdAccount, m.Page, m.Instagram)
 	if err != nil {
 		return fmt.Errorf("syncing meta permissions: %w", err)
@@ -256,7 +271,7 @@ func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, r *Run) er
 			return err
 		}
 	}
-	return d.mediaOutcome(ctx, b, r, mediaErr)
+	return d.mediaOutcome(ctx, b, m, r, mediaErr)
 }
 
 // mediaFailingCursor holds when the eligible-media reads of an ad account
@@ -266,8 +281,8 @@ func mediaFailingCursor(act string) string { return "meta.media_failing:" + act 
 // mediaOutcome records an eligible-media failure as a warning of the run
 // and queues one Slack alert per failure episode (the episode is named by
 // the first failing run's time, kept in a cursor until a read works).
-func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, r *Run, mediaErr error) error {
-	act := b.Accounts.Meta.AdAccount
+func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *Run, mediaErr error) error {
+	act := m.AdAccount
 	key := mediaFailingCursor(act)
 	since, err := d.DB.Cursor(ctx, key)
 	if err != nil {
@@ -301,8 +316,8 @@ func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, r *Run, media
 	return err
 }
 
-func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, r *Run) error {
-	act := b.Accounts.Meta.AdAccount
+func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *Run) error {
+	act := m.AdAccount
 	info, err := d.Meta.Account(ctx, act)
 	if err != nil {
 		return fmt.Errorf("reading meta account: %w", err)
@@ -331,7 +346,7 @@ func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, r *Run) error {
 		return err
 	}
 	matches, _ := reconcile.MatchVariants(b, ads.Meta, list)
-	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, links(b.Name, act, matches))
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, act, links(b.Name, act, matches))
 }
 
 func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd {
@@ -342,8 +357,8 @@ func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd
 	return out
 }
 
-func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, r *Run) error {
-	act := b.Accounts.Meta.AdAccount
+func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *Run) error {
+	act := m.AdAccount
 	info, ok, err := d.storedAccount(ctx, ads.Meta, act)
 	if err != nil {
 		return err
@@ -360,7 +375,7 @@ func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, r *Run) error
 	if err != nil || !ok {
 		return err
 	}
-	stats, err := d.Meta.DayStats(ctx, act, rng, b.Accounts.Meta.AttributionWindows)
+	stats, err := d.Meta.DayStats(ctx, act, rng, m.AttributionWindows)
 	if err != nil {
 		return fmt.Errorf("pulling meta insights %s..%s: %w", rng.From, rng.To, err)
 	}
@@ -395,8 +410,7 @@ func sparkCursor(code string) string {
 	return "tiktok.spark_item:" + hex.EncodeToString(h[:12])
 }
 
-func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error {
-	adv := b.Accounts.TikTok.Advertiser
+func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r *Run) error {
 	// A code applied before is known by the post it authorized; its
 	// status comes from the Spark post listing. The new ones are applied,
 	// and found in that same listing.
@@ -441,8 +455,7 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, r *Run) error 
 	return errors.Join(codeErrs...)
 }
 
-func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {
-	adv := b.Accounts.TikTok.Advertiser
+func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, adv string, r *Run) error {
 	info, err := d.TikTok.Advertiser(ctx, adv)
 	if err != nil {
 		return fmt.Errorf("reading tiktok advertiser: %w", err)
@@ -485,11 +498,10 @@ func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, r *Run) error {
 		}
 	}
 	matches, _ := reconcile.MatchVariantsWithItems(b, ads.TikTok, list, items)
-	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, links(b.Name, adv, matches))
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, adv, links(b.Name, adv, matches))
 }
 
-func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, r *Run) error {
-	adv := b.Accounts.TikTok.Advertiser
+func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, adv string, r *Run) error {
 	info, ok, err := d.storedAccount(ctx, ads.TikTok, adv)
 	if err != nil {
 		return err
@@ -522,8 +534,7 @@ func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, r *Run) err
 // far to catch up.
 const backfillWindow = 30 * 24 * time.Hour
 
-func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) error {
-	shop := b.Accounts.Shopify.Shop
+func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string, r *Run) error {
 	cursor := "shopify.orders:" + shop
 	hw, err := d.DB.Cursor(ctx, cursor)
 	if err != nil {
@@ -548,7 +559,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, r *Run) erro
 	}
 	exported := d.useBulk(ctx, shop, hw == "", mark, r.Now)
 	if exported {
-		if err := d.shopifyBulkOrders(ctx, b, r, since, mark); err != nil {
+		if err := d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
 			return err
 		}
 		// An export is a snapshot as of its creation, which may be long

@@ -51,7 +51,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client := shopify.New(shopify.Options{Shop: shop, BaseURL: srv.URL, AccessToken: "tok", RetryMax: -1})
 	brand := &configs.Brand{Name: "glowco", Currency: "USD", Location: time.UTC,
-		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: shop}},
+		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}}},
 		Tests:    []*configs.Test{{ID: "t1", Start: ads.DateOf(now.AddDate(0, 0, -55), time.UTC)}}}
 	// Paging, not a bulk export: this test is about paged windows.
 	d := &Deps{DB: db, Shopify: func(string) *shopify.Client { return client }, BulkAfter: -1}
@@ -63,7 +63,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 		}
 		return n
 	}
-	err := d.shopifyOrders(ctx, brand, &Run{Now: now})
+	err := d.shopifyOrders(ctx, brand, brand.Shops()[0], &Run{Now: now})
 	if err == nil {
 		t.Fatal("sync succeeded through an outage")
 	}
@@ -82,7 +82,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 
 	outageAfter.Store(1 << 30)
 	before := len(fake.Calls())
-	if err := d.shopifyOrders(ctx, brand, &Run{Now: now}); err != nil {
+	if err := d.shopifyOrders(ctx, brand, brand.Shops()[0], &Run{Now: now}); err != nil {
 		t.Fatalf("resumed sync: %v", err)
 	}
 	if got := count(); got != total {
@@ -95,7 +95,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 	}
 	// A third run only re-reads the overlap.
 	before = len(fake.Calls())
-	if err := d.shopifyOrders(ctx, brand, &Run{Now: now}); err != nil {
+	if err := d.shopifyOrders(ctx, brand, brand.Shops()[0], &Run{Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.Calls()) - before; n != 1 {

@@ -69,25 +69,22 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if err != nil {
 		return 0, err
 	}
-	shop := ""
-	if brand.Accounts.Shopify != nil {
-		shop = brand.Accounts.Shopify.Shop
-	}
+	shops := brand.Shops()
 	state := store.ReconcileState{Brand: brand.Name, Currency: brand.Currency, Timezone: loc.String(), Fingerprint: fp,
 		Watermark: asOf.Add(-ReconcileLag), ReconciledAt: now, Policies: policiesOf(brand)}
 	today := ads.DateOf(now, loc)
 	fin := reconcile.FinalityOf(brand, today)
 	state.FinalThrough, state.ProvisionalWhy = fin.FinalThrough, fin.Why
 	var orderLinks []ads.LinkConversion
-	if shop != "" {
+	if len(shops) > 0 {
 		if orderLinks, err = db.OrderLinks(ctx, brand.Name); err != nil {
 			return 0, err
 		}
 	}
 	if full {
-		return rebuildBrand(ctx, db, brand, loc, shop, matches, orderLinks, today, state, rebuildChunkDays)
+		return rebuildBrand(ctx, db, brand, loc, shops, matches, orderLinks, today, state, rebuildChunkDays)
 	}
-	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shop: shop, Timezone: loc.String(), Since: st.Watermark,
+	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shops: shops, Timezone: loc.String(), Since: st.Watermark,
 		Accounts: brandAccounts(brand, matches)})
 	if err != nil {
 		return 0, err
@@ -98,7 +95,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		in.Days = []ads.Date{}
 	}
 	for _, span := range spans(days) {
-		r, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shop, span, nil)
+		r, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shops, span, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -106,14 +103,14 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		in.Links = append(in.Links, r.Links...)
 		in.Stats = append(in.Stats, r.Stats...)
 	}
-	if shop != "" {
+	if len(shops) > 0 {
 		var refs []string
 		for _, l := range in.Links {
 			if l.OrderID != "" {
 				refs = append(refs, l.OrderID)
 			}
 		}
-		keys, err := db.OrderKeys(ctx, shop, refs)
+		keys, err := db.OrderKeys(ctx, shops, refs)
 		if err != nil {
 			return 0, err
 		}
@@ -192,10 +189,10 @@ type rebuildPart struct {
 // up to rebuildAhead chunks ahead of the transaction writing them, so that
 // reading, attributing and writing overlap. A failure on either side, or
 // ctx ending, stops both and rolls the transaction back.
-func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
+func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shops []string,
 	matches []reconcile.VariantMatch, orderLinks []ads.LinkConversion, today ads.Date, state store.ReconcileState,
 	chunkDays int) (int64, error) {
-	span, ok, err := db.SourceDays(ctx, shop, loc.String())
+	span, ok, err := db.SourceDays(ctx, shops, loc.String())
 	if err != nil {
 		return 0, err
 	}
@@ -219,12 +216,12 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		span.To = fullRange.To
 	}
 	var refs []reconcile.OrderRef
-	if shop != "" {
+	if len(shops) > 0 {
 		ids, err := db.LinkOrderRefs(ctx, brand.Name)
 		if err != nil {
 			return 0, err
 		}
-		keys, err := db.OrderKeys(ctx, shop, ids)
+		keys, err := db.OrderKeys(ctx, shops, ids)
 		if err != nil {
 			return 0, err
 		}
@@ -246,7 +243,7 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		fees = []reconcile.FeeDay{}
 	}
 	build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, brand, loc, shop, matches, refs, orderLinks, today, fees, chunk, orders)
+		return buildChunk(ctx, db, brand, loc, shops, matches, refs, orderLinks, today, fees, chunk, orders)
 	}
 	return rebuildChunks(ctx, db, state, chunks, build)
 }
@@ -312,10 +309,10 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 
 // buildChunk reads and attributes the source rows of the days of chunk,
 // reading the orders into orders' storage, which it returns for reuse.
-func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shop string,
+func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shops []string,
 	matches []reconcile.VariantMatch, refs []reconcile.OrderRef, orderLinks []ads.LinkConversion, today ads.Date,
 	fees []reconcile.FeeDay, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-	in, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shop, chunk, orders)
+	in, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shops, chunk, orders)
 	if err != nil {
 		return store.ReconcilePart{}, orders, err
 	}
@@ -335,14 +332,14 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 // readSpan reads the source rows of the days of span (in loc), the orders
 // into orders' storage. Orders, link conversions and daily stats are read
 // at the same time, on three pool connections.
-func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts []store.AccountRef, loc *time.Location, shop string, span ads.DateRange,
+func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts []store.AccountRef, loc *time.Location, shops []string, span ads.DateRange,
 	orders []ads.Order) (reconcile.Input, error) {
 	in := reconcile.Input{Brand: brand}
 	from, to := span.From.In(loc), span.To.AddDays(1).In(loc)
 	g, gctx := errgroup.WithContext(ctx)
-	if shop != "" {
+	if len(shops) > 0 {
 		g.Go(func() (err error) {
-			in.Orders, err = db.ReconcileOrders(gctx, shop, from, to, orders)
+			in.Orders, err = db.ReconcileOrders(gctx, shops, from, to, orders)
 			return err
 		})
 	}
@@ -431,7 +428,9 @@ func brandAccounts(b *configs.Brand, matches []reconcile.VariantMatch) []store.A
 		}
 	}
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		add(store.AccountRef{Platform: p, Account: brandAccount(b, p)})
+		for _, id := range b.AdAccounts(p) {
+			add(store.AccountRef{Platform: p, Account: id})
+		}
 	}
 	for _, m := range matches {
 		add(store.AccountRef{Platform: m.Ad.Platform, Account: m.Ad.Account})

@@ -25,7 +25,7 @@ func recBrand(t *testing.T) *configs.Brand {
 	}
 	return &configs.Brand{
 		Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: loc,
-		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: recShop}},
+		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: recShop}}},
 		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10"), Since: ads.MustDate("2026-06-01")}},
 		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"},
 			Fee: configs.Fee{Flat: ads.MustMicros("300"), Commission: ads.MustRate("0.10")}}},
@@ -103,10 +103,10 @@ func seedReconcile(t *testing.T, db *store.DB) {
 		recStat(ads.TikTok, "k1", "2026-06-02", "EUR", "100"),
 		recStat(ads.Meta, "other", "2026-06-02", "USD", "999"), // no variant
 	}))
-	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, []store.VariantAd{{TestID: "summer", VariantKey: "hook-a", Account: "acct", AdID: "m1", MatchedBy: "utm_content"}}); err != nil {
+	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, "", []store.VariantAd{{TestID: "summer", VariantKey: "hook-a", Account: "acct", AdID: "m1", MatchedBy: "utm_content"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplaceVariantAds(ctx, "glowco", ads.TikTok, []store.VariantAd{{TestID: "summer", VariantKey: "hook-b", Account: "acct", AdID: "k1", MatchedBy: "utm_content"}}); err != nil {
+	if err := db.ReplaceVariantAds(ctx, "glowco", ads.TikTok, "", []store.VariantAd{{TestID: "summer", VariantKey: "hook-b", Account: "acct", AdID: "k1", MatchedBy: "utm_content"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -195,7 +195,7 @@ func TestReconcileBrandIncrementalEqualsFull(t *testing.T) {
 
 	ageSources(t, db)
 	restate(t, db)
-	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: recShop, Timezone: "America/New_York", Since: st.Watermark}))
+	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shops: []string{recShop}, Timezone: "America/New_York", Since: st.Watermark}))
 	wantDays := []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-03"), ads.MustDate("2026-06-05"),
 		ads.MustDate("2026-06-08"), ads.MustDate("2026-06-09")}
 	if !reflect.DeepEqual(days, wantDays) {
@@ -354,7 +354,7 @@ func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
 	state := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "x", Watermark: recTime("2026-06-11T12:00:00Z"),
 		ReconciledAt: recTime("2026-06-11T12:00:00Z")}
 	for _, chunk := range []int{1, 2, 7, 1000} {
-		n, err := rebuildBrand(ctx, db, b, b.Location, recShop, matches, nil, ads.Date{}, state, chunk)
+		n, err := rebuildBrand(ctx, db, b, b.Location, []string{recShop}, matches, nil, ads.Date{}, state, chunk)
 		if err != nil {
 			t.Fatalf("chunks of %d days: %v", chunk, err)
 		}
@@ -449,7 +449,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 				if p != nil {
 					return *p, orders, nil
 				}
-				return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, ads.Date{}, nil, chunk, orders)
+				return buildChunk(ctx, db, b, b.Location, []string{recShop}, matches, nil, nil, ads.Date{}, nil, chunk, orders)
 			}
 			_, err := rebuildChunks(ctx, db, state, chunks, build)
 			mu.Lock()
@@ -483,7 +483,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 
 	// And the same rebuild, uninterrupted, does change them.
 	if _, err := rebuildChunks(ctx, db, state, chunks, func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
-		return buildChunk(ctx, db, b, b.Location, recShop, matches, nil, nil, ads.Date{}, nil, chunk, orders)
+		return buildChunk(ctx, db, b, b.Location, []string{recShop}, matches, nil, nil, ads.Date{}, nil, chunk, orders)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +508,7 @@ func TestReconcileLinkOrderIncremental(t *testing.T) {
 	st := value[store.ReconcileState](t)(db.ReconcileState(ctx, "glowco"))
 	ageSources(t, db)
 	noErr(t)(db.UpsertLinkConversions(ctx, []ads.LinkConversion{recLink("L5", "2026-06-07T15:00:00Z", "5001", "80")}))
-	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: recShop, Timezone: "America/New_York", Since: st.Watermark}))
+	days := value[[]ads.Date](t)(db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shops: []string{recShop}, Timezone: "America/New_York", Since: st.Watermark}))
 	if want := []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-07")}; !reflect.DeepEqual(days, want) {
 		t.Fatalf("affected days %v, want %v (the conversion's and its order's)", days, want)
 	}

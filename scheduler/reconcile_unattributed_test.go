@@ -44,7 +44,7 @@ func TestReportTiesToPlatformsAndShop(t *testing.T) {
 		for _, s := range stats {
 			spend += value[int64](t)(conv.Convert(s.Spend, s.Currency, s.Day))
 		}
-		orders := value[[]ads.Order](t)(db.ReconcileOrders(ctx, recShop, from.In(loc), to.AddDays(1).In(loc), nil))
+		orders := value[[]ads.Order](t)(db.ReconcileOrders(ctx, []string{recShop}, from.In(loc), to.AddDays(1).In(loc), nil))
 		var revenue, count int64
 		for _, o := range orders {
 			r := value[int64](t)(conv.Convert(o.Net, o.Currency, ads.DateOf(o.CreatedAt, loc)))

@@ -51,8 +51,7 @@ const analyzeAfterOrders = 50000
 // file is stored, to the operation's creation time on Shopify's clock
 // (never backwards from prev); shopifyOrders then pages through what
 // changed since, from that mark less the overlap.
-func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, r *Run, since, prev time.Time) error {
-	shop := b.Accounts.Shopify.Shop
+func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop string, r *Run, since, prev time.Time) error {
 	client := d.Shopify(shop)
 	cursor := bulkCursor(shop)
 	op, err := d.bulkOperation(ctx, client, shop, since)

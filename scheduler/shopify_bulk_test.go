@@ -50,7 +50,7 @@ func newBulkRig(t *testing.T, total int, delay time.Duration) *bulkRig {
 	r.client = shopify.New(shopify.Options{Shop: bulkShop, BaseURL: srv.URL, AccessToken: "tok", RetryMax: -1,
 		BulkPollMin: time.Millisecond, BulkPollMax: 5 * time.Millisecond})
 	r.brand = &configs.Brand{Name: "bulkco", Currency: "USD", Location: time.UTC,
-		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: bulkShop}},
+		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: bulkShop}}},
 		Tests:    []*configs.Test{{ID: "t1", Start: ads.DateOf(r.now.AddDate(0, 0, -100), time.UTC)}}}
 	r.d = &Deps{DB: r.db, Shopify: func(string) *shopify.Client { return r.client }}
 	return r
@@ -104,7 +104,7 @@ func TestShopifyFirstSyncUsesBulk(t *testing.T) {
 	r := newBulkRig(t, 1500, 0) // 125 days of orders
 	ctx := context.Background()
 	run := &Run{Now: r.now}
-	if err := r.d.shopifyOrders(ctx, r.brand, run); err != nil {
+	if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], run); err != nil {
 		t.Fatal(err)
 	}
 	// Back to 30 days before the test's start.
@@ -135,7 +135,7 @@ func TestShopifyFirstSyncUsesBulk(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.ops()
-	if err := r.d.shopifyOrders(ctx, r.brand, &Run{Now: r.now}); err != nil {
+	if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 		t.Fatal(err)
 	}
 	after := r.ops()
@@ -160,7 +160,7 @@ func TestShopifyLongCatchUpUsesBulk(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := r.ops()
-		if err := r.d.shopifyOrders(ctx, r.brand, &Run{Now: r.now}); err != nil {
+		if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 			t.Fatal(err)
 		}
 		after := r.ops()
@@ -190,7 +190,7 @@ func TestShopifyLongCatchUpUsesBulk(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := r.ops()
-	if err := r.d.shopifyOrders(ctx, r.brand, &Run{Now: r.now}); err != nil {
+	if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 		t.Fatal(err)
 	}
 	if after := r.ops(); after["bulk"] != before["bulk"] {
@@ -213,7 +213,7 @@ func TestShopifyBulkResumesAfterRestart(t *testing.T) {
 		}
 		cancel()
 	}()
-	if err := r.d.shopifyOrders(ctx, r.brand, &Run{Now: r.now}); err == nil {
+	if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err == nil {
 		t.Fatal("the run finished before being stopped")
 	}
 	id := r.cursor(t, "shopify.bulk:")
@@ -229,7 +229,7 @@ func TestShopifyBulkResumesAfterRestart(t *testing.T) {
 	if err := r.fake.UpsertOrder(shopifyfake.Order{ID: "9001", LineItems: "12.00"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.d.shopifyOrders(context.Background(), r.brand, &Run{Now: r.now}); err != nil {
+	if err := r.d.shopifyOrders(context.Background(), r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 		t.Fatal(err)
 	}
 	if ops := r.ops(); ops["bulk"] != 1 {
@@ -258,7 +258,7 @@ func TestShopifyBulkReplacesDeadOperation(t *testing.T) {
 	}{
 		{"failed", func(t *testing.T, r *bulkRig) int {
 			r.fake.FailBulk("INTERNAL_SERVER_ERROR")
-			err := r.d.shopifyOrders(context.Background(), r.brand, &Run{Now: r.now})
+			err := r.d.shopifyOrders(context.Background(), r.brand, r.brand.Shops()[0], &Run{Now: r.now})
 			if err == nil || !strings.Contains(err.Error(), "INTERNAL_SERVER_ERROR") || !strings.Contains(err.Error(), bulkShop) ||
 				!strings.Contains(err.Error(), "gid://shopify/BulkOperation/1") {
 				t.Fatalf("failed export: error %v, want one naming the shop, the op and its errorCode", err)
@@ -290,7 +290,7 @@ func TestShopifyBulkReplacesDeadOperation(t *testing.T) {
 			t.Parallel()
 			r := newBulkRig(t, 100, 0)
 			started := tc.prepare(t, r)
-			if err := r.d.shopifyOrders(context.Background(), r.brand, &Run{Now: r.now}); err != nil {
+			if err := r.d.shopifyOrders(context.Background(), r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 				t.Fatal(err)
 			}
 			if ops := r.ops(); ops["bulk"] != started+1 {
@@ -312,7 +312,7 @@ func TestShopifyBulkAdoptsItsOwnRunningOperation(t *testing.T) {
 	if _, err := r.client.StartBulkOrders(context.Background(), since); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.d.shopifyOrders(context.Background(), r.brand, &Run{Now: r.now}); err != nil {
+	if err := r.d.shopifyOrders(context.Background(), r.brand, r.brand.Shops()[0], &Run{Now: r.now}); err != nil {
 		t.Fatal(err)
 	}
 	if ops := r.ops(); ops["bulk"] != 2 || ops["bulk-download"] != 1 {

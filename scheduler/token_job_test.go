@@ -32,9 +32,9 @@ func TestMetaTokenExpiryWarnings(t *testing.T) {
 	lumen := *glow
 	lumen.Name, lumen.Currency, lumen.Slack.Channel = "lumen", "EUR", "#lumen-perf"
 	lumen.Location, _ = time.LoadLocation("Europe/Berlin")
-	lm := *glow.Accounts.Meta
+	lm := *glow.Accounts.Meta[0]
 	lm.AdAccount = "act_2002"
-	lumen.Accounts.Meta = &lm
+	lumen.Accounts.Meta = []*configs.MetaAccount{&lm}
 	brands := []*configs.Brand{glow, &lumen}
 
 	issued := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)

@@ -36,7 +36,7 @@ func TestTwoBrandsPipeline(t *testing.T) {
 	}
 	const actTikTokJP = "7100000000000000009"
 	lunaskin.Currency, lunaskin.Timezone, lunaskin.Location = "JPY", "Asia/Tokyo", tokyo
-	lunaskin.Accounts.TikTok = &configs.TikTokAccount{Advertiser: actTikTokJP} // the fake does not know it: its syncs fail
+	lunaskin.Accounts.TikTok = []*configs.TikTokAccount{{Advertiser: actTikTokJP}} // the fake does not know it: its syncs fail
 	for _, tt := range append(glowco.Tests, lunaskin.Tests...) {
 		tt.Actions = configs.ActionsAlert
 	}

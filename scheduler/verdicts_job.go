@@ -310,20 +310,21 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 	// creator must not satisfy (or trip) this brand's need, and its
 	// untagged ads are not this brand's news.
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
-		acct := brandAccount(b, p)
-		if acct == "" {
-			continue // "" would read every account
+		for _, acct := range b.AdAccounts(p) {
+			if acct == "" {
+				continue // "" would read every account
+			}
+			ps, err := d.DB.Permissions(ctx, p, acct)
+			if err != nil {
+				return nil, nil, err
+			}
+			perms = append(perms, ps...)
+			as, err := d.DB.Ads(ctx, p, acct)
+			if err != nil {
+				return nil, nil, err
+			}
+			list = append(list, as...)
 		}
-		ps, err := d.DB.Permissions(ctx, p, acct)
-		if err != nil {
-			return nil, nil, err
-		}
-		perms = append(perms, ps...)
-		as, err := d.DB.Ads(ctx, p, acct)
-		if err != nil {
-			return nil, nil, err
-		}
-		list = append(list, as...)
 	}
 	for _, t := range b.Tests {
 		creator := b.Creator(t.Creator)
@@ -351,17 +352,6 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 		}
 	}
 	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
-}
-
-// brandAccount is the brand's ad account on platform p ("" for none).
-func brandAccount(b *configs.Brand, p ads.Platform) string {
-	switch {
-	case p == ads.Meta && b.Accounts.Meta != nil:
-		return b.Accounts.Meta.AdAccount
-	case p == ads.TikTok && b.Accounts.TikTok != nil:
-		return b.Accounts.TikTok.Advertiser
-	}
-	return ""
 }
 
 // digestDefault is the brand-local time of the daily digest when the

@@ -160,7 +160,7 @@ func alertBrand(set *configs.Set, platform ads.Platform) *configs.Brand {
 		if fallback == nil {
 			fallback = b
 		}
-		if (platform == ads.Meta && b.Accounts.Meta != nil) || (platform == ads.Shopify && b.Accounts.Shopify != nil) {
+		if (platform == ads.Meta && len(b.Accounts.Meta) > 0) || (platform == ads.Shopify && len(b.Accounts.Shopify) > 0) {
 			return b
 		}
 	}

@@ -50,8 +50,8 @@ func TestCheckVersionsWarnsOnceThirtyDaysBefore(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
 	set := &configs.Set{Brands: []*configs.Brand{
-		{Name: "zeta", Currency: "EUR", Slack: configs.Slack{Channel: "#zeta"}, Accounts: configs.Accounts{Meta: &configs.MetaAccount{AdAccount: "act_9"}}},
-		{Name: "acme", Currency: "USD", Slack: configs.Slack{Channel: "#acme"}, Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: "acme.myshopify.com"}}},
+		{Name: "zeta", Currency: "EUR", Slack: configs.Slack{Channel: "#zeta"}, Accounts: configs.Accounts{Meta: []*configs.MetaAccount{{AdAccount: "act_9"}}}},
+		{Name: "acme", Currency: "USD", Slack: configs.Slack{Channel: "#acme"}, Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "acme.myshopify.com"}}}},
 	}}
 	eol := time.Date(2027, 2, 23, 0, 0, 0, 0, time.UTC)
 	reg := prometheus.NewRegistry()

@@ -332,8 +332,10 @@ type VariantAd struct {
 }
 
 // ReplaceVariantAds sets the variant→ad mapping of one brand and platform
-// to exactly links, in one transaction.
-func (db *DB) ReplaceVariantAds(ctx context.Context, brand string, platform ads.Platform, links []VariantAd) error {
+// in one ad account to exactly links, in one transaction: the links of the
+// brand's other accounts on platform stay (each account's ads job replaces
+// its own). An empty account replaces the links of every account.
+func (db *DB) ReplaceVariantAds(ctx context.Context, brand string, platform ads.Platform, account string, links []VariantAd) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		// Only what changed is written: a cycle that matched the same ads
 		// leaves the table as it was.
@@ -346,9 +348,9 @@ func (db *DB) ReplaceVariantAds(ctx context.Context, brand string, platform ads.
 			cols[4] = append(cols[4], l.MatchedBy)
 		}
 		args := []any{brand, string(platform), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4])}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM variant_ads v WHERE brand = $1 AND platform = $2 AND NOT EXISTS (
+		if _, err := tx.ExecContext(ctx, `DELETE FROM variant_ads v WHERE brand = $1 AND platform = $2 AND ($8 = '' OR account = $8) AND NOT EXISTS (
 			SELECT 1 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS l(test_id, variant_key, account, ad_id, matched_by)
-			WHERE (l.test_id, l.variant_key, l.account, l.ad_id, l.matched_by) = (v.test_id, v.variant_key, v.account, v.ad_id, v.matched_by))`, args...); err != nil {
+			WHERE (l.test_id, l.variant_key, l.account, l.ad_id, l.matched_by) = (v.test_id, v.variant_key, v.account, v.ad_id, v.matched_by))`, append(args, account)...); err != nil {
 			return fmt.Errorf("clearing variant ads: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO variant_ads (brand, test_id, variant_key, platform, account, ad_id, matched_by)

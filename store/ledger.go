@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -142,8 +143,8 @@ func (db *DB) Clock(ctx context.Context) (time.Time, error) {
 // AffectedQuery selects the days a brand must reconcile again.
 type AffectedQuery struct {
 	Brand string
-	// Shop is the brand's store ("" when it has none).
-	Shop string
+	// Shops are the brand's stores (none when it has none).
+	Shops []string
 	// Timezone is the IANA zone days are bucketed in.
 	Timezone string
 	// Since is the brand's watermark.
@@ -174,7 +175,7 @@ type AffectedQuery struct {
 // RebuildReconciled.)
 const affectedDaysSQL = `
 WITH ch_orders AS MATERIALIZED (
-	SELECT order_id, name, created_at FROM orders WHERE shop = $2 AND changed_at >= $1
+	SELECT order_id, name, created_at FROM orders WHERE shop = ANY($2::text[]) AND changed_at >= $1
 ), ch_links AS MATERIALIZED (
 	SELECT source, conversion_id, at, order_id, brand FROM link_conversions WHERE changed_at >= $1
 ), link_refs AS MATERIALIZED (
@@ -192,7 +193,7 @@ SELECT DISTINCT day FROM (
 			AND lc.order_id IN (o.order_id, o.name, substring(o.order_id from '[0-9]+$'))
 		UNION ALL SELECT lc.at FROM link_conversions lc WHERE lc.order_id <> '' AND lc.brand = $4 AND ltrim(lc.order_id, '#') = ltrim(o.name, '#')
 	) x
-	UNION ALL SELECT (o.created_at AT TIME ZONE $3)::date FROM orders o WHERE o.shop = $2
+	UNION ALL SELECT (o.created_at AT TIME ZONE $3)::date FROM orders o WHERE o.shop = ANY($2::text[])
 		AND EXISTS (SELECT 1 FROM link_refs) AND (o.order_id IN (SELECT ref FROM link_refs)
 		OR o.name IN (SELECT ref FROM link_refs) OR ltrim(o.name, '#') IN (SELECT ltrim(ref, '#') FROM link_refs)
 		OR substring(o.order_id from '[0-9]+$') IN (SELECT ref FROM link_refs))
@@ -215,7 +216,7 @@ func (db *DB) AffectedDays(ctx context.Context, q AffectedQuery) ([]ads.Date, er
 		plats[i], accts[i] = string(a.Platform), a.Account
 	}
 	var days []ads.Date
-	if err := db.x.SelectContext(ctx, &days, affectedDaysSQL, q.Since, q.Shop, tz, q.Brand, pq.Array(plats), pq.Array(accts)); err != nil {
+	if err := db.x.SelectContext(ctx, &days, affectedDaysSQL, q.Since, pq.Array(q.Shops), tz, q.Brand, pq.Array(plats), pq.Array(accts)); err != nil {
 		return nil, fmt.Errorf("finding days to reconcile for brand %s: %w", q.Brand, err)
 	}
 	return days, nil
@@ -227,18 +228,18 @@ type OrderKey struct {
 	Name string `db:"name"`
 }
 
-// OrderKeys lists the orders of shop that any of refs may name: by id,
+// OrderKeys lists the orders of shops that any of refs may name: by id,
 // numeric id suffix or name (with or without '#'). It over-selects; the
 // caller matches exactly.
-func (db *DB) OrderKeys(ctx context.Context, shop string, refs []string) ([]OrderKey, error) {
-	if len(refs) == 0 {
+func (db *DB) OrderKeys(ctx context.Context, shops []string, refs []string) ([]OrderKey, error) {
+	if len(refs) == 0 || len(shops) == 0 {
 		return nil, nil
 	}
 	var out []OrderKey
-	if err := db.x.SelectContext(ctx, &out, `SELECT order_id, name FROM orders WHERE shop = $1 AND (
+	if err := db.x.SelectContext(ctx, &out, `SELECT order_id, name FROM orders WHERE shop = ANY($1) AND (
 		order_id = ANY($2) OR name = ANY($2) OR ltrim(name, '#') = ANY($2) OR substring(order_id from '[0-9]+$') = ANY($2))
-		ORDER BY order_id`, shop, pq.Array(refs)); err != nil {
-		return nil, fmt.Errorf("looking up orders of %s: %w", shop, err)
+		ORDER BY order_id`, pq.Array(shops), pq.Array(refs)); err != nil {
+		return nil, fmt.Errorf("looking up orders of %s: %w", strings.Join(shops, ", "), err)
 	}
 	return out, nil
 }
@@ -446,20 +447,20 @@ func saveReconcileState(ctx context.Context, tx *sqlx.Tx, s ReconcileState) erro
 }
 
 // SourceDays returns the span of days (in zone tz) that the source rows a
-// brand reconciles from fall on: orders of shop (none when shop is ""),
+// brand reconciles from fall on: orders of shops (none when shops is empty),
 // link conversions and daily stats. ok is false when there are none.
-func (db *DB) SourceDays(ctx context.Context, shop, tz string) (r ads.DateRange, ok bool, err error) {
+func (db *DB) SourceDays(ctx context.Context, shops []string, tz string) (r ads.DateRange, ok bool, err error) {
 	if tz == "" {
 		tz = "UTC"
 	}
 	var lo, hi sql.NullString
 	err = db.x.QueryRowxContext(ctx, `SELECT min(d)::text, max(d)::text FROM (
-		SELECT (min(created_at) AT TIME ZONE $2)::date AS d FROM orders WHERE $1 <> '' AND shop = $1
-		UNION ALL SELECT (max(created_at) AT TIME ZONE $2)::date FROM orders WHERE $1 <> '' AND shop = $1
+		SELECT ((SELECT min(created_at) FROM orders WHERE shop = s) AT TIME ZONE $2)::date AS d FROM unnest($1::text[]) s
+		UNION ALL SELECT ((SELECT max(created_at) FROM orders WHERE shop = s) AT TIME ZONE $2)::date FROM unnest($1::text[]) s
 		UNION ALL SELECT (min(at) AT TIME ZONE $2)::date FROM link_conversions
 		UNION ALL SELECT (max(at) AT TIME ZONE $2)::date FROM link_conversions
 		UNION ALL SELECT min(day) FROM ad_day_stats
-		UNION ALL SELECT max(day) FROM ad_day_stats) x`, shop, tz).Scan(&lo, &hi)
+		UNION ALL SELECT max(day) FROM ad_day_stats) x`, pq.Array(shops), tz).Scan(&lo, &hi)
 	if err != nil {
 		return ads.DateRange{}, false, fmt.Errorf("finding the days of source rows: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -18,16 +19,17 @@ const reconcileOrderCols = `order_id, name, created_at, cancelled_at, currency, 
 	utm_content, utm_term, landing_page, first_utm_source, first_utm_medium, first_utm_campaign, first_utm_content,
 	first_utm_term, first_landing_page, test`
 
-// ReconcileOrders lists the orders of shop created in [from, to), in no
+// ReconcileOrders lists the orders of shops created in [from, to), in no
 // particular order, with only what attribution reads: Shop, ID, Name,
 // CreatedAt, CancelledAt, Currency, Gross, Discounts, Refunded, Net,
 // DiscountCodes, UTM, LandingPage, FirstUTM, FirstLandingPage and Test
 // (UpdatedAt and RefundIDs are left zero). It is the reconcile job's
 // lighter Orders. The orders are appended to buf[:0],
 // reusing its storage.
-func (db *DB) ReconcileOrders(ctx context.Context, shop string, from, to time.Time, buf []ads.Order) ([]ads.Order, error) {
-	rows, err := db.x.QueryContext(ctx, `SELECT `+reconcileOrderCols+` FROM orders
-		WHERE shop = $1 AND created_at >= $2 AND created_at < $3`, shop, from, to)
+func (db *DB) ReconcileOrders(ctx context.Context, shops []string, from, to time.Time, buf []ads.Order) ([]ads.Order, error) {
+	shop := strings.Join(shops, ", ") // for messages
+	rows, err := db.x.QueryContext(ctx, `SELECT shop, `+reconcileOrderCols+` FROM orders
+		WHERE shop = ANY($1) AND created_at >= $2 AND created_at < $3`, pq.Array(shops), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("listing orders of %s to reconcile: %w", shop, err)
 	}
@@ -38,9 +40,9 @@ func (db *DB) ReconcileOrders(ctx context.Context, shop string, from, to time.Ti
 		cancelled sql.NullTime
 	)
 	for rows.Next() {
-		out = append(out, ads.Order{Shop: shop})
+		out = append(out, ads.Order{})
 		o := &out[len(out)-1]
-		if err := rows.Scan(&o.ID, &o.Name, &o.CreatedAt, &cancelled, &o.Currency, &o.Gross, &o.Discounts, &o.Refunded, &o.Net, &codes, &o.UTM.Source, &o.UTM.Medium,
+		if err := rows.Scan(&o.Shop, &o.ID, &o.Name, &o.CreatedAt, &cancelled, &o.Currency, &o.Gross, &o.Discounts, &o.Refunded, &o.Net, &codes, &o.UTM.Source, &o.UTM.Medium,
 			&o.UTM.Campaign, &o.UTM.Content, &o.UTM.Term, &o.LandingPage, &o.FirstUTM.Source, &o.FirstUTM.Medium,
 			&o.FirstUTM.Campaign, &o.FirstUTM.Content, &o.FirstUTM.Term, &o.FirstLandingPage, &o.Test); err != nil {
 			return nil, fmt.Errorf("reading orders of %s to reconcile: %w", shop, err)

@@ -108,7 +108,7 @@ func TestAffectedDaysAndOrderKeys(t *testing.T) {
 		Currency: "USD", At: time.Date(2026, 5, 20, 15, 0, 0, 0, time.UTC), Brand: "glowco"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, []store.VariantAd{{TestID: "t", VariantKey: "v", Account: "a", AdID: "m1", MatchedBy: "ad_id"}}); err != nil {
+	if err := db.ReplaceVariantAds(ctx, "glowco", ads.Meta, "", []store.VariantAd{{TestID: "t", VariantKey: "v", Account: "a", AdID: "m1", MatchedBy: "ad_id"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.UpsertDayStats(ctx, []ads.DayStat{
@@ -122,7 +122,7 @@ func TestAffectedDaysAndOrderKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	since = since.Add(-time.Hour)
-	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: "glowco.myshopify.com", Timezone: "America/New_York", Since: since})
+	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shops: []string{"glowco.myshopify.com"}, Timezone: "America/New_York", Since: since})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +132,13 @@ func TestAffectedDaysAndOrderKeys(t *testing.T) {
 	if !reflect.DeepEqual(days, want) {
 		t.Errorf("affected days %v, want %v", days, want)
 	}
-	days, err = db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: "glowco.myshopify.com", Timezone: "UTC", Since: since.Add(2 * time.Hour)})
+	days, err = db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shops: []string{"glowco.myshopify.com"}, Timezone: "UTC", Since: since.Add(2 * time.Hour)})
 	if err != nil || len(days) != 0 {
 		t.Errorf("nothing changed since: days %v, err %v", days, err)
 	}
 
 	for _, ref := range []string{"gid://shopify/Order/2001", "2001", "#2001"} {
-		keys, err := db.OrderKeys(ctx, "glowco.myshopify.com", []string{ref, "#9999"})
+		keys, err := db.OrderKeys(ctx, []string{"glowco.myshopify.com"}, []string{ref, "#9999"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestAffectedDaysLinkByOrderRef(t *testing.T) {
 			if _, err := db.UpsertOrders(ctx, []ads.Order{order("3001", func(o *ads.Order) { o.CreatedAt, o.UpdatedAt = day(20), day(20) })}); err != nil {
 				t.Fatal(err)
 			}
-			days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shop: "glowco.myshopify.com", Since: since})
+			days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: "glowco", Shops: []string{"glowco.myshopify.com"}, Since: since})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,7 +269,7 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openDB(t, template)
-	if _, ok, err := db.SourceDays(ctx, "glowco.myshopify.com", "America/New_York"); err != nil || ok {
+	if _, ok, err := db.SourceDays(ctx, []string{"glowco.myshopify.com"}, "America/New_York"); err != nil || ok {
 		t.Fatalf("empty database: ok %v, err %v; want no span", ok, err)
 	}
 	// 03:00 UTC on June 3rd is June 2nd in New York.
@@ -296,7 +296,7 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 		{"glowco.myshopify.com", "Asia/Tokyo", ads.DateRange{From: ads.MustDate("2026-05-21"), To: ads.MustDate("2026-06-07")}},
 	}
 	for _, tc := range tests {
-		got, ok, err := db.SourceDays(ctx, tc.shop, tc.tz)
+		got, ok, err := db.SourceDays(ctx, shopsOf(tc.shop), tc.tz)
 		if err != nil || !ok || got != tc.want {
 			t.Errorf("SourceDays(%q, %s) = %v, %v, %v; want %v", tc.shop, tc.tz, got, ok, err, tc.want)
 		}
@@ -305,7 +305,7 @@ func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 	if _, err := db.SQL().ExecContext(ctx, `DELETE FROM ad_day_stats`); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := db.SourceDays(ctx, "glowco.myshopify.com", "America/New_York"); err != nil || got.To != ads.MustDate("2026-06-02") {
+	if got, _, err := db.SourceDays(ctx, []string{"glowco.myshopify.com"}, "America/New_York"); err != nil || got.To != ads.MustDate("2026-06-02") {
 		t.Errorf("span without stats %v (%v), want to 2026-06-02", got, err)
 	}
 	refs, err := db.LinkOrderRefs(ctx, "glowco")
@@ -498,4 +498,12 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	if want := []store.DailyKPI{kpiCell("2026-06-03", 6)}; !reflect.DeepEqual(daily, want) {
 		t.Errorf("after dropping a day: daily\n got %+v\nwant %+v", daily, want)
 	}
+}
+
+// shopsOf is the shop list of one shop ("" for none).
+func shopsOf(shop string) []string {
+	if shop == "" {
+		return nil
+	}
+	return []string{shop}
 }

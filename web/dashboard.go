@@ -892,11 +892,10 @@ func (h *DashboardHandler) permissionsAPI(ctx context.Context, r *http.Request) 
 		id       string
 	}
 	var accts []acct
-	if m := b.cfg.Accounts.Meta; m != nil && m.AdAccount != "" {
-		accts = append(accts, acct{ads.Meta, m.AdAccount})
-	}
-	if t := b.cfg.Accounts.TikTok; t != nil && t.Advertiser != "" {
-		accts = append(accts, acct{ads.TikTok, t.Advertiser})
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		for _, id := range b.cfg.AdAccounts(p) {
+			accts = append(accts, acct{p, id})
+		}
 	}
 	for _, a := range accts {
 		ps, err := h.src.Permissions(ctx, a.platform, a.id)
@@ -1001,15 +1000,9 @@ func (h *DashboardHandler) runsAPI(ctx context.Context, r *http.Request) (any, e
 	}
 	scopes := []string{"brand:" + b.name}
 	if b.cfg != nil {
-		if m := b.cfg.Accounts.Meta; m != nil && m.AdAccount != "" {
-			scopes = append(scopes, m.AdAccount)
-		}
-		if t := b.cfg.Accounts.TikTok; t != nil && t.Advertiser != "" {
-			scopes = append(scopes, t.Advertiser)
-		}
-		if s := b.cfg.Accounts.Shopify; s != nil && s.Shop != "" {
-			scopes = append(scopes, s.Shop)
-		}
+		scopes = append(scopes, b.cfg.AdAccounts(ads.Meta)...)
+		scopes = append(scopes, b.cfg.AdAccounts(ads.TikTok)...)
+		scopes = append(scopes, b.cfg.Shops()...)
 	}
 	runs, err := h.src.RecentRunsIn(ctx, scopes, limit)
 	if err != nil {

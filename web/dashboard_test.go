@@ -49,9 +49,9 @@ func dashConfig(t *testing.T) *configs.Set {
 	return &configs.Set{Brands: []*configs.Brand{{
 		Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: ny,
 		Accounts: configs.Accounts{
-			Meta:    &configs.MetaAccount{AdAccount: "act_100", Page: "1122", Instagram: "1784"},
-			TikTok:  &configs.TikTokAccount{Advertiser: "7000"},
-			Shopify: &configs.ShopifyAccount{Shop: "glowco.myshopify.com"},
+			Meta:    []*configs.MetaAccount{{AdAccount: "act_100", Page: "1122", Instagram: "1784"}},
+			TikTok:  []*configs.TikTokAccount{{Advertiser: "7000"}},
+			Shopify: []*configs.ShopifyAccount{{Shop: "glowco.myshopify.com"}},
 		},
 		Creators: []*configs.Creator{
 			{Handle: "jacqueline", Instagram: "jacq.elpaso", TikTok: "jacq"},

@@ -43,7 +43,7 @@ func reconciledDB(t *testing.T) string {
 	defer db.Close()
 	shop := "glowco.myshopify.com"
 	b := &configs.Brand{Name: "glowco", Currency: "USD", Timezone: "UTC", Location: time.UTC,
-		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: shop}},
+		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}}},
 		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10")}},
 		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"}, Fee: configs.Fee{Flat: ads.MustMicros("300")}}},
 		Tests: []*configs.Test{{ID: "summer", Creator: "jacqueline", Start: ads.MustDate("2026-06-01"), Checkpoints: []int{30},
@@ -66,7 +66,7 @@ func reconciledDB(t *testing.T) string {
 	}
 	for p, ad := range map[ads.Platform]store.VariantAd{ads.Meta: {TestID: "summer", VariantKey: "hook-a", Account: "act_1", AdID: "m1"},
 		ads.TikTok: {TestID: "summer", VariantKey: "hook-b", Account: "adv", AdID: "k1"}} {
-		if err := db.ReplaceVariantAds(ctx, "glowco", p, []store.VariantAd{ad}); err != nil {
+		if err := db.ReplaceVariantAds(ctx, "glowco", p, "", []store.VariantAd{ad}); err != nil {
 			t.Fatal(err)
 		}
 	}

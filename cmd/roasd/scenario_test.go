@@ -81,7 +81,7 @@ func TestMoneyScenario(t *testing.T) {
 	const shop = "shopco.myshopify.com"
 	day := ads.MustDate
 	b := &configs.Brand{Name: "shopco", Currency: "USD", Timezone: "UTC", Location: time.UTC,
-		Accounts: configs.Accounts{Shopify: &configs.ShopifyAccount{Shop: shop}},
+		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}}},
 		Creators: []*configs.Creator{
 			{Handle: "ava", Codes: []string{"AVA10"}, Links: []string{"https://shopco.example/?utm_source=ava"},
 				Fee: configs.Fee{Flat: ads.MustMicros("300"), Commission: ads.MustRate("0.10")}},
@@ -141,7 +141,7 @@ func TestMoneyScenario(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplaceVariantAds(ctx, "shopco", ads.Meta, []store.VariantAd{
+	if err := db.ReplaceVariantAds(ctx, "shopco", ads.Meta, "", []store.VariantAd{
 		{TestID: "spring", VariantKey: "sp-a", Account: "act_1", AdID: "m1"}, {TestID: "ben-test", VariantKey: "bn-a", Account: "act_1", AdID: "m2"},
 	}); err != nil {
 		t.Fatal(err)

@@ -64,11 +64,16 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 		o.RetryMax = -1
 		d.TikTokWrite = tiktokads.New(o)
 	}
-	// A static SHOPIFY_ACCESS_TOKEN (legacy custom app), or a Dev
-	// Dashboard app's SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET, from which
-	// each shop's client obtains 24-hour tokens and renews them.
-	tok, clientID, clientSecret := env.getenv("SHOPIFY_ACCESS_TOKEN"), env.getenv("SHOPIFY_CLIENT_ID"), env.getenv("SHOPIFY_CLIENT_SECRET")
-	if tok != "" || (clientID != "" && clientSecret != "") {
+	// Each shop's credentials: its own static token
+	// (SHOPIFY_ACCESS_TOKEN_<SHOP>, a legacy custom app belongs to one
+	// shop), else SHOPIFY_ACCESS_TOKEN, else a Dev Dashboard app's
+	// SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET, from which each shop's
+	// client obtains 24-hour tokens and renews them (one app serves every
+	// shop it is installed on). A shop with none gets a client that
+	// refuses every call, naming the shop (checkSecrets refuses such a
+	// config at start).
+	{
+		clientID, clientSecret := env.getenv("SHOPIFY_CLIENT_ID"), env.getenv("SHOPIFY_CLIENT_SECRET")
 		base := env.getenv("SHOPIFY_API_URL")
 		hc := httpFor("shopify")
 		// One client per shop, asked for by concurrent lanes (one per
@@ -81,7 +86,7 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 			if c, ok := clients[shop]; ok {
 				return c
 			}
-			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: tok, ClientID: clientID, ClientSecret: clientSecret,
+			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: shopifyToken(env, shop), ClientID: clientID, ClientSecret: clientSecret,
 				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify"), Now: now})
 			clients[shop] = c
 			return c
@@ -212,11 +217,38 @@ func (d *daemon) servesShop(shop string) bool {
 		return false
 	}
 	for _, b := range set.Brands {
-		if b.Accounts.Shopify != nil && strings.EqualFold(b.Accounts.Shopify.Shop, shop) {
+		if b.HasShop(shop) {
 			return true
 		}
 	}
 	return false
+}
+
+// shopifyTokenKey is the environment variable holding shop's own static
+// Admin API token: SHOPIFY_ACCESS_TOKEN_ and the shop's name (its
+// myshopify.com domain without the suffix) upper-cased, each character
+// other than a letter or digit made '_' (glowco-eu.myshopify.com →
+// SHOPIFY_ACCESS_TOKEN_GLOWCO_EU).
+func shopifyTokenKey(shop string) string {
+	name := strings.TrimSuffix(strings.ToLower(shop), ".myshopify.com")
+	key := []byte("SHOPIFY_ACCESS_TOKEN_")
+	for _, c := range []byte(strings.ToUpper(name)) {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			c = '_'
+		}
+		key = append(key, c)
+	}
+	return string(key)
+}
+
+// shopifyToken is shop's static Admin API token: its own
+// (shopifyTokenKey), else SHOPIFY_ACCESS_TOKEN; "" when neither is set
+// (the client-credentials app, if any, serves the shop).
+func shopifyToken(env *cmdEnv, shop string) string {
+	if tok := env.getenv(shopifyTokenKey(shop)); tok != "" {
+		return tok
+	}
+	return env.getenv("SHOPIFY_ACCESS_TOKEN")
 }
 
 // linkOwner attributes posted link conversions to their brands with the
@@ -242,15 +274,17 @@ func checkSecrets(env *cmdEnv, set *configs.Set) error {
 		}
 	}
 	for _, b := range set.Brands {
-		if b.Accounts.Meta != nil {
+		if len(b.Accounts.Meta) > 0 {
 			need(b.Name, "a Meta ad account", "META_ACCESS_TOKEN")
 		}
-		if b.Accounts.TikTok != nil {
+		if len(b.Accounts.TikTok) > 0 {
 			need(b.Name, "a TikTok advertiser", "TIKTOK_ACCESS_TOKEN")
 		}
-		if b.Accounts.Shopify != nil && env.getenv("SHOPIFY_ACCESS_TOKEN") == "" &&
-			(env.getenv("SHOPIFY_CLIENT_ID") == "" || env.getenv("SHOPIFY_CLIENT_SECRET") == "") {
-			missing = append(missing, fmt.Sprintf("brand %s has a Shopify shop but neither SHOPIFY_ACCESS_TOKEN nor SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are set", b.Name))
+		for _, shop := range b.Shops() {
+			if shopifyToken(env, shop) == "" && (env.getenv("SHOPIFY_CLIENT_ID") == "" || env.getenv("SHOPIFY_CLIENT_SECRET") == "") {
+				missing = append(missing, fmt.Sprintf("brand %s has the Shopify shop %s but neither %s, SHOPIFY_ACCESS_TOKEN nor SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are set",
+					b.Name, shop, shopifyTokenKey(shop)))
+			}
 		}
 		if b.Slack.Channel != "" {
 			need(b.Name, "a Slack channel", "SLACK_BOT_TOKEN")
