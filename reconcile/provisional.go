@@ -60,10 +60,10 @@ func FinalityOf(b *configs.Brand, today ads.Date) Finality {
 		restate = configs.DefaultRestatementDays
 	}
 	ws := []window{{refunds, fmt.Sprintf("refunds arrive up to %d days later (refund_horizon_days)", refunds)}}
-	if b.Accounts.Meta != nil {
+	if len(b.Accounts.Meta) > 0 {
 		ws = append(ws, window{MetaRestatementDays, fmt.Sprintf("Meta restates up to %d days", MetaRestatementDays)})
 	}
-	if b.Accounts.TikTok != nil {
+	if len(b.Accounts.TikTok) > 0 {
 		ws = append(ws, window{TikTokRestatementDays, fmt.Sprintf("TikTok revises up to %d days", TikTokRestatementDays)})
 	}
 	ws = append(ws, window{restate, fmt.Sprintf("pulls re-read %d days (restatement_days)", restate)})

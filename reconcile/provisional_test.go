@@ -12,8 +12,8 @@ import (
 // restatement window and the refund horizon; the longest window decides.
 func TestFinalityOf(t *testing.T) {
 	t.Parallel()
-	meta := &configs.MetaAccount{AdAccount: "act_1"}
-	tiktok := &configs.TikTokAccount{Advertiser: "7"}
+	meta := []*configs.MetaAccount{{AdAccount: "act_1"}}
+	tiktok := []*configs.TikTokAccount{{Advertiser: "7"}}
 	today := ads.MustDate("2026-12-10")
 	tests := []struct {
 		name   string
