@@ -93,7 +93,7 @@ func TestTieOutMatchesTheShop(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client := shopify.New(shopify.Options{Shop: recShop, BaseURL: srv.URL, AccessToken: "tok", RetryMax: -1})
 	d := &Deps{DB: db, Shopify: func(string) *shopify.Client { return client }, BulkAfter: -1}
-	if err := d.shopifyOrders(ctx, b, &Run{Now: now}); err != nil {
+	if err := d.shopifyOrders(ctx, b, b.Shops()[0], &Run{Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	// Another brand's shop, same days: none of it is glowco's.
