@@ -594,7 +594,7 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 		return fmt.Errorf("writing report table: %w", err)
 	}
 	if rep.TieOut != nil {
-		return writeTieOutTable(w, rep, p.revenue)
+		return writeTieOutTable(w, rep)
 	}
 	return nil
 }

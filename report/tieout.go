@@ -78,50 +78,71 @@ func plural(n int64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// writeTieOutTable writes the tie-out block under the table.
-func writeTieOutTable(w io.Writer, rep reconcile.Report, revenue int64) error {
-	t := *rep.TieOut
-	s := shownTieOut(t, revenue)
+// TieOutLine is one line of the tie-out block as people read it (the
+// table, the dashboard): a label, an amount with its currency, and a note.
+type TieOutLine struct {
+	Label  string `json:"label"`
+	Amount string `json:"amount"`
+	Note   string `json:"note,omitempty"`
+}
+
+// TieOutLines are the tie-out block's lines for people; paid and organic
+// are the range's exact paid and organic revenue (the report's TOTAL),
+// which the block's last line ("= report revenue") prints as TOTAL does.
+func TieOutLines(t reconcile.TieOut, paid, organic int64) []TieOutLine {
+	unit := minorUnit(t.Currency)
+	s := shownTieOut(t, roundTo(paid, unit)+roundTo(organic, unit))
 	cur := t.Currency
 	m := func(v int64) string { return ads.FormatMoney(v, cur) }
-	zone := rep.Timezone
-	if zone == "" {
-		zone = "UTC"
+	lines := []TieOutLine{
+		{"gross sales", m(s.gross), ""},
+		{"− discounts", m(s.discounts), ""},
+		{"− refunds", m(s.refunds), ""},
+		{"− cancellations", m(s.cancellations), ""},
+		{"= net sales", m(s.net), plural(t.Orders, "order", "orders")},
+		{"  paid-attributed", m(s.paid), ""},
+		{"  organic-attributed", m(s.organic), ""},
+		{"  unattributed", m(s.unattributed), ""},
+		{"+ link conversions, no store order", m(s.linkOnly), ""},
+		{"= report revenue", m(s.revenue), ""},
 	}
-	fmt.Fprintf(w, "\nTie-out with the store: orders placed %s..%s (%s), as they stand now\n", rep.From, rep.To, zone)
-	type line struct{ label, v, note string }
-	var lines []line
-	add := func(label, v, note string) { lines = append(lines, line{label, v, note}) }
-	add("gross sales", m(s.gross), "")
-	add("− discounts", m(s.discounts), "")
-	add("− refunds", m(s.refunds), "")
-	add("− cancellations", m(s.cancellations), "")
-	add("= net sales", m(s.net), plural(t.Orders, "order", "orders"))
-	add("  paid-attributed", m(s.paid), "")
-	add("  organic-attributed", m(s.organic), "")
-	add("  unattributed", m(s.unattributed), "")
-	add("+ link conversions, no store order", m(s.linkOnly), "")
-	add("= report revenue", m(s.revenue), "")
 	for _, u := range t.Unconverted {
 		days := u.First.String()
 		if u.Last != u.First {
 			days += ".." + u.Last.String()
 		}
-		add("held out, unconverted", ads.FormatMoney(u.Net, u.Currency),
-			fmt.Sprintf("%s, %s: no %s→%s rate configured", plural(u.Orders, "order", "orders"), days, u.Currency, cur))
+		lines = append(lines, TieOutLine{"held out, unconverted", ads.FormatMoney(u.Net, u.Currency),
+			fmt.Sprintf("%s, %s: no %s→%s rate configured", plural(u.Orders, "order", "orders"), days, u.Currency, cur)})
 	}
 	for _, p := range t.Platforms {
-		add(string(p.Platform)+"-reported value", m(roundTo(p.Value, minorUnit(cur))),
-			plural(p.Conversions, "conversion", "conversions")+", beside, never added")
+		lines = append(lines, TieOutLine{string(p.Platform) + "-reported value", m(roundTo(p.Value, unit)),
+			plural(p.Conversions, "conversion", "conversions") + ", beside, never added"})
 	}
+	return lines
+}
+
+// TieOutTitle is the tie-out block's title line for a range and zone.
+func TieOutTitle(from, to ads.Date, zone string) string {
+	if zone == "" {
+		zone = "UTC"
+	}
+	return fmt.Sprintf("Tie-out with the store: orders placed %s..%s (%s), as they stand now", from, to, zone)
+}
+
+// writeTieOutTable writes the tie-out block under the table.
+func writeTieOutTable(w io.Writer, rep reconcile.Report) error {
+	lines := TieOutLines(*rep.TieOut, rep.Total.PaidRevenue, rep.Total.OrganicRevenue)
 	lw, vw := 0, 0
 	for _, l := range lines {
-		lw, vw = max(lw, utf8.RuneCountInString(l.label)), max(vw, utf8.RuneCountInString(l.v))
+		lw, vw = max(lw, utf8.RuneCountInString(l.Label)), max(vw, utf8.RuneCountInString(l.Amount))
+	}
+	if _, err := fmt.Fprintf(w, "\n%s\n", TieOutTitle(rep.From, rep.To, rep.Timezone)); err != nil {
+		return fmt.Errorf("writing report tie-out: %w", err)
 	}
 	for _, l := range lines {
-		out := fmt.Sprintf("  %-*s  %*s", lw, l.label, vw, l.v)
-		if l.note != "" {
-			out += "  " + l.note
+		out := fmt.Sprintf("  %-*s  %*s", lw, l.Label, vw, l.Amount)
+		if l.Note != "" {
+			out += "  " + l.Note
 		}
 		if _, err := fmt.Fprintln(w, out); err != nil {
 			return fmt.Errorf("writing report tie-out: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -451,6 +452,16 @@ type SeriesResponse struct {
 	// Reconciled says how current the figures are; the page shows a
 	// banner when they are stale.
 	Reconciled ReconciledView `json:"reconciled"`
+	// TieOut is the range's tie-out block with the store, as `roasd
+	// report` prints it (null when the source keeps no store sales).
+	TieOut *TieOutView `json:"tie_out"`
+}
+
+// TieOutView is the tie-out block on the dashboard: its title and lines
+// (report.TieOutLines).
+type TieOutView struct {
+	Title string              `json:"title"`
+	Lines []report.TieOutLine `json:"lines"`
 }
 
 // ReconciledView is how current a brand's figures are (see
@@ -553,7 +564,26 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 		}
 		resp.Provisional = fin.AnyProvisional(rng)
 	}
+	if sales, ok := h.src.(SalesSource); ok {
+		t, err := TieOut(ctx, sales, b.name, b.currency, rng.From, rng.To, dailyRowsOf(cells, b.currency))
+		if err != nil {
+			return nil, err
+		}
+		resp.TieOut = &TieOutView{Title: report.TieOutTitle(rng.From, rng.To, b.timezone),
+			Lines: report.TieOutLines(t, resp.Totals.PaidRevenue, resp.Totals.OrganicRevenue)}
+	}
 	return resp, nil
+}
+
+// dailyRowsOf converts the KPI cells in currency cur to daily rows.
+func dailyRowsOf(cells []store.DailyKPI, cur string) []reconcile.DailyRow {
+	rows := make([]reconcile.DailyRow, 0, len(cells))
+	for _, c := range cells {
+		if cur == "" || c.Currency == cur {
+			rows = append(rows, DailyRowOf(c))
+		}
+	}
+	return rows
 }
 
 // buildSeries sums KPI cells into per-creator and per-variant daily series.

@@ -108,7 +108,14 @@ func seedDashboard(t *testing.T, db *store.DB) {
 	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-06-10"), TestID: "spf-launch", VariantKey: "v2", Creator: "marco",
 		Platform: ads.Meta, Currency: "CAD", Spend: m("999"), PaidRevenue: m("1")})
 	for _, w := range []store.ReconcileWrite{
-		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
+		{Brand: "glowco", Full: true, Daily: cells,
+			// The tie-out block's store sales and an order held out for
+			// want of a GBP→USD rate.
+			Sales: []store.SalesDay{{Day: ads.MustDate("2026-06-01"), Currency: "USD", Orders: 5, Gross: m("270"), Discounts: m("10"),
+				Refunds: m("15"), Net: m("245"), Paid: m("220"), Organic: m("25")}},
+			Ledger: []store.LedgerEntry{{Source: "order", SourceID: "gid://shopify/Order/9", Day: ads.MustDate("2026-06-02"),
+				Channel: "unconverted", Rule: "none", Policy: "utm-first", Currency: "USD", OrigCurrency: "GBP", OrigRevenue: m("12")}},
+			State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
 			FinalThrough: ads.MustDate("2026-06-20"), ProvisionalWhy: "refunds arrive up to 10 days later (refund_horizon_days)"}},
 		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{
 			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")},
@@ -833,6 +840,12 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	if !strings.Contains(page, `4,000.00<span class="cur">USD</span>`) || !strings.Contains(page, "2.33×") {
 		t.Errorf("totals tiles do not show spend 4,000.00 USD and ROAS 2.33×")
+	}
+	for line, want := range map[string]string{"= net sales": "245.00 USD", "paid-attributed": "220.00 USD",
+		"held out, unconverted": "12.00 GBP"} {
+		if rows := find(es, "tr", map[string]string{"data-line": line}); len(rows) != 1 || !strings.Contains(rows[0].inner, want) {
+			t.Errorf("tie-out line %q = %+v, want %s", line, rows, want)
+		}
 	}
 	if !strings.Contains(page, `action="/logout"`) {
 		t.Errorf("footer has no log-out form")

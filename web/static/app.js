@@ -259,6 +259,18 @@
     );
   }
 
+  // The tie-out block: store sales of the range's orders, of which
+  // attributed and unattributed, as `roasd report` prints it.
+  function renderTieOut() {
+    const t = state.series.tie_out, card = $("#tieout-card");
+    card.hidden = !t;
+    if (!t) return;
+    $("#tieout-title").textContent = t.title;
+    $("#tieout tbody").replaceChildren(...t.lines.map((l) =>
+      el("tr", { "data-line": l.label.trim() }, el("td", { text: l.label }), el("td", { class: "num", text: l.amount }),
+        el("td", { class: "hint", text: l.note || "" }))));
+  }
+
   function tile(label, value, key, hint) {
     const m = /^(.*) ([A-Z]{3})$/.exec(value);
     const big = m ? el("b", {}, m[1], el("span", { class: "cur", text: m[2] })) : el("b", { text: value });
@@ -419,6 +431,7 @@
       prov.hidden = !s.provisional;
       prov.textContent = s.provisional ? "Provisional: these totals include days that may still change — " + rec.provisional + "." : "";
       renderTotals();
+      renderTieOut();
       renderCreators();
       renderVariants();
     }, (err) => {
