@@ -116,7 +116,7 @@ func seedDashboard(t *testing.T, db *store.DB) {
 			Ledger: []store.LedgerEntry{{Source: "order", SourceID: "gid://shopify/Order/9", Day: ads.MustDate("2026-06-02"),
 				Channel: "unconverted", Rule: "none", Policy: "utm-first", Currency: "USD", OrigCurrency: "GBP", OrigRevenue: m("12")}},
 			State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
-			FinalThrough: ads.MustDate("2026-06-20"), ProvisionalWhy: "refunds arrive up to 10 days later (refund_horizon_days)"}},
+				FinalThrough: ads.MustDate("2026-06-20"), ProvisionalWhy: "refunds arrive up to 10 days later (refund_horizon_days)"}},
 		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{
 			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")},
 			{Day: ads.MustDate("2026-07-02"), Creator: "ana", Currency: "EUR", OrganicRevenue: m("5")}, // after "today"
