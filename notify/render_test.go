@@ -52,6 +52,7 @@ func sampleAlerts() map[string]Alert {
 		"checkpoint":       CheckpointAlert(glowco, "summer-serum-hooks", "14d", plan, vs),
 		"checkpoint_alert": CheckpointAlert(glowco, "summer-serum-hooks", "7d", Plan{}, vs),
 		"untagged":         UntaggedAlert(glowco, hyg),
+		"unconverted":      UnconvertedAlert(glowco, "GBP", "USD", ads.MustDate("2026-06-05"), 2, ads.MustMicros("80.5")),
 		"digest": DigestAlert(glowco, Digest{Day: "2026-06-20", Yesterday: "2026-06-19", YesterdaySpend: ads.MustMicros("1234.5"),
 			YesterdayRevenue: ads.MustMicros("3000"), Tests: 2, WindowSpend: ads.MustMicros("20000"), WindowRevenue: ads.MustMicros("51000"),
 			AtStake: ads.MustMicros("310.25"), AtStakeVariants: []string{"summer-serum-hooks/dark-1"},

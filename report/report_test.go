@@ -531,3 +531,34 @@ func TestTieOutGolden(t *testing.T) {
 		golden(t, tc.file, buf.Bytes())
 	}
 }
+
+// TestTieOutLinesInEachCurrency: the tie-out block prints with the one
+// currency formatter (JPY without decimals, KWD with three) and its
+// lines add up in the printed unit.
+func TestTieOutLinesInEachCurrency(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ cur, gross, net, paid string }{
+		{"JPY", "10,000 JPY", "8,668 JPY", "5,001 JPY"},
+		{"KWD", "10,000.500 KWD", "8,667.833 KWD", "5,000.400 KWD"},
+		{"USD", "10,000.50 USD", "8,667.83 USD", "5,000.40 USD"},
+	} {
+		mic := ads.MustMicros
+		to := reconcile.TieOutOf(c.cur, ads.MustDate("2026-06-01"), ads.MustDate("2026-06-30"), []reconcile.SalesDay{{
+			Day: ads.MustDate("2026-06-01"), Currency: c.cur, Orders: 3,
+			Sale: reconcile.Sale{Gross: mic("10000.5004"), Discounts: mic("1000.3333"), Refunds: mic("332.3337"), Net: mic("8667.8334")},
+			Paid: mic("5000.4001"), Organic: mic("3000.2222"), Unattributed: mic("667.2111")}}, nil, nil)
+		lines := TieOutLines(to, to.Paid, to.Organic+to.Unattributed)
+		got := map[string]string{}
+		for _, l := range lines {
+			got[strings.TrimSpace(l.Label)] = l.Amount
+		}
+		if got["gross sales"] != c.gross || got["= net sales"] != c.net || got["paid-attributed"] != c.paid {
+			t.Errorf("%s: gross %q, net %q, paid %q; want %q, %q, %q", c.cur, got["gross sales"], got["= net sales"],
+				got["paid-attributed"], c.gross, c.net, c.paid)
+		}
+		s := shownTieOut(to, 0)
+		if s.gross-s.discounts-s.refunds-s.cancellations != s.net || s.paid+s.organic+s.unattributed != s.net {
+			t.Errorf("%s: printed lines do not add up: %+v", c.cur, s)
+		}
+	}
+}
