@@ -196,7 +196,7 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 			}
 		})
 	case "slack":
-		seen := l.fields(v, "slack", []string{"channel", "approvers", "digest_at", "quiet_hours"}, func(key string, _, v *yaml.Node) {
+		seen := l.fields(v, "slack", []string{"channel", "approvers", "digest_at", "weekly_digest", "quiet_hours"}, func(key string, _, v *yaml.Node) {
 			if key == "quiet_hours" {
 				if s, ok := l.str(key, v); ok {
 					if _, _, ok := QuietHours(s); !ok {
@@ -212,6 +212,15 @@ func (l *loader) brandSetting(b *Brand, key string, v *yaml.Node) {
 						l.errorf(v, "digest_at: %q is not a time of day (want HH:MM in the brand's timezone, e.g. \"09:00\", or \"off\")", s)
 					}
 					b.Slack.DigestAt = s
+				}
+				return
+			}
+			if key == "weekly_digest" {
+				if s, ok := l.str(key, v); ok {
+					if _, ok := Weekday(s); !ok && s != "off" {
+						l.errorf(v, "weekly_digest: %q is not a weekday (want a day such as \"monday\", posted from digest_at in the brand's timezone, or \"off\")", s)
+					}
+					b.Slack.WeeklyDigest = s
 				}
 				return
 			}

@@ -169,9 +169,24 @@ type Slack struct {
 	// DigestAt is the brand-local time of day ("09:00", the default when
 	// empty) from which the day's digest is posted; "off" posts none.
 	DigestAt string `yaml:"digest_at"`
+	// WeeklyDigest is the weekday ("monday") on which, from DigestAt,
+	// the weekly digest for finance covers the last ISO week; "" or
+	// "off" posts none.
+	WeeklyDigest string `yaml:"weekly_digest"`
 	// QuietHours ("20:00-08:00", brand-local) delays posts that are not
 	// urgent until it ends; "" has none.
 	QuietHours string `yaml:"quiet_hours"`
+}
+
+// Weekday parses a weekday name ("monday", any case) as WeeklyDigest
+// takes it; ok is false for anything else ("off", "").
+func Weekday(s string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) {
+			return d, true
+		}
+	}
+	return 0, false
 }
 
 // QuietHours parses "HH:MM-HH:MM" into minutes of the day.

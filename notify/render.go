@@ -91,6 +91,8 @@ func emoji(a Alert) string {
 		return ":bar_chart:"
 	case KindDigest:
 		return ":newspaper:"
+	case KindWeekly:
+		return ":ledger:"
 	case KindGuard:
 		return ":rotating_light:"
 	case KindPermission:

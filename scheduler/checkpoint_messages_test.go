@@ -26,9 +26,13 @@ func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
 	sender := notify.NewSender(notify.NewSlack("xoxb-test", srv.URL+"/api/", nil), rg.db, nil)
 	sender.Limits = notify.Limits{}
 	notifyStage := NotifyStage(sender, nil)
+	digestStage := rg.d.DigestStage("")
 	cycle := func(now time.Time) {
 		t.Helper()
 		if err := rg.verdicts(ctx, rg.glowco, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := digestStage.Run(ctx, rg.glowco, &Run{Now: now}); err != nil {
 			t.Fatal(err)
 		}
 		if err := notifyStage.Run(ctx, rg.glowco, &Run{Now: now}); err != nil {
@@ -142,6 +146,9 @@ func TestQuietHoursDelayWhatIsNotUrgent(t *testing.T) {
 	sender.Limits = notify.Limits{}
 	notifyStage := NotifyStage(sender, nil)
 	if err := rg.verdicts(ctx, &b, day15); err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.d.DigestStage("").Run(ctx, &b, &Run{Now: day15}); err != nil {
 		t.Fatal(err)
 	}
 	if err := notifyStage.Run(ctx, &b, &Run{Now: day15}); err != nil {

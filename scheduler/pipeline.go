@@ -40,7 +40,7 @@ type Deps struct {
 	// Metrics, when set, receives the platform tokens' expiry.
 	Metrics *Metrics
 	// Stages run once per brand after the syncs, in order (reconcile,
-	// verdicts, notify); see BrandStages.
+	// verdicts, digest, notify); see BrandStages.
 	Stages []Stage
 	// OrderOverlap is how far before the last high-water mark each order
 	// sync starts again (default 15m), so late writes are not missed.
@@ -77,6 +77,7 @@ var DefaultSchedules = Schedules{
 	"shopify.orders":   "@every 10m",
 	"reconcile":        "@every 15m",
 	"verdicts":         "@every 1h",
+	StageDigest:        "@every 15m",
 	"notify":           "@every 1m",
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -116,7 +115,6 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	// latest is each test's latest due checkpoint: its thread takes the
 	// test's guards and permission and hygiene alerts.
 	latest := map[string]string{}
-	latestVerdicts := map[string][]reconcile.Verdict{}
 	var verdictRows []store.VerdictRow
 	var alerts []notify.Alert
 	var actionsToApply []testActions
@@ -161,7 +159,6 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			// A verdict judged only on days that may still change says so
 			// (the reports' rule).
 			reconcile.MarkProvisionalVerdicts(verdicts, finality, ads.DateRange{From: t.Start, To: t.Start.AddDays(cp - 1)})
-			latestVerdicts[t.ID] = verdicts
 			// One message per test and checkpoint; posted once, edited
 			// when what it shows changes.
 			alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
@@ -211,9 +208,6 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	}
 	if len(untagged) > 0 {
 		alerts = append(alerts, notify.UntaggedAlert(target, untagged))
-	}
-	if a, ok := digest(b, target, r.Now, today, kpis, latestVerdicts, permAlerts, len(untagged)); ok {
-		alerts = append(alerts, a)
 	}
 	// In the brand's quiet hours the tests' messages wait for them to end
 	// (all of a thread waits, so its table stays its first message);
@@ -352,73 +346,6 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 		}
 	}
 	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
-}
-
-// digestDefault is the brand-local time of the daily digest when the
-// config names none.
-const digestDefault = "09:00"
-
-// digest is the brand's daily digest once its local time of day is
-// reached (its dedup key sends it once a day): spend and blended ROAS
-// yesterday and over the running tests' windows, spend yesterday on
-// variants cut at their latest checkpoint, permissions expiring within 7
-// days and untagged running ads.
-func digest(b *configs.Brand, target notify.Target, now time.Time, today ads.Date, kpis []store.DailyKPI,
-	latest map[string][]reconcile.Verdict, perms []reconcile.PermissionAlert, untagged int) (notify.Alert, bool) {
-	at := b.Slack.DigestAt
-	if at == "" {
-		at = digestDefault
-	}
-	tod, err := time.Parse("15:04", at)
-	if err != nil {
-		return notify.Alert{}, false // "off"
-	}
-	local := now.In(b.Location)
-	if local.Hour()*60+local.Minute() < tod.Hour()*60+tod.Minute() {
-		return notify.Alert{}, false
-	}
-	yesterday := today.AddDays(-1)
-	d := notify.Digest{Day: today.String(), Yesterday: yesterday.String(), UntaggedAds: untagged}
-	running := map[string]*configs.Test{}
-	for _, t := range b.Tests {
-		if !today.Before(t.Start) && !today.After(t.End()) {
-			running[t.ID] = t
-			d.Tests++
-		}
-	}
-	cut := map[perfKey]bool{}
-	for test, vs := range latest {
-		for _, v := range vs {
-			if v.Verdict == reconcile.VerdictCut {
-				cut[perfKey{test, v.Subject}] = true
-			}
-		}
-	}
-	stake := map[string]bool{}
-	for _, k := range kpis {
-		if k.Day == yesterday {
-			d.YesterdaySpend += k.Spend
-			d.YesterdayRevenue += k.PaidRevenue + k.OrganicRevenue
-			if cut[perfKey{k.TestID, k.VariantKey}] && k.Spend > 0 {
-				d.AtStake += k.Spend
-				stake[k.TestID+"/"+k.VariantKey] = true
-			}
-		}
-		if t := running[k.TestID]; t != nil && !k.Day.Before(t.Start) && !k.Day.After(today) {
-			d.WindowSpend += k.Spend
-			d.WindowRevenue += k.PaidRevenue + k.OrganicRevenue
-		}
-	}
-	for v := range stake {
-		d.AtStakeVariants = append(d.AtStakeVariants, v)
-	}
-	sort.Strings(d.AtStakeVariants)
-	for _, p := range perms {
-		if p.Kind == reconcile.PermAlertExpiring && !p.ExpiresAt.IsZero() && p.ExpiresAt.Sub(now) <= 7*24*time.Hour {
-			d.Expiring = append(d.Expiring, fmt.Sprintf("%s of %s: %s", p.VariantKey, p.TestID, p.Reason))
-		}
-	}
-	return notify.DigestAlert(target, d), true
 }
 
 // owners maps b's test ids to their owners, for mentions on what needs

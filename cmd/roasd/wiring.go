@@ -114,6 +114,7 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	d.Stages = []scheduler.Stage{
 		scheduler.ReconcileStage(db),
 		d.VerdictStage(strings.TrimSuffix(publicURL, "/") + "/"),
+		d.DigestStage(strings.TrimSuffix(publicURL, "/") + "/"),
 		scheduler.NotifyStage(sender, m),
 	}
 	return d, nil

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// FailStreak is how long one job of one scope has been failing: the
+// start of its first finished run after its newest successful one, and
+// how many finished runs have not succeeded since.
+type FailStreak struct {
+	Since time.Time
+	Runs  int
+}
+
+// FailStreaks returns the fail streak of each of keys that has finished
+// runs without success after its newest successful run (by insertion
+// order, like RunStates); keys without one are left out.
+func (db *DB) FailStreaks(ctx context.Context, keys []RunKey) (map[RunKey]FailStreak, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	jobs, scopes := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		jobs[i], scopes[i] = k.Job, k.Scope
+	}
+	var rows []struct {
+		Job   string    `db:"job"`
+		Scope string    `db:"scope"`
+		Since time.Time `db:"since"`
+		Runs  int       `db:"runs"`
+	}
+	err := db.x.SelectContext(ctx, &rows, `SELECT k.job, k.scope, min(r.started_at) AS since, count(*) AS runs
+		FROM unnest($1::text[], $2::text[]) AS k(job, scope)
+		JOIN job_runs r ON r.job = k.job AND r.scope = k.scope AND r.status NOT IN ('ok', 'running')
+			AND r.id > COALESCE((SELECT max(o.id) FROM job_runs o WHERE o.job = k.job AND o.scope = k.scope AND o.status = 'ok'), 0)
+		GROUP BY k.job, k.scope`, pq.Array(jobs), pq.Array(scopes))
+	if err != nil {
+		return nil, fmt.Errorf("reading how long %d jobs have failed: %w", len(keys), err)
+	}
+	out := make(map[RunKey]FailStreak, len(rows))
+	for _, r := range rows {
+		out[RunKey{Job: r.Job, Scope: r.Scope}] = FailStreak{Since: r.Since.UTC(), Runs: r.Runs}
+	}
+	return out, nil
+}
