@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -245,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.APIs = apiFigures(sb, camp)
-	res.Slack = slackFigures(sb.Slack.Calls(), sb.Slack.Messages())
+	res.Slack = CountSlack(sb.Slack.Calls(), sb.Slack.Messages(), 0)
 
 	o.logf("steady state: a cycle with no new data, 15 minutes later, one day later…")
 	if err := res.steady(ctx, o, dir, cycleDSN, sb, db, brand, pgPID); err != nil {
@@ -622,13 +623,47 @@ type SlackFigures struct {
 	// Calls counts Web API calls by method.
 	Calls map[string]int
 	Paced time.Duration
+	// Tables, Replies, Digests and Other split Messages: checkpoint
+	// tables, replies in a thread, daily and weekly digests, and the
+	// other top-level messages (untagged ads, sync, token and version
+	// warnings).
+	Tables, Replies, Digests, Other int
+	// TestsChanged counts the tests whose checkpoint table was posted or
+	// edited in the cycle.
+	TestsChanged int
 }
 
-func slackFigures(calls []slackfake.Call, messages []slackfake.Message) SlackFigures {
-	f := SlackFigures{Messages: len(messages), Calls: map[string]int{}}
-	posts := map[string]int{} // by channel id
-	for _, m := range messages {
+// Goal is what issue 16 allows a cycle to post: one message per test
+// with a change plus one digest per brand.
+func (f SlackFigures) Goal() int { return f.TestsChanged + f.Digests }
+
+// CountSlack measures a cycle from the Slack fake's calls made in it and
+// its messages: messages[from:] were posted in the cycle, the earlier ones
+// before it (an edit of one of those is a change, not a message).
+func CountSlack(calls []slackfake.Call, messages []slackfake.Message, from int) SlackFigures {
+	f := SlackFigures{Calls: map[string]int{}}
+	posts := map[string]int{}    // by channel id
+	changed := map[string]bool{} // brand:test
+	for _, m := range messages[from:] {
+		f.Messages++
 		posts[m.Channel]++
+		key := dedupKey(m)
+		switch {
+		case m.ThreadTS != "" && m.ThreadTS != m.TS:
+			f.Replies++
+		case strings.HasPrefix(key, "checkpoint:"):
+			f.Tables++
+			test, _ := checkpointTest(m)
+			changed[test] = true
+		case strings.HasPrefix(key, "digest:"), strings.HasPrefix(key, "weekly:"):
+			f.Digests++
+		default:
+			f.Other++
+		}
+	}
+	byTS := map[string]slackfake.Message{}
+	for _, m := range messages {
+		byTS[m.Channel+" "+m.TS] = m
 	}
 	var updates, reads int
 	for _, c := range calls {
@@ -636,10 +671,16 @@ func slackFigures(calls []slackfake.Call, messages []slackfake.Message) SlackFig
 		switch c.Method {
 		case "chat.update":
 			updates++
+			if m, ok := byTS[c.Params.Get("channel")+" "+c.Params.Get("ts")]; ok && c.Error == "" {
+				if test, ok := checkpointTest(m); ok {
+					changed[test] = true
+				}
+			}
 		case "conversations.history", "conversations.replies":
 			reads++
 		}
 	}
+	f.TestsChanged = len(changed)
 	// Channels are paced apart, updates and reads per workspace: the
 	// slowest of them bounds the delivery.
 	l := notify.DefaultLimits
@@ -696,3 +737,28 @@ func Spread(ds []time.Duration) (median, lo, hi time.Duration) {
 // ExecFunc runs `roasd args…` with the environment env (KEY=VALUE, later
 // keys win) and returns its exit code, writing its log to stderr.
 type ExecFunc func(ctx context.Context, args, env []string, stderr io.Writer) int
+
+// dedupKey is the roasd dedup key in a message's metadata ("" for none).
+func dedupKey(m slackfake.Message) string { return metadataKey(m.Metadata) }
+
+func metadataKey(raw []byte) string {
+	var md struct {
+		EventPayload struct {
+			DedupKey string `json:"dedup_key"`
+		} `json:"event_payload"`
+	}
+	if json.Unmarshal(raw, &md) != nil {
+		return ""
+	}
+	return md.EventPayload.DedupKey
+}
+
+// checkpointTest is the test of a checkpoint table message
+// ("checkpoint:<brand>:<test>:<checkpoint>:<hash>").
+func checkpointTest(m slackfake.Message) (string, bool) {
+	parts := strings.Split(dedupKey(m), ":")
+	if len(parts) < 4 || parts[0] != "checkpoint" {
+		return "", false
+	}
+	return parts[1] + ":" + parts[2], true
+}

@@ -60,8 +60,11 @@ func (r *Result) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\nSlack, first sync: %d messages, %d Web API calls (%d chat.postMessage, %d chat.update); %s to deliver at Slack's rates\n",
-		r.Slack.Messages, sum(r.Slack.Calls), r.Slack.Calls["chat.postMessage"], r.Slack.Calls["chat.update"], secs(r.Slack.Paced))
+	sl := r.Slack
+	fmt.Fprintf(w, "\nSlack, first sync: %d messages (%d checkpoint tables, %d thread replies, %d digests, %d other), %d Web API calls (%d chat.postMessage, %d chat.update); %s to deliver at Slack's rates\n",
+		sl.Messages, sl.Tables, sl.Replies, sl.Digests, sl.Other, sum(sl.Calls), sl.Calls["chat.postMessage"], sl.Calls["chat.update"], secs(sl.Paced))
+	fmt.Fprintf(w, "Slack goal (issue 16): at most one message per test with a change plus one digest per brand: %d messages against %d (%d tests with a change + %d digests): met %s\n",
+		sl.Messages, sl.Goal(), sl.TestsChanged, sl.Digests, verdict(sl.Messages <= sl.Goal()))
 
 	if len(r.Cycles) > 0 {
 		r.writeSteady(w)

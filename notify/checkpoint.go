@@ -55,7 +55,7 @@ func (p Plan) next(v string) string {
 // it shows, so the same numbers are never posted again; different ones
 // edit the earlier message (chat.update).
 func CheckpointAlert(t Target, testID, checkpoint string, p Plan, vs []reconcile.Verdict) Alert {
-	update := fmt.Sprintf("checkpoint:%s:%s:%s", t.Brand, testID, checkpoint)
+	update := CheckpointUpdateKey(t.Brand, testID, checkpoint)
 	counts := map[string]int{}
 	var cred float64
 	table := []string{fmt.Sprintf("%-16s %-8s %-22s %16s %6s  %s", "variant", "verdict", "ROAS (interval)", "spend", "orders", "next")}
@@ -152,30 +152,7 @@ func tableBlocks(lines []string, max int) []string {
 	return out
 }
 
-// UntaggedAlert is the brand's one message listing the running ads
-// without UTM tags (their spend cannot be tied to a variant), edited in
-// place as the list changes; nothing is posted while it stays the same.
-// issues are HygieneUntagged issues; none gives a zero Alert.
-func UntaggedAlert(t Target, issues []reconcile.HygieneIssue) Alert {
-	if len(issues) == 0 {
-		return Alert{}
-	}
-	update := fmt.Sprintf("hygiene:%s:untagged", t.Brand)
-	table := []string{fmt.Sprintf("%-8s %-20s %s", "platform", "ad", "name")}
-	h := fnv.New64a()
-	for _, i := range issues {
-		row := fmt.Sprintf("%-8s %-20s %s", i.Platform, i.AdID, clip(i.AdName, 60))
-		table = append(table, row)
-		fmt.Fprintln(h, row)
-	}
-	return Alert{
-		Brand: t.Brand, Channel: t.Channel, Kind: KindHygiene, UpdateKey: update,
-		DedupKey: fmt.Sprintf("%s:%016x", update, h.Sum64()),
-		Title:    fmt.Sprintf("%d running ad(s) without UTM tags", len(issues)),
-		Reason: "Their orders cannot be tied to a variant, so their spend counts in no test. " +
-			"Next: add utm_content (the variant's key) to each ad's URL parameters; this message updates as they are fixed.",
-		Table:     table,
-		Context:   contextLine(t.Brand),
-		ReportURL: t.ReportURL,
-	}
+// CheckpointUpdateKey is the update key of a test's checkpoint table.
+func CheckpointUpdateKey(brand, testID, checkpoint string) string {
+	return fmt.Sprintf("checkpoint:%s:%s:%s", brand, testID, checkpoint)
 }

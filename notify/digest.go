@@ -34,8 +34,9 @@ type Digest struct {
 	// Expiring lists permissions that expire within 7 days, each with its
 	// date ("@jacq Spark on bundle-spark: 2026-11-24, in 4 days").
 	Expiring []string
-	// UntaggedAds counts running ads without UTM tags.
-	UntaggedAds int
+	// Untagged are the brand's running ads without UTM tags, each with
+	// its spend yesterday.
+	Untagged []UntaggedAd
 	// UntaggedYesterday and UntaggedWindow are the spend of the brand's
 	// ads without UTM tags (running or not) yesterday and from
 	// UntaggedSince through today: money no test can be credited with.
@@ -51,6 +52,17 @@ type Digest struct {
 	// been judged because of those failures.
 	NotJudgedSince string
 }
+
+// UntaggedAd is a running ad without UTM tags (utm_content): its orders
+// cannot be tied to a variant.
+type UntaggedAd struct {
+	Platform, AdID, Name string
+	// Yesterday is its spend yesterday, in the brand's currency.
+	Yesterday int64
+}
+
+// maxUntaggedRows bounds the untagged ads listed in the digest.
+const maxUntaggedRows = 25
 
 // FailingSync is one of a brand's jobs whose latest run failed.
 type FailingSync struct {
@@ -101,8 +113,9 @@ func roas(rev, cost int64) string {
 
 // DigestAlert is a brand's daily digest: spend and blended ROAS (revenue
 // over spend plus fees) yesterday and over the running tests' windows,
-// money at stake, permissions about to expire, untagged ads and their
-// spend, failing syncs and a link to the dashboard. It is posted once per
+// money at stake, permissions about to expire, the running ads without
+// UTM tags and the spend of untagged ads (a table, the brand's one list of
+// them), failing syncs and a link to the dashboard. It is posted once per
 // brand-local day, top level, also while the brand's tests are not
 // judged.
 func DigestAlert(t Target, d Digest) Alert {
@@ -112,7 +125,7 @@ func DigestAlert(t Target, d Digest) Alert {
 		{fmt.Sprintf("Spend, %d running test(s) so far", d.Tests), money(d.WindowSpend, t.Currency)},
 		{"Blended ROAS, tests so far", roas(d.WindowRevenue, d.WindowSpend+d.WindowFees)},
 		{"At stake (cut, still spending)", money(d.AtStake, t.Currency)},
-		{fmt.Sprintf("Untagged spend %s (%d running ad(s))", d.Yesterday, d.UntaggedAds), money(d.UntaggedYesterday, t.Currency)},
+		{fmt.Sprintf("Untagged spend %s (%d running ad(s))", d.Yesterday, len(d.Untagged)), money(d.UntaggedYesterday, t.Currency)},
 	}
 	if d.UntaggedSince != "" {
 		fields = append(fields, Field{"Untagged spend since " + d.UntaggedSince, money(d.UntaggedWindow, t.Currency)})
@@ -142,16 +155,27 @@ func DigestAlert(t Target, d Digest) Alert {
 	for _, e := range d.Expiring {
 		lines = append(lines, "• Permission expiring: "+e)
 	}
-	if d.UntaggedAds > 0 || d.UntaggedYesterday > 0 || d.UntaggedWindow > 0 {
+	var table []string
+	if len(d.Untagged) > 0 || d.UntaggedYesterday > 0 || d.UntaggedWindow > 0 {
 		line := fmt.Sprintf("• Untagged spend: %s yesterday", money(d.UntaggedYesterday, t.Currency))
 		if d.UntaggedSince != "" {
 			line += fmt.Sprintf(", %s since %s", money(d.UntaggedWindow, t.Currency), d.UntaggedSince)
 		}
-		line += fmt.Sprintf(" on ads without UTM tags (%d running): their orders count in no test.", d.UntaggedAds)
+		line += fmt.Sprintf(" on ads without UTM tags (%d running, below): their orders count in no test. Next: add utm_content (the variant's key) to each ad's URL parameters.", len(d.Untagged))
 		if len(d.Unconverted) > 0 {
 			line += fmt.Sprintf(" Spend in %s is left out: no exchange rate.", strings.Join(d.Unconverted, ", "))
 		}
 		lines = append(lines, line)
+	}
+	if len(d.Untagged) > 0 {
+		table = []string{fmt.Sprintf("%-8s %-20s %-40s %16s", "platform", "untagged ad", "name", "spend "+d.Yesterday)}
+		for i, u := range d.Untagged {
+			if i == maxUntaggedRows {
+				table = append(table, fmt.Sprintf("… %d more on the dashboard", len(d.Untagged)-maxUntaggedRows))
+				break
+			}
+			table = append(table, fmt.Sprintf("%-8s %-20s %-40s %16s", u.Platform, u.AdID, clip(u.Name, 40), money(u.Yesterday, t.Currency)))
+		}
 	}
 	reason := fmt.Sprintf("%s spent on %s at %s blended ROAS; running tests %s at %s so far.",
 		money(d.YesterdaySpend, t.Currency), d.Yesterday, roas(d.YesterdayRevenue, d.YesterdaySpend+d.YesterdayFees),
@@ -166,6 +190,7 @@ func DigestAlert(t Target, d Digest) Alert {
 		DedupKey:  fmt.Sprintf("digest:%s:%s", t.Brand, d.Day),
 		Title:     fmt.Sprintf("Daily digest — %s, %s", t.Brand, d.Day),
 		Reason:    reason,
+		Table:     table,
 		Fields:    fields,
 		Context:   contextLine(t.Brand, "yesterday is "+d.Yesterday+" in the brand's timezone", "blended ROAS = revenue / (spend + fees)"),
 		ReportURL: t.ReportURL,

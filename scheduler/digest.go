@@ -225,29 +225,35 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 			dg.Expiring = append(dg.Expiring, fmt.Sprintf("%s of %s: %s", p.VariantKey, p.TestID, p.Reason))
 		}
 	}
-	for _, h := range hygiene {
-		if h.Kind == reconcile.HygieneUntagged {
-			dg.UntaggedAds++
-		}
-	}
 	if len(running) > 0 {
 		dg.UntaggedSince = windowFrom.String()
 	}
-	if err := d.untaggedSpend(ctx, b, &dg, windowFrom, yesterday, today); err != nil {
+	spent, err := d.untaggedSpend(ctx, b, &dg, windowFrom, yesterday, today)
+	if err != nil {
 		return notify.Alert{}, err
 	}
+	for _, h := range hygiene {
+		if h.Kind == reconcile.HygieneUntagged {
+			dg.Untagged = append(dg.Untagged, notify.UntaggedAd{Platform: string(h.Platform), AdID: h.AdID, Name: h.AdName,
+				Yesterday: spent[adKey{h.Platform, h.AdID}]})
+		}
+	}
+	// The costliest first: the list is cut at 25.
+	sort.SliceStable(dg.Untagged, func(i, j int) bool { return dg.Untagged[i].Yesterday > dg.Untagged[j].Yesterday })
 	return notify.DigestAlert(target, dg), nil
+}
+
+// adKey names an ad.
+type adKey struct {
+	platform ads.Platform
+	id       string
 }
 
 // untaggedSpend sums, in the brand's currency, the spend of the brand's
 // ads without UTM tags (utm_content), running or not, yesterday and from
-// from through today. Spend in a currency without a configured rate is
-// left out and its currency named.
-func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.Digest, from, yesterday, today ads.Date) error {
-	type adKey struct {
-		platform ads.Platform
-		id       string
-	}
+// from through today, and returns each one's spend yesterday. Spend in a
+// currency without a configured rate is left out and its currency named.
+func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.Digest, from, yesterday, today ads.Date) (map[adKey]int64, error) {
 	untagged := map[adKey]bool{}
 	var accounts []store.AccountRef
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
@@ -258,7 +264,7 @@ func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.D
 			accounts = append(accounts, store.AccountRef{Platform: p, Account: acct})
 			list, err := d.DB.Ads(ctx, p, acct)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, a := range list {
 				if a.UTM.Content == "" {
@@ -268,11 +274,12 @@ func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.D
 		}
 	}
 	if len(untagged) == 0 {
-		return nil
+		return nil, nil
 	}
+	spent := map[adKey]int64{}
 	stats, err := d.DB.AccountDayStats(ctx, accounts, ads.DateRange{From: from, To: today})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	conv := reconcile.NewConverter(b.Currency, b.FXRates)
 	missing := map[string]bool{}
@@ -287,6 +294,7 @@ func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.D
 		}
 		if s.Day == yesterday {
 			dg.UntaggedYesterday += spend
+			spent[adKey{s.Platform, s.AdID}] += spend
 		}
 		if dg.UntaggedSince != "" {
 			dg.UntaggedWindow += spend
@@ -296,7 +304,7 @@ func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.D
 		dg.Unconverted = append(dg.Unconverted, c)
 	}
 	sort.Strings(dg.Unconverted)
-	return nil
+	return spent, nil
 }
 
 // weeklyDigest is the brand's weekly digest for finance over the ISO week

@@ -100,7 +100,7 @@ func TestDigestWhileNotJudged(t *testing.T) {
 		"Daily digest — glowco, 2026-06-16",
 		"Sync failing: meta.insights act_1001 since 2026-06-16 07:00 EDT, 2 runs — meta insights act_1001: GET /v25.0/act_1001/insights?access_token=…&fields=spend: HTTP 500 (code 2)",
 		"Tests not judged since 2026-06-16 10:00 EDT",
-		"Untagged spend: 160.50 USD yesterday, 240.50 USD since 2026-06-01 on ads without UTM tags (2 running)",
+		"Untagged spend: 160.50 USD yesterday, 240.50 USD since 2026-06-01 on ads without UTM tags (2 running, below)",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("glowco digest lacks %q:\n%s", want, text)
@@ -225,7 +225,7 @@ func TestWeeklyDigest(t *testing.T) {
 	}{
 		{"glowco", []string{
 			"Weekly digest — glowco, 2026-W23 (2026-06-01 – 2026-06-07)",
-			"Week 2026-W23 (2026-06-01 – 2026-06-07): 6,250.00 USD spent and 150.00 USD in creator fees for 17,500.00 USD of revenue (16,600.00 USD paid, 900.00 USD organic): 2.73x blended ROAS.",
+			"6,250.00 USD spent and 150.00 USD in creator fees for 17,500.00 USD of revenue (16,600.00 USD paid, 900.00 USD organic): 2.73x blended ROAS.",
 			"roasd report --from 2026-06-01 --to 2026-06-07 --by creator",
 			"ava                      0.00 USD     150.00 USD         0.00 USD       900.00 USD   6.00x",
 			"jacqueline           6,000.00 USD       0.00 USD    16,600.00 USD         0.00 USD   2.77x",

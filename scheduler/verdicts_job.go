@@ -112,6 +112,11 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	for _, v := range stored {
 		prior[[3]string{v.TestID, v.Subject, v.Checkpoint}] = v
 	}
+	// The checkpoint tables queued so far (posted or on their way).
+	tables, err := d.DB.UpdateKeys(ctx, b.Name, "checkpoint:")
+	if err != nil {
+		return err
+	}
 	// latest is each test's latest due checkpoint: its thread takes the
 	// test's guards and permission and hygiene alerts.
 	latest := map[string]string{}
@@ -152,7 +157,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
 		ta := testActions{test: t}
 		plan := notify.Plan{Apply: t.Actions == configs.ActionsApply, Approve: t.Actions == configs.ActionsApprove}
-		for _, cp := range due {
+		for i, cp := range due {
 			label := reconcile.CheckpointLabel(cp)
 			latest[t.ID] = label
 			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
@@ -160,13 +165,19 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			// (the reports' rule).
 			reconcile.MarkProvisionalVerdicts(verdicts, finality, ads.DateRange{From: t.Start, To: t.Start.AddDays(cp - 1)})
 			// One message per test and checkpoint; posted once, edited
-			// when what it shows changes.
-			alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
+			// when what it shows changes. Of the checkpoints that fell
+			// due unseen (a first sync after several), only the latest
+			// is posted: it supersedes the others, and their actions
+			// are covered by its own.
+			shown := i == len(due)-1 || tables[notify.CheckpointUpdateKey(b.Name, t.ID, label)]
+			if shown {
+				alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
+			}
 			for _, v := range verdicts {
 				metrics, _ := json.Marshal(v)
 				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: label,
 					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
-				if was, ok := prior[[3]string{t.ID, v.Subject, label}]; ok && was.Verdict != v.Verdict {
+				if was, ok := prior[[3]string{t.ID, v.Subject, label}]; ok && shown && was.Verdict != v.Verdict {
 					alerts = append(alerts, notify.FlipAlert(target, t.ID, label, plan, was.Verdict, was.Changes+1, v))
 				}
 			}
@@ -198,16 +209,11 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	for _, p := range permAlerts {
 		alerts = append(alerts, notify.PermissionAlert(target, p))
 	}
-	var untagged []reconcile.HygieneIssue
 	for _, h := range hygiene {
 		if h.Kind == reconcile.HygieneUntagged {
-			untagged = append(untagged, h)
-			continue
+			continue // listed in the daily digest, with their spend
 		}
 		alerts = append(alerts, notify.HygieneAlert(target, h))
-	}
-	if len(untagged) > 0 {
-		alerts = append(alerts, notify.UntaggedAlert(target, untagged))
 	}
 	// In the brand's quiet hours the tests' messages wait for them to end
 	// (all of a thread waits, so its table stays its first message);

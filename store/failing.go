@@ -47,3 +47,20 @@ func (db *DB) FailStreaks(ctx context.Context, keys []RunKey) (map[RunKey]FailSt
 	}
 	return out, nil
 }
+
+// UpdateKeys returns the update keys starting with prefix of the brand's
+// queued alerts (sent or not): the messages that exist or are on their
+// way.
+func (db *DB) UpdateKeys(ctx context.Context, brand, prefix string) (map[string]bool, error) {
+	var keys []string
+	err := db.x.SelectContext(ctx, &keys, `SELECT DISTINCT update_key FROM alert_outbox
+		WHERE brand = $1 AND update_key <> '' AND starts_with(update_key, $2)`, brand, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("reading the queued messages of brand %s: %w", brand, err)
+	}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, nil
+}
