@@ -303,6 +303,11 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	if want := "expires " + camp.Today.AddDays(5).String() + " (in 4 days)"; !strings.Contains(slack, want) {
 		t.Errorf("the Slack log lacks the expiry warning %q on the campaign's clock:\n%s", want, slack)
 	}
+	// The brand's daily digest is in the Slack log, with the untagged
+	// ads it lists (issue 16).
+	if !strings.Contains(slack, "Daily digest — ") || !strings.Contains(slack, "Untagged spend: ") {
+		t.Errorf("the Slack log lacks the daily digest with its untagged spend:\n%s", slack)
+	}
 	// The demo clicks Approve on serum-hooks' first proposal: a signed
 	// request to roasd's endpoint; the raise is made and the buttons give
 	// way to the outcome.
