@@ -42,6 +42,7 @@ func TestTwoBrandsPipeline(t *testing.T) {
 	}
 	day := actStart.AddDays(3)
 	now := day.In(tokyo).Add(20 * time.Hour) // the 4th day everywhere
+	glowco.Slack.DigestAt = "06:00"          // now is 07:00 in New York
 
 	ad := func(id, utm string) metafake.Ad {
 		cr := metafake.Creative{ID: "c" + id}
@@ -63,7 +64,7 @@ func TestTwoBrandsPipeline(t *testing.T) {
 	d := &Deps{DB: db,
 		Meta:   metaads.New(metaads.Options{BaseURL: metaSrv.URL, AccessToken: actToken, RetryMax: -1}),
 		TikTok: tiktokads.New(tiktokads.Options{BaseURL: tkSrv.URL, AccessToken: actToken, RetryMax: -1})}
-	d.Stages = []Stage{ReconcileStage(db), d.VerdictStage("")}
+	d.Stages = []Stage{ReconcileStage(db), d.VerdictStage(""), d.DigestStage("")}
 	set := &configs.Set{Brands: []*configs.Brand{glowco, lunaskin}}
 	runner := &Runner{Rec: db, Replica: "r1", Attempts: 1, Now: func() time.Time { return now }}
 	noErr(t)(db.UpsertLinkConversions(ctx, []ads.LinkConversion{{Source: "impact", ID: "L1", Creator: "jacqueline",
@@ -100,10 +101,12 @@ func TestTwoBrandsPipeline(t *testing.T) {
 		t.Errorf("lunaskin's failures %v lack its withheld verdicts naming lunaskin and its advertiser", lunaFailed)
 	}
 
-	// Item 1: each channel hears only of its own untagged ad.
+	// Item 1: each channel hears only of its own untagged ad (listed in
+	// its digest, which lunaskin gets too, unjudged, naming its failing
+	// sync).
 	hygiene := func(brand string) (own, other []string) {
 		for _, a := range outbox(t, d, brand) {
-			if a.Kind != "hygiene" {
+			if a.Kind != "digest" {
 				continue
 			}
 			p := a.Payload
@@ -118,6 +121,14 @@ func TestTwoBrandsPipeline(t *testing.T) {
 	}
 	if own, other := hygiene("glowco"); len(own) == 0 || len(other) != 0 {
 		t.Errorf("glowco's untagged-ad alerts: own %v, lunaskin's %v; want its own only", own, other)
+	}
+	if other, own := hygiene("lunaskin"); len(own) == 0 || len(other) != 0 {
+		t.Errorf("lunaskin's untagged-ad alerts: own %v, glowco's %v; want its own only", own, other)
+	}
+	for _, a := range outbox(t, d, "lunaskin") {
+		if a.Kind == "digest" && !strings.Contains(a.Payload, "Sync failing: tiktok.") {
+			t.Errorf("lunaskin's digest does not name its failing TikTok sync: %s", a.Payload)
+		}
 	}
 
 	// Item 2: the shared creator's conversion is glowco's alone.
