@@ -177,8 +177,9 @@ var runningOpRE = regexp.MustCompile(`gid://shopify/BulkOperation/\d+`)
 // updatedSince (all orders when zero) and returns the created operation.
 // When the shop already runs a bulk query the error wraps
 // ErrBulkInProgress and the returned operation's ID is the running one's
-// (when Shopify named it), so the caller can wait for it. Other
-// userErrors are *ads.APIError of KindInvalid.
+// (when Shopify named it), so the caller can wait for it. LIMIT_REACHED
+// (as many bulk queries running as the API version allows) is an
+// *ads.APIError of KindRateLimited; other userErrors are of KindInvalid.
 func (c *Client) StartBulkOrders(ctx context.Context, updatedSince time.Time) (BulkOperation, error) {
 	var d struct {
 		Run struct {
@@ -207,7 +208,15 @@ func (c *Client) StartBulkOrders(ctx context.Context, updatedSince time.Time) (B
 		if code != "" {
 			msg = code + ": " + msg
 		}
-		return BulkOperation{}, fmt.Errorf("starting bulk orders query: %w", c.apiError("bulk", http.StatusOK, ads.KindInvalid, msg, ""))
+		kind := ads.KindInvalid
+		if code == "LIMIT_REACHED" {
+			// "Bulk operations limit reached. Please try again later."
+			// (BulkOperationUserErrorCode): the shop-app already runs as
+			// many bulk queries as the version allows; a wait, not a bad
+			// request.
+			kind = ads.KindRateLimited
+		}
+		return BulkOperation{}, fmt.Errorf("starting bulk orders query of %s: %w", c.shop, c.apiError("bulk", http.StatusOK, kind, msg, ""))
 	}
 	if d.Run.BulkOperation == nil {
 		return BulkOperation{}, fmt.Errorf("starting bulk orders query: %w", c.apiError("bulk", http.StatusOK, ads.KindUnknown, "no bulk operation and no userErrors in the answer", ""))
