@@ -125,7 +125,7 @@ func (ax *actionRun) syncedAds(ctx context.Context) ([]store.VariantAd, map[stri
 	if ax.synced != nil {
 		return ax.links, ax.synced, nil
 	}
-	links, err := ax.d.DB.VariantAds(ctx, ax.b.Name)
+	links, err := brandVariantAds(ctx, ax.d.DB, ax.b)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -46,7 +46,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if err != nil {
 		return 0, err
 	}
-	va, err := db.VariantAds(ctx, brand.Name)
+	va, err := brandVariantAds(ctx, db, brand)
 	if err != nil {
 		return 0, err
 	}
@@ -460,4 +460,22 @@ func AlertUnconverted(ctx context.Context, db *store.DB, b *configs.Brand) error
 	}
 	_, err = db.EnqueueAlerts(ctx, rows)
 	return err
+}
+
+// brandVariantAds lists the brand's variant→ad links in its configured ad
+// accounts: a link left by an account the brand no longer lists (its ads
+// job no longer runs to replace it) is not the brand's data. On a platform
+// where the brand lists no account every link is kept.
+func brandVariantAds(ctx context.Context, db *store.DB, b *configs.Brand) ([]store.VariantAd, error) {
+	va, err := db.VariantAds(ctx, b.Name)
+	if err != nil {
+		return nil, err
+	}
+	out := va[:0]
+	for _, v := range va {
+		if accts := b.AdAccounts(v.Platform); len(accts) == 0 || slices.Contains(accts, v.Account) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }

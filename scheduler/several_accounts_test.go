@@ -27,7 +27,8 @@ import (
 // It checks that glowco's KPI cells hold the spend of every one of its
 // accounts (the EUR account's converted at the brand's rate, never 1:1)
 // and the orders of both its shops, that nothing of lunaskin's is in
-// glowco's ledger or the other way round, that without the EUR rate the
+// glowco's ledger or the other way round, that an account the brand no
+// longer lists stops counting, that without the EUR rate the
 // reconcile refuses naming the currency, and that when one of glowco's
 // shops fails to sync, glowco's verdicts are withheld naming that shop
 // while lunaskin's are not.
@@ -246,6 +247,23 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 	}
 	if ids := ledgerOrders("lunaskin"); len(ids) != 1 || !has(ids, "7001") {
 		t.Errorf("lunaskin's ledger orders %v, want 7001 only", ids)
+	}
+
+	// An ad account the brand no longer lists is no longer its data,
+	// though its links and stats stay stored; listed again, it is back.
+	dropped := *glowco
+	dropped.Accounts.Meta = glowco.Accounts.Meta[:1]
+	if _, err := ReconcileBrand(ctx, db, &dropped, now, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := cells("glowco")["hook-b"]; got.spend != 0 {
+		t.Errorf("glowco without %s still counts its spend on hook-b: %s", actEU, ads.FormatMicros(got.spend, 2))
+	}
+	if _, err := ReconcileBrand(ctx, db, glowco, now, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := cells("glowco")["hook-b"]; got.spend != ads.MustMicros("108") {
+		t.Errorf("glowco with %s listed again: hook-b spend %s, want 108.00", actEU, ads.FormatMicros(got.spend, 2))
 	}
 
 	// Without the EUR rate, the EUR account's spend is not taken 1:1.

@@ -294,7 +294,7 @@ func checkpointsOf(t *configs.Test) []int {
 // permissionAndHygiene checks the synced grants against the variants that
 // need them, and the synced ads against the declared variants.
 func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
-	links, err := d.DB.VariantAds(ctx, b.Name)
+	links, err := brandVariantAds(ctx, d.DB, b)
 	if err != nil {
 		return nil, nil, err
 	}
