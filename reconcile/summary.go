@@ -49,6 +49,26 @@ type Report struct {
 	// TieOut is the brand-level reconciliation with the store (nil when
 	// the caller has none).
 	TieOut *TieOut
+	// Closed lists the closed months the range touches: the figures of
+	// their days are the snapshot taken at close (the caller reads it).
+	Closed []ClosedMonth
+	// Adjustments are what changed in those months' days of the range
+	// since their close (PostCloseAdjustments); they are not in Rows or
+	// Total, which keep the closed figures.
+	Adjustments []Adjustment
+}
+
+// ClosedMonth is a closed month a report touches.
+type ClosedMonth struct {
+	// Month is its first day.
+	Month ads.Date
+	// ClosedAt is when it was closed (in the brand's zone).
+	ClosedAt time.Time
+}
+
+// Label is "2026-11".
+func (c ClosedMonth) Label() string {
+	return fmt.Sprintf("%04d-%02d", c.Month.Year, int(c.Month.Month))
 }
 
 // TestPolicy is a test's attribution policy (utm-first or code-first).

@@ -353,8 +353,9 @@ func cellsOf(s shown, cur string) []cell {
 // the figures are: at, text, stale and, when the latest reconcile failed,
 // failed_at and warning; left out when unknown), provisional
 // (final_through, text; left out when unknown), rows and total, each row
-// and the total with a boolean "provisional", and, when the report has
-// one, tie_out (the tie-out block; see tieout.go). The table shows the
+// and the total with a boolean "provisional", when the range touches a
+// closed month closed (month, closed_at) and adjustments (see
+// WriteAdjustments), and, when the report has one, tie_out (the tie-out block; see tieout.go). The table shows the
 // header (brand, zone, currency, range, attribution), the
 // key columns and the main KPIs for people, under a line saying how
 // current they are and a WARNING line when they are stale, and the
@@ -498,8 +499,9 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 		Policies    []reconcile.TestPolicy `json:"attribution,omitempty"`
 		Reconciled  *jsonReconciled        `json:"reconciled,omitempty"`
 		Provisional *jsonProvisional       `json:"provisional,omitempty"`
+		Closed      []jsonClosed           `json:"closed,omitempty"`
 	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, rep.Timezone, rep.Range, rep.Policies, reconciledOf(rep.Reconciled),
-		provisionalOf(rep.Finality)})
+		provisionalOf(rep.Finality), closedIfAny(rep)})
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"rows":[`)
 	for i := range p.keys {
@@ -511,7 +513,18 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 	}
 	buf.WriteString("\n],\"total\":")
 	jsonObject(&buf, nil, nil, p.provisionalJSON(p.totalProvisional), p.total)
-	if t := tieOutJSON(rep, p.revenue); t != nil {
+	if len(rep.Closed) > 0 {
+		buf.WriteString(",\"adjustments\":[")
+		for i, a := range adjustmentsJSON(rep) {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString("\n  ")
+			buf.Write(a)
+		}
+		buf.WriteString("]")
+	}
+	if t := tieOutJSON(rep, adjustedRevenue(rep, p.revenue)); t != nil {
 		b, err := json.Marshal(t)
 		if err != nil {
 			return fmt.Errorf("writing report json: %w", err)
@@ -542,6 +555,9 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 	}
 	if t := rep.Finality.String(); t != "" {
 		fmt.Fprintln(w, t)
+	}
+	for _, l := range closedLines(rep) {
+		fmt.Fprintln(w, l)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -592,6 +608,9 @@ func writeTable(w io.Writer, rep reconcile.Report) error {
 	row(totalKeys(len(rep.KeyNames)), append(pick(p.total), mark(p.totalProvisional)...))
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report table: %w", err)
+	}
+	if err := writeAdjustmentTable(w, rep); err != nil {
+		return err
 	}
 	if rep.TieOut != nil {
 		return writeTieOutTable(w, rep)

@@ -129,9 +129,15 @@ func TieOutTitle(from, to ads.Date, zone string) string {
 	return fmt.Sprintf("Tie-out with the store: orders placed %s..%s (%s), as they stand now", from, to, zone)
 }
 
-// writeTieOutTable writes the tie-out block under the table.
+// writeTieOutTable writes the tie-out block under the table. A closed
+// month's revenue counts with its post-close adjustments: the block
+// compares the store's sales now with the cells now.
 func writeTieOutTable(w io.Writer, rep reconcile.Report) error {
-	lines := TieOutLines(*rep.TieOut, rep.Total.PaidRevenue, rep.Total.OrganicRevenue)
+	paid, organic := rep.Total.PaidRevenue, rep.Total.OrganicRevenue
+	for _, a := range rep.Adjustments {
+		paid, organic = paid+a.PaidRevenue, organic+a.OrganicRevenue
+	}
+	lines := TieOutLines(*rep.TieOut, paid, organic)
 	lw, vw := 0, 0
 	for _, l := range lines {
 		lw, vw = max(lw, utf8.RuneCountInString(l.Label)), max(vw, utf8.RuneCountInString(l.Amount))

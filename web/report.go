@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,33 +97,9 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return reconcile.Report{}, badReport("report range %s..%s ends before it starts", q.From, q.To)
 	}
-	var st store.ReconcileState
-	if q.Brand == "" {
-		all, err := s.DB.ReconciledBrands(ctx)
-		if err != nil {
-			return reconcile.Report{}, err
-		}
-		switch len(all) {
-		case 0:
-			return reconcile.Report{}, &ReportError{Status: http.StatusNotFound, Msg: "no brand has been reconciled yet"}
-		case 1:
-			st = all[0]
-		default:
-			names := make([]string, len(all))
-			for i, b := range all {
-				names[i] = b.Brand
-			}
-			return reconcile.Report{}, badReport("several brands are reconciled (%s): name one", strings.Join(names, ", "))
-		}
-	} else {
-		var err error
-		st, err = s.DB.ReconcileState(ctx, q.Brand)
-		if errors.Is(err, store.ErrNotFound) {
-			return reconcile.Report{}, &ReportError{Status: http.StatusNotFound, Msg: fmt.Sprintf("brand %q has not been reconciled", q.Brand)}
-		}
-		if err != nil {
-			return reconcile.Report{}, err
-		}
+	st, err := reconciledBrand(ctx, s.DB, q.Brand)
+	if err != nil {
+		return reconcile.Report{}, err
 	}
 	loc := time.UTC
 	if st.Timezone != "" {
@@ -142,9 +119,31 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	if err != nil {
 		return reconcile.Report{}, err
 	}
-	rows := make([]reconcile.DailyRow, len(cells))
-	for i, k := range cells {
-		rows[i] = DailyRowOf(k)
+	closes, err := s.closesIn(ctx, st.Brand, q.From, q.To)
+	if err != nil {
+		return reconcile.Report{}, err
+	}
+	closed := func(d ads.Date) bool { _, ok := closes[store.MonthOf(d)]; return ok }
+	var rows, live []reconcile.DailyRow
+	for _, k := range cells {
+		r := DailyRowOf(k)
+		if closed(k.Day) {
+			live = append(live, r)
+			continue
+		}
+		rows = append(rows, r)
+	}
+	var snap []reconcile.DailyRow
+	if len(closes) > 0 {
+		// A closed month's days read its snapshot.
+		frozen, err := s.DB.ClosedKPIs(ctx, st.Brand, q.From, q.To)
+		if err != nil {
+			return reconcile.Report{}, err
+		}
+		for _, k := range frozen {
+			snap = append(snap, DailyRowOf(k))
+		}
+		rows = append(rows, snap...)
 	}
 	rep, err := reconcile.Summarize(st.Brand, st.Currency, q.From, q.To, q.By, rows)
 	if err != nil {
@@ -153,12 +152,23 @@ func (s DBReports) Report(ctx context.Context, q ReportQuery) (reconcile.Report,
 	if rep.Reconciled, err = Freshness(ctx, s.DB, st, nil); err != nil {
 		return reconcile.Report{}, err
 	}
-	rep.MarkProvisional(FinalityOf(st), nil)
+	rep.MarkProvisional(FinalityOf(st), closed)
 	rep.Timezone, rep.Range = st.Timezone, label
 	for _, p := range st.TestPolicies() {
 		rep.Policies = append(rep.Policies, reconcile.TestPolicy(p))
 	}
-	t, err := TieOut(ctx, s.DB, st.Brand, st.Currency, q.From, q.To, rows)
+	if len(closes) > 0 {
+		if err := s.adjust(ctx, &rep, st, closes, snap, live); err != nil {
+			return reconcile.Report{}, err
+		}
+	}
+	// The tie-out compares the store's sales now with the cells now: a
+	// closed month's report revenue plus its adjustments.
+	all := make([]reconcile.DailyRow, len(cells))
+	for i, k := range cells {
+		all[i] = DailyRowOf(k)
+	}
+	t, err := TieOut(ctx, s.DB, st.Brand, st.Currency, q.From, q.To, all)
 	if err != nil {
 		return reconcile.Report{}, err
 	}
@@ -213,6 +223,72 @@ func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, 
 		}
 	}
 	return reconcile.TieOutOf(currency, from, to, days, rows, un), nil
+}
+
+// closesIn returns brand's closed months that [from, to] touches, by
+// their first day.
+func (s DBReports) closesIn(ctx context.Context, brand string, from, to ads.Date) (map[ads.Date]store.MonthClose, error) {
+	all, err := s.DB.ClosedMonths(ctx, brand)
+	if err != nil {
+		return nil, err
+	}
+	out := map[ads.Date]store.MonthClose{}
+	for _, c := range all {
+		if !c.Month.After(to) && !store.MonthEnd(c.Month).Before(from) {
+			out[c.Month] = c
+		}
+	}
+	return out, nil
+}
+
+// adjust lists the report's closed months and their post-close
+// adjustments over the report's days: live against snapshot KPI cells
+// and ledger rows, month by month.
+func (s DBReports) adjust(ctx context.Context, rep *reconcile.Report, st store.ReconcileState, closes map[ads.Date]store.MonthClose,
+	snap, live []reconcile.DailyRow) error {
+	loc := zoneOf(st.Timezone)
+	months := make([]ads.Date, 0, len(closes))
+	for m := range closes {
+		months = append(months, m)
+	}
+	slices.SortFunc(months, func(a, b ads.Date) int { return a.Compare(b) })
+	for _, m := range months {
+		rep.Closed = append(rep.Closed, reconcile.ClosedMonth{Month: m, ClosedAt: closes[m].ClosedAt.In(loc)})
+		from, to := m, store.MonthEnd(m)
+		if from.Before(rep.From) {
+			from = rep.From
+		}
+		if to.After(rep.To) {
+			to = rep.To
+		}
+		in := func(rows []reconcile.DailyRow) []reconcile.DailyRow {
+			var out []reconcile.DailyRow
+			for _, r := range rows {
+				if !r.Day.Before(from) && !r.Day.After(to) {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		was, err := s.DB.ClosedLedger(ctx, st.Brand, from, to)
+		if err != nil {
+			return err
+		}
+		now, err := s.DB.Ledger(ctx, st.Brand, from, to)
+		if err != nil {
+			return err
+		}
+		rep.Adjustments = append(rep.Adjustments, reconcile.PostCloseAdjustments(m, in(snap), in(live), ledgerRows(was), ledgerRows(now))...)
+	}
+	return nil
+}
+
+func ledgerRows(es []store.LedgerEntry) []reconcile.LedgerRow {
+	out := make([]reconcile.LedgerRow, len(es))
+	for i, e := range es {
+		out[i] = reconcile.LedgerRow(e)
+	}
+	return out
 }
 
 // reconcileJob is the reconcile job's name in the run history
@@ -342,7 +418,9 @@ func ParseReportQuery(p ReportParams) (ReportQuery, error) {
 // are is in the JSON ("reconciled") and, for both formats, in the headers
 // X-Roasd-Reconciled ("reconciled through DAY at TIME") and, when the
 // brand's latest reconcile failed, X-Roasd-Stale (the warning); which days
-// are provisional in X-Roasd-Provisional. Requests must carry
+// are provisional in X-Roasd-Provisional; how many post-close adjustment
+// lines closed months in the range have in X-Roasd-Adjustments, which
+// view=adjustments serves alone (report.WriteAdjustments). Requests must carry
 // "Authorization: Bearer <token>" (compared in constant time); without it,
 // or when token is empty, the answer is 401. Bad parameters get 400 with a
 // message saying what to fix. Other failures are logged (slog default
@@ -374,7 +452,14 @@ func ReportHandler(src ReportSource, token string) http.Handler {
 			var rep reconcile.Report
 			if rep, err = src.Report(r.Context(), q); err == nil {
 				var buf bytes.Buffer
-				if err = report.Write(&buf, format, rep); err == nil {
+				write := report.Write
+				if v.Get("view") == "adjustments" {
+					write = report.WriteAdjustments
+				}
+				if n := len(rep.Adjustments); n > 0 {
+					w.Header().Set("X-Roasd-Adjustments", strconv.Itoa(n))
+				}
+				if err = write(&buf, format, rep); err == nil {
 					if t := rep.Reconciled.String(); t != "" {
 						w.Header().Set("X-Roasd-Reconciled", t)
 					}

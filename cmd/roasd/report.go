@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		name:    "report",
-		usage:   "[--from YYYY-MM-DD [--to YYYY-MM-DD] | --month YYYY-MM | --last Nd] [--brand NAME] [--by creator|test|variant|platform|day] [--format csv|json|table]",
+		usage:   "[--from YYYY-MM-DD [--to YYYY-MM-DD] | --month YYYY-MM | --last Nd] [--brand NAME] [--by creator|test|variant|platform|day] [--format csv|json|table] [--adjustments]",
 		summary: "print the finance report (spend, fees, revenue, ROAS, CPA, …) from the reconciled ledger",
 		help: `Reads the reconciled daily KPIs of a brand from DATABASE_URL and prints one
 row per creator, test, variant, platform or day over [--from, --to] (both
@@ -56,6 +56,13 @@ field on each JSON row and the total, a last table column, and a line
 "days from DAY are provisional: WHY" (the table's header, JSON's
 "provisional", stderr for CSV).
 
+A closed month (roasd close) reports its snapshot: the figures as they
+were closed. What changed since shows as post-close adjustment lines —
+per creator and cause (restated spend, late order, late refund, order
+changed, reattributed, fees, other) — under the table's TOTAL (with the
+TOTAL they would make) and in JSON's "adjustments"; CSV keeps to the
+closed figures, and --adjustments prints the lines alone (in any format).
+
 Columns: spend, fees (flat + commission + bonuses), paid and organic revenue,
 ROAS = paid revenue / spend, blended ROAS = revenue / (spend + fees),
 ROI = (revenue − cost) / cost, CPA = cost / orders, CPE = cost / engagements,
@@ -82,6 +89,7 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	last := fs.String("last", "", "the N days through today, e.g. 30d (instead of --from/--to)")
 	by := fs.String("by", reconcile.ByCreator, "row dimension: "+strings.Join(reconcile.Dimensions, "|"))
 	format := fs.String("format", report.FormatTable, "output format: "+strings.Join(report.Formats, "|"))
+	adjustments := fs.Bool("adjustments", false, "print only the post-close adjustments of closed months in the range")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -123,6 +131,13 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	if hint := pastTheData(rep); hint != "" {
 		fmt.Fprintf(env.stderr, "roasd report: %s: %s\n", rep.Brand, hint)
+	}
+	if *adjustments {
+		return report.WriteAdjustments(env.stdout, *format, rep)
+	}
+	if n := len(rep.Adjustments); n > 0 && *format == report.FormatCSV {
+		// CSV rows sum to its TOTAL: the closed figures only.
+		fmt.Fprintf(env.stderr, "roasd report: %s: %d post-close adjustment line(s) of closed months are not in these figures: roasd report --adjustments\n", rep.Brand, n)
 	}
 	return report.Write(env.stdout, *format, rep)
 }

@@ -506,6 +506,7 @@ func (d *daemon) servers() ([]*web.Server, error) {
 		if h := d.dashboard(true); h != nil {
 			public.Routes["/"] = h
 		}
+		d.privateAPI(public.Routes)
 		srv, err := web.New(public)
 		if err != nil {
 			return nil, err
@@ -516,8 +517,10 @@ func (d *daemon) servers() ([]*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	private := map[string]http.Handler{"/": d.dashboard(false)}
+	d.privateAPI(private)
 	priv, err := web.New(web.Options{Addr: d.opts.privateListen, Probes: true, Ready: d.ready, Details: d.readyDetails, Metrics: metrics,
-		Routes: map[string]http.Handler{"/": d.dashboard(false)}, Timeouts: d.opts.timeouts, Log: d.log})
+		Routes: private, Timeouts: d.opts.timeouts, Log: d.log})
 	if err != nil {
 		pub.Close()
 		return nil, err

@@ -172,6 +172,14 @@ func (d *daemon) routes() map[string]http.Handler {
 	return r
 }
 
+// privateAPI mounts the private API on routes: POST /api/v1/close
+// (bearer ROASD_API_TOKEN; off without it), on the jobs' clock.
+func (d *daemon) privateAPI(routes map[string]http.Handler) {
+	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
+		routes["POST /api/v1/close"] = web.CloseHandler(d.db, token, d.opts.now)
+	}
+}
+
 // slackInteractions is the Slack interactivity endpoint (approval
 // buttons), calling decided after a decision; ok is false without
 // SLACK_SIGNING_SECRET.
