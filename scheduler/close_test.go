@@ -33,7 +33,7 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	ctx := context.Background()
 	glowco, lunaskin := actBrands(t)
 	glowco.Accounts.TikTok, glowco.Tests = nil, glowco.Tests[:1]
-	glowco.Accounts.Shopify = &configs.ShopifyAccount{Shop: recShop}
+	glowco.Accounts.Shopify = []*configs.ShopifyAccount{{Shop: recShop}}
 	for _, b := range []*configs.Brand{glowco, lunaskin} {
 		b.RestatementDays = reconcile.MetaRestatementDays // pulls re-read what Meta restates
 		for _, tt := range b.Tests {
