@@ -27,6 +27,7 @@ var readmeExamples = []struct{ name, title string }{
 	{"weekly", "Weekly digest for finance — top level, on `slack.weekly_digest`'s day from the digest time, last ISO week by creator"},
 	{"not_judged", "Not judged — top level, once per episode of failing syncs"},
 	{"sync", "Failing part of a sync — top level, once per episode"},
+	{"unconverted", "Orders in a currency without a rate — top level, once per currency pair and day"},
 	{"token", "Access token expiry — top level, 14 and 3 days before and at expiry"},
 	{"version", "API version end of life — top level, from 30 days before"},
 }
@@ -156,9 +157,18 @@ func TestREADMEExamples(t *testing.T) {
 	if strings.TrimSpace(section) != got {
 		t.Errorf("README.md's examples differ from the renderer's (run go test ./notify -run TestREADMEExamples -update)")
 	}
+	// Every kind of message roasd sends has an example.
+	shown := map[string]bool{}
+	samples := sampleAlerts()
 	for _, ex := range readmeExamples {
-		if !strings.Contains(got, "**"+ex.title+"**") {
-			t.Errorf("no example of %s", ex.name)
+		if a, ok := samples[ex.name]; ok {
+			shown[a.Kind] = true
+		}
+	}
+	shown[KindHygiene] = true // no_ad, built in examplesMarkdown
+	for name, a := range samples {
+		if !shown[a.Kind] {
+			t.Errorf("README shows no message of kind %q (sample %s)", a.Kind, name)
 		}
 	}
 }
