@@ -337,6 +337,7 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 	if strings.HasSuffix(text, "need attention:") {
 		for _, l := range strings.Split(blocksText(m.Blocks), "\n") {
 			if strings.HasPrefix(l, "• ") {
+				l, _, _ = strings.Cut(l, " — ```") // a table follows: shown below
 				text += "\n" + strings.ReplaceAll(l, "*", "")
 			}
 		}
