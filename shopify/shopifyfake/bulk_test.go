@@ -144,7 +144,7 @@ func TestFakeBulkQueryLifecycle(t *testing.T) {
 	if done["status"] != "COMPLETED" || done["objectCount"] != "3" || done["url"] == nil || done["partialDataUrl"] != nil || done["errorCode"] != nil {
 		t.Fatalf("completed op = %v", done)
 	}
-	cur := r.call(`{ currentBulkOperation { id status } }`, nil)["data"].(map[string]any)["currentBulkOperation"].(map[string]any)
+	cur := r.call(`{ currentBulkOperation { id status type } }`, nil)["data"].(map[string]any)["currentBulkOperation"].(map[string]any)
 	if cur["id"] != id || cur["status"] != "COMPLETED" || cur["type"] != "QUERY" {
 		t.Errorf("currentBulkOperation = %v", cur)
 	}

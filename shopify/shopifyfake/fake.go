@@ -9,8 +9,10 @@
 // refund webhooks, one delivery per subscription (SetSubscriptions,
 // Deliveries, Post). Orders carry tax, shipping and a presentment currency,
 // refunds their line items, shipping, tax and discrepancy, as Shopify
-// reports them. It is written from Shopify's documented JSON shapes, not
-// from roasd's client, and is served by `roasd sandbox`.
+// reports them. GraphQL answers carry exactly the selected fields, under
+// their aliases (bulk result lines are not cut down). It is written from
+// Shopify's documented JSON shapes, not from roasd's client, and is served
+// by `roasd sandbox`.
 //
 // Orders are kept in an index sorted by (updatedAt, id), rebuilt when they
 // change, so a page or a bulk snapshot costs a binary search, not a scan:
@@ -477,18 +479,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Unlock()
+	// Answers carry only the selected fields (see selectedWriter).
+	sw := &selectedWriter{ResponseWriter: w}
+	defer sw.flush(req.Query)
 	switch op {
 	case "bulk":
-		s.serveBulkRun(w, r, req.Query, req.Variables)
+		s.serveBulkRun(sw, r, req.Query, req.Variables)
 	case "bulk-poll":
-		s.serveBulkPoll(w, r, req.Query, req.Variables)
+		s.serveBulkPoll(sw, r, req.Query, req.Variables)
 	case "orders":
-		s.serveOrders(w, req.Query, req.Variables)
+		s.serveOrders(sw, req.Query, req.Variables)
 	case "shop":
-		s.serveShop(w, req.Variables)
+		s.serveShop(sw, req.Variables)
 	default:
 		s.record(Call{Op: op, Variables: req.Variables, Status: http.StatusOK})
-		writeJSON(w, http.StatusOK, map[string]any{"errors": []any{map[string]any{
+		writeJSON(sw, http.StatusOK, map[string]any{"errors": []any{map[string]any{
 			"message":    "this fake serves only the shop, orders and bulk operation queries",
 			"extensions": map[string]any{"code": "undefinedField"},
 		}}})
@@ -933,7 +938,9 @@ type orderJSON struct {
 	TotalPriceSet            *moneyBag    `json:"totalPriceSet,omitempty"`
 	TotalRefundedShippingSet *moneyBag    `json:"totalRefundedShippingSet,omitempty"`
 	RefundDiscrepancySet     *moneyBag    `json:"refundDiscrepancySet,omitempty"`
-	Refunds                  []refundJSON `json:"refunds,omitempty"`
+	// Refunds is nil when not selected, else the list, [] when empty
+	// ([Refund!]! is never null).
+	Refunds *[]refundJSON `json:"refunds,omitempty"`
 }
 
 // refundJSON is a Refund object in an order's refunds list.
@@ -1076,11 +1083,12 @@ func renderOrder(o *Order, currency string, sel selection) orderJSON {
 		n.PresentmentCurrencyCode = p.currency
 	}
 	if sel.refunds {
-		n.Refunds = []refundJSON{}
+		rs := []refundJSON{}
 		for _, r := range o.Refunds {
-			n.Refunds = append(n.Refunds, refundJSON{ID: "gid://shopify/Refund/" + r.ID, CreatedAt: timeOrNil(r.CreatedAt),
+			rs = append(rs, refundJSON{ID: "gid://shopify/Refund/" + r.ID, CreatedAt: timeOrNil(r.CreatedAt),
 				TotalRefundedSet: m(refundTotal(r))})
 		}
+		n.Refunds = &rs
 	}
 	if o.FirstVisit != nil || o.LastVisit != nil {
 		j := &journeyJSON{FirstVisit: sel.visitOf(o.FirstVisit), LastVisit: sel.visitOf(o.LastVisit)}
