@@ -15,7 +15,7 @@ import (
 func TestLinkOwner(t *testing.T) {
 	t.Parallel()
 	set := &configs.Set{Brands: []*configs.Brand{
-		{Name: "glowco", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "glowco.myshopify.com"}}},
+		{Name: "glowco", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "glowco.myshopify.com"}, {Shop: "glowco-eu.myshopify.com"}}},
 			Creators: []*configs.Creator{{Handle: "jacqueline"}, {Handle: "marcus"}}},
 		{Name: "lunaskin", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "lunaskin.myshopify.com"}}},
 			Creators: []*configs.Creator{{Handle: "jacqueline"}, {Handle: "yuki"}}},
@@ -31,6 +31,7 @@ func TestLinkOwner(t *testing.T) {
 		{name: "shared creator refused", c: ads.LinkConversion{Creator: "jacqueline"}, err: "jacqueline works for glowco and lunaskin"},
 		{name: "shared creator, row names the brand", c: ads.LinkConversion{Creator: "jacqueline", Brand: "lunaskin"}, want: "lunaskin"},
 		{name: "shared creator, row names the shop", c: ads.LinkConversion{Creator: "jacqueline", Shop: "glowco.myshopify.com"}, want: "glowco"},
+		{name: "shared creator, row names the brand's second shop", c: ads.LinkConversion{Creator: "jacqueline", Shop: "GLOWCO-EU.myshopify.com"}, want: "glowco"},
 		{name: "shared creator, --brand", def: "lunaskin", c: ads.LinkConversion{Creator: "jacqueline"}, want: "lunaskin"},
 		{name: "unknown brand", c: ads.LinkConversion{Creator: "marcus", Brand: "acme"}, err: `brand "acme" is not configured`},
 		{name: "unknown shop", c: ads.LinkConversion{Creator: "marcus", Shop: "acme.myshopify.com"}, err: "no configured brand's shop"},

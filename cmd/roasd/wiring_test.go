@@ -109,3 +109,19 @@ func TestShopifyTokenPerShop(t *testing.T) {
 		t.Errorf("checkSecrets without the US shop's token: %v; want it to name that shop and its variable only", err)
 	}
 }
+
+// TestServesEveryShopOfABrand: the Shopify webhook receiver takes the
+// orders of each of a brand's shops and of no unknown shop.
+func TestServesEveryShopOfABrand(t *testing.T) {
+	t.Parallel()
+	d := &daemon{set: &configs.Set{Brands: []*configs.Brand{
+		{Name: "glowco", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "glowco-us.myshopify.com"}, {Shop: "glowco-eu.myshopify.com"}}}},
+		{Name: "lunaskin", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: "lunaskin.myshopify.com"}}}},
+	}}}
+	for shop, want := range map[string]bool{"glowco-us.myshopify.com": true, "glowco-eu.myshopify.com": true, "lunaskin.myshopify.com": true,
+		"glowco.myshopify.com": false, "stranger.myshopify.com": false} {
+		if got := d.servesShop(shop); got != want {
+			t.Errorf("servesShop(%s) = %v, want %v", shop, got, want)
+		}
+	}
+}
