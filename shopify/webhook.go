@@ -60,8 +60,19 @@ func Verify(secret string, body []byte, signature string) bool {
 type WebhookOption func(*webhookConfig)
 
 type webhookConfig struct {
-	known   func(shop string) bool
-	refused func(shop string)
+	known    func(shop string) bool
+	refused  func(shop string)
+	secretOf func(shop string) string
+}
+
+// ShopSecrets makes WebhookHandler verify a delivery with the signing
+// secret secretOf returns for its shop (X-Shopify-Shop-Domain,
+// lower-cased), and with the handler's own secret when that is "": each
+// shop of a brand may run its own custom app, and a custom app signs its
+// webhooks with its own secret. A delivery naming another shop than the
+// one that signed it does not verify.
+func ShopSecrets(secretOf func(shop string) string) WebhookOption {
+	return func(c *webhookConfig) { c.secretOf = secretOf }
 }
 
 // OnlyShops makes WebhookHandler refuse a correctly signed delivery from a
@@ -100,9 +111,16 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger, opts ...Web
 			http.Error(w, "payload too large or unreadable", http.StatusRequestEntityTooLarge)
 			return
 		}
+		shop := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain")))
+		secret := secret
+		if cfg.secretOf != nil {
+			if s := cfg.secretOf(shop); s != "" {
+				secret = s
+			}
+		}
 		if !Verify(secret, body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
 			if secret == "" {
-				log.Error("shopify webhook rejected: SHOPIFY_WEBHOOK_SECRET is not set")
+				log.Error("shopify webhook rejected: no webhook secret is set for the shop", "shop", shop)
 			} else {
 				log.Warn("shopify webhook rejected: bad signature", "topic", r.Header.Get("X-Shopify-Topic"), "remote", r.RemoteAddr)
 			}
@@ -110,7 +128,6 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger, opts ...Web
 			return
 		}
 		topic := r.Header.Get("X-Shopify-Topic")
-		shop := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Shopify-Shop-Domain")))
 		if cfg.known != nil && !cfg.known(shop) {
 			log.Warn("shopify webhook refused: no brand configures the shop", "topic", topic, "shop", shop)
 			if cfg.refused != nil {

@@ -331,3 +331,41 @@ func TestWebhookUnknownShopRefused(t *testing.T) {
 		t.Errorf("stored %d orders of other shops and %d deliveries, want 0 and 1", n, hooks)
 	}
 }
+
+// TestWebhookShopSecrets: a brand's shops may each run their own custom
+// app, which signs with its own secret; a delivery verifies with its
+// shop's secret, else the handler's, and a delivery signed by one shop's
+// app but naming another shop is refused.
+func TestWebhookShopSecrets(t *testing.T) {
+	t.Parallel()
+	b := setupHooks(t)
+	const euShop, euSecret = "glowco-eu.myshopify.com", "eu-app-secret"
+	h := shopify.WebhookHandler(secret, b.db, nil,
+		shopify.OnlyShops(func(shop string) bool { return shop == shopDomain || shop == euShop }, nil),
+		shopify.ShopSecrets(func(shop string) string {
+			if shop == euShop {
+				return euSecret
+			}
+			return ""
+		}))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	body := []byte(`{"id":1001,"admin_graphql_api_id":"gid://shopify/Order/1001","name":"#1001","created_at":"2026-06-01T08:00:00Z",` +
+		`"updated_at":"2026-06-01T08:00:00Z","currency":"USD","subtotal_price":"85.00","total_discounts":"15.00","refunds":[]}`)
+	tests := []struct {
+		name, shop, signedWith string
+		want                   int
+	}{
+		{"the EU shop with its own secret", euShop, euSecret, http.StatusOK},
+		{"the EU shop with the shared secret", euShop, secret, http.StatusUnauthorized},
+		{"the other shop with the shared secret", shopDomain, secret, http.StatusOK},
+		{"the other shop with the EU app's secret", shopDomain, euSecret, http.StatusUnauthorized},
+	}
+	for i, tc := range tests {
+		h := headers("orders/create", fmt.Sprintf("k%d", i), body, tc.signedWith)
+		h["X-Shopify-Shop-Domain"] = tc.shop
+		if got, _ := post(t, srv.URL, body, h); got != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

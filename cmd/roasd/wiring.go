@@ -129,10 +129,11 @@ const maxLinkBody = 1 << 20
 // and the bearer-protected API.
 func (d *daemon) routes() map[string]http.Handler {
 	r := map[string]http.Handler{}
-	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" {
+	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" || d.anyShopWebhookSecret() {
 		refused := d.metrics.WebhooksRefused.WithLabelValues("shopify", "unknown_shop")
 		h := shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"),
-			shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }))
+			shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }),
+			shopify.ShopSecrets(func(shop string) string { return d.env.getenv(shopEnvKey("SHOPIFY_WEBHOOK_SECRET_", shop)) }))
 		// The guard refuses what it can before reading the body: no or a
 		// malformed signature header, or a shop no brand configures (403,
 		// counted like a signed delivery of that shop; the handler's own
@@ -233,14 +234,34 @@ func (d *daemon) servesShop(shop string) bool {
 	return false
 }
 
+// anyShopWebhookSecret reports whether a shop of the config in force has
+// its own webhook secret (SHOPIFY_WEBHOOK_SECRET_<SHOP>).
+func (d *daemon) anyShopWebhookSecret() bool {
+	set := d.config()
+	if set == nil {
+		return false
+	}
+	for _, b := range set.Brands {
+		for _, shop := range b.Shops() {
+			if d.env.getenv(shopEnvKey("SHOPIFY_WEBHOOK_SECRET_", shop)) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // shopifyTokenKey is the environment variable holding shop's own static
-// Admin API token: SHOPIFY_ACCESS_TOKEN_ and the shop's name (its
-// myshopify.com domain without the suffix) upper-cased, each character
-// other than a letter or digit made '_' (glowco-eu.myshopify.com →
-// SHOPIFY_ACCESS_TOKEN_GLOWCO_EU).
-func shopifyTokenKey(shop string) string {
+// Admin API token (see shopEnvKey): glowco-eu.myshopify.com →
+// SHOPIFY_ACCESS_TOKEN_GLOWCO_EU.
+func shopifyTokenKey(shop string) string { return shopEnvKey("SHOPIFY_ACCESS_TOKEN_", shop) }
+
+// shopEnvKey is the environment variable of one shop's own secret: prefix
+// and the shop's name (its myshopify.com domain without the suffix)
+// upper-cased, each character other than a letter or digit made '_'.
+func shopEnvKey(prefix, shop string) string {
 	name := strings.TrimSuffix(strings.ToLower(shop), ".myshopify.com")
-	key := []byte("SHOPIFY_ACCESS_TOKEN_")
+	key := []byte(prefix)
 	for _, c := range []byte(strings.ToUpper(name)) {
 		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
 			c = '_'
