@@ -64,6 +64,12 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *Run, reportURL 
 	if local.Hour()*60+local.Minute() < tod {
 		return nil
 	}
+	daily := b.Slack.DigestAt != "off"
+	wd, weekly := configs.Weekday(b.Slack.WeeklyDigest)
+	weekly = weekly && local.Weekday() == wd
+	if !daily && !weekly {
+		return nil
+	}
 	today := ads.DateOf(r.Now, b.Location)
 	cursor := digestCursor(b.Name)
 	if done, err := d.DB.Cursor(ctx, cursor); err != nil || done == today.String() {
@@ -76,7 +82,6 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *Run, reportURL 
 	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL}
 	target.NotBefore = b.Slack.QuietUntil(r.Now, b.Location)
 	var alerts []notify.Alert
-	daily := b.Slack.DigestAt != "off"
 	if daily {
 		a, err := d.dailyDigest(ctx, b, target, r.Now, today, failing)
 		if err != nil {
@@ -84,7 +89,7 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *Run, reportURL 
 		}
 		alerts = append(alerts, a)
 	}
-	if wd, ok := configs.Weekday(b.Slack.WeeklyDigest); ok && local.Weekday() == wd {
+	if weekly {
 		a, err := d.weeklyDigest(ctx, b, target, today, len(failing))
 		if err != nil {
 			return err

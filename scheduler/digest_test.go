@@ -139,28 +139,32 @@ func TestDigestWhileNotJudged(t *testing.T) {
 }
 
 // TestDigestTimes: the digest waits for the brand's digest time and for
-// every sync's first finished run; "off" posts none.
+// every sync's first finished run; "off" posts none; the weekly digest
+// goes out on its weekday only, at the digest time (09:00 when the daily
+// one is off).
 func TestDigestTimes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name     string
-		at       string // digest_at
-		now      time.Time
-		unsynced bool
-		want     int
+		name             string
+		at, weekly       string // digest_at, weeklyWantdigest
+		now              time.Time
+		unsynced         bool
+		want, weeklyWant int
 	}{
-		{"before 09:00 New York", "", time.Date(2026, 6, 16, 12, 59, 0, 0, time.UTC), false, 0},
-		{"at 09:00 New York", "", time.Date(2026, 6, 16, 13, 0, 0, 0, time.UTC), false, 1},
-		{"before 11:30", "11:30", time.Date(2026, 6, 16, 15, 0, 0, 0, time.UTC), false, 0},
-		{"off", "off", time.Date(2026, 6, 16, 20, 0, 0, 0, time.UTC), false, 0},
-		{"a sync never finished", "", time.Date(2026, 6, 16, 20, 0, 0, 0, time.UTC), true, 0},
+		{"before 09:00 New York", "", "", time.Date(2026, 6, 16, 12, 59, 0, 0, time.UTC), false, 0, 0},
+		{"at 09:00 New York", "", "", time.Date(2026, 6, 16, 13, 0, 0, 0, time.UTC), false, 1, 0},
+		{"before 11:30", "11:30", "", time.Date(2026, 6, 16, 15, 0, 0, 0, time.UTC), false, 0, 0},
+		{"off", "off", "", time.Date(2026, 6, 16, 20, 0, 0, 0, time.UTC), false, 0, 0},
+		{"off, weekly on Tuesdays at 09:00", "off", "Tuesday", time.Date(2026, 6, 16, 13, 0, 0, 0, time.UTC), false, 0, 1},
+		{"weekly on Mondays, a Tuesday", "", "monday", time.Date(2026, 6, 16, 13, 0, 0, 0, time.UTC), false, 1, 0},
+		{"a sync never finished", "", "", time.Date(2026, 6, 16, 20, 0, 0, 0, time.UTC), true, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			db := openDB(t)
 			glowco, _ := actBrands(t)
-			glowco.Slack.DigestAt = tc.at
+			glowco.Slack.DigestAt, glowco.Slack.WeeklyDigest = tc.at, tc.weekly
 			d := &Deps{DB: db, Meta: metaClientForGate()} // the brand has Meta syncs
 			if !tc.unsynced {
 				recordRuns(t, d, glowco, store.RunOK, tc.now.Add(-time.Hour))
@@ -179,11 +183,14 @@ func TestDigestTimes(t *testing.T) {
 			if got := len(queuedAlerts(t, db, "glowco", notify.KindDigest)); got != tc.want {
 				t.Errorf("%d digests queued, want %d", got, tc.want)
 			}
+			if got := len(queuedAlerts(t, db, "glowco", notify.KindWeekly)); got != tc.weeklyWant {
+				t.Errorf("%d weekly digests queued, want %d", got, tc.weeklyWant)
+			}
 		})
 	}
 }
 
-// TestWeeklyDigest: on the brand's weekly_digest day, from its digest
+// TestWeeklyDigest: on the brand's weeklyWantdigest day, from its digest
 // time, finance gets last ISO week's spend, fees, paid and organic revenue
 // and blended ROAS per creator, in the brand's currency — for each brand
 // in its own zone and currency — and on other days nothing.
