@@ -59,7 +59,9 @@ type Options struct {
 	// Shop is the shop's myshopify.com domain, e.g. "glowco.myshopify.com".
 	Shop string
 	// BaseURL overrides the API host (default https://{Shop}), e.g. the
-	// sandbox's SHOPIFY_API_URL.
+	// sandbox's SHOPIFY_API_URL. A "{shop}" in it is replaced by Shop, so
+	// one template addresses every shop
+	// ("http://127.0.0.1:4000/shops/{shop}", as the sandbox serves them).
 	BaseURL string
 	// AccessToken is a static Admin API access token (SHOPIFY_ACCESS_TOKEN,
 	// legacy custom apps). It is sent only in the X-Shopify-Access-Token
@@ -126,12 +128,15 @@ type ShopInfo struct {
 	Timezone string
 }
 
+// ShopPlaceholder in Options.BaseURL stands for the shop's domain.
+const ShopPlaceholder = "{shop}"
+
 // New returns a client for o.Shop.
 func New(o Options) *Client {
 	if o.APIVersion == "" {
 		o.APIVersion = DefaultAPIVersion
 	}
-	base := strings.TrimRight(o.BaseURL, "/")
+	base := strings.TrimRight(strings.ReplaceAll(o.BaseURL, ShopPlaceholder, o.Shop), "/")
 	if base == "" {
 		base = "https://" + o.Shop
 	}

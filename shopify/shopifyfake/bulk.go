@@ -190,7 +190,7 @@ func (s *Server) render(op *bulkOp, r *http.Request) bulkOpJSON {
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		u := fmt.Sprintf("%s://%s%s%d.jsonl?signature=%s", scheme, r.Host, bulkPathPrefix, op.id, s.signature(op.id))
+		u := fmt.Sprintf("%s://%s%s%s%d.jsonl?signature=%s", scheme, r.Host, s.mount, bulkPathPrefix, op.id, s.signature(op.id))
 		out.URL = &u
 	}
 	return out

@@ -21,7 +21,9 @@
 // A Server is an http.Handler seeded from Go values, safe for concurrent
 // use, with fault-injection knobs (FailNext, Latency, SetAvailable,
 // FailBulk, ExpireBulk, Seed.BulkDelay) and a record of calls (Calls).
-// Close removes its bulk result files.
+// Close removes its bulk result files. Shops serves several shops' fakes
+// behind one base URL (/shops/{domain}/…), each with its own orders,
+// tokens, webhooks, bulk operations and cost bucket.
 package shopifyfake
 
 import (
@@ -179,6 +181,9 @@ type Server struct {
 	bulk  bulkState
 	// subscriptions is how many deliveries each webhook event gets.
 	subscriptions int
+	// mount is the path the fake is served under ("" at the root,
+	// "/shops/{domain}" behind Shops), for the URLs it hands out.
+	mount string
 }
 
 // MaxQueryCost is the single-query cost limit; a query asking for more is
