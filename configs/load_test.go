@@ -472,3 +472,51 @@ slack: {channel: "#one"}
 		t.Errorf("one's accounts = %v / %v", got, one.AdAccounts(ads.TikTok))
 	}
 }
+
+// TestExamplesSecondBrand: the examples hold a second brand, hautwerk, in
+// another currency and time zone on its own Slack channel, sharing the
+// creator jacqueline (same handles) with glowco but with codes and links
+// of its own, so no order can be claimed by both.
+func TestExamplesSecondBrand(t *testing.T) {
+	t.Parallel()
+	set, err := LoadExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Brands) != 2 || set.Brands[0].Name != "glowco" || set.Brands[1].Name != "hautwerk" {
+		t.Fatalf("brands = %v, want glowco then hautwerk", set.Brands)
+	}
+	glow, haut := set.Brands[0], set.Brands[1]
+	if haut.Currency != "EUR" || haut.Location.String() != "Europe/Berlin" || haut.Slack.Channel == glow.Slack.Channel ||
+		haut.Slack.Approvers == glow.Slack.Approvers {
+		t.Errorf("hautwerk: %s, %s, channel %s, approvers %s; want EUR, Europe/Berlin and a channel and group of its own",
+			haut.Currency, haut.Location, haut.Slack.Channel, haut.Slack.Approvers)
+	}
+	shared := 0
+	for _, hc := range haut.Creators {
+		gc := glow.Creator(hc.Handle)
+		if gc == nil {
+			continue
+		}
+		shared++
+		if gc.Instagram != hc.Instagram || gc.TikTok != hc.TikTok {
+			t.Errorf("shared creator %s: handles %s/%s at hautwerk, %s/%s at glowco", hc.Handle, hc.Instagram, hc.TikTok, gc.Instagram, gc.TikTok)
+		}
+		for _, c := range hc.Codes {
+			if slices.Contains(gc.Codes, c) {
+				t.Errorf("shared creator %s: code %s in both brands", hc.Handle, c)
+			}
+		}
+		for _, l := range hc.Links {
+			if slices.Contains(gc.Links, l) {
+				t.Errorf("shared creator %s: link %s in both brands", hc.Handle, l)
+			}
+		}
+	}
+	if shared != 1 {
+		t.Errorf("%d creators shared between the brands, want 1", shared)
+	}
+	if len(haut.Tests) < 2 {
+		t.Errorf("hautwerk has %d tests, want at least 2", len(haut.Tests))
+	}
+}

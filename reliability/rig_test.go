@@ -102,12 +102,16 @@ func newRig(t *testing.T, dsn string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.camp, err = sandbox.NewCampaign(set, 1); err != nil {
+	// Every brand of the examples, each on its own accounts, shop and
+	// channel; r.camp is the first's.
+	camps, err := sandbox.NewCampaigns(set, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
+	r.camp = camps[0]
 	// A wide Shopify cost bucket: the tests re-read every order many
 	// times and are about crashes, not throttling (which has its own case).
-	if r.sb, err = sandbox.StartWith(r.camp, sandbox.Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9, SlackUnpaced: true}); err != nil {
+	if r.sb, err = sandbox.StartAll(camps, sandbox.Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9, SlackUnpaced: true}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.sb.Close() })

@@ -104,14 +104,43 @@ func NewCampaign(set *configs.Set, seed uint64) (*Campaign, error) {
 // first brand. The same set, seed and scale always give the same campaign;
 // the zero Scale gives NewCampaign's.
 func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, error) {
+	if len(set.Brands) == 0 {
+		return nil, fmt.Errorf("sandbox: the config has no brand")
+	}
+	return newCampaign(set.Brands[0], seed, sc, time.Time{}, 0)
+}
+
+// NewCampaigns simulates the default campaign of every brand of set, in
+// the set's order. The first brand's is NewCampaign's (the same numbers
+// whether or not other brands are configured); each other brand's is drawn
+// from a random stream of its own, with order ids of its own, and ends at
+// the first's Now (one clock for every fake), on that instant's day in its
+// own zone.
+func NewCampaigns(set *configs.Set, seed uint64) ([]*Campaign, error) {
+	first, err := NewCampaign(set, seed)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Campaign{first}
+	for i, b := range set.Brands[1:] {
+		c, err := newCampaign(b, seed, Scale{}, first.Now, i+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// newCampaign simulates b's campaign. A zero now ends it at noon of the
+// day Days after its first test's start; else it ends at now. The brand's
+// index in the set picks its random stream and order ids (0: the stream
+// the single-brand sandbox has always used).
+func newCampaign(b *configs.Brand, seed uint64, sc Scale, now time.Time, index int) (*Campaign, error) {
 	days := sc.Days
 	if days <= 0 {
 		days = Days
 	}
-	if len(set.Brands) == 0 {
-		return nil, fmt.Errorf("sandbox: the config has no brand")
-	}
-	b := set.Brands[0]
 	loc := b.Location
 	if loc == nil {
 		loc = time.UTC
@@ -126,8 +155,13 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 		return nil, fmt.Errorf("sandbox: brand %s has no tests", b.Name)
 	}
 	today := first.AddDays(days)
-	c := &Campaign{Brand: b, Today: today, Now: today.In(loc).Add(12 * time.Hour), Days: days, SparkCodes: map[string]SparkPost{}}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	if now.IsZero() {
+		now = today.In(loc).Add(12 * time.Hour)
+	} else {
+		today = ads.DateOf(now, loc)
+	}
+	c := &Campaign{Brand: b, Today: today, Now: now, Days: days, SparkCodes: map[string]SparkPost{}}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed+uint64(index)))
 	cur := b.Currency
 	if sc.Orders > 0 {
 		c.Orders = make([]ads.Order, 0, sc.Orders)
@@ -240,7 +274,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 	}
 
 	// Daily stats and the paid orders behind them.
-	orderSeq := 1000
+	orderSeq, idBase := 1000, int64(5_500_000_000+100_000_000*index)
 	newOrder := func(day ads.Date, sum int64) ads.Order {
 		orderSeq++
 		at := day.In(loc).Add(time.Duration(8+rng.IntN(14))*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
@@ -250,7 +284,7 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 			at = at.Add(-12 * time.Hour)
 		}
 		return ads.Order{
-			Shop: shopOf(b), ID: fmt.Sprintf("gid://shopify/Order/%d", 5_500_000_000+orderSeq), Name: fmt.Sprintf("#%d", orderSeq),
+			Shop: shopOf(b), ID: fmt.Sprintf("gid://shopify/Order/%d", idBase+int64(orderSeq)), Name: fmt.Sprintf("#%d", orderSeq),
 			CreatedAt: at.UTC(), UpdatedAt: at.UTC(), Currency: cur, Gross: sum, Net: sum,
 		}
 	}

@@ -44,11 +44,18 @@ var Approver = slackfake.User{ID: "U0SANDANA1", Name: "ana"}
 
 // Sandbox is the four fakes, seeded and served on loopback.
 type Sandbox struct {
-	Campaign *Campaign
-	Meta     *metafake.Server
-	TikTok   *tiktokfake.Server
-	Shopify  *shopifyfake.Server
-	Slack    *slackfake.Server
+	// Campaign is the first brand's campaign, Campaigns every brand's (the
+	// first is Campaign): each brand has its own Meta ad account, TikTok
+	// advertiser, shop and Slack channel on the shared fakes.
+	Campaign  *Campaign
+	Campaigns []*Campaign
+	Meta      *metafake.Server
+	TikTok    *tiktokfake.Server
+	// Shopify is the first brand's shop, Shops every brand's shop behind
+	// one base URL (SHOPIFY_API_URL is a {shop} template).
+	Shopify *shopifyfake.Server
+	Shops   *shopifyfake.Shops
+	Slack   *slackfake.Server
 	// URLs maps META_API_URL, TIKTOK_API_URL, SHOPIFY_API_URL and
 	// SLACK_API_URL to the fakes' base URLs.
 	URLs    map[string]string
@@ -78,44 +85,78 @@ type Options struct {
 func New(c *Campaign) (*Sandbox, error) { return NewWith(c, Options{}) }
 
 // NewWith is New with options.
-func NewWith(c *Campaign, o Options) (*Sandbox, error) {
-	s := &Sandbox{Campaign: c, URLs: map[string]string{}}
-	b := c.Brand
+func NewWith(c *Campaign, o Options) (*Sandbox, error) { return NewAll([]*Campaign{c}, o) }
+
+// NewAll seeds the fakes with several brands' campaigns (see
+// NewCampaigns; all end at the first's Now) without serving them.
+func NewAll(cs []*Campaign, o Options) (*Sandbox, error) {
+	if len(cs) == 0 {
+		return nil, errors.New("sandbox: no campaign")
+	}
+	c := cs[0]
+	s := &Sandbox{Campaign: c, Campaigns: cs, URLs: map[string]string{}}
 	// The fakes' clock starts at the campaign's "now" and runs on (the
 	// Shopify cost bucket refills with time).
 	offset := time.Until(c.Now)
 	now := func() time.Time { return time.Now().Add(offset + time.Duration(s.shift.Load())) }
-	s.Meta = metafake.New(metaSeed(c, now))
-	s.TikTok = tiktokfake.New(tiktokSeed(c, now))
+	meta, tiktok := metaSeed(cs[0], now), tiktokSeed(cs[0], now)
+	for i, o := range cs[1:] {
+		m, t := metaSeed(o, now), tiktokSeed(o, now)
+		meta.Accounts = append(meta.Accounts, m.Accounts...)
+		meta.Permissions = append(meta.Permissions, m.Permissions...)
+		tiktok.Advertisers = append(tiktok.Advertisers, t.Advertisers...)
+		for _, p := range t.SparkPosts {
+			if strings.HasPrefix(p.AuthCode, "#v2#bound-") {
+				p.AuthCode = fmt.Sprintf("#v2#bound-%d-%s", i+1, strings.TrimPrefix(p.AuthCode, "#v2#bound-"))
+			}
+			tiktok.SparkPosts = append(tiktok.SparkPosts, p)
+		}
+	}
+	s.Meta = metafake.New(meta)
+	s.TikTok = tiktokfake.New(tiktok)
 	// Shopify's clock runs from the campaign's Now at the real pace: its
 	// query-cost bucket refills with elapsed time, and a frozen clock would
 	// never refill it (every cycle after the first would stall on
 	// THROTTLED answers).
 	started := time.Now()
-	shopSeed, err := shopifySeed(c, func() time.Time { return c.Now.Add(time.Since(started) + time.Duration(s.shift.Load())) })
-	if err != nil {
-		return nil, err
-	}
-	if o.ShopifyRestoreRate > 0 {
-		shopSeed.RestoreRate = o.ShopifyRestoreRate
-	}
-	if o.ShopifyMaximum > 0 {
-		shopSeed.MaximumAvailable = o.ShopifyMaximum
-	}
-	s.Shopify = shopifyfake.New(shopSeed)
-	channel := strings.TrimPrefix(b.Slack.Channel, "#")
-	if channel == "" {
-		channel = "general"
-	}
-	s.Slack = slackfake.New(SlackToken, channel)
-	// The approvers' user groups have one member, the sandbox's marketer.
-	groups := map[string]bool{b.Slack.Approvers: true}
-	for _, t := range b.Tests {
-		groups[t.Approvers] = true
-	}
-	for g := range groups {
-		if g != "" {
-			s.Slack.SetUserGroup(g, Approver.ID)
+	shopNow := func() time.Time { return c.Now.Add(time.Since(started) + time.Duration(s.shift.Load())) }
+	s.Shops = shopifyfake.NewShops()
+	s.Slack = slackfake.New(SlackToken)
+	for _, camp := range cs {
+		b := camp.Brand
+		shopSeed, err := shopifySeed(camp, shopNow)
+		if err != nil {
+			return nil, err
+		}
+		if o.ShopifyRestoreRate > 0 {
+			shopSeed.RestoreRate = o.ShopifyRestoreRate
+		}
+		if o.ShopifyMaximum > 0 {
+			shopSeed.MaximumAvailable = o.ShopifyMaximum
+		}
+		if s.Shops.Shop(shopSeed.Shop.Domain) != nil {
+			return nil, fmt.Errorf("sandbox: brands %s and another share shop %s", b.Name, shopSeed.Shop.Domain)
+		}
+		shop := shopifyfake.New(shopSeed)
+		s.Shops.Add(shop)
+		if s.Shopify == nil {
+			s.Shopify = shop
+		}
+		channel := strings.TrimPrefix(b.Slack.Channel, "#")
+		if channel == "" {
+			channel = "general"
+		}
+		s.Slack.AddChannel(channel) // two brands may share a channel
+		// The approvers' user groups have one member, the sandbox's
+		// marketer.
+		groups := map[string]bool{b.Slack.Approvers: true}
+		for _, t := range b.Tests {
+			groups[t.Approvers] = true
+		}
+		for g := range groups {
+			if g != "" {
+				s.Slack.SetUserGroup(g, Approver.ID)
+			}
 		}
 	}
 	// Message ts follow the same clock, so the sender's search for a post
@@ -134,8 +175,12 @@ func NewWith(c *Campaign, o Options) (*Sandbox, error) {
 func Start(c *Campaign) (*Sandbox, error) { return StartWith(c, Options{}) }
 
 // StartWith is Start with options.
-func StartWith(c *Campaign, o Options) (*Sandbox, error) {
-	s, err := NewWith(c, o)
+func StartWith(c *Campaign, o Options) (*Sandbox, error) { return StartAll([]*Campaign{c}, o) }
+
+// StartAll is NewAll, serving each fake on its own loopback port (every
+// brand's shop behind the one Shopify port).
+func StartAll(cs []*Campaign, o Options) (*Sandbox, error) {
+	s, err := NewAll(cs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +190,7 @@ func StartWith(c *Campaign, o Options) (*Sandbox, error) {
 	}{
 		{"META_API_URL", s.Meta},
 		{"TIKTOK_API_URL", s.TikTok},
-		{"SHOPIFY_API_URL", s.Shopify},
+		{"SHOPIFY_API_URL", s.Shops},
 		{"SLACK_API_URL", s.Slack},
 	} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -157,8 +202,11 @@ func StartWith(c *Campaign, o Options) (*Sandbox, error) {
 		go srv.Serve(ln)
 		s.servers = append(s.servers, srv)
 		url := "http://" + ln.Addr().String()
-		if f.env == "SLACK_API_URL" {
+		switch f.env {
+		case "SLACK_API_URL":
 			url += "/api/"
+		case "SHOPIFY_API_URL":
+			url = shopifyfake.ShopURL(url)
 		}
 		s.URLs[f.env] = url
 	}
@@ -166,7 +214,9 @@ func StartWith(c *Campaign, o Options) (*Sandbox, error) {
 }
 
 // Env returns the environment roasd needs to use the sandbox: the four
-// base URLs and the sandbox tokens, as KEY=VALUE lines in a stable order.
+// base URLs (Shopify's a template with {shop}, where roasd puts each
+// shop's domain) and the sandbox tokens, as KEY=VALUE lines in a stable
+// order.
 func (s *Sandbox) Env() []string {
 	var out []string
 	for _, k := range []string{"META_API_URL", "TIKTOK_API_URL", "SHOPIFY_API_URL", "SLACK_API_URL"} {
@@ -187,7 +237,11 @@ func (s *Sandbox) Env() []string {
 // late conversions arrive) and returns how many daily rows changed.
 func (s *Sandbox) Restate(days int) int {
 	n := 0
-	for _, st := range s.Campaign.Restate(days) {
+	var stats []ads.DayStat
+	for _, c := range s.Campaigns {
+		stats = append(stats, c.Restate(days)...)
+	}
+	for _, st := range stats {
 		switch st.Platform {
 		case ads.Meta:
 			s.Meta.SetInsight(st.Account, metaInsight(st))
@@ -222,9 +276,10 @@ func (s *Sandbox) outageGuard(name string, h http.Handler) http.Handler {
 	})
 }
 
-// ShopifyHandler is what serves SHOPIFY_API_URL (the Shopify fake, bulk
-// operation result files included), for tests that mount it themselves.
-func (s *Sandbox) ShopifyHandler() http.Handler { return s.Shopify }
+// ShopifyHandler is what serves SHOPIFY_API_URL (every brand's shop under
+// /shops/{domain}, bulk operation result files included), for tests that
+// mount it themselves: address it with shopifyfake.ShopURL.
+func (s *Sandbox) ShopifyHandler() http.Handler { return s.Shops }
 
 // Calls counts the requests each fake received, keyed META, TIKTOK,
 // SHOPIFY and SLACK (a Graph batch request is one; its operations are
@@ -236,7 +291,7 @@ func (s *Sandbox) Calls() map[string]int {
 			meta++
 		}
 	}
-	return map[string]int{"META": meta, "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": len(s.Shopify.Calls()), "SLACK": len(s.Slack.Calls())}
+	return map[string]int{"META": meta, "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": len(s.Shops.Calls()), "SLACK": len(s.Slack.Calls())}
 }
 
 // Close stops serving and removes the Shopify fake's bulk operation
@@ -248,8 +303,8 @@ func (s *Sandbox) Close() error {
 	for _, srv := range s.servers {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
-	if s.Shopify != nil {
-		errs = append(errs, s.Shopify.Close())
+	if s.Shops != nil {
+		errs = append(errs, s.Shops.Close())
 	}
 	return errors.Join(errs...)
 }

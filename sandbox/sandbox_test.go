@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/shopify/shopifyfake"
 )
 
 func examples(t *testing.T) *configs.Set {
@@ -28,7 +31,7 @@ func readOrders(t *testing.T, sb *Sandbox, since time.Time) ([]ads.Order, int) {
 	t.Helper()
 	srv := httptest.NewServer(sb.ShopifyHandler())
 	defer srv.Close()
-	o := shopify.Options{Shop: shopOf(sb.Campaign.Brand), BaseURL: srv.URL, AccessToken: ShopifyToken}
+	o := shopify.Options{Shop: shopOf(sb.Campaign.Brand), BaseURL: shopifyfake.ShopURL(srv.URL), AccessToken: ShopifyToken}
 	if since.IsZero() {
 		// The shop's Dev Dashboard app works too (client-credentials tokens).
 		o.AccessToken, o.ClientID, o.ClientSecret = "", ShopifyClientID, ShopifyClientSecret
@@ -228,5 +231,96 @@ func TestSandboxSeedsMessyOrders(t *testing.T) {
 	}
 	if tests == 0 || multi == 0 || messy == 0 {
 		t.Errorf("seed has %d test orders, %d with several codes, %d with messy URLs: want some of each", tests, multi, messy)
+	}
+}
+
+// TestSandboxServesTwoBrands: the examples' two brands each get a
+// campaign of their own on the shared fakes. glowco's is exactly the
+// single-brand campaign (its numbers do not move when a brand is added);
+// hautwerk's is in euros on its own ad accounts, ends at the same instant
+// on its own day, and its shop behind the one SHOPIFY_API_URL serves only
+// its orders; a shop no brand has is refused.
+func TestSandboxServesTwoBrands(t *testing.T) {
+	t.Parallel()
+	set := examples(t)
+	camps, err := NewCampaigns(set, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := NewCampaign(set, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(camps) != 2 || !reflect.DeepEqual(camps[0], alone) {
+		t.Fatalf("%d campaigns; the first differs from NewCampaign's: %v", len(camps), !reflect.DeepEqual(camps[0], alone))
+	}
+	glow, haut := camps[0], camps[1]
+	if haut.Brand.Name != "hautwerk" || !haut.Now.Equal(glow.Now) || haut.Today != ads.DateOf(glow.Now, haut.Brand.Location) {
+		t.Errorf("hautwerk's campaign: brand %s, now %s, today %s; want glowco's now %s", haut.Brand.Name, haut.Now, haut.Today, glow.Now)
+	}
+	accounts := map[string]string{}
+	for _, c := range camps {
+		for _, a := range c.Ads {
+			if owner, ok := accounts[a.Account]; ok && owner != c.Brand.Name {
+				t.Fatalf("account %s has ads of %s and %s", a.Account, owner, c.Brand.Name)
+			}
+			accounts[a.Account] = c.Brand.Name
+		}
+		for _, s := range c.Stats {
+			if s.Currency != c.Brand.Currency {
+				t.Fatalf("%s: a stat in %s", c.Brand.Name, s.Currency)
+			}
+		}
+	}
+	ids := map[string]bool{}
+	for _, o := range glow.Orders {
+		ids[o.ID] = true
+	}
+	for _, o := range haut.Orders {
+		if ids[o.ID] || o.Currency != "EUR" || o.Shop != "hautwerk.myshopify.com" {
+			t.Fatalf("hautwerk order %s: %s at %s (an id glowco uses: %v)", o.ID, o.Currency, o.Shop, ids[o.ID])
+		}
+	}
+
+	sb, err := NewAll(camps, Options{ShopifyRestoreRate: 1e9, ShopifyMaximum: 1e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	srv := httptest.NewServer(sb.ShopifyHandler())
+	defer srv.Close()
+	read := func(shop string) ([]ads.Order, error) {
+		cl := shopify.New(shopify.Options{Shop: shop, BaseURL: shopifyfake.ShopURL(srv.URL), AccessToken: ShopifyToken, RetryMax: 1})
+		var got []ads.Order
+		_, err := cl.Orders(context.Background(), time.Time{}, func(b []ads.Order) error {
+			got = append(got, b...)
+			return nil
+		})
+		return got, err
+	}
+	for _, c := range camps {
+		got, err := read(shopOf(c.Brand))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c.Orders) {
+			t.Errorf("%s's shop served %d orders, want %d", c.Brand.Name, len(got), len(c.Orders))
+		}
+		for _, o := range got {
+			if o.Currency != c.Brand.Currency || o.Shop != shopOf(c.Brand) {
+				t.Fatalf("%s's shop served order %s in %s of %s", c.Brand.Name, o.ID, o.Currency, o.Shop)
+			}
+		}
+	}
+	var ae *ads.APIError
+	if _, err := read("nobody.myshopify.com"); !errors.As(err, &ae) || ae.HTTPStatus != http.StatusNotFound {
+		t.Errorf("a shop no brand has: %v, want 404", err)
+	}
+	var chans []string
+	for _, c := range sb.Slack.Channels() {
+		chans = append(chans, "#"+c.Name)
+	}
+	if want := []string{glow.Brand.Slack.Channel, haut.Brand.Slack.Channel}; !reflect.DeepEqual(chans, want) {
+		t.Errorf("Slack channels %v, want %v", chans, want)
 	}
 }

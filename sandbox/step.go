@@ -37,7 +37,8 @@ func (s *Sandbox) Now() time.Time {
 }
 
 // Advance moves the fakes' clocks on by d and adds what a running
-// campaign produces in that time, deterministically for seed: orders
+// campaign (the first brand's; other brands' data stays as seeded)
+// produces in that time, deterministically for seed: orders
 // placed at the campaign's recent daily rate (copies of the last day's
 // orders, so their attribution mix is the same), refunds of three recent
 // orders, every running ad's daily row for each day up to the new now

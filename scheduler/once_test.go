@@ -131,9 +131,10 @@ func TestRunOnceReconcileFailureWithholdsItsBrandOnly(t *testing.T) {
 	}
 }
 
-// TestJobsKnowTheirBrand: every sync job and brand stage Jobs builds names
-// its brand (RunOnce gates verdicts per brand by it); the token check
-// names none, since it holds no verdicts back.
+// TestJobsKnowTheirBrand: every sync job and brand stage Jobs builds for
+// the examples' two brands names its own brand (RunOnce gates verdicts per
+// brand by it); the token check names none, since it holds no verdicts
+// back.
 func TestJobsKnowTheirBrand(t *testing.T) {
 	t.Parallel()
 	set, err := configs.LoadExamples()
@@ -145,8 +146,12 @@ func TestJobsKnowTheirBrand(t *testing.T) {
 	if len(jobs) < 5 {
 		t.Fatalf("jobs = %d, want the meta syncs, the token check and two stages", len(jobs))
 	}
+	// The examples' two brands, by their accounts and brand stages.
+	owner := map[string]string{"act_1234567890": "glowco", "brand:glowco": "glowco",
+		"act_2234567890": "hautwerk", "brand:hautwerk": "hautwerk"}
 	for _, j := range jobs {
-		want := set.Brands[0].Name
+		_, scope, _ := strings.Cut(j.Key(), ":")
+		want := owner[scope]
 		if j.Name == JobMetaToken {
 			want = ""
 		}

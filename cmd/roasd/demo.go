@@ -103,16 +103,20 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	camp, err := sandbox.NewCampaign(set, 1)
+	camps, err := sandbox.NewCampaigns(set, 1)
 	if err != nil {
 		return err
 	}
-	sb, err := sandbox.Start(camp)
+	camp := camps[0]
+	sb, err := sandbox.StartAll(camps, sandbox.Options{})
 	if err != nil {
 		return err
 	}
 	defer sb.Close()
-	fmt.Fprintf(out, "· sandbox: %d ads, %d orders over %s..%s\n", len(camp.Ads), len(camp.Orders), camp.Today.AddDays(-sandbox.Days+1), camp.Today)
+	for _, c := range camps {
+		fmt.Fprintf(out, "· sandbox: %s (%s, %s): %d ads, %d orders over %s..%s\n", c.Brand.Name, c.Brand.Currency, c.Brand.Timezone,
+			len(c.Ads), len(c.Orders), c.Today.AddDays(-sandbox.Days+1), c.Today)
+	}
 	for _, line := range sb.Env() {
 		k, v, _ := strings.Cut(line, "=")
 		vars[k] = v
@@ -153,7 +157,11 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := printCreatorROAS(ctx, out, d, set, camp.Today); err != nil {
 		fmt.Fprintf(env.stderr, "roasd: report: %v\n", err)
 	}
-	printAccess(out, accessInfo{dsn: dsn, private: private, once: *once, listen: *listen,
+	var brands []string
+	for _, b := range set.Brands {
+		brands = append(brands, b.Name)
+	}
+	printAccess(out, accessInfo{dsn: dsn, private: private, once: *once, listen: *listen, brands: brands,
 		token: vars["ROASD_API_TOKEN"], from: camp.Today.AddDays(-sandbox.Days + 1), to: camp.Today})
 	if cycleErr != nil {
 		fmt.Fprintf(env.stderr, "roasd: the cycle had failures (see above)\n")
@@ -173,9 +181,9 @@ func runDemo(ctx context.Context, env *cmdEnv, args []string) error {
 				dash = at.public
 			}
 			tok := denv.getenv("ROASD_API_TOKEN")
-			fmt.Fprintf(out, "\n· daemon running (Ctrl-C stops):\n    dashboard   %s/  (log in with the token %s)\n    metrics     %s/metrics%s\n    report API  %s/api/v1/report?from=%s&to=%s  (Authorization: Bearer %s)\n    webhooks    %s/webhooks/shopify, %s/webhooks/links\n",
-				dash, tok, dash, map[bool]string{true: "  (bearer token)", false: ""}[at.private == ""], at.public,
-				camp.Today.AddDays(-sandbox.Days+1), camp.Today, tok, at.public, at.public)
+			fmt.Fprintf(out, "\n· daemon running (Ctrl-C stops):\n    dashboard   %s/  (log in with the token %s)\n    metrics     %s/metrics%s\n    report API  %s/api/v1/report?brand=%s&from=%s&to=%s  (Authorization: Bearer %s; brands: %s)\n    webhooks    %s/webhooks/shopify, %s/webhooks/links\n",
+				dash, tok, dash, map[bool]string{true: "  (bearer token)", false: ""}[at.private == ""], at.public, camp.Brand.Name,
+				camp.Today.AddDays(-sandbox.Days+1), camp.Today, tok, strings.Join(brands, ", "), at.public, at.public)
 		case <-ctx.Done():
 		}
 	}()
@@ -200,7 +208,9 @@ type accessInfo struct {
 	dsn           string
 	private, once bool
 	listen, token string
-	from, to      ads.Date
+	// brands are the demo's brands: one report command each.
+	brands   []string
+	from, to ads.Date
 }
 
 // printAccess prints how to reach the demo's data with the other
@@ -220,7 +230,9 @@ func printAccess(w io.Writer, a accessInfo) {
 	} else {
 		fmt.Fprintln(w, "  # DATABASE_URL: the one in your environment")
 	}
-	fmt.Fprintf(w, "  go run ./cmd/roasd report --from %s --to %s --by creator\n", a.from, a.to)
+	for _, b := range a.brands {
+		fmt.Fprintf(w, "  go run ./cmd/roasd report --brand %s --from %s --to %s --by creator\n", b, a.from, a.to)
+	}
 	if a.once {
 		if a.private {
 			fmt.Fprintln(w, "  # the private database is removed when the demo exits: run `roasd demo` without --once to keep it while you try these")
@@ -228,8 +240,10 @@ func printAccess(w io.Writer, a accessInfo) {
 		fmt.Fprintf(w, "  # report API (while `roasd demo` runs): bearer token %s\n", token)
 		return
 	}
-	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/report?from=%s&to=%s&by=creator&format=csv'\n",
-		token, a.listen, a.from, a.to)
+	for _, b := range a.brands {
+		fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/report?brand=%s&from=%s&to=%s&by=creator&format=csv'\n",
+			token, a.listen, b, a.from, a.to)
+	}
 }
 
 // copyExamples writes the embedded example configs into dir.
@@ -251,13 +265,18 @@ func copyExamples(dir string) error {
 // thread's replies (indented), whenever they were posted.
 func printSlack(w io.Writer, s *slackfake.Server) {
 	msgs := s.Messages()
+	names := map[string]string{}
+	for _, c := range s.Channels() {
+		names[c.ID] = "#" + c.Name
+	}
 	fmt.Fprintf(w, "\n── Slack: %d messages posted ──\n", len(msgs))
-	writeSlackLog(w, msgs)
+	writeSlackLog(w, msgs, names)
 }
 
 // writeSlackLog writes msgs (in posting order) thread by thread: a reply
-// goes under the root of the thread it names, across channels kept apart.
-func writeSlackLog(w io.Writer, msgs []slackfake.Message) {
+// goes under the root of the thread it names, across channels kept apart,
+// each under its name from names (else its id) when there are several.
+func writeSlackLog(w io.Writer, msgs []slackfake.Message, names map[string]string) {
 	type key struct{ channel, ts string }
 	byTS := map[key]slackfake.Message{}
 	for _, m := range msgs {
@@ -294,7 +313,11 @@ func writeSlackLog(w io.Writer, msgs []slackfake.Message) {
 	chans := slackChannels(msgs)
 	for _, ch := range chans {
 		if len(chans) > 1 {
-			fmt.Fprintf(w, "[%s]\n", ch)
+			name := names[ch]
+			if name == "" {
+				name = ch
+			}
+			fmt.Fprintf(w, "[%s]\n", name)
 		}
 		for _, m := range tops {
 			if m.Channel != ch {

@@ -24,11 +24,13 @@ func TestImportLinks(t *testing.T) {
 	dir := t.TempDir()
 	csvFile := filepath.Join(dir, "impact.csv")
 	os.WriteFile(csvFile, []byte("conversion_id,creator,link,order_id,amount,currency,time,shop\n"+
-		"c1,jacqueline,,#1001,49.90,USD,2026-06-03T14:05:00Z,\n"+
+		"c1,marcus,,#1001,49.90,USD,2026-06-03T14:05:00Z,\n"+
 		"c2,,,,10,USD,2026-06-03,\n"+
 		"c3,jacqueline,,,abc,USD,2026-06-03,\n"+
 		"c4,,https://glowco.com/?utm_source=jacqueline&utm_medium=creator,,12.5,EUR,2026-06-04,glowco.myshopify.com\n"+
-		"c5,jaqueline,,,9,USD,2026-06-04,glowco.myshopify.com\n"), 0o644)
+		"c5,jaqueline,,,9,USD,2026-06-04,glowco.myshopify.com\n"+
+		// jacqueline works for both example brands: her row needs one.
+		"c6,jacqueline,,,20,USD,2026-06-04,\n"), 0o644)
 	jsonFile := filepath.Join(dir, "clean.json")
 	os.WriteFile(jsonFile, []byte(`[{"conversion_id":"j1","creator":"jacq","brand":"glowco","amount":"5","currency":"USD","time":"2026-06-05"}]`), 0o644)
 
@@ -52,13 +54,15 @@ func TestImportLinks(t *testing.T) {
 		out, err string
 	}{
 		{"csv with rejected rows", []string{"import", "links", "--source", "impact", csvFile}, 1,
-			"imported 2 conversions (2 new or changed), 3 rows rejected\n",
+			"imported 2 conversions (2 new or changed), 4 rows rejected\n",
 			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n" +
-				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n"},
+				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n" +
+				csvFile + ":7: cannot attribute the conversion: jacqueline works for glowco and hautwerk; name its brand (--brand, or a brand or shop field)\n"},
 		{"re-import is a no-op", []string{"import", "--source", "impact", "links", csvFile}, 1,
-			"imported 2 conversions (0 new or changed), 3 rows rejected\n",
+			"imported 2 conversions (0 new or changed), 4 rows rejected\n",
 			csvFile + ":3: neither creator nor link is set\n" + csvFile + `:4: parsing amount "abc": not a decimal number` + "\n" +
-				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n"},
+				csvFile + `:6: creator "jaqueline" is not a creator of brand glowco (its creators: jacqueline, marcus, priya)` + "\n" +
+				csvFile + ":7: cannot attribute the conversion: jacqueline works for glowco and hautwerk; name its brand (--brand, or a brand or shop field)\n"},
 		{"clean json", []string{"import", "links", jsonFile}, 0, "imported 1 conversions (1 new or changed), 0 rows rejected\n", ""},
 		{"unknown extension", []string{"import", "links", filepath.Join(dir, "x.txt")}, 2, "", "roasd import links: " + filepath.Join(dir, "x.txt") + ": want a .csv or .json file\n"},
 		{"missing kind", []string{"import", csvFile}, 2, "", "usage: roasd import links [--source NAME] FILE.csv|FILE.json\n"},

@@ -285,9 +285,19 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	dsh := newShell(t, demoDSN)
 	dsh.run(ctx, strings.Join(strings.Fields(string(demoCmd[1])), " "))
 	out := dsh.out.String()
-	table := section(out, "── Blended ROAS by creator")
-	if table == "" {
-		t.Fatalf("the demo printed no report:\n%s", out)
+	// One report per brand of the examples.
+	tables := map[string]string{}
+	for _, b := range set.Brands {
+		if tables[b.Name] = section(out, "── Blended ROAS by creator, "+b.Name+","); tables[b.Name] == "" {
+			t.Fatalf("the demo printed no report of %s:\n%s", b.Name, out)
+		}
+	}
+	reportOf := func(cmd string) (string, string) {
+		m := regexp.MustCompile(`--brand (\S+)`).FindStringSubmatch(cmd)
+		if m == nil {
+			t.Fatalf("%q names no brand (the examples have %d)", cmd, len(set.Brands))
+		}
+		return m[1], tables[m[1]]
 	}
 
 	// One clock: the demo's messages are on the campaign's clock.
@@ -298,6 +308,7 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	if strings.Contains(slack, "expired") {
 		t.Errorf("a permission was judged expired on the wall clock:\n%s", slack)
 	}
+	twoBrands(t, set, slack, tables)
 	// The sandbox's lapsing Spark authorization ends 5 days after the
 	// campaign's last day: 4½ days from its clock, whatever today is.
 	if want := "expires " + camp.Today.AddDays(5).String() + " (in 4 days)"; !strings.Contains(slack, want) {
@@ -334,29 +345,42 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	access := section(out, "── Reach the demo's data")
 	sh := newShell(t, demoDSN)
 	ran := 0
+	reports := map[string]bool{}
 	for _, l := range strings.Split(access, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "go run") || strings.HasPrefix(strings.TrimSpace(l), "export") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "go run") || strings.HasPrefix(l, "export") {
+			sh.out.Reset()
 			sh.run(ctx, l)
 			ran++
 		}
+		if strings.HasPrefix(l, "go run ./cmd/roasd report ") {
+			brand, table := reportOf(l)
+			sameReport(t, "the demo's printed report command of "+brand, sh.out.String(), table)
+			reports[brand] = true
+		}
 	}
-	if ran == 0 || !strings.Contains(access, "bearer token demo") {
-		t.Errorf("the demo does not say how to reach its data (report command, API token):\n%s", access)
+	if ran == 0 || len(reports) != len(set.Brands) || !strings.Contains(access, "bearer token demo") {
+		t.Errorf("the demo does not say how to reach its data (a report command per brand, API token):\n%s", access)
 	}
-	sameReport(t, "the demo's printed report command", sh.out.String(), table)
 
 	// README's step-by-step path, literally, on a fresh database.
 	readmeDSN := pgtest.DSN(t, schema)
 	rsh := newShell(t, readmeDSN)
+	reports = map[string]bool{}
 	for _, l := range readmeBlock(t, "## Step by step: sandbox, `run --once`, report") {
-		if strings.HasPrefix(l, "bin/roasd report ") {
-			// What the report prints is compared; earlier commands'
-			// output (the actions listed and approved) is not.
-			rsh.out.Reset()
-		}
+		// What the reports print is compared; other commands' output
+		// (the actions listed and approved) is not.
+		rsh.out.Reset()
 		rsh.run(ctx, l)
+		if strings.HasPrefix(l, "bin/roasd report ") {
+			brand, table := reportOf(l)
+			sameReport(t, "README's path, report of "+brand, rsh.out.String(), table)
+			reports[brand] = true
+		}
 	}
-	sameReport(t, "README's path", rsh.out.String(), table)
+	if len(reports) != len(set.Brands) {
+		t.Errorf("README's path reports on %v, want every brand of the examples", reports)
+	}
 	if got, want := dump(t, readmeDSN), dump(t, demoDSN); got != want {
 		t.Errorf("README's path decided differently from the demo:\n%s", diffLines(want, got))
 	}
@@ -377,8 +401,16 @@ func TestREADMEPathReproducesDemo(t *testing.T) {
 	defer d.close()
 	d.set = set
 	dash := d.dashboardHandler()
-	brand := url.QueryEscape(set.Brands[0].Name)
-	for _, panel := range []string{"brands", "series", "verdicts", "permissions", "runs"} {
+	rec := httptest.NewRecorder()
+	dash.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/dashboard/api/brands", nil))
+	for _, b := range set.Brands {
+		if !strings.Contains(rec.Body.String(), `"`+b.Name+`"`) {
+			t.Errorf("the dashboard's brands do not list %s: %s", b.Name, rec.Body.String())
+		}
+	}
+	for _, bp := range []struct{ brand, panel string }{{set.Brands[0].Name, "brands"}, {set.Brands[0].Name, "series"}, {set.Brands[0].Name, "verdicts"},
+		{set.Brands[0].Name, "permissions"}, {set.Brands[0].Name, "runs"}, {set.Brands[1].Name, "series"}, {set.Brands[1].Name, "permissions"}} {
+		brand, panel := url.QueryEscape(bp.brand), bp.panel
 		rec := httptest.NewRecorder()
 		dash.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/dashboard/api/"+panel+"?brand="+brand, nil))
 		body := rec.Body.String()
@@ -455,5 +487,54 @@ test C verdict
 `
 	if got := buf.String(); got != want {
 		t.Errorf("Slack log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// twoBrands checks the demo's two example brands on its surfaces: each
+// brand's Slack messages in its own channel and currency, a digest each,
+// and the shared creator's report row in each brand's currency with
+// numbers of its own.
+func twoBrands(t *testing.T, set *configs.Set, slack string, tables map[string]string) {
+	t.Helper()
+	if len(set.Brands) != 2 {
+		t.Fatalf("the examples have %d brands, want 2", len(set.Brands))
+	}
+	channels := map[string]string{}
+	cur := ""
+	for _, l := range strings.Split(slack, "\n") {
+		if strings.HasPrefix(l, "· ") {
+			break // the demo's next step (the approval click)
+		}
+		if strings.HasPrefix(l, "[#") && strings.HasSuffix(l, "]") {
+			cur = strings.Trim(l, "[]")
+			continue
+		}
+		channels[cur] += l + "\n"
+	}
+	var jacq []string
+	for i, b := range set.Brands {
+		other := set.Brands[1-i]
+		msgs := channels[b.Slack.Channel]
+		if !strings.Contains(msgs, "Daily digest — "+b.Name+",") || !strings.Contains(msgs, " "+b.Currency) ||
+			strings.Contains(msgs, " "+other.Currency+" ") || strings.Contains(msgs, "Daily digest — "+other.Name) {
+			t.Errorf("channel %s: want %s's messages and digest in %s only:\n%s", b.Slack.Channel, b.Name, b.Currency, msgs)
+		}
+		table := tables[b.Name]
+		if !strings.Contains(table, "("+b.Currency+")") {
+			t.Errorf("%s's report is not in %s:\n%s", b.Name, b.Currency, table)
+		}
+		row := ""
+		for _, l := range strings.Split(table, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == "jacqueline" {
+				row = strings.Join(f[1:], " ")
+			}
+		}
+		if !strings.Contains(row, " "+b.Currency) {
+			t.Errorf("%s's report: the shared creator's row %q is not in %s", b.Name, row, b.Currency)
+		}
+		jacq = append(jacq, strings.ReplaceAll(row, b.Currency, ""))
+	}
+	if jacq[0] == jacq[1] {
+		t.Errorf("the shared creator has the same numbers in both brands: %s", jacq[0])
 	}
 }

@@ -15,12 +15,15 @@ func init() {
 		usage:   "[--config DIR] [--seed N]",
 		summary: "serve the Meta, TikTok, Shopify and Slack fakes seeded with a 30-day campaign",
 		help: `Serves the four fakes on loopback, seeded with a simulated 30-day campaign
-matching the configuration (the embedded examples by default): spend,
+matching the configuration (the embedded examples by default: two brands,
+glowco in USD and hautwerk in EUR, sharing the creator jacqueline), one
+campaign per brand on its own ad accounts, shop and channel: spend,
 platform-reported and store-confirmed conversions, code and link orders,
 refunds and cancellations, one Spark authorization about to expire and one
 ad without UTM tags. Prints the base URLs, the sandbox tokens and the
 campaign's clock (ROASD_NOW) as NAME=value lines (e.g.
-META_API_URL=http://127.0.0.1:40123), then serves until interrupted. Point
+META_API_URL=http://127.0.0.1:40123; SHOPIFY_API_URL serves every shop
+at .../shops/{shop}), then serves until interrupted. Point
 roasd, or any other client, at them; with ROASD_NOW, "roasd run --once"
 reproduces the demo's cycle.`,
 		run: runSandbox,
@@ -38,11 +41,12 @@ func runSandbox(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := sandbox.NewCampaign(set, *seed)
+	camps, err := sandbox.NewCampaigns(set, *seed)
 	if err != nil {
 		return err
 	}
-	sb, err := sandbox.Start(c)
+	c := camps[0]
+	sb, err := sandbox.StartAll(camps, sandbox.Options{})
 	if err != nil {
 		return err
 	}
@@ -53,8 +57,12 @@ func runSandbox(ctx context.Context, env *cmdEnv, args []string) error {
 	// The campaign's clock: `roasd run` with it judges the same
 	// checkpoints on the same data as `roasd demo`.
 	fmt.Fprintf(env.stdout, "ROASD_NOW=%s\n", c.Now.Format(time.RFC3339))
-	fmt.Fprintf(env.stderr, "sandbox: brand %s, %d ads, %d orders, campaign %s..%s; Ctrl-C stops\n",
-		c.Brand.Name, len(c.Ads), len(c.Orders), c.Today.AddDays(-sandbox.Days+1), c.Today)
+	for _, c := range camps {
+		fmt.Fprintf(env.stderr, "sandbox: brand %s (%s, %s): shop %s, channel %s, %d ads, %d orders, campaign %s..%s\n",
+			c.Brand.Name, c.Brand.Currency, c.Brand.Timezone, shopOfBrand(c.Brand), c.Brand.Slack.Channel,
+			len(c.Ads), len(c.Orders), c.Today.AddDays(-sandbox.Days+1), c.Today)
+	}
+	fmt.Fprintln(env.stderr, "sandbox: Ctrl-C stops")
 	<-ctx.Done()
 	return nil
 }
@@ -65,4 +73,12 @@ func loadSetOrExamples(path string) (*configs.Set, error) {
 		return configs.LoadExamples()
 	}
 	return loadConfig(path)
+}
+
+// shopOfBrand is the brand's Shopify shop, or "-".
+func shopOfBrand(b *configs.Brand) string {
+	if b.Accounts.Shopify == nil {
+		return "-"
+	}
+	return b.Accounts.Shopify.Shop
 }

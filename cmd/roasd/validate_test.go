@@ -38,7 +38,7 @@ creators:
 			name:   "examples are valid",
 			args:   []string{"validate", "../../configs/examples"},
 			code:   0,
-			stdout: []string{"../../configs/examples: 1 brand, 3 creators, 4 tests, 11 variants — ok\n"},
+			stdout: []string{"../../configs/examples: 2 brands, 5 creators, 6 tests, 16 variants — ok\n"},
 		},
 		{
 			name:   "one valid file",
