@@ -61,7 +61,9 @@ Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
 TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID +
 SHOPIFY_CLIENT_SECRET), SHOPIFY_WEBHOOK_SECRET,
 SLACK_BOT_TOKEN, ROASD_API_TOKEN; META_API_URL, TIKTOK_API_URL,
-SHOPIFY_API_URL, SLACK_API_URL override the platforms' base URLs.`,
+SHOPIFY_API_URL, SLACK_API_URL override the platforms' base URLs ({shop}
+in SHOPIFY_API_URL stands for each shop's domain, as the sandbox serves
+several shops behind one URL).`,
 		run: runRun,
 	})
 }
