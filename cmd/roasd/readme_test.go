@@ -520,7 +520,7 @@ func twoBrands(t *testing.T, set *configs.Set, slack string, tables map[string]s
 			t.Errorf("channel %s: want %s's messages and digest in %s only:\n%s", b.Slack.Channel, b.Name, b.Currency, msgs)
 		}
 		table := tables[b.Name]
-		if !strings.Contains(table, "("+b.Currency+")") {
+		if !strings.Contains(table, "currency "+b.Currency) {
 			t.Errorf("%s's report is not in %s:\n%s", b.Name, b.Currency, table)
 		}
 		row := ""
