@@ -75,10 +75,11 @@ func loadSetOrExamples(path string) (*configs.Set, error) {
 	return loadConfig(path)
 }
 
-// shopOfBrand is the brand's Shopify shop, or "-".
+// shopOfBrand is the brand's Shopify shop (the sandbox serves a brand's
+// first), or "-".
 func shopOfBrand(b *configs.Brand) string {
-	if b.Accounts.Shopify == nil {
-		return "-"
+	if shops := b.Shops(); len(shops) > 0 {
+		return shops[0]
 	}
-	return b.Accounts.Shopify.Shop
+	return "-"
 }
