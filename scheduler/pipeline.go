@@ -414,12 +414,15 @@ func sparkCursor(code string) string {
 func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r *Run) error {
 	// A code applied before is known by the post it authorized; its
 	// status comes from the Spark post listing. The new ones are applied,
-	// and found in that same listing.
+	// and found in that same listing. A brand with several advertisers
+	// applies its codes to the first one it lists (a code authorizes a
+	// post once); the others' jobs list their Spark posts only.
 	var codes []string
 	where := map[string]string{}
+	applies := adv == b.AdAccounts(ads.TikTok)[0]
 	for _, t := range b.Tests {
 		for _, v := range t.Variants {
-			if v.Platform != ads.TikTok || v.SparkCode == "" || where[v.SparkCode] != "" {
+			if !applies || v.Platform != ads.TikTok || v.SparkCode == "" || where[v.SparkCode] != "" {
 				continue
 			}
 			if item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {

@@ -69,7 +69,8 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 		Creators: []*configs.Creator{{Handle: "jacqueline"}},
 		Tests: []*configs.Test{
 			test("meta-hooks", v("hook-a", ads.Meta), v("hook-b", ads.Meta)),
-			test("tiktok-hooks", v("tk-a", ads.TikTok), v("tk-b", ads.TikTok)),
+			test("tiktok-hooks", v("tk-a", ads.TikTok), v("tk-b", ads.TikTok),
+				&configs.Variant{Key: "tk-s", Platform: ads.TikTok, Kind: ads.Spark, SparkCode: "#spark-jacq"}),
 		}}
 	lunaskin := &configs.Brand{Name: "lunaskin", Currency: "EUR", Timezone: "Europe/Berlin", Location: berlin, RestatementDays: 7,
 		Accounts: configs.Accounts{
@@ -107,7 +108,9 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 	tkRow := func(ad, amount string) tiktokfake.ReportRow {
 		return tiktokfake.ReportRow{AdID: ad, Day: day.String(), SpendMicros: ads.MustMicros(amount), Impressions: 500}
 	}
-	tk := tiktokfake.New(tiktokfake.Seed{Token: actToken, Advertisers: []tiktokfake.Advertiser{
+	tk := tiktokfake.New(tiktokfake.Seed{Token: actToken, Now: func() time.Time { return now }, SparkPosts: []tiktokfake.SparkPost{{AuthCode: "#spark-jacq", ItemID: "7345678901234567890",
+		TikTokName: "jacq", IdentityID: "ident-jacq", AuthStart: now.AddDate(0, 0, -10), AuthEnd: now.AddDate(0, 0, 50)}},
+		Advertisers: []tiktokfake.Advertiser{
 		{ID: advA, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k1", "tk-a")}, Report: []tiktokfake.ReportRow{tkRow("k1", "30")}},
 		{ID: advB, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k3", "tk-b")}, Report: []tiktokfake.ReportRow{tkRow("k3", "20")}},
 	}})
@@ -176,6 +179,17 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 			t.Errorf("%s: %v", f.Job.Key(), f.Err)
 		}
 		t.FailNow()
+	}
+
+	// The Spark code is applied once, to the first advertiser listed.
+	for adv, want := range map[string]int{advA: 1, advB: 0} {
+		ps, err := db.Permissions(ctx, ads.TikTok, adv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != want {
+			t.Errorf("advertiser %s holds %d Spark posts, want %d: %+v", adv, len(ps), want, ps)
+		}
 	}
 
 	// glowco's cells: every account's spend, the EUR one at 1.08; both
