@@ -111,9 +111,9 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 	tk := tiktokfake.New(tiktokfake.Seed{Token: actToken, Now: func() time.Time { return now }, SparkPosts: []tiktokfake.SparkPost{{AuthCode: "#spark-jacq", ItemID: "7345678901234567890",
 		TikTokName: "jacq", IdentityID: "ident-jacq", AuthStart: now.AddDate(0, 0, -10), AuthEnd: now.AddDate(0, 0, 50)}},
 		Advertisers: []tiktokfake.Advertiser{
-		{ID: advA, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k1", "tk-a")}, Report: []tiktokfake.ReportRow{tkRow("k1", "30")}},
-		{ID: advB, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k3", "tk-b")}, Report: []tiktokfake.ReportRow{tkRow("k3", "20")}},
-	}})
+			{ID: advA, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k1", "tk-a")}, Report: []tiktokfake.ReportRow{tkRow("k1", "30")}},
+			{ID: advB, Currency: "USD", Timezone: "America/New_York", Ads: []tiktokfake.Ad{tkAd("k3", "tk-b")}, Report: []tiktokfake.ReportRow{tkRow("k3", "20")}},
+		}})
 	tkSrv := httptest.NewServer(tk)
 	t.Cleanup(tkSrv.Close)
 
