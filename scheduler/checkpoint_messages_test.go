@@ -64,6 +64,20 @@ func TestOneMessagePerTestAndCheckpoint(t *testing.T) {
 		if !strings.Contains(m.Text, "at 14d: 1 scale, 1 cut, 1 refresh") {
 			t.Errorf("table message %q does not sum up the checkpoint", m.Text)
 		}
+		// Issue 18.3: judged on 14 days that are all inside the refund
+		// horizon, the checkpoint says it is provisional.
+		if !strings.Contains(m.Text, "Provisional: judged only on provisional days (2026-06-01..2026-06-14 may still change: refunds arrive up to 60 days later") {
+			t.Errorf("table message %q does not say it is provisional", m.Text)
+		}
+	}
+	stored, err := rg.db.Verdicts(ctx, "glowco", "meta-hooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range stored {
+		if !strings.Contains(v.Reason, "Provisional: judged only on provisional days") {
+			t.Errorf("stored verdict of %s: reason %q does not say it is provisional", v.Subject, v.Reason)
+		}
 	}
 	// One digest a day, at 09:00 brand time (day15 is past it), saying
 	// what is at stake.
