@@ -117,13 +117,20 @@ func NewScaledCampaign(set *configs.Set, seed uint64, sc Scale) (*Campaign, erro
 // the first's Now (one clock for every fake), on that instant's day in its
 // own zone.
 func NewCampaigns(set *configs.Set, seed uint64) ([]*Campaign, error) {
-	first, err := NewCampaign(set, seed)
+	return NewScaledCampaigns(set, seed, Scale{})
+}
+
+// NewScaledCampaigns is NewCampaigns with every brand's campaign at the
+// scale sc (the benchmarks' many brands); the zero Scale gives
+// NewCampaigns'.
+func NewScaledCampaigns(set *configs.Set, seed uint64, sc Scale) ([]*Campaign, error) {
+	first, err := NewScaledCampaign(set, seed, sc)
 	if err != nil {
 		return nil, err
 	}
 	out := []*Campaign{first}
 	for i, b := range set.Brands[1:] {
-		c, err := newCampaign(b, seed, Scale{}, first.Now, i+1)
+		c, err := newCampaign(b, seed, sc, first.Now, i+1)
 		if err != nil {
 			return nil, err
 		}

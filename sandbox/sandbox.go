@@ -78,6 +78,10 @@ type Options struct {
 	// per channel, bursts of 3), for tests about something else that run
 	// the daemon with ROASD_SLACK_POST_EVERY=0.
 	SlackUnpaced bool
+	// TikTokAppQPS, when positive, makes the TikTok fake enforce the
+	// app's request quota, shared by every advertiser (40100 beyond it;
+	// tiktokfake.Seed.AppQPS).
+	TikTokAppQPS int
 }
 
 // New seeds the fakes from c without serving them (tests mount them on
@@ -112,6 +116,7 @@ func NewAll(cs []*Campaign, o Options) (*Sandbox, error) {
 			tiktok.SparkPosts = append(tiktok.SparkPosts, p)
 		}
 	}
+	tiktok.AppQPS = o.TikTokAppQPS
 	s.Meta = metafake.New(meta)
 	s.TikTok = tiktokfake.New(tiktok)
 	// Shopify's clock runs from the campaign's Now at the real pace: its

@@ -48,16 +48,52 @@ func (s *Sandbox) Now() time.Time {
 // authorization revoked (the first code that is still active). Zero d
 // changes nothing.
 func (s *Sandbox) Advance(d time.Duration, seed uint64) (Change, error) {
+	return s.advance(d, seed, s.Campaigns[:1])
+}
+
+// AdvanceAll is Advance for every brand's campaign: each gets its new
+// orders, refunds, moving stats, restated day and revoked Spark post (the
+// Change sums them; Restated and Revoked are the first brand's).
+func (s *Sandbox) AdvanceAll(d time.Duration, seed uint64) (Change, error) {
+	return s.advance(d, seed, s.Campaigns)
+}
+
+func (s *Sandbox) advance(d time.Duration, seed uint64, cs []*Campaign) (Change, error) {
 	if d <= 0 {
 		return Change{}, nil
 	}
-	c := s.Campaign
 	s.steps++
 	step := s.steps
-	rng := rand.New(rand.NewPCG(seed, uint64(step)))
 	ch := Change{From: s.Now()}
 	s.shift.Add(int64(d))
 	ch.To = ch.From.Add(d)
+	for i, c := range cs {
+		// The first brand draws from the stream it always has.
+		rng := rand.New(rand.NewPCG(seed, uint64(step)|uint64(i)<<32))
+		shop := s.Shops.Shop(shopOf(c.Brand))
+		if shop == nil {
+			return ch, fmt.Errorf("sandbox: brand %s has no shop", c.Brand.Name)
+		}
+		one, err := s.advanceBrand(c, shop, rng, step, ch.From, ch.To)
+		if i == 0 {
+			ch.Restated, ch.Revoked = one.Restated, one.Revoked
+		}
+		ch.Orders += one.Orders
+		ch.Refunds += one.Refunds
+		ch.StatRows += one.StatRows
+		ch.RestatedRows += one.RestatedRows
+		if err != nil {
+			return ch, err
+		}
+	}
+	return ch, nil
+}
+
+// advanceBrand adds to the fakes what c's campaign produces between from
+// and to, placing its orders in shop.
+func (s *Sandbox) advanceBrand(c *Campaign, shop *shopifyfake.Server, rng *rand.Rand, step int, from, to time.Time) (Change, error) {
+	ch := Change{From: from, To: to}
+	d := to.Sub(from)
 	loc := c.Brand.Location
 
 	// Orders at the campaign's daily rate, copied from its last day.
@@ -81,7 +117,7 @@ func (s *Sandbox) Advance(d time.Duration, seed uint64) (Change, error) {
 				v.OccurredAt = at.Add(-20 * time.Minute)
 				so.FirstVisit, so.LastVisit = &v, &v
 			}
-			if err := s.Shopify.UpsertOrder(so); err != nil {
+			if err := shop.UpsertOrder(so); err != nil {
 				return ch, fmt.Errorf("sandbox: placing order %s: %w", id, err)
 			}
 			ch.Orders++
@@ -92,7 +128,7 @@ func (s *Sandbox) Advance(d time.Duration, seed uint64) (Change, error) {
 				break
 			}
 			o := recent[j]
-			if _, err := s.Shopify.Refund(strings.TrimPrefix(o.ID, "gid://shopify/Order/"), "5.00", ch.To.Add(-time.Minute)); err != nil {
+			if _, err := shop.Refund(strings.TrimPrefix(o.ID, "gid://shopify/Order/"), "5.00", ch.To.Add(-time.Minute)); err != nil {
 				return ch, fmt.Errorf("sandbox: refunding order %s: %w", o.ID, err)
 			}
 			ch.Refunds++
