@@ -82,6 +82,11 @@ type Options struct {
 	// app's request quota, shared by every advertiser (40100 beyond it;
 	// tiktokfake.Seed.AppQPS).
 	TikTokAppQPS int
+	// JourneysReady completes every seeded order's customer journey at
+	// once instead of 90 minutes after the order, for tests that compare
+	// runs made at different real times (the fakes' clock runs on, so a
+	// journey would become ready between them).
+	JourneysReady bool
 }
 
 // New seeds the fakes from c without serving them (tests mount them on
@@ -135,6 +140,11 @@ func NewAll(cs []*Campaign, o Options) (*Sandbox, error) {
 		}
 		if o.ShopifyRestoreRate > 0 {
 			shopSeed.RestoreRate = o.ShopifyRestoreRate
+		}
+		if o.JourneysReady {
+			for i := range shopSeed.Orders {
+				shopSeed.Orders[i].JourneyReadyAt = time.Time{}
+			}
 		}
 		if o.ShopifyMaximum > 0 {
 			shopSeed.MaximumAvailable = o.ShopifyMaximum
