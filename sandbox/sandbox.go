@@ -16,6 +16,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/metaads/metafake"
 	"github.com/roasd/roasd/notify/slackfake"
+	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/tiktokads/tiktokfake"
 )
@@ -67,6 +68,10 @@ type Sandbox struct {
 	shift atomic.Int64
 	// steps counts Advance calls (new order ids stay unique).
 	steps int
+	// shopTokens are the static tokens of the shops after the first, each
+	// its own (a custom app's token belongs to one shop), by domain in
+	// the campaigns' order.
+	shopTokens [][2]string
 }
 
 // Options tune how the sandbox serves a campaign.
@@ -152,6 +157,14 @@ func NewAll(cs []*Campaign, o Options) (*Sandbox, error) {
 		if s.Shops.Shop(shopSeed.Shop.Domain) != nil {
 			return nil, fmt.Errorf("sandbox: brands %s and another share shop %s", b.Name, shopSeed.Shop.Domain)
 		}
+		if len(s.Shops.All()) > 0 {
+			// A shop of its own, a token of its own: the first shop's
+			// SHOPIFY_ACCESS_TOKEN opens no other (the Dev Dashboard app's
+			// client credentials serve every shop, as one app installed
+			// on several does).
+			shopSeed.AccessToken = ShopifyToken + "_" + strings.TrimSuffix(shopSeed.Shop.Domain, ".myshopify.com")
+			s.shopTokens = append(s.shopTokens, [2]string{shopSeed.Shop.Domain, shopSeed.AccessToken})
+		}
 		shop := shopifyfake.New(shopSeed)
 		s.Shops.Add(shop)
 		if s.Shopify == nil {
@@ -230,8 +243,9 @@ func StartAll(cs []*Campaign, o Options) (*Sandbox, error) {
 
 // Env returns the environment roasd needs to use the sandbox: the four
 // base URLs (Shopify's a template with {shop}, where roasd puts each
-// shop's domain) and the sandbox tokens, as KEY=VALUE lines in a stable
-// order.
+// shop's domain) and the sandbox tokens (SHOPIFY_ACCESS_TOKEN for the
+// first shop, SHOPIFY_ACCESS_TOKEN_<SHOP> for each other), as KEY=VALUE
+// lines in a stable order.
 func (s *Sandbox) Env() []string {
 	var out []string
 	for _, k := range []string{"META_API_URL", "TIKTOK_API_URL", "SHOPIFY_API_URL", "SLACK_API_URL"} {
@@ -239,10 +253,15 @@ func (s *Sandbox) Env() []string {
 			out = append(out, k+"="+v)
 		}
 	}
-	return append(out,
+	out = append(out,
 		"META_ACCESS_TOKEN="+MetaToken,
 		"TIKTOK_ACCESS_TOKEN="+TikTokToken,
 		"SHOPIFY_ACCESS_TOKEN="+ShopifyToken,
+	)
+	for _, st := range s.shopTokens {
+		out = append(out, shopify.ShopEnvKey("SHOPIFY_ACCESS_TOKEN_", st[0])+"="+st[1])
+	}
+	return append(out,
 		"SLACK_BOT_TOKEN="+SlackToken,
 		"SLACK_SIGNING_SECRET="+SlackSigningSecret,
 	)

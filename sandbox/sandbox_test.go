@@ -239,7 +239,7 @@ func TestSandboxSeedsMessyOrders(t *testing.T) {
 // single-brand campaign (its numbers do not move when a brand is added);
 // hautwerk's is in euros on its own ad accounts, ends at the same instant
 // on its own day, and its shop behind the one SHOPIFY_API_URL serves only
-// its orders; a shop no brand has is refused.
+// its orders, to a token of its own; a shop no brand has is refused.
 func TestSandboxServesTwoBrands(t *testing.T) {
 	t.Parallel()
 	set := examples(t)
@@ -289,14 +289,29 @@ func TestSandboxServesTwoBrands(t *testing.T) {
 	defer sb.Close()
 	srv := httptest.NewServer(sb.ShopifyHandler())
 	defer srv.Close()
-	read := func(shop string) ([]ads.Order, error) {
-		cl := shopify.New(shopify.Options{Shop: shop, BaseURL: shopifyfake.ShopURL(srv.URL), AccessToken: ShopifyToken, RetryMax: 1})
+	// Each shop's token, as Env gives them to roasd.
+	env := map[string]string{}
+	for _, l := range sb.Env() {
+		k, v, _ := strings.Cut(l, "=")
+		env[k] = v
+	}
+	tokens := map[string]string{shopOf(glow.Brand): env["SHOPIFY_ACCESS_TOKEN"], shopOf(haut.Brand): env["SHOPIFY_ACCESS_TOKEN_HAUTWERK"]}
+	if tokens[shopOf(haut.Brand)] == "" || tokens[shopOf(haut.Brand)] == ShopifyToken {
+		t.Errorf("Env gives hautwerk's shop no token of its own: %v", sb.Env())
+	}
+	readAs := func(shop, token string) ([]ads.Order, error) {
+		cl := shopify.New(shopify.Options{Shop: shop, BaseURL: shopifyfake.ShopURL(srv.URL), AccessToken: token, RetryMax: 1})
 		var got []ads.Order
 		_, err := cl.Orders(context.Background(), time.Time{}, func(b []ads.Order) error {
 			got = append(got, b...)
 			return nil
 		})
 		return got, err
+	}
+	read := func(shop string) ([]ads.Order, error) { return readAs(shop, tokens[shop]) }
+	var ae *ads.APIError
+	if _, err := readAs(shopOf(haut.Brand), ShopifyToken); !errors.As(err, &ae) || ae.HTTPStatus != http.StatusUnauthorized {
+		t.Errorf("glowco's token at hautwerk's shop: %v, want 401", err)
 	}
 	for _, c := range camps {
 		got, err := read(shopOf(c.Brand))
@@ -312,8 +327,8 @@ func TestSandboxServesTwoBrands(t *testing.T) {
 			}
 		}
 	}
-	var ae *ads.APIError
-	if _, err := read("nobody.myshopify.com"); !errors.As(err, &ae) || ae.HTTPStatus != http.StatusNotFound {
+	ae = nil
+	if _, err := readAs("nobody.myshopify.com", ShopifyToken); !errors.As(err, &ae) || ae.HTTPStatus != http.StatusNotFound {
 		t.Errorf("a shop no brand has: %v, want 404", err)
 	}
 	var chans []string

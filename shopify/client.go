@@ -131,6 +131,23 @@ type ShopInfo struct {
 // ShopPlaceholder in Options.BaseURL stands for the shop's domain.
 const ShopPlaceholder = "{shop}"
 
+// ShopEnvKey is the environment variable of one shop's own secret (e.g.
+// SHOPIFY_ACCESS_TOKEN_<SHOP>): prefix and the shop's name (its
+// myshopify.com domain without the suffix) upper-cased, each character
+// other than a letter or digit made '_' — glowco-eu.myshopify.com with
+// prefix SHOPIFY_ACCESS_TOKEN_ is SHOPIFY_ACCESS_TOKEN_GLOWCO_EU.
+func ShopEnvKey(prefix, shop string) string {
+	name := strings.TrimSuffix(strings.ToLower(shop), ".myshopify.com")
+	key := []byte(prefix)
+	for _, c := range []byte(strings.ToUpper(name)) {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			c = '_'
+		}
+		key = append(key, c)
+	}
+	return string(key)
+}
+
 // New returns a client for o.Shop.
 func New(o Options) *Client {
 	if o.APIVersion == "" {

@@ -478,7 +478,7 @@ func TestRunOnceDoesNotJudgeOnMissingData(t *testing.T) {
 	if !strings.Contains(errOut.String(), "not judging brand glowco until its syncs recover") || !strings.Contains(errOut.String(), "shopify.orders glowco.myshopify.com") {
 		t.Errorf("stderr does not say why verdicts were withheld:\n%s", errOut.String())
 	}
-	if n := e.count(t, `SELECT count(*) FROM verdicts`); n != 0 {
+	if n := e.count(t, `SELECT count(*) FROM verdicts WHERE brand = 'glowco'`); n != 0 {
 		t.Errorf("%d verdicts were made without the store's orders", n)
 	}
 	for _, m := range e.sb.Slack.Messages() {
@@ -486,8 +486,16 @@ func TestRunOnceDoesNotJudgeOnMissingData(t *testing.T) {
 			t.Errorf("verdict posted on missing data: %s", m.Text)
 		}
 	}
-	if n := e.count(t, `SELECT count(*) FROM platform_actions`); n != 0 {
+	if n := e.count(t, `SELECT count(*) FROM platform_actions WHERE brand = 'glowco'`); n != 0 {
 		t.Errorf("%d platform actions taken on missing data", n)
+	}
+	// hautwerk's shop has a token of its own (SHOPIFY_ACCESS_TOKEN_HAUTWERK):
+	// glowco's revoked one withholds nothing of hautwerk's.
+	if strings.Contains(errOut.String(), "not judging brand hautwerk") {
+		t.Errorf("glowco's revoked Shopify token withheld hautwerk's verdicts:\n%s", errOut.String())
+	}
+	if n := e.count(t, `SELECT count(*) FROM verdicts WHERE brand = 'hautwerk'`); n == 0 {
+		t.Error("hautwerk was not judged")
 	}
 }
 

@@ -256,20 +256,9 @@ func (d *daemon) anyShopWebhookSecret() bool {
 // SHOPIFY_ACCESS_TOKEN_GLOWCO_EU.
 func shopifyTokenKey(shop string) string { return shopEnvKey("SHOPIFY_ACCESS_TOKEN_", shop) }
 
-// shopEnvKey is the environment variable of one shop's own secret: prefix
-// and the shop's name (its myshopify.com domain without the suffix)
-// upper-cased, each character other than a letter or digit made '_'.
-func shopEnvKey(prefix, shop string) string {
-	name := strings.TrimSuffix(strings.ToLower(shop), ".myshopify.com")
-	key := []byte(prefix)
-	for _, c := range []byte(strings.ToUpper(name)) {
-		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			c = '_'
-		}
-		key = append(key, c)
-	}
-	return string(key)
-}
+// shopEnvKey is the environment variable of one shop's own secret (see
+// shopify.ShopEnvKey).
+func shopEnvKey(prefix, shop string) string { return shopify.ShopEnvKey(prefix, shop) }
 
 // shopifyToken is shop's static Admin API token: its own
 // (shopifyTokenKey), else SHOPIFY_ACCESS_TOKEN; "" when neither is set
