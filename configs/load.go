@@ -39,45 +39,30 @@ func isYAML(name string) bool {
 // Files naming the same brand are merged. When the configuration is invalid
 // the error is a *Problems listing every problem found, each with its
 // file:line:col; other errors (a missing path, an unreadable file) are
-// ordinary wrapped errors.
+// ordinary wrapped errors. It is LoadFS on the directory holding path,
+// naming files as path does.
 func Load(p string) (*Set, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("loading config: %w", err)
 	}
-	var files []srcFile
+	root, name := p, "."
 	if !info.IsDir() {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("loading config: %w", err)
-		}
-		return load([]srcFile{{name: p, data: data}})
+		root, name = filepath.Dir(p), filepath.Base(p)
 	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, fmt.Errorf("loading config: %w", err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || !isYAML(e.Name()) {
-			continue
-		}
-		name := filepath.Join(p, e.Name())
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("loading config: %w", err)
-		}
-		files = append(files, srcFile{name: name, data: data})
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("loading config %s: no .yaml or .yml files in the directory", p)
-	}
-	return load(files)
+	return loadFS(os.DirFS(root), name, func(n string) string { return filepath.Join(root, filepath.FromSlash(n)) })
 }
 
 // LoadFS is Load on a file system (e.g. Examples): dir names one file or a
 // directory in fsys ("." for its root). Problems name files by their path in
 // fsys.
 func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	return loadFS(fsys, dir, func(name string) string { return name })
+}
+
+// loadFS reads dir (a file or a directory) in fsys; shown turns a path in
+// fsys into the name problems give the file.
+func loadFS(fsys fs.FS, dir string, shown func(string) string) (*Set, error) {
 	info, err := fs.Stat(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("loading config: %w", err)
@@ -85,13 +70,13 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 	if !info.IsDir() {
 		data, err := fs.ReadFile(fsys, dir)
 		if err != nil {
-			return nil, fmt.Errorf("loading config: %w", err)
+			return nil, fmt.Errorf("loading config %s: %w", shown(dir), err)
 		}
-		return load([]srcFile{{name: dir, data: data}})
+		return load([]srcFile{{name: shown(dir), data: data}})
 	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("loading config: %w", err)
+		return nil, fmt.Errorf("loading config %s: %w", shown(dir), err)
 	}
 	var files []srcFile
 	for _, e := range entries {
@@ -101,12 +86,12 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 		name := path.Join(dir, e.Name())
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("loading config: %w", err)
+			return nil, fmt.Errorf("loading config %s: %w", shown(name), err)
 		}
-		files = append(files, srcFile{name: name, data: data})
+		files = append(files, srcFile{name: shown(name), data: data})
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("loading config %s: no .yaml or .yml files in the directory", dir)
+		return nil, fmt.Errorf("loading config %s: no .yaml or .yml files in the directory", shown(dir))
 	}
 	return load(files)
 }

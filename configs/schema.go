@@ -309,9 +309,10 @@ func (t *Test) End() ads.Date {
 	return t.Start.AddDays(t.Days() - 1)
 }
 
-// Days is how many days the test lasts: its last checkpoint (default 30).
+// Days is how many days the test lasts: its last checkpoint (Load gives
+// a test without checkpoints DefaultCheckpoints).
 func (t *Test) Days() int {
-	last := 30
+	last := DefaultCheckpoints[len(DefaultCheckpoints)-1]
 	if n := len(t.Checkpoints); n > 0 {
 		last = t.Checkpoints[n-1]
 	}

@@ -36,7 +36,7 @@ func sampleAlerts() map[string]Alert {
 	guards := reconcile.Guards(reconcile.GuardPolicy{ZeroOrderSpend: ads.MustMicros("300"), Currency: "USD"},
 		[]reconcile.VariantPerf{{Key: "hook-d", Platform: "meta", Spend: ads.MustMicros("420"), PlatformConversions: 9}})
 	hyg := reconcile.HygieneIssues(ads.MustDate("2026-06-20"), nil, []ads.Ad{{Platform: ads.Meta, ID: "23850000000000001", Name: "Serum <UGC> & co", Status: "ACTIVE"}})
-	acts := reconcile.PlanActions("apply", vs, []reconcile.AdBudget{{Subject: "hook-a", Platform: ads.Meta, Account: "act_1", AdID: "ad1", AdStatus: "ACTIVE", AdSetID: "set1", Budget: ads.MustMicros("100")}}, ads.MustRate("0.2"), ads.MustMicros("500"))
+	acts := reconcile.PlanActions(vs, []reconcile.AdBudget{{Subject: "hook-a", Platform: ads.Meta, Account: "act_1", AdID: "ad1", AdStatus: "ACTIVE", AdSetID: "set1", Budget: ads.MustMicros("100")}}, ads.MustRate("0.2"), ads.MustMicros("500"))
 	raise := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "14d", Subject: acts[0].Subject, Platform: "meta", Action: acts[0].Action,
 		TargetID: acts[0].TargetID, Outcome: OutcomeApplied, Before: "100.00 USD", After: "120.00 USD", Reason: acts[0].Reason}
 	scheduled := ActionResult{TestID: "summer-serum-hooks", Checkpoint: "14d", Subject: "hook-b", Platform: "tiktok", Action: reconcile.ActionSetBudget,

@@ -27,10 +27,6 @@ func BudgetAction(action string) bool {
 	return action == ActionSetBudget || action == ActionSetCampaignBudget
 }
 
-// ActionModeApply is the test setting (`actions: apply`) under which
-// PlanActions plans anything; every other mode only alerts.
-const ActionModeApply = "apply"
-
 // AdBudget is one ad of a variant as it is now on its platform.
 type AdBudget struct {
 	// Subject is the variant key the ad runs.
@@ -79,8 +75,8 @@ type PlannedAction struct {
 	Reason string
 }
 
-// PlanActions turns verdicts into platform actions when mode is
-// ActionModeApply, and plans nothing otherwise. A cut pauses each
+// PlanActions turns verdicts into platform actions (for a test whose
+// actions are applied or approved; the caller decides). A cut pauses each
 // delivering ad of the variant. A scale raises the variant's ad set budget
 // by step (a fraction: 0.2 = +20%), capped at maxBudget (micro-units); it is
 // skipped when maxBudget is zero, the budget is unknown or already at the
@@ -88,10 +84,7 @@ type PlannedAction struct {
 // the campaign holds the budget the raise is the campaign's
 // (ActionSetCampaignBudget), under the same rules: every ad of the
 // campaign (current lists them all, with their subjects) must be scaled.
-func PlanActions(mode string, verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudget int64) []PlannedAction {
-	if mode != ActionModeApply {
-		return nil
-	}
+func PlanActions(verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudget int64) []PlannedAction {
 	verdictOf := map[string]string{}
 	for _, v := range verdicts {
 		verdictOf[v.Subject] = v.Verdict

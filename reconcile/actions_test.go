@@ -33,28 +33,26 @@ func TestPlanActions(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		mode string
 		step string
 		max  int64
 		want []row
 	}{
-		{name: "alert mode plans nothing", mode: "alert", step: "0.2", max: usd("500"), want: nil},
-		{name: "apply: pause cut, raise scaled by step", mode: "apply", step: "0.2", max: usd("500"), want: []row{
+		{name: "apply: pause cut, raise scaled by step", step: "0.2", max: usd("500"), want: []row{
 			{"loser", ActionPauseAd, "ad2", "ACTIVE", "PAUSED", ""},
 			{"shared", ActionSetBudget, "grp", "50000000", "50000000", "ad set grp also runs [meh], which are not being scaled"},
 			{"winner", ActionSetBudget, "set1", "100000000", "120000000", ""},
 		}},
-		{name: "raise capped at max", mode: "apply", step: "0.5", max: usd("130"), want: []row{
+		{name: "raise capped at max", step: "0.5", max: usd("130"), want: []row{
 			{"loser", ActionPauseAd, "ad2", "ACTIVE", "PAUSED", ""},
 			{"shared", ActionSetBudget, "grp", "50000000", "50000000", "ad set grp also runs [meh], which are not being scaled"},
 			{"winner", ActionSetBudget, "set1", "100000000", "130000000", ""},
 		}},
-		{name: "already at max", mode: "apply", step: "0.2", max: usd("100"), want: []row{
+		{name: "already at max", step: "0.2", max: usd("100"), want: []row{
 			{"loser", ActionPauseAd, "ad2", "ACTIVE", "PAUSED", ""},
 			{"shared", ActionSetBudget, "grp", "50000000", "50000000", "ad set grp also runs [meh], which are not being scaled"},
 			{"winner", ActionSetBudget, "set1", "100000000", "100000000", "budget 100.00 is already at or above the maximum 100.00"},
 		}},
-		{name: "no max means no raise", mode: "apply", step: "0.2", max: 0, want: []row{
+		{name: "no max means no raise", step: "0.2", max: 0, want: []row{
 			{"loser", ActionPauseAd, "ad2", "ACTIVE", "PAUSED", ""},
 			{"shared", ActionSetBudget, "grp", "50000000", "50000000", "ad set grp also runs [meh], which are not being scaled"},
 			{"winner", ActionSetBudget, "set1", "100000000", "100000000", "no maximum daily budget configured; budget raises are off"},
@@ -63,9 +61,9 @@ func TestPlanActions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := summarize(PlanActions(tc.mode, verdicts, current, ads.MustRate(tc.step), tc.max))
+			got := summarize(PlanActions(verdicts, current, ads.MustRate(tc.step), tc.max))
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("PlanActions(%s, step %s, max %d):\n got %v\nwant %v", tc.mode, tc.step, tc.max, got, tc.want)
+				t.Errorf("PlanActions(step %s, max %d):\n got %v\nwant %v", tc.step, tc.max, got, tc.want)
 			}
 		})
 	}
@@ -99,7 +97,7 @@ func TestPlanActionsCampaignBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var got []PlannedAction
-			for _, pa := range PlanActions(ActionModeApply, verdicts, tc.current, ads.MustRate("0.2"), usd("1000")) {
+			for _, pa := range PlanActions(verdicts, tc.current, ads.MustRate("0.2"), usd("1000")) {
 				if BudgetAction(pa.Action) {
 					got = append(got, pa)
 				}

@@ -248,16 +248,6 @@ func Decide(policy VerdictPolicy, perf []VariantPerf) []Verdict {
 	return out
 }
 
-// DecideCreators is Decide over creator aggregates (Key = creator handle,
-// Revenue = all revenue attributed to the creator, Fees = their fees);
-// unless the policy says otherwise creators rank on blended ROAS.
-func DecideCreators(policy VerdictPolicy, perf []VariantPerf) []Verdict {
-	if policy.Metric == "" {
-		policy.Metric = PrimaryBlendedROAS
-	}
-	return Decide(policy, perf)
-}
-
 // thirds returns the sizes of the top and bottom thirds of n ranked
 // subjects: max(1, round(n/3)) each, the bottom never overlapping the top.
 func thirds(n int) (top, bottom int) {
@@ -391,17 +381,11 @@ func gammaP(a, x float64) float64 {
 	return 1 - math.Exp(-x+a*math.Log(x)-lg)*h
 }
 
-// DefaultCheckpoints are the checkpoint offsets (days after start) used when
-// a test declares none.
-var DefaultCheckpoints = []int{14, 30}
-
 // DueCheckpoints returns the checkpoint offsets (days after start) that
-// have been reached by today, in ascending order; checkpoints nil means
-// DefaultCheckpoints. A checkpoint N is reached on day start+N.
+// have been reached by today, in ascending order (configs gives a test
+// without checkpoints its defaults). A checkpoint N is reached on day
+// start+N.
 func DueCheckpoints(start ads.Date, checkpoints []int, today ads.Date) []int {
-	if checkpoints == nil {
-		checkpoints = DefaultCheckpoints
-	}
 	var out []int
 	for _, c := range checkpoints {
 		if c >= 0 && !start.AddDays(c).After(today) {

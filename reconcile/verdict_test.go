@@ -189,19 +189,6 @@ func TestGammaQuantile(t *testing.T) {
 	}
 }
 
-func TestDecideCreatorsUsesBlendedROAS(t *testing.T) {
-	t.Parallel()
-	got := DecideCreators(VerdictPolicy{TargetROAS: 2, FloorROAS: 1, Currency: "USD"}, []VariantPerf{
-		{Key: "jacq", Spend: usd("1000"), Fees: usd("1000"), Revenue: usd("5000"), Orders: 100},
-	})
-	if got[0].Metric != PrimaryBlendedROAS || got[0].Cost != usd("2000") || got[0].ROAS != 2.5 || got[0].Verdict != VerdictScale {
-		t.Errorf("got %+v, want blended ROAS 2.5 on cost 2000 → scale", got[0])
-	}
-	if !strings.Contains(got[0].Reason, "blended ROAS 2.50x") {
-		t.Errorf("reason %q does not name blended ROAS", got[0].Reason)
-	}
-}
-
 func TestDueCheckpoints(t *testing.T) {
 	t.Parallel()
 	start := ads.MustDate("2026-06-01")
@@ -211,11 +198,12 @@ func TestDueCheckpoints(t *testing.T) {
 		today string
 		want  []int
 	}{
-		{"before first", nil, "2026-06-14", nil},
-		{"first reached", nil, "2026-06-15", []int{14}},
-		{"both reached", nil, "2026-07-10", []int{14, 30}},
+		{"before first", []int{14, 30}, "2026-06-14", nil},
+		{"first reached", []int{14, 30}, "2026-06-15", []int{14}},
+		{"both reached", []int{14, 30}, "2026-07-10", []int{14, 30}},
 		{"custom unsorted", []int{21, 7}, "2026-06-22", []int{7, 21}},
-		{"before start", nil, "2026-05-01", nil},
+		{"before start", []int{14, 30}, "2026-05-01", nil},
+		{"none", nil, "2026-07-10", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

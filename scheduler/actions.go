@@ -279,16 +279,12 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 				AdID: a.ID, AdStatus: a.Status, AdSetID: a.AdSetID, CampaignID: a.CampaignID, CampaignBudget: true})
 		}
 	}
-	step := t.BudgetStep
-	if step.IsZero() {
-		step = ads.MustRate("0.2")
-	}
 	note := ""
 	if len(covered) > 0 {
 		note = fmt.Sprintf(" (checkpoint %s was also due and never acted on; one step covers them)", strings.Join(covered, ", "))
 	}
 	var out []store.ActionRecord
-	for _, pa := range reconcile.PlanActions(configs.ActionsApply, cp.verdicts, current, step, t.MaxDailyBudget) {
+	for _, pa := range reconcile.PlanActions(cp.verdicts, current, t.BudgetStep, t.MaxDailyBudget) {
 		key := store.ActionKey{Brand: b.Name, TestID: t.ID, VariantKey: pa.Subject, Platform: string(pa.Platform), Account: pa.Account,
 			Action: pa.Action, TargetID: pa.TargetID, Checkpoint: cp.label}
 		in := store.ActionIntent{ActionKey: key, Reason: pa.Reason + note}

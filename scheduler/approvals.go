@@ -20,7 +20,7 @@ const approvalGraceDays = 7
 // start of the next checkpoint's day in the brand's zone, or
 // approvalGraceDays after the last one.
 func approvalExpiry(b *configs.Brand, t *configs.Test, label string) time.Time {
-	cps := checkpointsOf(t)
+	cps := t.Checkpoints
 	for i, c := range cps {
 		if reconcile.CheckpointLabel(c) != label {
 			continue

@@ -224,11 +224,7 @@ func (d *Deps) pullRange(ctx context.Context, b *configs.Brand, platform ads.Pla
 		if err != nil {
 			return ads.DateRange{}, false, fmt.Errorf("cursor %s: %w", cursor, err)
 		}
-		restate := b.RestatementDays
-		if restate <= 0 {
-			restate = 7
-		}
-		if w := lastDay.AddDays(-restate); w.After(from) {
+		if w := lastDay.AddDays(-b.RestatementDays); w.After(from) {
 			from = w
 		}
 	}

@@ -189,7 +189,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 		// Guards between checkpoints, while the test runs.
 		if !today.After(t.End()) && !today.Before(t.Start) {
 			period := "after-last-checkpoint"
-			for _, cp := range checkpointsOf(t) {
+			for _, cp := range t.Checkpoints {
 				if t.Start.AddDays(cp).After(today) {
 					period = "before-" + reconcile.CheckpointLabel(cp)
 					break
@@ -284,12 +284,6 @@ func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify
 	return true, Permanent(fmt.Errorf("not judging brand %s until its syncs recover: %s", b.Name, strings.Join(reasons, ", ")))
 }
 
-func checkpointsOf(t *configs.Test) []int {
-	if len(t.Checkpoints) == 0 {
-		return reconcile.DefaultCheckpoints
-	}
-	return t.Checkpoints
-}
 
 // permissionAndHygiene checks the synced grants against the variants that
 // need them, and the synced ads against the declared variants.
