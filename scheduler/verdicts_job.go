@@ -284,7 +284,6 @@ func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify
 	return true, Permanent(fmt.Errorf("not judging brand %s until its syncs recover: %s", b.Name, strings.Join(reasons, ", ")))
 }
 
-
 // permissionAndHygiene checks the synced grants against the variants that
 // need them, and the synced ads against the declared variants.
 func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
