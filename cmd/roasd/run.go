@@ -124,7 +124,7 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	fs.StringVar(&o.replica, "replica", envOr(env, "ROASD_REPLICA", host), "replica name used for leases; stable across restarts so a restarted daemon takes its leases back at once; give each daemon on one host its own ($ROASD_REPLICA)")
 	fs.DurationVar(&o.jitter, "jitter", 30*time.Second, "random delay before each scheduled run")
 	fs.DurationVar(&o.grace, "grace", 20*time.Second, "how long running jobs may finish on shutdown")
-	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes")
+	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes (a change is applied once it has held still for one interval)")
 	fs.Var(scheduleFlag(o.schedules), "schedule", "JOB=SPEC cron schedule override (repeatable)")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "minimum log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -454,7 +454,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	defer d.db.ReleaseLease(context.WithoutCancel(ctx), store.ReplicaLeasePrefix+d.opts.replica, d.opts.replica)
 	replicas := time.NewTicker(replicaEvery)
 	defer replicas.Stop()
-	fp := fingerprint(d.opts.config)
+	fp, pending := fingerprint(d.opts.config), ""
 	var runErr error
 loop:
 	for {
@@ -473,9 +473,17 @@ loop:
 				d.log.Error("checking API versions", "err", err)
 			}
 		case <-tick.C:
-			if now := fingerprint(d.opts.config); now != fp {
-				fp = now
+			// A change is read once it has held still for a tick: an
+			// editor (or os.WriteFile) truncates before it writes, and
+			// an empty file in between is valid YAML.
+			switch now := fingerprint(d.opts.config); {
+			case now == fp:
+				pending = ""
+			case now == pending:
+				fp, pending = now, ""
 				d.reload(sched)
+			default:
+				pending = now
 			}
 		}
 	}
