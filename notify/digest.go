@@ -2,9 +2,9 @@ package notify
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/roasd/roasd/internal/platformhttp"
 	"github.com/roasd/roasd/reconcile"
 )
 
@@ -81,25 +81,11 @@ type FailingSync struct {
 // maxErrorSummary bounds a failing sync's error in the digest.
 const maxErrorSummary = 180
 
-// secretRE matches credentials that an error text might carry: token or
-// secret parameters, bearer headers and Slack, Shopify or Meta tokens.
-var secretRE = regexp.MustCompile(`(?i)((?:access_token|token|secret|client_secret|appsecret_proof|password|api_key)=)[^&\s"')]+` +
-	`|(bearer\s+)\S+|xox[abprs]-[A-Za-z0-9-]+|shp(?:at|ss|ca|pa)_[A-Za-z0-9]+|EAA[A-Za-z0-9]{20,}`)
-
 // ErrorSummary is the first line of an error text, shortened to n runes,
 // with credentials replaced by "…" — what a Slack message may show of it.
 func ErrorSummary(s string, n int) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	s = secretRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretRE.FindStringSubmatch(m)
-		switch {
-		case sub[1] != "":
-			return sub[1] + "…"
-		case sub[2] != "":
-			return sub[2] + "…"
-		}
-		return "…"
-	})
+	s = platformhttp.Credentials(s)
 	return clip(s, n)
 }
 

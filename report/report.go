@@ -29,6 +29,13 @@
 // What no creator claims — spend of ads that run no declared variant and
 // store orders nobody claims — is a row keyed reconcile.Unattributed
 // ("(unattributed)"), included in TOTAL like any other row.
+//
+// The package also owns the report query service (query.go: Query and
+// ParseQuery read a request's brand, range and dimension; Service answers
+// it from the store, closed months from their snapshot with post-close
+// adjustments, with the tie-out block and the freshness of the figures)
+// and month closing (close.go: CloseMonth). `roasd report`, `roasd close`
+// and the web API all call it; web only adds HTTP.
 package report
 
 import (

@@ -14,8 +14,8 @@ import (
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/metaads/metafake"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
-	"github.com/roasd/roasd/web"
 )
 
 // TestCloseMonthKeepsClosedFigures (issue 18 item 4's done-criterion): two
@@ -69,33 +69,33 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	}
 	run(now)
 	june, july := ads.MustDate("2026-06-01"), ads.MustDate("2026-07-01")
-	report := func(brand string) reconcile.Report {
+	reportOf := func(brand string) reconcile.Report {
 		t.Helper()
-		rep, err := web.DBReports{DB: db}.Report(ctx, web.ReportQuery{Brand: brand, From: june, To: ads.MustDate("2026-06-30"), By: reconcile.ByCreator})
+		rep, err := report.Service{DB: db}.Report(ctx, report.Query{Brand: brand, From: june, To: ads.MustDate("2026-06-30"), By: reconcile.ByCreator})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
-	before := report("glowco")
+	before := reportOf("glowco")
 	if before.Total.Spend != ads.MustMicros("100") || before.Total.PaidRevenue != ads.MustMicros("300") || before.Total.OrganicRevenue != ads.MustMicros("80") {
 		t.Fatalf("before the close: total %+v", before.Total.Measures)
 	}
 
 	// Refusals: a month not over; a brand nobody reconciled.
-	var re *web.ReportError
-	if _, err := web.CloseMonth(ctx, db, "glowco", july, now, "test"); !errors.As(err, &re) || re.Status != http.StatusConflict ||
+	var re *report.Error
+	if _, err := report.CloseMonth(ctx, db, "glowco", july, now, "test"); !errors.As(err, &re) || re.Status != http.StatusConflict ||
 		!strings.Contains(re.Msg, "2026-07 is not over in glowco's zone (America/New_York): it ends 2026-07-31") {
 		t.Errorf("closing July on July 2nd: %v", err)
 	}
-	if _, err := web.CloseMonth(ctx, db, "nobody", june, now, "test"); !errors.As(err, &re) || re.Status != http.StatusNotFound {
+	if _, err := report.CloseMonth(ctx, db, "nobody", june, now, "test"); !errors.As(err, &re) || re.Status != http.StatusNotFound {
 		t.Errorf("closing an unknown brand: %v", err)
 	}
-	first, err := web.CloseMonth(ctx, db, "glowco", june, now, "test")
+	first, err := report.CloseMonth(ctx, db, "glowco", june, now, "test")
 	if err != nil || !first.Created {
 		t.Fatalf("closing June: %+v, %v", first, err)
 	}
-	again, err := web.CloseMonth(ctx, db, "glowco", june, now.Add(time.Hour), "test")
+	again, err := report.CloseMonth(ctx, db, "glowco", june, now.Add(time.Hour), "test")
 	if err != nil || again.Created || !again.ClosedAt.Equal(first.ClosedAt) || !strings.Contains(again.Text(), "already closed") {
 		t.Errorf("closing June again: %+v (%q), %v; want the same snapshot", again, again.Text(), err)
 	}
@@ -110,7 +110,7 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	noErr(t)(db.UpsertOrders(ctx, []ads.Order{refunded, late}))
 	run(now.Add(24 * time.Hour))
 
-	after := report("glowco")
+	after := reportOf("glowco")
 	if after.Total.Measures != before.Total.Measures {
 		t.Errorf("closed total changed:\n got %+v\nwant %+v", after.Total.Measures, before.Total.Measures)
 	}
@@ -156,7 +156,7 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	if spend != m("130") || revenue != m("240") {
 		t.Errorf("live June: spend %d revenue %d, want 130 and 240 (300 − 100 + 40)", spend, revenue)
 	}
-	if luna := report("lunaskin"); len(luna.Closed) != 0 || len(luna.Adjustments) != 0 || luna.Total.Spend != m("50") {
+	if luna := reportOf("lunaskin"); len(luna.Closed) != 0 || len(luna.Adjustments) != 0 || luna.Total.Spend != m("50") {
 		t.Errorf("lunaskin's June: closed %v adjustments %v spend %d; its month is open", luna.Closed, luna.Adjustments, luna.Total.Spend)
 	}
 }

@@ -98,7 +98,7 @@ func TestDigestWhileNotJudged(t *testing.T) {
 	text := alertText(t, got[0])
 	for _, want := range []string{
 		"Daily digest — glowco, 2026-06-16",
-		"Sync failing: meta.insights act_1001 since 2026-06-16 07:00 EDT, 2 runs — meta insights act_1001: GET /v25.0/act_1001/insights?access_token=…&fields=spend: HTTP 500 (code 2)",
+		"Sync failing: meta.insights act_1001 since 2026-06-16 07:00 EDT, 2 runs — meta insights act_1001: GET /v25.0/act_1001/insights?access_token=REDACTED&fields=spend: HTTP 500 (code 2)",
 		"Tests not judged since 2026-06-16 10:00 EDT",
 		"Untagged spend: 160.50 USD yesterday, 240.50 USD since 2026-06-01 on ads without UTM tags (2 running, below)",
 	} {

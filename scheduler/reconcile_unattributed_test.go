@@ -7,8 +7,8 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
-	"github.com/roasd/roasd/web"
 )
 
 // TestReportTiesToPlatformsAndShop (issue 18, 0c): with an untagged ad
@@ -63,7 +63,7 @@ func TestReportTiesToPlatformsAndShop(t *testing.T) {
 		cells := value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", from, to))
 		daily := make([]reconcile.DailyRow, len(cells))
 		for i, k := range cells {
-			daily[i] = web.DailyRowOf(k)
+			daily[i] = report.DailyRowOf(k)
 		}
 		var first reconcile.Measures
 		for i, by := range reconcile.Dimensions {

@@ -9,9 +9,9 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/shopify/shopifyfake"
-	"github.com/roasd/roasd/web"
 )
 
 // TestTieOutMatchesTheShop is issue 18 item 2's done-criterion: orders
@@ -142,8 +142,8 @@ func TestTieOutMatchesTheShop(t *testing.T) {
 		t.Fatalf("the scenario lacks a refund, cancellation or channel: %+v", want)
 	}
 
-	rep, err := web.DBReports{DB: db, Now: func() time.Time { return now }}.Report(ctx,
-		value[web.ReportQuery](t)(web.ParseReportQuery(web.ReportParams{Brand: "glowco", From: from.String(), To: to.String()})))
+	rep, err := report.Service{DB: db, Now: func() time.Time { return now }}.Report(ctx,
+		value[report.Query](t)(report.ParseQuery(report.Params{Brand: "glowco", From: from.String(), To: to.String()})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestUnconvertedOrderHeldOut(t *testing.T) {
 	from, to := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-10")
 	report := func() *reconcile.TieOut {
 		t.Helper()
-		rep, err := web.DBReports{DB: db}.Report(ctx, web.ReportQuery{Brand: "glowco", From: from, To: to, By: reconcile.ByCreator})
+		rep, err := report.Service{DB: db}.Report(ctx, report.Query{Brand: "glowco", From: from, To: to, By: reconcile.ByCreator})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -49,7 +50,7 @@ func TestBIViewsAsReadOnlyRole(t *testing.T) {
 		}
 	}
 	// glowco closes June, then its June day changes (spend restated).
-	if _, err := CloseMonth(ctx, db, "glowco", ads.MustDate("2026-06-01"), time.Date(2026, 7, 2, 17, 0, 0, 0, time.UTC), "test"); err != nil {
+	if _, err := report.CloseMonth(ctx, db, "glowco", ads.MustDate("2026-06-01"), time.Date(2026, 7, 2, 17, 0, 0, 0, time.UTC), "test"); err != nil {
 		t.Fatal(err)
 	}
 	restated := cells[0]
@@ -95,7 +96,7 @@ func TestBIViewsAsReadOnlyRole(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	reports := DBReports{DB: db}
+	reports := report.Service{DB: db}
 	for _, tc := range []struct {
 		by, view, key string
 	}{
@@ -104,7 +105,7 @@ func TestBIViewsAsReadOnlyRole(t *testing.T) {
 		{reconcile.ByVariant, "bi.daily_variant_kpis", "test_id || '/' || variant_key"},
 	} {
 		for _, brand := range []string{"glowco", "lunaskin"} {
-			rep, err := reports.Report(ctx, ReportQuery{Brand: brand, From: d1, To: d3, By: tc.by})
+			rep, err := reports.Report(ctx, report.Query{Brand: brand, From: d1, To: d3, By: tc.by})
 			if err != nil {
 				t.Fatal(err)
 			}

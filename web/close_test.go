@@ -12,6 +12,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -82,7 +83,7 @@ func TestCloseHandler(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &a); err != nil || a.Month != "2026-06" || !a.ClosedAt.Equal(now) || !strings.Contains(a.Text, "already closed at 2026-07-01 23:00 EDT") {
 		t.Errorf("answer %+v (%v)", a, err)
 	}
-	rep, err := DBReports{DB: db}.Report(ctx, ReportQuery{Brand: "glowco", From: ads.MustDate("2026-06-01"), To: ads.MustDate("2026-06-02"), By: "creator"})
+	rep, err := report.Service{DB: db}.Report(ctx, report.Query{Brand: "glowco", From: ads.MustDate("2026-06-01"), To: ads.MustDate("2026-06-02"), By: "creator"})
 	if err != nil || len(rep.Closed) != 1 || len(rep.Adjustments) != 0 || rep.Total.Spend != ads.MustMicros("40") {
 		t.Errorf("June's report after the close: closed %v, adjustments %v, spend %d (%v)", rep.Closed, rep.Adjustments, rep.Total.Spend, err)
 	}

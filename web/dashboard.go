@@ -11,7 +11,6 @@ import (
 	"math"
 	"math/big"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/internal/platformhttp"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
@@ -494,12 +494,12 @@ func (h *DashboardHandler) reconciled(ctx context.Context, b brand) (ReconciledV
 		if b.cfg != nil {
 			loc = b.loc
 		}
-		f, err := Freshness(ctx, h.src, st, loc)
+		f, err := report.Freshness(ctx, h.src, st, loc)
 		if err != nil {
 			return ReconciledView{}, err
 		}
 		v := ReconciledView{Text: f.String(), Stale: f.Stale(), Warning: f.Warning()}
-		if fin := FinalityOf(st); fin.Known() {
+		if fin := report.FinalityOf(st); fin.Known() {
 			v.Provisional, v.FinalThrough = fin.String(), &fin.FinalThrough
 		}
 		return v, nil
@@ -564,8 +564,8 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 		}
 		resp.Provisional = fin.AnyProvisional(rng)
 	}
-	if sales, ok := h.src.(SalesSource); ok {
-		t, err := TieOut(ctx, sales, b.name, b.currency, rng.From, rng.To, dailyRowsOf(cells, b.currency))
+	if sales, ok := h.src.(report.SalesSource); ok {
+		t, err := report.TieOut(ctx, sales, b.name, b.currency, rng.From, rng.To, dailyRowsOf(cells, b.currency))
 		if err != nil {
 			return nil, err
 		}
@@ -580,7 +580,7 @@ func dailyRowsOf(cells []store.DailyKPI, cur string) []reconcile.DailyRow {
 	rows := make([]reconcile.DailyRow, 0, len(cells))
 	for _, c := range cells {
 		if cur == "" || c.Currency == cur {
-			rows = append(rows, DailyRowOf(c))
+			rows = append(rows, report.DailyRowOf(c))
 		}
 	}
 	return rows
@@ -1041,7 +1041,7 @@ func (h *DashboardHandler) runsAPI(ctx context.Context, r *http.Request) (any, e
 	out := make([]RunView, len(runs))
 	for i, j := range runs {
 		out[i] = RunView{ID: j.ID, Job: j.Job, Scope: j.Scope, Status: j.Status, Attempt: j.Attempt, StartedAt: j.StartedAt.UTC(),
-			Rows: j.Rows, APICalls: j.APICalls, Error: redactCredentials(j.Error)}
+			Rows: j.Rows, APICalls: j.APICalls, Error: platformhttp.Credentials(j.Error)}
 		if j.FinishedAt.Valid {
 			f := j.FinishedAt.Time.UTC()
 			out[i].FinishedAt = &f
@@ -1049,23 +1049,6 @@ func (h *DashboardHandler) runsAPI(ctx context.Context, r *http.Request) (any, e
 		}
 	}
 	return map[string]any{"brand": b.name, "runs": out}, nil
-}
-
-// credentialRE matches credential-looking parameters and headers in text:
-// access_token=…, client_secret: …, Authorization: Bearer ….
-var credentialRE = regexp.MustCompile(`(?i)((?:access_token|[a-z_]*secret|[a-z_]*token|password|sig(?:nature)?|appsecret_proof|api_key)["']?\s*[=:]\s*["']?)[^\s&"',;)]+|(bearer\s+)[^\s"',;)]+`)
-
-// redactCredentials blanks credential-looking values in recorded error
-// text. Clients already keep tokens out of their errors; this is a second
-// line of defence: everyone who may log in to the dashboard sees it.
-func redactCredentials(s string) string {
-	return credentialRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := credentialRE.FindStringSubmatch(m)
-		if sub[1] != "" {
-			return sub[1] + "REDACTED"
-		}
-		return sub[2] + "REDACTED"
-	})
 }
 
 // *store.DB is the dashboard's source in the daemon.

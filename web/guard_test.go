@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -233,7 +234,7 @@ func TestReportNULIs400(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := serve(t, Options{Routes: map[string]http.Handler{"GET /api/v1/report": ReportHandler(DBReports{DB: db}, "tok")}})
+	s := serve(t, Options{Routes: map[string]http.Handler{"GET /api/v1/report": ReportHandler(report.Service{DB: db}, "tok")}})
 	req, _ := http.NewRequest("GET", s.URL()+"/api/v1/report?brand=glow%00co&from=2026-06-01&to=2026-06-30", nil)
 	req.Header.Set("Authorization", "Bearer tok")
 	resp, err := http.DefaultClient.Do(req)

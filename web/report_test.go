@@ -8,11 +8,11 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -51,7 +51,7 @@ func TestReportHandler(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	seedKPIs(t, db, "glowco")
-	srv := httptest.NewServer(ReportHandler(DBReports{DB: db}, apiToken))
+	srv := httptest.NewServer(ReportHandler(report.Service{DB: db}, apiToken))
 	t.Cleanup(srv.Close)
 
 	tests := []struct {
@@ -109,7 +109,7 @@ func TestReportHandlerEmptyTokenRefusesAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(ReportHandler(DBReports{DB: db}, ""))
+	srv := httptest.NewServer(ReportHandler(report.Service{DB: db}, ""))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequest("GET", srv.URL+"/?from=2026-06-01&to=2026-06-30", nil)
 	req.Header.Set("Authorization", "Bearer ")
@@ -131,74 +131,23 @@ func TestDBReportsBrandChoice(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	q, err := ParseReportQuery(ReportParams{From: "2026-06-01", To: "2026-06-30"})
+	q, err := report.ParseQuery(report.Params{From: "2026-06-01", To: "2026-06-30"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (DBReports{DB: db}).Report(ctx, q); err == nil || err.Error() != "no brand has been reconciled yet" {
+	if _, err := (report.Service{DB: db}).Report(ctx, q); err == nil || err.Error() != "no brand has been reconciled yet" {
 		t.Errorf("empty database: got %v", err)
 	}
 	seedKPIs(t, db, "glowco", "acme")
-	if _, err := (DBReports{DB: db}).Report(ctx, q); err == nil || !strings.Contains(err.Error(), "several brands are reconciled (acme, glowco)") {
+	if _, err := (report.Service{DB: db}).Report(ctx, q); err == nil || !strings.Contains(err.Error(), "several brands are reconciled (acme, glowco)") {
 		t.Errorf("two brands: got %v", err)
 	}
 	q.Brand = "acme"
-	rep, err := (DBReports{DB: db}).Report(ctx, q)
+	rep, err := (report.Service{DB: db}).Report(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Brand != "acme" || rep.Currency != "USD" || len(rep.Rows) != 1 || rep.Total.Spend != ads.MustMicros("40") {
 		t.Errorf("report %+v", rep)
-	}
-}
-
-// TestReportRange (issue 18 item 5): a report without dates is the month
-// to date in the brand's zone; --month is the calendar month, --last N
-// days through today; ranges cannot be combined.
-func TestReportRange(t *testing.T) {
-	t.Parallel()
-	// 2026-12-01 03:00 UTC is still November 30 in New York.
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		name     string
-		p        ReportParams
-		loc      *time.Location
-		from, to string
-		label    string
-		err      string
-	}{
-		{"month to date", ReportParams{}, ny, "2026-11-01", "2026-11-30", "month to date", ""},
-		{"month to date in UTC", ReportParams{}, time.UTC, "2026-12-01", "2026-12-01", "month to date", ""},
-		{"month", ReportParams{Month: "2026-02"}, ny, "2026-02-01", "2026-02-28", "month 2026-02", ""},
-		{"december", ReportParams{Month: "2026-12"}, ny, "2026-12-01", "2026-12-31", "month 2026-12", ""},
-		{"last 30d", ReportParams{Last: "30d"}, ny, "2026-11-01", "2026-11-30", "last 30 days", ""},
-		{"last 7", ReportParams{Last: "7"}, time.UTC, "2026-11-25", "2026-12-01", "last 7 days", ""},
-		{"from to date", ReportParams{From: "2026-11-20"}, ny, "2026-11-20", "2026-11-30", "to date", ""},
-		{"explicit", ReportParams{From: "2026-10-01", To: "2026-10-31"}, ny, "2026-10-01", "2026-10-31", "", ""},
-		{"two ranges", ReportParams{Month: "2026-11", Last: "30d"}, ny, "", "", "", "give one range"},
-		{"month and from", ReportParams{Month: "2026-11", From: "2026-11-02"}, ny, "", "", "", "give one range"},
-		{"bad month", ReportParams{Month: "2026-13"}, ny, "", "", "", "want YYYY-MM"},
-		{"bad last", ReportParams{Last: "thirty"}, ny, "", "", "", "want a number of days"},
-		{"to alone", ReportParams{To: "2026-11-02"}, ny, "", "", "", "from is required"},
-	} {
-		q, err := ParseReportQuery(c.p)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s: error %v, want %q", c.name, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		label := q.resolve(ads.DateOf(now, c.loc))
-		if q.From.String() != c.from || q.To.String() != c.to || label != c.label {
-			t.Errorf("%s: %s..%s %q, want %s..%s %q", c.name, q.From, q.To, label, c.from, c.to, c.label)
-		}
 	}
 }

@@ -127,6 +127,7 @@ func TestImportRules(t *testing.T) {
 		{module + "/notify", []string{module + "/store", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, "notify renders and delivers; the outbox is behind an interface"},
 		{module + "/reconcile", []string{module + "/store", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", "database/sql", "github.com/jmoiron/sqlx", "github.com/lib/pq", "net/http"}, "reconcile is pure computation"},
 		{module + "/store", []string{module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", "net/http"}, "the store knows nothing of HTTP APIs"},
+		{module + "/report", []string{module + "/web", module + "/scheduler", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify"}, "report answers queries from the store; HTTP is web's"},
 		{module + "/configs", []string{module + "/store", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", module + "/reconcile"}, "configs is parsed before anything else exists"},
 	}
 	// Fakes must not import the client they fake.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/roasd/roasd/web"
+	"github.com/roasd/roasd/report"
 )
 
 func init() {
@@ -53,7 +53,7 @@ func runClose(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "roasd close: which month? e.g. roasd close 2026-11")
 		return errUsage
 	}
-	first, err := web.ParseMonth(month)
+	first, err := report.ParseMonth(month)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "roasd close: %v\n", err)
 		return errUsage
@@ -69,8 +69,8 @@ func runClose(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := web.CloseMonth(ctx, db, *brand, first, now(), "cli")
-	var re *web.ReportError
+	res, err := report.CloseMonth(ctx, db, *brand, first, now(), "cli")
+	var re *report.Error
 	if errors.As(err, &re) {
 		return fmt.Errorf("close: %s", re.Msg)
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/sandbox"
-	"github.com/roasd/roasd/web"
 )
 
 func init() {
@@ -422,7 +421,7 @@ func blocksText(raw json.RawMessage) string {
 func printCreatorROAS(ctx context.Context, w io.Writer, d *daemon, set *configs.Set, today ads.Date) error {
 	for _, b := range set.Brands {
 		from := today.AddDays(-sandbox.Days + 1)
-		rep, err := web.DBReports{DB: d.db}.Report(ctx, web.ReportQuery{Brand: b.Name, From: from, To: today, By: reconcile.ByCreator})
+		rep, err := report.Service{DB: d.db}.Report(ctx, report.Query{Brand: b.Name, From: from, To: today, By: reconcile.ByCreator})
 		if err != nil {
 			return err
 		}

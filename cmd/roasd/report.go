@@ -9,7 +9,6 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
-	"github.com/roasd/roasd/web"
 )
 
 func init() {
@@ -101,7 +100,7 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintf(env.stderr, "roasd report: --format %q: want %s\n", *format, strings.Join(report.Formats, ", "))
 		return errUsage
 	}
-	q, err := web.ParseReportQuery(web.ReportParams{Brand: *brand, From: *from, To: *to, Month: *month, Last: *last, By: *by})
+	q, err := report.ParseQuery(report.Params{Brand: *brand, From: *from, To: *to, Month: *month, Last: *last, By: *by})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "roasd report: %v\n", err)
 		return errUsage
@@ -115,7 +114,7 @@ func runReport(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := web.DBReports{DB: db, Now: clock}.Report(ctx, q)
+	rep, err := report.Service{DB: db, Now: clock}.Report(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
@@ -100,7 +101,7 @@ func TestReportCLIMatchesAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(web.ReportHandler(web.DBReports{DB: db}, "tok"))
+	srv := httptest.NewServer(web.ReportHandler(report.Service{DB: db}, "tok"))
 	t.Cleanup(srv.Close)
 	api := func(query string) string {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/report?"+query, nil)
@@ -183,7 +184,7 @@ func TestReportSaysWhenStale(t *testing.T) {
 	if !strings.Contains(js, `"stale":true,"failed_at":"2026-06-11T00:00:00Z","warning":`) {
 		t.Errorf("json does not say the figures are stale:\n%s", js)
 	}
-	srv := httptest.NewServer(web.ReportHandler(web.DBReports{DB: db}, "tok"))
+	srv := httptest.NewServer(web.ReportHandler(report.Service{DB: db}, "tok"))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/report?from=2026-06-01&to=2026-06-10&format=csv", nil)
 	req.Header.Set("Authorization", "Bearer tok")
@@ -247,7 +248,7 @@ func TestReportDefaultRange(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	const pinned = "2026-06-10T15:00:00Z"
 	now := func() time.Time { return time.Now().Add(time.Until(mustTime(t, pinned))) }
-	srv := httptest.NewServer(web.ReportHandler(web.DBReports{DB: db, Now: now}, "tok"))
+	srv := httptest.NewServer(web.ReportHandler(report.Service{DB: db, Now: now}, "tok"))
 	t.Cleanup(srv.Close)
 	cli := func(args ...string) string {
 		t.Helper()

@@ -16,6 +16,7 @@ import (
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
@@ -158,7 +159,7 @@ func (d *daemon) routes() map[string]http.Handler {
 		d.log.Info("SLACK_SIGNING_SECRET is not set: Slack approval buttons are off (roasd actions approve still works)")
 	}
 	if token := d.env.getenv("ROASD_API_TOKEN"); token != "" {
-		r["GET /api/v1/report"] = web.ReportHandler(web.DBReports{DB: d.db, Now: d.opts.now}, token)
+		r["GET /api/v1/report"] = web.ReportHandler(report.Service{DB: d.db, Now: d.opts.now}, token)
 		r["GET /api/v1/actions"] = web.ActionsHandler(d.db, token)
 		r["POST /webhooks/links"] = d.guard.Wrap(web.BodyRoute{Name: "links", MaxBody: maxLinkBody,
 			Check: func(req *http.Request) *web.Refusal {

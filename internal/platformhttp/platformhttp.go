@@ -150,3 +150,21 @@ func NoteTries(err error, tries *atomic.Int32) error {
 	}
 	return err
 }
+
+// credentialRE matches credential-looking values in free text: token,
+// secret, signature or password parameters and headers (access_token=…,
+// client_secret: …), bearer credentials, and the shapes of Slack, Shopify
+// and Meta tokens.
+var credentialRE = regexp.MustCompile(`(?i)((?:access_token|[a-z_]*secret|[a-z_]*token|password|sig(?:nature)?|appsecret_proof|api_key)["']?\s*[=:]\s*["']?)[^\s&"',;)]+` +
+	`|(bearer\s+)[^\s"',;)]+|xox[abprse]-[A-Za-z0-9-]+|shp(?:at|ss|ca|pa)_[A-Za-z0-9]+|EAA[A-Za-z0-9]{20,}`)
+
+// Credentials blanks credential-looking values in recorded error text
+// (job runs, Slack digests, the dashboard). The clients keep tokens out
+// of their errors; this is the second line of defence for text shown to
+// everyone who reads the channel or logs in.
+func Credentials(s string) string {
+	return credentialRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := credentialRE.FindStringSubmatch(m)
+		return sub[1] + sub[2] + "REDACTED"
+	})
+}

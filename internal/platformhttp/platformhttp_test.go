@@ -78,3 +78,23 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("RedactURL lost the URL's path: %s", got)
 	}
 }
+
+func TestCredentials(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"pulling insights: rate limited (code 40100)", "pulling insights: rate limited (code 40100)"},
+		{"GET /v21.0/act_1?access_token=EAAB123&fields=id: 500", "GET /v21.0/act_1?access_token=REDACTED&fields=id: 500"},
+		{"Authorization: Bearer tok-123, retrying", "Authorization: Bearer REDACTED, retrying"},
+		{`{"client_secret": "s3cr3t"}`, `{"client_secret": "REDACTED"}`},
+		{"X-Shopify-Access-Token: shpat_1 rejected", "X-Shopify-Access-Token: REDACTED rejected"},
+		{"401 (token shpat_0123456789abcdef rejected)", "401 (token REDACTED rejected)"},
+		{"posting with xoxb-123-456-abcdef failed", "posting with REDACTED failed"},
+		{"GET ?signature=abc123 403", "GET ?signature=REDACTED 403"},
+		{"code 40105: Access token is invalid", "code 40105: Access token is invalid"},
+		{"token EAAB0123456789abcdefghijkl expired", "token REDACTED expired"},
+	} {
+		if got := Credentials(tc.in); got != tc.want {
+			t.Errorf("Credentials(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
