@@ -71,13 +71,9 @@ func (d *Deps) VerdictStage(reportURL string) Stage {
 // perfKey identifies a variant's KPI cells.
 type perfKey struct{ test, variant string }
 
-func addPerf(p *reconcile.VariantPerf, k store.DailyKPI) {
-	p.Spend += k.Spend
-	p.Revenue += k.PaidRevenue
-	p.Orders += k.PaidOrders
-	p.PlatformConversions += k.PlatformConversions
-	p.Impressions += k.Impressions
-	p.Engagements += k.Engagements
+// runningOn reports whether t runs on day (its guards are checked).
+func runningOn(t *configs.Test, day ads.Date) bool {
+	return !day.After(t.End()) && !day.Before(t.Start)
 }
 
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL string) error {
@@ -94,11 +90,33 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	}
 	today := ads.DateOf(r.Now, b.Location)
 	finality := reconcile.FinalityOf(b, today)
-	first, ok := earliestStart(b, "")
-	if !ok {
+	if _, ok := earliestStart(b, ""); !ok {
 		return nil
 	}
-	kpis, err := d.DB.DailyKPIs(ctx, b.Name, first, today)
+	// The windows each test is judged on — its due checkpoints, and up to
+	// today for its guards while it runs — summed by variant in the
+	// database.
+	type window struct {
+		test string
+		to   ads.Date
+	}
+	var wins []store.KPIWindow
+	at := map[window]int{}
+	addWindow := func(t *configs.Test, to ads.Date) {
+		if _, ok := at[window{t.ID, to}]; !ok {
+			at[window{t.ID, to}] = len(wins)
+			wins = append(wins, store.KPIWindow{TestID: t.ID, From: t.Start, To: to})
+		}
+	}
+	for _, t := range b.Tests {
+		for _, cp := range reconcile.DueCheckpoints(t.Start, t.Checkpoints, today) {
+			addWindow(t, t.Start.AddDays(cp-1))
+		}
+		if runningOn(t, today) {
+			addWindow(t, today)
+		}
+	}
+	sums, err := d.DB.WindowSums(ctx, b.Name, wins)
 	if err != nil {
 		return err
 	}
@@ -124,32 +142,14 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 	var alerts []notify.Alert
 	var actionsToApply []testActions
 
-	// Each test reads only its own KPI cells (a brand may have thousands
-	// of variants; scanning every cell per test and checkpoint is not
-	// needed).
-	byTest := map[string][]store.DailyKPI{}
-	for _, k := range kpis {
-		if k.TestID != "" && k.VariantKey != "" {
-			byTest[k.TestID] = append(byTest[k.TestID], k)
-		}
-	}
 	for _, t := range b.Tests {
 		perfIn := func(to ads.Date) []reconcile.VariantPerf {
-			sums := map[perfKey]*reconcile.VariantPerf{}
-			var out []reconcile.VariantPerf
+			w := sums[at[window{t.ID, to}]]
+			out := make([]reconcile.VariantPerf, 0, len(t.Variants))
 			for _, v := range t.Variants {
-				sums[perfKey{t.ID, v.Key}] = &reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform)}
-			}
-			for _, k := range byTest[t.ID] {
-				if k.Day.Before(t.Start) || k.Day.After(to) {
-					continue
-				}
-				if p := sums[perfKey{k.TestID, k.VariantKey}]; p != nil {
-					addPerf(p, k)
-				}
-			}
-			for _, v := range t.Variants {
-				out = append(out, *sums[perfKey{t.ID, v.Key}])
+				x := w[v.Key]
+				out = append(out, reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform), Spend: x.Spend, Revenue: x.PaidRevenue,
+					Orders: x.PaidOrders, PlatformConversions: x.PlatformConversions, Impressions: x.Impressions, Engagements: x.Engagements})
 			}
 			return out
 		}
@@ -187,7 +187,7 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *Run, reportURL
 			actionsToApply = append(actionsToApply, ta)
 		}
 		// Guards between checkpoints, while the test runs.
-		if !today.After(t.End()) && !today.Before(t.Start) {
+		if runningOn(t, today) {
 			period := "after-last-checkpoint"
 			for _, cp := range t.Checkpoints {
 				if t.Start.AddDays(cp).After(today) {
