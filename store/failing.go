@@ -23,10 +23,7 @@ func (db *DB) FailStreaks(ctx context.Context, keys []RunKey) (map[RunKey]FailSt
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	jobs, scopes := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		jobs[i], scopes[i] = k.Job, k.Scope
-	}
+	jobs, scopes := runKeyArrays(keys)
 	var rows []struct {
 		Job   string    `db:"job"`
 		Scope string    `db:"scope"`

@@ -129,6 +129,15 @@ type RunState struct {
 // RunKey names one job of one scope.
 type RunKey struct{ Job, Scope string }
 
+// runKeyArrays splits keys into parallel job and scope arrays for unnest.
+func runKeyArrays(keys []RunKey) (jobs, scopes []string) {
+	jobs, scopes = make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		jobs[i], scopes[i] = k.Job, k.Scope
+	}
+	return jobs, scopes
+}
+
 // RunStates returns the state of each job of keys, in the order of keys.
 // Unlike a window of the newest runs, a rarely scheduled job's failure is
 // never pushed out by frequent other jobs.
@@ -136,10 +145,7 @@ func (db *DB) RunStates(ctx context.Context, keys []RunKey) ([]RunState, error) 
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	jobs, scopes := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		jobs[i], scopes[i] = k.Job, k.Scope
-	}
+	jobs, scopes := runKeyArrays(keys)
 	var rows []struct {
 		Job      string         `db:"job"`
 		Scope    string         `db:"scope"`
