@@ -35,4 +35,11 @@
 // ReduceDataAbove, Latency, ExpireToken, FailAsyncJobs, SkipAsyncJobs,
 // AsyncRunning) and a record of calls (Calls). It imports nothing from the client it fakes, and it is
 // product code: `roasd sandbox` serves it.
+//
+// Files follow the Graph API's edges: server.go (the server, its knobs,
+// the one request prologue — version, token, faults, throttles, usage
+// headers, recording — object reads and writes, paging), batch.go (Graph
+// batch requests), ads.go (ads and their statuses), insights.go (sync and
+// async insights), partnership.go (permissions, advertisable media and
+// content), campaigns.go, token.go (debug_token), fields.go, seed.go.
 package metafake
