@@ -377,21 +377,32 @@ func writeSlackMessage(w io.Writer, m slackfake.Message, indent string) {
 	fmt.Fprintf(w, "%s%s%s\n", indent, strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n"+indent+"  "), edited)
 }
 
-// blocksTables returns the preformatted (```) sections of Block Kit JSON,
-// without their fences.
-func blocksTables(raw json.RawMessage) string {
+// blockTexts returns the text of each Block Kit block in raw that has one.
+func blockTexts(raw json.RawMessage) []string {
 	var blocks []struct {
 		Text *struct {
 			Text string `json:"text"`
 		} `json:"text"`
 	}
 	if json.Unmarshal(raw, &blocks) != nil {
-		return ""
+		return nil
 	}
-	var parts []string
+	var out []string
 	for _, b := range blocks {
-		if b.Text != nil && strings.HasPrefix(b.Text.Text, "```") {
-			parts = append(parts, strings.Trim(b.Text.Text, "`"))
+		if b.Text != nil {
+			out = append(out, b.Text.Text)
+		}
+	}
+	return out
+}
+
+// blocksTables returns the preformatted (```) sections of Block Kit JSON,
+// without their fences.
+func blocksTables(raw json.RawMessage) string {
+	var parts []string
+	for _, t := range blockTexts(raw) {
+		if strings.HasPrefix(t, "```") {
+			parts = append(parts, strings.Trim(t, "`"))
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -399,21 +410,7 @@ func blocksTables(raw json.RawMessage) string {
 
 // blocksText extracts the plain text of Block Kit JSON.
 func blocksText(raw json.RawMessage) string {
-	var blocks []struct {
-		Text *struct {
-			Text string `json:"text"`
-		} `json:"text"`
-	}
-	if json.Unmarshal(raw, &blocks) != nil {
-		return ""
-	}
-	var parts []string
-	for _, b := range blocks {
-		if b.Text != nil {
-			parts = append(parts, b.Text.Text)
-		}
-	}
-	return strings.Join(parts, " — ")
+	return strings.Join(blockTexts(raw), " — ")
 }
 
 // printCreatorROAS prints the finance report by creator over the
