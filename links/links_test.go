@@ -17,12 +17,9 @@ import (
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/links"
-	"github.com/roasd/roasd/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-var tmpl = storetest.Schema
 
 var at = time.Date(2026, 6, 3, 14, 5, 0, 0, time.UTC)
 
@@ -169,11 +166,7 @@ func TestParseJSON(t *testing.T) {
 func TestHandler(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	const token = "roasd-api-token"
 	srv := httptest.NewServer(links.Handler(token, db, nil, nil))
 	t.Cleanup(srv.Close)
@@ -243,11 +236,7 @@ func TestHandler(t *testing.T) {
 func TestHandlerRefusesUnattributable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	owner := func(def string) links.Owner {
 		return func(c *ads.LinkConversion) error {
 			switch {

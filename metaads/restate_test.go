@@ -5,14 +5,10 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/metaads/metafake"
 	"github.com/roasd/roasd/reconcile"
-	"github.com/roasd/roasd/store"
 )
-
-var tmpl = storetest.Schema
 
 // TestRestatement pulls a trailing window twice around a restatement:
 // restated days overwrite the stored rows, an unchanged re-pull changes
@@ -20,11 +16,7 @@ var tmpl = storetest.Schema
 func TestRestatement(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := store.Open(ctx, pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 
 	const nAds, days = 6, 14
 	b := setup(t, bigSeed(nAds, days), nil)

@@ -32,8 +32,6 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var tmpl = storetest.Schema
-
 const botToken = "xoxb-test-0000000000-SECRETSECRET"
 
 var (
@@ -52,11 +50,7 @@ type bundle struct {
 // with a fixed backoff of one minute.
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	fake := slackfake.New(botToken, "creator-perf")
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)

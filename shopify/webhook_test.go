@@ -37,11 +37,7 @@ type hookBundle struct {
 
 func setupHooks(t *testing.T) *hookBundle {
 	t.Helper()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	fake := shopifyfake.New(shopifyfake.Seed{
 		Shop: shopifyfake.Shop{Name: "Glowco", Domain: shopDomain, Currency: "USD"},
 		Orders: []shopifyfake.Order{{ID: "1001", CreatedAt: base, UpdatedAt: base, LineItems: "100.00", Discounts: "15.00",

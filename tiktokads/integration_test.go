@@ -6,14 +6,10 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/reconcile"
-	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/tiktokads/tiktokfake"
 )
-
-var tmpl = storetest.Schema
 
 // TestRestatementIsIdempotent pulls a month of stats into Postgres, lets
 // the platform restate the last days, pulls the trailing window again, and
@@ -24,11 +20,7 @@ func TestRestatementIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	from := ads.MustDate("2026-02-01")
 	b := setup(t, tiktokfake.Seed{Advertisers: []tiktokfake.Advertiser{advertiser(4, from, 35)}}, nil)
-	db, err := store.Open(ctx, pgtest.DSN(t, tmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 
 	pull := func(r ads.DateRange) int64 {
 		t.Helper()

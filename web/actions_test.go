@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
@@ -17,11 +17,7 @@ import (
 func TestActionsHandler(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	now := time.Date(2026, 6, 16, 14, 0, 0, 0, time.UTC)
 	for _, b := range []struct{ brand, cur, set, target string }{{"glowco", "USD", "set1", "12000"}, {"lunaskin", "JPY", "set9", "9600"}} {
 		in := store.ActionIntent{ActionKey: store.ActionKey{Brand: b.brand, TestID: "t1", VariantKey: "hook-a", Platform: "meta", Account: "act_1",

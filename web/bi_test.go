@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/ads"
-	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
@@ -22,11 +22,7 @@ import (
 func TestBIViewsAsReadOnlyRole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	m := ads.MustMicros
 	d1, d2, d3 := ads.MustDate("2026-06-30"), ads.MustDate("2026-07-01"), ads.MustDate("2026-07-02")
 	cells := []store.DailyKPI{

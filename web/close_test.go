@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/ads"
-	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
@@ -23,11 +23,7 @@ import (
 func TestCloseHandler(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedKPIs(t, db, "glowco", "lunaskin")
 	// glowco was reconciled on 07-01 in New York (06-30 late evening UTC−4 is
 	// still June there: use a time clearly in July).

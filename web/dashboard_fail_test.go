@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/internal/pgtest"
-	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/internal/storetest"
 )
 
 // TestDashboardPanelsSayWhy: a panel whose request fails says so in its
@@ -19,11 +18,7 @@ import (
 func TestDashboardPanelsSayWhy(t *testing.T) {
 	t.Parallel()
 	bin := chromiumPath(t)
-	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedDashboard(t, db)
 	set := dashConfig(t)
 	dash := Dashboard(db, func() *configs.Set { return set }, nil).WithClock(func() time.Time { return dashNow })

@@ -22,13 +22,11 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/store"
 )
 
 var (
-	dashTmpl       = storetest.Schema
 	saveScreenshot = flag.String("dashboard.screenshot", "", "also write the headless Chromium screenshot of the dashboard to this path")
 )
 
@@ -206,11 +204,7 @@ func seedDashboard(t *testing.T, db *store.DB) {
 // setupDashboard serves the dashboard over a freshly seeded database.
 func setupDashboard(t *testing.T) *httptest.Server {
 	t.Helper()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedDashboard(t, db)
 	set := dashConfig(t)
 	h := Dashboard(db, func() *configs.Set { return set }, nil).WithClock(func() time.Time { return dashNow })
@@ -589,11 +583,7 @@ func TestDashboardShowsNoSecrets(t *testing.T) {
 // pattern conflict, and the other routes keep winning.
 func TestDashboardMountsBesideOtherRoutes(t *testing.T) {
 	t.Parallel()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
 	s := serve(t, Options{Probes: true, Routes: map[string]http.Handler{
 		"/":                      Dashboard(db, nil, nil),
@@ -900,11 +890,7 @@ func TestSeriesTotalsTieOut(t *testing.T) {
 func TestDashboardStaleBanner(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedDashboard(t, db)
 	failed := time.Date(2026, 6, 30, 13, 0, 0, 0, time.UTC)
 	id, err := db.StartRun(ctx, "reconcile", "brand:lumen", "host-1", 1, failed)
@@ -967,11 +953,7 @@ func TestDashboardStaleBanner(t *testing.T) {
 // as a banner.
 func TestDashboardSaysWhyABrandIsNotJudged(t *testing.T) {
 	t.Parallel()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedDashboard(t, db)
 	set := dashConfig(t)
 	gate := func(_ context.Context, brand string) ([]string, error) {

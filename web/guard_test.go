@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/internal/storetest"
 	"github.com/roasd/roasd/report"
-	"github.com/roasd/roasd/store"
 )
 
 // serve starts a Server with o and stops it when the test ends.
@@ -229,11 +228,7 @@ func TestBadInputIs400(t *testing.T) {
 // refuses a NUL byte in text; that answered 500.
 func TestReportNULIs400(t *testing.T) {
 	t.Parallel()
-	db, err := store.Open(context.Background(), pgtest.DSN(t, dashTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s := serve(t, Options{Routes: map[string]http.Handler{"GET /api/v1/report": ReportHandler(report.Service{DB: db}, "tok")}})
 	req, _ := http.NewRequest("GET", s.URL()+"/api/v1/report?brand=glow%00co&from=2026-06-01&to=2026-06-30", nil)
 	req.Header.Set("Authorization", "Bearer tok")

@@ -19,8 +19,6 @@ import (
 // TestMain runs the package's tests against a throwaway PostgreSQL.
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var reportTmpl = storetest.Schema
-
 const apiToken = "s3cret-report-token"
 
 // seedKPIs stores two days of reconciled cells for brand glowco.
@@ -44,12 +42,7 @@ func seedKPIs(t *testing.T, db *store.DB, brands ...string) {
 
 func TestReportHandler(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	seedKPIs(t, db, "glowco")
 	srv := httptest.NewServer(ReportHandler(report.Service{DB: db}, apiToken))
 	t.Cleanup(srv.Close)
@@ -103,12 +96,7 @@ func TestReportHandler(t *testing.T) {
 
 func TestReportHandlerEmptyTokenRefusesAll(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	srv := httptest.NewServer(ReportHandler(report.Service{DB: db}, ""))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequest("GET", srv.URL+"/?from=2026-06-01&to=2026-06-30", nil)
@@ -126,11 +114,7 @@ func TestReportHandlerEmptyTokenRefusesAll(t *testing.T) {
 func TestDBReportsBrandChoice(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, pgtest.DSN(t, reportTmpl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	q, err := report.ParseQuery(report.Params{From: "2026-06-01", To: "2026-06-30"})
 	if err != nil {
 		t.Fatal(err)
