@@ -21,8 +21,15 @@ import (
 // with a fresh database.
 func setupBench(t *testing.T) (*e2e, *sandbox.Campaign) {
 	t.Helper()
+	return setupBenchBrand(t, 10, false)
+}
+
+// setupBenchBrand is setupBench with creators creators; unpaced lifts
+// Slack's pace on both sides (the fake's limit and the sender's).
+func setupBenchBrand(t *testing.T, creators int, unpaced bool) (*e2e, *sandbox.Campaign) {
+	t.Helper()
 	e := &e2e{dsn: pgtest.DSN(t, schema), config: t.TempDir()}
-	if err := bench.WriteConfig(e.config, bench.Brand{Creators: 10, Variants: 100}); err != nil {
+	if err := bench.WriteConfig(e.config, bench.Brand{Creators: creators, Variants: 100}); err != nil {
 		t.Fatal(err)
 	}
 	set, err := loadConfig(e.config)
@@ -33,11 +40,16 @@ func setupBench(t *testing.T) (*e2e, *sandbox.Campaign) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.sb, err = sandbox.Start(camp); err != nil {
+	if e.sb, err = sandbox.StartWith(camp, sandbox.Options{SlackUnpaced: unpaced}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.sb.Close() })
 	e.vars = map[string]string{"DATABASE_URL": e.dsn, "ROASD_NOW": camp.Now.Format(time.RFC3339)}
+	if unpaced {
+		for _, k := range []string{"ROASD_SLACK_POST_EVERY", "ROASD_SLACK_UPDATE_EVERY", "ROASD_SLACK_HISTORY_EVERY"} {
+			e.vars[k] = "0"
+		}
+	}
 	for _, line := range e.sb.Env() {
 		k, v, _ := strings.Cut(line, "=")
 		e.vars[k] = v

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/roasd/roasd/bench"
-	"github.com/roasd/roasd/internal/pgtest"
-	"github.com/roasd/roasd/sandbox"
-	"github.com/roasd/roasd/store"
 )
 
 // TestSlackVolumeOfABusyBrand runs the first sync of a mid-size bench
@@ -20,33 +15,12 @@ import (
 // edits nothing.
 func TestSlackVolumeOfABusyBrand(t *testing.T) {
 	t.Parallel()
-	e := &e2e{dsn: pgtest.DSN(t, schema), config: t.TempDir()}
-	if err := bench.WriteConfig(e.config, bench.Brand{Creators: 20, Variants: 100}); err != nil {
-		t.Fatal(err)
-	}
+	// Unpaced on both sides: the test counts messages, not seconds.
+	e, _ := setupBenchBrand(t, 20, true)
 	set, err := loadConfig(e.config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	camp, err := sandbox.NewScaledCampaign(set, 1, sandbox.Scale{Days: 40, Orders: 3000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Unpaced on both sides: the test counts messages, not seconds.
-	if e.sb, err = sandbox.StartWith(camp, sandbox.Options{SlackUnpaced: true}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.sb.Close() })
-	e.vars = map[string]string{"DATABASE_URL": e.dsn, "ROASD_NOW": camp.Now.Format(time.RFC3339),
-		"ROASD_SLACK_POST_EVERY": "0", "ROASD_SLACK_UPDATE_EVERY": "0", "ROASD_SLACK_HISTORY_EVERY": "0"}
-	for _, line := range e.sb.Env() {
-		k, v, _ := strings.Cut(line, "=")
-		e.vars[k] = v
-	}
-	if e.db, err = store.Open(context.Background(), e.dsn); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.db.Close() })
 
 	e.runCycle(t, "first sync")
 	msgs := e.sb.Slack.Messages()
