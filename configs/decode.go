@@ -258,39 +258,37 @@ func (l *loader) currency(key string, n *yaml.Node) (string, bool) {
 }
 
 func (l *loader) tiktokAccount(n *yaml.Node) *TikTokAccount {
-	a := &TikTokAccount{Pos: l.pos(n)}
-	seen := l.fields(n, "accounts.tiktok", []string{"advertiser"}, func(key string, _, v *yaml.Node) {
-		if s, ok := l.str(key, v); ok {
-			if !digitsRE.MatchString(s) {
-				l.errorf(v, "advertiser: %q is not a TikTok advertiser id (want digits)", s)
-			}
-			a.Advertiser = s
-			a.Pos = l.pos(v)
-		}
-	})
-	l.require(n, "accounts.tiktok", seen, "advertiser")
-	if seen == nil {
+	v, pos, ok := l.idField(n, "accounts.tiktok", "advertiser", digitsRE, "%q is not a TikTok advertiser id (want digits)")
+	if !ok {
 		return nil
 	}
-	return a
+	return &TikTokAccount{Advertiser: v, Pos: pos}
 }
 
 func (l *loader) shopifyAccount(n *yaml.Node) *ShopifyAccount {
-	a := &ShopifyAccount{Pos: l.pos(n)}
-	seen := l.fields(n, "accounts.shopify", []string{"shop"}, func(key string, _, v *yaml.Node) {
-		if s, ok := l.str(key, v); ok {
-			if !shopRE.MatchString(s) {
-				l.errorf(v, "shop: %q is not a Shopify shop domain (want name.myshopify.com)", s)
-			}
-			a.Shop = s
-			a.Pos = l.pos(v)
-		}
-	})
-	l.require(n, "accounts.shopify", seen, "shop")
-	if seen == nil {
+	v, pos, ok := l.idField(n, "accounts.shopify", "shop", shopRE, "%q is not a Shopify shop domain (want name.myshopify.com)")
+	if !ok {
 		return nil
 	}
-	return a
+	return &ShopifyAccount{Shop: v, Pos: pos}
+}
+
+// idField reads an account mapping whose one required key holds an id
+// that must match re (bad says why not, given the value): the id and its
+// position (the mapping's when the key is missing), and false when the
+// mapping has no such key.
+func (l *loader) idField(n *yaml.Node, section, key string, re *regexp.Regexp, bad string) (string, Pos, bool) {
+	id, pos := "", l.pos(n)
+	seen := l.fields(n, section, []string{key}, func(k string, _, v *yaml.Node) {
+		if s, ok := l.str(k, v); ok {
+			if !re.MatchString(s) {
+				l.errorf(v, "%s: "+bad, key, s)
+			}
+			id, pos = s, l.pos(v)
+		}
+	})
+	l.require(n, section, seen, key)
+	return id, pos, seen != nil
 }
 
 func (l *loader) metaAccount(n *yaml.Node) *MetaAccount {
