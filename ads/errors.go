@@ -100,3 +100,12 @@ func (e *APIError) Error() string {
 func (e *APIError) Retryable() bool {
 	return e.Kind == KindTransient || e.Kind == KindRateLimited
 }
+
+// RetryAdvice tells a job runner (which knows no platform) whether to run
+// a job that failed with e again — only when the failure is transient and
+// the client did not already retry the call: one retry layer, not client ×
+// runner — and how long the platform asked to wait first (0: the runner's
+// own backoff).
+func (e *APIError) RetryAdvice() (retry bool, wait time.Duration) {
+	return e.Retryable() && e.Tries <= 1, e.RetryAfter
+}

@@ -15,9 +15,9 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/sandbox"
-	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 )
 
@@ -367,7 +367,7 @@ func peakHeap() (stop func() float64) {
 	return func() float64 { close(done); return <-res }
 }
 
-// BenchmarkReconcileBrandFull is scheduler.ReconcileBrand rebuilding the
+// BenchmarkReconcileBrandFull is jobs.ReconcileBrand rebuilding the
 // mid brand (100,000 orders, 12,000 ad-days) from the database over its
 // stored, identical ledger (as after a configuration change that moves few
 // rows); peak-heap-MB is the most heap in use during the rebuilds beyond
@@ -375,12 +375,12 @@ func peakHeap() (stop func() float64) {
 func BenchmarkReconcileBrandFull(b *testing.B) {
 	db, br, c := reconcileDB(b)
 	ctx := context.Background()
-	if _, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
+	if _, err := jobs.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
 		b.Fatal(err)
 	}
 	stop := peakHeap()
 	for b.Loop() {
-		if _, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
+		if _, err := jobs.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -402,7 +402,7 @@ func BenchmarkReconcileBrandFirst(b *testing.B) {
 			}
 		}
 		b.StartTimer()
-		n, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, false)
+		n, err := jobs.ReconcileBrand(ctx, db, br, c.Now, false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -413,13 +413,13 @@ func BenchmarkReconcileBrandFirst(b *testing.B) {
 	b.ReportMetric(stop(), "peak-heap-MB")
 }
 
-// BenchmarkReconcileBrandOneDay is scheduler.ReconcileBrand after one day
+// BenchmarkReconcileBrandOneDay is jobs.ReconcileBrand after one day
 // changed (its stats restated and 25 of its orders refunded), as the
 // daemon's reconcile runs after each sync.
 func BenchmarkReconcileBrandOneDay(b *testing.B) {
 	db, br, c := reconcileDB(b)
 	ctx := context.Background()
-	if _, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
+	if _, err := jobs.ReconcileBrand(ctx, db, br, c.Now, true); err != nil {
 		b.Fatal(err)
 	}
 	day := c.Today.AddDays(-3)
@@ -459,7 +459,7 @@ func BenchmarkReconcileBrandOneDay(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		n, err := scheduler.ReconcileBrand(ctx, db, br, c.Now, false)
+		n, err := jobs.ReconcileBrand(ctx, db, br, c.Now, false)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/store"
 )
 
 // reconcileBrand is the reconcile job's entry point.
 var reconcileBrand = func(ctx context.Context, db *store.DB, b *configs.Brand, now time.Time, full bool) (int64, error) {
-	return scheduler.ReconcileBrand(ctx, db, b, now, full)
+	return jobs.ReconcileBrand(ctx, db, b, now, full)
 }
 
 // orderCopyCols are the orders columns a sync writes.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/jobs"
 )
 
 // daemonProc is `roasd run` serving on loopback ports.
@@ -37,7 +37,7 @@ func startDaemon(t *testing.T, r *rig, extra ...string) *daemonProc {
 	t.Helper()
 	args := []string{"run", "--config", r.config, "--replica", "reliability", "--log-level", "info",
 		"--listen", "127.0.0.1:0", "--private-listen", "127.0.0.1:0"}
-	for name := range scheduler.DefaultSchedules {
+	for name := range jobs.DefaultSchedules {
 		args = append(args, "--schedule", name+"=@every 24h")
 	}
 	cmd := exec.Command(roasd(t), append(args, extra...)...)

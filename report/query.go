@@ -281,7 +281,7 @@ func ledgerRows(es []store.LedgerEntry) []reconcile.LedgerRow {
 }
 
 // reconcileJob is the reconcile job's name in the run history
-// (scheduler.StageReconcile); it runs in the scope "brand:NAME".
+// (jobs.StageReconcile); it runs in the scope "brand:NAME".
 const reconcileJob = "reconcile"
 
 // RunSource reads the run history; *store.DB satisfies it.

@@ -17,9 +17,10 @@ type JobError struct {
 // sync jobs of one scope (an ad account, an advertiser, a shop) run one
 // after another in their order, different scopes run concurrently, and the
 // brand stages (scope "brand:…") run in their order once every sync has
-// finished, since they read what the syncs stored; a brand's verdicts stage
-// is skipped (and fails) when one of that brand's syncs (Job.Brands) or its
-// reconcile failed in this pass. exec runs one job (e.g.
+// finished, since they read what the syncs stored; a Gated stage (a
+// brand's verdicts) is skipped (and fails) when an earlier job of one of its
+// brands (Job.Brands: a sync, or a stage before it such as reconcile)
+// failed in this pass. exec runs one job (e.g.
 // Runner.Execute, which records it and retries). RunOnce returns the failed
 // jobs in the order of jobs; it stops starting jobs when ctx is cancelled.
 func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) error) []JobError {
@@ -77,14 +78,14 @@ func RunOnce(ctx context.Context, jobs []Job, exec func(context.Context, Job) er
 		}
 	}
 	for _, i := range stages {
-		if jobs[i].Name == StageVerdicts {
+		if jobs[i].Gated {
 			if why := brokeFor(broke, jobs[i]); why != "" {
 				errs[i] = fmt.Errorf("not judging brand %s until its syncs recover: %s failed in this run", strings.TrimPrefix(jobs[i].Scope, "brand:"), why)
 				continue
 			}
 		}
 		run(i)
-		if errs[i] != nil && jobs[i].Name == StageReconcile {
+		if errs[i] != nil {
 			breaks(i)
 		}
 	}

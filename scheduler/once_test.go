@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/roasd/roasd/configs"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +82,7 @@ func TestRunOnceSkipsVerdictsAfterAFailedSync(t *testing.T) {
 	ran := map[string]bool{}
 	var mu sync.Mutex
 	job := func(name, scope, brand string, err error) Job {
-		return Job{Name: name, Scope: scope, Brands: []string{brand}, Run: func(context.Context, *Run) error {
+		return Job{Name: name, Scope: scope, Brands: []string{brand}, Gated: name == "verdicts", Run: func(context.Context, *Run) error {
 			mu.Lock()
 			ran[name+" "+scope] = true
 			mu.Unlock()
@@ -91,17 +90,17 @@ func TestRunOnceSkipsVerdictsAfterAFailedSync(t *testing.T) {
 		}}
 	}
 	jobs := []Job{job("shopify.orders", "shop-y", "y", nil), job("shopify.orders", "shop-x", "x", errors.New("database went away")),
-		job(StageReconcile, "brand:y", "y", nil), job(StageReconcile, "brand:x", "x", nil),
-		job(StageVerdicts, "brand:y", "y", nil), job(StageVerdicts, "brand:x", "x", nil),
-		job(StageNotify, "brand:y", "y", nil), job(StageNotify, "brand:x", "x", nil)}
+		job("reconcile", "brand:y", "y", nil), job("reconcile", "brand:x", "x", nil),
+		job("verdicts", "brand:y", "y", nil), job("verdicts", "brand:x", "x", nil),
+		job("notify", "brand:y", "y", nil), job("notify", "brand:x", "x", nil)}
 	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
-	if ran[StageVerdicts+" brand:x"] || !ran[StageReconcile+" brand:x"] || !ran[StageNotify+" brand:x"] {
+	if ran["verdicts"+" brand:x"] || !ran["reconcile"+" brand:x"] || !ran["notify"+" brand:x"] {
 		t.Fatalf("ran %v: want x's reconcile and notify, not its verdicts", ran)
 	}
-	if !ran[StageVerdicts+" brand:y"] {
+	if !ran["verdicts"+" brand:y"] {
 		t.Fatalf("ran %v: want y judged (x's failure is not y's)", ran)
 	}
-	if len(failed) != 2 || failed[1].Job.Key() != StageVerdicts+":brand:x" {
+	if len(failed) != 2 || failed[1].Job.Key() != "verdicts"+":brand:x" {
 		t.Fatalf("failed = %+v, want x's sync and x's skipped verdicts", failed)
 	}
 	if msg := failed[1].Err.Error(); !strings.Contains(msg, "brand x ") || !strings.Contains(msg, "shop-x") || strings.Contains(msg, "shop-y") {
@@ -116,47 +115,17 @@ func TestRunOnceReconcileFailureWithholdsItsBrandOnly(t *testing.T) {
 	var mu sync.Mutex
 	ran := map[string]bool{}
 	job := func(name, brand string, err error) Job {
-		return Job{Name: name, Scope: "brand:" + brand, Brands: []string{brand}, Run: func(context.Context, *Run) error {
+		return Job{Name: name, Scope: "brand:" + brand, Brands: []string{brand}, Gated: name == "verdicts", Run: func(context.Context, *Run) error {
 			mu.Lock()
 			ran[name+" "+brand] = true
 			mu.Unlock()
 			return err
 		}}
 	}
-	jobs := []Job{job(StageReconcile, "x", errors.New("boom")), job(StageReconcile, "y", nil),
-		job(StageVerdicts, "x", nil), job(StageVerdicts, "y", nil)}
+	jobs := []Job{job("reconcile", "x", errors.New("boom")), job("reconcile", "y", nil),
+		job("verdicts", "x", nil), job("verdicts", "y", nil)}
 	failed := RunOnce(context.Background(), jobs, func(ctx context.Context, j Job) error { return j.Run(ctx, &Run{}) })
-	if ran[StageVerdicts+" x"] || !ran[StageVerdicts+" y"] || len(failed) != 2 {
+	if ran["verdicts"+" x"] || !ran["verdicts"+" y"] || len(failed) != 2 {
 		t.Fatalf("ran %v, failed %+v: want y judged and x not", ran, failed)
-	}
-}
-
-// TestJobsKnowTheirBrand: every sync job and brand stage Jobs builds for
-// the examples' two brands names its own brand (RunOnce gates verdicts per
-// brand by it); the token check names none, since it holds no verdicts
-// back.
-func TestJobsKnowTheirBrand(t *testing.T) {
-	t.Parallel()
-	set, err := configs.LoadExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &Deps{Meta: metaClientForGate(), Stages: []Stage{{Name: StageReconcile}, {Name: StageVerdicts}}}
-	jobs := Jobs(set, d, nil)
-	if len(jobs) < 5 {
-		t.Fatalf("jobs = %d, want the meta syncs, the token check and two stages", len(jobs))
-	}
-	// The examples' two brands, by their accounts and brand stages.
-	owner := map[string]string{"act_1234567890": "glowco", "brand:glowco": "glowco",
-		"act_2234567890": "hautwerk", "brand:hautwerk": "hautwerk"}
-	for _, j := range jobs {
-		_, scope, _ := strings.Cut(j.Key(), ":")
-		want := owner[scope]
-		if j.Name == JobMetaToken {
-			want = ""
-		}
-		if got := strings.Join(j.Brands, ","); got != want {
-			t.Errorf("%s: brands %q, want %q", j.Key(), got, want)
-		}
 	}
 }

@@ -1,9 +1,12 @@
-// Package scheduler runs roasd's jobs: per-account syncs (permissions, ads,
-// insights, orders) and per-brand work (reconcile, verdicts, notify), on
-// robfig/cron schedules with jitter, one at a time per job, under a
-// Postgres lease so that with several replicas a job for an account runs on
-// one replica at a time. Every attempt is recorded in job_runs; failures are
-// retried with backoff and panics are recovered and recorded.
+// Package scheduler schedules and runs jobs, knowing nothing of what they
+// do: robfig/cron schedules with jitter (Scheduler), the Runner that runs a
+// Job one at a time per key under a lease so that with several replicas a
+// job runs on one replica at a time, records every attempt (run history),
+// retries failures with backoff and recovers panics, RunOnce for
+// `roasd run --once`, the AppPacer and the runner's metrics. Leases and run
+// history are kept by a Recorder it declares (*store.DB implements it); it
+// imports no platform client, store, reconcile, notify or configs. The jobs
+// themselves (syncs, reconcile, verdicts, notify…) are package jobs.
 package scheduler
 
 import (
@@ -17,9 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/roasd/roasd/ads"
-	"github.com/roasd/roasd/store"
 )
 
 // Job is one unit of scheduled work for one scope (an ad account, a shop
@@ -39,6 +39,10 @@ type Job struct {
 	// AtStart reports whether the scheduler also runs the job once when it
 	// starts (a daily check that should not wait a day).
 	AtStart bool
+	// Gated marks a job that judges what the jobs before it stored (a
+	// brand's verdicts): RunOnce does not run it when an earlier job of
+	// one of its Brands failed in the same pass.
+	Gated bool
 }
 
 // Key is the job's identity for leases and overlap checks.
@@ -91,12 +95,22 @@ func runFrom(ctx context.Context) *Run {
 	return r
 }
 
-// Recorder persists runs and leases; *store.DB implements it.
+// The statuses the runner records with Recorder.FinishRun (store.RunOK,
+// RunFailed and RunAbandoned are the same strings).
+const (
+	StatusOK        = "ok"
+	StatusFailed    = "failed"
+	StatusAbandoned = "abandoned"
+)
+
+// Recorder persists runs and leases; *store.DB implements it. The
+// scheduler declares what it needs rather than importing the store.
 type Recorder interface {
 	StartRun(ctx context.Context, job, scope, replica string, attempt int, at time.Time) (int64, error)
 	FinishRun(ctx context.Context, id int64, status string, rows, apiCalls int64, errText string, at time.Time) error
 	// AcquireLease takes or renews a lease for ttl on the database's
-	// clock.
+	// clock. When another holder has it, the error (or one it wraps) has
+	// a method LeaseHeld() bool that returns true.
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
@@ -170,7 +184,8 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 	}
 	held := time.Now() // the lease holds at least until held + ttl
 	if err := r.Rec.AcquireLease(ctx, key, r.Replica, ttl); err != nil {
-		if errors.Is(err, store.ErrLeaseHeld) {
+		var other interface{ LeaseHeld() bool }
+		if errors.As(err, &other) && other.LeaseHeld() {
 			return fmt.Errorf("%s: %w", key, ErrSkipped)
 		}
 		return err
@@ -247,10 +262,18 @@ func (r *Runner) renew(ctx context.Context, stepDown context.CancelCauseFunc, ke
 	}
 }
 
+// retryAdvisor is what the runner asks of a failed job's error: platform
+// errors (ads.APIError) say whether to retry and how long to wait.
+type retryAdvisor interface {
+	RetryAdvice() (retry bool, wait time.Duration)
+}
+
 func (r *Runner) backoff(n int, err error) time.Duration {
-	var apiErr *ads.APIError
-	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-		return apiErr.RetryAfter
+	var adv retryAdvisor
+	if errors.As(err, &adv) {
+		if _, wait := adv.RetryAdvice(); wait > 0 {
+			return wait
+		}
 	}
 	if r.Backoff != nil {
 		return r.Backoff(n)
@@ -265,9 +288,10 @@ func (r *Runner) backoff(n int, err error) time.Duration {
 // one retry layer, not client × runner; the job's next scheduled run
 // tries again. Anything else (database hiccup, network) is retried.
 func retryable(err error) bool {
-	var apiErr *ads.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Retryable() && apiErr.Tries <= 1
+	var adv retryAdvisor
+	if errors.As(err, &adv) {
+		retry, _ := adv.RetryAdvice()
+		return retry
 	}
 	var perm permanent
 	return !errors.As(err, &perm)
@@ -298,14 +322,14 @@ func (r *Runner) attempt(ctx context.Context, job Job, n int) (err error) {
 		if p := recover(); p != nil {
 			err = Permanent(fmt.Errorf("%s panicked: %v\n%s", job.Key(), p, debug.Stack()))
 		}
-		status, text := store.RunOK, ""
+		status, text := StatusOK, ""
 		if w := run.Warnings(); len(w) > 0 {
 			text = "warning: " + strings.Join(w, "; warning: ")
 		}
 		if err != nil {
-			status, text = store.RunFailed, err.Error()
+			status, text = StatusFailed, err.Error()
 			if ctx.Err() != nil {
-				status = store.RunAbandoned
+				status = StatusAbandoned
 			}
 		}
 		r.Metrics.observeRun(job.Name, status, time.Since(start), run.Rows())

@@ -31,7 +31,7 @@ import (
 // DefaultAPIVersion is the Admin API version roasd is written for and asks
 // for unless Options.APIVersion says otherwise: the stable version of
 // 2026-10-01, supported until 2027-10-16 15:00 UTC (Shopify's 2026-10
-// release notes; scheduler's version calendar warns 30 days before).
+// release notes; the jobs' version calendar warns 30 days before).
 // Nothing roasd reads changed from 2025-07 through 2026-10 (orders,
 // MoneyBag totals, discountCodes, customerJourneySummary visits,
 // bulkOperationRunQuery and node(id) on BulkOperation); 2026-01 made

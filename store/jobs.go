@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -79,7 +78,14 @@ func (db *DB) RecentRuns(ctx context.Context, job string, limit int) ([]JobRun, 
 }
 
 // ErrLeaseHeld is returned when another replica holds a lease.
-var ErrLeaseHeld = errors.New("lease held by another replica")
+var ErrLeaseHeld error = leaseHeld{}
+
+// leaseHeld is ErrLeaseHeld's type: its LeaseHeld method lets the job
+// runner, which does not import store, recognise it.
+type leaseHeld struct{}
+
+func (leaseHeld) Error() string   { return "lease held by another replica" }
+func (leaseHeld) LeaseHeld() bool { return true }
 
 // AcquireLease takes or renews the named lease for holder for ttl from
 // now on the database clock. It succeeds when the lease is free, expired,

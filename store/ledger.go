@@ -330,7 +330,7 @@ type ReconcilePart struct {
 // writePart). Only one part need be in memory at a time. next is first
 // called once the brand's reconcile lock is held; it runs while the
 // transaction is open and may read the database through db (it may produce
-// the parts concurrently; see scheduler.ReconcileBrand). It returns the
+// the parts concurrently; see jobs.ReconcileBrand). It returns the
 // rows of all parts; nothing is changed when next or a write fails, or ctx
 // is cancelled. The parts must not repeat a day or a ledger key.
 //

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/reconcile"
-	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 )
 
@@ -125,7 +125,7 @@ func applyFromCLI(ctx context.Context, env *cmdEnv, config string, now func() ti
 	}
 	host, _ := os.Hostname()
 	d, err := newDaemon(ctx, env, env.getenv("DATABASE_URL"), runOptions{config: config, replica: host + "-cli", now: now,
-		schedules: scheduler.Schedules{}, logLevel: slog.LevelError})
+		schedules: jobs.Schedules{}, logLevel: slog.LevelError})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/notify/slackfake"
 	"github.com/roasd/roasd/sandbox"
@@ -45,9 +46,9 @@ func (d *daemon) decided(brand string) {
 // stage, each as a job under its lease, retrying while another run holds
 // it.
 func (d *daemon) applyDecided(ctx context.Context, b *configs.Brand) error {
-	stages := []scheduler.Stage{d.deps.ApplyDecided(d.reportURL)}
+	stages := []jobs.Stage{d.deps.ApplyDecided(d.reportURL)}
 	for _, st := range d.deps.Stages {
-		if st.Name == scheduler.StageNotify {
+		if st.Name == jobs.StageNotify {
 			stages = append(stages, st)
 		}
 	}

@@ -18,6 +18,7 @@ const module = "github.com/roasd/roasd"
 type pkgInfo struct {
 	imports map[string]bool
 	hasDoc  bool
+	isMain  bool     // package main (a command)
 	missing []string // exported names without a doc comment
 }
 
@@ -52,6 +53,9 @@ func loadPackages(t *testing.T) map[string]*pkgInfo {
 		if p == nil {
 			p = &pkgInfo{imports: map[string]bool{}}
 			pkgs[ip] = p
+		}
+		if f.Name.Name == "main" {
+			p.isMain = true
 		}
 		if f.Doc != nil && strings.TrimSpace(f.Doc.Text()) != "" {
 			p.hasDoc = true
@@ -127,7 +131,8 @@ func TestImportRules(t *testing.T) {
 		{module + "/notify", []string{module + "/store", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, "notify renders and delivers; the outbox is behind an interface"},
 		{module + "/reconcile", []string{module + "/store", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", "database/sql", "github.com/jmoiron/sqlx", "github.com/lib/pq", "net/http"}, "reconcile is pure computation"},
 		{module + "/store", []string{module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", "net/http"}, "the store knows nothing of HTTP APIs"},
-		{module + "/report", []string{module + "/web", module + "/scheduler", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify"}, "report answers queries from the store; HTTP is web's"},
+		{module + "/scheduler", []string{module + "/", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, "scheduler schedules and runs jobs generically; what they do is package jobs"},
+		{module + "/report", []string{module + "/web", module + "/scheduler", module + "/jobs", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify"}, "report answers queries from the store; HTTP is web's"},
 		{module + "/configs", []string{module + "/store", module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/notify", module + "/reconcile"}, "configs is parsed before anything else exists"},
 	}
 	// Fakes must not import the client they fake.
@@ -140,6 +145,21 @@ func TestImportRules(t *testing.T) {
 					why       string
 				}{fake, []string{module + "/" + c}, "a fake must not share shapes with its client"})
 			}
+		}
+	}
+	// jobs is the one package that brings the clients, the store,
+	// reconcile and notify together; commands (package main) wire them.
+	together := []string{module + "/metaads", module + "/tiktokads", module + "/shopify", module + "/store", module + "/reconcile", module + "/notify"}
+	for name, p := range pkgs {
+		if name == module+"/jobs" || p.isMain {
+			continue
+		}
+		all := true
+		for _, im := range together {
+			all = all && p.imports[im]
+		}
+		if all {
+			t.Errorf("%s imports the clients, store, reconcile and notify together: that is package jobs' work", name)
 		}
 	}
 	for name, p := range pkgs {

@@ -15,8 +15,8 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/internal/storetest"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/report"
-	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
 )
@@ -71,7 +71,7 @@ func reconciledDB(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := scheduler.ReconcileBrand(ctx, db, b, reconciledAt, false); err != nil {
+	if _, err := jobs.ReconcileBrand(ctx, db, b, reconciledAt, false); err != nil {
 		t.Fatal(err)
 	}
 	return dsn
@@ -167,7 +167,7 @@ func TestReportSaysWhenStale(t *testing.T) {
 		t.Errorf("before a failure: exit %d, stderr %q", code, stderr)
 	}
 	failedAt := reconciledAt.Add(time.Hour)
-	id, err := db.StartRun(ctx, scheduler.StageReconcile, "brand:glowco", "r1", 1, failedAt)
+	id, err := db.StartRun(ctx, jobs.StageReconcile, "brand:glowco", "r1", 1, failedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestReportSaysWhenStale(t *testing.T) {
 		t.Errorf("X-Roasd-Stale %q, want %q", got, warning)
 	}
 	// A good reconcile after the failure clears it.
-	id, err = db.StartRun(ctx, scheduler.StageReconcile, "brand:glowco", "r1", 1, failedAt.Add(time.Minute))
+	id, err = db.StartRun(ctx, jobs.StageReconcile, "brand:glowco", "r1", 1, failedAt.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
@@ -84,7 +85,7 @@ type runOptions struct {
 	jitter    time.Duration
 	grace     time.Duration
 	reload    time.Duration
-	schedules scheduler.Schedules
+	schedules jobs.Schedules
 	// now is the jobs' clock (nil: the real one); the demo runs on the
 	// sandbox campaign's clock.
 	now func() time.Time
@@ -92,7 +93,7 @@ type runOptions struct {
 	logLevel slog.Level
 }
 
-type scheduleFlag scheduler.Schedules
+type scheduleFlag jobs.Schedules
 
 func (s scheduleFlag) String() string { return "" }
 
@@ -101,7 +102,7 @@ func (s scheduleFlag) Set(v string) error {
 	if !ok {
 		return errors.New("want JOB=SPEC, e.g. meta.insights=@every 30m")
 	}
-	if _, known := scheduler.DefaultSchedules[name]; !known {
+	if _, known := jobs.DefaultSchedules[name]; !known {
 		return fmt.Errorf("unknown job %q", name)
 	}
 	if err := scheduler.ParseSpec(spec); err != nil {
@@ -113,7 +114,7 @@ func (s scheduleFlag) Set(v string) error {
 
 func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	fs := newFlags(env, "run")
-	o := runOptions{schedules: scheduler.Schedules{}}
+	o := runOptions{schedules: jobs.Schedules{}}
 	host, _ := os.Hostname()
 	fs.BoolVar(&o.once, "once", false, "run every job once and exit (non-zero if any failed)")
 	fs.StringVar(&o.config, "config", envOr(env, "ROASD_CONFIG", "configs/examples"), "config file or directory ($ROASD_CONFIG)")
@@ -216,13 +217,13 @@ type daemon struct {
 	db      *store.DB
 	log     *slog.Logger
 	reg     *prometheus.Registry
-	metrics *scheduler.Metrics
+	metrics *jobs.Metrics
 	// guard bounds the public webhooks' bodies; rejected counts what it
 	// refused.
 	guard    *web.BodyGuard
 	rejected *prometheus.CounterVec
 	runner   *scheduler.Runner
-	deps     *scheduler.Deps
+	deps     *jobs.Deps
 	// incarnation tells this process from earlier ones of the same
 	// replica name (outbox claims are "replica/incarnation").
 	incarnation string
@@ -260,7 +261,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := scheduler.NewMetrics(reg)
+	m := jobs.NewMetrics(reg)
 	m.Tokens.Now = o.now
 	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
 	d.bgCtx, d.bgStop = context.WithCancel(context.Background())
@@ -271,7 +272,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	g := o.guard
 	g.Rejected = func(route, reason string) { d.rejected.WithLabelValues(route, reason).Inc() }
 	d.guard = web.NewBodyGuard(g)
-	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m, Now: o.now}
+	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m.Metrics, Now: o.now}
 	// Slack alerts link to the dashboard, on the private listener unless
 	// that is off.
 	dash := o.privateListen
@@ -353,7 +354,7 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 		return err
 	}
 	var failed []string
-	for _, f := range scheduler.RunOnce(ctx, scheduler.Jobs(set, d.deps, d.opts.schedules), d.runner.Execute) {
+	for _, f := range scheduler.RunOnce(ctx, jobs.Jobs(set, d.deps, d.opts.schedules), d.runner.Execute) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -418,7 +419,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	d.set = set
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)
-	if err := sched.Set(scheduler.Jobs(set, d.deps, d.opts.schedules)); err != nil {
+	if err := sched.Set(jobs.Jobs(set, d.deps, d.opts.schedules)); err != nil {
 		return err
 	}
 	servers, err := d.servers()
@@ -549,7 +550,7 @@ func (d *daemon) reload(sched *scheduler.Scheduler) {
 		d.log.Error("config reload failed; keeping the last good config", "path", d.opts.config, "problems", err.Error())
 		return
 	}
-	if err := sched.Set(scheduler.Jobs(set, d.deps, d.opts.schedules)); err != nil {
+	if err := sched.Set(jobs.Jobs(set, d.deps, d.opts.schedules)); err != nil {
 		d.metrics.ConfigOK.Set(0)
 		d.log.Error("config reload failed; keeping the last good config", "err", err)
 		return
@@ -590,7 +591,7 @@ func (d *daemon) readyDetails(ctx context.Context) []string {
 	if d.opts.now != nil {
 		now = d.opts.now()
 	}
-	sts, err := scheduler.TokenStatuses(ctx, d.db)
+	sts, err := jobs.TokenStatuses(ctx, d.db)
 	if err != nil {
 		return []string{"token expiry: " + err.Error()}
 	}
@@ -648,5 +649,5 @@ const versionCheckEvery = time.Hour
 // checkVersions warns (log, metrics, one Slack alert per version) about
 // pinned API versions near their end of life, on the jobs' clock.
 func (d *daemon) checkVersions(ctx context.Context) error {
-	return scheduler.CheckVersions(ctx, d.db, d.config(), d.opts.now(), d.log, d.metrics)
+	return jobs.CheckVersions(ctx, d.db, d.config(), d.opts.now(), d.log, d.metrics)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
-	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
@@ -146,7 +146,7 @@ func TestMoneyScenario(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := scheduler.ReconcileBrand(ctx, db, b, time.Date(2026, 6, 8, 12, 0, 0, 0, time.UTC), false); err != nil {
+	if _, err := jobs.ReconcileBrand(ctx, db, b, time.Date(2026, 6, 8, 12, 0, 0, 0, time.UTC), false); err != nil {
 		t.Fatal(err)
 	}
 

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/jobs"
 )
 
 func init() {
@@ -39,7 +39,7 @@ func runVersion(_ context.Context, env *cmdEnv, args []string) error {
 	}
 	w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PLATFORM\tVERSION\tEND OF LIFE\tDAYS LEFT\tSOURCE")
-	for _, s := range scheduler.VersionStatuses(now) {
+	for _, s := range jobs.VersionStatuses(now) {
 		eol, left := "unpublished", "-"
 		if !s.EndOfLife.IsZero() {
 			eol, left = s.EndOfLife.UTC().Format("2006-01-02 15:04 MST"), fmt.Sprint(s.DaysLeft)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/links"
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
@@ -28,13 +29,13 @@ import (
 // gets its own HTTP transport that counts calls in the metrics; those that
 // judge time (TikTok's Spark expiry, Shopify's token renewal) read now,
 // the jobs' one clock.
-func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, publicURL, claimant string, now func() time.Time) (*scheduler.Deps, error) {
+func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *jobs.Metrics, publicURL, claimant string, now func() time.Time) (*jobs.Deps, error) {
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
-	d := &scheduler.Deps{DB: db, Log: log, Metrics: m}
+	d := &jobs.Deps{DB: db, Log: log, Metrics: m}
 	// Actions write through clients that never re-send on their own: a
-	// lost answer is read back instead (scheduler.Deps.MetaWrite).
+	// lost answer is read back instead (jobs.Deps.MetaWrite).
 	if tok := env.getenv("META_ACCESS_TOKEN"); tok != "" {
 		o := metaads.Options{
 			BaseURL: env.getenv("META_API_URL"), AccessToken: tok, AppSecret: env.getenv("META_APP_SECRET"), AppID: env.getenv("META_APP_ID"),
@@ -112,11 +113,11 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *scheduler.Metrics, 
 	sender.Dead = func(reason string) { m.AlertsDead.WithLabelValues(reason).Inc() }
 	m.Outbox.Read = db.OutboxStats
 	sender.Claimant = claimant
-	d.Stages = []scheduler.Stage{
-		scheduler.ReconcileStage(db),
+	d.Stages = []jobs.Stage{
+		jobs.ReconcileStage(db),
 		d.VerdictStage(strings.TrimSuffix(publicURL, "/") + "/"),
 		d.DigestStage(strings.TrimSuffix(publicURL, "/") + "/"),
-		scheduler.NotifyStage(sender, m),
+		jobs.NotifyStage(sender, m),
 	}
 	return d, nil
 }

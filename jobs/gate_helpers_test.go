@@ -1,0 +1,32 @@
+package jobs
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/store"
+)
+
+// recordRuns records one finished run with status of each of the brand's
+// sync jobs and its reconcile, as the runner would have, so that the
+// verdicts gate sees them.
+func recordRuns(t *testing.T, d *Deps, b *configs.Brand, status string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, j := range append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name}) {
+		id, err := d.DB.StartRun(ctx, j.Name, j.Scope, "test", 1, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := ""
+		if status != store.RunOK {
+			text = "boom"
+		}
+		if err := d.DB.FinishRun(ctx, id, status, 0, 0, text, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,668 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/metaads"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/tiktokads"
+)
+
+// Deps are what the jobs work with. A nil client disables that
+// platform's jobs.
+type Deps struct {
+	DB      *store.DB
+	Meta    *metaads.Client
+	TikTok  *tiktokads.Client
+	Shopify func(shop string) *shopify.Client
+	// MetaWrite and TikTokWrite, when set, make the platform actions'
+	// writes (pause, budget): clients built without retries, since a write
+	// whose answer was lost is read back rather than sent again (and
+	// every send counts against Meta's budget-change limit). Nil uses
+	// Meta and TikTok.
+	MetaWrite   *metaads.Client
+	TikTokWrite *tiktokads.Client
+	// TikTokPacer, when set, paces the TikTok clients' requests (the
+	// app-wide quota); the daemon divides it among the live replicas.
+	TikTokPacer *scheduler.AppPacer
+	Log         *slog.Logger
+	// Metrics, when set, receives the platform tokens' expiry.
+	Metrics *Metrics
+	// Stages run once per brand after the syncs, in order (reconcile,
+	// verdicts, digest, notify); see BrandStages.
+	Stages []Stage
+	// OrderOverlap is how far before the last high-water mark each order
+	// sync starts again (default 15m), so late writes are not missed.
+	OrderOverlap time.Duration
+	// BackfillDays is how far back the first order sync reaches before the
+	// brand's earliest test (default 30).
+	BackfillDays int
+	// BulkAfter is how far behind the job's clock an order sync's
+	// high-water mark must be for it to export the orders with a Shopify
+	// bulk operation instead of paging; a first sync always does. Zero
+	// means the default (24h); a negative value never uses bulk (every
+	// sync pages).
+	BulkAfter time.Duration
+}
+
+// Stage is a per-brand job step after the syncs.
+type Stage struct {
+	Name string
+	Run  func(ctx context.Context, brand *configs.Brand, r *scheduler.Run) error
+}
+
+// Schedules holds the cron spec of each job kind.
+type Schedules map[string]string
+
+// DefaultSchedules are the job schedules unless configured otherwise.
+var DefaultSchedules = Schedules{
+	"meta.permissions": "@every 6h",
+	"meta.ads":         "@every 1h",
+	"meta.insights":    "@every 30m",
+	JobMetaToken:       "@every 24h",
+	"tiktok.spark":     "@every 6h",
+	"tiktok.ads":       "@every 1h",
+	"tiktok.insights":  "@every 30m",
+	"shopify.orders":   "@every 10m",
+	"reconcile":        "@every 15m",
+	"verdicts":         "@every 1h",
+	StageDigest:        "@every 15m",
+	"notify":           "@every 1m",
+}
+
+// Jobs builds every job of every brand in set, in the order `run --once`
+// executes them: account syncs first, then the brand stages.
+func Jobs(set *configs.Set, d *Deps, sched Schedules) []scheduler.Job {
+	spec := func(name string) string {
+		if s, ok := sched[name]; ok && s != "" {
+			return s
+		}
+		return DefaultSchedules[name]
+	}
+	var syncs, stages []scheduler.Job
+	for _, b := range set.Brands {
+		b := b
+		for _, j := range d.syncJobs(b) {
+			j.Spec = spec(j.Name)
+			j.Brands = []string{b.Name} // a failure holds this brand's verdicts
+			syncs = append(syncs, j)
+		}
+		for _, j := range d.tokenJobs(b) { // holds no verdicts back: no Brands
+			j.Spec = spec(j.Name)
+			syncs = append(syncs, j)
+		}
+		for _, st := range d.Stages {
+			st := st
+			stages = append(stages, scheduler.Job{Name: st.Name, Scope: "brand:" + b.Name, Spec: spec(st.Name), Brands: []string{b.Name},
+				Gated: st.Name == StageVerdicts, Run: func(ctx context.Context, r *scheduler.Run) error { return st.Run(ctx, b, r) }})
+		}
+	}
+	return append(syncs, stages...)
+}
+
+// syncJobs are the brand's per-account sync jobs (without schedules).
+func (d *Deps) syncJobs(b *configs.Brand) []scheduler.Job {
+	// Every account of the brand is synced by its own jobs (scoped by the
+	// account id or shop): one failing holds the brand's verdicts back,
+	// naming that account.
+	var out []scheduler.Job
+	for _, m := range b.Accounts.Meta {
+		if d.Meta == nil {
+			break
+		}
+		m := m
+		out = append(out,
+			scheduler.Job{Name: "meta.permissions", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaPermissions(ctx, b, m, r) }},
+			scheduler.Job{Name: "meta.ads", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaAds(ctx, b, m, r) }},
+			scheduler.Job{Name: "meta.insights", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaInsights(ctx, b, m, r) }},
+		)
+	}
+	for _, t := range b.Accounts.TikTok {
+		if d.TikTok == nil {
+			break
+		}
+		adv := t.Advertiser
+		out = append(out,
+			scheduler.Job{Name: "tiktok.spark", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokSpark(ctx, b, adv, r) }},
+			scheduler.Job{Name: "tiktok.ads", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokAds(ctx, b, adv, r) }},
+			scheduler.Job{Name: "tiktok.insights", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokInsights(ctx, b, adv, r) }},
+		)
+	}
+	for _, s := range b.Accounts.Shopify {
+		if d.Shopify == nil {
+			break
+		}
+		shop := s.Shop
+		out = append(out, scheduler.Job{Name: "shopify.orders", Scope: shop, Run: func(ctx context.Context, r *scheduler.Run) error { return d.shopifyOrders(ctx, b, shop, r) }})
+	}
+	return out
+}
+
+// tokenJobs are the brand's credential checks: they run at start and
+// daily, and do not hold verdicts back.
+func (d *Deps) tokenJobs(b *configs.Brand) []scheduler.Job {
+	if len(b.Accounts.Meta) > 0 && d.Meta != nil {
+		m := b.Accounts.Meta[0] // one token serves all the brand's ad accounts
+		return []scheduler.Job{{Name: JobMetaToken, Scope: m.AdAccount, AtStart: true, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaToken(ctx, b, r) }}}
+	}
+	return nil
+}
+
+// NotJudged says why the brand's tests are not judged now, one reason per
+// sync job (and its reconcile) that holds them back; none means judge. A
+// job holds them back when its newest finished run (by insertion order)
+// did not succeed, or when it has never succeeded (never ran, or its first
+// run is still running): judging then would judge missing data (or KPI
+// cells older than the data), and alerts raised on it are never retracted.
+func (d *Deps) NotJudged(ctx context.Context, b *configs.Brand) ([]string, error) {
+	jobs := append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name})
+	keys := make([]store.RunKey, len(jobs))
+	for i, j := range jobs {
+		keys[i] = store.RunKey{Job: j.Name, Scope: j.Scope}
+	}
+	states, err := d.DB.RunStates(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("reading the sync states of brand %s: %w", b.Name, err)
+	}
+	var out []string
+	for _, st := range states {
+		switch {
+		case st.Finished && st.Latest.Status != store.RunOK:
+			out = append(out, fmt.Sprintf("%s %s (%s)", st.Job, st.Scope, st.Latest.Status))
+		case !st.EverOK && st.Running:
+			out = append(out, fmt.Sprintf("%s %s (first run still running)", st.Job, st.Scope))
+		case !st.EverOK:
+			out = append(out, fmt.Sprintf("%s %s (never ran)", st.Job, st.Scope))
+		}
+	}
+	return out, nil
+}
+
+// earliestStart is the first day any test of brand on platform starts
+// ("" platform for all), or ok=false when it has none.
+func earliestStart(b *configs.Brand, platform ads.Platform) (ads.Date, bool) {
+	var first ads.Date
+	found := false
+	for _, t := range b.Tests {
+		uses := platform == ""
+		for _, v := range t.Variants {
+			uses = uses || v.Platform == platform
+		}
+		if uses && (!found || t.Start.Before(first)) {
+			first, found = t.Start, true
+		}
+	}
+	return first, found
+}
+
+// pullRange is the day range an insights pull re-reads: from the earliest
+// test start on first pull, else the trailing restatement window before the
+// last pulled day; up to today in the account's zone.
+func (d *Deps) pullRange(ctx context.Context, b *configs.Brand, platform ads.Platform, cursor string, today ads.Date) (ads.DateRange, bool, error) {
+	first, ok := earliestStart(b, platform)
+	if !ok || today.Before(first) {
+		return ads.DateRange{}, false, nil
+	}
+	from := first
+	last, err := d.DB.Cursor(ctx, cursor)
+	if err != nil {
+		return ads.DateRange{}, false, err
+	}
+	if last != "" {
+		lastDay, err := ads.ParseDate(last)
+		if err != nil {
+			return ads.DateRange{}, false, fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		if w := lastDay.AddDays(-b.RestatementDays); w.After(from) {
+			from = w
+		}
+	}
+	return ads.DateRange{From: from, To: today}, true, nil
+}
+
+func zoneOr(name string, fallback *time.Location) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+		return loc
+	}
+	if fallback != nil {
+		return fallback
+	}
+	return time.UTC
+}
+
+// metaPermissions stores the brand's partnership-ad permissions, then the
+// creator media it may run. The permissions are stored first and stay
+// stored when the media can't be read: that failure is recorded on the run
+// as a warning (the run stays ok, so the brand's verdicts are not
+// withheld) and announced in Slack once per failure episode.
+func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run) error {
+	perms, err := d.Meta.Permissions(ctx, m.AdAccount, m.Page, m.Instagram)
+	if err != nil {
+		return fmt.Errorf("syncing meta permissions: %w", err)
+	}
+	n, err := d.DB.UpsertPermissions(ctx, perms)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	media, mediaErr := d.Meta.EligibleMedia(ctx, metaads.MediaQuery{AdAccount: m.AdAccount, Business: m.Business,
+		Page: m.Page, Instagram: m.Instagram, Now: r.Now}, perms)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if mediaErr == nil {
+		n, err := d.DB.UpsertPermissions(ctx, media)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+	}
+	return d.mediaOutcome(ctx, b, m, r, mediaErr)
+}
+
+// mediaFailingCursor holds when the eligible-media reads of an ad account
+// started failing ("" while they work).
+func mediaFailingCursor(act string) string { return "meta.media_failing:" + act }
+
+// mediaOutcome records an eligible-media failure as a warning of the run
+// and queues one Slack alert per failure episode (the episode is named by
+// the first failing run's time, kept in a cursor until a read works).
+func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run, mediaErr error) error {
+	act := m.AdAccount
+	key := mediaFailingCursor(act)
+	since, err := d.DB.Cursor(ctx, key)
+	if err != nil {
+		return err
+	}
+	if mediaErr == nil {
+		if since == "" {
+			return nil
+		}
+		return d.DB.SetCursor(ctx, key, "")
+	}
+	r.Warn(fmt.Errorf("listing eligible partnership-ad media (permissions were stored): %w", mediaErr))
+	if since == "" {
+		since = r.Now.UTC().Format(time.RFC3339)
+		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+			return err
+		}
+	}
+	problem := mediaErr.Error()
+	if errors.Is(mediaErr, metaads.ErrNoBusiness) {
+		problem = "Set accounts.meta.business (the Meta business id that owns the brand's Page and Instagram account): " + problem
+	}
+	alert := notify.SyncAlert(notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency}, ads.Meta, act,
+		"eligible partnership-ad media", since,
+		problem+". Partnership-ad permissions are still synced and verdicts go on; which creator posts the brand may run is not updated.")
+	row, err := alert.Row()
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.EnqueueAlerts(ctx, []store.OutboxRow{row})
+	return err
+}
+
+func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run) error {
+	act := m.AdAccount
+	info, err := d.Meta.Account(ctx, act)
+	if err != nil {
+		return fmt.Errorf("reading meta account: %w", err)
+	}
+	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.Meta, ID: act, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
+		return err
+	}
+	list, err := d.Meta.Ads(ctx, act)
+	if err != nil {
+		return fmt.Errorf("syncing meta ads: %w", err)
+	}
+	n, err := d.DB.UpsertAds(ctx, list)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	// Campaigns are labelled with where their budget lives (Advantage+
+	// campaign budget) and their Advantage+ state.
+	camps, err := d.Meta.Campaigns(ctx, act, info.Currency)
+	if err != nil {
+		return fmt.Errorf("syncing meta campaigns: %w", err)
+	}
+	n, err = d.DB.UpsertCampaigns(ctx, camps)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	matches, _ := reconcile.MatchVariants(b, ads.Meta, list)
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, act, links(b.Name, act, matches))
+}
+
+func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd {
+	out := make([]store.VariantAd, len(ms))
+	for i, m := range ms {
+		out[i] = store.VariantAd{Brand: brand, TestID: m.TestID, VariantKey: m.VariantKey, Platform: m.Ad.Platform, Account: account, AdID: m.Ad.ID, MatchedBy: m.MatchedBy}
+	}
+	return out
+}
+
+func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run) error {
+	act := m.AdAccount
+	info, ok, err := d.storedAccount(ctx, ads.Meta, act)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		mi, err := d.Meta.Account(ctx, act)
+		if err != nil {
+			return fmt.Errorf("reading meta account: %w", err)
+		}
+		info.Timezone = mi.Timezone
+	}
+	cursor := "meta.insights:" + act
+	rng, ok, err := d.pullRange(ctx, b, ads.Meta, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
+	if err != nil || !ok {
+		return err
+	}
+	stats, err := d.Meta.DayStats(ctx, act, rng, m.AttributionWindows)
+	if err != nil {
+		return fmt.Errorf("pulling meta insights %s..%s: %w", rng.From, rng.To, err)
+	}
+	n, err := d.DB.UpsertDayStats(ctx, stats)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	return d.DB.SetCursor(ctx, cursor, rng.To.String())
+}
+
+// storedAccount is the ad account as its ads job last recorded it (the
+// insights jobs need only its time zone, so they do not read it from the
+// platform again); ok is false until an ads job has run.
+func (d *Deps) storedAccount(ctx context.Context, p ads.Platform, id string) (store.Account, bool, error) {
+	list, err := d.DB.Accounts(ctx)
+	if err != nil {
+		return store.Account{}, false, err
+	}
+	for _, a := range list {
+		if a.Platform == p && a.ID == id && a.Timezone != "" {
+			return a, true, nil
+		}
+	}
+	return store.Account{}, false, nil
+}
+
+// sparkCursor names the stored Spark code → post id mapping without
+// storing the code itself.
+func sparkCursor(code string) string {
+	h := sha256.Sum256([]byte(code))
+	return "tiktok.spark_item:" + hex.EncodeToString(h[:12])
+}
+
+func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
+	// A code applied before is known by the post it authorized; its
+	// status comes from the Spark post listing. The new ones are applied,
+	// and found in that same listing. A brand with several advertisers
+	// applies its codes to the first one it lists (a code authorizes a
+	// post once); the others' jobs list their Spark posts only.
+	var codes []string
+	where := map[string]string{}
+	applies := adv == b.AdAccounts(ads.TikTok)[0]
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if !applies || v.Platform != ads.TikTok || v.SparkCode == "" || where[v.SparkCode] != "" {
+				continue
+			}
+			if item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
+				return err
+			} else if item != "" {
+				continue
+			}
+			codes = append(codes, v.SparkCode)
+			where[v.SparkCode] = t.ID + "/" + v.Key
+		}
+	}
+	res, err := d.TikTok.SyncSpark(ctx, adv, codes)
+	if err != nil {
+		return fmt.Errorf("listing spark posts: %w", err)
+	}
+	// One bad code must not hide the others' status: go on and fail the
+	// job at the end, naming every code that failed.
+	var codeErrs []error
+	for _, code := range codes {
+		if item := res.Items[code]; item != "" {
+			if err := d.DB.SetCursor(ctx, sparkCursor(code), item); err != nil {
+				return err
+			}
+		}
+		if err := res.CodeErrs[code]; err != nil {
+			codeErrs = append(codeErrs, fmt.Errorf("authorizing spark code of %s: %w", where[code], err))
+		}
+	}
+	n, err := d.DB.UpsertPermissions(ctx, res.Posts)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	return errors.Join(codeErrs...)
+}
+
+func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
+	info, err := d.TikTok.Advertiser(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("reading tiktok advertiser: %w", err)
+	}
+	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.TikTok, ID: adv, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
+		return err
+	}
+	list, err := d.TikTok.Ads(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("syncing tiktok ads: %w", err)
+	}
+	n, err := d.DB.UpsertAds(ctx, list)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	// Campaigns are labelled with where their budget lives (campaign
+	// budget optimisation, Smart+) and their automation type.
+	camps, err := d.TikTok.Campaigns(ctx, adv)
+	if err != nil {
+		return fmt.Errorf("syncing tiktok campaigns: %w", err)
+	}
+	n, err = d.DB.UpsertCampaigns(ctx, camps)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	items := map[string]string{}
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if v.SparkCode != "" {
+				item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode))
+				if err != nil {
+					return err
+				}
+				if item != "" {
+					items[v.SparkCode] = item
+				}
+			}
+		}
+	}
+	matches, _ := reconcile.MatchVariantsWithItems(b, ads.TikTok, list, items)
+	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, adv, links(b.Name, adv, matches))
+}
+
+func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
+	info, ok, err := d.storedAccount(ctx, ads.TikTok, adv)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		ti, err := d.TikTok.Advertiser(ctx, adv)
+		if err != nil {
+			return fmt.Errorf("reading tiktok advertiser: %w", err)
+		}
+		info.Timezone = ti.Timezone
+	}
+	cursor := "tiktok.insights:" + adv
+	rng, ok, err := d.pullRange(ctx, b, ads.TikTok, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
+	if err != nil || !ok {
+		return err
+	}
+	stats, err := d.TikTok.DayStats(ctx, adv, rng)
+	if err != nil {
+		return fmt.Errorf("pulling tiktok report %s..%s: %w", rng.From, rng.To, err)
+	}
+	n, err := d.DB.UpsertDayStats(ctx, stats)
+	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	return d.DB.SetCursor(ctx, cursor, rng.To.String())
+}
+
+// backfillWindow is the span of one bounded query when an order sync has
+// far to catch up.
+const backfillWindow = 30 * 24 * time.Hour
+
+func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string, r *scheduler.Run) error {
+	cursor := "shopify.orders:" + shop
+	hw, err := d.DB.Cursor(ctx, cursor)
+	if err != nil {
+		return err
+	}
+	overlap := d.OrderOverlap
+	if overlap <= 0 {
+		overlap = 15 * time.Minute
+	}
+	var since, mark time.Time
+	if hw != "" {
+		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
+			return fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		since = mark.Add(-overlap)
+	} else if first, ok := earliestStart(b, ""); ok {
+		back := d.BackfillDays
+		if back <= 0 {
+			back = 30
+		}
+		since = first.AddDays(-back).In(b.Location)
+	}
+	exported := d.useBulk(ctx, shop, hw == "", mark, r.Now)
+	if exported {
+		if err := d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
+			return err
+		}
+		// An export is a snapshot as of its creation, which may be long
+		// past (an export resumed after a restart, or one that ran for
+		// hours): page through what changed since, so that this sync ends
+		// as current as any other.
+		if hw, err = d.DB.Cursor(ctx, cursor); err != nil {
+			return err
+		}
+		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
+			return fmt.Errorf("cursor %s: %w", cursor, err)
+		}
+		since = mark.Add(-overlap)
+	}
+	// Orders whose customer journey was not ready at the last read are
+	// read again (for 48 hours after their creation, see
+	// store.OldestPendingJourney): the sync starts no later than the
+	// oldest of them, and the re-read replaces their attribution when
+	// the journey has come (the sync replaces a visit with one at least
+	// as strong). The high-water mark never moves back. Not right after a
+	// bulk export, though: it has just read every order with its journey
+	// as it is now; the next sync reads the unready ones again.
+	if !exported {
+		at, ok, err := d.DB.OldestPendingJourney(ctx, shop, r.Now)
+		if err != nil {
+			return err
+		}
+		if ok && !since.IsZero() && at.Before(since) {
+			since = at
+		}
+	}
+	// Orders arrive oldest update first, so the high-water mark advances
+	// with every stored batch: an interrupted backfill resumes where it
+	// stopped. Pages (at most 66 orders, Shopify's cost limit) are written
+	// in batches of orderBatch rows; a long catch-up is split into bounded
+	// windows.
+	var buf []ads.Order
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		n, err := d.DB.UpsertOrders(ctx, buf)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+		for _, o := range buf {
+			if o.UpdatedAt.After(mark) {
+				mark = o.UpdatedAt
+			}
+		}
+		buf = buf[:0]
+		return d.DB.SetCursor(ctx, cursor, mark.UTC().Format(time.RFC3339Nano))
+	}
+	save := func(page []ads.Order) error {
+		buf = append(buf, page...)
+		if len(buf) < orderBatch {
+			return nil
+		}
+		return flush()
+	}
+	client := d.Shopify(shop)
+	for from := since; ; {
+		until := time.Time{}
+		if !from.IsZero() && r.Now.Sub(from) > backfillWindow {
+			until = from.Add(backfillWindow)
+		}
+		_, err := client.OrdersBetween(ctx, from, until, save)
+		// Keep what was read before a failure.
+		if ferr := flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return fmt.Errorf("syncing shopify orders updated %s..%s: %w", from.Format(time.RFC3339), fmtOpen(until), err)
+		}
+		if until.IsZero() {
+			return d.countUnready(ctx)
+		}
+		from = until
+	}
+}
+
+// countUnready updates roasd_shopify_orders_journey_unready.
+func (d *Deps) countUnready(ctx context.Context) error {
+	if d.Metrics == nil || d.Metrics.JourneyUnready == nil {
+		return nil
+	}
+	total, pending, err := d.DB.AttributedUnready(ctx)
+	if err != nil {
+		return err
+	}
+	d.Metrics.JourneyUnready.WithLabelValues("attributed").Set(float64(total))
+	d.Metrics.JourneyUnready.WithLabelValues("pending").Set(float64(pending))
+	return nil
+}
+
+// orderBatch is how many synced orders are written to the store at once.
+const orderBatch = 10000
+
+func fmtOpen(t time.Time) string {
+	if t.IsZero() {
+		return "now"
+	}
+	return t.Format(time.RFC3339)
+}

@@ -1,0 +1,361 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/notify"
+	"github.com/roasd/roasd/reconcile"
+	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/store"
+)
+
+// Stage names of the per-brand jobs.
+const (
+	StageReconcile = "reconcile"
+	StageVerdicts  = "verdicts"
+	StageNotify    = "notify"
+)
+
+// ReconcileStage rebuilds the brand's ledger and KPIs for changed days,
+// then queues a Slack alert for each currency pair and day whose orders
+// are held out unconverted (once each; see AlertUnconverted).
+func ReconcileStage(db *store.DB) Stage {
+	return Stage{Name: StageReconcile, Run: func(ctx context.Context, b *configs.Brand, r *scheduler.Run) error {
+		n, err := ReconcileBrand(ctx, db, b, r.Now, false)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+		return AlertUnconverted(ctx, db, b)
+	}}
+}
+
+// notifyBudget bounds how long one notify run keeps draining the outbox.
+const notifyBudget = 5 * time.Minute
+
+// NotifyStage delivers queued alerts to Slack: batch after batch until
+// nothing due is left (Slack down or rate limiting reschedules the rest),
+// or the run has spent notifyBudget.
+func NotifyStage(sender *notify.Sender, m *Metrics) Stage {
+	return Stage{Name: StageNotify, Run: func(ctx context.Context, b *configs.Brand, r *scheduler.Run) error {
+		start := time.Now()
+		for {
+			n, err := sender.Flush(ctx, r.Now)
+			r.AddRows(int64(n))
+			if m != nil {
+				m.AlertsSent.Add(float64(n))
+			}
+			if err != nil || n == 0 || time.Since(start) > notifyBudget {
+				return err
+			}
+		}
+	}}
+}
+
+// VerdictStage evaluates the brand's tests: verdicts at due checkpoints,
+// guards between them, permission and tracking-hygiene alerts, and platform
+// actions for tests that opted in. Verdicts and their alerts are stored in
+// one transaction, so an alert is queued exactly when its verdict is.
+func (d *Deps) VerdictStage(reportURL string) Stage {
+	return Stage{Name: StageVerdicts, Run: func(ctx context.Context, b *configs.Brand, r *scheduler.Run) error {
+		return d.evaluate(ctx, b, r, reportURL)
+	}}
+}
+
+// perfKey identifies a variant's KPI cells.
+type perfKey struct{ test, variant string }
+
+// runningOn reports whether t runs on day (its guards are checked).
+func runningOn(t *configs.Test, day ads.Date) bool {
+	return !day.After(t.End()) && !day.Before(t.Start)
+}
+
+func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *scheduler.Run, reportURL string) error {
+	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL, Owners: owners(b)}
+	// A verdicts run never posts in the brand's quiet hours; a click on
+	// Approve (ApplyDecided) is answered at once.
+	target.NotBefore = b.Slack.QuietUntil(r.Now, b.Location)
+	if held, err := d.holdVerdicts(ctx, b, target, r); held {
+		// Actions already decided are still finished: settling one
+		// reads only the platform.
+		return errors.Join(err, d.applyActions(ctx, b, target, nil, r))
+	} else if err != nil {
+		return err
+	}
+	today := ads.DateOf(r.Now, b.Location)
+	finality := reconcile.FinalityOf(b, today)
+	if _, ok := earliestStart(b, ""); !ok {
+		return nil
+	}
+	// The windows each test is judged on — its due checkpoints, and up to
+	// today for its guards while it runs — summed by variant in the
+	// database.
+	type window struct {
+		test string
+		to   ads.Date
+	}
+	var wins []store.KPIWindow
+	at := map[window]int{}
+	addWindow := func(t *configs.Test, to ads.Date) {
+		if _, ok := at[window{t.ID, to}]; !ok {
+			at[window{t.ID, to}] = len(wins)
+			wins = append(wins, store.KPIWindow{TestID: t.ID, From: t.Start, To: to})
+		}
+	}
+	for _, t := range b.Tests {
+		for _, cp := range reconcile.DueCheckpoints(t.Start, t.Checkpoints, today) {
+			addWindow(t, t.Start.AddDays(cp-1))
+		}
+		if runningOn(t, today) {
+			addWindow(t, today)
+		}
+	}
+	sums, err := d.DB.WindowSums(ctx, b.Name, wins)
+	if err != nil {
+		return err
+	}
+	// The verdicts as last stored: a verdict that differs is a flip, which
+	// needs attention (a reply in the checkpoint's thread).
+	stored, err := d.DB.Verdicts(ctx, b.Name, "")
+	if err != nil {
+		return err
+	}
+	prior := map[[3]string]store.VerdictRow{}
+	for _, v := range stored {
+		prior[[3]string{v.TestID, v.Subject, v.Checkpoint}] = v
+	}
+	// The checkpoint tables queued so far (posted or on their way).
+	tables, err := d.DB.UpdateKeys(ctx, b.Name, "checkpoint:")
+	if err != nil {
+		return err
+	}
+	// latest is each test's latest due checkpoint: its thread takes the
+	// test's guards and permission and hygiene alerts.
+	latest := map[string]string{}
+	var verdictRows []store.VerdictRow
+	var alerts []notify.Alert
+	var actionsToApply []testActions
+
+	for _, t := range b.Tests {
+		perfIn := func(to ads.Date) []reconcile.VariantPerf {
+			w := sums[at[window{t.ID, to}]]
+			out := make([]reconcile.VariantPerf, 0, len(t.Variants))
+			for _, v := range t.Variants {
+				x := w[v.Key]
+				out = append(out, reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform), Spend: x.Spend, Revenue: x.PaidRevenue,
+					Orders: x.PaidOrders, PlatformConversions: x.PlatformConversions, Impressions: x.Impressions, Engagements: x.Engagements})
+			}
+			return out
+		}
+		policy := reconcile.VerdictPolicy{TargetROAS: t.TargetROAS, FloorROAS: t.FloorROAS, MinSpend: t.MinSpend, Currency: b.Currency}
+		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
+		ta := testActions{test: t}
+		plan := notify.Plan{Apply: t.Actions == configs.ActionsApply, Approve: t.Actions == configs.ActionsApprove}
+		for i, cp := range due {
+			label := reconcile.CheckpointLabel(cp)
+			latest[t.ID] = label
+			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
+			// A verdict judged only on days that may still change says so
+			// (the reports' rule).
+			reconcile.MarkProvisionalVerdicts(verdicts, finality, ads.DateRange{From: t.Start, To: t.Start.AddDays(cp - 1)})
+			// One message per test and checkpoint; posted once, edited
+			// when what it shows changes. Of the checkpoints that fell
+			// due unseen (a first sync after several), only the latest
+			// is posted: it supersedes the others, and their actions
+			// are covered by its own.
+			shown := i == len(due)-1 || tables[notify.CheckpointUpdateKey(b.Name, t.ID, label)]
+			if shown {
+				alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
+			}
+			for _, v := range verdicts {
+				metrics, _ := json.Marshal(v)
+				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: label,
+					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
+				if was, ok := prior[[3]string{t.ID, v.Subject, label}]; ok && shown && was.Verdict != v.Verdict {
+					alerts = append(alerts, notify.FlipAlert(target, t.ID, label, plan, was.Verdict, was.Changes+1, v))
+				}
+			}
+			ta.due = append(ta.due, dueCheckpoint{label: label, verdicts: verdicts})
+		}
+		if t.Actions == configs.ActionsApply || t.Actions == configs.ActionsApprove {
+			actionsToApply = append(actionsToApply, ta)
+		}
+		// Guards between checkpoints, while the test runs.
+		if runningOn(t, today) {
+			period := "after-last-checkpoint"
+			for _, cp := range t.Checkpoints {
+				if t.Start.AddDays(cp).After(today) {
+					period = "before-" + reconcile.CheckpointLabel(cp)
+					break
+				}
+			}
+			guardPolicy := reconcile.GuardPolicy{ZeroOrderSpend: max(t.MinSpend, ads.MustMicros("100")), Currency: b.Currency}
+			for _, g := range reconcile.Guards(guardPolicy, perfIn(today)) {
+				alerts = append(alerts, notify.GuardAlert(target, t.ID, period, g))
+			}
+		}
+	}
+
+	permAlerts, hygiene, err := d.permissionAndHygiene(ctx, b, r.Now, today)
+	if err != nil {
+		return err
+	}
+	for _, p := range permAlerts {
+		alerts = append(alerts, notify.PermissionAlert(target, p))
+	}
+	for _, h := range hygiene {
+		if h.Kind == reconcile.HygieneUntagged {
+			continue // listed in the daily digest, with their spend
+		}
+		alerts = append(alerts, notify.HygieneAlert(target, h))
+	}
+	// In the brand's quiet hours the tests' messages wait for them to end
+	// (all of a thread waits, so its table stays its first message);
+	// operational alerts (tokens, syncs, versions) do not.
+	for i := range alerts {
+		alerts[i].NotBefore = target.NotBefore
+	}
+	// What needs attention on a test replies in its latest checkpoint's
+	// thread; before the first checkpoint it starts the test's own.
+	for i, a := range alerts {
+		if id, ok := strings.CutPrefix(a.ThreadKey, "test:"); ok && latest[id] != "" && a.ThreadKey == notify.TestThread(id) {
+			alerts[i].ThreadKey = notify.CheckpointThread(id, latest[id])
+		}
+	}
+
+	rows, err := notify.Rows(alerts)
+	if err != nil {
+		return err
+	}
+	n, err := d.DB.SaveVerdictsAndEnqueue(ctx, verdictRows, rows)
+	if err != nil {
+		return fmt.Errorf("saving verdicts of %s: %w", b.Name, err)
+	}
+	r.AddRows(int64(n))
+
+	return d.applyActions(ctx, b, target, actionsToApply, r)
+}
+
+// notJudgedCursor holds since when the brand's tests have not been judged
+// ("" while they are).
+func notJudgedCursor(brand string) string { return "verdicts.not_judged:" + brand }
+
+// holdVerdicts reports whether the brand must not be judged now (see
+// NotJudged). When held, it queues one Slack message per episode saying
+// why and returns the run's (permanent) error; when not, it ends the
+// episode.
+func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify.Target, r *scheduler.Run) (bool, error) {
+	reasons, err := d.NotJudged(ctx, b)
+	if err != nil {
+		return true, err
+	}
+	key := notJudgedCursor(b.Name)
+	since, err := d.DB.Cursor(ctx, key)
+	if err != nil {
+		return true, err
+	}
+	if len(reasons) == 0 {
+		if since != "" {
+			return false, d.DB.SetCursor(ctx, key, "")
+		}
+		return false, nil
+	}
+	if since == "" {
+		since = r.Now.UTC().Format(time.RFC3339)
+		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+			return true, err
+		}
+	}
+	row, err := notify.NotJudgedAlert(target, since, reasons).Row()
+	if err != nil {
+		return true, err
+	}
+	if _, err := d.DB.EnqueueAlerts(ctx, []store.OutboxRow{row}); err != nil {
+		return true, err
+	}
+	// Verdicts on missing data would cut good variants and flip back
+	// after the next good sync; wait for the data instead.
+	return true, scheduler.Permanent(fmt.Errorf("not judging brand %s until its syncs recover: %s", b.Name, strings.Join(reasons, ", ")))
+}
+
+// permissionAndHygiene checks the synced grants against the variants that
+// need them, and the synced ads against the declared variants.
+func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
+	links, err := brandVariantAds(ctx, d.DB, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	adCount := map[perfKey]int{}
+	for _, l := range links {
+		adCount[perfKey{l.TestID, l.VariantKey}]++
+	}
+	var perms []ads.Permission
+	var list []ads.Ad
+	var declared []reconcile.DeclaredVariant
+	var needs []reconcile.PermissionNeed
+	// Only the brand's own accounts: another brand's grant for the same
+	// creator must not satisfy (or trip) this brand's need, and its
+	// untagged ads are not this brand's news.
+	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
+		for _, acct := range b.AdAccounts(p) {
+			if acct == "" {
+				continue // "" would read every account
+			}
+			ps, err := d.DB.Permissions(ctx, p, acct)
+			if err != nil {
+				return nil, nil, err
+			}
+			perms = append(perms, ps...)
+			as, err := d.DB.Ads(ctx, p, acct)
+			if err != nil {
+				return nil, nil, err
+			}
+			list = append(list, as...)
+		}
+	}
+	for _, t := range b.Tests {
+		creator := b.Creator(t.Creator)
+		for _, v := range t.Variants {
+			declared = append(declared, reconcile.DeclaredVariant{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform,
+				Start: t.Start, Ends: t.End(), Ads: adCount[perfKey{t.ID, v.Key}]})
+			need := reconcile.PermissionNeed{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform, Ends: t.End()}
+			switch {
+			case v.Platform == ads.Meta && v.Kind == ads.Whitelisted && creator != nil:
+				need.Creator = creator.Instagram
+			case v.Platform == ads.TikTok && v.Kind == ads.Spark:
+				need.ItemID = v.ItemID
+				if need.ItemID == "" && v.SparkCode != "" {
+					if need.ItemID, err = d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
+						return nil, nil, err
+					}
+				}
+				if creator != nil {
+					need.Creator = creator.TikTok
+				}
+			default:
+				continue
+			}
+			needs = append(needs, need)
+		}
+	}
+	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
+}
+
+// owners maps b's test ids to their owners, for mentions on what needs
+// action.
+func owners(b *configs.Brand) map[string]string {
+	out := map[string]string{}
+	for _, t := range b.Tests {
+		if t.Owner != "" {
+			out[t.ID] = t.Owner
+		}
+	}
+	return out
+}
