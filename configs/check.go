@@ -19,6 +19,10 @@ const (
 	MaxRefundHorizonDays = 460
 	// DefaultBudgetStep is the fractional budget raise on scale.
 	DefaultBudgetStep = "0.2"
+	// ZeroOrderGuardSpend is the least spend, in units of the brand's
+	// currency, at which a running variant with no store-confirmed order
+	// trips the zero-orders guard; a test's min_spend raises it.
+	ZeroOrderGuardSpend = "100"
 )
 
 // DefaultCheckpoints are a test's checkpoints in days after its start.

@@ -85,9 +85,9 @@ type PlannedAction struct {
 // (ActionSetCampaignBudget), under the same rules: every ad of the
 // campaign (current lists them all, with their subjects) must be scaled.
 func PlanActions(verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudget int64) []PlannedAction {
-	verdictOf := map[string]string{}
-	for _, v := range verdicts {
-		verdictOf[v.Subject] = v.Verdict
+	wants := map[string]string{} // subject → wanted action
+	for _, w := range WantedActions(verdicts) {
+		wants[w.Subject] = w.Action
 	}
 	var out []PlannedAction
 	type adSet struct {
@@ -100,8 +100,7 @@ func PlanActions(verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudge
 	sets := map[string]*adSet{}
 	var setOrder []string
 	for _, a := range current {
-		switch verdictOf[a.Subject] {
-		case VerdictCut:
+		if wants[a.Subject] == ActionPauseAd {
 			if !adDelivering(a.AdStatus) {
 				continue
 			}
@@ -130,7 +129,7 @@ func PlanActions(verdicts []Verdict, current []AdBudget, step ads.Rate, maxBudge
 		s := sets[key]
 		var scaled, others []string
 		for sub := range s.subjects {
-			if verdictOf[sub] == VerdictScale {
+			if wants[sub] == ActionSetBudget {
 				scaled = append(scaled, sub)
 			} else {
 				others = append(others, sub)
