@@ -116,11 +116,7 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *scheduler.Run, 
 // finished run failed, with since when and the latest error; ready is
 // false while one of them has never finished a run.
 func (d *Deps) failingSyncs(ctx context.Context, b *configs.Brand) (out []notify.FailingSync, ready bool, err error) {
-	jobs := append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name})
-	keys := make([]store.RunKey, len(jobs))
-	for i, j := range jobs {
-		keys[i] = store.RunKey{Job: j.Name, Scope: j.Scope}
-	}
+	keys := d.gateKeys(b)
 	states, err := d.DB.RunStates(ctx, keys)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading the sync states of brand %s: %w", b.Name, err)

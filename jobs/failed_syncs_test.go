@@ -101,9 +101,9 @@ func TestVerdictGate(t *testing.T) {
 				}
 				return b.Accounts.Meta[0].AdAccount
 			}
-			for _, j := range append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name}) {
-				if j.Name != tc.skip {
-					record(j.Name, j.Scope, store.RunOK)
+			for _, k := range d.gateKeys(b) {
+				if k.Job != tc.skip {
+					record(k.Job, k.Scope, store.RunOK)
 				}
 			}
 			for _, r := range tc.runs {

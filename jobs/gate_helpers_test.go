@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/roasd/roasd/configs"
-	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/store"
 )
 
@@ -16,8 +15,8 @@ import (
 func recordRuns(t *testing.T, d *Deps, b *configs.Brand, status string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	for _, j := range append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name}) {
-		id, err := d.DB.StartRun(ctx, j.Name, j.Scope, "test", 1, at)
+	for _, k := range d.gateKeys(b) {
+		id, err := d.DB.StartRun(ctx, k.Job, k.Scope, "test", 1, at)
 		if err != nil {
 			t.Fatal(err)
 		}

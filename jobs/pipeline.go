@@ -112,42 +112,79 @@ func Jobs(set *configs.Set, d *Deps, sched Schedules) []scheduler.Job {
 	return append(syncs, stages...)
 }
 
-// syncJobs are the brand's per-account sync jobs (without schedules).
-func (d *Deps) syncJobs(b *configs.Brand) []scheduler.Job {
-	// Every account of the brand is synced by its own jobs (scoped by the
-	// account id or shop): one failing holds the brand's verdicts back,
-	// naming that account.
-	var out []scheduler.Job
-	for _, m := range b.Accounts.Meta {
-		if d.Meta == nil {
-			break
+// syncKeys lists the brand's per-account sync jobs (name and scope) from
+// its config and the clients configured, without building them: the
+// verdict gate and the digest need only their names. Every account of the
+// brand is synced by its own jobs (scoped by the account id or shop): one
+// failing holds the brand's verdicts back, naming that account.
+func (d *Deps) syncKeys(b *configs.Brand) []store.RunKey {
+	var out []store.RunKey
+	if d.Meta != nil {
+		for _, m := range b.Accounts.Meta {
+			for _, name := range []string{"meta.permissions", "meta.ads", "meta.insights"} {
+				out = append(out, store.RunKey{Job: name, Scope: m.AdAccount})
+			}
 		}
-		m := m
-		out = append(out,
-			scheduler.Job{Name: "meta.permissions", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaPermissions(ctx, b, m, r) }},
-			scheduler.Job{Name: "meta.ads", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaAds(ctx, b, m, r) }},
-			scheduler.Job{Name: "meta.insights", Scope: m.AdAccount, Run: func(ctx context.Context, r *scheduler.Run) error { return d.metaInsights(ctx, b, m, r) }},
-		)
 	}
-	for _, t := range b.Accounts.TikTok {
-		if d.TikTok == nil {
-			break
+	if d.TikTok != nil {
+		for _, t := range b.Accounts.TikTok {
+			for _, name := range []string{"tiktok.spark", "tiktok.ads", "tiktok.insights"} {
+				out = append(out, store.RunKey{Job: name, Scope: t.Advertiser})
+			}
 		}
-		adv := t.Advertiser
-		out = append(out,
-			scheduler.Job{Name: "tiktok.spark", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokSpark(ctx, b, adv, r) }},
-			scheduler.Job{Name: "tiktok.ads", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokAds(ctx, b, adv, r) }},
-			scheduler.Job{Name: "tiktok.insights", Scope: adv, Run: func(ctx context.Context, r *scheduler.Run) error { return d.tiktokInsights(ctx, b, adv, r) }},
-		)
 	}
-	for _, s := range b.Accounts.Shopify {
-		if d.Shopify == nil {
-			break
+	if d.Shopify != nil {
+		for _, s := range b.Accounts.Shopify {
+			out = append(out, store.RunKey{Job: "shopify.orders", Scope: s.Shop})
 		}
-		shop := s.Shop
-		out = append(out, scheduler.Job{Name: "shopify.orders", Scope: shop, Run: func(ctx context.Context, r *scheduler.Run) error { return d.shopifyOrders(ctx, b, shop, r) }})
 	}
 	return out
+}
+
+// gateKeys are the jobs whose runs gate the brand's verdicts: its syncs
+// and its reconcile.
+func (d *Deps) gateKeys(b *configs.Brand) []store.RunKey {
+	return append(d.syncKeys(b), store.RunKey{Job: StageReconcile, Scope: "brand:" + b.Name})
+}
+
+// syncJobs are the brand's per-account sync jobs (without schedules), in
+// the order of syncKeys.
+func (d *Deps) syncJobs(b *configs.Brand) []scheduler.Job {
+	keys := d.syncKeys(b)
+	out := make([]scheduler.Job, len(keys))
+	for i, k := range keys {
+		out[i] = scheduler.Job{Name: k.Job, Scope: k.Scope, Run: d.syncRun(b, k)}
+	}
+	return out
+}
+
+// syncRun is the work of one of the brand's sync jobs.
+func (d *Deps) syncRun(b *configs.Brand, k store.RunKey) func(ctx context.Context, r *scheduler.Run) error {
+	var meta *configs.MetaAccount
+	for _, m := range b.Accounts.Meta {
+		if m.AdAccount == k.Scope {
+			meta = m
+			break
+		}
+	}
+	adv, shop := k.Scope, k.Scope
+	switch k.Job {
+	case "meta.permissions":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.metaPermissions(ctx, b, meta, r) }
+	case "meta.ads":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.metaAds(ctx, b, meta, r) }
+	case "meta.insights":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.metaInsights(ctx, b, meta, r) }
+	case "tiktok.spark":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokSpark(ctx, b, adv, r) }
+	case "tiktok.ads":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokAds(ctx, b, adv, r) }
+	case "tiktok.insights":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokInsights(ctx, b, adv, r) }
+	case "shopify.orders":
+		return func(ctx context.Context, r *scheduler.Run) error { return d.shopifyOrders(ctx, b, shop, r) }
+	}
+	panic("jobs: no sync job " + k.Job) // syncKeys lists only the cases above
 }
 
 // tokenJobs are the brand's credential checks: they run at start and
@@ -167,12 +204,7 @@ func (d *Deps) tokenJobs(b *configs.Brand) []scheduler.Job {
 // run is still running): judging then would judge missing data (or KPI
 // cells older than the data), and alerts raised on it are never retracted.
 func (d *Deps) NotJudged(ctx context.Context, b *configs.Brand) ([]string, error) {
-	jobs := append(d.syncJobs(b), scheduler.Job{Name: StageReconcile, Scope: "brand:" + b.Name})
-	keys := make([]store.RunKey, len(jobs))
-	for i, j := range jobs {
-		keys[i] = store.RunKey{Job: j.Name, Scope: j.Scope}
-	}
-	states, err := d.DB.RunStates(ctx, keys)
+	states, err := d.DB.RunStates(ctx, d.gateKeys(b))
 	if err != nil {
 		return nil, fmt.Errorf("reading the sync states of brand %s: %w", b.Name, err)
 	}
