@@ -4,7 +4,7 @@ import "testing"
 
 func TestNearestKey(t *testing.T) {
 	t.Parallel()
-	testKeys := []string{"id", "creator", "start", "checkpoints", "target_roas", "floor_roas", "min_spend", "attribution", "actions", "budget_step", "max_daily_budget", "variants"}
+	testKeys := testFields.keys()
 	for _, tt := range []struct{ key, want string }{
 		{"target_rosa", "target_roas"}, // swapped letters
 		{"targetROAS", "target_roas"},  // case and underscore

@@ -263,51 +263,6 @@ func (l *loader) pairs(n *yaml.Node) []pair {
 	return out
 }
 
-// fields walks mapping n, describing it as what in messages: unknown keys
-// and secret-looking keys are reported, null values are treated as absent,
-// and fn is called for every other key. It returns the keys present.
-func (l *loader) fields(n *yaml.Node, what string, allowed []string, fn func(key string, k, v *yaml.Node)) map[string]bool {
-	n = resolve(n)
-	if n.Kind != yaml.MappingNode {
-		l.errorf(n, "%s: want a mapping, got %s", what, describe(n))
-		return nil
-	}
-	seen := map[string]bool{}
-	for _, p := range l.pairs(n) {
-		key := p.k.Value
-		if l.secrets[p.k] {
-			continue // already reported as a secret
-		}
-		if !slices.Contains(allowed, key) {
-			if near := Nearest(key, allowed); near != "" {
-				l.errorf(p.k, "unknown key %q in %s: did you mean %q? (allowed: %s)", key, what, near, strings.Join(allowed, ", "))
-			} else {
-				l.errorf(p.k, "unknown key %q in %s (allowed: %s)", key, what, strings.Join(allowed, ", "))
-			}
-			continue
-		}
-		v := resolve(p.v)
-		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
-			continue
-		}
-		seen[key] = true
-		fn(key, p.k, v)
-	}
-	return seen
-}
-
-// require reports each of keys missing from seen at mapping n.
-func (l *loader) require(n *yaml.Node, what string, seen map[string]bool, keys ...string) {
-	if seen == nil {
-		return // not a mapping, already reported
-	}
-	for _, k := range keys {
-		if !seen[k] {
-			l.errorf(n, "%s is missing required key %q", what, k)
-		}
-	}
-}
-
 // str decodes a string. Integers and dates are taken as written, so ids need
 // no quotes.
 func (l *loader) str(key string, n *yaml.Node) (string, bool) {

@@ -56,27 +56,27 @@ type Set struct {
 
 // Brand is one advertiser: its accounts, creators and variant tests.
 type Brand struct {
-	Name string `yaml:"brand"`
+	Name string
 	// Currency is the brand's reporting currency (ISO 4217).
-	Currency string `yaml:"currency"`
+	Currency string
 	// Timezone is the IANA zone days are bucketed in; Location is it loaded.
-	Timezone string         `yaml:"timezone"`
-	Location *time.Location `yaml:"-"`
-	Accounts Accounts       `yaml:"accounts"`
-	Slack    Slack          `yaml:"slack"`
+	Timezone string
+	Location *time.Location
+	Accounts Accounts
+	Slack    Slack
 	// RestatementDays is how many trailing days each pull re-reads
 	// (default 7).
-	RestatementDays int `yaml:"restatement_days"`
+	RestatementDays int
 	// RefundHorizonDays is how many days after an order's day its refunds
 	// are still expected (default 60): until then the day's revenue is
 	// provisional (reconcile.FinalityOf).
-	RefundHorizonDays int `yaml:"refund_horizon_days"`
+	RefundHorizonDays int
 	// FXRates converts other currencies into Currency; a missing rate is an
 	// error, never 1:1.
-	FXRates  []FXRate   `yaml:"fx_rates"`
-	Creators []*Creator `yaml:"creators"`
-	Tests    []*Test    `yaml:"tests"`
-	Pos      Pos        `yaml:"-"`
+	FXRates  []FXRate
+	Creators []*Creator
+	Tests    []*Test
+	Pos      Pos
 }
 
 // Accounts names the brand's platform accounts. Each platform takes one
@@ -85,35 +85,35 @@ type Brand struct {
 // none means the platform is not used. Every brand-level read, report and
 // gate covers exactly these accounts.
 type Accounts struct {
-	Meta    []*MetaAccount    `yaml:"meta"`
-	TikTok  []*TikTokAccount  `yaml:"tiktok"`
-	Shopify []*ShopifyAccount `yaml:"shopify"`
+	Meta    []*MetaAccount
+	TikTok  []*TikTokAccount
+	Shopify []*ShopifyAccount
 }
 
 // MetaAccount is a Meta ad account and the brand's identities on Meta.
 type MetaAccount struct {
-	AdAccount string `yaml:"ad_account"` // act_<digits>
+	AdAccount string // act_<digits>
 	// Business is the Meta business (Business Manager) id that owns the
 	// brand's assets; the eligible partnership-ad media are listed per
 	// business (GET /{business}/partnership-ads-advertisable-content).
-	Business  string `yaml:"business"`
-	Page      string `yaml:"page"`
-	Instagram string `yaml:"instagram"`
+	Business  string
+	Page      string
+	Instagram string
 	// AttributionWindows, e.g. ["7d_click","1d_view"] (default those two).
-	AttributionWindows []string `yaml:"attribution_windows"`
-	Pos                Pos      `yaml:"-"`
+	AttributionWindows []string
+	Pos                Pos
 }
 
 // TikTokAccount is a TikTok advertiser.
 type TikTokAccount struct {
-	Advertiser string `yaml:"advertiser"`
-	Pos        Pos    `yaml:"-"`
+	Advertiser string
+	Pos        Pos
 }
 
 // ShopifyAccount is one of the brand's Shopify stores.
 type ShopifyAccount struct {
-	Shop string `yaml:"shop"` // name.myshopify.com
-	Pos  Pos    `yaml:"-"`
+	Shop string // name.myshopify.com
+	Pos  Pos
 }
 
 // AdAccounts lists the brand's ad account ids on platform p (Meta ad
@@ -161,21 +161,21 @@ func (b *Brand) HasShop(shop string) bool {
 
 // Slack says where the brand's alerts go.
 type Slack struct {
-	Channel string `yaml:"channel"`
+	Channel string
 	// Approvers is the Slack user group id (S0123ABCD) whose members may
 	// approve the brand's proposed actions (tests with `actions:
 	// approve`); a test's own approvers win.
-	Approvers string `yaml:"approvers"`
+	Approvers string
 	// DigestAt is the brand-local time of day ("09:00", the default when
 	// empty) from which the day's digest is posted; "off" posts none.
-	DigestAt string `yaml:"digest_at"`
+	DigestAt string
 	// WeeklyDigest is the weekday ("monday") on which, from DigestAt,
 	// the weekly digest for finance covers the last ISO week; "" or
 	// "off" posts none.
-	WeeklyDigest string `yaml:"weekly_digest"`
+	WeeklyDigest string
 	// QuietHours ("20:00-08:00", brand-local) delays posts that are not
 	// urgent until it ends; "" has none.
-	QuietHours string `yaml:"quiet_hours"`
+	QuietHours string
 }
 
 // Weekday parses a weekday name ("monday", any case) as WeeklyDigest
@@ -223,34 +223,34 @@ func (s Slack) QuietUntil(now time.Time, loc *time.Location) time.Time {
 // FXRate is an explicit exchange rate: 1 From = Rate To, valid from Since
 // (inclusive) until the next rate for the same pair.
 type FXRate struct {
-	From  string   `yaml:"from"`
-	To    string   `yaml:"to"`
-	Rate  ads.Rate `yaml:"-"`
-	Since ads.Date `yaml:"-"`
-	Pos   Pos      `yaml:"-"`
+	From  string
+	To    string
+	Rate  ads.Rate
+	Since ads.Date
+	Pos   Pos
 }
 
 // Creator is an influencer the brand works with.
 type Creator struct {
-	Handle    string   `yaml:"handle"`
-	Instagram string   `yaml:"instagram"`
-	TikTok    string   `yaml:"tiktok"`
-	Codes     []string `yaml:"codes"`
-	Links     []string `yaml:"links"`
-	Fee       Fee      `yaml:"fee"`
-	Pos       Pos      `yaml:"-"`
+	Handle    string
+	Instagram string
+	TikTok    string
+	Codes     []string
+	Links     []string
+	Fee       Fee
+	Pos       Pos
 }
 
 // Fee is what the brand pays a creator besides media spend.
 type Fee struct {
 	// Flat is a fixed fee in micro-units of the brand currency, amortized per
 	// day over each of the creator's test windows.
-	Flat int64 `yaml:"-"`
+	Flat int64
 	// Commission is a rate on attributed revenue (0..1); CommissionOn is
 	// all (default), paid or organic.
-	Commission   ads.Rate `yaml:"-"`
-	CommissionOn string   `yaml:"commission_on"`
-	Bonuses      []Bonus  `yaml:"-"`
+	Commission   ads.Rate
+	CommissionOn string
+	Bonuses      []Bonus
 }
 
 // Bonus is a one-off payment to a creator on a date.
@@ -263,33 +263,33 @@ type Bonus struct {
 // Test is a variant test: one creator's content run as several paid
 // variants, judged at checkpoints.
 type Test struct {
-	ID      string   `yaml:"id"`
-	Creator string   `yaml:"creator"`
-	Start   ads.Date `yaml:"-"`
+	ID      string
+	Creator string
+	Start   ads.Date
 	// Checkpoints are offsets from Start (default 14 and 30 days); a
 	// checkpoint N judges the N days Start … Start+N−1 and is reached on
 	// day Start+N. The test window is the N days of the last checkpoint
 	// (see End).
-	Checkpoints []int   `yaml:"-"` // days
-	TargetROAS  float64 `yaml:"target_roas"`
-	FloorROAS   float64 `yaml:"floor_roas"`
+	Checkpoints []int // days
+	TargetROAS  float64
+	FloorROAS   float64
 	// MinSpend in micro-units of the brand currency: below it a variant is
 	// held, never cut.
-	MinSpend    int64  `yaml:"-"`
-	Attribution string `yaml:"attribution"` // utm-first (default) | code-first
-	Actions     string `yaml:"actions"`     // alert (default) | apply | approve
+	MinSpend    int64
+	Attribution string // utm-first (default) | code-first
+	Actions     string // alert (default) | apply | approve
 	// Approvers is the Slack user group id whose members may approve this
 	// test's actions ("" takes the brand's slack.approvers).
-	Approvers string `yaml:"approvers"`
+	Approvers string
 	// Owner is the Slack user (U…/W…) or user group (S…) mentioned on
 	// this test's items that need action; "" mentions no one.
-	Owner string `yaml:"owner"`
+	Owner string
 	// BudgetStep is the fractional budget raise on scale (default 0.2);
 	// MaxDailyBudget caps it (micro-units; 0 = no raise allowed).
-	BudgetStep     ads.Rate   `yaml:"-"`
-	MaxDailyBudget int64      `yaml:"-"`
-	Variants       []*Variant `yaml:"variants"`
-	Pos            Pos        `yaml:"-"`
+	BudgetStep     ads.Rate
+	MaxDailyBudget int64
+	Variants       []*Variant
+	Pos            Pos
 }
 
 // ApproverGroup is the Slack user group whose members may approve the
@@ -326,17 +326,17 @@ func (t *Test) Window() ads.DateRange {
 
 // Variant is one paid version of the creator's content.
 type Variant struct {
-	Key      string       `yaml:"key"`
-	Platform ads.Platform `yaml:"platform"`
-	Kind     ads.Kind     `yaml:"kind"`
+	Key      string
+	Platform ads.Platform
+	Kind     ads.Kind
 	// AdID pins the variant to an ad; otherwise ads are matched by Spark
 	// ItemID or UTM content.
-	AdID string `yaml:"ad_id"`
+	AdID string
 	// SparkCode is the creator's TikTok Spark authorization code.
-	SparkCode string  `yaml:"spark_code"`
-	ItemID    string  `yaml:"item_id"`
-	UTM       ads.UTM `yaml:"utm"`
-	Pos       Pos     `yaml:"-"`
+	SparkCode string
+	ItemID    string
+	UTM       ads.UTM
+	Pos       Pos
 }
 
 // Creator returns the brand's creator with that handle, or nil.
