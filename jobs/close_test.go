@@ -16,7 +16,6 @@ import (
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/scheduler"
-	"github.com/roasd/roasd/store"
 )
 
 // TestCloseMonthKeepsClosedFigures (issue 18 item 4's done-criterion): two
@@ -80,7 +79,7 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	}
 	before := reportOf("glowco")
 	if before.Total.Spend != ads.MustMicros("100") || before.Total.PaidRevenue != ads.MustMicros("300") || before.Total.OrganicRevenue != ads.MustMicros("80") {
-		t.Fatalf("before the close: total %+v", before.Total.Measures)
+		t.Fatalf("before the close: total %+v", before.Total.KPI)
 	}
 
 	// Refusals: a month not over; a brand nobody reconciled.
@@ -112,11 +111,11 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	run(now.Add(24 * time.Hour))
 
 	after := reportOf("glowco")
-	if after.Total.Measures != before.Total.Measures {
-		t.Errorf("closed total changed:\n got %+v\nwant %+v", after.Total.Measures, before.Total.Measures)
+	if after.Total.KPI != before.Total.KPI {
+		t.Errorf("closed total changed:\n got %+v\nwant %+v", after.Total.KPI, before.Total.KPI)
 	}
 	for i := range before.Rows {
-		if i >= len(after.Rows) || after.Rows[i].Measures != before.Rows[i].Measures {
+		if i >= len(after.Rows) || after.Rows[i].KPI != before.Rows[i].KPI {
 			t.Errorf("closed row %v changed", before.Rows[i].Key)
 		}
 	}
@@ -126,20 +125,20 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	type line struct {
 		creator, cause string
 		records        int64
-		m              reconcile.Measures
+		m              ads.KPI
 	}
 	var got []line
 	for _, a := range after.Adjustments {
 		if a.Cause == reconcile.CauseFees { // commission: glowco's creator has none
 			continue
 		}
-		got = append(got, line{a.Creator, a.Cause, a.Records, a.Measures})
+		got = append(got, line{a.Creator, a.Cause, a.Records, a.KPI})
 	}
 	m := ads.MustMicros
 	want := []line{
-		{"jacqueline", reconcile.CauseRestatedSpend, 0, reconcile.Measures{Spend: m("30"), Impressions: 300}},
-		{"jacqueline", reconcile.CauseLateOrder, 1, reconcile.Measures{PaidRevenue: m("40"), PaidOrders: 1}},
-		{"jacqueline", reconcile.CauseLateRefund, 1, reconcile.Measures{PaidRevenue: m("-100")}},
+		{"jacqueline", reconcile.CauseRestatedSpend, 0, ads.KPI{Spend: m("30"), Impressions: 300}},
+		{"jacqueline", reconcile.CauseLateOrder, 1, ads.KPI{PaidRevenue: m("40"), PaidOrders: 1}},
+		{"jacqueline", reconcile.CauseLateRefund, 1, ads.KPI{PaidRevenue: m("-100")}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("adjustments %+v, want %+v", got, want)
@@ -151,7 +150,7 @@ func TestCloseMonthKeepsClosedFigures(t *testing.T) {
 	}
 	// The live figures did change: the snapshot, not the ledger, is shown.
 	var spend, revenue int64
-	for _, k := range value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", june, ads.MustDate("2026-06-30"))) {
+	for _, k := range value[[]ads.KPICell](t)(db.KPICells(ctx, "glowco", june, ads.MustDate("2026-06-30"))) {
 		spend, revenue = spend+k.Spend, revenue+k.PaidRevenue
 	}
 	if spend != m("130") || revenue != m("240") {

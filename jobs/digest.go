@@ -193,7 +193,7 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 			cut[perfKey{v.TestID, v.Subject}] = true
 		}
 	}
-	kpis, err := d.DB.DailyKPIs(ctx, b.Name, windowFrom, today)
+	kpis, err := d.DB.KPICells(ctx, b.Name, windowFrom, today)
 	if err != nil {
 		return notify.Alert{}, err
 	}
@@ -201,8 +201,8 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 	for _, k := range kpis {
 		if k.Day == yesterday {
 			dg.YesterdaySpend += k.Spend
-			dg.YesterdayFees += k.FlatFees + k.Commission + k.Bonuses
-			dg.YesterdayRevenue += k.PaidRevenue + k.OrganicRevenue
+			dg.YesterdayFees += k.Fees()
+			dg.YesterdayRevenue += k.Revenue()
 			if cut[perfKey{k.TestID, k.VariantKey}] && k.Spend > 0 {
 				dg.AtStake += k.Spend
 				stake[k.TestID+"/"+k.VariantKey] = true
@@ -210,8 +210,8 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 		}
 		if t := running[k.TestID]; t != nil && !k.Day.Before(t.Start) && !k.Day.After(today) {
 			dg.WindowSpend += k.Spend
-			dg.WindowFees += k.FlatFees + k.Commission + k.Bonuses
-			dg.WindowRevenue += k.PaidRevenue + k.OrganicRevenue
+			dg.WindowFees += k.Fees()
+			dg.WindowRevenue += k.Revenue()
 		}
 	}
 	for v := range stake {
@@ -314,23 +314,17 @@ func (d *Deps) untaggedSpend(ctx context.Context, b *configs.Brand, dg *notify.D
 func (d *Deps) weeklyDigest(ctx context.Context, b *configs.Brand, target notify.Target, today ads.Date, failing int) (notify.Alert, error) {
 	monday := today.AddDays(-((int(today.In(time.UTC).Weekday()) + 6) % 7))
 	from, to := monday.AddDays(-7), monday.AddDays(-1)
-	kpis, err := d.DB.DailyKPIs(ctx, b.Name, from, to)
+	cells, err := d.DB.KPICells(ctx, b.Name, from, to)
 	if err != nil {
 		return notify.Alert{}, err
 	}
-	rows := make([]reconcile.DailyRow, len(kpis))
-	for i, k := range kpis {
-		rows[i] = reconcile.DailyRow{Day: k.Day, TestID: k.TestID, VariantKey: k.VariantKey, Creator: k.Creator, Platform: k.Platform,
-			Currency: k.Currency, Measures: reconcile.Measures{Spend: k.Spend, FlatFees: k.FlatFees, Commission: k.Commission,
-				Bonuses: k.Bonuses, PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue}}
-	}
-	rep, err := reconcile.Summarize(b.Name, b.Currency, from, to, reconcile.ByCreator, rows)
+	rep, err := reconcile.Summarize(b.Name, b.Currency, from, to, reconcile.ByCreator, cells)
 	if err != nil {
 		return notify.Alert{}, fmt.Errorf("summing the week %s..%s of %s: %w", from, to, b.Name, err)
 	}
 	year, week := from.In(time.UTC).ISOWeek()
 	w := notify.Weekly{Week: fmt.Sprintf("%d-W%02d", year, week), From: from.String(), To: to.String()}
-	row := func(name string, m reconcile.Measures) notify.WeeklyRow {
+	row := func(name string, m ads.KPI) notify.WeeklyRow {
 		return notify.WeeklyRow{Creator: name, Spend: m.Spend, Fees: m.Fees(), PaidRevenue: m.PaidRevenue, OrganicRevenue: m.OrganicRevenue}
 	}
 	for _, r := range rep.Rows {
@@ -338,9 +332,9 @@ func (d *Deps) weeklyDigest(ctx context.Context, b *configs.Brand, target notify
 		if name == "" {
 			name = "(none)"
 		}
-		w.Rows = append(w.Rows, row(name, r.Measures))
+		w.Rows = append(w.Rows, row(name, r.KPI))
 	}
-	w.Total = row("TOTAL", rep.Total.Measures)
+	w.Total = row("TOTAL", rep.Total.KPI)
 	st, err := d.DB.ReconcileState(ctx, b.Name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return notify.Alert{}, err

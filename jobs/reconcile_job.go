@@ -123,7 +123,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		return 0, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
 	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state, Sales: storedSales(res)}
-	w.Ledger, w.Daily = stored(res)
+	w.Ledger, w.Daily = res.Ledger, res.Daily
 	return db.ReplaceReconciled(ctx, w)
 }
 
@@ -325,7 +325,7 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 		return store.ReconcilePart{}, in.Orders, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
 	p := store.ReconcilePart{Days: in.Days, Sales: storedSales(res)}
-	p.Ledger, p.Daily = stored(res)
+	p.Ledger, p.Daily = res.Ledger, res.Daily
 	return p, in.Orders, nil
 }
 
@@ -355,19 +355,6 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts 
 	return in, err
 }
 
-// stored converts a reconcile result to its stored rows.
-func stored(res reconcile.Result) ([]store.LedgerEntry, []store.DailyKPI) {
-	ledger := make([]store.LedgerEntry, len(res.Ledger))
-	for i, r := range res.Ledger {
-		ledger[i] = store.LedgerEntry(r)
-	}
-	daily := make([]store.DailyKPI, len(res.Daily))
-	for i, d := range res.Daily {
-		daily[i] = dailyKPIOf(d)
-	}
-	return ledger, daily
-}
-
 // storedSales converts a reconcile result's store sales to their stored
 // form.
 func storedSales(res reconcile.Result) []store.SalesDay {
@@ -389,16 +376,6 @@ func policiesOf(b *configs.Brand) string {
 		out[i] = store.TestPolicy(p)
 	}
 	return store.EncodePolicies(out)
-}
-
-// dailyKPIOf converts a reconcile daily row to its stored form.
-func dailyKPIOf(d reconcile.DailyRow) store.DailyKPI {
-	m := d.Measures
-	return store.DailyKPI{Day: d.Day, TestID: d.TestID, VariantKey: d.VariantKey, Creator: d.Creator, Platform: d.Platform,
-		Currency: d.Currency, Spend: m.Spend, FlatFees: m.FlatFees, Commission: m.Commission, Bonuses: m.Bonuses,
-		PaidRevenue: m.PaidRevenue, OrganicRevenue: m.OrganicRevenue, PaidOrders: m.PaidOrders, OrganicOrders: m.OrganicOrders,
-		Redemptions: m.Redemptions, PlatformConversions: m.PlatformConversions, PlatformValue: m.PlatformValue,
-		Impressions: m.Impressions, Clicks: m.Clicks, Engagements: m.Engagements, Views: m.Views}
 }
 
 // spans groups ascending days into runs of consecutive days.

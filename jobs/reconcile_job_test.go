@@ -140,27 +140,25 @@ func restate(t *testing.T, db *store.DB) {
 }
 
 type snapshot struct {
-	ledger []store.LedgerEntry
-	daily  []store.DailyKPI
+	ledger []ads.LedgerLine
+	daily  []ads.KPICell
 }
 
 func snap(t *testing.T, db *store.DB) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	from, to := ads.MustDate("2000-01-01"), ads.MustDate("2100-01-01")
-	return snapshot{value[[]store.LedgerEntry](t)(db.Ledger(ctx, "glowco", from, to)), value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", from, to))}
+	return snapshot{value[[]ads.LedgerLine](t)(db.Ledger(ctx, "glowco", from, to)), value[[]ads.KPICell](t)(db.KPICells(ctx, "glowco", from, to))}
 }
 
 type recTotals struct{ spend, paid, organic, flat, commission, fees string }
 
-func totals(t *testing.T, db *store.DB) (recTotals, reconcile.Measures) {
+func totals(t *testing.T, db *store.DB) (recTotals, ads.KPI) {
 	t.Helper()
-	rows := value[[]store.DailyKPI](t)(db.DailyKPIs(context.Background(), "glowco", ads.MustDate("2026-06-01"), ads.MustDate("2026-06-10")))
-	var m reconcile.Measures
+	rows := value[[]ads.KPICell](t)(db.KPICells(context.Background(), "glowco", ads.MustDate("2026-06-01"), ads.MustDate("2026-06-10")))
+	var m ads.KPI
 	for _, k := range rows {
-		m = m.Add(reconcile.Measures{Spend: k.Spend, FlatFees: k.FlatFees, Commission: k.Commission, Bonuses: k.Bonuses,
-			PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, PaidOrders: k.PaidOrders, OrganicOrders: k.OrganicOrders,
-			Redemptions: k.Redemptions})
+		m = m.Add(k.KPI)
 	}
 	f := func(v int64) string { return ads.FormatMicros(v, 2) }
 	return recTotals{f(m.Spend), f(m.PaidRevenue), f(m.OrganicRevenue), f(m.FlatFees), f(m.Commission), f(m.Fees())}, m
@@ -346,7 +344,7 @@ func TestRebuildBrandChunksEqualOnePass(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want snapshot
-	want.ledger, want.daily = stored(res)
+	want.ledger, want.daily = res.Ledger, res.Daily
 	if len(want.ledger) != 7 {
 		t.Fatalf("one pass gave %d ledger rows, want 7", len(want.ledger))
 	}
@@ -421,7 +419,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 		{"a write fails", func(i int, _ context.CancelFunc) (*store.ReconcilePart, error) {
 			if i == 10 {
 				// Not UTF-8: PostgreSQL refuses the row.
-				return &store.ReconcilePart{Days: []ads.Date{chunks[i].From}, Ledger: []store.LedgerEntry{{Source: "order",
+				return &store.ReconcilePart{Days: []ads.Date{chunks[i].From}, Ledger: []ads.LedgerLine{{Source: "order",
 					SourceID: "gid://shopify/Order/\xff", Day: chunks[i].From, Channel: "unattributed", Rule: "none",
 					Policy: "utm-first", Currency: "USD", OrigCurrency: "USD"}}}, nil
 			}

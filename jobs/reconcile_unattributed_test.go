@@ -7,7 +7,6 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
-	"github.com/roasd/roasd/report"
 	"github.com/roasd/roasd/store"
 )
 
@@ -55,23 +54,19 @@ func TestReportTiesToPlatformsAndShop(t *testing.T) {
 		}
 		// Link conversions of no order are revenue of their creator, not
 		// the shop's.
-		for _, l := range value[[]store.LedgerEntry](t)(db.Ledger(ctx, "glowco", from, to)) {
+		for _, l := range value[[]ads.LedgerLine](t)(db.Ledger(ctx, "glowco", from, to)) {
 			if l.Source == reconcile.SourceLink && l.Channel == reconcile.ChannelOrganic {
 				revenue, count = revenue+l.Revenue, count+1
 			}
 		}
-		cells := value[[]store.DailyKPI](t)(db.DailyKPIs(ctx, "glowco", from, to))
-		daily := make([]reconcile.DailyRow, len(cells))
-		for i, k := range cells {
-			daily[i] = report.DailyRowOf(k)
-		}
-		var first reconcile.Measures
+		daily := value[[]ads.KPICell](t)(db.KPICells(ctx, "glowco", from, to))
+		var first ads.KPI
 		for i, by := range reconcile.Dimensions {
 			rep, err := reconcile.Summarize("glowco", "USD", from, to, by, daily)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tot := rep.Total.Measures
+			tot := rep.Total.KPI
 			if i == 0 {
 				first = tot
 			} else if tot != first {

@@ -197,7 +197,7 @@ func TestBrandWithSeveralAccountsAndShops(t *testing.T) {
 	// shops' orders, the EUR one at 1.08.
 	type cell struct{ spend, revenue int64 }
 	cells := func(brand string) map[string]cell {
-		rows, err := db.DailyKPIs(ctx, brand, actStart.AddDays(-10), actStart.AddDays(10))
+		rows, err := db.KPICells(ctx, brand, actStart.AddDays(-10), actStart.AddDays(10))
 		if err != nil {
 			t.Fatal(err)
 		}

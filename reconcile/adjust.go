@@ -33,7 +33,7 @@ const (
 )
 
 // Adjustment is a change to a closed month's figures since it was
-// closed: the difference (live − closed) of one creator's measures that
+// closed: the difference (live − closed) of one creator's KPIs that
 // one cause explains. A closed month's report keeps its closed figures and
 // shows these beside them; a creator's adjustments sum to the difference
 // of its figures exactly.
@@ -47,7 +47,7 @@ type Adjustment struct {
 	// Records counts the ledger records (orders, link conversions)
 	// behind a late order, refund or change.
 	Records int64
-	Measures
+	ads.KPI
 }
 
 // ledgerKey identifies a ledger row.
@@ -66,38 +66,28 @@ func revenueChannel(ch string) (counts, paid bool) {
 }
 
 // ledgerCreator is the KPI creator a ledger row's revenue sits on.
-func ledgerCreator(r LedgerRow) string {
+func ledgerCreator(r ads.LedgerLine) string {
 	if r.Channel == ChannelUnattributed {
 		return Unattributed
 	}
 	return r.Creator
 }
 
-// ledgerMeasures is the revenue and order count a ledger row adds to its
+// ledgerKPI is the revenue and order count a ledger row adds to its
 // creator's cells.
-func ledgerMeasures(r LedgerRow) Measures {
+func ledgerKPI(r ads.LedgerLine) ads.KPI {
 	counts, paid := revenueChannel(r.Channel)
 	if !counts {
-		return Measures{}
+		return ads.KPI{}
 	}
 	var orders int64
 	if r.Counted {
 		orders = 1
 	}
 	if paid {
-		return Measures{PaidRevenue: r.Revenue, PaidOrders: orders}
+		return ads.KPI{PaidRevenue: r.Revenue, PaidOrders: orders}
 	}
-	return Measures{OrganicRevenue: r.Revenue, OrganicOrders: orders}
-}
-
-func (m Measures) sub(o Measures) Measures {
-	neg := Measures{
-		Spend: -o.Spend, FlatFees: -o.FlatFees, Commission: -o.Commission, Bonuses: -o.Bonuses, PaidRevenue: -o.PaidRevenue,
-		OrganicRevenue: -o.OrganicRevenue, PaidOrders: -o.PaidOrders, OrganicOrders: -o.OrganicOrders, Redemptions: -o.Redemptions,
-		PlatformConversions: -o.PlatformConversions, PlatformValue: -o.PlatformValue, Impressions: -o.Impressions,
-		Clicks: -o.Clicks, Engagements: -o.Engagements, Views: -o.Views,
-	}
-	return m.Add(neg)
+	return ads.KPI{OrganicRevenue: r.Revenue, OrganicOrders: orders}
 }
 
 // PostCloseAdjustments explains, per creator, how a closed month's figures
@@ -108,10 +98,10 @@ func (m Measures) sub(o Measures) Measures {
 // late refund, order changed, reattributed); fees are fees; the rest is
 // other. Lines with no difference are left out; they come ordered by
 // creator (Unattributed and "" last) and cause.
-func PostCloseAdjustments(month ads.Date, closedCells, liveCells []DailyRow, closedLedger, liveLedger []LedgerRow) []Adjustment {
+func PostCloseAdjustments(month ads.Date, closedCells, liveCells []ads.KPICell, closedLedger, liveLedger []ads.LedgerLine) []Adjustment {
 	type lineKey struct{ creator, cause string }
 	lines := map[lineKey]*Adjustment{}
-	add := func(creator, cause string, m Measures, records int64) {
+	add := func(creator, cause string, m ads.KPI, records int64) {
 		if m.IsZero() && records == 0 {
 			return
 		}
@@ -121,23 +111,23 @@ func PostCloseAdjustments(month ads.Date, closedCells, liveCells []DailyRow, clo
 			a = &Adjustment{Month: month, Creator: creator, Cause: cause}
 			lines[k] = a
 		}
-		a.Measures = a.Measures.Add(m)
+		a.KPI = a.KPI.Add(m)
 		a.Records += records
 	}
-	diff := map[string]Measures{}
+	diff := map[string]ads.KPI{}
 	for _, c := range liveCells {
-		diff[c.Creator] = diff[c.Creator].Add(c.Measures)
+		diff[c.Creator] = diff[c.Creator].Add(c.KPI)
 	}
 	for _, c := range closedCells {
-		diff[c.Creator] = diff[c.Creator].sub(c.Measures)
+		diff[c.Creator] = diff[c.Creator].Sub(c.KPI)
 	}
 	// Orders, one by one.
-	explained := map[string]Measures{}
-	book := func(creator, cause string, m Measures) {
+	explained := map[string]ads.KPI{}
+	book := func(creator, cause string, m ads.KPI) {
 		add(creator, cause, m, 1)
 		explained[creator] = explained[creator].Add(m)
 	}
-	then := map[ledgerKey]LedgerRow{}
+	then := map[ledgerKey]ads.LedgerLine{}
 	for _, r := range closedLedger {
 		then[ledgerKey{r.Source, r.SourceID}] = r
 	}
@@ -146,20 +136,20 @@ func PostCloseAdjustments(month ads.Date, closedCells, liveCells []DailyRow, clo
 		k := ledgerKey{now.Source, now.SourceID}
 		seen[k] = true
 		was, ok := then[k]
-		mNow := ledgerMeasures(now)
+		mNow := ledgerKPI(now)
 		if !ok {
 			if !mNow.IsZero() {
 				book(ledgerCreator(now), CauseLateOrder, mNow)
 			}
 			continue
 		}
-		mWas := ledgerMeasures(was)
+		mWas := ledgerKPI(was)
 		if mNow == mWas && ledgerCreator(now) == ledgerCreator(was) {
 			continue
 		}
 		if ledgerCreator(now) != ledgerCreator(was) || now.Channel != was.Channel {
 			if !mWas.IsZero() {
-				book(ledgerCreator(was), CauseReattributed, Measures{}.sub(mWas))
+				book(ledgerCreator(was), CauseReattributed, ads.KPI{}.Sub(mWas))
 			}
 			if !mNow.IsZero() {
 				book(ledgerCreator(now), CauseReattributed, mNow)
@@ -170,28 +160,28 @@ func PostCloseAdjustments(month ads.Date, closedCells, liveCells []DailyRow, clo
 		if now.Revenue < was.Revenue {
 			cause = CauseLateRefund
 		}
-		book(ledgerCreator(now), cause, mNow.sub(mWas))
+		book(ledgerCreator(now), cause, mNow.Sub(mWas))
 	}
 	for _, was := range closedLedger {
 		if k := (ledgerKey{was.Source, was.SourceID}); !seen[k] {
-			if m := ledgerMeasures(was); !m.IsZero() {
-				book(ledgerCreator(was), CauseOrderChanged, Measures{}.sub(m))
+			if m := ledgerKPI(was); !m.IsZero() {
+				book(ledgerCreator(was), CauseOrderChanged, ads.KPI{}.Sub(m))
 			}
 		}
 	}
 	for creator, d := range diff {
-		add(creator, CauseRestatedSpend, Measures{Spend: d.Spend, PlatformConversions: d.PlatformConversions,
+		add(creator, CauseRestatedSpend, ads.KPI{Spend: d.Spend, PlatformConversions: d.PlatformConversions,
 			PlatformValue: d.PlatformValue, Impressions: d.Impressions, Clicks: d.Clicks, Engagements: d.Engagements, Views: d.Views}, 0)
-		add(creator, CauseFees, Measures{FlatFees: d.FlatFees, Commission: d.Commission, Bonuses: d.Bonuses}, 0)
+		add(creator, CauseFees, ads.KPI{FlatFees: d.FlatFees, Commission: d.Commission, Bonuses: d.Bonuses}, 0)
 		e := explained[creator]
-		add(creator, CauseOther, Measures{PaidRevenue: d.PaidRevenue - e.PaidRevenue, OrganicRevenue: d.OrganicRevenue - e.OrganicRevenue,
+		add(creator, CauseOther, ads.KPI{PaidRevenue: d.PaidRevenue - e.PaidRevenue, OrganicRevenue: d.OrganicRevenue - e.OrganicRevenue,
 			PaidOrders: d.PaidOrders - e.PaidOrders, OrganicOrders: d.OrganicOrders - e.OrganicOrders, Redemptions: d.Redemptions}, 0)
 	}
 	// A creator with ledger changes but no cell difference (a change that
 	// cancels out) still gets its other line, so lines sum to the diff.
 	for creator, e := range explained {
 		if _, ok := diff[creator]; !ok {
-			add(creator, CauseOther, Measures{}.sub(Measures{PaidRevenue: e.PaidRevenue, OrganicRevenue: e.OrganicRevenue,
+			add(creator, CauseOther, ads.KPI{}.Sub(ads.KPI{PaidRevenue: e.PaidRevenue, OrganicRevenue: e.OrganicRevenue,
 				PaidOrders: e.PaidOrders, OrganicOrders: e.OrganicOrders}), 0)
 		}
 	}

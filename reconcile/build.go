@@ -50,99 +50,8 @@ type Input struct {
 	Fees []FeeDay
 }
 
-// Measures are the additive daily quantities behind every KPI. Money is in
-// micro-units of the brand currency; ratios are derived only for display
-// (see the report package).
-type Measures struct {
-	// Spend is paid media spend.
-	Spend int64
-	// FlatFees, Commission and Bonuses make up creator fees.
-	FlatFees   int64
-	Commission int64
-	Bonuses    int64
-	// PaidRevenue is store revenue of paid variants; OrganicRevenue of
-	// creators' codes, links and link conversions.
-	PaidRevenue    int64
-	OrganicRevenue int64
-	// PaidOrders and OrganicOrders count store-confirmed orders (and
-	// non-duplicate link conversions) with positive revenue.
-	PaidOrders    int64
-	OrganicOrders int64
-	// Redemptions counts creator discount codes redeemed on counted
-	// orders, whichever channel got the revenue.
-	Redemptions int64
-	// PlatformConversions and PlatformValue are what the ad platforms
-	// reported, kept beside the store's numbers and never added to them.
-	PlatformConversions int64
-	PlatformValue       int64
-	Impressions         int64
-	Clicks              int64
-	Engagements         int64
-	Views               int64
-}
-
-// Fees is flat fees + commission + bonuses.
-func (m Measures) Fees() int64 { return m.FlatFees + m.Commission + m.Bonuses }
-
-// Cost is spend + fees.
-func (m Measures) Cost() int64 { return m.Spend + m.Fees() }
-
-// Revenue is paid + organic revenue (deduplicated by the ledger).
-func (m Measures) Revenue() int64 { return m.PaidRevenue + m.OrganicRevenue }
-
-// Orders is paid + organic store-confirmed orders.
-func (m Measures) Orders() int64 { return m.PaidOrders + m.OrganicOrders }
-
-// IsZero reports whether every measure is zero.
-func (m Measures) IsZero() bool { return m == Measures{} }
-
-// Add returns m + o, field by field.
-func (m Measures) Add(o Measures) Measures {
-	return Measures{
-		Spend: m.Spend + o.Spend, FlatFees: m.FlatFees + o.FlatFees, Commission: m.Commission + o.Commission,
-		Bonuses: m.Bonuses + o.Bonuses, PaidRevenue: m.PaidRevenue + o.PaidRevenue,
-		OrganicRevenue: m.OrganicRevenue + o.OrganicRevenue, PaidOrders: m.PaidOrders + o.PaidOrders,
-		OrganicOrders: m.OrganicOrders + o.OrganicOrders, Redemptions: m.Redemptions + o.Redemptions,
-		PlatformConversions: m.PlatformConversions + o.PlatformConversions, PlatformValue: m.PlatformValue + o.PlatformValue,
-		Impressions: m.Impressions + o.Impressions, Clicks: m.Clicks + o.Clicks, Engagements: m.Engagements + o.Engagements,
-		Views: m.Views + o.Views,
-	}
-}
-
-// DailyRow is the measures of one day and one (test, variant, creator,
-// platform) cell. Paid revenue, paid orders, spend and platform numbers sit
-// on the variant's cell; organic revenue, organic orders, flat fees and
-// bonuses on the creator's cell (variant and platform empty); commission
-// on the cell whose revenue it is on. A code redemption sits on the paid
-// variant's cell when the code's owner is that variant's creator, else on
-// the owner's creator cell.
-//
-// Ruling (issue 24): a creator cell's test is the creator's test running
-// that day; on a day when several of the creator's tests run, the
-// creator's organic revenue, organic orders, redemptions and the
-// commission on that revenue are split evenly between them (Amortize: the
-// odd micro or count goes to the test that started first, then by id),
-// never given to one of them; on a day when none runs the test is empty.
-// The by-creator view is unaffected: the parts sum to the creator's day.
-//
-// Unattributed cells (test and creator Unattributed, no variant) hold what
-// no creator claims, so that the brand's totals tie to the platforms' spend
-// and the shop's orders: the spend and platform numbers of ads that run no
-// declared variant (on their platform), and the revenue and count of store
-// orders nobody claims (as organic revenue and orders, no platform).
-type DailyRow struct {
-	Day        ads.Date
-	TestID     string
-	VariantKey string
-	Creator    string
-	Platform   ads.Platform
-	// Currency is the brand currency all money is in.
-	Currency string
-	Measures
-}
-
 // Unattributed is the test and creator of the daily cells that hold what
-// no creator claims (see DailyRow); reports show it as the test, creator,
+// no creator claims (see Result.Daily); reports show it as the test, creator,
 // variant and, for orders, platform of those rows.
 const Unattributed = "(unattributed)"
 
@@ -152,9 +61,9 @@ type Result struct {
 	// days replace what was stored for them.
 	Days []ads.Date
 	// Ledger rows ordered by day, source, source id.
-	Ledger []LedgerRow
-	// Daily rows (non-zero only) ordered by day and cell.
-	Daily []DailyRow
+	Ledger []ads.LedgerLine
+	// Daily are the KPI cells (non-zero only) ordered by day and cell.
+	Daily []ads.KPICell
 	// SkippedLinks counts link conversions of no brand creator.
 	SkippedLinks int
 	// UnlinkedStats counts stats of ads that run no declared variant.
@@ -187,12 +96,35 @@ type cellKey struct {
 }
 
 // Build attributes orders and link conversions into ledger rows and
-// computes the daily measures and store sales of in.Days (every day when
+// computes the daily KPI cells and store sales of in.Days (every day when
 // nil). It is a pure function of in: the same input gives the same Result,
 // so reconciling some days and rebuilding everything agree day by day. An
 // order whose currency has no configured rate on its day is held out as a
 // ChannelUnconverted ledger row; any other amount that needs a rate the
 // brand does not configure (spend, a link conversion) fails the pass.
+//
+// The daily cells (ads.KPICell, Result.Daily) each hold the KPIs of one
+// day and one (test, variant, creator, platform) cell. Paid revenue, paid
+// orders, spend and platform numbers sit on the variant's cell; organic
+// revenue, organic orders, flat fees and bonuses on the creator's cell
+// (variant and platform empty); commission on the cell whose revenue it is
+// on. A code redemption sits on the paid
+// variant's cell when the code's owner is that variant's creator, else on
+// the owner's creator cell.
+//
+// Ruling (issue 24): a creator cell's test is the creator's test running
+// that day; on a day when several of the creator's tests run, the
+// creator's organic revenue, organic orders, redemptions and the
+// commission on that revenue are split evenly between them (Amortize: the
+// odd micro or count goes to the test that started first, then by id),
+// never given to one of them; on a day when none runs the test is empty.
+// The by-creator view is unaffected: the parts sum to the creator's day.
+//
+// Unattributed cells (test and creator Unattributed, no variant) hold what
+// no creator claims, so that the brand's totals tie to the platforms' spend
+// and the shop's orders: the spend and platform numbers of ads that run no
+// declared variant (on their platform), and the revenue and count of store
+// orders nobody claims (as organic revenue and orders, no platform).
 func Build(in Input) (Result, error) {
 	b := in.Brand
 	if b == nil {
@@ -232,7 +164,7 @@ func Build(in Input) (Result, error) {
 	// Orders. Each order is attributed on its own, so they are taken in
 	// input order; the ledger is sorted below (stably, so equal keys keep
 	// the order a sort by id would give them too).
-	res.Ledger = make([]LedgerRow, 0, len(in.Orders)+len(in.Links))
+	res.Ledger = make([]ads.LedgerLine, 0, len(in.Orders)+len(in.Links))
 	sales := map[ads.Date]*SalesDay{}
 	for i := range in.Orders {
 		o := &in.Orders[i]
@@ -292,7 +224,7 @@ func Build(in Input) (Result, error) {
 		if !keep(day) {
 			continue
 		}
-		r := LedgerRow{Source: SourceLink, SourceID: c.Source + ":" + c.ID, Day: day, Creator: handle,
+		r := ads.LedgerLine{Source: SourceLink, SourceID: c.Source + ":" + c.ID, Day: day, Creator: handle,
 			Policy: configs.UTMFirst, Currency: cur, OrigCurrency: c.Currency, OrigRevenue: c.Amount}
 		if known == nil && strings.TrimSpace(c.OrderID) != "" {
 			known = newOrderIndex(in.OrderRefs, in.Orders)
@@ -313,11 +245,11 @@ func Build(in Input) (Result, error) {
 		res.Ledger = nil
 	}
 
-	cells := map[cellKey]*Measures{}
-	cell := func(k cellKey) *Measures {
+	cells := map[cellKey]*ads.KPI{}
+	cell := func(k cellKey) *ads.KPI {
 		m := cells[k]
 		if m == nil {
-			m = &Measures{}
+			m = &ads.KPI{}
 			cells[k] = m
 		}
 		return m
@@ -331,19 +263,19 @@ func Build(in Input) (Result, error) {
 		creator string
 		day     ads.Date
 	}
-	organic := map[creatorDay]*Measures{}
-	organicOf := func(creator string, day ads.Date) *Measures {
+	organic := map[creatorDay]*ads.KPI{}
+	organicOf := func(creator string, day ads.Date) *ads.KPI {
 		k := creatorDay{creator, day}
 		m := organic[k]
 		if m == nil {
-			m = &Measures{}
+			m = &ads.KPI{}
 			organic[k] = m
 		}
 		return m
 	}
 	for i := range res.Ledger {
 		r := &res.Ledger[i]
-		var paid *Measures
+		var paid *ads.KPI
 		switch r.Channel {
 		case ChannelPaid:
 			paid = cell(cellKey{r.Day, r.TestID, r.VariantKey, r.Creator, r.Platform})
@@ -482,8 +414,8 @@ func Build(in Input) (Result, error) {
 		if m.IsZero() {
 			continue
 		}
-		res.Daily = append(res.Daily, DailyRow{Day: k.day, TestID: k.test, VariantKey: k.variant, Creator: k.creator,
-			Platform: k.platform, Currency: cur, Measures: *m})
+		res.Daily = append(res.Daily, ads.KPICell{Day: k.day, TestID: k.test, VariantKey: k.variant, Creator: k.creator,
+			Platform: k.platform, Currency: cur, KPI: *m})
 	}
 	SortDaily(res.Daily)
 	if want != nil {
@@ -495,8 +427,8 @@ func Build(in Input) (Result, error) {
 }
 
 // sortLedger orders ledger rows by day, source, source id, stably.
-func sortLedger(rows []LedgerRow) {
-	sortStable(rows, func(a, b *LedgerRow) int {
+func sortLedger(rows []ads.LedgerLine) {
+	sortStable(rows, func(a, b *ads.LedgerLine) int {
 		if c := a.Day.Compare(b.Day); c != 0 {
 			return c
 		}
@@ -509,8 +441,8 @@ func sortLedger(rows []LedgerRow) {
 
 // SortDaily orders daily rows by day, test, variant, creator, platform,
 // stably.
-func SortDaily(rows []DailyRow) {
-	sortStable(rows, func(a, b *DailyRow) int {
+func SortDaily(rows []ads.KPICell) {
+	sortStable(rows, func(a, b *ads.KPICell) int {
 		if c := a.Day.Compare(b.Day); c != 0 {
 			return c
 		}

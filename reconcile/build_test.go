@@ -219,9 +219,9 @@ func TestSummarizeHandComputed(t *testing.T) {
 			}
 			var keys [][]string
 			var rows []kpis
-			var sum Measures
+			var sum ads.KPI
 			for _, r := range rep.Rows {
-				keys, rows, sum = append(keys, r.Key), append(rows, kpisOf(r)), sum.Add(r.Measures)
+				keys, rows, sum = append(keys, r.Key), append(rows, kpisOf(r)), sum.Add(r.KPI)
 			}
 			if !reflect.DeepEqual(keys, tc.keys) {
 				t.Errorf("keys: got %q, want %q", keys, tc.keys)
@@ -232,8 +232,8 @@ func TestSummarizeHandComputed(t *testing.T) {
 			if got := kpisOf(rep.Total); got != tc.total {
 				t.Errorf("total:\n got %+v\nwant %+v", got, tc.total)
 			}
-			if sum != rep.Total.Measures {
-				t.Errorf("totals do not tie out: sum of rows %+v, total %+v", sum, rep.Total.Measures)
+			if sum != rep.Total.KPI {
+				t.Errorf("totals do not tie out: sum of rows %+v, total %+v", sum, rep.Total.KPI)
 			}
 		})
 	}
@@ -395,7 +395,7 @@ func TestUnconvertedOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var held *LedgerRow
+	var held *ads.LedgerLine
 	for i := range res.Ledger {
 		if res.Ledger[i].SourceID == gbp.ID {
 			held = &res.Ledger[i]
@@ -505,7 +505,7 @@ func TestLinkDedup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var lr LedgerRow
+			var lr ads.LedgerLine
 			for _, r := range res.Ledger {
 				if r.Source == SourceLink {
 					lr = r
@@ -680,8 +680,8 @@ func TestBuildDaysSubsetMatchesFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pieced []DailyRow
-	var ledger []LedgerRow
+	var pieced []ads.KPICell
+	var ledger []ads.LedgerLine
 	for _, d := range full.Days {
 		part := in
 		part.Days = []ads.Date{d}
@@ -852,7 +852,7 @@ func TestLinkOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var order LedgerRow
+			var order ads.LedgerLine
 			for _, r := range res.Ledger {
 				switch r.Source {
 				case SourceOrder:

@@ -16,12 +16,12 @@
 //   - A creator's organic revenue by test: on a day when several of the
 //     creator's tests run, the creator's organic revenue, organic orders,
 //     redemptions and the commission on that revenue are split evenly
-//     between them (DailyRow); the by-creator view is unaffected.
+//     between them (ads.KPICell); the by-creator view is unaffected.
 //
 // And the counting rules behind them: an order no rule attributes goes to
 // the creator of a link conversion naming it (AttrLinkOrder; the
 // conversion stays a duplicate); a code's redemption always belongs to the
 // code's owner, whoever gets the revenue, and every creator's code on an
-// order counts (LedgerRow.Code); a report's TOTAL is computed from exact
+// order counts (ads.LedgerLine.Code); a report's TOTAL is computed from exact
 // micro-units and is the same in every dimension (package report).
 package reconcile

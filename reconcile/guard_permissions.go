@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,37 @@ const (
 // DefaultPermissionWarning is how far ahead an expiry is announced when
 // PermissionAlerts is given no window.
 const DefaultPermissionWarning = 7 * 24 * time.Hour
+
+// Expiry is where a grant stands against its expiry at a moment: the one
+// rule behind the permission alerts (PermissionAlerts) and the dashboard's
+// permission list. It looks at the expiry time only; a grant's status
+// (revoked, expired by the platform) is the caller's to weigh.
+type Expiry struct {
+	// Known reports whether the grant has an expiry.
+	Known bool
+	// DaysLeft is whole days until the expiry, rounded down (negative
+	// after it; 0 when not Known).
+	DaysLeft int
+	// Passed reports whether the expiry is at or before the moment.
+	Passed bool
+	// Soon reports whether the expiry is after the moment but within the
+	// warning window.
+	Soon bool
+}
+
+// ExpiryOf applies the expiry rule to a grant expiring at expires (zero:
+// never) at now, with warning window warn (0 means
+// DefaultPermissionWarning).
+func ExpiryOf(expires, now time.Time, warn time.Duration) Expiry {
+	if expires.IsZero() {
+		return Expiry{}
+	}
+	if warn <= 0 {
+		warn = DefaultPermissionWarning
+	}
+	left := expires.Sub(now)
+	return Expiry{Known: true, DaysLeft: int(math.Floor(left.Hours() / 24)), Passed: left <= 0, Soon: left > 0 && left <= warn}
+}
 
 // PermissionNeed is a declared variant that runs on a creator's grant
 // (a whitelisted ad or a Spark ad) and so needs a live permission.
@@ -87,6 +119,7 @@ func PermissionAlerts(now time.Time, today ads.Date, warn time.Duration, perms [
 			a.Creator = p.Creator
 		}
 		subject := grantSubject(a.Creator, p.ItemID)
+		e := ExpiryOf(p.ExpiresAt, now, warn)
 		switch {
 		case p.Status == ads.PermissionRevoked || !p.RevokedAt.IsZero():
 			a.Kind = PermAlertRevoked
@@ -95,18 +128,17 @@ func PermissionAlerts(now time.Time, today ads.Date, warn time.Duration, perms [
 				when = " on " + p.RevokedAt.UTC().Format(time.DateOnly)
 			}
 			a.Reason = fmt.Sprintf("The %s for %s was revoked%s; %s.", what, subject, when, runs)
-		case p.Status == ads.PermissionExpired || (!p.ExpiresAt.IsZero() && !p.ExpiresAt.After(now)):
+		case p.Status == ads.PermissionExpired || e.Passed:
 			a.Kind = PermAlertExpired
 			when := ""
 			if !p.ExpiresAt.IsZero() {
 				when = " on " + p.ExpiresAt.UTC().Format(time.DateOnly)
 			}
 			a.Reason = fmt.Sprintf("The %s for %s expired%s; %s.", what, subject, when, runs)
-		case !p.ExpiresAt.IsZero() && p.ExpiresAt.Sub(now) <= warn:
+		case e.Soon:
 			a.Kind = PermAlertExpiring
-			days := int(p.ExpiresAt.Sub(now).Hours() / 24)
 			a.Reason = fmt.Sprintf("The %s for %s expires %s (in %d %s); %s.", what, subject,
-				p.ExpiresAt.UTC().Format(time.DateOnly), days, plural(int64(days), "day", "days"), runs)
+				p.ExpiresAt.UTC().Format(time.DateOnly), e.DaysLeft, plural(int64(e.DaysLeft), "day", "days"), runs)
 		default:
 			continue
 		}
@@ -132,7 +164,7 @@ func bestPermission(perms []ads.Permission, n PermissionNeed, now time.Time) (ad
 	found := false
 	live := func(p ads.Permission) bool {
 		return p.Status != ads.PermissionRevoked && p.Status != ads.PermissionExpired && p.RevokedAt.IsZero() &&
-			(p.ExpiresAt.IsZero() || p.ExpiresAt.After(now))
+			!ExpiryOf(p.ExpiresAt, now, 0).Passed
 	}
 	later := func(a, b time.Time) bool { // a lasts longer than b
 		if a.IsZero() || b.IsZero() {

@@ -98,6 +98,35 @@ func TestPermissionAlerts(t *testing.T) {
 	}
 }
 
+// TestExpiryOf: the one expiry rule the alerts and the dashboard share.
+func TestExpiryOf(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	var zero time.Time
+	tests := []struct {
+		name    string
+		expires time.Time
+		warn    time.Duration
+		want    Expiry
+	}{
+		{"no expiry", zero, 0, Expiry{}},
+		{"in 30 days", now.AddDate(0, 0, 30), 0, Expiry{Known: true, DaysLeft: 30}},
+		{"in 8 days", now.AddDate(0, 0, 8), 0, Expiry{Known: true, DaysLeft: 8}},
+		{"in exactly 7 days: soon (default window)", now.AddDate(0, 0, 7), 0, Expiry{Known: true, DaysLeft: 7, Soon: true}},
+		{"in 7 days with a 3-day window", now.AddDate(0, 0, 7), 3 * 24 * time.Hour, Expiry{Known: true, DaysLeft: 7}},
+		{"in 36 hours: 1 whole day", now.Add(36 * time.Hour), 0, Expiry{Known: true, DaysLeft: 1, Soon: true}},
+		{"in an hour: 0 days", now.Add(time.Hour), 0, Expiry{Known: true, DaysLeft: 0, Soon: true}},
+		{"now: passed", now, 0, Expiry{Known: true, DaysLeft: 0, Passed: true}},
+		{"an hour ago: day −1", now.Add(-time.Hour), 0, Expiry{Known: true, DaysLeft: -1, Passed: true}},
+		{"3 days ago", now.AddDate(0, 0, -3), 0, Expiry{Known: true, DaysLeft: -3, Passed: true}},
+	}
+	for _, tc := range tests {
+		if got := ExpiryOf(tc.expires, now, tc.warn); got != tc.want {
+			t.Errorf("%s: ExpiryOf = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestHygieneIssues(t *testing.T) {
 	t.Parallel()
 	today := ads.MustDate("2026-06-10")

@@ -65,47 +65,6 @@ const (
 	AttrNone = "none"
 )
 
-// LedgerRow is one order or link conversion as attributed, at most one per
-// source record. Revenue is in the brand currency; OrigRevenue in the
-// record's own currency. For orders the revenue is the order's net product
-// revenue, ads.Order.Net: gross − discounts − the product part of its
-// refunds (refunded line items after discounts, plus refund
-// discrepancies), zero once cancelled. Refunded tax, shipping and duties
-// never reduce attributed revenue: they were never part of it. A later
-// refund or cancellation lowers the revenue when the order is reconciled
-// again.
-type LedgerRow struct {
-	Source   string
-	SourceID string
-	// Day is the record's day in the brand's time zone.
-	Day ads.Date
-	// TestID and VariantKey are set for paid rows; Creator for paid rows
-	// (the test's creator) and organic rows; Platform for paid rows.
-	TestID     string
-	VariantKey string
-	Creator    string
-	Platform   ads.Platform
-	Channel    string
-	Rule       string
-	// Policy is the attribution policy that applied (utm-first or
-	// code-first; the paid variant's test decides).
-	Policy       string
-	Currency     string
-	Revenue      int64
-	OrigCurrency string
-	OrigRevenue  int64
-	// Code lists the creator discount codes redeemed on the order, as
-	// typed and comma-separated ("" when none); CodeCreator lists their
-	// owners, one per code, in the same order. A redemption always belongs
-	// to the code's owner, whichever channel and creator get the revenue:
-	// each distinct owner of a counted order gets one redemption.
-	Code        string
-	CodeCreator string
-	// Counted reports whether the row counts as a store-confirmed order:
-	// it has positive revenue (cancelled and fully refunded orders do not).
-	Counted bool
-}
-
 // variantDecl is a declared paid variant with its test.
 type variantDecl struct {
 	test *configs.Test
@@ -214,8 +173,8 @@ func (a *attributor) creatorCodes(o *ads.Order) (codes, owners, first string) {
 }
 
 // redeemers calls fn once for each distinct owner of the creator codes
-// the row lists (see LedgerRow.Code).
-func redeemers(r *LedgerRow, fn func(owner string)) {
+// the row lists (see ads.LedgerLine.Code).
+func redeemers(r *ads.LedgerLine, fn func(owner string)) {
 	if r.CodeCreator == "" {
 		return
 	}
@@ -282,8 +241,8 @@ func policyOf(t *configs.Test) string {
 // tracking_link. A tracking link is always the weakest claim: its UTM is
 // the same signal a paid click carries, so it never beats a variant's
 // utm_content. The returned row has no day, currency or revenue yet.
-func (a *attributor) attribute(o *ads.Order) LedgerRow {
-	r := LedgerRow{Source: SourceOrder, SourceID: o.ID, Channel: ChannelUnattributed, Rule: AttrNone, Policy: configs.UTMFirst}
+func (a *attributor) attribute(o *ads.Order) ads.LedgerLine {
+	r := ads.LedgerLine{Source: SourceOrder, SourceID: o.ID, Channel: ChannelUnattributed, Rule: AttrNone, Policy: configs.UTMFirst}
 	last := a.lastVisit(o)
 	d, paid := a.paidVariant(last)
 	var codeCreator string

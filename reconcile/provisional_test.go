@@ -75,9 +75,9 @@ func TestMarkProvisional(t *testing.T) {
 	t.Parallel()
 	d1, d2 := ads.MustDate("2026-11-29"), ads.MustDate("2026-11-30")
 	f := Finality{FinalThrough: d1, Why: "x"}
-	daily := []DailyRow{
-		{Day: d1, Creator: "a", Currency: "USD", Measures: Measures{Spend: 1}},
-		{Day: d2, Creator: "b", Currency: "USD", Measures: Measures{Spend: 2}},
+	daily := []ads.KPICell{
+		{Day: d1, Creator: "a", Currency: "USD", KPI: ads.KPI{Spend: 1}},
+		{Day: d2, Creator: "b", Currency: "USD", KPI: ads.KPI{Spend: 2}},
 	}
 	novClosed := func(d ads.Date) bool { return d.Month == 11 }
 	tests := []struct {

@@ -20,7 +20,7 @@ const (
 // Dimensions lists the valid report dimensions.
 var Dimensions = []string{ByCreator, ByTest, ByVariant, ByPlatform, ByDay}
 
-// Report is a brand's measures over a range of days, one row per value of
+// Report is a brand's KPIs over a range of days, one row per value of
 // a dimension, with a totals row that is exactly the sum of the rows.
 type Report struct {
 	Brand    string
@@ -163,15 +163,15 @@ type ReportRow struct {
 	// Provisional reports whether the row's figures may still change (see
 	// Report.MarkProvisional).
 	Provisional bool
-	Measures
+	ads.KPI
 }
 
 // keyOf returns the key of a daily row along dimension by. An
-// unattributed cell (DailyRow) is Unattributed as creator, test and
+// unattributed cell (ads.KPICell) is Unattributed as creator, test and
 // variant, and as platform when it has none (unclaimed orders); the spend
 // of an ad that runs no declared variant stays on its platform, so the
 // by-platform view ties to the platforms' spend.
-func keyOf(by string, r DailyRow) []string {
+func keyOf(by string, r ads.KPICell) []string {
 	if r.Creator == Unattributed {
 		switch by {
 		case ByVariant:
@@ -215,7 +215,7 @@ func KeyNames(by string) ([]string, error) {
 // ("none") keys last; the totals row sums the rows field by field, so it
 // includes what no creator claims (unattributed spend and orders) in every
 // dimension.
-func Summarize(brand, currency string, from, to ads.Date, by string, daily []DailyRow) (Report, error) {
+func Summarize(brand, currency string, from, to ads.Date, by string, daily []ads.KPICell) (Report, error) {
 	names, err := KeyNames(by)
 	if err != nil {
 		return Report{}, err
@@ -227,7 +227,7 @@ func Summarize(brand, currency string, from, to ads.Date, by string, daily []Dai
 	rng := ads.DateRange{From: from, To: to}
 	type group struct {
 		key      []string
-		m        Measures
+		m        ads.KPI
 		creators map[string]bool
 	}
 	groups := map[string]*group{}
@@ -249,18 +249,18 @@ func Summarize(brand, currency string, from, to ads.Date, by string, daily []Dai
 			g = &group{key: k, creators: map[string]bool{}}
 			groups[id] = g
 		}
-		g.m = g.m.Add(r.Measures)
+		g.m = g.m.Add(r.KPI)
 		if r.Creator != "" && r.Creator != Unattributed && r.Revenue() != 0 {
 			g.creators[r.Creator] = true
 			all[r.Creator] = true
 		}
 	}
 	for _, g := range groups {
-		rep.Rows = append(rep.Rows, ReportRow{Key: g.key, Creators: int64(len(g.creators)), Measures: g.m})
+		rep.Rows = append(rep.Rows, ReportRow{Key: g.key, Creators: int64(len(g.creators)), KPI: g.m})
 	}
 	sort.Slice(rep.Rows, func(i, j int) bool { return keyLess(rep.Rows[i].Key, rep.Rows[j].Key) })
 	for _, r := range rep.Rows {
-		rep.Total.Measures = rep.Total.Measures.Add(r.Measures)
+		rep.Total.KPI = rep.Total.KPI.Add(r.KPI)
 	}
 	rep.Total.Creators = int64(len(all))
 	return rep, nil

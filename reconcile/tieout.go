@@ -134,7 +134,7 @@ type TieOut struct {
 // TieOutOf sums the sales days of [from, to] and sets what the report
 // rows say beside them: the platforms' numbers from daily and LinkOnly as
 // the rows' revenue less Net. Days outside the range are skipped.
-func TieOutOf(currency string, from, to ads.Date, days []SalesDay, daily []DailyRow, unconverted []Unconverted) TieOut {
+func TieOutOf(currency string, from, to ads.Date, days []SalesDay, daily []ads.KPICell, unconverted []Unconverted) TieOut {
 	t := TieOut{Currency: currency, Unconverted: unconverted}
 	rng := ads.DateRange{From: from, To: to}
 	for _, d := range days {

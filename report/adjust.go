@@ -164,12 +164,12 @@ func writeAdjustmentTable(w io.Writer, rep reconcile.Report) error {
 	fmt.Fprintln(w, "Post-close adjustments (not in the closed figures above):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "month\tcreator\tcause\trecords\tspend\tfees\trevenue\torders\t")
-	var sum reconcile.Measures
+	var sum ads.KPI
 	for _, a := range rep.Adjustments {
 		k := adjustmentKeys(a)
 		c := adjustmentCells(a, cur)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", k[0], k[1], k[2], c[0].text, c[1].human, c[2].human, c[5].human, c[6].text)
-		sum = sum.Add(a.Measures)
+		sum = sum.Add(a.KPI)
 	}
 	unit := minorUnit(cur)
 	_, total := apportioned(rep)

@@ -104,7 +104,7 @@ func (s Service) Report(ctx context.Context, q Query) (reconcile.Report, error) 
 	if q.To.Before(q.From) {
 		return reconcile.Report{}, badQuery("report range %s..%s ends before it starts", q.From, q.To)
 	}
-	cells, err := s.DB.DailyKPIs(ctx, st.Brand, q.From, q.To)
+	cells, err := s.DB.KPICells(ctx, st.Brand, q.From, q.To)
 	if err != nil {
 		return reconcile.Report{}, err
 	}
@@ -113,24 +113,18 @@ func (s Service) Report(ctx context.Context, q Query) (reconcile.Report, error) 
 		return reconcile.Report{}, err
 	}
 	closed := func(d ads.Date) bool { _, ok := closes[store.MonthOf(d)]; return ok }
-	var rows, live []reconcile.DailyRow
-	for _, k := range cells {
-		r := DailyRowOf(k)
-		if closed(k.Day) {
-			live = append(live, r)
+	var rows, live, snap []ads.KPICell
+	for _, c := range cells {
+		if closed(c.Day) {
+			live = append(live, c)
 			continue
 		}
-		rows = append(rows, r)
+		rows = append(rows, c)
 	}
-	var snap []reconcile.DailyRow
 	if len(closes) > 0 {
 		// A closed month's days read its snapshot.
-		frozen, err := s.DB.ClosedKPIs(ctx, st.Brand, q.From, q.To)
-		if err != nil {
+		if snap, err = s.DB.ClosedKPIs(ctx, st.Brand, q.From, q.To); err != nil {
 			return reconcile.Report{}, err
-		}
-		for _, k := range frozen {
-			snap = append(snap, DailyRowOf(k))
 		}
 		rows = append(rows, snap...)
 	}
@@ -153,11 +147,7 @@ func (s Service) Report(ctx context.Context, q Query) (reconcile.Report, error) 
 	}
 	// The tie-out compares the store's sales now with the cells now: a
 	// closed month's report revenue plus its adjustments.
-	all := make([]reconcile.DailyRow, len(cells))
-	for i, k := range cells {
-		all[i] = DailyRowOf(k)
-	}
-	t, err := TieOut(ctx, s.DB, st.Brand, st.Currency, q.From, q.To, all)
+	t, err := TieOut(ctx, s.DB, st.Brand, st.Currency, q.From, q.To, cells)
 	if err != nil {
 		return reconcile.Report{}, err
 	}
@@ -176,8 +166,8 @@ type SalesSource interface {
 
 // TieOut computes the brand's tie-out block over [from, to] (see
 // reconcile.TieOut) from its stored store sales and held-out orders and
-// its KPI cells of the range, rows.
-func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, to ads.Date, rows []reconcile.DailyRow) (reconcile.TieOut, error) {
+// its KPI cells of the range.
+func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, to ads.Date, cells []ads.KPICell) (reconcile.TieOut, error) {
 	sd, err := src.SalesDays(ctx, brand, from, to)
 	if err != nil {
 		return reconcile.TieOut{}, err
@@ -211,7 +201,7 @@ func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, 
 			u.Last = d.Day
 		}
 	}
-	return reconcile.TieOutOf(currency, from, to, days, rows, un), nil
+	return reconcile.TieOutOf(currency, from, to, days, cells, un), nil
 }
 
 // closesIn returns brand's closed months that [from, to] touches, by
@@ -234,7 +224,7 @@ func (s Service) closesIn(ctx context.Context, brand string, from, to ads.Date) 
 // adjustments over the report's days: live against snapshot KPI cells
 // and ledger rows, month by month.
 func (s Service) adjust(ctx context.Context, rep *reconcile.Report, st store.ReconcileState, closes map[ads.Date]store.MonthClose,
-	snap, live []reconcile.DailyRow) error {
+	snap, live []ads.KPICell) error {
 	loc := zoneOf(st.Timezone)
 	months := make([]ads.Date, 0, len(closes))
 	for m := range closes {
@@ -250,8 +240,8 @@ func (s Service) adjust(ctx context.Context, rep *reconcile.Report, st store.Rec
 		if to.After(rep.To) {
 			to = rep.To
 		}
-		in := func(rows []reconcile.DailyRow) []reconcile.DailyRow {
-			var out []reconcile.DailyRow
+		in := func(rows []ads.KPICell) []ads.KPICell {
+			var out []ads.KPICell
 			for _, r := range rows {
 				if !r.Day.Before(from) && !r.Day.After(to) {
 					out = append(out, r)
@@ -267,17 +257,9 @@ func (s Service) adjust(ctx context.Context, rep *reconcile.Report, st store.Rec
 		if err != nil {
 			return err
 		}
-		rep.Adjustments = append(rep.Adjustments, reconcile.PostCloseAdjustments(m, in(snap), in(live), ledgerRows(was), ledgerRows(now))...)
+		rep.Adjustments = append(rep.Adjustments, reconcile.PostCloseAdjustments(m, in(snap), in(live), was, now)...)
 	}
 	return nil
-}
-
-func ledgerRows(es []store.LedgerEntry) []reconcile.LedgerRow {
-	out := make([]reconcile.LedgerRow, len(es))
-	for i, e := range es {
-		out[i] = reconcile.LedgerRow(e)
-	}
-	return out
 }
 
 // reconcileJob is the reconcile job's name in the run history
@@ -325,15 +307,6 @@ func Freshness(ctx context.Context, src RunSource, st store.ReconcileState, loc 
 // still change; zero when it recorded none).
 func FinalityOf(st store.ReconcileState) reconcile.Finality {
 	return reconcile.Finality{FinalThrough: st.FinalThrough, Why: st.ProvisionalWhy}
-}
-
-// DailyRowOf converts a stored KPI cell to a reconcile daily row.
-func DailyRowOf(k store.DailyKPI) reconcile.DailyRow {
-	return reconcile.DailyRow{Day: k.Day, TestID: k.TestID, VariantKey: k.VariantKey, Creator: k.Creator, Platform: k.Platform,
-		Currency: k.Currency, Measures: reconcile.Measures{Spend: k.Spend, FlatFees: k.FlatFees, Commission: k.Commission,
-			Bonuses: k.Bonuses, PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, PaidOrders: k.PaidOrders,
-			OrganicOrders: k.OrganicOrders, Redemptions: k.Redemptions, PlatformConversions: k.PlatformConversions,
-			PlatformValue: k.PlatformValue, Impressions: k.Impressions, Clicks: k.Clicks, Engagements: k.Engagements, Views: k.Views}}
 }
 
 // Params are a report request's parameters as `roasd report` and

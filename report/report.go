@@ -96,7 +96,7 @@ func roundTo(v, unit int64) int64 {
 // shownOf is a row as printed on its own, money rounded to cur's minor
 // unit (apportioned rounds a report's rows together instead).
 func shownOf(r reconcile.ReportRow, cur string) shown {
-	m := r.Measures
+	m := r.KPI
 	unit := minorUnit(cur)
 	cents := func(v int64) int64 { return roundTo(v, unit) }
 	return shown{
@@ -319,21 +319,21 @@ func apportioned(rep reconcile.Report) ([]shown, shown) {
 	}
 	total.creators = rep.Total.Creators
 	money := []struct {
-		of  func(m *reconcile.Measures) int64
+		of  func(m *ads.KPI) int64
 		dst func(s *shown) *int64
 	}{
-		{func(m *reconcile.Measures) int64 { return m.Spend }, func(s *shown) *int64 { return &s.spend }},
-		{func(m *reconcile.Measures) int64 { return m.FlatFees }, func(s *shown) *int64 { return &s.flat }},
-		{func(m *reconcile.Measures) int64 { return m.Commission }, func(s *shown) *int64 { return &s.commission }},
-		{func(m *reconcile.Measures) int64 { return m.Bonuses }, func(s *shown) *int64 { return &s.bonuses }},
-		{func(m *reconcile.Measures) int64 { return m.PaidRevenue }, func(s *shown) *int64 { return &s.paid }},
-		{func(m *reconcile.Measures) int64 { return m.OrganicRevenue }, func(s *shown) *int64 { return &s.organic }},
-		{func(m *reconcile.Measures) int64 { return m.PlatformValue }, func(s *shown) *int64 { return &s.platformValue }},
+		{func(m *ads.KPI) int64 { return m.Spend }, func(s *shown) *int64 { return &s.spend }},
+		{func(m *ads.KPI) int64 { return m.FlatFees }, func(s *shown) *int64 { return &s.flat }},
+		{func(m *ads.KPI) int64 { return m.Commission }, func(s *shown) *int64 { return &s.commission }},
+		{func(m *ads.KPI) int64 { return m.Bonuses }, func(s *shown) *int64 { return &s.bonuses }},
+		{func(m *ads.KPI) int64 { return m.PaidRevenue }, func(s *shown) *int64 { return &s.paid }},
+		{func(m *ads.KPI) int64 { return m.OrganicRevenue }, func(s *shown) *int64 { return &s.organic }},
+		{func(m *ads.KPI) int64 { return m.PlatformValue }, func(s *shown) *int64 { return &s.platformValue }},
 	}
 	exact := make([]int64, len(rep.Rows))
 	for _, c := range money {
 		for i := range rep.Rows {
-			exact[i] = c.of(&rep.Rows[i].Measures)
+			exact[i] = c.of(&rep.Rows[i].KPI)
 		}
 		parts, sum := ads.Apportion(exact, minorUnit(rep.Currency))
 		for i := range rows {

@@ -21,26 +21,26 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixtureDaily has sub-cent amounts (FX conversions, commission and
 // amortized fees produce them) so rounding and tie-out are exercised.
-func fixtureDaily() []reconcile.DailyRow {
+func fixtureDaily() []ads.KPICell {
 	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
 	mic := ads.MustMicros
-	return []reconcile.DailyRow{
+	return []ads.KPICell{
 		{Day: d1, TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta, Currency: "USD",
-			Measures: reconcile.Measures{Spend: mic("50.004"), PaidRevenue: mic("100.005"), Commission: mic("10.0005"),
+			KPI: ads.KPI{Spend: mic("50.004"), PaidRevenue: mic("100.005"), Commission: mic("10.0005"),
 				PaidOrders: 2, Redemptions: 1, PlatformConversions: 3, PlatformValue: mic("150"), Impressions: 10000, Engagements: 200, Clicks: 90}},
 		{Day: d2, TestID: "summer", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok, Currency: "USD",
-			Measures: reconcile.Measures{Spend: mic("110.005"), PaidRevenue: mic("60"), Commission: mic("6"),
+			KPI: ads.KPI{Spend: mic("110.005"), PaidRevenue: mic("60"), Commission: mic("6"),
 				PaidOrders: 1, PlatformConversions: 2, PlatformValue: mic("88"), Impressions: 20000, Views: 8000, Engagements: 500}},
 		{Day: d1, TestID: "summer", Creator: "jacqueline", Currency: "USD",
-			Measures: reconcile.Measures{FlatFees: mic("10.003225"), OrganicRevenue: mic("40.004"), Commission: mic("4.0004"),
+			KPI: ads.KPI{FlatFees: mic("10.003225"), OrganicRevenue: mic("40.004"), Commission: mic("4.0004"),
 				OrganicOrders: 1, Redemptions: 1}},
 		{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD",
-			Measures: reconcile.Measures{FlatFees: mic("10.003225"), Bonuses: mic("50")}},
+			KPI: ads.KPI{FlatFees: mic("10.003225"), Bonuses: mic("50")}},
 		{Day: d1, TestID: "milo-launch", Creator: "milo", Currency: "USD",
-			Measures: reconcile.Measures{FlatFees: mic("10"), OrganicRevenue: mic("30.005"), Commission: mic("6.001"),
+			KPI: ads.KPI{FlatFees: mic("10"), OrganicRevenue: mic("30.005"), Commission: mic("6.001"),
 				OrganicOrders: 1, Redemptions: 1}},
 		{Day: d1, TestID: "milo-launch", VariantKey: "milo-a", Creator: "milo", Platform: ads.Meta, Currency: "USD",
-			Measures: reconcile.Measures{Spend: mic("20"), PlatformConversions: 1, Impressions: 5000}},
+			KPI: ads.KPI{Spend: mic("20"), PlatformConversions: 1, Impressions: 5000}},
 	}
 }
 
@@ -167,21 +167,21 @@ func TestRatios(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		m    reconcile.Measures
+		m    ads.KPI
 		col  string
 		want string
 	}{
-		{"roas", reconcile.Measures{Spend: 3_000_000, PaidRevenue: 10_000_000}, "roas", "3.33"},
-		{"roas rounds half away from zero", reconcile.Measures{Spend: 8_000_000, PaidRevenue: 1_000_000}, "roas", "0.13"},
-		{"roas without spend", reconcile.Measures{PaidRevenue: 10_000_000}, "roas", "n/a"},
-		{"blended roas counts fees", reconcile.Measures{Spend: 50_000_000, FlatFees: 50_000_000, PaidRevenue: 100_000_000, OrganicRevenue: 50_000_000}, "blended_roas", "1.50"},
-		{"negative roi", reconcile.Measures{Spend: 200_000_000, PaidRevenue: 150_000_000}, "roi", "-25.00%"},
-		{"cpa", reconcile.Measures{Spend: 100_000_000, PaidOrders: 2, OrganicOrders: 1}, "cpa", "33.33 USD"},
-		{"cpa without orders", reconcile.Measures{Spend: 100_000_000}, "cpa", "n/a"},
-		{"cpe", reconcile.Measures{Spend: 10_000_000, Engagements: 400}, "cpe", "0.03 USD"},
-		{"redemption rate", reconcile.Measures{Redemptions: 3, Impressions: 35000}, "redemption_rate", "0.0086%"},
-		{"redemption rate over views", reconcile.Measures{Redemptions: 2, Views: 1000}, "redemption_rate", "0.2000%"},
-		{"confirmed ratio", reconcile.Measures{PaidOrders: 5, PlatformConversions: 7}, "confirmed_ratio", "0.71"},
+		{"roas", ads.KPI{Spend: 3_000_000, PaidRevenue: 10_000_000}, "roas", "3.33"},
+		{"roas rounds half away from zero", ads.KPI{Spend: 8_000_000, PaidRevenue: 1_000_000}, "roas", "0.13"},
+		{"roas without spend", ads.KPI{PaidRevenue: 10_000_000}, "roas", "n/a"},
+		{"blended roas counts fees", ads.KPI{Spend: 50_000_000, FlatFees: 50_000_000, PaidRevenue: 100_000_000, OrganicRevenue: 50_000_000}, "blended_roas", "1.50"},
+		{"negative roi", ads.KPI{Spend: 200_000_000, PaidRevenue: 150_000_000}, "roi", "-25.00%"},
+		{"cpa", ads.KPI{Spend: 100_000_000, PaidOrders: 2, OrganicOrders: 1}, "cpa", "33.33 USD"},
+		{"cpa without orders", ads.KPI{Spend: 100_000_000}, "cpa", "n/a"},
+		{"cpe", ads.KPI{Spend: 10_000_000, Engagements: 400}, "cpe", "0.03 USD"},
+		{"redemption rate", ads.KPI{Redemptions: 3, Impressions: 35000}, "redemption_rate", "0.0086%"},
+		{"redemption rate over views", ads.KPI{Redemptions: 2, Views: 1000}, "redemption_rate", "0.2000%"},
+		{"confirmed ratio", ads.KPI{PaidOrders: 5, PlatformConversions: 7}, "confirmed_ratio", "0.71"},
 	}
 	idx := map[string]int{}
 	for i, c := range Columns() {
@@ -190,7 +190,7 @@ func TestRatios(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cells := cellsOf(shownOf(reconcile.ReportRow{Measures: tc.m}, "USD"), "USD")
+			cells := cellsOf(shownOf(reconcile.ReportRow{KPI: tc.m}, "USD"), "USD")
 			if got := cells[idx[tc.col]].text; got != tc.want {
 				t.Errorf("%s of %+v = %s, want %s", tc.col, tc.m, got, tc.want)
 			}
@@ -336,8 +336,8 @@ func TestMoneyInMinorUnits(t *testing.T) {
 	} {
 		t.Run(tc.cur, func(t *testing.T) {
 			t.Parallel()
-			rows := []reconcile.DailyRow{{Day: ads.MustDate("2026-06-01"), TestID: "t", VariantKey: "v", Creator: "ava", Platform: ads.Meta,
-				Currency: tc.cur, Measures: reconcile.Measures{Spend: ads.MustMicros("1234.5675"), PaidOrders: 1}}}
+			rows := []ads.KPICell{{Day: ads.MustDate("2026-06-01"), TestID: "t", VariantKey: "v", Creator: "ava", Platform: ads.Meta,
+				Currency: tc.cur, KPI: ads.KPI{Spend: ads.MustMicros("1234.5675"), PaidOrders: 1}}}
 			if tc.cur == "JPY" {
 				rows[0].Spend = ads.MustMicros("1234.5")
 			}
@@ -367,10 +367,10 @@ func TestUnattributedRows(t *testing.T) {
 	t.Parallel()
 	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
 	daily := append(fixtureDaily(),
-		reconcile.DailyRow{Day: d1, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Platform: ads.Meta, Currency: "USD",
-			Measures: reconcile.Measures{Spend: ads.MustMicros("33.333"), Impressions: 700}},
-		reconcile.DailyRow{Day: d2, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Currency: "USD",
-			Measures: reconcile.Measures{OrganicRevenue: ads.MustMicros("12.345"), OrganicOrders: 1}},
+		ads.KPICell{Day: d1, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Platform: ads.Meta, Currency: "USD",
+			KPI: ads.KPI{Spend: ads.MustMicros("33.333"), Impressions: 700}},
+		ads.KPICell{Day: d2, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Currency: "USD",
+			KPI: ads.KPI{OrganicRevenue: ads.MustMicros("12.345"), OrganicOrders: 1}},
 	)
 	want := map[string][]string{
 		reconcile.ByCreator:  {"(unattributed)", "33.33", "12.34"},

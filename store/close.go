@@ -118,9 +118,9 @@ func (db *DB) ClosedMonths(ctx context.Context, brand string) ([]MonthClose, err
 }
 
 // ClosedKPIs lists the snapshot KPI cells of brand's closed months with
-// day in [from, to], ordered like DailyKPIs.
-func (db *DB) ClosedKPIs(ctx context.Context, brand string, from, to ads.Date) ([]DailyKPI, error) {
-	var out []DailyKPI
+// day in [from, to], ordered like KPICells.
+func (db *DB) ClosedKPIs(ctx context.Context, brand string, from, to ads.Date) ([]ads.KPICell, error) {
+	var out []ads.KPICell
 	if err := db.x.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM month_close_kpi WHERE brand = $1 AND day BETWEEN $2 AND $3
 		ORDER BY day, test_id, variant_key, creator, platform`, brand, from, to); err != nil {
 		return nil, fmt.Errorf("listing closed KPIs of brand %s: %w", brand, err)
@@ -131,8 +131,8 @@ func (db *DB) ClosedKPIs(ctx context.Context, brand string, from, to ads.Date) (
 // ClosedLedger lists the snapshot ledger rows of brand with day in [from,
 // to] (of closed months), ordered by day, source, source id. Fields the
 // snapshot does not keep (policy, currencies, codes) are empty.
-func (db *DB) ClosedLedger(ctx context.Context, brand string, from, to ads.Date) ([]LedgerEntry, error) {
-	var out []LedgerEntry
+func (db *DB) ClosedLedger(ctx context.Context, brand string, from, to ads.Date) ([]ads.LedgerLine, error) {
+	var out []ads.LedgerLine
 	if err := db.x.SelectContext(ctx, &out, `SELECT `+closeLedgerCols+` FROM month_close_ledger
 		WHERE brand = $1 AND day BETWEEN $2 AND $3 ORDER BY day, source, source_id`, brand, from, to); err != nil {
 		return nil, fmt.Errorf("listing closed ledger of brand %s: %w", brand, err)

@@ -16,18 +16,18 @@ func TestKPIDays(t *testing.T) {
 	if _, ok, err := db.KPIDays(ctx, "glowco"); err != nil || ok {
 		t.Fatalf("KPIDays of an empty brand = ok %v, err %v; want not ok, nil", ok, err)
 	}
-	cells := []store.DailyKPI{
-		{Day: ads.MustDate("2026-06-03"), Creator: "jacq", Currency: "USD", Spend: 1},
-		{Day: ads.MustDate("2026-06-01"), Creator: "jacq", Currency: "USD", Spend: 2},
-		{Day: ads.MustDate("2026-06-09"), Creator: "sam", Currency: "USD", Spend: 3},
-		{Day: ads.MustDate("2026-06-10"), Creator: "sam", Currency: "USD", PaidOrders: 1},
+	cells := []ads.KPICell{
+		{Day: ads.MustDate("2026-06-03"), Creator: "jacq", Currency: "USD", KPI: ads.KPI{Spend: 1}},
+		{Day: ads.MustDate("2026-06-01"), Creator: "jacq", Currency: "USD", KPI: ads.KPI{Spend: 2}},
+		{Day: ads.MustDate("2026-06-09"), Creator: "sam", Currency: "USD", KPI: ads.KPI{Spend: 3}},
+		{Day: ads.MustDate("2026-06-10"), Creator: "sam", Currency: "USD", KPI: ads.KPI{PaidOrders: 1}},
 		// Amortized fees of days to come are not activity.
-		{Day: ads.MustDate("2026-06-20"), Creator: "sam", Currency: "USD", FlatFees: 4},
-		{Day: ads.MustDate("2026-05-01"), Creator: "jacq", Currency: "USD", FlatFees: 4},
+		{Day: ads.MustDate("2026-06-20"), Creator: "sam", Currency: "USD", KPI: ads.KPI{FlatFees: 4}},
+		{Day: ads.MustDate("2026-05-01"), Creator: "jacq", Currency: "USD", KPI: ads.KPI{FlatFees: 4}},
 	}
 	for _, w := range []store.ReconcileWrite{
 		{Brand: "glowco", Full: true, Daily: cells, State: store.ReconcileState{Currency: "USD"}},
-		{Brand: "other", Full: true, Daily: []store.DailyKPI{{Day: ads.MustDate("2026-07-20"), Currency: "EUR"}}, State: store.ReconcileState{Currency: "EUR"}},
+		{Brand: "other", Full: true, Daily: []ads.KPICell{{Day: ads.MustDate("2026-07-20"), Currency: "EUR"}}, State: store.ReconcileState{Currency: "EUR"}},
 	} {
 		if _, err := db.ReplaceReconciled(ctx, w); err != nil {
 			t.Fatal(err)

@@ -15,19 +15,15 @@ type KPIWindow struct {
 	From, To ads.Date
 }
 
-// VariantSums are the measures the verdicts judge a variant on, summed
-// over a window.
-type VariantSums struct {
-	Spend, PaidRevenue, PaidOrders, PlatformConversions, Impressions, Engagements int64
-}
-
 // WindowSums sums each window's KPI cells by variant, in the database:
-// out[i][variantKey] for windows[i]. A test's cells are read once per
-// window it is judged on (a checkpoint, or up to today for its guards),
-// so a brand's verdicts move a few thousand sums, not every cell of every
-// day.
-func (db *DB) WindowSums(ctx context.Context, brand string, windows []KPIWindow) ([]map[string]VariantSums, error) {
-	out := make([]map[string]VariantSums, len(windows))
+// out[i][variantKey] for windows[i], with the quantities the verdicts
+// judge a variant on (spend, paid revenue and orders, platform
+// conversions, impressions, engagements; the others stay zero). A test's
+// cells are read once per window it is judged on (a checkpoint, or up to
+// today for its guards), so a brand's verdicts move a few thousand sums,
+// not every cell of every day.
+func (db *DB) WindowSums(ctx context.Context, brand string, windows []KPIWindow) ([]map[string]ads.KPI, error) {
+	out := make([]map[string]ads.KPI, len(windows))
 	if len(windows) == 0 {
 		return out, nil
 	}
@@ -36,7 +32,7 @@ func (db *DB) WindowSums(ctx context.Context, brand string, windows []KPIWindow)
 	to := make([]string, len(windows))
 	for i, w := range windows {
 		tests[i], from[i], to[i] = w.TestID, w.From.String(), w.To.String()
-		out[i] = map[string]VariantSums{}
+		out[i] = map[string]ads.KPI{}
 	}
 	lo, hi := windows[0].From, windows[0].To
 	for _, w := range windows[1:] {
@@ -65,7 +61,7 @@ func (db *DB) WindowSums(ctx context.Context, brand string, windows []KPIWindow)
 	for rows.Next() {
 		var n int
 		var key string
-		var s VariantSums
+		var s ads.KPI
 		if err := rows.Scan(&n, &key, &s.Spend, &s.PaidRevenue, &s.PaidOrders, &s.PlatformConversions, &s.Impressions, &s.Engagements); err != nil {
 			return nil, fmt.Errorf("summing KPI windows of brand %s: %w", brand, err)
 		}

@@ -16,16 +16,17 @@ func TestWindowSums(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openDB(t, template)
-	cell := func(day, test, variant string, spend, orders int64) store.DailyKPI {
-		return store.DailyKPI{Day: ads.MustDate(day), TestID: test, VariantKey: variant, Creator: "jacq", Platform: ads.Meta, Currency: "USD",
-			Spend: spend, PaidRevenue: 3 * spend, PaidOrders: orders, PlatformConversions: orders, Impressions: 10 * spend, Engagements: spend}
+	cell := func(day, test, variant string, spend, orders int64) ads.KPICell {
+		return ads.KPICell{Day: ads.MustDate(day), TestID: test, VariantKey: variant, Creator: "jacq", Platform: ads.Meta, Currency: "USD",
+			KPI: ads.KPI{Spend: spend, PaidRevenue: 3 * spend, PaidOrders: orders, PlatformConversions: orders, Impressions: 10 * spend,
+				Engagements: spend}}
 	}
-	glow := []store.DailyKPI{
+	glow := []ads.KPICell{
 		cell("2026-06-01", "summer", "a", 1, 1), cell("2026-06-02", "summer", "a", 2, 0), cell("2026-06-03", "summer", "a", 4, 2),
 		cell("2026-06-02", "summer", "b", 8, 1), cell("2026-06-02", "winter", "a", 16, 1),
 		cell("2026-06-02", "summer", "", 32, 1), // the test's organic cell: no variant
 	}
-	other := []store.DailyKPI{cell("2026-06-02", "summer", "a", 64, 1)}
+	other := []ads.KPICell{cell("2026-06-02", "summer", "a", 64, 1)}
 	for _, w := range []store.ReconcileWrite{
 		{Brand: "glowco", Full: true, Daily: glow, State: store.ReconcileState{Currency: "USD"}},
 		{Brand: "lunaskin", Full: true, Daily: other, State: store.ReconcileState{Currency: "USD"}},
@@ -44,10 +45,10 @@ func TestWindowSums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums := func(spend, orders int64) store.VariantSums {
-		return store.VariantSums{Spend: spend, PaidRevenue: 3 * spend, PaidOrders: orders, PlatformConversions: orders, Impressions: 10 * spend, Engagements: spend}
+	sums := func(spend, orders int64) ads.KPI {
+		return ads.KPI{Spend: spend, PaidRevenue: 3 * spend, PaidOrders: orders, PlatformConversions: orders, Impressions: 10 * spend, Engagements: spend}
 	}
-	want := []map[string]store.VariantSums{
+	want := []map[string]ads.KPI{
 		{"a": sums(3, 1), "b": sums(8, 1)},
 		{"a": sums(7, 3), "b": sums(8, 1)},
 		{"a": sums(16, 1)},

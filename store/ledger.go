@@ -17,56 +17,6 @@ import (
 	"github.com/roasd/roasd/ads"
 )
 
-// LedgerEntry is one stored ledger row: a store order or link conversion
-// as attributed by reconcile (its fields mirror reconcile.LedgerRow one for
-// one, so the two convert with a type conversion).
-type LedgerEntry struct {
-	Source       string       `db:"source"`
-	SourceID     string       `db:"source_id"`
-	Day          ads.Date     `db:"day"`
-	TestID       string       `db:"test_id"`
-	VariantKey   string       `db:"variant_key"`
-	Creator      string       `db:"creator"`
-	Platform     ads.Platform `db:"platform"`
-	Channel      string       `db:"channel"`
-	Rule         string       `db:"rule"`
-	Policy       string       `db:"policy"`
-	Currency     string       `db:"currency"`
-	Revenue      int64        `db:"revenue_micros"`
-	OrigCurrency string       `db:"orig_currency"`
-	OrigRevenue  int64        `db:"orig_revenue_micros"`
-	Code         string       `db:"code"`
-	CodeCreator  string       `db:"code_creator"`
-	Counted      bool         `db:"counted"`
-}
-
-// DailyKPI is one stored day-and-cell of additive measures (see
-// reconcile.DailyRow and reconcile.Measures for their meaning). Money is in
-// micro-units of Currency.
-type DailyKPI struct {
-	Day                 ads.Date     `db:"day"`
-	TestID              string       `db:"test_id"`
-	VariantKey          string       `db:"variant_key"`
-	Creator             string       `db:"creator"`
-	Platform            ads.Platform `db:"platform"`
-	Currency            string       `db:"currency"`
-	Spend               int64        `db:"spend_micros"`
-	FlatFees            int64        `db:"flat_fee_micros"`
-	Commission          int64        `db:"commission_micros"`
-	Bonuses             int64        `db:"bonus_micros"`
-	PaidRevenue         int64        `db:"paid_revenue_micros"`
-	OrganicRevenue      int64        `db:"organic_revenue_micros"`
-	PaidOrders          int64        `db:"paid_orders"`
-	OrganicOrders       int64        `db:"organic_orders"`
-	Redemptions         int64        `db:"redemptions"`
-	PlatformConversions int64        `db:"platform_conversions"`
-	PlatformValue       int64        `db:"platform_value_micros"`
-	Impressions         int64        `db:"impressions"`
-	Clicks              int64        `db:"clicks"`
-	Engagements         int64        `db:"engagements"`
-	Views               int64        `db:"views"`
-}
-
 // ReconcileState is how far a brand's ledger is reconciled.
 type ReconcileState struct {
 	Brand    string `db:"brand"`
@@ -251,8 +201,8 @@ type ReconcileWrite struct {
 	// only those of Days are replaced.
 	Full   bool
 	Days   []ads.Date
-	Ledger []LedgerEntry
-	Daily  []DailyKPI
+	Ledger []ads.LedgerLine
+	Daily  []ads.KPICell
 	// Sales are the store sales of the days (sales_daily).
 	Sales []SalesDay
 	// State is stored as the brand's new reconcile state.
@@ -317,8 +267,8 @@ func lockReconcile(ctx context.Context, tx *sqlx.Tx, brand string) error {
 type ReconcilePart struct {
 	// Days are the days the part covers; its rows lie on them.
 	Days   []ads.Date
-	Ledger []LedgerEntry
-	Daily  []DailyKPI
+	Ledger []ads.LedgerLine
+	Daily  []ads.KPICell
 	Sales  []SalesDay
 }
 
@@ -490,11 +440,11 @@ const kpiCols = `day, test_id, variant_key, creator, platform, currency, spend_m
 	bonus_micros, paid_revenue_micros, organic_revenue_micros, paid_orders, organic_orders, redemptions, platform_conversions,
 	platform_value_micros, impressions, clicks, engagements, views`
 
-// DailyKPIs lists the brand's KPI cells with day in [from, to], ordered by
+// KPICells lists the brand's KPI cells with day in [from, to], ordered by
 // day, test, variant, creator, platform. This is what reports are summed
 // from (reconcile.Summarize).
-func (db *DB) DailyKPIs(ctx context.Context, brand string, from, to ads.Date) ([]DailyKPI, error) {
-	var out []DailyKPI
+func (db *DB) KPICells(ctx context.Context, brand string, from, to ads.Date) ([]ads.KPICell, error) {
+	var out []ads.KPICell
 	if err := db.x.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM kpi_daily WHERE brand = $1 AND day BETWEEN $2 AND $3
 		ORDER BY day, test_id, variant_key, creator, platform`, brand, from, to); err != nil {
 		return nil, fmt.Errorf("listing daily KPIs of brand %s: %w", brand, err)
@@ -504,8 +454,8 @@ func (db *DB) DailyKPIs(ctx context.Context, brand string, from, to ads.Date) ([
 
 // Ledger lists the brand's ledger rows with day in [from, to], ordered by
 // day, source, source id.
-func (db *DB) Ledger(ctx context.Context, brand string, from, to ads.Date) ([]LedgerEntry, error) {
-	var out []LedgerEntry
+func (db *DB) Ledger(ctx context.Context, brand string, from, to ads.Date) ([]ads.LedgerLine, error) {
+	var out []ads.LedgerLine
 	if err := db.x.SelectContext(ctx, &out, `SELECT source, source_id, day, test_id, variant_key, creator, platform, channel,
 		rule, policy, currency, revenue_micros, orig_currency, orig_revenue_micros, code, code_creator, counted
 		FROM ledger WHERE brand = $1 AND day BETWEEN $2 AND $3 ORDER BY day, source, source_id`, brand, from, to); err != nil {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/roasd/roasd/ads"
 )
 
 // ledgerCopyCols are the ledger's columns in the order copyLedger sends
@@ -32,7 +34,7 @@ func copyFrom(table string, cols []string) string {
 
 // copyLedger writes ledger rows of brand with COPY. The rows' keys must
 // not be stored yet (their old rows deleted in the same transaction).
-func copyLedger(ctx context.Context, tx *sqlx.Tx, brand string, rows []LedgerEntry) (int64, error) {
+func copyLedger(ctx context.Context, tx *sqlx.Tx, brand string, rows []ads.LedgerLine) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
@@ -62,7 +64,7 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, brand string, rows []LedgerEnt
 
 // copyDaily writes KPI cells of brand with COPY. The cells' keys must not
 // be stored yet.
-func copyDaily(ctx context.Context, tx *sqlx.Tx, brand string, rows []DailyKPI) (int64, error) {
+func copyDaily(ctx context.Context, tx *sqlx.Tx, brand string, rows []ads.KPICell) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
@@ -95,7 +97,7 @@ func copyDaily(ctx context.Context, tx *sqlx.Tx, brand string, rows []DailyKPI) 
 
 // copyReconciled writes ledger rows and KPI cells of brand with COPY (see
 // copyLedger and copyDaily).
-func copyReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []LedgerEntry, daily []DailyKPI) (int64, error) {
+func copyReconciled(ctx context.Context, tx *sqlx.Tx, brand string, ledger []ads.LedgerLine, daily []ads.KPICell) (int64, error) {
 	n, err := copyLedger(ctx, tx, brand, ledger)
 	if err != nil {
 		return 0, err

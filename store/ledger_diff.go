@@ -38,8 +38,8 @@ type dayChanges struct {
 	ledgerDel []ledgerKey
 	kpiDel    []kpiKey
 	// ledgerIns and kpiIns are rows to insert: changed and new ones.
-	ledgerIns []LedgerEntry
-	kpiIns    []DailyKPI
+	ledgerIns []ads.LedgerLine
+	kpiIns    []ads.KPICell
 }
 
 // writePart makes the brand's stored ledger rows and KPI cells of days
@@ -51,7 +51,7 @@ type dayChanges struct {
 //
 // The stored rows are read into buf, which the caller may reuse for the
 // next part.
-func writePart(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, ledger []LedgerEntry, daily []DailyKPI,
+func writePart(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, ledger []ads.LedgerLine, daily []ads.KPICell,
 	stored bool, buf *partBuffers) (int64, error) {
 	if len(days) == 0 {
 		return 0, nil
@@ -78,13 +78,13 @@ func writePart(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, 
 
 // partBuffers hold the stored rows writePart reads, reused across parts.
 type partBuffers struct {
-	ledger []storedLedgerRow
-	daily  []DailyKPI
+	ledger []storedLine
+	daily  []ads.KPICell
 }
 
-// storedLedgerRow is a stored ledger row as the diff needs it: its key and
+// storedLine is a stored ledger row as the diff needs it: its key and
 // the encoding of every other column (see ledgerEncodingSQL).
-type storedLedgerRow struct {
+type storedLine struct {
 	source, sourceID string
 	enc              string
 }
@@ -101,7 +101,7 @@ const ledgerEncodingSQL = `concat(octet_length(d), ':', d, octet_length(test_id)
 	CASE WHEN counted THEN 't' ELSE 'f' END)`
 
 // appendLedgerEncoding appends r's encoding (see ledgerEncodingSQL) to b.
-func appendLedgerEncoding(b []byte, r *LedgerEntry) []byte {
+func appendLedgerEncoding(b []byte, r *ads.LedgerLine) []byte {
 	field := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
 		b = append(b, ':')
@@ -143,7 +143,7 @@ func appendLedgerEncoding(b []byte, r *LedgerEntry) []byte {
 }
 
 // diffPart compares stored rows with a pass's rows of the same days.
-func diffPart(storedLedger []storedLedgerRow, storedDaily []DailyKPI, ledger []LedgerEntry, daily []DailyKPI) dayChanges {
+func diffPart(storedLedger []storedLine, storedDaily []ads.KPICell, ledger []ads.LedgerLine, daily []ads.KPICell) dayChanges {
 	var ch dayChanges
 	byKey := make(map[ledgerKey]int, len(storedLedger))
 	for i, r := range storedLedger {
@@ -194,7 +194,7 @@ func diffPart(storedLedger []storedLedgerRow, storedDaily []DailyKPI, ledger []L
 	return ch
 }
 
-func kpiKeyOf(c DailyKPI) kpiKey {
+func kpiKeyOf(c ads.KPICell) kpiKey {
 	return kpiKey{c.Day, c.TestID, c.VariantKey, c.Creator, c.Platform}
 }
 
@@ -210,7 +210,7 @@ func appendPadded(b []byte, v, width int) []byte {
 
 // storedLedgerOf reads the keys and encodings of the brand's stored ledger
 // rows of days, appending them to buf[:0].
-func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []storedLedgerRow) ([]storedLedgerRow, error) {
+func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []storedLine) ([]storedLine, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT source, source_id, `+ledgerEncodingSQL+` FROM (
 		SELECT source, source_id, to_char(day, 'YYYY-MM-DD') AS d, test_id, variant_key, creator, platform, channel, rule, policy,
 			currency, revenue_micros::text AS rev, orig_currency, orig_revenue_micros::text AS orig, code, code_creator, counted
@@ -221,7 +221,7 @@ func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.D
 	defer rows.Close()
 	out := buf[:0]
 	for rows.Next() {
-		out = append(out, storedLedgerRow{})
+		out = append(out, storedLine{})
 		r := &out[len(out)-1]
 		if err := rows.Scan(&r.source, &r.sourceID, &r.enc); err != nil {
 			return nil, fmt.Errorf("reading stored ledger of brand %s: %w", brand, err)
@@ -235,7 +235,7 @@ func storedLedgerOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.D
 
 // storedDailyOf reads the brand's stored KPI cells of days, appending them
 // to buf[:0].
-func storedDailyOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []DailyKPI) ([]DailyKPI, error) {
+func storedDailyOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, buf []ads.KPICell) ([]ads.KPICell, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+kpiCols+` FROM kpi_daily WHERE brand = $1 AND day = ANY($2::date[])`,
 		brand, pq.Array(dayStrings(days)))
 	if err != nil {
@@ -244,7 +244,7 @@ func storedDailyOf(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Da
 	defer rows.Close()
 	out := buf[:0]
 	for rows.Next() {
-		out = append(out, DailyKPI{})
+		out = append(out, ads.KPICell{})
 		r := &out[len(out)-1]
 		if err := rows.Scan(&r.Day, &r.TestID, &r.VariantKey, &r.Creator, &r.Platform, &r.Currency, &r.Spend, &r.FlatFees,
 			&r.Commission, &r.Bonuses, &r.PaidRevenue, &r.OrganicRevenue, &r.PaidOrders, &r.OrganicOrders, &r.Redemptions,

@@ -11,15 +11,15 @@ import (
 	"github.com/roasd/roasd/store"
 )
 
-func ledgerEntry(id, day string, revenue int64) store.LedgerEntry {
-	return store.LedgerEntry{Source: "order", SourceID: id, Day: ads.MustDate(day), Creator: "jacqueline", Channel: "organic",
+func ledgerEntry(id, day string, revenue int64) ads.LedgerLine {
+	return ads.LedgerLine{Source: "order", SourceID: id, Day: ads.MustDate(day), Creator: "jacqueline", Channel: "organic",
 		Rule: "discount_code", Policy: "utm-first", Currency: "USD", Revenue: revenue, OrigCurrency: "USD", OrigRevenue: revenue,
 		Code: "JACQ15", CodeCreator: "jacqueline", Counted: revenue > 0}
 }
 
-func kpiCell(day string, spend int64) store.DailyKPI {
-	return store.DailyKPI{Day: ads.MustDate(day), TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta,
-		Currency: "USD", Spend: spend, PaidRevenue: 2 * spend, PaidOrders: 1, Impressions: 100, Views: 7}
+func kpiCell(day string, spend int64) ads.KPICell {
+	return ads.KPICell{Day: ads.MustDate(day), TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta,
+		Currency: "USD", KPI: ads.KPI{Spend: spend, PaidRevenue: 2 * spend, PaidOrders: 1, Impressions: 100, Views: 7}}
 }
 
 func TestReplaceReconciled(t *testing.T) {
@@ -36,26 +36,26 @@ func TestReplaceReconciled(t *testing.T) {
 		name       string
 		w          store.ReconcileWrite
 		written    int64
-		wantLedger []store.LedgerEntry
-		wantDaily  []store.DailyKPI
+		wantLedger []ads.LedgerLine
+		wantDaily  []ads.KPICell
 	}{
 		{"full build", store.ReconcileWrite{Brand: "glowco", Full: true,
-			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}, State: st}, 4,
-			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
-			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}},
+			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
+			Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}, State: st}, 4,
+			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
+			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}},
 		{"replace one day keeps the others", store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{ads.MustDate("2026-06-02")},
-			Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 9)}, State: st}, 3,
-			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
-			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 9)}},
+			Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			Daily:  []ads.KPICell{kpiCell("2026-06-02", 9)}, State: st}, 3,
+			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 9)}},
 		{"a day without rows is emptied", store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{ads.MustDate("2026-06-01")}, State: st}, 0,
-			[]store.LedgerEntry{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
-			[]store.DailyKPI{kpiCell("2026-06-02", 9)}},
+			[]ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.KPICell{kpiCell("2026-06-02", 9)}},
 		{"another brand is untouched by a full build", store.ReconcileWrite{Brand: "acme", Full: true,
-			Daily: []store.DailyKPI{kpiCell("2026-06-03", 1)}, State: st}, 1,
-			[]store.LedgerEntry{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
-			[]store.DailyKPI{kpiCell("2026-06-02", 9)}},
+			Daily: []ads.KPICell{kpiCell("2026-06-03", 1)}, State: st}, 1,
+			[]ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.KPICell{kpiCell("2026-06-02", 9)}},
 	}
 	for _, s := range steps {
 		n, err := db.ReplaceReconciled(ctx, s.w)
@@ -69,7 +69,7 @@ func TestReplaceReconciled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+		daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestAffectedDaysLinkByOrderRef(t *testing.T) {
 				Currency: "USD", At: day(10), Brand: "glowco"}}); err != nil {
 				t.Fatal(err)
 			}
-			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []store.LedgerEntry{ledgerEntry("gid://shopify/Order/3001", "2026-05-12", 1)},
+			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []ads.LedgerLine{ledgerEntry("gid://shopify/Order/3001", "2026-05-12", 1)},
 				State: store.ReconcileState{Currency: "USD", Fingerprint: "fp"}}
 			if _, err := db.ReplaceReconciled(ctx, w); err != nil {
 				t.Fatal(err)
@@ -209,15 +209,15 @@ func TestRebuildReconciled(t *testing.T) {
 	now := time.Date(2026, 6, 11, 12, 0, 0, 0, time.UTC)
 	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp2", Watermark: now.Add(-time.Minute), ReconciledAt: now}
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Full: true,
-		Ledger: []store.LedgerEntry{ledgerEntry("old", "2026-05-01", 1)}, Daily: []store.DailyKPI{kpiCell("2026-05-01", 1)},
+		Ledger: []ads.LedgerLine{ledgerEntry("old", "2026-05-01", 1)}, Daily: []ads.KPICell{kpiCell("2026-05-01", 1)},
 		State: store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}}); err != nil {
 		t.Fatal(err)
 	}
 	day := func(d string) []ads.Date { return []ads.Date{ads.MustDate(d)} }
 	parts := []store.ReconcilePart{
-		{Days: day("2026-06-01"), Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)}, Daily: []store.DailyKPI{kpiCell("2026-06-01", 5)}},
+		{Days: day("2026-06-01"), Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10)}, Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}},
 		{Days: day("2026-06-02")},
-		{Days: day("2026-06-03"), Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}},
+		{Days: day("2026-06-03"), Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}},
 	}
 	parts2 := parts
 	fail := errors.New("boom")
@@ -250,14 +250,14 @@ func TestRebuildReconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+	if want := []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
 		t.Errorf("ledger\n got %+v\nwant %+v", ledger, want)
 	}
-	daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+	daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []store.DailyKPI{kpiCell("2026-06-01", 5)}; !reflect.DeepEqual(daily, want) {
+	if want := []ads.KPICell{kpiCell("2026-06-01", 5)}; !reflect.DeepEqual(daily, want) {
 		t.Errorf("daily\n got %+v\nwant %+v", daily, want)
 	}
 	if got, err := db.ReconcileState(ctx, "glowco"); err != nil || got != st {
@@ -360,8 +360,8 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	odd := ledgerEntry("odd", "2026-06-01", -1_500_000)
 	odd.TestID, odd.VariantKey, odd.Creator, odd.Code, odd.CodeCreator = "3:a", "", "zoë 🌿", "12:", "\t\\N"
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
-		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
-		Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6), other}, State: st}); err != nil {
+		Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
+		Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6), other}, State: st}); err != nil {
 		t.Fatal(err)
 	}
 	first := xmins(t, db, "glowco")
@@ -369,23 +369,23 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	steps := []struct {
 		name       string
 		w          store.ReconcileWrite
-		wantLedger []store.LedgerEntry
-		wantDaily  []store.DailyKPI
+		wantLedger []ads.LedgerLine
+		wantDaily  []ads.KPICell
 		// same and rewritten name the rows that must keep / must not keep
 		// the writing transaction of the first pass.
 		same, rewritten []string
 	}{
 		{"one row and one cell change", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
-			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other}, State: st},
-			[]store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
-			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
+			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other}, State: st},
+			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
 			[]string{"ledger:a", "ledger:odd", "ledger:b", "kpi:2026-06-01:summer", "kpi:2026-06-02:winter"}, []string{"ledger:c", "kpi:2026-06-02:summer"}},
 		{"a row moves to a reconciled day", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
-			Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-02", 7), other}, State: st},
-			[]store.LedgerEntry{odd, ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
-			[]store.DailyKPI{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
+			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Daily:  []ads.KPICell{kpiCell("2026-06-02", 7), other}, State: st},
+			[]ads.LedgerLine{odd, ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
 			[]string{"ledger:b", "ledger:odd"}, []string{"ledger:a"}},
 	}
 	for _, s := range steps {
@@ -400,7 +400,7 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+		daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -424,7 +424,7 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	}
 	before := xmins(t, db, "glowco")
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
-		Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("b", "2026-06-02", 21)},
+		Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("b", "2026-06-02", 21)},
 		State:  st}); err == nil {
 		t.Error("a pass naming a ledger key twice was accepted")
 	}
@@ -443,11 +443,11 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
 	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp"}
 	parts := []store.ReconcilePart{
-		{Days: []ads.Date{ads.MustDate("2026-06-01")}, Ledger: []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10)},
-			Daily: []store.DailyKPI{kpiCell("2026-06-01", 5)}},
+		{Days: []ads.Date{ads.MustDate("2026-06-01")}, Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10)},
+			Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}},
 		{Days: []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-03")},
-			Ledger: []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)},
-			Daily:  []store.DailyKPI{kpiCell("2026-06-03", 6)}},
+			Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)},
+			Daily:  []ads.KPICell{kpiCell("2026-06-03", 6)}},
 	}
 	rebuild := func(ps []store.ReconcilePart) {
 		t.Helper()
@@ -478,9 +478,9 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	}
 	// Days with a gap: 2026-06-02 is not covered, its row goes.
 	rebuild([]store.ReconcilePart{parts[0], {Days: []ads.Date{ads.MustDate("2026-06-03")},
-		Ledger: []store.LedgerEntry{ledgerEntry("c", "2026-06-03", 0)}, Daily: []store.DailyKPI{kpiCell("2026-06-03", 6)}}})
+		Ledger: []ads.LedgerLine{ledgerEntry("c", "2026-06-03", 0)}, Daily: []ads.KPICell{kpiCell("2026-06-03", 6)}}})
 	if got, err := db.Ledger(ctx, "glowco", all.From, all.To); err != nil ||
-		!reflect.DeepEqual(got, []store.LedgerEntry{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("c", "2026-06-03", 0)}) {
+		!reflect.DeepEqual(got, []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("c", "2026-06-03", 0)}) {
 		t.Errorf("after a rebuild with a gap: ledger %+v (%v), want a and c", got, err)
 	}
 	rebuild(parts[1:])
@@ -488,14 +488,14 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []store.LedgerEntry{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+	if want := []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
 		t.Errorf("after dropping a day: ledger\n got %+v\nwant %+v", ledger, want)
 	}
-	daily, err := db.DailyKPIs(ctx, "glowco", all.From, all.To)
+	daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []store.DailyKPI{kpiCell("2026-06-03", 6)}; !reflect.DeepEqual(daily, want) {
+	if want := []ads.KPICell{kpiCell("2026-06-03", 6)}; !reflect.DeepEqual(daily, want) {
 		t.Errorf("after dropping a day: daily\n got %+v\nwant %+v", daily, want)
 	}
 }

@@ -25,14 +25,14 @@ func TestBIViewsAsReadOnlyRole(t *testing.T) {
 	db := storetest.Open(t)
 	m := ads.MustMicros
 	d1, d2, d3 := ads.MustDate("2026-06-30"), ads.MustDate("2026-07-01"), ads.MustDate("2026-07-02")
-	cells := []store.DailyKPI{
+	cells := []ads.KPICell{
 		{Day: d1, TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta, Currency: "USD",
-			Spend: m("40.004"), PaidRevenue: m("120"), PaidOrders: 2, PlatformConversions: 3, Impressions: 1000},
-		{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD", FlatFees: m("10.0033"), OrganicRevenue: m("30"), OrganicOrders: 1},
-		{Day: d3, TestID: "summer", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok, Currency: "USD", Spend: m("7.5")},
-		{Day: d3, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Currency: "USD", OrganicRevenue: m("9.99"), OrganicOrders: 1},
+			KPI: ads.KPI{Spend: m("40.004"), PaidRevenue: m("120"), PaidOrders: 2, PlatformConversions: 3, Impressions: 1000}},
+		{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD", KPI: ads.KPI{FlatFees: m("10.0033"), OrganicRevenue: m("30"), OrganicOrders: 1}},
+		{Day: d3, TestID: "summer", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok, Currency: "USD", KPI: ads.KPI{Spend: m("7.5")}},
+		{Day: d3, TestID: reconcile.Unattributed, Creator: reconcile.Unattributed, Currency: "USD", KPI: ads.KPI{OrganicRevenue: m("9.99"), OrganicOrders: 1}},
 	}
-	ledger := []store.LedgerEntry{
+	ledger := []ads.LedgerLine{
 		{Source: "order", SourceID: "o1", Day: d1, TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta,
 			Channel: "paid", Rule: "utm_content", Policy: "utm-first", Currency: "USD", Revenue: m("120"), OrigCurrency: "USD", OrigRevenue: m("120"), Counted: true},
 		{Source: "order", SourceID: "o2", Day: d3, Creator: "", Channel: "unattributed", Rule: "none", Policy: "utm-first",
@@ -51,7 +51,7 @@ func TestBIViewsAsReadOnlyRole(t *testing.T) {
 	}
 	restated := cells[0]
 	restated.Spend = m("55")
-	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{d1}, Daily: []store.DailyKPI{restated},
+	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{d1}, Daily: []ads.KPICell{restated},
 		Ledger: ledger[:1], State: st}); err != nil {
 		t.Fatal(err)
 	}

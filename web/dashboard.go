@@ -26,8 +26,8 @@ type DashboardSource interface {
 	ReconciledBrands(ctx context.Context) ([]store.ReconcileState, error)
 	// KPIDays returns the first and last day with activity of brand.
 	KPIDays(ctx context.Context, brand string) (ads.DateRange, bool, error)
-	// DailyKPIs lists the brand's KPI cells with day in [from, to].
-	DailyKPIs(ctx context.Context, brand string, from, to ads.Date) ([]store.DailyKPI, error)
+	// KPICells lists the brand's KPI cells with day in [from, to].
+	KPICells(ctx context.Context, brand string, from, to ads.Date) ([]ads.KPICell, error)
 	// Verdicts lists the brand's stored verdicts (all tests for "").
 	Verdicts(ctx context.Context, brand, testID string) ([]store.VerdictRow, error)
 	// Actions lists the brand's recorded platform actions.

@@ -79,45 +79,45 @@ func seedDashboard(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	m := ads.MustMicros
-	var cells []store.DailyKPI
+	var cells []ads.KPICell
 	for i := 0; i < 30; i++ {
 		d := ads.MustDate("2026-06-01").AddDays(i)
 		cells = append(cells,
-			store.DailyKPI{Day: d, TestID: "summer-serum-hooks", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta,
-				Currency: "USD", Spend: m("50"), PaidRevenue: m("200"), PaidOrders: 4, PlatformValue: m("260")},
-			store.DailyKPI{Day: d, TestID: "summer-serum-hooks", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok,
-				Currency: "USD", Spend: m("40"), PaidRevenue: m("20"), PaidOrders: 1},
-			store.DailyKPI{Day: d, TestID: "summer-serum-hooks", Creator: "jacqueline", Currency: "USD",
-				OrganicRevenue: m("25"), OrganicOrders: 1, FlatFees: m("10")},
+			ads.KPICell{Day: d, TestID: "summer-serum-hooks", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta,
+				Currency: "USD", KPI: ads.KPI{Spend: m("50"), PaidRevenue: m("200"), PaidOrders: 4, PlatformValue: m("260")}},
+			ads.KPICell{Day: d, TestID: "summer-serum-hooks", VariantKey: "hook-b", Creator: "jacqueline", Platform: ads.TikTok,
+				Currency: "USD", KPI: ads.KPI{Spend: m("40"), PaidRevenue: m("20"), PaidOrders: 1}},
+			ads.KPICell{Day: d, TestID: "summer-serum-hooks", Creator: "jacqueline", Currency: "USD",
+				KPI: ads.KPI{OrganicRevenue: m("25"), OrganicOrders: 1, FlatFees: m("10")}},
 		)
 		if i >= 4 {
 			cells = append(cells,
-				store.DailyKPI{Day: d, TestID: "spf-launch", VariantKey: "v1", Creator: "marco", Platform: ads.Meta,
-					Currency: "USD", Spend: m("30"), PaidRevenue: m("75"), PaidOrders: 2, Commission: m("5")},
-				store.DailyKPI{Day: d, TestID: "spf-launch", VariantKey: "v2", Creator: "marco", Platform: ads.TikTok,
-					Currency: "USD", Spend: m("20"), PaidRevenue: m("30"), PaidOrders: 1},
+				ads.KPICell{Day: d, TestID: "spf-launch", VariantKey: "v1", Creator: "marco", Platform: ads.Meta,
+					Currency: "USD", KPI: ads.KPI{Spend: m("30"), PaidRevenue: m("75"), PaidOrders: 2, Commission: m("5")}},
+				ads.KPICell{Day: d, TestID: "spf-launch", VariantKey: "v2", Creator: "marco", Platform: ads.TikTok,
+					Currency: "USD", KPI: ads.KPI{Spend: m("20"), PaidRevenue: m("30"), PaidOrders: 1}},
 			)
 		}
 	}
 	// Flat fees are amortized over the whole test window, also into days
 	// to come; they are no activity.
-	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-07-01"), TestID: "summer-serum-hooks", Creator: "jacqueline",
-		Currency: "USD", FlatFees: m("10")})
-	cells = append(cells, store.DailyKPI{Day: ads.MustDate("2026-06-10"), TestID: "spf-launch", VariantKey: "v2", Creator: "marco",
-		Platform: ads.Meta, Currency: "CAD", Spend: m("999"), PaidRevenue: m("1")})
+	cells = append(cells, ads.KPICell{Day: ads.MustDate("2026-07-01"), TestID: "summer-serum-hooks", Creator: "jacqueline",
+		Currency: "USD", KPI: ads.KPI{FlatFees: m("10")}})
+	cells = append(cells, ads.KPICell{Day: ads.MustDate("2026-06-10"), TestID: "spf-launch", VariantKey: "v2", Creator: "marco",
+		Platform: ads.Meta, Currency: "CAD", KPI: ads.KPI{Spend: m("999"), PaidRevenue: m("1")}})
 	for _, w := range []store.ReconcileWrite{
 		{Brand: "glowco", Full: true, Daily: cells,
 			// The tie-out block's store sales and an order held out for
 			// want of a GBP→USD rate.
 			Sales: []store.SalesDay{{Day: ads.MustDate("2026-06-01"), Currency: "USD", Orders: 5, Gross: m("270"), Discounts: m("10"),
 				Refunds: m("15"), Net: m("245"), Paid: m("220"), Organic: m("25")}},
-			Ledger: []store.LedgerEntry{{Source: "order", SourceID: "gid://shopify/Order/9", Day: ads.MustDate("2026-06-02"),
+			Ledger: []ads.LedgerLine{{Source: "order", SourceID: "gid://shopify/Order/9", Day: ads.MustDate("2026-06-02"),
 				Channel: "unconverted", Rule: "none", Policy: "utm-first", Currency: "USD", OrigCurrency: "GBP", OrigRevenue: m("12")}},
 			State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
 				FinalThrough: ads.MustDate("2026-06-20"), ProvisionalWhy: "refunds arrive up to 10 days later (refund_horizon_days)"}},
-		{Brand: "lumen", Full: true, Daily: []store.DailyKPI{
-			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", Spend: m("5")},
-			{Day: ads.MustDate("2026-07-02"), Creator: "ana", Currency: "EUR", OrganicRevenue: m("5")}, // after "today"
+		{Brand: "lumen", Full: true, Daily: []ads.KPICell{
+			{Day: ads.MustDate("2026-05-20"), Creator: "ana", Currency: "EUR", KPI: ads.KPI{Spend: m("5")}},
+			{Day: ads.MustDate("2026-07-02"), Creator: "ana", Currency: "EUR", KPI: ads.KPI{OrganicRevenue: m("5")}}, // after "today"
 		},
 			State: store.ReconcileState{Currency: "EUR", Fingerprint: "g", Watermark: dashNow, ReconciledAt: dashNow}},
 	} {
@@ -855,12 +855,12 @@ func TestDashboardInChromium(t *testing.T) {
 func TestSeriesTotalsTieOut(t *testing.T) {
 	t.Parallel()
 	d := ads.MustDate("2026-06-01")
-	cell := func(creator string) store.DailyKPI {
-		return store.DailyKPI{Day: d, TestID: "t", VariantKey: "v-" + creator, Creator: creator, Currency: "USD",
-			Spend: 1_004_000, PaidRevenue: 3_000_000, FlatFees: 5_000, Commission: 5_000}
+	cell := func(creator string) ads.KPICell {
+		return ads.KPICell{Day: d, TestID: "t", VariantKey: "v-" + creator, Creator: creator, Currency: "USD",
+			KPI: ads.KPI{Spend: 1_004_000, PaidRevenue: 3_000_000, FlatFees: 5_000, Commission: 5_000}}
 	}
 	b := brand{name: "glowco", currency: "USD", loc: time.UTC}
-	got := buildSeries(b, ads.DateRange{From: d, To: d}, []store.DailyKPI{cell("ann"), cell("bob")})
+	got := buildSeries(b, ads.DateRange{From: d, To: d}, []ads.KPICell{cell("ann"), cell("bob")})
 	tests := []struct {
 		name               string
 		tot                Totals

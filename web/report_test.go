@@ -27,11 +27,11 @@ func seedKPIs(t *testing.T, db *store.DB, brands ...string) {
 	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
 	for _, b := range brands {
 		_, err := db.ReplaceReconciled(context.Background(), store.ReconcileWrite{Brand: b, Full: true,
-			Daily: []store.DailyKPI{
+			Daily: []ads.KPICell{
 				{Day: d1, TestID: "summer", VariantKey: "hook-a", Creator: "jacqueline", Platform: ads.Meta, Currency: "USD",
-					Spend: ads.MustMicros("40"), PaidRevenue: ads.MustMicros("120"), PaidOrders: 2, PlatformConversions: 3, Impressions: 1000},
-				{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD", FlatFees: ads.MustMicros("10"),
-					OrganicRevenue: ads.MustMicros("30"), OrganicOrders: 1, Redemptions: 1},
+					KPI: ads.KPI{Spend: ads.MustMicros("40"), PaidRevenue: ads.MustMicros("120"), PaidOrders: 2, PlatformConversions: 3, Impressions: 1000}},
+				{Day: d2, TestID: "summer", Creator: "jacqueline", Currency: "USD", KPI: ads.KPI{FlatFees: ads.MustMicros("10"),
+					OrganicRevenue: ads.MustMicros("30"), OrganicOrders: 1, Redemptions: 1}},
 			},
 			State: store.ReconcileState{Currency: "USD", Fingerprint: "f"}})
 		if err != nil {

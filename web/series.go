@@ -13,11 +13,11 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/report"
-	"github.com/roasd/roasd/store"
 )
 
-// Totals are additive measures summed over a range (exact micro-units),
-// with display strings and ratios that follow the finance report's
+// Totals are a creator's, variant's or the brand's KPIs summed over a range
+// (ads.KPI.Add; exact micro-units) as the dashboard shows them, with
+// display strings and ratios that follow the finance report's
 // tie-out rule (package report): the brand total of each amount is its
 // exact sum rounded to the currency's minor unit, the creator rows are
 // rounded so that they add up to it (ads.Apportion), a variant's amounts
@@ -44,19 +44,6 @@ type Totals struct {
 	Display map[string]string `json:"display"`
 }
 
-func (t *Totals) add(c store.DailyKPI) {
-	t.Spend += c.Spend
-	t.PaidRevenue += c.PaidRevenue
-	t.OrganicRevenue += c.OrganicRevenue
-	t.FlatFees += c.FlatFees
-	t.Commission += c.Commission
-	t.Bonuses += c.Bonuses
-	t.Fees += c.FlatFees + c.Commission + c.Bonuses
-	t.PlatformValue += c.PlatformValue
-	t.PaidOrders += c.PaidOrders
-	t.OrganicOrders += c.OrganicOrders
-}
-
 // shown is a row's money as displayed: rounded to the minor unit.
 type shown struct{ spend, paid, organic, flat, commission, bonuses, platformValue int64 }
 
@@ -72,19 +59,19 @@ func apportion(creators []*Series, currency string) ([]shown, shown) {
 	var total shown
 	exact := make([]int64, len(creators))
 	for _, c := range []struct {
-		of  func(t *Totals) int64
+		of  func(k *ads.KPI) int64
 		dst func(p *shown) *int64
 	}{
-		{func(t *Totals) int64 { return t.Spend }, func(p *shown) *int64 { return &p.spend }},
-		{func(t *Totals) int64 { return t.PaidRevenue }, func(p *shown) *int64 { return &p.paid }},
-		{func(t *Totals) int64 { return t.OrganicRevenue }, func(p *shown) *int64 { return &p.organic }},
-		{func(t *Totals) int64 { return t.FlatFees }, func(p *shown) *int64 { return &p.flat }},
-		{func(t *Totals) int64 { return t.Commission }, func(p *shown) *int64 { return &p.commission }},
-		{func(t *Totals) int64 { return t.Bonuses }, func(p *shown) *int64 { return &p.bonuses }},
-		{func(t *Totals) int64 { return t.PlatformValue }, func(p *shown) *int64 { return &p.platformValue }},
+		{func(k *ads.KPI) int64 { return k.Spend }, func(p *shown) *int64 { return &p.spend }},
+		{func(k *ads.KPI) int64 { return k.PaidRevenue }, func(p *shown) *int64 { return &p.paid }},
+		{func(k *ads.KPI) int64 { return k.OrganicRevenue }, func(p *shown) *int64 { return &p.organic }},
+		{func(k *ads.KPI) int64 { return k.FlatFees }, func(p *shown) *int64 { return &p.flat }},
+		{func(k *ads.KPI) int64 { return k.Commission }, func(p *shown) *int64 { return &p.commission }},
+		{func(k *ads.KPI) int64 { return k.Bonuses }, func(p *shown) *int64 { return &p.bonuses }},
+		{func(k *ads.KPI) int64 { return k.PlatformValue }, func(p *shown) *int64 { return &p.platformValue }},
 	} {
 		for i, s := range creators {
-			exact[i] = c.of(&s.Totals)
+			exact[i] = c.of(&s.sum)
 		}
 		parts, sum := ads.Apportion(exact, unit)
 		for i := range rows {
@@ -100,13 +87,19 @@ func roundMinor(v int64, currency string) int64 {
 	return ads.MinorToMicros(ads.MicrosToMinor(v, currency), currency)
 }
 
-func (t *Totals) shown(currency string) shown {
+// shownOf is k's money as displayed on its own: each amount rounded to
+// the minor unit.
+func shownOf(k ads.KPI, currency string) shown {
 	r := func(v int64) int64 { return roundMinor(v, currency) }
-	return shown{r(t.Spend), r(t.PaidRevenue), r(t.OrganicRevenue), r(t.FlatFees), r(t.Commission), r(t.Bonuses), r(t.PlatformValue)}
+	return shown{r(k.Spend), r(k.PaidRevenue), r(k.OrganicRevenue), r(k.FlatFees), r(k.Commission), r(k.Bonuses), r(k.PlatformValue)}
 }
 
-// show sets the ratios and display strings from the displayed amounts p.
-func (t *Totals) show(p shown, currency string) {
+// totalsOf is the summed KPIs k as the dashboard shows them: the exact
+// sums, and ratios and display strings from the displayed amounts p.
+func totalsOf(k ads.KPI, p shown, currency string) Totals {
+	t := Totals{Spend: k.Spend, PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, Fees: k.Fees(), FlatFees: k.FlatFees,
+		Commission: k.Commission, Bonuses: k.Bonuses, PlatformValue: k.PlatformValue, PaidOrders: k.PaidOrders,
+		OrganicOrders: k.OrganicOrders}
 	t.ROAS = ratio(p.paid, p.spend)
 	t.BlendedROAS = ratio(p.paid+p.organic, p.spend+p.fees())
 	t.Display = map[string]string{
@@ -119,6 +112,7 @@ func (t *Totals) show(p shown, currency string) {
 		"roas":            formatRatio(p.paid, p.spend),
 		"blended_roas":    formatRatio(p.paid+p.organic, p.spend+p.fees()),
 	}
+	return t
 }
 
 // Series is one creator's or variant's measures by day (aligned with
@@ -142,6 +136,9 @@ type Series struct {
 	CumROAS        []*float64 `json:"cum_roas"`
 	CumBlended     []*float64 `json:"cum_blended_roas"`
 	Totals         Totals     `json:"totals"`
+
+	// sum is the series' KPIs summed over the range; Totals shows it.
+	sum ads.KPI
 }
 
 // TestInfo is a configured test's frame for the ROAS charts.
@@ -274,7 +271,7 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	cells, err := h.src.DailyKPIs(ctx, b.name, rng.From, rng.To)
+	cells, err := h.src.KPICells(ctx, b.name, rng.From, rng.To)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +288,7 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 		resp.Provisional = fin.AnyProvisional(rng)
 	}
 	if sales, ok := h.src.(report.SalesSource); ok {
-		t, err := report.TieOut(ctx, sales, b.name, b.currency, rng.From, rng.To, dailyRowsOf(cells, b.currency))
+		t, err := report.TieOut(ctx, sales, b.name, b.currency, rng.From, rng.To, inCurrency(cells, b.currency))
 		if err != nil {
 			return nil, err
 		}
@@ -301,19 +298,22 @@ func (h *DashboardHandler) seriesAPI(ctx context.Context, r *http.Request) (any,
 	return resp, nil
 }
 
-// dailyRowsOf converts the KPI cells in currency cur to daily rows.
-func dailyRowsOf(cells []store.DailyKPI, cur string) []reconcile.DailyRow {
-	rows := make([]reconcile.DailyRow, 0, len(cells))
+// inCurrency returns the KPI cells in currency cur (all when cur is "").
+func inCurrency(cells []ads.KPICell, cur string) []ads.KPICell {
+	if cur == "" {
+		return cells
+	}
+	out := make([]ads.KPICell, 0, len(cells))
 	for _, c := range cells {
-		if cur == "" || c.Currency == cur {
-			rows = append(rows, report.DailyRowOf(c))
+		if c.Currency == cur {
+			out = append(out, c)
 		}
 	}
-	return rows
+	return out
 }
 
 // buildSeries sums KPI cells into per-creator and per-variant daily series.
-func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesResponse {
+func buildSeries(b brand, rng ads.DateRange, cells []ads.KPICell) SeriesResponse {
 	n := rng.Days()
 	resp := SeriesResponse{Brand: b.name, Currency: b.currency, Decimals: ads.MinorUnitExponent(b.currency), From: rng.From, To: rng.To,
 		Days: make([]ads.Date, n), Creators: []*Series{}, Variants: []*Series{}, Tests: []TestInfo{}, Warnings: []string{}}
@@ -327,7 +327,7 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 	creators := map[string]*Series{}
 	variants := map[string]*Series{}
 	other := map[string]int{}
-	var total Totals
+	var total ads.KPI
 	for _, c := range cells {
 		if b.currency != "" && c.Currency != b.currency {
 			other[c.Currency]++
@@ -341,10 +341,10 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 			s.Spend[i] += c.Spend
 			s.PaidRevenue[i] += c.PaidRevenue
 			s.OrganicRevenue[i] += c.OrganicRevenue
-			s.Fees[i] += c.FlatFees + c.Commission + c.Bonuses
-			s.Totals.add(c)
+			s.Fees[i] += c.Fees()
+			s.sum = s.sum.Add(c.KPI)
 		}
-		total.add(c)
+		total = total.Add(c.KPI)
 
 		ck := c.Creator
 		s := creators[ck]
@@ -381,10 +381,9 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 	sort.Slice(resp.Variants, func(i, j int) bool { return resp.Variants[i].Key < resp.Variants[j].Key })
 	rows, printed := apportion(resp.Creators, b.currency)
 	for i, s := range resp.Creators {
-		s.Totals.show(rows[i], b.currency)
+		s.Totals = totalsOf(s.sum, rows[i], b.currency)
 	}
-	total.show(printed, b.currency)
-	resp.Totals = total
+	resp.Totals = totalsOf(total, printed, b.currency)
 	var curs []string
 	for cur := range other {
 		curs = append(curs, cur)
@@ -408,8 +407,8 @@ func buildSeries(b brand, rng ads.DateRange, cells []store.DailyKPI) SeriesRespo
 // seriesLess orders creators by total spend + revenue, largest first, then
 // by key.
 func seriesLess(a, b *Series) bool {
-	wa := a.Totals.Spend + a.Totals.PaidRevenue + a.Totals.OrganicRevenue
-	wb := b.Totals.Spend + b.Totals.PaidRevenue + b.Totals.OrganicRevenue
+	wa := a.sum.Spend + a.sum.Revenue()
+	wb := b.sum.Spend + b.sum.Revenue()
 	if wa != wb {
 		return wa > wb
 	}
@@ -428,7 +427,7 @@ func finishSeries(s *Series, currency string) {
 		s.CumROAS[i] = ratio(paid, sp)
 		s.CumBlended[i] = ratio(paid+org, sp+fees)
 	}
-	s.Totals.show(s.Totals.shown(currency), currency)
+	s.Totals = totalsOf(s.sum, shownOf(s.sum, currency), currency)
 }
 
 // ratio returns num/den rounded to 4 decimals for display, nil when den is

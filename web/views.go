@@ -226,15 +226,12 @@ func (h *DashboardHandler) permissionsAPI(ctx context.Context, r *http.Request) 
 				Creator: creatorFor(b.cfg, p.Platform, p.Creator), ItemID: p.ItemID, Status: string(p.Status),
 				GrantedAt: optTime(p.GrantedAt), ExpiresAt: optTime(p.ExpiresAt), RevokedAt: optTime(p.RevokedAt)}
 			live := p.Status == ads.PermissionActive || p.Status == ads.PermissionPending
-			if !p.ExpiresAt.IsZero() {
-				left := p.ExpiresAt.Sub(now)
-				d := int(math.Floor(left.Hours() / 24))
-				v.DaysLeft = &d
-				if left <= 0 && live {
+			if e := reconcile.ExpiryOf(p.ExpiresAt, now, reconcile.DefaultPermissionWarning); e.Known {
+				v.DaysLeft = &e.DaysLeft
+				if e.Passed && live {
 					v.Status = string(ads.PermissionExpired)
-					live = false
 				}
-				v.ExpiringSoon = live && left <= reconcile.DefaultPermissionWarning
+				v.ExpiringSoon = live && e.Soon
 			}
 			out = append(out, v)
 		}
