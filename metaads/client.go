@@ -2,6 +2,7 @@ package metaads
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -111,68 +112,34 @@ type Client struct {
 
 var versionSuffix = regexp.MustCompile(`/v\d+\.\d+$`)
 
+// defaultRetry is Meta's retry budget for Options left zero.
+var defaultRetry = platformhttp.Retry{Max: 4, WaitMin: time.Second, WaitMax: 30 * time.Second}
+
 // New returns a client for o.
 func New(o Options) *Client {
-	if o.BaseURL == "" {
-		o.BaseURL = DefaultBaseURL
-	}
-	if o.Version == "" {
-		o.Version = DefaultVersion
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	switch {
-	case o.RetryMax == 0:
-		o.RetryMax = 4
-	case o.RetryMax < 0:
-		o.RetryMax = 0
-	}
-	if o.RetryWaitMin <= 0 {
-		o.RetryWaitMin = time.Second
-	}
-	if o.RetryWaitMax <= 0 {
-		o.RetryWaitMax = 30 * time.Second
-	}
-	if o.RetryWaitMax < o.RetryWaitMin {
-		o.RetryWaitMax = o.RetryWaitMin
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 2 * time.Second
-	}
-	if o.PollTimeout <= 0 {
-		o.PollTimeout = 30 * time.Minute
-	}
-	if o.PageSize <= 0 {
-		o.PageSize = DefaultPageSize
-	}
-	if o.AsyncDays <= 0 {
-		o.AsyncDays = DefaultAsyncDays
-	}
+	o.BaseURL = cmp.Or(o.BaseURL, DefaultBaseURL)
+	o.Version = cmp.Or(o.Version, DefaultVersion)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	retry := platformhttp.Retry{Max: o.RetryMax, WaitMin: o.RetryWaitMin, WaitMax: o.RetryWaitMax}.Or(defaultRetry)
 	base := strings.TrimRight(o.BaseURL, "/")
 	if !versionSuffix.MatchString(base) {
 		base += "/" + strings.Trim(o.Version, "/")
 	}
 	c := &Client{
-		base: base, token: o.AccessToken, appID: o.AppID, appSecret: o.AppSecret, log: o.Logger, pageSize: o.PageSize,
-		poll: o.PollInterval, pollTimeout: o.PollTimeout, asyncDays: o.AsyncDays,
-		pauseUntil: map[string]time.Time{},
+		base: base, token: o.AccessToken, appID: o.AppID, appSecret: o.AppSecret, log: o.Logger,
+		pageSize:    platformhttp.Positive(o.PageSize, DefaultPageSize),
+		poll:        platformhttp.Positive(o.PollInterval, 2*time.Second),
+		pollTimeout: platformhttp.Positive(o.PollTimeout, 30*time.Minute),
+		asyncDays:   platformhttp.Positive(o.AsyncDays, DefaultAsyncDays),
+		pauseUntil:  map[string]time.Time{},
 	}
 	if o.AppSecret != "" && o.AccessToken != "" {
 		c.proof = AppSecretProof(o.AccessToken, o.AppSecret)
 	}
-	rc := retryablehttp.NewClient()
-	if o.HTTPClient != nil {
-		rc.HTTPClient = o.HTTPClient
-	}
-	rc.Logger = platformhttp.Logger(o.Logger, "meta", c.redact)
-	rc.RetryMax = o.RetryMax
-	rc.RetryWaitMin, rc.RetryWaitMax = o.RetryWaitMin, o.RetryWaitMax
-	rc.CheckRetry = c.checkRetry
-	rc.Backoff = backoff
-	rc.ErrorHandler = errorHandler
-	rc.RequestLogHook = platformhttp.CountTries
-	c.rc = rc
+	c.rc = platformhttp.New(platformhttp.Options{
+		Platform: "meta", HTTPClient: o.HTTPClient, Logger: o.Logger, Redact: c.redact, Retry: retry,
+		CheckRetry: c.checkRetry, Backoff: backoff, ErrorHandler: errorHandler,
+	})
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/roasd/roasd/internal/platformhttp"
 )
 
 // NewSlack returns a slack-go client for token. apiURL overrides the Web
@@ -12,10 +14,7 @@ import (
 // missing trailing slash is added, as slack-go appends method names to it.
 // httpClient nil means a client with a 30s timeout.
 func NewSlack(token, apiURL string, httpClient *http.Client) *slack.Client {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: defaultHTTPTimeout}
-	}
-	opts := []slack.Option{slack.OptionHTTPClient(httpClient)}
+	opts := []slack.Option{slack.OptionHTTPClient(platformhttp.HTTPClient(httpClient, defaultHTTPTimeout))}
 	if apiURL != "" {
 		if !strings.HasSuffix(apiURL, "/") {
 			apiURL += "/"

@@ -9,6 +9,7 @@
 package shopify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,7 +89,7 @@ type Options struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	// RetryMax is how many times a transport error or 5xx is retried
-	// (default 4); RetryWaitMin/Max bound the jittered backoff (default
+	// (default 4; negative means never); RetryWaitMin/Max bound the jittered backoff (default
 	// 500ms and 30s) and the wait after a THROTTLED answer.
 	RetryMax     int
 	RetryWaitMin time.Duration
@@ -148,54 +149,29 @@ func ShopEnvKey(prefix, shop string) string {
 	return string(key)
 }
 
+// defaultRetry is Shopify's retry budget for Options left zero.
+var defaultRetry = platformhttp.Retry{Max: 4, WaitMin: 500 * time.Millisecond, WaitMax: 30 * time.Second}
+
 // New returns a client for o.Shop.
 func New(o Options) *Client {
-	if o.APIVersion == "" {
-		o.APIVersion = DefaultAPIVersion
-	}
+	o.APIVersion = cmp.Or(o.APIVersion, DefaultAPIVersion)
 	base := strings.TrimRight(strings.ReplaceAll(o.BaseURL, ShopPlaceholder, o.Shop), "/")
-	if base == "" {
-		base = "https://" + o.Shop
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = 4
-	}
-	if o.RetryWaitMin <= 0 {
-		o.RetryWaitMin = 500 * time.Millisecond
-	}
-	if o.RetryWaitMax <= 0 {
-		o.RetryWaitMax = 30 * time.Second
-	}
-	if o.PageSize <= 0 || o.PageSize > MaxPageSize {
-		o.PageSize = MaxPageSize
-	}
-	if o.BulkPollMin <= 0 {
-		o.BulkPollMin = 250 * time.Millisecond
-	}
-	if o.BulkPollMax <= 0 {
-		o.BulkPollMax = 5 * time.Second
-	}
-	o.BulkPollMax = max(o.BulkPollMax, o.BulkPollMin)
+	base = cmp.Or(base, "https://"+o.Shop)
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	retry := platformhttp.Retry{Max: o.RetryMax, WaitMin: o.RetryWaitMin, WaitMax: o.RetryWaitMax}.Or(defaultRetry)
+	pollMin := platformhttp.Positive(o.BulkPollMin, 250*time.Millisecond)
+	pollMax := max(platformhttp.Positive(o.BulkPollMax, 5*time.Second), pollMin)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	rc := retryablehttp.NewClient()
-	if o.HTTPClient != nil {
-		rc.HTTPClient = o.HTTPClient
-	}
 	tok := &tokens{static: o.AccessToken, clientID: o.ClientID, clientSecret: o.ClientSecret, now: o.Now}
-	rc.Logger = platformhttp.Logger(o.Logger, "shopify", tok.redact)
-	rc.RetryMax, rc.RetryWaitMin, rc.RetryWaitMax = o.RetryMax, o.RetryWaitMin, o.RetryWaitMax
-	rc.CheckRetry = checkRetry
-	rc.Backoff = platformhttp.Backoff
-	rc.RequestLogHook = platformhttp.CountTries
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc := platformhttp.New(platformhttp.Options{
+		Platform: "shopify", HTTPClient: o.HTTPClient, Logger: o.Logger, Redact: tok.redact, Retry: retry,
+		CheckRetry: checkRetry,
+	})
 	return &Client{shop: o.Shop, base: base, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", tok: tok,
-		http: rc, log: o.Logger, pageSize: o.PageSize, waitMin: o.RetryWaitMin, waitMax: o.RetryWaitMax,
-		pollMin: o.BulkPollMin, pollMax: o.BulkPollMax, version: o.APIVersion, versionServed: o.VersionServed}
+		http: rc, log: o.Logger, pageSize: platformhttp.AtMost(o.PageSize, MaxPageSize), waitMin: retry.WaitMin, waitMax: retry.WaitMax,
+		pollMin: pollMin, pollMax: pollMax, version: o.APIVersion, versionServed: o.VersionServed}
 }
 
 // APIVersion is the Admin API version the client asks for.

@@ -2,6 +2,7 @@ package tiktokads
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -119,64 +120,39 @@ type AccountInfo struct {
 	DisplayTimezone string
 }
 
+// defaultRetry is TikTok's retry budget for Options left zero.
+var defaultRetry = platformhttp.Retry{Max: 4, WaitMin: time.Second, WaitMax: time.Minute}
+
 // New returns a client configured by o.
 func New(o Options) *Client {
 	base := strings.TrimRight(o.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	base = strings.TrimSuffix(base, APIPrefix)
+	base = strings.TrimSuffix(cmp.Or(base, DefaultBaseURL), APIPrefix)
 	c := &Client{
 		base:     base,
 		token:    o.AccessToken,
-		log:      o.Logger,
-		pageSize: o.PageSize,
+		log:      cmp.Or(o.Logger, slog.New(slog.DiscardHandler)),
+		pageSize: platformhttp.AtMost(o.PageSize, MaxPageSize),
 		now:      o.Now,
 		accounts: map[string]AccountInfo{},
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	if c.pageSize <= 0 || c.pageSize > MaxPageSize {
-		c.pageSize = MaxPageSize
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = o.HTTPClient
-	if rc.HTTPClient == nil {
-		rc.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
-	}
+	hc := platformhttp.HTTPClient(o.HTTPClient, 2*time.Minute)
 	if o.Pacer != nil {
-		hc := *rc.HTTPClient
-		next := hc.Transport
+		paced := *hc
+		next := paced.Transport
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		hc.Transport = pacedTransport{next: next, pacer: o.Pacer}
-		rc.HTTPClient = &hc
+		paced.Transport = pacedTransport{next: next, pacer: o.Pacer}
+		hc = &paced
 	}
-	rc.RetryMax = o.RetryMax
-	switch {
-	case o.RetryMax == 0:
-		rc.RetryMax = 4
-	case o.RetryMax < 0:
-		rc.RetryMax = 0
-	}
-	rc.RetryWaitMin, rc.RetryWaitMax = o.RetryWaitMin, o.RetryWaitMax
-	if rc.RetryWaitMin <= 0 {
-		rc.RetryWaitMin = time.Second
-	}
-	if rc.RetryWaitMax < rc.RetryWaitMin {
-		rc.RetryWaitMax = max(time.Minute, rc.RetryWaitMin)
-	}
-	rc.CheckRetry = checkRetry
-	rc.Backoff = platformhttp.Backoff
-	rc.RequestLogHook = platformhttp.CountTries
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.Logger = platformhttp.Logger(c.log, "tiktok", c.redact)
-	c.rc = rc
+	c.rc = platformhttp.New(platformhttp.Options{
+		Platform: "tiktok", HTTPClient: hc, Logger: c.log, Redact: c.redact,
+		Retry:      platformhttp.Retry{Max: o.RetryMax, WaitMin: o.RetryWaitMin, WaitMax: o.RetryWaitMax}.Or(defaultRetry),
+		CheckRetry: checkRetry,
+	})
 	return c
 }
 

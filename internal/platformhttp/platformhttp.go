@@ -1,6 +1,8 @@
 // Package platformhttp is the HTTP plumbing the platform clients (Meta,
-// TikTok, Shopify) share: a retryablehttp logger that redacts every value it
-// logs, and a jittered exponential backoff that honours Retry-After.
+// TikTok, Shopify, and Slack's transport) share: a retryablehttp logger
+// that redacts every value it logs, a jittered exponential backoff that
+// honours Retry-After, the defaulting of their options (Retry, Positive,
+// AtMost, HTTPClient) and the retryablehttp client built from them (New).
 //
 // Each client keeps its own retry policy (which answers are worth a retry
 // differs per platform) and its own redaction rule (which strings are
