@@ -26,14 +26,14 @@ type lostAck struct {
 	fail int
 }
 
-func (o *lostAck) MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error {
+func (o *lostAck) MarkSent(ctx context.Context, claimant string, id int64, channel, ts string, now time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.fail > 0 {
 		o.fail--
 		return errors.New("connection to the database lost")
 	}
-	return o.Outbox.MarkSent(ctx, id, channel, ts, now)
+	return o.Outbox.MarkSent(ctx, claimant, id, channel, ts, now)
 }
 
 // clock is a settable clock for the fake's message timestamps.
@@ -56,6 +56,7 @@ func (b *bundle) withClock(t time.Time) *clock {
 // acknowledgements are lost.
 func (b *bundle) crashingSender(n int) *notify.Sender {
 	s := notify.NewSender(notify.NewSlack(botToken, b.url, nil), &lostAck{Outbox: b.db, fail: n}, quiet)
+	s.Claimant = "r0/crashed"
 	s.Limits = notify.Limits{} // pacing has its own test
 	s.Backoff = b.sender.Backoff
 	return s
@@ -117,12 +118,14 @@ func TestSenderFindsPostWhoseAckWasLost(t *testing.T) {
 			if got := len(b.fake.Messages()); got != len(tc.before)+1 {
 				t.Fatalf("fake holds %d messages after the post, want %d", got, len(tc.before)+1)
 			}
-			// The lease still holds the row: nobody posts it meanwhile.
-			if n := b.flush(t, t0.Add(time.Second)); n != 0 {
+			// The lease still holds the row: nobody posts it meanwhile,
+			// however far the jobs' clock runs.
+			if n := b.flush(t, t0.Add(b.sender.Lease)); n != 0 {
 				t.Fatalf("sent %d while the lease held the row", n)
 			}
+			b.expireClaims(t)
 			mark := len(b.fake.Calls())
-			if n := b.flush(t, t0.Add(b.sender.Lease)); n != 1 {
+			if n := b.flush(t, t0.Add(2*time.Second)); n != 1 {
 				t.Fatalf("recovery flush sent %d, want 1 (found)", n)
 			}
 			msgs := b.fake.Messages()
@@ -203,8 +206,9 @@ func TestSenderNeverClaimedRowCostsNoLookup(t *testing.T) {
 	if rows, err := b.db.ClaimAlerts(context.Background(), "test/1", 10, t0, b.sender.Lease); err != nil || len(rows) != 1 {
 		t.Fatalf("claim = %d, %v", len(rows), err)
 	}
+	b.expireClaims(t)
 	mark := len(b.fake.Calls())
-	if n := b.flush(t, t0.Add(b.sender.Lease)); n != 1 {
+	if n := b.flush(t, t0); n != 1 {
 		t.Fatalf("sent %d after the dead claim's lease, want 1", n)
 	}
 	if got := b.count(mark); len(got) != 1 || got["chat.postMessage"] != 1 {
@@ -268,8 +272,9 @@ func TestSenderLookupPages(t *testing.T) {
 			b.enqueue(t, tc.after...)
 			b.flush(t, t0.Add(time.Second))
 			before := len(b.fake.Messages())
+			b.expireClaims(t)
 			mark := len(b.fake.Calls())
-			if n := b.flush(t, t0.Add(b.sender.Lease)); n != 1 {
+			if n := b.flush(t, t0.Add(2*time.Second)); n != 1 {
 				t.Fatalf("recovery sent %d, want 1", n)
 			}
 			if got := len(b.fake.Messages()); got != before {
@@ -324,7 +329,8 @@ func TestSenderLookupFailures(t *testing.T) {
 				t.Fatal("ack not lost")
 			}
 			tc.inject(b)
-			retry := t0.Add(b.sender.Lease)
+			b.expireClaims(t)
+			retry := t0.Add(time.Second)
 			n, err := b.sender.Flush(context.Background(), retry)
 			if tc.wantBlocked {
 				if n != 0 || len(b.fake.Messages()) != 1 {
@@ -371,7 +377,8 @@ func TestSenderLookupResolvesChannelName(t *testing.T) {
 	if _, err := b.crashingSender(1).Flush(context.Background(), t0); err == nil {
 		t.Fatal("ack not lost")
 	}
-	if n := b.flush(t, t0.Add(b.sender.Lease)); n != 1 || len(b.fake.Messages()) != 1 {
+	b.expireClaims(t)
+	if n := b.flush(t, t0.Add(time.Second)); n != 1 || len(b.fake.Messages()) != 1 {
 		t.Fatalf("recovery sent %d, %d messages", n, len(b.fake.Messages()))
 	}
 	got := b.count(0)
@@ -382,5 +389,64 @@ func TestSenderLookupResolvesChannelName(t *testing.T) {
 		if c.Method == "conversations.history" && !strings.HasPrefix(c.Params.Get("channel"), "C") {
 			t.Errorf("history asked by name: %v", c.Params)
 		}
+	}
+}
+
+// takeover is an outbox where, between Slack accepting a post and its
+// acknowledgement, the sender's claim runs out and another sender claims
+// the row (before runs once, at the first MarkSent).
+type takeover struct {
+	notify.Outbox
+	before func()
+}
+
+func (o *takeover) MarkSent(ctx context.Context, claimant string, id int64, channel, ts string, now time.Time) error {
+	if f := o.before; f != nil {
+		o.before = nil
+		f()
+	}
+	return o.Outbox.MarkSent(ctx, claimant, id, channel, ts, now)
+}
+
+// TestStaleClaimantCannotAcknowledge: a sender whose claim ran out and was
+// taken over while its post was in flight cannot acknowledge the row: its
+// MarkSent is refused and its batch stops. The new holder finds the post
+// in Slack instead of posting it again, so the alert reaches Slack once
+// and is recorded once.
+func TestStaleClaimantCannotAcknowledge(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.withClock(t0)
+	first, second := hygiene("1"), hygiene("2")
+	b.enqueue(t, first, second)
+	out := &takeover{Outbox: b.db}
+	stale := notify.NewSender(notify.NewSlack(botToken, b.url, nil), out, quiet)
+	stale.Claimant = "r0/stale"
+	stale.Limits = notify.Limits{}
+	var took int
+	out.before = func() {
+		b.expireClaims(t)
+		took = b.flush(t, t0)
+	}
+	n, err := stale.Flush(context.Background(), t0)
+	if !errors.Is(err, store.ErrClaimLost) || n != 0 {
+		t.Fatalf("stale sender's Flush = %d, %v; want 0 and ErrClaimLost", n, err)
+	}
+	if took != 2 {
+		t.Fatalf("the new holder sent %d, want 2 (one found in Slack, one posted)", took)
+	}
+	msgs := b.fake.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("fake holds %d messages, want 2: an alert posted twice", len(msgs))
+	}
+	if got := b.count(0)["chat.postMessage"]; got != 2 {
+		t.Errorf("%d chat.postMessage calls, want 2", got)
+	}
+	st := b.states(t)
+	if s := st[first.DedupKey]; s.Status != store.AlertSent || s.SlackTS != msgs[0].TS {
+		t.Errorf("first row %+v, want sent as the stale sender's post %s", s, msgs[0].TS)
+	}
+	if s := st[second.DedupKey]; s.Status != store.AlertSent || s.SlackTS != msgs[1].TS {
+		t.Errorf("second row %+v, want sent as %s", s, msgs[1].TS)
 	}
 }

@@ -17,14 +17,17 @@ import (
 // Outbox is the durable queue the Sender delivers from (the store
 // implements it).
 type Outbox interface {
-	// ClaimAlerts leases up to limit due rows to claimant until
-	// now+lease, oldest first, skipping rows another sender holds.
+	// ClaimAlerts leases up to limit rows due by now to claimant for
+	// lease (on the outbox's own clock), oldest first, skipping rows
+	// another sender holds.
 	ClaimAlerts(ctx context.Context, claimant string, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error)
-	// MarkSent acknowledges row id as delivered as message ts in channel.
-	MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error
+	// MarkSent acknowledges claimant's delivery of row id as message ts
+	// in channel; a row another sender has claimed since is refused with
+	// an error.
+	MarkSent(ctx context.Context, claimant string, id int64, channel, ts string, now time.Time) error
 	// MarkFailed records claimant's failed attempt; the row is retried at
 	// next, or given up on when dead. A row claimant no longer holds is
-	// left alone.
+	// left alone and an error returned.
 	MarkFailed(ctx context.Context, claimant string, id int64, errText string, next time.Time, dead bool) error
 	// ReleaseAlerts hands claimant's claimed rows back untried, due again
 	// at next.
@@ -70,8 +73,9 @@ type Sender struct {
 	Claimant string
 	// Batch is how many rows one Flush claims (default 50).
 	Batch int
-	// Lease is how long claimed rows stay reserved (default 2m). A batch
-	// never outlives its claim: no call starts later than three quarters
+	// Lease is how long claimed rows stay reserved (default 2m), counted
+	// on the outbox's clock (the database's), not on the jobs' now. A
+	// batch never outlives its claim: no call starts later than three quarters
 	// of the lease after the claim (by Clock), leaving a quarter for the
 	// call in flight; the rest of the batch is handed back for the next
 	// Flush.
@@ -338,7 +342,7 @@ func (s *Sender) deliver(ctx context.Context, r OutboxRow, now time.Time) error 
 	}
 	// Acknowledge even if ctx is cancelled right after Slack accepted.
 	ack := func(channel, ts string) error {
-		if err := s.outbox.MarkSent(context.WithoutCancel(ctx), r.ID, channel, ts, now); err != nil {
+		if err := s.outbox.MarkSent(context.WithoutCancel(ctx), s.Claimant, r.ID, channel, ts, now); err != nil {
 			return &ackError{fmt.Errorf("acknowledging alert %s sent as %s: %w", r.DedupKey, ts, err)}
 		}
 		return nil

@@ -156,9 +156,10 @@ type ActionStep struct {
 	At      time.Time
 }
 
-// ErrClaimLost is returned when an action is no longer claimed under the
-// caller's token (another run swept it).
-var ErrClaimLost = errors.New("action is no longer claimed by this run")
+// ErrClaimLost is returned when a claim is no longer the caller's: an
+// action no longer claimed under its token (another run swept it), or an
+// outbox row another sender claimed after the caller's claim ran out.
+var ErrClaimLost = errors.New("no longer claimed by the caller")
 
 // LogActionStep appends s to the action's log while the action is still
 // claimed under token. A send is logged (and counted in sends) before the

@@ -187,24 +187,28 @@ func (db *DB) Verdicts(ctx context.Context, brand, testID string) ([]VerdictRow,
 	return out, rows.Err()
 }
 
-// ClaimAlerts leases up to limit due, pending, current rows to claimant
-// until now+lease, oldest first, skipping rows another sender holds (FOR
-// UPDATE SKIP LOCKED). A sender that dies mid-send loses its lease and the
-// rows it had not acknowledged (MarkSent) are claimed again afterwards (at
-// once by its own restarted replica, see ReleaseDeadClaims). claimant is
-// "replica/incarnation" of the sending process.
+// ClaimAlerts leases up to limit rows due by now (the jobs' clock),
+// pending and current, to claimant for lease, oldest first, skipping rows
+// another sender holds (FOR UPDATE SKIP LOCKED). The claim's expiry is
+// computed and compared on the database clock only, as job leases are
+// (AcquireLease): senders whose clocks disagree, or whose jobs' clock is
+// pinned with ROASD_NOW, still agree on who holds a row. A sender that
+// dies mid-send loses its claim and the rows it had not acknowledged
+// (MarkSent) are claimed again afterwards (at once by its own restarted
+// replica, see ReleaseDeadClaims). claimant is "replica/incarnation" of
+// the sending process.
 func (db *DB) ClaimAlerts(ctx context.Context, claimant string, limit int, now time.Time, lease time.Duration) ([]OutboxRow, error) {
 	rows, err := db.x.QueryxContext(ctx, `
 		WITH due AS (
 			SELECT id FROM alert_outbox
 			WHERE status = 'pending' AND NOT superseded AND next_attempt_at <= $1
-			  AND (claimed_until IS NULL OR claimed_until <= $1)
+			  AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
 			ORDER BY id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
-		UPDATE alert_outbox a SET claimed_until = $3, claimed_by = $4, attempts = a.attempts + 1
+		UPDATE alert_outbox a SET claimed_until = clock_timestamp() + make_interval(secs => $3), claimed_by = $4, attempts = a.attempts + 1
 		FROM due WHERE a.id = due.id
 		RETURNING a.id, a.dedup_key, a.update_key, a.brand, a.channel, a.thread_key, a.kind, a.payload, a.attempts, a.posting_since`,
-		now, limit, now.Add(lease), claimant)
+		now, limit, lease.Seconds(), claimant)
 	if err != nil {
 		return nil, fmt.Errorf("claiming alerts: %w", err)
 	}
@@ -261,35 +265,51 @@ func (db *DB) SlackChannelID(ctx context.Context, channel string) (string, error
 	return id, nil
 }
 
-// MarkSent acknowledges delivery of row id as Slack message ts in channel
-// (and clears its posting mark, see MarkPosting).
-func (db *DB) MarkSent(ctx context.Context, id int64, channel, ts string, now time.Time) error {
-	_, err := db.x.ExecContext(ctx, `
+// MarkSent acknowledges claimant's delivery of row id as Slack message ts
+// in channel (and clears its posting mark, see MarkPosting). A claimant
+// whose claim ran out may still acknowledge while nobody else has claimed
+// the row; once another sender has, it is refused with ErrClaimLost and
+// the row left to its new holder (who looks for the post in Slack first).
+func (db *DB) MarkSent(ctx context.Context, claimant string, id int64, channel, ts string, now time.Time) error {
+	res, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET status = 'sent', slack_channel = $2, slack_ts = $3, sent_at = $4,
 			claimed_until = NULL, claimed_by = '', last_error = '', posting_since = NULL
-		WHERE id = $1`, id, channel, ts, now)
+		WHERE id = $1 AND claimed_by = $5`, id, channel, ts, now, claimant)
 	if err != nil {
 		return fmt.Errorf("marking alert %d sent: %w", id, err)
 	}
-	return nil
+	return claimHeld(res, "marking alert %d sent by %s: %w", id, claimant)
 }
 
 // MarkFailed records claimant's failed attempt: the row is retried at
 // next, or given up on when dead. A retried row keeps its posting mark
 // (the failed post may have reached Slack); a dead one loses it. A row
 // claimant no longer holds (its claim ran out and another sender took it)
-// is left to its new holder.
+// is left to its new holder and ErrClaimLost returned.
 func (db *DB) MarkFailed(ctx context.Context, claimant string, id int64, errText string, next time.Time, dead bool) error {
 	status := AlertPending
 	if dead {
 		status = AlertDead
 	}
-	_, err := db.x.ExecContext(ctx, `
+	res, err := db.x.ExecContext(ctx, `
 		UPDATE alert_outbox SET status = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL, claimed_by = '',
 			posting_since = CASE WHEN $2 = 'dead' THEN NULL ELSE posting_since END
 		WHERE id = $1 AND claimed_by = $5`, id, status, errText, next, claimant)
 	if err != nil {
 		return fmt.Errorf("marking alert %d failed: %w", id, err)
+	}
+	return claimHeld(res, "marking alert %d failed by %s: %w", id, claimant)
+}
+
+// claimHeld returns ErrClaimLost, wrapped with format and args, when res
+// changed no row.
+func claimHeld(res sql.Result, format string, id int64, claimant string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf(format, id, claimant, err)
+	}
+	if n == 0 {
+		return fmt.Errorf(format, id, claimant, ErrClaimLost)
 	}
 	return nil
 }

@@ -59,10 +59,10 @@ func TestEnqueueAlertsDedupAndSupersede(t *testing.T) {
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim = %d rows, %v; want 2", len(claimed), err)
 	}
-	if err := db.MarkSent(ctx, claimed[0].ID, "C1", "111.000001", now); err != nil {
+	if err := db.MarkSent(ctx, "test/1", claimed[0].ID, "C1", "111.000001", now); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkSent(ctx, claimed[1].ID, "C1", "111.000002", now); err != nil {
+	if err := db.MarkSent(ctx, "test/1", claimed[1].ID, "C1", "111.000002", now); err != nil {
 		t.Fatal(err)
 	}
 	// The verdict changes: a new revision supersedes the sent one.
@@ -81,7 +81,7 @@ func TestEnqueueAlertsDedupAndSupersede(t *testing.T) {
 	if len(c2) != 1 || c2[0].DedupKey != "v:a:14d:scale" || c2[0].UpdateKey != "v:a:14d" {
 		t.Fatalf("claim after change = %+v, want only the scale revision", c2)
 	}
-	db.MarkSent(ctx, c2[0].ID, "C1", "111.000001", now)
+	db.MarkSent(ctx, "test/1", c2[0].ID, "C1", "111.000001", now)
 	// It flips back: the old revision is revived, not ignored.
 	if n, _ := db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("v:a:14d:hold", withUpdate("v:a:14d"))}); n != 1 {
 		t.Fatalf("flip-back enqueued %d rows, want the old revision revived", n)
@@ -107,14 +107,16 @@ func TestClaimAlertsLeaseAndRetry(t *testing.T) {
 	if len(first) != 2 || first[0].DedupKey != "a" || first[1].DedupKey != "b" || first[0].Attempts != 1 {
 		t.Fatalf("first claim = %+v, want a, b oldest first with attempt 1", first)
 	}
-	// Leased rows are not claimed again before the lease ends.
-	second, _ := db.ClaimAlerts(ctx, "test/1", 10, now.Add(30*time.Second), time.Minute)
+	// Leased rows are not claimed again before the lease ends on the
+	// database clock, however far the jobs' clock has moved.
+	second, _ := db.ClaimAlerts(ctx, "test/1", 10, now.Add(24*time.Hour), time.Minute)
 	if len(second) != 1 || second[0].DedupKey != "c" {
 		t.Fatalf("second claim = %+v, want only c", second)
 	}
-	db.MarkSent(ctx, second[0].ID, "C1", "1.1", now)
+	db.MarkSent(ctx, "test/1", second[0].ID, "C1", "1.1", now)
 	// The claimer of a and b died: after the lease they come back.
-	third, _ := db.ClaimAlerts(ctx, "test/1", 10, now.Add(time.Minute), time.Minute)
+	expireClaims(t, db)
+	third, _ := db.ClaimAlerts(ctx, "test/1", 10, now, time.Minute)
 	if len(third) != 2 || third[0].Attempts != 2 {
 		t.Fatalf("claim after lease = %+v, want a and b at attempt 2", third)
 	}
@@ -366,6 +368,7 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	if err := db.MarkPosting(ctx, []int64{a.ID}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	expireClaims(t, db)
 	rows, err = db.ClaimAlerts(ctx, "test/1", 10, t0.Add(time.Minute), time.Minute)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("second claim = %d, %v", len(rows), err)
@@ -391,7 +394,7 @@ func TestMarkPostingIsReturnedByLaterClaims(t *testing.T) {
 	if id, err := db.SlackChannelID(ctx, "#creator-perf"); err != nil || id != "" {
 		t.Errorf("SlackChannelID before any delivery = %q, %v", id, err)
 	}
-	if err := db.MarkSent(ctx, a.ID, "C0000001", "1.000001", t0.Add(3*time.Minute)); err != nil {
+	if err := db.MarkSent(ctx, "test/1", a.ID, "C0000001", "1.000001", t0.Add(3*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if id, err := db.SlackChannelID(ctx, "#creator-perf"); err != nil || id != "C0000001" {
@@ -413,7 +416,7 @@ func TestOutboxStats(t *testing.T) {
 	}
 	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a"), outboxRow("b"), outboxRow("c", withUpdate("u")), outboxRow("d", withUpdate("u"))})
 	rows, _ := db.ClaimAlerts(ctx, "test/1", 2, t0, time.Minute)
-	db.MarkSent(ctx, rows[0].ID, "C1", "1.1", t0)
+	db.MarkSent(ctx, "test/1", rows[0].ID, "C1", "1.1", t0)
 	db.MarkFailed(ctx, "test/1", rows[1].ID, "posting to #x: channel_not_found", t0, true)
 	st, err := db.OutboxStats(ctx)
 	if err != nil {
@@ -424,27 +427,74 @@ func TestOutboxStats(t *testing.T) {
 	}
 }
 
+// expireClaims ends every outbox claim, as the database clock running
+// past them would.
+func expireClaims(t *testing.T, db *store.DB) {
+	t.Helper()
+	if _, err := db.SQL().Exec(`UPDATE alert_outbox SET claimed_until = clock_timestamp() - interval '1 second' WHERE claimed_until IS NOT NULL`); err != nil {
+		t.Fatalf("expiring the outbox claims: %v", err)
+	}
+}
+
+// TestClaimExpiryOnTheDatabaseClock: a claim lasts its lease on the
+// database clock, whatever the claimants' jobs' clocks say; a claim that
+// ran out can be taken over.
+func TestClaimExpiryOnTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a")})
+	if got, err := db.ClaimAlerts(ctx, "r1/a", 10, t0, time.Hour); err != nil || len(got) != 1 {
+		t.Fatalf("first claim = %d, %v; want 1", len(got), err)
+	}
+	var held, withinLease bool
+	if err := db.SQL().QueryRow(`SELECT claimed_until > clock_timestamp(), claimed_until <= clock_timestamp() + interval '1 hour'
+		FROM alert_outbox WHERE dedup_key = 'a'`).Scan(&held, &withinLease); err != nil {
+		t.Fatal(err)
+	}
+	if !held || !withinLease {
+		t.Fatalf("claimed_until in the future: %t, within the 1h lease of the database clock: %t; want both", held, withinLease)
+	}
+	// A claimant whose jobs' clock runs a year ahead (ROASD_NOW, or a
+	// skewed host) does not see the claim as run out.
+	if got, err := db.ClaimAlerts(ctx, "r2/b", 10, t0.AddDate(1, 0, 0), time.Hour); err != nil || len(got) != 0 {
+		t.Fatalf("claim with the jobs' clock a year ahead = %d, %v; want none while the claim holds", len(got), err)
+	}
+	expireClaims(t, db)
+	// Once it ran out, it is taken over, even by a claimant whose jobs'
+	// clock is behind the first one's.
+	got, err := db.ClaimAlerts(ctx, "r2/b", 10, t0, time.Hour)
+	if err != nil || len(got) != 1 || got[0].Attempts != 2 {
+		t.Fatalf("claim after expiry = %+v, %v; want a at attempt 2", got, err)
+	}
+}
+
 // TestLapsedClaimantCannotTouchTheRow: once a claim has run out and
-// another sender holds the row, the first sender's late failure or
-// release changes nothing.
+// another sender holds the row, the first sender's late acknowledgement,
+// failure or release changes nothing; a lapsed claim nobody took over
+// can still be acknowledged.
 func TestLapsedClaimantCannotTouchTheRow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openDB(t, template)
 	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("a")})
 	first, _ := db.ClaimAlerts(ctx, "r1/old", 10, t0, time.Minute)
-	second, _ := db.ClaimAlerts(ctx, "r2/new", 10, t0.Add(2*time.Minute), time.Minute)
+	expireClaims(t, db)
+	second, _ := db.ClaimAlerts(ctx, "r2/new", 10, t0, time.Minute)
 	if len(first) != 1 || len(second) != 1 {
 		t.Fatalf("claims = %d, %d; want 1, 1", len(first), len(second))
 	}
-	if err := db.MarkFailed(ctx, "r1/old", first[0].ID, "late failure", t0.Add(time.Hour), true); err != nil {
-		t.Fatal(err)
+	if err := db.MarkSent(ctx, "r1/old", first[0].ID, "C1", "1.1", t0); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the lapsed claimant's MarkSent: %v, want ErrClaimLost", err)
+	}
+	if err := db.MarkFailed(ctx, "r1/old", first[0].ID, "late failure", t0.Add(time.Hour), true); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the lapsed claimant's MarkFailed: %v, want ErrClaimLost", err)
 	}
 	if err := db.ReleaseAlerts(ctx, "r1/old", []int64{first[0].ID}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	st := states(t, db)["a"]
-	if st.Status != store.AlertPending || st.LastError != "" || st.Attempts != 2 {
+	if st.Status != store.AlertPending || st.LastError != "" || st.Attempts != 2 || st.SlackTS != "" {
 		t.Fatalf("row = %+v; the lapsed claimant changed it", st)
 	}
 	// Its holder still can.
@@ -453,5 +503,20 @@ func TestLapsedClaimantCannotTouchTheRow(t *testing.T) {
 	}
 	if st := states(t, db)["a"]; st.LastError != "boom" {
 		t.Fatalf("holder's failure not recorded: %+v", st)
+	}
+
+	// A claim that ran out with nobody taking it over is still its
+	// claimant's to acknowledge (the post reached Slack).
+	db.EnqueueAlerts(ctx, []store.OutboxRow{outboxRow("b")})
+	late, _ := db.ClaimAlerts(ctx, "r1/old", 1, t0, time.Minute)
+	if len(late) != 1 || late[0].DedupKey != "b" {
+		t.Fatalf("claim of b = %+v", late)
+	}
+	expireClaims(t, db)
+	if err := db.MarkSent(ctx, "r1/old", late[0].ID, "C1", "2.2", t0); err != nil {
+		t.Fatalf("late MarkSent of a claim nobody took over: %v", err)
+	}
+	if st := states(t, db)["b"]; st.Status != store.AlertSent || st.SlackTS != "2.2" {
+		t.Fatalf("b = %+v, want sent as 2.2", st)
 	}
 }
