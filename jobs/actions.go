@@ -33,20 +33,6 @@ const (
 	BudgetRaisesPerDay = 1
 )
 
-// dueCheckpoint is a due checkpoint's verdicts of a test that applies
-// actions.
-type dueCheckpoint struct {
-	label    string
-	verdicts []reconcile.Verdict
-}
-
-// testActions are the due checkpoints of a test that applies actions, in
-// checkpoint order.
-type testActions struct {
-	test *configs.Test
-	due  []dueCheckpoint
-}
-
 // applyActions carries out the brand's platform actions like payments.
 // First it settles the actions left open by earlier runs (pending, unknown,
 // or claimed by a run that died): each is read on its platform and
@@ -58,7 +44,7 @@ type testActions struct {
 // it is sent (already at target means done, nothing is sent), a send is
 // recorded before it is made, a lost answer is settled by reading back, and
 // an action's outcome and its Slack alert commit in one transaction.
-func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify.Target, tests []testActions, r *scheduler.Run) error {
+func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify.Target, tests []reconcile.TestEvaluation, r *scheduler.Run) error {
 	token := claimToken()
 	ax := &actionRun{d: d, b: b, target: target, token: token, now: r.Now, currency: map[string]string{}, zone: map[string]string{}}
 	open, err := d.DB.ClaimOpenActions(ctx, b.Name, token, r.Now)
@@ -81,8 +67,8 @@ func (d *Deps) applyActions(ctx context.Context, b *configs.Brand, target notify
 			d.logger().Error("refreshing approval messages", "brand", b.Name, "err", err)
 		}
 	}()
-	for _, ta := range tests {
-		recs, err := ax.plan(ctx, ta)
+	for _, te := range tests {
+		recs, err := ax.plan(ctx, te)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -164,40 +150,44 @@ func notDelivering(status string) bool {
 
 // plan records the intents of a test's latest due checkpoint, unless that
 // checkpoint already has recorded actions, and returns the claimed ones.
-func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRecord, error) {
-	if len(ta.due) == 0 {
+func (ax *actionRun) plan(ctx context.Context, te reconcile.TestEvaluation) ([]store.ActionRecord, error) {
+	cp, ok := te.Latest()
+	if !ok {
 		return nil, nil
 	}
-	d, b, t := ax.d, ax.b, ta.test
+	d, b, t := ax.d, ax.b, te.Test
 	have, err := d.DB.ActionCheckpoints(ctx, b.Name, t.ID)
 	if err != nil {
 		return nil, err
 	}
-	cp := ta.due[len(ta.due)-1]
 	approve := t.Actions == configs.ActionsApprove
 	if approve {
 		// Questions of an earlier checkpoint, or whose verdict changed,
 		// lapse; a changed verdict is proposed anew below.
-		n, err := d.DB.ExpireAwaiting(ctx, b.Name, t.ID, cp.label, ax.now)
+		n, err := d.DB.ExpireAwaiting(ctx, b.Name, t.ID, cp.Label, ax.now)
 		if err != nil {
 			return nil, err
 		}
 		if n > 0 {
-			have[cp.label] = false
+			have[cp.Label] = false
 		}
 	}
-	if have[cp.label] {
+	if have[cp.Label] {
 		return nil, nil
 	}
 	var covered []string
-	for _, e := range ta.due[:len(ta.due)-1] {
-		if !have[e.label] {
-			covered = append(covered, e.label)
+	for _, e := range te.Checkpoints[:len(te.Checkpoints)-1] {
+		if !have[e.Label] {
+			covered = append(covered, e.Label)
 		}
 	}
 	verdictOf := map[string]string{}
-	for _, v := range cp.verdicts {
+	for _, v := range cp.Verdicts {
 		verdictOf[v.Subject] = v.Verdict
+	}
+	raise := map[string]bool{}
+	for _, w := range te.Wants {
+		raise[w.Subject] = w.Action == reconcile.ActionSetBudget
 	}
 	links, synced, err := ax.syncedAds(ctx)
 	if err != nil {
@@ -226,7 +216,7 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 	}
 	for _, l := range links {
 		a := synced[string(l.Platform)+"/"+l.AdID]
-		if l.TestID != t.ID || a.AdSetID == "" || verdictOf[l.VariantKey] != reconcile.VerdictScale {
+		if l.TestID != t.ID || a.AdSetID == "" || !raise[l.VariantKey] {
 			continue
 		}
 		k := string(l.Platform) + "/" + a.AdSetID
@@ -285,9 +275,9 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 		note = fmt.Sprintf(" (checkpoint %s was also due and never acted on; one step covers them)", strings.Join(covered, ", "))
 	}
 	var out []store.ActionRecord
-	for _, pa := range reconcile.PlanActions(cp.verdicts, current, t.BudgetStep, t.MaxDailyBudget) {
+	for _, pa := range reconcile.PlanActions(cp.Verdicts, current, t.BudgetStep, t.MaxDailyBudget) {
 		key := store.ActionKey{Brand: b.Name, TestID: t.ID, VariantKey: pa.Subject, Platform: string(pa.Platform), Account: pa.Account,
-			Action: pa.Action, TargetID: pa.TargetID, Checkpoint: cp.label}
+			Action: pa.Action, TargetID: pa.TargetID, Checkpoint: cp.Label}
 		in := store.ActionIntent{ActionKey: key, Reason: pa.Reason + note}
 		switch pa.Action {
 		case reconcile.ActionPauseAd:
@@ -312,7 +302,7 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 			if pa.Action == reconcile.ActionSetCampaignBudget {
 				// A budget held by a campaign is a setup the marketer can
 				// change: say why nothing was raised and what to do.
-				rows, err := notify.Rows([]notify.Alert{notify.ActionResultAlert(ax.target, notify.ActionResult{TestID: t.ID, Checkpoint: cp.label,
+				rows, err := notify.Rows([]notify.Alert{notify.ActionResultAlert(ax.target, notify.ActionResult{TestID: t.ID, Checkpoint: cp.Label,
 					Subject: pa.Subject, Platform: string(pa.Platform), Action: pa.Action, TargetID: pa.TargetID, Outcome: notify.OutcomeNotDone,
 					Before: ax.display(store.ActionRecord{ActionKey: key, Currency: in.Currency}, in.Before), After: "unchanged",
 					Reason: pa.Reason + note, Error: pa.Skipped})})
@@ -327,7 +317,7 @@ func (ax *actionRun) plan(ctx context.Context, ta testActions) ([]store.ActionRe
 			continue
 		}
 		if approve {
-			if _, _, err := d.DB.ProposeAction(ctx, in, verdictOf[pa.Subject], t.ApproverGroup(b), approvalExpiry(b, t, cp.label), ax.now); err != nil {
+			if _, _, err := d.DB.ProposeAction(ctx, in, verdictOf[pa.Subject], t.ApproverGroup(b), approvalExpiry(b, t, cp.Label), ax.now); err != nil {
 				return nil, err
 			}
 			continue

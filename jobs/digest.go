@@ -245,6 +245,9 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 	return notify.DigestAlert(target, dg), nil
 }
 
+// perfKey identifies a variant's KPI cells.
+type perfKey struct{ test, variant string }
+
 // adKey names an ad.
 type adKey struct {
 	platform ads.Platform

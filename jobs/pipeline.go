@@ -440,6 +440,27 @@ func sparkCursor(code string) string {
 	return "tiktok.spark_item:" + hex.EncodeToString(h[:12])
 }
 
+// sparkItems maps each Spark code of b's variants to the post it
+// authorized, for the codes applied so far.
+func sparkItems(ctx context.Context, db *store.DB, b *configs.Brand) (map[string]string, error) {
+	items := map[string]string{}
+	for _, t := range b.Tests {
+		for _, v := range t.Variants {
+			if v.SparkCode == "" {
+				continue
+			}
+			item, err := db.Cursor(ctx, sparkCursor(v.SparkCode))
+			if err != nil {
+				return nil, err
+			}
+			if item != "" {
+				items[v.SparkCode] = item
+			}
+		}
+	}
+	return items, nil
+}
+
 func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
 	// A code applied before is known by the post it authorized; its
 	// status comes from the Spark post listing. The new ones are applied,
@@ -516,19 +537,9 @@ func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, adv string, r *s
 	if err != nil {
 		return err
 	}
-	items := map[string]string{}
-	for _, t := range b.Tests {
-		for _, v := range t.Variants {
-			if v.SparkCode != "" {
-				item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode))
-				if err != nil {
-					return err
-				}
-				if item != "" {
-					items[v.SparkCode] = item
-				}
-			}
-		}
+	items, err := sparkItems(ctx, d.DB, b)
+	if err != nil {
+		return err
 	}
 	matches, _ := reconcile.MatchVariantsWithItems(b, ads.TikTok, list, items)
 	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, adv, links(b.Name, adv, matches))

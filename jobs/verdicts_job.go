@@ -69,14 +69,6 @@ func (d *Deps) VerdictStage(reportURL string) Stage {
 	}}
 }
 
-// perfKey identifies a variant's KPI cells.
-type perfKey struct{ test, variant string }
-
-// runningOn reports whether t runs on day (its guards are checked).
-func runningOn(t *configs.Test, day ads.Date) bool {
-	return !day.After(t.End()) && !day.Before(t.Start)
-}
-
 func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *scheduler.Run, reportURL string) error {
 	target := notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency, ReportURL: reportURL, Owners: owners(b)}
 	// A verdicts run never posts in the brand's quiet hours; a click on
@@ -90,37 +82,14 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *scheduler.Run,
 		return err
 	}
 	today := ads.DateOf(r.Now, b.Location)
-	finality := reconcile.FinalityOf(b, today)
 	if _, ok := earliestStart(b, ""); !ok {
 		return nil
 	}
-	// The windows each test is judged on — its due checkpoints, and up to
-	// today for its guards while it runs — summed by variant in the
-	// database.
-	type window struct {
-		test string
-		to   ads.Date
-	}
-	var wins []store.KPIWindow
-	at := map[window]int{}
-	addWindow := func(t *configs.Test, to ads.Date) {
-		if _, ok := at[window{t.ID, to}]; !ok {
-			at[window{t.ID, to}] = len(wins)
-			wins = append(wins, store.KPIWindow{TestID: t.ID, From: t.Start, To: to})
-		}
-	}
-	for _, t := range b.Tests {
-		for _, cp := range reconcile.DueCheckpoints(t.Start, t.Checkpoints, today) {
-			addWindow(t, t.Start.AddDays(cp-1))
-		}
-		if runningOn(t, today) {
-			addWindow(t, today)
-		}
-	}
-	sums, err := d.DB.WindowSums(ctx, b.Name, wins)
+	in, err := d.evalInput(ctx, b, r.Now, today)
 	if err != nil {
 		return err
 	}
+	ev := reconcile.Evaluate(in)
 	// The verdicts as last stored: a verdict that differs is a flip, which
 	// needs attention (a reply in the checkpoint's thread).
 	stored, err := d.DB.Verdicts(ctx, b.Name, "")
@@ -141,76 +110,44 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *scheduler.Run,
 	latest := map[string]string{}
 	var verdictRows []store.VerdictRow
 	var alerts []notify.Alert
-	var actionsToApply []testActions
+	var actionsToApply []reconcile.TestEvaluation
 
-	for _, t := range b.Tests {
-		perfIn := func(to ads.Date) []reconcile.VariantPerf {
-			w := sums[at[window{t.ID, to}]]
-			out := make([]reconcile.VariantPerf, 0, len(t.Variants))
-			for _, v := range t.Variants {
-				x := w[v.Key]
-				out = append(out, reconcile.VariantPerf{Key: v.Key, Platform: string(v.Platform), Spend: x.Spend, Revenue: x.PaidRevenue,
-					Orders: x.PaidOrders, PlatformConversions: x.PlatformConversions, Impressions: x.Impressions, Engagements: x.Engagements})
-			}
-			return out
-		}
-		policy := reconcile.VerdictPolicy{TargetROAS: t.TargetROAS, FloorROAS: t.FloorROAS, MinSpend: t.MinSpend, Currency: b.Currency}
-		due := reconcile.DueCheckpoints(t.Start, t.Checkpoints, today)
-		ta := testActions{test: t}
+	for _, te := range ev.Tests {
+		t := te.Test
 		plan := notify.Plan{Apply: t.Actions == configs.ActionsApply, Approve: t.Actions == configs.ActionsApprove}
-		for i, cp := range due {
-			label := reconcile.CheckpointLabel(cp)
-			latest[t.ID] = label
-			verdicts := reconcile.Decide(policy, perfIn(t.Start.AddDays(cp-1)))
-			// A verdict judged only on days that may still change says so
-			// (the reports' rule).
-			reconcile.MarkProvisionalVerdicts(verdicts, finality, ads.DateRange{From: t.Start, To: t.Start.AddDays(cp - 1)})
+		for i, cp := range te.Checkpoints {
+			latest[t.ID] = cp.Label
 			// One message per test and checkpoint; posted once, edited
 			// when what it shows changes. Of the checkpoints that fell
 			// due unseen (a first sync after several), only the latest
 			// is posted: it supersedes the others, and their actions
 			// are covered by its own.
-			shown := i == len(due)-1 || tables[notify.CheckpointUpdateKey(b.Name, t.ID, label)]
+			shown := i == len(te.Checkpoints)-1 || tables[notify.CheckpointUpdateKey(b.Name, t.ID, cp.Label)]
 			if shown {
-				alerts = append(alerts, notify.CheckpointAlert(target, t.ID, label, plan, verdicts))
+				alerts = append(alerts, notify.CheckpointAlert(target, t.ID, cp.Label, plan, cp.Verdicts))
 			}
-			for _, v := range verdicts {
+			for _, v := range cp.Verdicts {
 				metrics, _ := json.Marshal(v)
-				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: label,
+				verdictRows = append(verdictRows, store.VerdictRow{Brand: b.Name, TestID: t.ID, Subject: v.Subject, Checkpoint: cp.Label,
 					Platform: v.Platform, Verdict: v.Verdict, Rule: v.Rule, Reason: v.Reason, Metrics: metrics, DecidedOn: today})
-				if was, ok := prior[[3]string{t.ID, v.Subject, label}]; ok && shown && was.Verdict != v.Verdict {
-					alerts = append(alerts, notify.FlipAlert(target, t.ID, label, plan, was.Verdict, was.Changes+1, v))
+				if was, ok := prior[[3]string{t.ID, v.Subject, cp.Label}]; ok && shown && was.Verdict != v.Verdict {
+					alerts = append(alerts, notify.FlipAlert(target, t.ID, cp.Label, plan, was.Verdict, was.Changes+1, v))
 				}
 			}
-			ta.due = append(ta.due, dueCheckpoint{label: label, verdicts: verdicts})
 		}
-		if t.Actions == configs.ActionsApply || t.Actions == configs.ActionsApprove {
-			actionsToApply = append(actionsToApply, ta)
+		if te.Acts {
+			actionsToApply = append(actionsToApply, te)
 		}
 		// Guards between checkpoints, while the test runs.
-		if runningOn(t, today) {
-			period := "after-last-checkpoint"
-			for _, cp := range t.Checkpoints {
-				if t.Start.AddDays(cp).After(today) {
-					period = "before-" + reconcile.CheckpointLabel(cp)
-					break
-				}
-			}
-			guardPolicy := reconcile.GuardPolicy{ZeroOrderSpend: max(t.MinSpend, ads.MustMicros("100")), Currency: b.Currency}
-			for _, g := range reconcile.Guards(guardPolicy, perfIn(today)) {
-				alerts = append(alerts, notify.GuardAlert(target, t.ID, period, g))
-			}
+		for _, g := range te.Guards {
+			alerts = append(alerts, notify.GuardAlert(target, t.ID, te.GuardPeriod, g))
 		}
 	}
 
-	permAlerts, hygiene, err := d.permissionAndHygiene(ctx, b, r.Now, today)
-	if err != nil {
-		return err
-	}
-	for _, p := range permAlerts {
+	for _, p := range ev.Permissions {
 		alerts = append(alerts, notify.PermissionAlert(target, p))
 	}
-	for _, h := range hygiene {
+	for _, h := range ev.Hygiene {
 		if h.Kind == reconcile.HygieneUntagged {
 			continue // listed in the daily digest, with their spend
 		}
@@ -285,24 +222,45 @@ func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify
 	return true, scheduler.Permanent(fmt.Errorf("not judging brand %s until its syncs recover: %s", b.Name, strings.Join(reasons, ", ")))
 }
 
-// permissionAndHygiene checks the synced grants against the variants that
-// need them, and the synced ads against the declared variants.
-func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
+// evalInput loads what the evaluation rules judge b on at now (today in
+// b's zone): the windows its tests are judged on, summed by variant in the
+// database, and the synced grants and ads.
+func (d *Deps) evalInput(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) (reconcile.EvalInput, error) {
+	in := reconcile.EvalInput{Brand: b, Now: now, Today: today, Sums: map[reconcile.Window]map[string]reconcile.VariantPerf{}}
+	wins := reconcile.Windows(b, today)
+	kw := make([]store.KPIWindow, len(wins))
+	for i, w := range wins {
+		kw[i] = store.KPIWindow{TestID: w.TestID, From: w.From, To: w.To}
+	}
+	sums, err := d.DB.WindowSums(ctx, b.Name, kw)
+	if err != nil {
+		return in, err
+	}
+	for i, w := range wins {
+		perf := make(map[string]reconcile.VariantPerf, len(sums[i]))
+		for key, x := range sums[i] {
+			perf[key] = reconcile.VariantPerf{Spend: x.Spend, Revenue: x.PaidRevenue, Orders: x.PaidOrders,
+				PlatformConversions: x.PlatformConversions, Impressions: x.Impressions, Engagements: x.Engagements}
+		}
+		in.Sums[w] = perf
+	}
+	in.Synced, err = d.synced(ctx, b)
+	return in, err
+}
+
+// synced reads what the syncs stored of b's grants and ads: only the
+// brand's own accounts' (another brand's grant for the same creator must
+// not satisfy, or trip, this brand's need, and its untagged ads are not
+// this brand's news).
+func (d *Deps) synced(ctx context.Context, b *configs.Brand) (reconcile.Synced, error) {
+	s := reconcile.Synced{AdCounts: map[reconcile.VariantID]int{}}
 	links, err := brandVariantAds(ctx, d.DB, b)
 	if err != nil {
-		return nil, nil, err
+		return s, err
 	}
-	adCount := map[perfKey]int{}
 	for _, l := range links {
-		adCount[perfKey{l.TestID, l.VariantKey}]++
+		s.AdCounts[reconcile.VariantID{TestID: l.TestID, VariantKey: l.VariantKey}]++
 	}
-	var perms []ads.Permission
-	var list []ads.Ad
-	var declared []reconcile.DeclaredVariant
-	var needs []reconcile.PermissionNeed
-	// Only the brand's own accounts: another brand's grant for the same
-	// creator must not satisfy (or trip) this brand's need, and its
-	// untagged ads are not this brand's news.
 	for _, p := range []ads.Platform{ads.Meta, ads.TikTok} {
 		for _, acct := range b.AdAccounts(p) {
 			if acct == "" {
@@ -310,42 +268,34 @@ func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now t
 			}
 			ps, err := d.DB.Permissions(ctx, p, acct)
 			if err != nil {
-				return nil, nil, err
+				return s, err
 			}
-			perms = append(perms, ps...)
+			s.Permissions = append(s.Permissions, ps...)
 			as, err := d.DB.Ads(ctx, p, acct)
 			if err != nil {
-				return nil, nil, err
+				return s, err
 			}
-			list = append(list, as...)
+			s.Ads = append(s.Ads, as...)
 		}
 	}
-	for _, t := range b.Tests {
-		creator := b.Creator(t.Creator)
-		for _, v := range t.Variants {
-			declared = append(declared, reconcile.DeclaredVariant{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform,
-				Start: t.Start, Ends: t.End(), Ads: adCount[perfKey{t.ID, v.Key}]})
-			need := reconcile.PermissionNeed{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform, Ends: t.End()}
-			switch {
-			case v.Platform == ads.Meta && v.Kind == ads.Whitelisted && creator != nil:
-				need.Creator = creator.Instagram
-			case v.Platform == ads.TikTok && v.Kind == ads.Spark:
-				need.ItemID = v.ItemID
-				if need.ItemID == "" && v.SparkCode != "" {
-					if need.ItemID, err = d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
-						return nil, nil, err
-					}
-				}
-				if creator != nil {
-					need.Creator = creator.TikTok
-				}
-			default:
-				continue
-			}
-			needs = append(needs, need)
-		}
+	// The posts the Spark codes authorized.
+	s.SparkItems, err = sparkItems(ctx, d.DB, b)
+	if err != nil {
+		return s, err
 	}
-	return reconcile.PermissionAlerts(now, today, 0, perms, needs), reconcile.HygieneIssues(today, declared, list), nil
+	return s, nil
+}
+
+// permissionAndHygiene checks the synced grants against the variants that
+// need them, and the synced ads against the declared variants
+// (reconcile.Track).
+func (d *Deps) permissionAndHygiene(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) ([]reconcile.PermissionAlert, []reconcile.HygieneIssue, error) {
+	s, err := d.synced(ctx, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr := reconcile.Track(b, now, today, s)
+	return tr.Permissions, tr.Hygiene, nil
 }
 
 // owners maps b's test ids to their owners, for mentions on what needs

@@ -61,15 +61,24 @@ type EvalInput struct {
 	// no cells may be absent (it counts as zero). Key, Platform and Fees
 	// of the sums are ignored.
 	Sums map[Window]map[string]VariantPerf
+	// Synced is what the syncs stored of the brand's grants and ads.
+	Synced Synced
+}
+
+// VariantID names a declared variant: its test and key.
+type VariantID struct{ TestID, VariantKey string }
+
+// Synced is what the syncs stored of a brand's grants and ads, as the
+// evaluation rules read it.
+type Synced struct {
 	// Permissions are the grants synced from the brand's own ad accounts
 	// (another brand's grant for the same creator must not count).
 	Permissions []ads.Permission
 	// SparkItems maps a Spark authorization code to the post it
 	// authorized, as learnt when it was applied.
 	SparkItems map[string]string
-	// AdCounts counts the synced ads matched to each declared variant
-	// (VariantRef of test, variant key and platform).
-	AdCounts map[VariantRef]int
+	// AdCounts counts the synced ads matched to each declared variant.
+	AdCounts map[VariantID]int
 	// Ads are the synced ads of the brand's own ad accounts.
 	Ads []ads.Ad
 }
@@ -78,6 +87,14 @@ type EvalInput struct {
 type Evaluation struct {
 	// Tests are the brand's tests in configuration order.
 	Tests []TestEvaluation
+	// Tracking is what the synced grants and ads say of the declared
+	// variants.
+	Tracking
+}
+
+// Tracking is what a brand's synced grants and ads say of its declared
+// variants (Track).
+type Tracking struct {
 	// Needs lists each variant that runs on a creator's grant (a Meta
 	// whitelisted ad, a TikTok Spark ad) and the grant it needs, in
 	// test and variant order.
@@ -231,20 +248,30 @@ func Evaluate(in EvalInput) Evaluation {
 		ev.Tests = append(ev.Tests, te)
 	}
 
+	ev.Tracking = Track(b, in.Now, today, in.Synced)
+	return ev
+}
+
+// Track checks b's declared variants against what the syncs stored: the
+// grant each grant variant needs (grantNeed) against the synced grants
+// while its test window lasts (PermissionAlerts), and the variants no ad
+// runs and the running ads without utm_content (HygieneIssues).
+func Track(b *configs.Brand, now time.Time, today ads.Date, s Synced) Tracking {
+	var tr Tracking
 	var declared []DeclaredVariant
 	for _, t := range b.Tests {
 		creator := b.Creator(t.Creator)
 		for _, v := range t.Variants {
 			declared = append(declared, DeclaredVariant{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform,
-				Start: t.Start, Ends: t.End(), Ads: in.AdCounts[VariantRef{TestID: t.ID, VariantKey: v.Key, Platform: v.Platform}]})
-			if need, ok := grantNeed(t, v, creator, in.SparkItems); ok {
-				ev.Needs = append(ev.Needs, need)
+				Start: t.Start, Ends: t.End(), Ads: s.AdCounts[VariantID{TestID: t.ID, VariantKey: v.Key}]})
+			if need, ok := grantNeed(t, v, creator, s.SparkItems); ok {
+				tr.Needs = append(tr.Needs, need)
 			}
 		}
 	}
-	ev.Permissions = PermissionAlerts(in.Now, today, 0, in.Permissions, ev.Needs)
-	ev.Hygiene = HygieneIssues(today, declared, in.Ads)
-	return ev
+	tr.Permissions = PermissionAlerts(now, today, 0, s.Permissions, tr.Needs)
+	tr.Hygiene = HygieneIssues(today, declared, s.Ads)
+	return tr
 }
 
 // grantNeed is the creator's grant variant v of t runs on, if any: a Meta

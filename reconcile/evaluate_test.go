@@ -143,10 +143,10 @@ func TestEvaluate(t *testing.T) {
 			ExpiresAt: noon("2026-12-31")},
 	}
 	sparkB := map[string]string{"#v2#code-b": "7300000000000000001"}
-	everyAd := map[VariantRef]int{
-		{TestID: "serum", VariantKey: "hook-a", Platform: ads.Meta}: 1, {TestID: "serum", VariantKey: "hook-b", Platform: ads.TikTok}: 1,
-		{TestID: "serum", VariantKey: "dark-1", Platform: ads.Meta}: 1, {TestID: "serum", VariantKey: "hook-c", Platform: ads.Meta}: 1,
-		{TestID: "retinol", VariantKey: "retinol-meta", Platform: ads.Meta}: 1, {TestID: "retinol", VariantKey: "retinol-spark", Platform: ads.TikTok}: 1,
+	everyAd := map[VariantID]int{
+		{TestID: "serum", VariantKey: "hook-a"}: 1, {TestID: "serum", VariantKey: "hook-b"}: 1,
+		{TestID: "serum", VariantKey: "dark-1"}: 1, {TestID: "serum", VariantKey: "hook-c"}: 1,
+		{TestID: "retinol", VariantKey: "retinol-meta"}: 1, {TestID: "retinol", VariantKey: "retinol-spark"}: 1,
 	}
 	liveHautwerk := []ads.Permission{
 		{Platform: ads.Meta, ID: "perm-2", Creator: "@Jacq.Elpaso", Status: ads.PermissionActive},
@@ -163,7 +163,7 @@ func TestEvaluate(t *testing.T) {
 		sums   func(Window) map[string]VariantPerf
 		perms  []ads.Permission
 		spark  map[string]string
-		counts map[VariantRef]int
+		counts map[VariantID]int
 		ads    []ads.Ad
 		want   []string
 		// reasons holds text every listed reason must contain
@@ -279,10 +279,10 @@ func TestEvaluate(t *testing.T) {
 		{
 			name: "hygiene: a declared variant with no ad, a running ad without utm_content", brand: "glowco", today: "2026-06-06",
 			sums: readme, perms: liveGlowco, spark: sparkB,
-			counts: map[VariantRef]int{
-				{TestID: "serum", VariantKey: "hook-a", Platform: ads.Meta}: 1, {TestID: "serum", VariantKey: "hook-b", Platform: ads.TikTok}: 2,
-				{TestID: "serum", VariantKey: "dark-1", Platform: ads.Meta}:   1,
-				{TestID: "serum", VariantKey: "hook-c", Platform: ads.TikTok}: 1, // another platform's variant
+			counts: map[VariantID]int{
+				{TestID: "serum", VariantKey: "hook-a"}: 1, {TestID: "serum", VariantKey: "hook-b"}: 2,
+				{TestID: "serum", VariantKey: "dark-1"}:  1,
+				{TestID: "serum", VariantKey: "hook-c2"}: 1, // no variant of the test
 			},
 			ads: []ads.Ad{
 				{Platform: ads.Meta, ID: "2385009", Name: "untagged", Status: "ACTIVE"},
@@ -340,7 +340,7 @@ func TestEvaluate(t *testing.T) {
 				sums[w] = tc.sums(w)
 			}
 			ev := Evaluate(EvalInput{Brand: b, Now: noon(tc.today), Today: today, Sums: sums,
-				Permissions: tc.perms, SparkItems: tc.spark, AdCounts: tc.counts, Ads: tc.ads})
+				Synced: Synced{Permissions: tc.perms, SparkItems: tc.spark, AdCounts: tc.counts, Ads: tc.ads}})
 			if got := summary(ev); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Evaluate on %s:\ngot  %s\nwant %s", tc.today, strings.Join(got, "\n     "), strings.Join(tc.want, "\n     "))
 			}
