@@ -226,7 +226,7 @@ func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify
 // b's zone): the windows its tests are judged on, summed by variant in the
 // database, and the synced grants and ads.
 func (d *Deps) evalInput(ctx context.Context, b *configs.Brand, now time.Time, today ads.Date) (reconcile.EvalInput, error) {
-	in := reconcile.EvalInput{Brand: b, Now: now, Today: today, Sums: map[reconcile.Window]map[string]reconcile.VariantPerf{}}
+	in := reconcile.EvalInput{Brand: b, Now: now, Today: today, Sums: map[reconcile.Window]map[string]ads.KPI{}}
 	wins := reconcile.Windows(b, today)
 	kw := make([]store.KPIWindow, len(wins))
 	for i, w := range wins {
@@ -237,12 +237,7 @@ func (d *Deps) evalInput(ctx context.Context, b *configs.Brand, now time.Time, t
 		return in, err
 	}
 	for i, w := range wins {
-		perf := make(map[string]reconcile.VariantPerf, len(sums[i]))
-		for key, x := range sums[i] {
-			perf[key] = reconcile.VariantPerf{Spend: x.Spend, Revenue: x.PaidRevenue, Orders: x.PaidOrders,
-				PlatformConversions: x.PlatformConversions, Impressions: x.Impressions, Engagements: x.Engagements}
-		}
-		in.Sums[w] = perf
+		in.Sums[w] = sums[i]
 	}
 	in.Synced, err = d.synced(ctx, b)
 	return in, err

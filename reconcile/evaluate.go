@@ -58,9 +58,10 @@ type EvalInput struct {
 	Today ads.Date
 	// Sums holds each window of Windows(Brand, Today) summed by variant
 	// key, money in micro-units of the brand's currency; a variant with
-	// no cells may be absent (it counts as zero). Key, Platform and Fees
-	// of the sums are ignored.
-	Sums map[Window]map[string]VariantPerf
+	// no cells may be absent (it counts as zero). A variant is judged on
+	// its spend, paid revenue and orders; platform conversions,
+	// impressions and engagements go along.
+	Sums map[Window]map[string]ads.KPI
 	// Synced is what the syncs stored of the brand's grants and ads.
 	Synced Synced
 }
@@ -211,9 +212,9 @@ func Evaluate(in EvalInput) Evaluation {
 		sums := in.Sums[w]
 		out := make([]VariantPerf, 0, len(t.Variants))
 		for _, v := range t.Variants {
-			p := sums[v.Key]
-			p.Key, p.Platform, p.Fees = v.Key, string(v.Platform), 0
-			out = append(out, p)
+			k := sums[v.Key]
+			out = append(out, VariantPerf{Key: v.Key, Platform: string(v.Platform), Spend: k.Spend, Revenue: k.PaidRevenue, Orders: k.PaidOrders,
+				PlatformConversions: k.PlatformConversions, Impressions: k.Impressions, Engagements: k.Engagements})
 		}
 		return out
 	}

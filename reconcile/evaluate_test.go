@@ -80,18 +80,21 @@ func loadEvalBrand(t *testing.T, name string) *configs.Brand {
 
 // sumsOf is a variant's sums: spend and revenue in units of the brand's
 // currency, store orders and platform conversions.
-func sumsOf(spend, revenue string, orders, conv int64) VariantPerf {
-	return VariantPerf{Spend: ads.MustMicros(spend), Revenue: ads.MustMicros(revenue), Orders: orders, PlatformConversions: conv}
+func sumsOf(spend, revenue string, orders, conv int64) ads.KPI {
+	return ads.KPI{Spend: ads.MustMicros(spend), PaidRevenue: ads.MustMicros(revenue), PaidOrders: orders, PlatformConversions: conv}
 }
 
 // readme is the README's checkpoint table: a scale, a refresh, a cut and
-// a low-spend hold.
-func readme(Window) map[string]VariantPerf {
-	return map[string]VariantPerf{
+// a low-spend hold. A variant is judged on its paid media spend, revenue
+// and orders: hook-c's fees and organic orders change nothing.
+func readme(Window) map[string]ads.KPI {
+	hookC := sumsOf("90", "0", 0, 0)
+	hookC.FlatFees, hookC.OrganicRevenue, hookC.OrganicOrders = ads.MustMicros("500"), ads.MustMicros("1000"), 10
+	return map[string]ads.KPI{
 		"hook-a": sumsOf("1000", "5000", 100, 100),
 		"hook-b": sumsOf("1000", "2000", 40, 40),
 		"dark-1": sumsOf("1000", "1500", 30, 30),
-		"hook-c": sumsOf("90", "0", 0, 0),
+		"hook-c": hookC,
 	}
 }
 
@@ -160,7 +163,7 @@ func TestEvaluate(t *testing.T) {
 		name   string
 		brand  string
 		today  string
-		sums   func(Window) map[string]VariantPerf
+		sums   func(Window) map[string]ads.KPI
 		perms  []ads.Permission
 		spark  map[string]string
 		counts map[VariantID]int
@@ -172,8 +175,8 @@ func TestEvaluate(t *testing.T) {
 	}{
 		{
 			name: "before the first checkpoint: no verdict, guards on the days so far", brand: "glowco", today: "2026-06-06",
-			sums: func(w Window) map[string]VariantPerf {
-				return map[string]VariantPerf{
+			sums: func(w Window) map[string]ads.KPI {
+				return map[string]ads.KPI{
 					"hook-a": sumsOf("400", "1200", 12, 12),
 					"hook-b": sumsOf("149.99", "0", 0, 9), // under min_spend: no zero-orders guard yet
 					"dark-1": sumsOf("150", "0", 0, 4),    // min_spend 150 is the guard (over the 100 floor)
@@ -202,12 +205,12 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "first sync after the test: both checkpoints judged on their own days, no guards, the latest is acted on", brand: "glowco", today: "2026-09-10",
-			sums: func(w Window) map[string]VariantPerf {
+			sums: func(w Window) map[string]ads.KPI {
 				if w.To == d("2026-06-14") {
 					return readme(w)
 				}
 				// By 30d dark-1 recovered and hook-a fell under the floor.
-				return map[string]VariantPerf{
+				return map[string]ads.KPI{
 					"hook-a": sumsOf("2000", "1800", 36, 40),
 					"hook-b": sumsOf("2000", "4000", 80, 80),
 					"dark-1": sumsOf("2000", "7000", 140, 140),
@@ -230,8 +233,8 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "too little spend or evidence: everything holds, nothing is wanted", brand: "glowco", today: "2026-06-15",
-			sums: func(Window) map[string]VariantPerf {
-				return map[string]VariantPerf{
+			sums: func(Window) map[string]ads.KPI {
+				return map[string]ads.KPI{
 					"hook-a": sumsOf("149", "3000", 9, 9), // under min_spend
 					"hook-b": sumsOf("200", "300", 1, 1),  // its interval spans floor and target
 					"dark-1": sumsOf("160", "0", 0, 0),    // so does its, on the pooled order value
@@ -296,14 +299,14 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "EUR brand with its own checkpoints: the zero-orders guard waits for 100 EUR, reasons in EUR, nothing wanted (alerts only)", brand: "hautwerk", today: "2026-10-28",
-			sums: func(w Window) map[string]VariantPerf {
+			sums: func(w Window) map[string]ads.KPI {
 				if w.To == d("2026-10-27") { // the 7d checkpoint
-					return map[string]VariantPerf{
+					return map[string]ads.KPI{
 						"retinol-meta":  sumsOf("300", "900", 30, 31),
 						"retinol-spark": sumsOf("99.99", "0", 0, 0),
 					}
 				}
-				return map[string]VariantPerf{
+				return map[string]ads.KPI{
 					"retinol-meta":  sumsOf("340", "1000", 33, 34),
 					"retinol-spark": sumsOf("100", "0", 0, 0),
 				}
@@ -320,8 +323,8 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "EUR brand: 99.99 EUR without an order is under the zero-orders guard's floor, though over min_spend", brand: "hautwerk", today: "2026-10-25",
-			sums: func(Window) map[string]VariantPerf {
-				return map[string]VariantPerf{"retinol-meta": sumsOf("99.99", "0", 0, 0), "retinol-spark": sumsOf("40", "80", 2, 2)}
+			sums: func(Window) map[string]ads.KPI {
+				return map[string]ads.KPI{"retinol-meta": sumsOf("99.99", "0", 0, 0), "retinol-spark": sumsOf("40", "80", 2, 2)}
 			},
 			perms: liveHautwerk, counts: everyAd,
 			want: []string{
@@ -335,7 +338,7 @@ func TestEvaluate(t *testing.T) {
 			t.Parallel()
 			b := loadEvalBrand(t, tc.brand)
 			today := d(tc.today)
-			sums := map[Window]map[string]VariantPerf{}
+			sums := map[Window]map[string]ads.KPI{}
 			for _, w := range Windows(b, today) {
 				sums[w] = tc.sums(w)
 			}
@@ -390,7 +393,7 @@ func TestEvaluateAddsNoDefaults(t *testing.T) {
 		t.Fatalf("Windows = %v, want only the guards' %v", got, w)
 	}
 	ev := Evaluate(EvalInput{Brand: bare, Now: today.In(time.UTC), Today: today,
-		Sums: map[Window]map[string]VariantPerf{w: {"a": sumsOf("1000", "5000", 100, 100)}}})
+		Sums: map[Window]map[string]ads.KPI{w: {"a": sumsOf("1000", "5000", 100, 100)}}})
 	te := ev.Tests[0]
 	if len(te.Checkpoints) != 0 || te.Acts || te.Wants != nil || te.GuardPeriod != "after-last-checkpoint" {
 		t.Errorf("bare test evaluated as %+v; want no checkpoint, no actions", te)
