@@ -174,8 +174,8 @@ func writeAdjustmentTable(w io.Writer, rep reconcile.Report) error {
 	unit := minorUnit(cur)
 	_, total := apportioned(rep)
 	adj := func(closed, diff int64) string { return ads.FormatMoney(closed+roundTo(diff, unit), cur) }
-	fmt.Fprintf(tw, "TOTAL with adjustments\t\t\t\t%s\t%s\t%s\t%s\t\n", adj(total.spend, sum.Spend), adj(total.fees(), sum.Fees()),
-		adj(total.revenue(), sum.Revenue()), strconv.FormatInt(total.orders()+sum.Orders(), 10))
+	fmt.Fprintf(tw, "TOTAL with adjustments\t\t\t\t%s\t%s\t%s\t%s\t\n", adj(total.Spend, sum.Spend), adj(total.Fees(), sum.Fees()),
+		adj(total.Revenue(), sum.Revenue()), strconv.FormatInt(total.Orders()+sum.Orders(), 10))
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing report table: %w", err)
 	}

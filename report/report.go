@@ -70,12 +70,23 @@ const None = "(none)"
 // TotalLabel is the first key cell of the totals row.
 const TotalLabel = "TOTAL"
 
-// shown is a row's amounts as printed: money rounded to the currency's
-// minor unit (in micro-units), counts as they are.
+// shown is a row's KPIs as printed (Rounded, Apportion): money rounded to
+// the currency's minor unit (in micro-units), counts as they are; creators
+// counts the row's creators with revenue.
 type shown struct {
-	spend, flat, commission, bonuses, paid, organic, platformValue int64
-	paidOrders, organicOrders, redemptions, platformConversions    int64
-	impressions, clicks, engagements, views, creators              int64
+	ads.KPI
+	creators int64
+}
+
+// Rounded is k as printed on its own: each money amount rounded to cur's
+// minor unit, half away from zero; counts as they are. (Apportion rounds
+// rows that add up to a total instead.)
+func Rounded(k ads.KPI, cur string) ads.KPI {
+	unit := minorUnit(cur)
+	for _, f := range moneyFields {
+		*f(&k) = roundTo(*f(&k), unit)
+	}
+	return k
 }
 
 // minorUnit is one minor unit of cur (a cent) in micro-units.
@@ -93,43 +104,50 @@ func roundTo(v, unit int64) int64 {
 	return q * unit
 }
 
-// shownOf is a row as printed on its own, money rounded to cur's minor
-// unit (apportioned rounds a report's rows together instead).
-func shownOf(r reconcile.ReportRow, cur string) shown {
-	m := r.KPI
-	unit := minorUnit(cur)
-	cents := func(v int64) int64 { return roundTo(v, unit) }
-	return shown{
-		spend: cents(m.Spend), flat: cents(m.FlatFees), commission: cents(m.Commission), bonuses: cents(m.Bonuses),
-		paid: cents(m.PaidRevenue), organic: cents(m.OrganicRevenue), platformValue: cents(m.PlatformValue),
-		paidOrders: m.PaidOrders, organicOrders: m.OrganicOrders, redemptions: m.Redemptions,
-		platformConversions: m.PlatformConversions, impressions: m.Impressions, clicks: m.Clicks,
-		engagements: m.Engagements, views: m.Views, creators: r.Creators,
-	}
+// moneyFields are the KPI's money amounts.
+var moneyFields = []func(k *ads.KPI) *int64{
+	func(k *ads.KPI) *int64 { return &k.Spend },
+	func(k *ads.KPI) *int64 { return &k.FlatFees },
+	func(k *ads.KPI) *int64 { return &k.Commission },
+	func(k *ads.KPI) *int64 { return &k.Bonuses },
+	func(k *ads.KPI) *int64 { return &k.PaidRevenue },
+	func(k *ads.KPI) *int64 { return &k.OrganicRevenue },
+	func(k *ads.KPI) *int64 { return &k.PlatformValue },
 }
 
-func (s shown) add(o shown) shown {
-	return shown{
-		spend: s.spend + o.spend, flat: s.flat + o.flat, commission: s.commission + o.commission, bonuses: s.bonuses + o.bonuses,
-		paid: s.paid + o.paid, organic: s.organic + o.organic, platformValue: s.platformValue + o.platformValue,
-		paidOrders: s.paidOrders + o.paidOrders, organicOrders: s.organicOrders + o.organicOrders,
-		redemptions: s.redemptions + o.redemptions, platformConversions: s.platformConversions + o.platformConversions,
-		impressions: s.impressions + o.impressions, clicks: s.clicks + o.clicks, engagements: s.engagements + o.engagements,
-		views: s.views + o.views,
+// Apportion is the finance report's tie-out rule for rows that add up to
+// a total (every report, the dashboard): each money amount's total is
+// its exact sum rounded to cur's minor unit, and the rows' amounts are
+// rounded by ads.Apportion (largest remainder) so that they add up to
+// it; counts are as they are. It returns the rows and the total as
+// printed.
+func Apportion(rows []ads.KPI, cur string) ([]ads.KPI, ads.KPI) {
+	out := make([]ads.KPI, len(rows))
+	var total ads.KPI
+	for i, r := range rows {
+		out[i] = r
+		total = total.Add(r)
 	}
+	exact := make([]int64, len(rows))
+	for _, f := range moneyFields {
+		for i := range rows {
+			exact[i] = *f(&rows[i])
+		}
+		parts, sum := ads.Apportion(exact, minorUnit(cur))
+		for i := range out {
+			*f(&out[i]) = parts[i]
+		}
+		*f(&total) = sum
+	}
+	return out, total
 }
-
-func (s shown) fees() int64    { return s.flat + s.commission + s.bonuses }
-func (s shown) cost() int64    { return s.spend + s.fees() }
-func (s shown) revenue() int64 { return s.paid + s.organic }
-func (s shown) orders() int64  { return s.paidOrders + s.organicOrders }
 
 // reach is impressions, or views when a row has no impressions.
 func (s shown) reach() int64 {
-	if s.impressions == 0 {
-		return s.views
+	if s.Impressions == 0 {
+		return s.Views
 	}
-	return s.impressions
+	return s.Impressions
 }
 
 // cell is a printed value: text for people (the table and JSON), plain
@@ -192,33 +210,33 @@ func perUnit(micros, n int64, cur string) cell {
 // confirmed ratio = store-confirmed paid orders / platform-reported
 // conversions; revenue per creator = revenue / creators with revenue.
 var columns = []column{
-	{"spend", true, func(s shown, c string) cell { return money(s.spend, c) }},
-	{"fees", true, func(s shown, c string) cell { return money(s.fees(), c) }},
-	{"flat_fees", false, func(s shown, c string) cell { return money(s.flat, c) }},
-	{"commission", false, func(s shown, c string) cell { return money(s.commission, c) }},
-	{"bonuses", false, func(s shown, c string) cell { return money(s.bonuses, c) }},
-	{"paid_revenue", true, func(s shown, c string) cell { return money(s.paid, c) }},
-	{"organic_revenue", true, func(s shown, c string) cell { return money(s.organic, c) }},
-	{"revenue", false, func(s shown, c string) cell { return money(s.revenue(), c) }},
-	{"roas", true, func(s shown, c string) cell { return quotient(s.paid, s.spend, 1, 2, "") }},
-	{"blended_roas", true, func(s shown, c string) cell { return quotient(s.revenue(), s.cost(), 1, 2, "") }},
-	{"roi", true, func(s shown, c string) cell { return quotient(s.revenue()-s.cost(), s.cost(), 100, 2, "%") }},
-	{"orders", true, func(s shown, c string) cell { return count(s.orders()) }},
-	{"cpa", true, func(s shown, c string) cell { return perUnit(s.cost(), s.orders(), c) }},
-	{"engagements", false, func(s shown, c string) cell { return count(s.engagements) }},
-	{"cpe", false, func(s shown, c string) cell { return perUnit(s.cost(), s.engagements, c) }},
-	{"impressions", false, func(s shown, c string) cell { return count(s.impressions) }},
-	{"views", false, func(s shown, c string) cell { return count(s.views) }},
-	{"clicks", false, func(s shown, c string) cell { return count(s.clicks) }},
-	{"redemptions", false, func(s shown, c string) cell { return count(s.redemptions) }},
-	{"redemption_rate", true, func(s shown, c string) cell { return quotient(s.redemptions, s.reach(), 100, 4, "%") }},
-	{"store_orders", false, func(s shown, c string) cell { return count(s.paidOrders) }},
-	{"organic_orders", false, func(s shown, c string) cell { return count(s.organicOrders) }},
-	{"platform_conversions", false, func(s shown, c string) cell { return count(s.platformConversions) }},
-	{"platform_value", false, func(s shown, c string) cell { return money(s.platformValue, c) }},
-	{"confirmed_ratio", false, func(s shown, c string) cell { return quotient(s.paidOrders, s.platformConversions, 1, 2, "") }},
+	{"spend", true, func(s shown, c string) cell { return money(s.Spend, c) }},
+	{"fees", true, func(s shown, c string) cell { return money(s.Fees(), c) }},
+	{"flat_fees", false, func(s shown, c string) cell { return money(s.FlatFees, c) }},
+	{"commission", false, func(s shown, c string) cell { return money(s.Commission, c) }},
+	{"bonuses", false, func(s shown, c string) cell { return money(s.Bonuses, c) }},
+	{"paid_revenue", true, func(s shown, c string) cell { return money(s.PaidRevenue, c) }},
+	{"organic_revenue", true, func(s shown, c string) cell { return money(s.OrganicRevenue, c) }},
+	{"revenue", false, func(s shown, c string) cell { return money(s.Revenue(), c) }},
+	{"roas", true, func(s shown, c string) cell { return quotient(s.PaidRevenue, s.Spend, 1, 2, "") }},
+	{"blended_roas", true, func(s shown, c string) cell { return quotient(s.Revenue(), s.Cost(), 1, 2, "") }},
+	{"roi", true, func(s shown, c string) cell { return quotient(s.Revenue()-s.Cost(), s.Cost(), 100, 2, "%") }},
+	{"orders", true, func(s shown, c string) cell { return count(s.Orders()) }},
+	{"cpa", true, func(s shown, c string) cell { return perUnit(s.Cost(), s.Orders(), c) }},
+	{"engagements", false, func(s shown, c string) cell { return count(s.Engagements) }},
+	{"cpe", false, func(s shown, c string) cell { return perUnit(s.Cost(), s.Engagements, c) }},
+	{"impressions", false, func(s shown, c string) cell { return count(s.Impressions) }},
+	{"views", false, func(s shown, c string) cell { return count(s.Views) }},
+	{"clicks", false, func(s shown, c string) cell { return count(s.Clicks) }},
+	{"redemptions", false, func(s shown, c string) cell { return count(s.Redemptions) }},
+	{"redemption_rate", true, func(s shown, c string) cell { return quotient(s.Redemptions, s.reach(), 100, 4, "%") }},
+	{"store_orders", false, func(s shown, c string) cell { return count(s.PaidOrders) }},
+	{"organic_orders", false, func(s shown, c string) cell { return count(s.OrganicOrders) }},
+	{"platform_conversions", false, func(s shown, c string) cell { return count(s.PlatformConversions) }},
+	{"platform_value", false, func(s shown, c string) cell { return money(s.PlatformValue, c) }},
+	{"confirmed_ratio", false, func(s shown, c string) cell { return quotient(s.PaidOrders, s.PlatformConversions, 1, 2, "") }},
 	{"creators", false, func(s shown, c string) cell { return count(s.creators) }},
-	{"revenue_per_creator", false, func(s shown, c string) cell { return perUnit(s.revenue(), s.creators, c) }},
+	{"revenue_per_creator", false, func(s shown, c string) cell { return perUnit(s.Revenue(), s.creators, c) }},
 }
 
 // Columns lists the metric column names of JSON output, in order (after
@@ -303,45 +321,22 @@ func prepare(rep reconcile.Report) printed {
 	}
 	p.total = cellsOf(total, rep.Currency)
 	p.known, p.totalProvisional = rep.Finality.Known(), rep.Total.Provisional
-	p.revenue = total.revenue()
+	p.revenue = total.Revenue()
 	return p
 }
 
-// apportioned returns the rows and the total as printed: each money
-// column's total is its exact sum rounded to cents, and the rows are
-// rounded by ads.Apportion so they sum to it; counts are as they are.
+// apportioned returns the report's rows and total as printed (Apportion).
 func apportioned(rep reconcile.Report) ([]shown, shown) {
-	rows := make([]shown, len(rep.Rows))
-	var total shown
+	kpis := make([]ads.KPI, len(rep.Rows))
 	for i, r := range rep.Rows {
-		rows[i] = shownOf(r, rep.Currency)
-		total = total.add(rows[i])
+		kpis[i] = r.KPI
 	}
-	total.creators = rep.Total.Creators
-	money := []struct {
-		of  func(m *ads.KPI) int64
-		dst func(s *shown) *int64
-	}{
-		{func(m *ads.KPI) int64 { return m.Spend }, func(s *shown) *int64 { return &s.spend }},
-		{func(m *ads.KPI) int64 { return m.FlatFees }, func(s *shown) *int64 { return &s.flat }},
-		{func(m *ads.KPI) int64 { return m.Commission }, func(s *shown) *int64 { return &s.commission }},
-		{func(m *ads.KPI) int64 { return m.Bonuses }, func(s *shown) *int64 { return &s.bonuses }},
-		{func(m *ads.KPI) int64 { return m.PaidRevenue }, func(s *shown) *int64 { return &s.paid }},
-		{func(m *ads.KPI) int64 { return m.OrganicRevenue }, func(s *shown) *int64 { return &s.organic }},
-		{func(m *ads.KPI) int64 { return m.PlatformValue }, func(s *shown) *int64 { return &s.platformValue }},
+	parts, sum := Apportion(kpis, rep.Currency)
+	rows := make([]shown, len(rep.Rows))
+	for i, r := range rep.Rows {
+		rows[i] = shown{parts[i], r.Creators}
 	}
-	exact := make([]int64, len(rep.Rows))
-	for _, c := range money {
-		for i := range rep.Rows {
-			exact[i] = c.of(&rep.Rows[i].KPI)
-		}
-		parts, sum := ads.Apportion(exact, minorUnit(rep.Currency))
-		for i := range rows {
-			*c.dst(&rows[i]) = parts[i]
-		}
-		*c.dst(&total) = sum
-	}
-	return rows, total
+	return rows, shown{sum, rep.Total.Creators}
 }
 
 func cellsOf(s shown, cur string) []cell {

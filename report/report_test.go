@@ -190,7 +190,7 @@ func TestRatios(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cells := cellsOf(shownOf(reconcile.ReportRow{KPI: tc.m}, "USD"), "USD")
+			cells := cellsOf(shown{KPI: Rounded(tc.m, "USD")}, "USD")
 			if got := cells[idx[tc.col]].text; got != tc.want {
 				t.Errorf("%s of %+v = %s, want %s", tc.col, tc.m, got, tc.want)
 			}
@@ -560,5 +560,36 @@ func TestTieOutLinesInEachCurrency(t *testing.T) {
 		if s.gross-s.discounts-s.refunds-s.cancellations != s.net || s.paid+s.organic+s.unattributed != s.net {
 			t.Errorf("%s: printed lines do not add up: %+v", c.cur, s)
 		}
+	}
+}
+
+// TestApportion: the one rounding rule of the report and the dashboard —
+// each money total is the exact sum rounded, the rows add up to it, and
+// counts are untouched; Rounded rounds one row on its own.
+func TestApportion(t *testing.T) {
+	t.Parallel()
+	row := ads.KPI{Spend: 1_004_000, FlatFees: 5_000, Commission: 5_000, PaidRevenue: 3_000_000, PaidOrders: 2, Views: 7}
+	rows, total := Apportion([]ads.KPI{row, row, row}, "USD")
+	// 3 × 1.004 = 3.012 → 3.01: one row gives up its cent; 3 × 0.005 = 0.015 → 0.02.
+	wantTotal := ads.KPI{Spend: 3_010_000, FlatFees: 20_000, Commission: 20_000, PaidRevenue: 9_000_000, PaidOrders: 6, Views: 21}
+	if total != wantTotal {
+		t.Errorf("total = %+v, want %+v", total, wantTotal)
+	}
+	var sum ads.KPI
+	for _, r := range rows {
+		sum = sum.Add(r)
+		if r.PaidOrders != 2 || r.Views != 7 {
+			t.Errorf("row counts changed: %+v", r)
+		}
+	}
+	if sum != total {
+		t.Errorf("rows add up to %+v, not the total %+v", sum, total)
+	}
+	if got, want := Rounded(row, "USD"), (ads.KPI{Spend: 1_000_000, FlatFees: 10_000, Commission: 10_000, PaidRevenue: 3_000_000,
+		PaidOrders: 2, Views: 7}); got != want {
+		t.Errorf("Rounded = %+v, want %+v", got, want)
+	}
+	if got := Rounded(ads.KPI{Spend: 1_500_000, Impressions: 3}, "JPY"); got.Spend != 2_000_000 || got.Impressions != 3 {
+		t.Errorf("Rounded in JPY = %+v, want spend 2 and 3 impressions", got)
 	}
 }

@@ -18,10 +18,11 @@ import (
 // Totals are a creator's, variant's or the brand's KPIs summed over a range
 // (ads.KPI.Add; exact micro-units) as the dashboard shows them, with
 // display strings and ratios that follow the finance report's
-// tie-out rule (package report): the brand total of each amount is its
-// exact sum rounded to the currency's minor unit, the creator rows are
-// rounded so that they add up to it (ads.Apportion), a variant's amounts
-// are rounded on their own, fees are the sum of their rounded parts, and
+// tie-out rule, computed by package report: the brand total of each
+// amount is its exact sum rounded to the currency's minor unit, the
+// creator rows are rounded so that they add up to it (report.Apportion),
+// a variant's amounts are rounded on their own (report.Rounded), fees
+// are the sum of their rounded parts, and
 // ratios are computed from the rounded amounts. So the dashboard shows the
 // same figures as `roasd report --by creator` for the same range.
 type Totals struct {
@@ -44,73 +45,24 @@ type Totals struct {
 	Display map[string]string `json:"display"`
 }
 
-// shown is a row's money as displayed: rounded to the minor unit.
-type shown struct{ spend, paid, organic, flat, commission, bonuses, platformValue int64 }
-
-func (p shown) fees() int64 { return p.flat + p.commission + p.bonuses }
-
-// apportion returns the creators' money as displayed and the brand total,
-// as the finance report rounds them (ads.Apportion): each total is the
-// exact sum rounded to the minor unit, and the rows are rounded so that
-// they add up to it.
-func apportion(creators []*Series, currency string) ([]shown, shown) {
-	unit := ads.MinorToMicros(1, currency)
-	rows := make([]shown, len(creators))
-	var total shown
-	exact := make([]int64, len(creators))
-	for _, c := range []struct {
-		of  func(k *ads.KPI) int64
-		dst func(p *shown) *int64
-	}{
-		{func(k *ads.KPI) int64 { return k.Spend }, func(p *shown) *int64 { return &p.spend }},
-		{func(k *ads.KPI) int64 { return k.PaidRevenue }, func(p *shown) *int64 { return &p.paid }},
-		{func(k *ads.KPI) int64 { return k.OrganicRevenue }, func(p *shown) *int64 { return &p.organic }},
-		{func(k *ads.KPI) int64 { return k.FlatFees }, func(p *shown) *int64 { return &p.flat }},
-		{func(k *ads.KPI) int64 { return k.Commission }, func(p *shown) *int64 { return &p.commission }},
-		{func(k *ads.KPI) int64 { return k.Bonuses }, func(p *shown) *int64 { return &p.bonuses }},
-		{func(k *ads.KPI) int64 { return k.PlatformValue }, func(p *shown) *int64 { return &p.platformValue }},
-	} {
-		for i, s := range creators {
-			exact[i] = c.of(&s.sum)
-		}
-		parts, sum := ads.Apportion(exact, unit)
-		for i := range rows {
-			*c.dst(&rows[i]) = parts[i]
-		}
-		*c.dst(&total) = sum
-	}
-	return rows, total
-}
-
-// roundMinor rounds micros to the currency's minor unit, half away from zero.
-func roundMinor(v int64, currency string) int64 {
-	return ads.MinorToMicros(ads.MicrosToMinor(v, currency), currency)
-}
-
-// shownOf is k's money as displayed on its own: each amount rounded to
-// the minor unit.
-func shownOf(k ads.KPI, currency string) shown {
-	r := func(v int64) int64 { return roundMinor(v, currency) }
-	return shown{r(k.Spend), r(k.PaidRevenue), r(k.OrganicRevenue), r(k.FlatFees), r(k.Commission), r(k.Bonuses), r(k.PlatformValue)}
-}
-
 // totalsOf is the summed KPIs k as the dashboard shows them: the exact
-// sums, and ratios and display strings from the displayed amounts p.
-func totalsOf(k ads.KPI, p shown, currency string) Totals {
+// sums, and ratios and display strings from p, k as printed (rounded to
+// the minor unit by report.Rounded or report.Apportion).
+func totalsOf(k, p ads.KPI, currency string) Totals {
 	t := Totals{Spend: k.Spend, PaidRevenue: k.PaidRevenue, OrganicRevenue: k.OrganicRevenue, Fees: k.Fees(), FlatFees: k.FlatFees,
 		Commission: k.Commission, Bonuses: k.Bonuses, PlatformValue: k.PlatformValue, PaidOrders: k.PaidOrders,
 		OrganicOrders: k.OrganicOrders}
-	t.ROAS = ratio(p.paid, p.spend)
-	t.BlendedROAS = ratio(p.paid+p.organic, p.spend+p.fees())
+	t.ROAS = ratio(p.PaidRevenue, p.Spend)
+	t.BlendedROAS = ratio(p.Revenue(), p.Cost())
 	t.Display = map[string]string{
-		"spend":           formatMoney(p.spend, currency),
-		"paid_revenue":    formatMoney(p.paid, currency),
-		"organic_revenue": formatMoney(p.organic, currency),
-		"revenue":         formatMoney(p.paid+p.organic, currency),
-		"fees":            formatMoney(p.fees(), currency),
-		"platform_value":  formatMoney(p.platformValue, currency),
-		"roas":            formatRatio(p.paid, p.spend),
-		"blended_roas":    formatRatio(p.paid+p.organic, p.spend+p.fees()),
+		"spend":           formatMoney(p.Spend, currency),
+		"paid_revenue":    formatMoney(p.PaidRevenue, currency),
+		"organic_revenue": formatMoney(p.OrganicRevenue, currency),
+		"revenue":         formatMoney(p.Revenue(), currency),
+		"fees":            formatMoney(p.Fees(), currency),
+		"platform_value":  formatMoney(p.PlatformValue, currency),
+		"roas":            formatRatio(p.PaidRevenue, p.Spend),
+		"blended_roas":    formatRatio(p.Revenue(), p.Cost()),
 	}
 	return t
 }
@@ -379,7 +331,13 @@ func buildSeries(b brand, rng ads.DateRange, cells []ads.KPICell) SeriesResponse
 	}
 	sort.Slice(resp.Creators, func(i, j int) bool { return seriesLess(resp.Creators[i], resp.Creators[j]) })
 	sort.Slice(resp.Variants, func(i, j int) bool { return resp.Variants[i].Key < resp.Variants[j].Key })
-	rows, printed := apportion(resp.Creators, b.currency)
+	sums := make([]ads.KPI, len(resp.Creators))
+	for i, s := range resp.Creators {
+		sums[i] = s.sum
+	}
+	// The creators' and the brand's money as the finance report prints
+	// them: each total rounded, the creators adding up to it.
+	rows, printed := report.Apportion(sums, b.currency)
 	for i, s := range resp.Creators {
 		s.Totals = totalsOf(s.sum, rows[i], b.currency)
 	}
@@ -427,7 +385,7 @@ func finishSeries(s *Series, currency string) {
 		s.CumROAS[i] = ratio(paid, sp)
 		s.CumBlended[i] = ratio(paid+org, sp+fees)
 	}
-	s.Totals = totalsOf(s.sum, shownOf(s.sum, currency), currency)
+	s.Totals = totalsOf(s.sum, report.Rounded(s.sum, currency), currency)
 }
 
 // ratio returns num/den rounded to 4 decimals for display, nil when den is
