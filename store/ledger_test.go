@@ -11,7 +11,7 @@ import (
 	"github.com/roasd/roasd/store"
 )
 
-func ledgerEntry(id, day string, revenue int64) ads.LedgerLine {
+func ledgerLine(id, day string, revenue int64) ads.LedgerLine {
 	return ads.LedgerLine{Source: "order", SourceID: id, Day: ads.MustDate(day), Creator: "jacqueline", Channel: "organic",
 		Rule: "discount_code", Policy: "utm-first", Currency: "USD", Revenue: revenue, OrigCurrency: "USD", OrigRevenue: revenue,
 		Code: "JACQ15", CodeCreator: "jacqueline", Counted: revenue > 0}
@@ -40,21 +40,21 @@ func TestReplaceReconciled(t *testing.T) {
 		wantDaily  []ads.KPICell
 	}{
 		{"full build", store.ReconcileWrite{Brand: "glowco", Full: true,
-			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
+			Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), ledgerLine("b", "2026-06-02", 20)},
 			Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}, State: st}, 4,
-			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 20)},
+			[]ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), ledgerLine("b", "2026-06-02", 20)},
 			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6)}},
 		{"replace one day keeps the others", store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{ads.MustDate("2026-06-02")},
-			Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			Ledger: []ads.LedgerLine{ledgerLine("b", "2026-06-02", 0), ledgerLine("c", "2026-06-02", 7)},
 			Daily:  []ads.KPICell{kpiCell("2026-06-02", 9)}, State: st}, 3,
-			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), ledgerLine("b", "2026-06-02", 0), ledgerLine("c", "2026-06-02", 7)},
 			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 9)}},
 		{"a day without rows is emptied", store.ReconcileWrite{Brand: "glowco", Days: []ads.Date{ads.MustDate("2026-06-01")}, State: st}, 0,
-			[]ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.LedgerLine{ledgerLine("b", "2026-06-02", 0), ledgerLine("c", "2026-06-02", 7)},
 			[]ads.KPICell{kpiCell("2026-06-02", 9)}},
 		{"another brand is untouched by a full build", store.ReconcileWrite{Brand: "acme", Full: true,
 			Daily: []ads.KPICell{kpiCell("2026-06-03", 1)}, State: st}, 1,
-			[]ads.LedgerLine{ledgerEntry("b", "2026-06-02", 0), ledgerEntry("c", "2026-06-02", 7)},
+			[]ads.LedgerLine{ledgerLine("b", "2026-06-02", 0), ledgerLine("c", "2026-06-02", 7)},
 			[]ads.KPICell{kpiCell("2026-06-02", 9)}},
 	}
 	for _, s := range steps {
@@ -173,7 +173,7 @@ func TestAffectedDaysLinkByOrderRef(t *testing.T) {
 				Currency: "USD", At: day(10), Brand: "glowco"}}); err != nil {
 				t.Fatal(err)
 			}
-			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []ads.LedgerLine{ledgerEntry("gid://shopify/Order/3001", "2026-05-12", 1)},
+			w := store.ReconcileWrite{Brand: "glowco", Full: true, Ledger: []ads.LedgerLine{ledgerLine("gid://shopify/Order/3001", "2026-05-12", 1)},
 				State: store.ReconcileState{Currency: "USD", Fingerprint: "fp"}}
 			if _, err := db.ReplaceReconciled(ctx, w); err != nil {
 				t.Fatal(err)
@@ -209,15 +209,15 @@ func TestRebuildReconciled(t *testing.T) {
 	now := time.Date(2026, 6, 11, 12, 0, 0, 0, time.UTC)
 	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp2", Watermark: now.Add(-time.Minute), ReconciledAt: now}
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Full: true,
-		Ledger: []ads.LedgerLine{ledgerEntry("old", "2026-05-01", 1)}, Daily: []ads.KPICell{kpiCell("2026-05-01", 1)},
+		Ledger: []ads.LedgerLine{ledgerLine("old", "2026-05-01", 1)}, Daily: []ads.KPICell{kpiCell("2026-05-01", 1)},
 		State: store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}}); err != nil {
 		t.Fatal(err)
 	}
 	day := func(d string) []ads.Date { return []ads.Date{ads.MustDate(d)} }
 	parts := []store.ReconcilePart{
-		{Days: day("2026-06-01"), Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10)}, Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}},
+		{Days: day("2026-06-01"), Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10)}, Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}},
 		{Days: day("2026-06-02")},
-		{Days: day("2026-06-03"), Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}},
+		{Days: day("2026-06-03"), Ledger: []ads.LedgerLine{ledgerLine("b", "2026-06-03", 20), ledgerLine("c", "2026-06-03", 0)}},
 	}
 	parts2 := parts
 	fail := errors.New("boom")
@@ -250,7 +250,7 @@ func TestRebuildReconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("b", "2026-06-03", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+	if want := []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), ledgerLine("b", "2026-06-03", 20), ledgerLine("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
 		t.Errorf("ledger\n got %+v\nwant %+v", ledger, want)
 	}
 	daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
@@ -357,10 +357,10 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	// Columns that look like the encoding the diff compares (lengths,
 	// ':'), multi-byte text, empty text and a negative amount: unchanged,
 	// it must still compare equal.
-	odd := ledgerEntry("odd", "2026-06-01", -1_500_000)
+	odd := ledgerLine("odd", "2026-06-01", -1_500_000)
 	odd.TestID, odd.VariantKey, odd.Creator, odd.Code, odd.CodeCreator = "3:a", "", "zoë 🌿", "12:", "\t\\N"
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
-		Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 30)},
+		Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), odd, ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-02", 30)},
 		Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 6), other}, State: st}); err != nil {
 		t.Fatal(err)
 	}
@@ -376,15 +376,15 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 		same, rewritten []string
 	}{
 		{"one row and one cell change", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-01", "2026-06-02"),
-			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), odd, ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-02", 31)},
 			Daily:  []ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other}, State: st},
-			[]ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), odd, ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), odd, ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-02", 31)},
 			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
 			[]string{"ledger:a", "ledger:odd", "ledger:b", "kpi:2026-06-01:summer", "kpi:2026-06-02:winter"}, []string{"ledger:c", "kpi:2026-06-02:summer"}},
 		{"a row moves to a reconciled day", store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
-			Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-02", 10), ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-02", 31)},
 			Daily:  []ads.KPICell{kpiCell("2026-06-02", 7), other}, State: st},
-			[]ads.LedgerLine{odd, ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-02", 31)},
+			[]ads.LedgerLine{odd, ledgerLine("a", "2026-06-02", 10), ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-02", 31)},
 			[]ads.KPICell{kpiCell("2026-06-01", 5), kpiCell("2026-06-02", 7), other},
 			[]string{"ledger:b", "ledger:odd"}, []string{"ledger:a"}},
 	}
@@ -424,7 +424,7 @@ func TestReplaceReconciledWritesOnlyChanges(t *testing.T) {
 	}
 	before := xmins(t, db, "glowco")
 	if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: "glowco", Days: days("2026-06-02"),
-		Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-02", 10), ledgerEntry("b", "2026-06-02", 20), ledgerEntry("b", "2026-06-02", 21)},
+		Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-02", 10), ledgerLine("b", "2026-06-02", 20), ledgerLine("b", "2026-06-02", 21)},
 		State:  st}); err == nil {
 		t.Error("a pass naming a ledger key twice was accepted")
 	}
@@ -443,10 +443,10 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
 	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp"}
 	parts := []store.ReconcilePart{
-		{Days: []ads.Date{ads.MustDate("2026-06-01")}, Ledger: []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10)},
+		{Days: []ads.Date{ads.MustDate("2026-06-01")}, Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10)},
 			Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}},
 		{Days: []ads.Date{ads.MustDate("2026-06-02"), ads.MustDate("2026-06-03")},
-			Ledger: []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)},
+			Ledger: []ads.LedgerLine{ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-03", 0)},
 			Daily:  []ads.KPICell{kpiCell("2026-06-03", 6)}},
 	}
 	rebuild := func(ps []store.ReconcilePart) {
@@ -478,9 +478,9 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	}
 	// Days with a gap: 2026-06-02 is not covered, its row goes.
 	rebuild([]store.ReconcilePart{parts[0], {Days: []ads.Date{ads.MustDate("2026-06-03")},
-		Ledger: []ads.LedgerLine{ledgerEntry("c", "2026-06-03", 0)}, Daily: []ads.KPICell{kpiCell("2026-06-03", 6)}}})
+		Ledger: []ads.LedgerLine{ledgerLine("c", "2026-06-03", 0)}, Daily: []ads.KPICell{kpiCell("2026-06-03", 6)}}})
 	if got, err := db.Ledger(ctx, "glowco", all.From, all.To); err != nil ||
-		!reflect.DeepEqual(got, []ads.LedgerLine{ledgerEntry("a", "2026-06-01", 10), ledgerEntry("c", "2026-06-03", 0)}) {
+		!reflect.DeepEqual(got, []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10), ledgerLine("c", "2026-06-03", 0)}) {
 		t.Errorf("after a rebuild with a gap: ledger %+v (%v), want a and c", got, err)
 	}
 	rebuild(parts[1:])
@@ -488,7 +488,7 @@ func TestRebuildReconciledFirstAndAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []ads.LedgerLine{ledgerEntry("b", "2026-06-02", 20), ledgerEntry("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
+	if want := []ads.LedgerLine{ledgerLine("b", "2026-06-02", 20), ledgerLine("c", "2026-06-03", 0)}; !reflect.DeepEqual(ledger, want) {
 		t.Errorf("after dropping a day: ledger\n got %+v\nwant %+v", ledger, want)
 	}
 	daily, err := db.KPICells(ctx, "glowco", all.From, all.To)
