@@ -76,10 +76,10 @@ func TestCampaignHeldBudgets(t *testing.T) {
 
 	// The syncs store the ads (with their campaigns) and label the campaigns.
 	run := &scheduler.Run{Now: day15}
-	if err := d.metaAds(ctx, glowco, glowco.Accounts.Meta[0], run); err != nil {
+	if err := d.syncAds(ctx, glowco, d.metaPlatform(glowco.Accounts.Meta[0]), run); err != nil {
 		t.Fatalf("meta.ads: %v", err)
 	}
-	if err := d.tiktokAds(ctx, lunaskin, lunaskin.Accounts.TikTok[0].Advertiser, run); err != nil {
+	if err := d.syncAds(ctx, lunaskin, d.tiktokPlatform(lunaskin.Accounts.TikTok[0].Advertiser), run); err != nil {
 		t.Fatalf("tiktok.ads: %v", err)
 	}
 	for _, c := range []struct {

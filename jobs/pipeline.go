@@ -172,15 +172,19 @@ func (d *Deps) syncRun(b *configs.Brand, k store.RunKey) func(ctx context.Contex
 	case "meta.permissions":
 		return func(ctx context.Context, r *scheduler.Run) error { return d.metaPermissions(ctx, b, meta, r) }
 	case "meta.ads":
-		return func(ctx context.Context, r *scheduler.Run) error { return d.metaAds(ctx, b, meta, r) }
+		return func(ctx context.Context, r *scheduler.Run) error { return d.syncAds(ctx, b, d.metaPlatform(meta), r) }
 	case "meta.insights":
-		return func(ctx context.Context, r *scheduler.Run) error { return d.metaInsights(ctx, b, meta, r) }
+		return func(ctx context.Context, r *scheduler.Run) error {
+			return d.syncInsights(ctx, b, d.metaPlatform(meta), r)
+		}
 	case "tiktok.spark":
 		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokSpark(ctx, b, adv, r) }
 	case "tiktok.ads":
-		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokAds(ctx, b, adv, r) }
+		return func(ctx context.Context, r *scheduler.Run) error { return d.syncAds(ctx, b, d.tiktokPlatform(adv), r) }
 	case "tiktok.insights":
-		return func(ctx context.Context, r *scheduler.Run) error { return d.tiktokInsights(ctx, b, adv, r) }
+		return func(ctx context.Context, r *scheduler.Run) error {
+			return d.syncInsights(ctx, b, d.tiktokPlatform(adv), r)
+		}
 	case "shopify.orders":
 		return func(ctx context.Context, r *scheduler.Run) error { return d.shopifyOrders(ctx, b, shop, r) }
 	}
@@ -346,75 +350,12 @@ func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, m *configs.Me
 	return err
 }
 
-func (d *Deps) metaAds(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run) error {
-	act := m.AdAccount
-	info, err := d.Meta.Account(ctx, act)
-	if err != nil {
-		return fmt.Errorf("reading meta account: %w", err)
-	}
-	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.Meta, ID: act, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
-		return err
-	}
-	list, err := d.Meta.Ads(ctx, act)
-	if err != nil {
-		return fmt.Errorf("syncing meta ads: %w", err)
-	}
-	n, err := d.DB.UpsertAds(ctx, list)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	// Campaigns are labelled with where their budget lives (Advantage+
-	// campaign budget) and their Advantage+ state.
-	camps, err := d.Meta.Campaigns(ctx, act, info.Currency)
-	if err != nil {
-		return fmt.Errorf("syncing meta campaigns: %w", err)
-	}
-	n, err = d.DB.UpsertCampaigns(ctx, camps)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	matches, _ := reconcile.MatchVariants(b, ads.Meta, list)
-	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.Meta, act, links(b.Name, act, matches))
-}
-
 func links(brand, account string, ms []reconcile.VariantMatch) []store.VariantAd {
 	out := make([]store.VariantAd, len(ms))
 	for i, m := range ms {
 		out[i] = store.VariantAd{Brand: brand, TestID: m.TestID, VariantKey: m.VariantKey, Platform: m.Ad.Platform, Account: account, AdID: m.Ad.ID, MatchedBy: m.MatchedBy}
 	}
 	return out
-}
-
-func (d *Deps) metaInsights(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run) error {
-	act := m.AdAccount
-	info, ok, err := d.storedAccount(ctx, ads.Meta, act)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		mi, err := d.Meta.Account(ctx, act)
-		if err != nil {
-			return fmt.Errorf("reading meta account: %w", err)
-		}
-		info.Timezone = mi.Timezone
-	}
-	cursor := "meta.insights:" + act
-	rng, ok, err := d.pullRange(ctx, b, ads.Meta, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
-	if err != nil || !ok {
-		return err
-	}
-	stats, err := d.Meta.DayStats(ctx, act, rng, m.AttributionWindows)
-	if err != nil {
-		return fmt.Errorf("pulling meta insights %s..%s: %w", rng.From, rng.To, err)
-	}
-	n, err := d.DB.UpsertDayStats(ctx, stats)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	return d.DB.SetCursor(ctx, cursor, rng.To.String())
 }
 
 // storedAccount is the ad account as its ads job last recorded it (the
@@ -507,71 +448,6 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r 
 		return err
 	}
 	return errors.Join(codeErrs...)
-}
-
-func (d *Deps) tiktokAds(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
-	info, err := d.TikTok.Advertiser(ctx, adv)
-	if err != nil {
-		return fmt.Errorf("reading tiktok advertiser: %w", err)
-	}
-	if err := d.DB.UpsertAccount(ctx, store.Account{Platform: ads.TikTok, ID: adv, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}); err != nil {
-		return err
-	}
-	list, err := d.TikTok.Ads(ctx, adv)
-	if err != nil {
-		return fmt.Errorf("syncing tiktok ads: %w", err)
-	}
-	n, err := d.DB.UpsertAds(ctx, list)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	// Campaigns are labelled with where their budget lives (campaign
-	// budget optimisation, Smart+) and their automation type.
-	camps, err := d.TikTok.Campaigns(ctx, adv)
-	if err != nil {
-		return fmt.Errorf("syncing tiktok campaigns: %w", err)
-	}
-	n, err = d.DB.UpsertCampaigns(ctx, camps)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	items, err := sparkItems(ctx, d.DB, b)
-	if err != nil {
-		return err
-	}
-	matches, _ := reconcile.MatchVariantsWithItems(b, ads.TikTok, list, items)
-	return d.DB.ReplaceVariantAds(ctx, b.Name, ads.TikTok, adv, links(b.Name, adv, matches))
-}
-
-func (d *Deps) tiktokInsights(ctx context.Context, b *configs.Brand, adv string, r *scheduler.Run) error {
-	info, ok, err := d.storedAccount(ctx, ads.TikTok, adv)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		ti, err := d.TikTok.Advertiser(ctx, adv)
-		if err != nil {
-			return fmt.Errorf("reading tiktok advertiser: %w", err)
-		}
-		info.Timezone = ti.Timezone
-	}
-	cursor := "tiktok.insights:" + adv
-	rng, ok, err := d.pullRange(ctx, b, ads.TikTok, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
-	if err != nil || !ok {
-		return err
-	}
-	stats, err := d.TikTok.DayStats(ctx, adv, rng)
-	if err != nil {
-		return fmt.Errorf("pulling tiktok report %s..%s: %w", rng.From, rng.To, err)
-	}
-	n, err := d.DB.UpsertDayStats(ctx, stats)
-	r.AddRows(n)
-	if err != nil {
-		return err
-	}
-	return d.DB.SetCursor(ctx, cursor, rng.To.String())
 }
 
 // backfillWindow is the span of one bounded query when an order sync has
