@@ -245,7 +245,7 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 	build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
 		return buildChunk(ctx, db, brand, loc, shops, matches, refs, orderLinks, today, fees, chunk, orders)
 	}
-	return rebuildChunks(ctx, db, state, chunks, build)
+	return rebuildChunks(ctx, db, state, chunks, build, nil)
 }
 
 // chunkBuilder reads and attributes the source rows of a chunk of days,
@@ -255,8 +255,9 @@ type chunkBuilder func(ctx context.Context, chunk ads.DateRange, orders []ads.Or
 // rebuildChunks stores a full rebuild of state.Brand made of chunks (see
 // store.RebuildReconciled): one goroutine builds the chunks in order, up to
 // rebuildAhead ahead of the transaction writing them. It returns once both
-// have stopped.
-func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder) (int64, error) {
+// have stopped. stopped, when not nil, is called as the building goroutine
+// exits (a test's barrier: it runs before rebuildChunks returns).
+func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder, stopped func()) (int64, error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -264,6 +265,9 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 	var wg sync.WaitGroup
 	produce := func() {
 		defer wg.Done()
+		if stopped != nil {
+			defer stopped()
+		}
 		defer close(parts)
 		var orders []ads.Order // reused: a chunk's orders are not needed once attributed
 		for _, chunk := range chunks {

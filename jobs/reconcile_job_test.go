@@ -431,7 +431,10 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			var mu sync.Mutex
-			calls, returned, late := 0, false, 0
+			// late counts chunks built after rebuildChunks returned;
+			// stopped is set when its building goroutine exits (the
+			// only caller of build), which must come first.
+			calls, returned, late, stopped := 0, false, 0, false
 			build := func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
 				mu.Lock()
 				i := calls
@@ -449,9 +452,14 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 				}
 				return buildChunk(ctx, db, b, b.Location, []string{recShop}, matches, nil, nil, ads.Date{}, nil, chunk, orders)
 			}
-			_, err := rebuildChunks(ctx, db, state, chunks, build)
+			_, err := rebuildChunks(ctx, db, state, chunks, build, func() {
+				mu.Lock()
+				defer mu.Unlock()
+				stopped = true
+			})
 			mu.Lock()
 			returned = true
+			stoppedFirst := stopped
 			mu.Unlock()
 			switch {
 			case err == nil:
@@ -464,7 +472,11 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 			if calls < 11 {
 				t.Errorf("built %d chunks; the failure came before the rebuild was under way", calls)
 			}
-			time.Sleep(20 * time.Millisecond)
+			// The builder stopped before the rebuild returned, so no chunk
+			// can be built after it.
+			if !stoppedFirst {
+				t.Error("rebuildChunks returned while its chunk builder was still running")
+			}
 			mu.Lock()
 			if late != 0 {
 				t.Errorf("%d chunks were built after the rebuild returned", late)
@@ -482,7 +494,7 @@ func TestRebuildFailingHalfwayKeepsLedger(t *testing.T) {
 	// And the same rebuild, uninterrupted, does change them.
 	if _, err := rebuildChunks(ctx, db, state, chunks, func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
 		return buildChunk(ctx, db, b, b.Location, []string{recShop}, matches, nil, nil, ads.Date{}, nil, chunk, orders)
-	}); err != nil {
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if after := snap(t, db); reflect.DeepEqual(after, before) {
