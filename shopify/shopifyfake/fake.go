@@ -1,6 +1,7 @@
 // Package shopifyfake is a faithful fake of the slice of the Shopify Admin
-// GraphQL API roasd uses: the shop query and the orders connection (cursor
-// paging, the updated_at search filter, sortKey UPDATED_AT) with
+// GraphQL API roasd uses: the shop query, the orders connection (cursor
+// paging, the updated_at search filter, sortKey UPDATED_AT) and orders by
+// global id (nodes(ids:), at most 250 ids, null for another shop's) with
 // calculated-query-cost throttling (extensions.cost.throttleStatus and
 // THROTTLED errors); bulk query operations (bulkOperationRunQuery with its
 // userErrors, one running query at a time, polling with node(id:) or
@@ -28,6 +29,7 @@
 // Files: fake.go (the server, its seed and knobs, the one request prologue
 // — token, version, cost bucket, faults, recording — and the shop query),
 // orders.go (the orders connection: search filter, cursors, paging),
+// nodes.go (objects by global id),
 // render.go (an order as the API renders it), project.go (answers cut to
 // the selection), bulk.go, webhook.go, oauth.go, schema.go, version.go,
 // shops.go.
@@ -146,7 +148,8 @@ type Seed struct {
 // Call is one request the fake handled (or one webhook it sent).
 type Call struct {
 	At time.Time
-	// Op is "orders", "shop", "bulk" (bulkOperationRunQuery), "bulk-poll"
+	// Op is "orders", "nodes" (nodes(ids:)), "shop", "bulk"
+	// (bulkOperationRunQuery), "bulk-poll"
 	// (node or currentBulkOperation), "bulk-download" (a result file),
 	// "unknown" or "webhook <topic>".
 	Op string
@@ -406,6 +409,7 @@ var (
 	bulkRunRE     = regexp.MustCompile(`\bbulkOperationRunQuery\s*\(`)
 	currentBulkRE = regexp.MustCompile(`\bcurrentBulkOperation\b`)
 	nodeRE        = regexp.MustCompile(`\bnode\s*\(\s*id\s*:`)
+	nodesRE       = regexp.MustCompile(`\bnodes\s*\(\s*ids\s*:`)
 	ordersRE      = regexp.MustCompile(`\borders\s*\(`)
 	shopRE        = regexp.MustCompile(`\bshop\s*\{`)
 )
@@ -462,6 +466,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case bulkRunRE.MatchString(req.Query):
 		op = "bulk"
+	case nodesRE.MatchString(req.Query):
+		op = "nodes"
 	case currentBulkRE.MatchString(req.Query), nodeRE.MatchString(req.Query):
 		op = "bulk-poll"
 	case ordersRE.MatchString(req.Query):
@@ -496,12 +502,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveBulkPoll(sw, r, req.Query, req.Variables)
 	case "orders":
 		s.serveOrders(sw, req.Query, req.Variables)
+	case "nodes":
+		s.serveNodes(sw, req.Query, req.Variables)
 	case "shop":
 		s.serveShop(sw, req.Variables)
 	default:
 		s.record(Call{Op: op, Variables: req.Variables, Status: http.StatusOK})
 		writeJSON(sw, http.StatusOK, map[string]any{"errors": []any{map[string]any{
-			"message":    "this fake serves only the shop, orders and bulk operation queries",
+			"message":    "this fake serves only the shop, orders, nodes and bulk operation queries",
 			"extensions": map[string]any{"code": "undefinedField"},
 		}}})
 	}

@@ -18,7 +18,7 @@ const SchemaVersion = "2026-10"
 // SchemaVersion) that roasd and its tests may use: the types, fields,
 // arguments and argument types, as documented in Shopify's GraphQL Admin
 // API reference (https://shopify.dev/docs/api/admin-graphql/2026-10 —
-// QueryRoot.shop/orders/node/currentBulkOperation/ordersCount, Count, Order, MoneyBag,
+// QueryRoot.shop/orders/node/nodes/currentBulkOperation/ordersCount, Count, Order, MoneyBag,
 // CustomerJourneySummary, CustomerVisit, UTMParameters, Refund,
 // BulkOperation, Mutation.bulkOperationRunQuery). Fields Shopify removed
 // (Order.landingSite, Order.referringSite, Order.totalPrice, ...) are not
@@ -47,6 +47,7 @@ type QueryRoot {
          sortKey: OrderSortKeys = PROCESSED_AT, query: String, savedSearchId: ID): OrderConnection!
   order(id: ID!): Order
   node(id: ID!): Node
+  nodes(ids: [ID!]!): [Node]!
   currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
   ordersCount(query: String, savedSearchId: ID, limit: Int = 10000): Count
 }
