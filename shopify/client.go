@@ -4,7 +4,8 @@
 // calculated-query-cost throttling); backfills and long catch-ups use a
 // bulk query operation instead (StartBulkOrders, WaitBulk, BulkOrdersFile:
 // Shopify exports the orders to a JSONL file, streamed back without the
-// cost limit). It speaks ads.Order and knows nothing of Postgres: the
+// cost limit); known orders are read again by id (OrdersByID, with
+// nodes(ids:)). It speaks ads.Order and knows nothing of Postgres: the
 // webhook receiver writes to an OrderSink the caller provides.
 package shopify
 
@@ -718,4 +719,60 @@ func (c *Client) OrdersBetween(ctx context.Context, updatedSince, until time.Tim
 		}
 		vars["after"] = *end
 	}
+}
+
+// MaxIDsPerQuery is how many orders OrdersByID reads in one query: the
+// most whose calculated cost (orderNodeCost each, one per id of
+// nodes(ids:)) stays within MaxQueryCost, and never more than the 250
+// items Shopify accepts in an input array.
+const MaxIDsPerQuery = min(250, MaxQueryCost/orderNodeCost)
+
+// ordersByIDQuery reads orders by global id, with the selection of the
+// order sync.
+const ordersByIDQuery = `query OrdersByID($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Order {
+      ` + orderFields + `
+    }
+  }
+}`
+
+// OrdersByID reads the orders with the given global ids
+// ("gid://shopify/Order/…", as ads.Order.ID) with nodes(ids:), at most
+// MaxIDsPerQuery per query, decoded as the order sync decodes them, and
+// passes each query's orders to fn. It returns the ids Shopify answered
+// null for: deleted orders, or orders the app can no longer see. An
+// error from fn stops the read and is returned as is.
+func (c *Client) OrdersByID(ctx context.Context, ids []string, fn func([]ads.Order) error) (missing []string, err error) {
+	for lo := 0; lo < len(ids); lo += MaxIDsPerQuery {
+		chunk := ids[lo:min(lo+MaxIDsPerQuery, len(ids))]
+		var d struct {
+			Nodes []*orderNode `json:"nodes"`
+		}
+		if err := c.do(ctx, "orders-by-id", ordersByIDQuery, map[string]any{"ids": chunk}, float64(len(chunk)*orderNodeCost), &d); err != nil {
+			return missing, fmt.Errorf("reading %d orders of %s by id: %w", len(chunk), c.shop, err)
+		}
+		if len(d.Nodes) != len(chunk) {
+			return missing, c.apiError("orders-by-id", http.StatusOK, ads.KindUnknown,
+				fmt.Sprintf("asked for %d orders by id, got %d nodes", len(chunk), len(d.Nodes)), "")
+		}
+		batch := make([]ads.Order, 0, len(chunk))
+		for i, n := range d.Nodes {
+			if n == nil || n.ID == "" {
+				missing = append(missing, chunk[i])
+				continue
+			}
+			o, err := n.order(c.shop)
+			if err != nil {
+				return missing, fmt.Errorf("reading order %s of %s: %w", n.ID, c.shop, err)
+			}
+			batch = append(batch, o)
+		}
+		if len(batch) > 0 {
+			if err := fn(batch); err != nil {
+				return missing, err
+			}
+		}
+	}
+	return missing, nil
 }
