@@ -135,10 +135,13 @@ func orderUpsertSQL(source, src string) string {
 	}
 	// The journey's readiness is the sync's to say (a webhook carries no
 	// journey): journey_pending follows the sync; attributed_unready stays
-	// set once an order was stored from an unready journey.
+	// set once an order was stored from an unready journey; a still
+	// pending order keeps its next re-read, a ready one has none (see
+	// ScheduleJourneys).
 	if source == attrSync {
 		set = append(set, "journey_pending = EXCLUDED.journey_pending",
-			"attributed_unready = t.attributed_unready OR EXCLUDED.journey_pending")
+			"attributed_unready = t.attributed_unready OR EXCLUDED.journey_pending",
+			"journey_check_at = CASE WHEN EXCLUDED.journey_pending THEN t.journey_check_at END")
 		oldv, newv = append(oldv, "t.journey_pending"), append(newv, "EXCLUDED.journey_pending")
 	}
 	refunded := "u.refunded_micros + COALESCE(e.amount, 0)"
@@ -530,26 +533,6 @@ func (db *DB) LinkConversions(ctx context.Context, brand string, from, to time.T
 		return nil, fmt.Errorf("listing link conversions: %w", err)
 	}
 	return linkConversionsOf(rows), nil
-}
-
-// journeyReread is how long after its creation an order whose customer
-// journey was not ready is read again by the sync (Shopify completes the
-// journey within minutes to hours; after two days it is taken as final).
-const journeyReread = 48 * time.Hour
-
-// OldestPendingJourney is the earliest updated_at among shop's orders
-// whose journey was not ready at the last sync and that were created less
-// than 48 hours before now; ok is false when there is none. The order
-// sync reads again from there, so those orders are re-read until their
-// journey is ready.
-func (db *DB) OldestPendingJourney(ctx context.Context, shop string, now time.Time) (at time.Time, ok bool, err error) {
-	var t sql.NullTime
-	err = db.x.GetContext(ctx, &t, `SELECT min(updated_at) FROM orders WHERE shop = $1 AND journey_pending AND created_at > $2`,
-		shop, now.Add(-journeyReread))
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("reading orders of %s with a pending journey: %w", shop, err)
-	}
-	return t.Time.UTC(), t.Valid, nil
 }
 
 // AttributedUnready counts the orders that were attributed from a
