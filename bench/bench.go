@@ -478,7 +478,9 @@ const (
 //     of at most 30 days its rows/1000 (at least one page), one
 //     authorization per Spark code and the Spark post list/50;
 //   - Shopify: the fewer of paging every order and a bulk export (start,
-//     one poll, download) with one page of what changed while it ran.
+//     one poll, download) with one page of what changed while it ran (a
+//     first sync has no order stored, so no journey re-read is due;
+//     CycleMinimum counts those of a later cycle).
 func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 	var metaAds, ttAds, metaStats, ttStats, metaPerms int
 	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}

@@ -79,7 +79,12 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err := db.SQL().GetContext(ctx, &lastRun, `SELECT coalesce(max(id), 0) FROM job_runs`); err != nil {
 			return fmt.Errorf("reading job_runs: %w", err)
 		}
-		d, err := runDaemon(ctx, o, dir, dsn, sb, sb.Now(), pgPID)
+		now := sb.Now()
+		due, err := DueJourneys(ctx, db, b, now)
+		if err != nil {
+			return err
+		}
+		d, err := runDaemon(ctx, o, dir, dsn, sb, now, pgPID)
 		if err != nil {
 			return err
 		}
@@ -89,7 +94,7 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		for k := range calls {
 			calls[k] -= calls0[k]
 		}
-		if f.APIs, err = cycleMinimum(ctx, db, b, sb, change, calls); err != nil {
+		if f.APIs, err = CycleMinimum(ctx, db, b, sb, change, due, calls); err != nil {
 			return err
 		}
 		if err := f.written(ctx, db, xid); err != nil {
@@ -147,17 +152,19 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 	return nil
 }
 
-// cycleMinimum pairs a cycle's calls with the fewest that learn its
+// CycleMinimum pairs a cycle's calls with the fewest that learn its
 // change, derived from the stored data and the page sizes: every list
 // edge read once (ads, campaigns, permissions, eligible content, Spark
 // posts — each by its count over its page size), the account once per
 // platform, the start-up token check, the restatement window's rows once
 // (Meta synchronously, 500 a page; TikTok in one range, 1,000 a page),
 // one authorization per new Spark code (none after the first sync), and
-// the shop's changed orders (new orders and refunds) over the largest
-// orders page, or a bulk export (start, poll, download, changes since)
-// when that is fewer.
-func cycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, calls map[string]int) ([]Platform, error) {
+// on Shopify the shop's changed orders (new orders and refunds) over the
+// largest orders page, or a bulk export (start, poll, download, changes
+// since) when that is fewer, plus the re-reads by id of the orders whose
+// journey was not ready and whose re-read was due when the cycle began
+// (due, see DueJourneys), at most shopify.MaxIDsPerQuery a query.
+func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, due int, calls map[string]int) ([]Platform, error) {
 	c := sb.Campaign
 	var metaAds, ttAds, metaPerms int
 	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
@@ -198,6 +205,10 @@ func cycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	if shop > bulkCalls {
 		shop, shopHow = bulkCalls, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
 	}
+	if due > 0 {
+		shop += ceilDiv(due, shopify.MaxIDsPerQuery)
+		shopHow += fmt.Sprintf(" + %d due journey re-reads/%d", due, shopify.MaxIDsPerQuery)
+	}
 	metaMin := 1 + 1 + ceilDiv(len(metaCamps), metaPage) + ceilDiv(metaAds, metaPage) + max(1, ceilDiv(window["meta"], metaPage)) +
 		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))
 	ttMin := 1 + ceilDiv(len(ttCamps), tiktokPage) + ceilDiv(ttAds, tiktokPage) + max(1, ceilDiv(window["tiktok"], tiktokPage)) +
@@ -209,6 +220,21 @@ func cycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 			How: fmt.Sprintf("advertiser + campaigns + ads + %d window rows/%d + %d posts/%d", window["tiktok"], tiktokPage, posts, tiktokSparkPage)},
 		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: shop, How: shopHow},
 	}, nil
+}
+
+// DueJourneys counts the orders of b's shops whose journey was not ready
+// at their last read and whose re-read by id is due at now
+// (store.DueJourneys): what a cycle starting at now must read again.
+func DueJourneys(ctx context.Context, db *store.DB, b *configs.Brand, now time.Time) (int, error) {
+	n := 0
+	for _, shop := range b.Shops() {
+		ids, err := db.DueJourneys(ctx, shop, now)
+		if err != nil {
+			return 0, err
+		}
+		n += len(ids)
+	}
+	return n, nil
 }
 
 // postmasterPID is the PID in a private cluster's postmaster.pid (0 when

@@ -494,23 +494,6 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		}
 		since = mark.Add(-overlap)
 	}
-	// Orders whose customer journey was not ready at the last read are
-	// read again (for 48 hours after their creation, see
-	// store.OldestPendingJourney): the sync starts no later than the
-	// oldest of them, and the re-read replaces their attribution when
-	// the journey has come (the sync replaces a visit with one at least
-	// as strong). The high-water mark never moves back. Not right after a
-	// bulk export, though: it has just read every order with its journey
-	// as it is now; the next sync reads the unready ones again.
-	if !exported {
-		at, ok, err := d.DB.OldestPendingJourney(ctx, shop, r.Now)
-		if err != nil {
-			return err
-		}
-		if ok && !since.IsZero() && at.Before(since) {
-			since = at
-		}
-	}
 	// Orders arrive oldest update first, so the high-water mark advances
 	// with every stored batch: an interrupted backfill resumes where it
 	// stopped. Pages (at most 66 orders, Shopify's cost limit) are written
@@ -534,7 +517,14 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		buf = buf[:0]
 		return d.DB.SetCursor(ctx, cursor, mark.UTC().Format(time.RFC3339Nano))
 	}
+	// The orders read with a journey not ready yet (see rereadJourneys).
+	var pending []string
 	save := func(page []ads.Order) error {
+		for _, o := range page {
+			if o.JourneyPending {
+				pending = append(pending, o.ID)
+			}
+		}
 		buf = append(buf, page...)
 		if len(buf) < orderBatch {
 			return nil
@@ -556,10 +546,56 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 			return fmt.Errorf("syncing shopify orders updated %s..%s: %w", from.Format(time.RFC3339), fmtOpen(until), err)
 		}
 		if until.IsZero() {
+			if err := d.rereadJourneys(ctx, shop, r, pending); err != nil {
+				return err
+			}
 			return d.countUnready(ctx)
 		}
 		from = until
 	}
+}
+
+// rereadJourneys reads again, by id, shop's orders whose customer journey
+// was not ready at their last read and whose re-read is due (issue 22
+// item 4; each order backs off on its own, store.ScheduleJourneys) — all
+// but those the sync has just read (paged): the high-water mark stays
+// where it is. The re-read stores each order as the sync does, so a ready
+// journey replaces the attribution; an order Shopify no longer returns
+// stops being pending. Then the next re-read of every order still pending
+// is scheduled.
+func (d *Deps) rereadJourneys(ctx context.Context, shop string, r *scheduler.Run, paged []string) error {
+	due, err := d.DB.DueJourneys(ctx, shop, r.Now)
+	if err != nil {
+		return err
+	}
+	read := make(map[string]bool, len(paged))
+	for _, id := range paged {
+		read[id] = true
+	}
+	var ids []string
+	for _, id := range due {
+		if !read[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		missing, err := d.Shopify(shop).OrdersByID(ctx, ids, func(os []ads.Order) error {
+			n, err := d.DB.UpsertOrders(ctx, os)
+			r.AddRows(n)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("re-reading %d shopify orders whose journey was not ready: %w", len(ids), err)
+		}
+		n, err := d.DB.DropJourneys(ctx, shop, missing)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+	}
+	n, err := d.DB.ScheduleJourneys(ctx, shop, append(paged, ids...), r.Now)
+	r.AddRows(n)
+	return err
 }
 
 // countUnready updates roasd_shopify_orders_journey_unready.

@@ -289,6 +289,19 @@ func (s *Server) Order(id string) (Order, bool) {
 	return *o, true
 }
 
+// Delete deletes an order (as orderDelete does): reads no longer return
+// it, nodes(ids:) answers null for its id.
+func (s *Server) Delete(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orders[numericID(id)]; !ok {
+		return fmt.Errorf("order %s not found", id)
+	}
+	delete(s.orders, numericID(id))
+	s.index = nil
+	return nil
+}
+
 // Cancel cancels an order at `at` (now when zero), bumping its updatedAt.
 func (s *Server) Cancel(id string, at time.Time) error {
 	s.mu.Lock()
