@@ -116,6 +116,9 @@ func (s *Sandbox) advanceBrand(c *Campaign, shop *shopifyfake.Server, rng *rand.
 				v := *so.FirstVisit
 				v.OccurredAt = at.Add(-20 * time.Minute)
 				so.FirstVisit, so.LastVisit = &v, &v
+				// Its journey completes a while after it, not after
+				// its template's.
+				so.JourneyReadyAt = at.Add(journeyDelay)
 			}
 			if err := shop.UpsertOrder(so); err != nil {
 				return ch, fmt.Errorf("sandbox: placing order %s: %w", id, err)
