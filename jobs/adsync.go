@@ -71,7 +71,7 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 
 // syncInsights stores the account's daily stats over pullRange (the
 // restatement window, or from the earliest test on a first pull) and
-// moves its cursor. The account's time zone is the one its ads sync
+// records the last day pulled. The account's time zone is the one its ads sync
 // stored; it is read from the platform only before that.
 func (d *Deps) syncInsights(ctx context.Context, b *configs.Brand, a adAccount, r *scheduler.Run) error {
 	p, act := a.platform(), a.id()
@@ -86,8 +86,7 @@ func (d *Deps) syncInsights(ctx context.Context, b *configs.Brand, a adAccount, 
 		}
 		info.Timezone = ai.Timezone
 	}
-	cursor := string(p) + ".insights:" + act
-	rng, ok, err := d.pullRange(ctx, b, p, cursor, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
+	rng, ok, err := d.pullRange(ctx, b, p, act, ads.DateOf(r.Now, zoneOr(info.Timezone, b.Location)))
 	if err != nil || !ok {
 		return err
 	}
@@ -100,7 +99,7 @@ func (d *Deps) syncInsights(ctx context.Context, b *configs.Brand, a adAccount, 
 	if err != nil {
 		return err
 	}
-	return d.DB.SetCursor(ctx, cursor, rng.To.String())
+	return d.DB.SetInsightsPulled(ctx, p, act, rng.To)
 }
 
 // metaAdAccount is a Meta ad account read with the metaads client.

@@ -22,9 +22,6 @@ const StageDigest = "digest"
 // config names none.
 const digestDefault = "09:00"
 
-// digestCursor holds the brand-local day whose digests are queued.
-func digestCursor(brand string) string { return "digest.queued:" + brand }
-
 // DigestStage queues the brand's daily digest (and, on its weekday, the
 // weekly digest for finance) once the brand's digest time of day is
 // reached. It is not held back with the verdicts: a brand whose syncs
@@ -72,8 +69,7 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *scheduler.Run, 
 		return nil
 	}
 	today := ads.DateOf(r.Now, b.Location)
-	cursor := digestCursor(b.Name)
-	if done, err := d.DB.Cursor(ctx, cursor); err != nil || done == today.String() {
+	if done, ok, err := d.DB.DigestQueued(ctx, b.Name); err != nil || (ok && done == today) {
 		return err
 	}
 	failing, ready, err := d.failingSyncs(ctx, b)
@@ -109,7 +105,7 @@ func (d *Deps) digests(ctx context.Context, b *configs.Brand, r *scheduler.Run, 
 		return fmt.Errorf("queueing the digests of %s: %w", b.Name, err)
 	}
 	r.AddRows(int64(n))
-	return d.DB.SetCursor(ctx, cursor, today.String())
+	return d.DB.SetDigestQueued(ctx, b.Name, today)
 }
 
 // failingSyncs lists the brand's sync jobs and its reconcile whose newest
@@ -156,12 +152,12 @@ func (d *Deps) dailyDigest(ctx context.Context, b *configs.Brand, target notify.
 	yesterday := today.AddDays(-1)
 	dg := notify.Digest{Day: today.String(), Yesterday: yesterday.String(), FailingSyncs: failing}
 	if len(failing) > 0 {
-		since, err := d.DB.Cursor(ctx, notJudgedCursor(b.Name))
+		since, err := d.DB.NotJudgedSince(ctx, b.Name)
 		if err != nil {
 			return notify.Alert{}, err
 		}
-		if t, err := time.Parse(time.RFC3339, since); err == nil {
-			dg.NotJudgedSince = t.In(b.Location).Format("2006-01-02 15:04 MST")
+		if !since.IsZero() {
+			dg.NotJudgedSince = since.In(b.Location).Format("2006-01-02 15:04 MST")
 		}
 	}
 	running := map[string]*configs.Test{}

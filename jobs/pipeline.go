@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -245,22 +243,18 @@ func earliestStart(b *configs.Brand, platform ads.Platform) (ads.Date, bool) {
 
 // pullRange is the day range an insights pull re-reads: from the earliest
 // test start on first pull, else the trailing restatement window before the
-// last pulled day; up to today in the account's zone.
-func (d *Deps) pullRange(ctx context.Context, b *configs.Brand, platform ads.Platform, cursor string, today ads.Date) (ads.DateRange, bool, error) {
+// last pulled day of the account; up to today in the account's zone.
+func (d *Deps) pullRange(ctx context.Context, b *configs.Brand, platform ads.Platform, account string, today ads.Date) (ads.DateRange, bool, error) {
 	first, ok := earliestStart(b, platform)
 	if !ok || today.Before(first) {
 		return ads.DateRange{}, false, nil
 	}
 	from := first
-	last, err := d.DB.Cursor(ctx, cursor)
+	lastDay, pulled, err := d.DB.InsightsPulled(ctx, platform, account)
 	if err != nil {
 		return ads.DateRange{}, false, err
 	}
-	if last != "" {
-		lastDay, err := ads.ParseDate(last)
-		if err != nil {
-			return ads.DateRange{}, false, fmt.Errorf("cursor %s: %w", cursor, err)
-		}
+	if pulled {
 		if w := lastDay.AddDays(-b.RestatementDays); w.After(from) {
 			from = w
 		}
@@ -308,30 +302,25 @@ func (d *Deps) metaPermissions(ctx context.Context, b *configs.Brand, m *configs
 	return d.mediaOutcome(ctx, b, m, r, mediaErr)
 }
 
-// mediaFailingCursor holds when the eligible-media reads of an ad account
-// started failing ("" while they work).
-func mediaFailingCursor(act string) string { return "meta.media_failing:" + act }
-
 // mediaOutcome records an eligible-media failure as a warning of the run
 // and queues one Slack alert per failure episode (the episode is named by
-// the first failing run's time, kept in a cursor until a read works).
+// the first failing run's time, kept in the store until a read works).
 func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, m *configs.MetaAccount, r *scheduler.Run, mediaErr error) error {
 	act := m.AdAccount
-	key := mediaFailingCursor(act)
-	since, err := d.DB.Cursor(ctx, key)
+	since, err := d.DB.MediaFailingSince(ctx, act)
 	if err != nil {
 		return err
 	}
 	if mediaErr == nil {
-		if since == "" {
+		if since.IsZero() {
 			return nil
 		}
-		return d.DB.SetCursor(ctx, key, "")
+		return d.DB.SetMediaFailingSince(ctx, act, time.Time{})
 	}
 	r.Warn(fmt.Errorf("listing eligible partnership-ad media (permissions were stored): %w", mediaErr))
-	if since == "" {
-		since = r.Now.UTC().Format(time.RFC3339)
-		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+	if since.IsZero() {
+		since = r.Now.Truncate(time.Second)
+		if err := d.DB.SetMediaFailingSince(ctx, act, since); err != nil {
 			return err
 		}
 	}
@@ -340,7 +329,7 @@ func (d *Deps) mediaOutcome(ctx context.Context, b *configs.Brand, m *configs.Me
 		problem = "Set accounts.meta.business (the Meta business id that owns the brand's Page and Instagram account): " + problem
 	}
 	alert := notify.SyncAlert(notify.Target{Brand: b.Name, Channel: b.Slack.Channel, Currency: b.Currency}, ads.Meta, act,
-		"eligible partnership-ad media", since,
+		"eligible partnership-ad media", since.UTC().Format(time.RFC3339),
 		problem+". Partnership-ad permissions are still synced and verdicts go on; which creator posts the brand may run is not updated.")
 	row, err := alert.Row()
 	if err != nil {
@@ -374,13 +363,6 @@ func (d *Deps) storedAccount(ctx context.Context, p ads.Platform, id string) (st
 	return store.Account{}, false, nil
 }
 
-// sparkCursor names the stored Spark code → post id mapping without
-// storing the code itself.
-func sparkCursor(code string) string {
-	h := sha256.Sum256([]byte(code))
-	return "tiktok.spark_item:" + hex.EncodeToString(h[:12])
-}
-
 // sparkItems maps each Spark code of b's variants to the post it
 // authorized, for the codes applied so far.
 func sparkItems(ctx context.Context, db *store.DB, b *configs.Brand) (map[string]string, error) {
@@ -390,7 +372,7 @@ func sparkItems(ctx context.Context, db *store.DB, b *configs.Brand) (map[string
 			if v.SparkCode == "" {
 				continue
 			}
-			item, err := db.Cursor(ctx, sparkCursor(v.SparkCode))
+			item, err := db.SparkItem(ctx, v.SparkCode)
 			if err != nil {
 				return nil, err
 			}
@@ -416,7 +398,7 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r 
 			if !applies || v.Platform != ads.TikTok || v.SparkCode == "" || where[v.SparkCode] != "" {
 				continue
 			}
-			if item, err := d.DB.Cursor(ctx, sparkCursor(v.SparkCode)); err != nil {
+			if item, err := d.DB.SparkItem(ctx, v.SparkCode); err != nil {
 				return err
 			} else if item != "" {
 				continue
@@ -434,7 +416,7 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r 
 	var codeErrs []error
 	for _, code := range codes {
 		if item := res.Items[code]; item != "" {
-			if err := d.DB.SetCursor(ctx, sparkCursor(code), item); err != nil {
+			if err := d.DB.SetSparkItem(ctx, code, item); err != nil {
 				return err
 			}
 		}
@@ -455,8 +437,7 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r 
 const backfillWindow = 30 * 24 * time.Hour
 
 func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string, r *scheduler.Run) error {
-	cursor := "shopify.orders:" + shop
-	hw, err := d.DB.Cursor(ctx, cursor)
+	mark, err := d.DB.OrdersMark(ctx, shop)
 	if err != nil {
 		return err
 	}
@@ -464,11 +445,9 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 	if overlap <= 0 {
 		overlap = 15 * time.Minute
 	}
-	var since, mark time.Time
-	if hw != "" {
-		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
-			return fmt.Errorf("cursor %s: %w", cursor, err)
-		}
+	first := mark.IsZero()
+	var since time.Time
+	if !first {
 		since = mark.Add(-overlap)
 	} else if first, ok := earliestStart(b, ""); ok {
 		back := d.BackfillDays
@@ -477,7 +456,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		}
 		since = first.AddDays(-back).In(b.Location)
 	}
-	exported := d.useBulk(ctx, shop, hw == "", mark, r.Now)
+	exported := d.useBulk(ctx, shop, first, mark, r.Now)
 	if exported {
 		if err := d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
 			return err
@@ -486,11 +465,8 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		// past (an export resumed after a restart, or one that ran for
 		// hours): page through what changed since, so that this sync ends
 		// as current as any other.
-		if hw, err = d.DB.Cursor(ctx, cursor); err != nil {
+		if mark, err = d.DB.OrdersMark(ctx, shop); err != nil {
 			return err
-		}
-		if mark, err = time.Parse(time.RFC3339Nano, hw); err != nil {
-			return fmt.Errorf("cursor %s: %w", cursor, err)
 		}
 		since = mark.Add(-overlap)
 	}
@@ -515,7 +491,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 			}
 		}
 		buf = buf[:0]
-		return d.DB.SetCursor(ctx, cursor, mark.UTC().Format(time.RFC3339Nano))
+		return d.DB.SetOrdersMark(ctx, shop, mark)
 	}
 	// The orders read with a journey not ready yet (see rereadJourneys).
 	var pending []string

@@ -72,8 +72,8 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 	if stored == 0 || stored >= total {
 		t.Fatalf("after the outage %d of %d orders are stored, want some but not all", stored, total)
 	}
-	mark, err := db.Cursor(ctx, "shopify.orders:"+shop)
-	if err != nil || mark == "" {
+	mark, err := db.OrdersMark(ctx, shop)
+	if err != nil || mark.IsZero() {
 		t.Fatalf("high-water mark not advanced during the interrupted sync (%q, %v)", mark, err)
 	}
 	calls := fake.Calls()
@@ -90,8 +90,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 		t.Fatalf("after resuming %d orders are stored, want %d", got, total)
 	}
 	resumed := fake.Calls()[before]
-	markT, _ := time.Parse(time.RFC3339Nano, mark)
-	if q, _ := resumed.Variables["query"].(string); !strings.Contains(q, markT.Add(-15*time.Minute).UTC().Format("2006-01-02T15:04")) {
+	if q, _ := resumed.Variables["query"].(string); !strings.Contains(q, mark.Add(-15*time.Minute).UTC().Format("2006-01-02T15:04")) {
 		t.Errorf("resumed sync started with query %q, want it to start at the stored mark %s minus the overlap", q, mark)
 	}
 	// A third run only re-reads the overlap.

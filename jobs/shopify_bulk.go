@@ -16,9 +16,6 @@ import (
 // defaultBulkAfter is Deps.BulkAfter's default.
 const defaultBulkAfter = 24 * time.Hour
 
-// bulkCursor names the stored id of a shop's running bulk orders export.
-func bulkCursor(shop string) string { return "shopify.bulk:" + shop }
-
 // useBulk reports whether an order sync exports the orders with a bulk
 // operation: on a first sync, when the high-water mark is more than
 // BulkAfter behind now, or when an export started earlier is still to be
@@ -34,8 +31,8 @@ func (d *Deps) useBulk(ctx context.Context, shop string, first bool, mark, now t
 	if first || now.Sub(mark) > after {
 		return true
 	}
-	id, err := d.DB.Cursor(ctx, bulkCursor(shop))
-	// An unreadable cursor is read again (and fails the job) by the bulk
+	id, err := d.DB.BulkOrdersOp(ctx, shop)
+	// An unreadable id is read again (and fails the job) by the bulk
 	// path.
 	return err != nil || id != ""
 }
@@ -46,7 +43,7 @@ const analyzeAfterOrders = 50000
 
 // shopifyBulkOrders syncs the shop's orders updated at or after since (all
 // when zero) with a bulk operation: it starts one (or resumes the one a
-// killed run left, whose id is kept in the bulk cursor), waits for it,
+// killed run left, whose id is kept in the store), waits for it,
 // and streams its file into the store in batches of orderBatch. A bulk
 // file follows no order, so the high-water mark moves only once the whole
 // file is stored, to the operation's creation time on Shopify's clock
@@ -54,7 +51,6 @@ const analyzeAfterOrders = 50000
 // changed since, from that mark less the overlap.
 func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop string, r *scheduler.Run, since, prev time.Time) error {
 	client := d.Shopify(shop)
-	cursor := bulkCursor(shop)
 	op, err := d.bulkOperation(ctx, client, shop, since)
 	if err != nil {
 		return err
@@ -91,19 +87,18 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop str
 	if mark.Before(prev) {
 		mark = prev
 	}
-	if err := d.DB.SetCursor(ctx, "shopify.orders:"+shop, mark.UTC().Format(time.RFC3339Nano)); err != nil {
+	if err := d.DB.SetOrdersMark(ctx, shop, mark); err != nil {
 		return err
 	}
 	d.logger().Info("shopify bulk orders export stored", "shop", shop, "op", op.ID, "orders", n, "bytes", op.FileSize)
-	return d.DB.SetCursor(ctx, cursor, "")
+	return d.DB.SetBulkOrdersOp(ctx, shop, "")
 }
 
 // bulkOperation returns the bulk export to wait for: the one whose id a
 // previous run stored, while it can still deliver (running or completed),
 // else a new one, whose id is stored before it is waited for.
 func (d *Deps) bulkOperation(ctx context.Context, client *shopify.Client, shop string, since time.Time) (shopify.BulkOperation, error) {
-	cursor := bulkCursor(shop)
-	id, err := d.DB.Cursor(ctx, cursor)
+	id, err := d.DB.BulkOrdersOp(ctx, shop)
 	if err != nil {
 		return shopify.BulkOperation{}, err
 	}
@@ -139,7 +134,7 @@ func (d *Deps) bulkOperation(ctx context.Context, client *shopify.Client, shop s
 	if err != nil {
 		return op, fmt.Errorf("starting shopify bulk orders export of %s: %w", shop, err)
 	}
-	if err := d.DB.SetCursor(ctx, cursor, op.ID); err != nil {
+	if err := d.DB.SetBulkOrdersOp(ctx, shop, op.ID); err != nil {
 		return op, err
 	}
 	return op, nil

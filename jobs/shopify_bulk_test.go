@@ -79,9 +79,23 @@ func (r *bulkRig) storedIDs(t *testing.T) []string {
 	return ids
 }
 
-func (r *bulkRig) cursor(t *testing.T, name string) string {
+// mark is the shop's order high-water mark, as stored ("" for none).
+func (r *bulkRig) mark(t *testing.T) string {
 	t.Helper()
-	v, err := r.db.Cursor(context.Background(), name+bulkShop)
+	v, err := r.db.OrdersMark(context.Background(), bulkShop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.IsZero() {
+		return ""
+	}
+	return v.Format(time.RFC3339Nano)
+}
+
+// bulkOp is the id of the shop's running bulk export ("" for none).
+func (r *bulkRig) bulkOp(t *testing.T) string {
+	t.Helper()
+	v, err := r.db.BulkOrdersOp(context.Background(), bulkShop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +136,10 @@ func TestShopifyFirstSyncUsesBulk(t *testing.T) {
 	}
 	// The mark is the operation's creation on Shopify's clock; the op id
 	// is cleared.
-	if got := r.cursor(t, "shopify.orders:"); got != r.now.Format(time.RFC3339Nano) {
+	if got := r.mark(t); got != r.now.Format(time.RFC3339Nano) {
 		t.Errorf("high-water mark = %q, want the op's createdAt %s", got, r.now.Format(time.RFC3339Nano))
 	}
-	if got := r.cursor(t, "shopify.bulk:"); got != "" {
+	if got := r.bulkOp(t); got != "" {
 		t.Errorf("bulk cursor = %q after the export, want cleared", got)
 	}
 
@@ -157,7 +171,7 @@ func TestShopifyLongCatchUpUsesBulk(t *testing.T) {
 		bulk   bool
 	}{{2 * time.Hour, false}, {23 * time.Hour, false}, {49 * time.Hour, true}} {
 		mark := r.now.Add(-tc.behind)
-		if err := r.db.SetCursor(ctx, "shopify.orders:"+bulkShop, mark.Format(time.RFC3339Nano)); err != nil {
+		if err := r.db.SetOrdersMark(ctx, bulkShop, mark); err != nil {
 			t.Fatal(err)
 		}
 		before := r.ops()
@@ -180,14 +194,14 @@ func TestShopifyLongCatchUpUsesBulk(t *testing.T) {
 			if from := mark.Add(-15 * time.Minute).UTC().Format(time.RFC3339); !strings.Contains(q, from) {
 				t.Errorf("bulk query %q does not start at %s", q, from)
 			}
-			if got := r.cursor(t, "shopify.orders:"); got != r.now.Format(time.RFC3339Nano) {
+			if got := r.mark(t); got != r.now.Format(time.RFC3339Nano) {
 				t.Errorf("mark after the bulk catch-up = %q, want %s", got, r.now.Format(time.RFC3339Nano))
 			}
 		}
 	}
 	// A negative BulkAfter always pages.
 	r.d.BulkAfter = -1
-	if err := r.db.SetCursor(ctx, "shopify.orders:"+bulkShop, ""); err != nil {
+	if err := r.db.SetOrdersMark(ctx, bulkShop, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	before := r.ops()
@@ -217,7 +231,7 @@ func TestShopifyBulkResumesAfterRestart(t *testing.T) {
 	if err := r.d.shopifyOrders(ctx, r.brand, r.brand.Shops()[0], &scheduler.Run{Now: r.now}); err == nil {
 		t.Fatal("the run finished before being stopped")
 	}
-	id := r.cursor(t, "shopify.bulk:")
+	id := r.bulkOp(t)
 	if !strings.HasPrefix(id, "gid://shopify/BulkOperation/") {
 		t.Fatalf("bulk cursor = %q, want the running op's id", id)
 	}
@@ -242,7 +256,7 @@ func TestShopifyBulkResumesAfterRestart(t *testing.T) {
 	if got := r.storedIDs(t); !slices.Equal(got, want) {
 		t.Errorf("stored %d orders, want %d (the export's and the one placed since)", len(got), len(want))
 	}
-	if got := r.cursor(t, "shopify.bulk:"); got != "" {
+	if got := r.bulkOp(t); got != "" {
 		t.Errorf("bulk cursor = %q, want cleared", got)
 	}
 }
@@ -275,13 +289,13 @@ func TestShopifyBulkReplacesDeadOperation(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.fake.ExpireBulk()
-			if err := r.db.SetCursor(context.Background(), "shopify.bulk:"+bulkShop, op.ID); err != nil {
+			if err := r.db.SetBulkOrdersOp(context.Background(), bulkShop, op.ID); err != nil {
 				t.Fatal(err)
 			}
 			return 1
 		}},
 		{"not found", func(t *testing.T, r *bulkRig) int {
-			if err := r.db.SetCursor(context.Background(), "shopify.bulk:"+bulkShop, "gid://shopify/BulkOperation/404"); err != nil {
+			if err := r.db.SetBulkOrdersOp(context.Background(), bulkShop, "gid://shopify/BulkOperation/404"); err != nil {
 				t.Fatal(err)
 			}
 			return 0

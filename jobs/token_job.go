@@ -60,20 +60,17 @@ func daysLeft(d time.Duration) string {
 	return fmt.Sprintf("%.0f hours", math.Ceil(d.Hours()))
 }
 
-// tokenCursor is where the last read of a platform token's expiry is kept.
-func tokenCursor(p ads.Platform) string { return "token:" + string(p) }
-
 // TokenStatuses reads the last recorded expiry of each platform token that
 // roasd checks (Meta; TikTok Marketing API tokens do not expire).
 func TokenStatuses(ctx context.Context, db *store.DB) ([]TokenStatus, error) {
 	var out []TokenStatus
 	for _, p := range []ads.Platform{ads.Meta} {
-		v, err := db.Cursor(ctx, tokenCursor(p))
-		if err != nil || v == "" {
+		v, err := db.TokenRecord(ctx, p)
+		if err != nil || v == nil {
 			return out, err
 		}
 		var s TokenStatus
-		if err := json.Unmarshal([]byte(v), &s); err != nil {
+		if err := json.Unmarshal(v, &s); err != nil {
 			return out, fmt.Errorf("reading %s token status: %w", p, err)
 		}
 		out = append(out, s)
@@ -96,7 +93,7 @@ func (d *Deps) metaToken(ctx context.Context, b *configs.Brand, r *scheduler.Run
 	if err != nil {
 		return err
 	}
-	if err := d.DB.SetCursor(ctx, tokenCursor(ads.Meta), string(raw)); err != nil {
+	if err := d.DB.SetTokenRecord(ctx, ads.Meta, raw); err != nil {
 		return err
 	}
 	if d.Metrics != nil {

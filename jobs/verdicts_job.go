@@ -180,10 +180,6 @@ func (d *Deps) evaluate(ctx context.Context, b *configs.Brand, r *scheduler.Run,
 	return d.applyActions(ctx, b, target, actionsToApply, r)
 }
 
-// notJudgedCursor holds since when the brand's tests have not been judged
-// ("" while they are).
-func notJudgedCursor(brand string) string { return "verdicts.not_judged:" + brand }
-
 // holdVerdicts reports whether the brand must not be judged now (see
 // NotJudged). When held, it queues one Slack message per episode saying
 // why and returns the run's (permanent) error; when not, it ends the
@@ -193,24 +189,23 @@ func (d *Deps) holdVerdicts(ctx context.Context, b *configs.Brand, target notify
 	if err != nil {
 		return true, err
 	}
-	key := notJudgedCursor(b.Name)
-	since, err := d.DB.Cursor(ctx, key)
+	since, err := d.DB.NotJudgedSince(ctx, b.Name)
 	if err != nil {
 		return true, err
 	}
 	if len(reasons) == 0 {
-		if since != "" {
-			return false, d.DB.SetCursor(ctx, key, "")
+		if !since.IsZero() {
+			return false, d.DB.SetNotJudgedSince(ctx, b.Name, time.Time{})
 		}
 		return false, nil
 	}
-	if since == "" {
-		since = r.Now.UTC().Format(time.RFC3339)
-		if err := d.DB.SetCursor(ctx, key, since); err != nil {
+	if since.IsZero() {
+		since = r.Now.Truncate(time.Second)
+		if err := d.DB.SetNotJudgedSince(ctx, b.Name, since); err != nil {
 			return true, err
 		}
 	}
-	row, err := notify.NotJudgedAlert(target, since, reasons).Row()
+	row, err := notify.NotJudgedAlert(target, since.UTC().Format(time.RFC3339), reasons).Row()
 	if err != nil {
 		return true, err
 	}

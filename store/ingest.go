@@ -372,26 +372,3 @@ func (db *DB) VariantAds(ctx context.Context, brand string) ([]VariantAd, error)
 	}
 	return out, nil
 }
-
-// Cursor returns a named sync high-water mark ("" when unset).
-func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
-	var v string
-	err := db.x.GetContext(ctx, &v, `SELECT value FROM sync_cursors WHERE name = $1`, name)
-	if err == sql.ErrNoRows {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading cursor %s: %w", name, err)
-	}
-	return v, nil
-}
-
-// SetCursor stores a named sync high-water mark.
-func (db *DB) SetCursor(ctx context.Context, name, value string) error {
-	_, err := db.x.ExecContext(ctx, `INSERT INTO sync_cursors (name, value) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value WHERE sync_cursors.value IS DISTINCT FROM EXCLUDED.value`, name, value)
-	if err != nil {
-		return fmt.Errorf("storing cursor %s: %w", name, err)
-	}
-	return nil
-}

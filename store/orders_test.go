@@ -495,9 +495,12 @@ func TestMigration0012RestatesDeliveryKeyedRefunds(t *testing.T) {
 		t.Errorf("order_refunds after 0012: %d rows (%v), want 0", refunds, err)
 	}
 	for name, want := range map[string]string{shop: "2026-06-02T09:30:00.000000Z", "other.myshopify.com": "2026-06-20T10:00:00Z"} {
-		got, err := db.Cursor(ctx, "shopify.orders:"+name)
-		if err != nil || got != want {
+		var got string
+		if err := x.GetContext(ctx, &got, `SELECT value FROM sync_cursors WHERE name = $1`, "shopify.orders:"+name); err != nil || got != want {
 			t.Errorf("cursor of %s = %q (%v), want %q", name, got, err, want)
+		}
+		if mark, err := db.OrdersMark(ctx, name); err != nil || mark.Format(time.RFC3339Nano) != mustTime(t, want).Format(time.RFC3339Nano) {
+			t.Errorf("OrdersMark(%s) = %v (%v), want %s", name, mark, err, want)
 		}
 	}
 	// The next sync reads the order again: its state sets the true amount.
@@ -509,4 +512,13 @@ func TestMigration0012RestatesDeliveryKeyedRefunds(t *testing.T) {
 	if o := getOrder(t, db, "1"); o.Refunded != ads.MustMicros("10") || o.Net != ads.MustMicros("75") {
 		t.Errorf("after the restating sync: refunded %d net %d, want 10.00 and 75.00", o.Refunded, o.Net)
 	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }
