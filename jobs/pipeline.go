@@ -445,9 +445,9 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 	if overlap <= 0 {
 		overlap = 15 * time.Minute
 	}
-	first := mark.IsZero()
+	firstSync := mark.IsZero()
 	var since time.Time
-	if !first {
+	if !firstSync {
 		since = mark.Add(-overlap)
 	} else if first, ok := earliestStart(b, ""); ok {
 		back := d.BackfillDays
@@ -456,7 +456,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		}
 		since = first.AddDays(-back).In(b.Location)
 	}
-	exported := d.useBulk(ctx, shop, first, mark, r.Now)
+	exported := d.useBulk(ctx, shop, firstSync, mark, r.Now)
 	if exported {
 		if err := d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
 			return err
