@@ -157,6 +157,10 @@ func (l *loader) decodeDoc(root *yaml.Node) {
 		l.errorf(root, "a config file holds a mapping (brand:, creators:, tests:), not %s", describe(root))
 		return
 	}
+	if isDaemonDoc(root) {
+		l.daemonDoc(root)
+		return
+	}
 	// Every other key belongs to the brand, so find it first.
 	b := &Brand{} // a stand-in when the brand is missing, to still check the rest
 	var brandNode *yaml.Node

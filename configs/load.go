@@ -116,6 +116,8 @@ type loader struct {
 	// need the whole configuration (references, required settings) are
 	// then skipped rather than reported as noise.
 	broken bool
+	// daemon are the daemon settings read so far (see daemonDoc).
+	daemon Daemon
 }
 
 func load(files []srcFile) (*Set, error) {
@@ -138,7 +140,7 @@ func load(files []srcFile) (*Set, error) {
 		l.probs.sort()
 		return nil, &l.probs
 	}
-	set := &Set{Brands: slices.Clone(l.order), Files: l.files}
+	set := &Set{Brands: slices.Clone(l.order), Files: l.files, Daemon: l.finishDaemon()}
 	slices.SortFunc(set.Brands, func(a, b *Brand) int { return strings.Compare(a.Name, b.Name) })
 	return set, nil
 }

@@ -52,6 +52,8 @@ type Set struct {
 	Brands []*Brand
 	// Files lists the files read, in load order.
 	Files []string
+	// Daemon are the settings of the whole daemon, defaults filled.
+	Daemon Daemon
 }
 
 // Brand is one advertiser: its accounts, creators and variant tests.
