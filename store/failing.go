@@ -32,7 +32,7 @@ func (db *DB) FailStreaks(ctx context.Context, keys []RunKey) (map[RunKey]FailSt
 	}
 	err := db.x.SelectContext(ctx, &rows, `SELECT k.job, k.scope, min(r.started_at) AS since, count(*) AS runs
 		FROM unnest($1::text[], $2::text[]) AS k(job, scope)
-		JOIN job_runs r ON r.job = k.job AND r.scope = k.scope AND r.status NOT IN ('ok', 'running')
+		JOIN job_runs r ON r.job = k.job AND r.scope = k.scope AND r.status NOT IN ('ok', 'running', 'waiting')
 			AND r.id > COALESCE((SELECT max(o.id) FROM job_runs o WHERE o.job = k.job AND o.scope = k.scope AND o.status = 'ok'), 0)
 		GROUP BY k.job, k.scope`, pq.Array(jobs), pq.Array(scopes))
 	if err != nil {

@@ -11,6 +11,10 @@ import (
 
 // Job run statuses.
 const (
+	// RunWaiting is a run that waits for a first-sync slot before it
+	// starts (see WaitRun); it has not run, so it is neither finished
+	// nor failed.
+	RunWaiting   = "waiting"
 	RunRunning   = "running"
 	RunOK        = "ok"
 	RunFailed    = "failed"
@@ -43,6 +47,41 @@ func (db *DB) StartRun(ctx context.Context, job, scope, replica string, attempt 
 	return id, nil
 }
 
+// WaitRun records that a job's first attempt waits (for a first-sync
+// slot) before it starts, and returns the run's id: StartWaitedRun turns
+// it into the running attempt, DropWaitingRun removes it when the job does
+// not run after all.
+func (db *DB) WaitRun(ctx context.Context, job, scope, replica string, at time.Time) (int64, error) {
+	var id int64
+	err := db.x.GetContext(ctx, &id, `INSERT INTO job_runs (job, scope, replica, started_at, status, attempt)
+		VALUES ($1, $2, $3, $4, 'waiting', 1) RETURNING id`, job, scope, replica, at)
+	if err != nil {
+		return 0, fmt.Errorf("recording that %s %s waits: %w", job, scope, err)
+	}
+	return id, nil
+}
+
+// StartWaitedRun records that the waiting run id started at at.
+func (db *DB) StartWaitedRun(ctx context.Context, id int64, at time.Time) error {
+	res, err := db.x.ExecContext(ctx, `UPDATE job_runs SET status = 'running', started_at = $2 WHERE id = $1 AND status = 'waiting'`, id, at)
+	if err != nil {
+		return fmt.Errorf("recording start of waiting run %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("recording start of waiting run %d: no such waiting run", id)
+	}
+	return nil
+}
+
+// DropWaitingRun removes the waiting run id (the job did not run: it was
+// cancelled while waiting, or another replica runs it).
+func (db *DB) DropWaitingRun(ctx context.Context, id int64) error {
+	if _, err := db.x.ExecContext(ctx, `DELETE FROM job_runs WHERE id = $1 AND status = 'waiting'`, id); err != nil {
+		return fmt.Errorf("dropping waiting run %d: %w", id, err)
+	}
+	return nil
+}
+
 // FinishRun records a run's outcome. status is RunOK, RunFailed or
 // RunAbandoned; errText is empty on success.
 func (db *DB) FinishRun(ctx context.Context, id int64, status string, rows, apiCalls int64, errText string, at time.Time) error {
@@ -55,8 +94,12 @@ func (db *DB) FinishRun(ctx context.Context, id int64, status string, rows, apiC
 }
 
 // AbandonRuns marks runs of replica still "running" as abandoned (after a
-// crash or a hard shutdown) and returns how many it marked.
+// crash or a hard shutdown) and returns how many it marked; runs still
+// "waiting" never started and are removed.
 func (db *DB) AbandonRuns(ctx context.Context, replica string, at time.Time) (int64, error) {
+	if _, err := db.x.ExecContext(ctx, `DELETE FROM job_runs WHERE replica = $1 AND status = 'waiting'`, replica); err != nil {
+		return 0, fmt.Errorf("dropping waiting runs of %s: %w", replica, err)
+	}
 	res, err := db.x.ExecContext(ctx, `UPDATE job_runs SET status = 'abandoned', finished_at = $2,
 		error = CASE WHEN error = '' THEN 'replica stopped before the run finished' ELSE error END
 		WHERE replica = $1 AND status = 'running'`, replica, at)
@@ -130,6 +173,8 @@ type RunState struct {
 	EverOK bool
 	// Running is true when a run has started and not finished.
 	Running bool
+	// Waiting is true when a run waits for a first-sync slot.
+	Waiting bool
 }
 
 // RunKey names one job of one scope.
@@ -164,20 +209,22 @@ func (db *DB) RunStates(ctx context.Context, keys []RunKey) ([]RunState, error) 
 		Error    sql.NullString `db:"error"`
 		EverOK   bool           `db:"ever_ok"`
 		Running  bool           `db:"running"`
+		Waiting  bool           `db:"waiting"`
 	}
 	err := db.x.SelectContext(ctx, &rows, `SELECT k.job, k.scope, l.id, l.replica, l.started_at, l.finished_at, l.status, l.attempt, l.error,
 		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'ok') AS ever_ok,
-		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'running') AS running
+		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'running') AS running,
+		EXISTS (SELECT 1 FROM job_runs r WHERE r.job = k.job AND r.scope = k.scope AND r.status = 'waiting') AS waiting
 		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(job, scope, n)
 		LEFT JOIN LATERAL (SELECT id, replica, started_at, finished_at, status, attempt, error FROM job_runs r
-			WHERE r.job = k.job AND r.scope = k.scope AND r.status <> 'running' ORDER BY r.id DESC LIMIT 1) l ON true
+			WHERE r.job = k.job AND r.scope = k.scope AND r.status NOT IN ('running', 'waiting') ORDER BY r.id DESC LIMIT 1) l ON true
 		ORDER BY k.n`, pq.Array(jobs), pq.Array(scopes))
 	if err != nil {
 		return nil, fmt.Errorf("reading job run states: %w", err)
 	}
 	out := make([]RunState, len(rows))
 	for i, r := range rows {
-		out[i] = RunState{Job: r.Job, Scope: r.Scope, Finished: r.ID.Valid, EverOK: r.EverOK, Running: r.Running}
+		out[i] = RunState{Job: r.Job, Scope: r.Scope, Finished: r.ID.Valid, EverOK: r.EverOK, Running: r.Running, Waiting: r.Waiting}
 		if r.ID.Valid {
 			out[i].Latest = JobRun{ID: r.ID.Int64, Job: r.Job, Scope: r.Scope, Replica: r.Replica.String, StartedAt: r.Started.Time.UTC(),
 				FinishedAt: r.Finished, Status: r.Status.String, Attempt: int(r.Attempt.Int64), Error: r.Error.String}

@@ -90,11 +90,11 @@ func linkConversionsOf(rows []linkRow) []ads.LinkConversion {
 	return out
 }
 
-// LatestRun returns the newest finished (not running) run of job in scope;
+// LatestRun returns the newest finished (not running or waiting) run of job in scope;
 // ok is false when there is none.
 func (db *DB) LatestRun(ctx context.Context, job, scope string) (run JobRun, ok bool, err error) {
 	err = db.x.GetContext(ctx, &run, `SELECT id, job, scope, replica, started_at, finished_at, status, attempt, rows, api_calls, error
-		FROM job_runs WHERE job = $1 AND scope = $2 AND status <> 'running' ORDER BY started_at DESC, id DESC LIMIT 1`, job, scope)
+		FROM job_runs WHERE job = $1 AND scope = $2 AND status NOT IN ('running', 'waiting') ORDER BY started_at DESC, id DESC LIMIT 1`, job, scope)
 	if errors.Is(err, sql.ErrNoRows) {
 		return JobRun{}, false, nil
 	}
