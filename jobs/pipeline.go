@@ -151,9 +151,42 @@ func (d *Deps) syncJobs(b *configs.Brand) []scheduler.Job {
 	keys := d.syncKeys(b)
 	out := make([]scheduler.Job, len(keys))
 	for i, k := range keys {
-		out[i] = scheduler.Job{Name: k.Job, Scope: k.Scope, Run: d.syncRun(b, k)}
+		out[i] = scheduler.Job{Name: k.Job, Scope: k.Scope, Run: d.syncRun(b, k), FirstSync: d.firstSync(b, k)}
 	}
 	return out
+}
+
+// firstSync is the Job.FirstSync of the brand's sync job k: an insights
+// or order sync is a first sync — the full backfill (Shopify's bulk
+// export, the insights since the earliest test) — while its cursor is
+// empty and the brand has a test to backfill for (on the platform, or any
+// for orders). The other syncs keep no cursor (every run lists the same):
+// nil, never a first sync.
+func (d *Deps) firstSync(b *configs.Brand, k store.RunKey) func(context.Context) (bool, error) {
+	var platform ads.Platform
+	switch k.Job {
+	case "meta.insights":
+		platform = ads.Meta
+	case "tiktok.insights":
+		platform = ads.TikTok
+	case "shopify.orders":
+		return func(ctx context.Context) (bool, error) {
+			if _, ok := earliestStart(b, ""); !ok {
+				return false, nil
+			}
+			mark, err := d.DB.OrdersMark(ctx, k.Scope)
+			return mark.IsZero(), err
+		}
+	default:
+		return nil
+	}
+	return func(ctx context.Context) (bool, error) {
+		if _, ok := earliestStart(b, platform); !ok {
+			return false, nil
+		}
+		_, pulled, err := d.DB.InsightsPulled(ctx, platform, k.Scope)
+		return !pulled, err
+	}
 }
 
 // syncRun is the work of one of the brand's sync jobs.
@@ -215,6 +248,8 @@ func (d *Deps) NotJudged(ctx context.Context, b *configs.Brand) ([]string, error
 		switch {
 		case st.Finished && st.Latest.Status != store.RunOK:
 			out = append(out, fmt.Sprintf("%s %s (%s)", st.Job, st.Scope, st.Latest.Status))
+		case !st.EverOK && st.Waiting && !st.Running:
+			out = append(out, fmt.Sprintf("%s %s (first sync waiting for a slot)", st.Job, st.Scope))
 		case !st.EverOK && st.Running:
 			out = append(out, fmt.Sprintf("%s %s (first run still running)", st.Job, st.Scope))
 		case !st.EverOK:

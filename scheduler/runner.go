@@ -43,6 +43,11 @@ type Job struct {
 	// brand's verdicts): RunOnce does not run it when an earlier job of
 	// one of its Brands failed in the same pass.
 	Gated bool
+	// FirstSync, when set, reports whether the job's next run is its
+	// first sync (its cursor is still empty: the full backfill). Such a
+	// run waits for its brand's slot of the runner's FirstSyncs before it
+	// takes its lease; nil means the job is never a first sync.
+	FirstSync func(ctx context.Context) (bool, error)
 }
 
 // Key is the job's identity for leases and overlap checks.
@@ -113,6 +118,12 @@ type Recorder interface {
 	// a method LeaseHeld() bool that returns true.
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// WaitRun records a first attempt that waits for a first-sync slot;
+	// StartWaitedRun starts it, DropWaitingRun removes it when it does
+	// not run.
+	WaitRun(ctx context.Context, job, scope, replica string, at time.Time) (int64, error)
+	StartWaitedRun(ctx context.Context, id int64, at time.Time) error
+	DropWaitingRun(ctx context.Context, id int64) error
 }
 
 // ErrSkipped is returned by Execute when the job did not run because it is
@@ -138,6 +149,9 @@ type Runner struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	Metrics *Metrics
+	// FirstSyncs, when set, bounds how many brands' first syncs run at
+	// once (see Job.FirstSync and Slots); nil limits nothing.
+	FirstSyncs *Slots
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -178,12 +192,26 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 		r.mu.Unlock()
 	}()
 
+	// A first sync waits for its brand's slot before it takes the lease:
+	// a waiting job holds no lease (another replica may run it meanwhile).
+	waited, release, err := r.firstSyncSlot(ctx, job)
+	if err != nil {
+		return err
+	}
+	defer release()
+
 	ttl := r.LeaseTTL
 	if ttl <= 0 {
 		ttl = 2 * time.Minute
 	}
 	held := time.Now() // the lease holds at least until held + ttl
 	if err := r.Rec.AcquireLease(ctx, key, r.Replica, ttl); err != nil {
+		if waited != 0 {
+			// The job does not run here: its waiting run goes.
+			if derr := r.Rec.DropWaitingRun(context.WithoutCancel(ctx), waited); derr != nil {
+				r.log().Warn("dropping a waiting run", "job", key, "err", derr)
+			}
+		}
 		var other interface{ LeaseHeld() bool }
 		if errors.As(err, &other) && other.LeaseHeld() {
 			return fmt.Errorf("%s: %w", key, ErrSkipped)
@@ -207,9 +235,9 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 	if attempts <= 0 {
 		attempts = 3
 	}
-	var err error
 	for n := 1; n <= attempts; n++ {
-		err = r.attempt(jobCtx, job, n)
+		err = r.attempt(jobCtx, job, n, waited)
+		waited = 0
 		if err == nil || jobCtx.Err() != nil || !retryable(err) || n == attempts {
 			break
 		}
@@ -226,6 +254,51 @@ func (r *Runner) Execute(ctx context.Context, job Job) error {
 		}
 	}
 	return err
+}
+
+// firstSyncSlot takes the job's brand's first-sync slot when its run is a
+// first sync, waiting for it if need be; release gives it back (a no-op
+// when the run took none). While it waits, the run is recorded as waiting
+// (waited is its id) and logged, and ctx's end stops the wait: the job
+// returns ctx.Err() holding no slot, and the waiting run is removed.
+func (r *Runner) firstSyncSlot(ctx context.Context, job Job) (waited int64, release func(), err error) {
+	release = func() {}
+	if r.FirstSyncs == nil || job.FirstSync == nil {
+		return 0, release, nil
+	}
+	first, err := job.FirstSync(ctx)
+	if err != nil {
+		return 0, release, fmt.Errorf("%s: checking for a first sync: %w", job.Key(), err)
+	}
+	if !first {
+		return 0, release, nil
+	}
+	brand := strings.Join(job.Brands, ",")
+	slots := r.FirstSyncs
+	if w := slots.take(brand); w != nil {
+		id, err := r.Rec.WaitRun(ctx, job.Name, job.Scope, r.Replica, r.now())
+		if err == nil {
+			running, waiting := slots.Brands()
+			r.log().Info("first sync waits for a slot", "job", job.Name, "scope", job.Scope, "brand", brand,
+				"limit", slots.Limit(), "brands_syncing", running, "jobs_waiting", waiting)
+			slots.waiting(brand)
+			start := time.Now()
+			if err = slots.wait(ctx, w); err != nil {
+				r.log().Info("first sync stopped waiting for a slot", "job", job.Name, "scope", job.Scope, "brand", brand, "err", err)
+				if derr := r.Rec.DropWaitingRun(context.WithoutCancel(ctx), id); derr != nil {
+					r.log().Warn("dropping a waiting run", "job", job.Key(), "err", derr)
+				}
+				return 0, release, err
+			}
+			r.log().Info("first sync got its slot", "job", job.Name, "scope", job.Scope, "brand", brand, "waited", time.Since(start).Round(time.Millisecond))
+			waited = id
+		} else {
+			// Not recorded: give the place up rather than wait unseen.
+			slots.leave(w)
+			return 0, release, err
+		}
+	}
+	return waited, func() { slots.release(brand) }, nil
 }
 
 // renew keeps the job's lease until ctx ends: every ttl/3, each renewal
@@ -311,9 +384,16 @@ func Permanent(err error) error {
 }
 
 // attempt runs one try, recording it and recovering a panic as an error.
-func (r *Runner) attempt(ctx context.Context, job Job, n int) (err error) {
+// waited, when not 0, is the try's run, recorded while it waited for a
+// first-sync slot.
+func (r *Runner) attempt(ctx context.Context, job Job, n int, waited int64) (err error) {
 	run := &Run{Now: r.now()}
-	id, recErr := r.Rec.StartRun(ctx, job.Name, job.Scope, r.Replica, n, run.Now)
+	id, recErr := waited, error(nil)
+	if waited != 0 {
+		recErr = r.Rec.StartWaitedRun(ctx, waited, run.Now)
+	} else {
+		id, recErr = r.Rec.StartRun(ctx, job.Name, job.Scope, r.Replica, n, run.Now)
+	}
 	if recErr != nil {
 		return recErr
 	}

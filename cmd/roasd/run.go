@@ -272,7 +272,10 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	g := o.guard
 	g.Rejected = func(route, reason string) { d.rejected.WithLabelValues(route, reason).Inc() }
 	d.guard = web.NewBodyGuard(g)
-	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m.Metrics, Now: o.now}
+	// The first-sync limit is the config's (daemon.first_sync_concurrency),
+	// set with each config the daemon takes (useConfig).
+	d.runner = &scheduler.Runner{Rec: db, Replica: o.replica, Log: log, Metrics: m.Metrics, Now: o.now,
+		FirstSyncs: scheduler.NewSlots(configs.DefaultFirstSyncConcurrency)}
 	// Slack alerts link to the dashboard, on the private listener unless
 	// that is off.
 	dash := o.privateListen
@@ -317,6 +320,16 @@ func (d *daemon) releaseDeadClaims(ctx context.Context) {
 	}
 }
 
+// useConfig makes set the daemon's config, with its daemon settings: the
+// first-sync limit applies from the next job that asks for a slot
+// (running first syncs go on).
+func (d *daemon) useConfig(set *configs.Set) {
+	d.mu.Lock()
+	d.set = set
+	d.mu.Unlock()
+	d.runner.FirstSyncs.SetLimit(set.Daemon.FirstSyncConcurrency)
+}
+
 func (d *daemon) config() *configs.Set {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -346,7 +359,7 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 	if err := checkSecrets(d.env, set); err != nil {
 		return err
 	}
-	d.set = set
+	d.useConfig(set)
 	d.releaseDeadClaims(ctx)
 	d.adoptLinks(ctx, set)
 	// Before the jobs, so a version alert is delivered by this run's notify.
@@ -416,7 +429,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	}
 	d.releaseDeadClaims(ctx)
 	d.adoptLinks(ctx, set)
-	d.set = set
+	d.useConfig(set)
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)
 	if err := sched.Set(jobs.Jobs(set, d.deps, d.opts.schedules)); err != nil {
@@ -555,9 +568,7 @@ func (d *daemon) reload(sched *scheduler.Scheduler) {
 		d.log.Error("config reload failed; keeping the last good config", "err", err)
 		return
 	}
-	d.mu.Lock()
-	d.set = set
-	d.mu.Unlock()
+	d.useConfig(set)
 	d.metrics.ConfigOK.Set(1)
 	d.log.Info("config reloaded", "path", d.opts.config, "brands", len(set.Brands))
 }
