@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/store"
 )
 
@@ -42,16 +43,34 @@ func newFirstSyncRig(t *testing.T, limit int) *firstSyncRig {
 
 func (rg *firstSyncRig) open() { rg.gateOnce.Do(func() { close(rg.gate) }) }
 
+// synced reports whether the synthetic job name of scope stored its cursor
+// (an insights job its last day, an order sync its high-water mark).
+func (rg *firstSyncRig) synced(ctx context.Context, name, scope string) (bool, error) {
+	if name == "shopify.orders" {
+		mark, err := rg.db.OrdersMark(ctx, scope)
+		return !mark.IsZero(), err
+	}
+	_, ok, err := rg.db.InsightsPulled(ctx, ads.Meta, scope)
+	return ok, err
+}
+
+// sync stores the synthetic job's cursor.
+func (rg *firstSyncRig) sync(ctx context.Context, name, scope string) error {
+	if name == "shopify.orders" {
+		return rg.db.SetOrdersMark(ctx, scope, time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC))
+	}
+	return rg.db.SetInsightsPulled(ctx, ads.Meta, scope, ads.MustDate("2026-06-10"))
+}
+
 // jobs are brand's two sync lanes; a run stores its cursor, so the next
 // run of the job is steady.
 func (rg *firstSyncRig) jobs(brand string) []Job {
 	var out []Job
 	for _, j := range []struct{ name, scope string }{{"meta.insights", "act_" + brand}, {"shopify.orders", brand + ".myshopify.com"}} {
-		cursor := syncCursor(j.name, j.scope)
 		out = append(out, Job{Name: j.name, Scope: j.scope, Brands: []string{brand},
 			FirstSync: func(ctx context.Context) (bool, error) {
-				v, err := rg.db.Cursor(ctx, cursor)
-				return v == "", err
+				done, err := rg.synced(ctx, j.name, j.scope)
+				return !done, err
 			},
 			Run: func(ctx context.Context, r *Run) error {
 				rg.mu.Lock()
@@ -71,7 +90,7 @@ func (rg *firstSyncRig) jobs(brand string) []Job {
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				return rg.db.SetCursor(ctx, cursor, "2026-06-10")
+				return rg.sync(ctx, j.name, j.scope)
 			}})
 	}
 	return out
@@ -255,8 +274,8 @@ func TestSchedulerStartBoundsFirstSyncs(t *testing.T) {
 		t.Errorf("at most %d brands in their first sync at once, want %d", rg.max, limit)
 	}
 	for _, j := range jobs {
-		if v, err := rg.db.Cursor(context.Background(), syncCursor(j.Name, j.Scope)); err != nil || v == "" {
-			t.Errorf("%s did not complete: cursor %q, %v", j.Key(), v, err)
+		if done, err := rg.synced(context.Background(), j.Name, j.Scope); err != nil || !done {
+			t.Errorf("%s did not complete: cursor stored %v, %v", j.Key(), done, err)
 		}
 	}
 }
