@@ -120,6 +120,11 @@ type MultiResult struct {
 	// First is the first sync of every brand; Quarter the cycle 15
 	// minutes later.
 	First, Quarter MultiCycle
+	// FirstSyncConcurrency is the daemon's daemon.first_sync_concurrency
+	// (the bench writes no daemon settings: the default), and
+	// FirstSyncBrands the most brands whose first syncs (insights and
+	// order syncs) ran at once in the first cycle, from the run history.
+	FirstSyncConcurrency, FirstSyncBrands int
 }
 
 // MultiBrands are the brands RunMulti generates: brand01…, each with its
@@ -167,6 +172,7 @@ func RunMulti(ctx context.Context, o MultiOptions) (*MultiResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the generated config: %w", err)
 	}
+	res.FirstSyncConcurrency = set.Daemon.FirstSyncConcurrency
 	logf("simulating %d brands × %d creators × %d variants, %d days, %d orders each…", o.Brands, o.Creators, o.Variants, o.Days, o.Orders)
 	camps, err := sandbox.NewScaledCampaigns(set, o.Seed, sandbox.Scale{Days: o.Days, Orders: o.Orders})
 	if err != nil {
@@ -209,6 +215,9 @@ func RunMulti(ctx context.Context, o MultiOptions) (*MultiResult, error) {
 		return nil, err
 	}
 	if err := res.brandFigures(ctx, db, sb, camps); err != nil {
+		return nil, err
+	}
+	if res.FirstSyncBrands, err = firstSyncBrands(ctx, db, set); err != nil {
 		return nil, err
 	}
 	if err := age(ctx, db); err != nil {
@@ -259,6 +268,52 @@ func multiCycle(ctx context.Context, o MultiOptions, dir, dsn string, sb *sandbo
 	q := quotaErrors(sb)
 	f.Quota = QuotaErrors{TikTok: q.TikTok - q0.TikTok, Meta: q.Meta - q0.Meta, Shopify: q.Shopify - q0.Shopify}
 	return f, nil
+}
+
+// firstSyncBrands is the most brands of set whose first syncs — the
+// insights and order syncs, every run of which is a first sync before a
+// second cycle — ran at the same time, from their runs' start and finish
+// (the jobs' clock runs in real time from ROASD_NOW).
+func firstSyncBrands(ctx context.Context, db *store.DB, set *configs.Set) (int, error) {
+	brandOf := map[string]string{}
+	for _, b := range set.Brands {
+		for _, a := range append(append(b.AdAccounts(ads.Meta), b.AdAccounts(ads.TikTok)...), b.Shops()...) {
+			brandOf[a] = b.Name
+		}
+	}
+	var runs []struct {
+		Scope  string    `db:"scope"`
+		Start  time.Time `db:"started_at"`
+		Finish time.Time `db:"finished_at"`
+	}
+	if err := db.SQL().SelectContext(ctx, &runs, `SELECT scope, started_at, COALESCE(finished_at, started_at) AS finished_at
+		FROM job_runs WHERE job IN ('meta.insights', 'tiktok.insights', 'shopify.orders')`); err != nil {
+		return 0, fmt.Errorf("reading the first syncs' runs: %w", err)
+	}
+	type event struct {
+		at    time.Time
+		brand string
+		delta int
+	}
+	var events []event
+	for _, r := range runs {
+		events = append(events, event{r.Start, brandOf[r.Scope], 1}, event{r.Finish, brandOf[r.Scope], -1})
+	}
+	// At the same instant a run that ends goes before one that starts.
+	sort.Slice(events, func(i, j int) bool {
+		if !events[i].at.Equal(events[j].at) {
+			return events[i].at.Before(events[j].at)
+		}
+		return events[i].delta < events[j].delta
+	})
+	in, most := map[string]int{}, 0
+	for _, e := range events {
+		if in[e.brand] += e.delta; in[e.brand] == 0 {
+			delete(in, e.brand)
+		}
+		most = max(most, len(in))
+	}
+	return most, nil
 }
 
 // quotaErrors counts the quota answers the fakes gave so far.
@@ -338,6 +393,8 @@ func (r *MultiResult) WriteTable(w io.Writer) {
 	o := r.Options
 	fmt.Fprintf(w, "roasd bench --brands — %d brands × %d creators × %d variants, %d days, %d orders each; one TikTok app (quota %d QPS, daemon paced at 8), one Meta app, every shop behind one Shopify URL\n\n",
 		o.Brands, o.Creators, o.Variants, o.Days, o.Orders, TikTokAppQPS)
+	fmt.Fprintf(w, "first syncs: daemon.first_sync_concurrency %d (the default is %d); at most %d brands' first syncs ran at once\n\n",
+		r.FirstSyncConcurrency, configs.DefaultFirstSyncConcurrency, r.FirstSyncBrands)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "cycle\twall\tdaemon CPU\tPostgres CPU\tpeak RSS\tmeta calls/min\ttiktok calls/min\tshopify calls/min\tslack calls\tquota errors (tiktok 40100/meta throttle/shopify THROTTLED)\tSlack posts\texit")
 	for _, c := range []MultiCycle{r.First, r.Quarter} {

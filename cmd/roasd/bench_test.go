@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/roasd/roasd/bench"
+	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 )
 
@@ -55,6 +57,14 @@ func TestMultiBrandBench(t *testing.T) {
 		if m <= 0 || res.First.Calls[p] < m {
 			t.Errorf("first sync %s: %d calls against a minimum of %d", p, res.First.Calls[p], m)
 		}
+	}
+	// The bench runs the daemon with the default first-sync limit and
+	// says so; 3 brands are under it.
+	if res.FirstSyncConcurrency != configs.DefaultFirstSyncConcurrency || !strings.Contains(out.String(), fmt.Sprintf("daemon.first_sync_concurrency %d", configs.DefaultFirstSyncConcurrency)) {
+		t.Errorf("bench ran with first_sync_concurrency %d, want the default %d, reported in the table", res.FirstSyncConcurrency, configs.DefaultFirstSyncConcurrency)
+	}
+	if res.FirstSyncBrands < 1 || res.FirstSyncBrands > min(3, res.FirstSyncConcurrency) {
+		t.Errorf("%d brands' first syncs at once, want 1..%d", res.FirstSyncBrands, min(3, res.FirstSyncConcurrency))
 	}
 	if len(res.Brands) != 3 {
 		t.Fatalf("%d brands measured, want 3", len(res.Brands))
