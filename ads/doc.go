@@ -1,5 +1,6 @@
 // Package ads holds roasd's platform-neutral records — ads, daily stats,
 // whitelisting permissions, store orders, link conversions, ledger lines,
+// daily store sales (SalesDay), tests' attribution policies (TestPolicy),
 // the KPI vector (KPI, the one sum every report, dashboard, digest and
 // verdict reads) and its per-day cells — and the money and calendar
 // primitives they are built from.

@@ -122,7 +122,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 	if err != nil {
 		return 0, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
-	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state, Sales: storedSales(res)}
+	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state, Sales: res.Sales}
 	w.Ledger, w.Daily = res.Ledger, res.Daily
 	return db.ReplaceReconciled(ctx, w)
 }
@@ -328,7 +328,7 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 	if err != nil {
 		return store.ReconcilePart{}, in.Orders, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
 	}
-	p := store.ReconcilePart{Days: in.Days, Sales: storedSales(res)}
+	p := store.ReconcilePart{Days: in.Days, Sales: res.Sales}
 	p.Ledger, p.Daily = res.Ledger, res.Daily
 	return p, in.Orders, nil
 }
@@ -359,27 +359,10 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts 
 	return in, err
 }
 
-// storedSales converts a reconcile result's store sales to their stored
-// form.
-func storedSales(res reconcile.Result) []store.SalesDay {
-	out := make([]store.SalesDay, len(res.Sales))
-	for i, d := range res.Sales {
-		out[i] = store.SalesDay{Day: d.Day, Currency: d.Currency, Orders: d.Orders, Gross: d.Gross, Discounts: d.Discounts,
-			Refunds: d.Refunds, Cancellations: d.Cancellations, Net: d.Net, Paid: d.Paid, Organic: d.Organic,
-			Unattributed: d.Unattributed}
-	}
-	return out
-}
-
 // policiesOf is the brand's tests' attribution policies as the reconcile
 // state stores them.
 func policiesOf(b *configs.Brand) string {
-	ps := reconcile.Policies(b)
-	out := make([]store.TestPolicy, len(ps))
-	for i, p := range ps {
-		out[i] = store.TestPolicy(p)
-	}
-	return store.EncodePolicies(out)
+	return store.EncodePolicies(reconcile.Policies(b))
 }
 
 // spans groups ascending days into runs of consecutive days.

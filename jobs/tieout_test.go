@@ -163,7 +163,7 @@ func TestTieOutMatchesTheShop(t *testing.T) {
 		t.Errorf("net %d + link-only %d, paid %d: the report's revenue is %d, paid %d; unconverted %+v",
 			got.Net, got.LinkOnly, got.Paid, rep.Total.Revenue(), rep.Total.PaidRevenue, got.Unconverted)
 	}
-	if rep.Timezone != "America/New_York" || len(rep.Policies) != 1 || rep.Policies[0] != (reconcile.TestPolicy{TestID: "summer", Policy: configs.UTMFirst}) {
+	if rep.Timezone != "America/New_York" || len(rep.Policies) != 1 || rep.Policies[0] != (ads.TestPolicy{TestID: "summer", Policy: configs.UTMFirst}) {
 		t.Errorf("header: zone %q, policies %+v", rep.Timezone, rep.Policies)
 	}
 }

@@ -69,8 +69,8 @@ type Result struct {
 	// UnlinkedStats counts stats of ads that run no declared variant.
 	UnlinkedStats int
 	// Sales are the store's sales of each of Days with orders (see
-	// SalesDay), ordered by day.
-	Sales []SalesDay
+	// ads.SalesDay), ordered by day.
+	Sales []ads.SalesDay
 }
 
 // Location returns the brand's reporting time zone: Location when loaded,
@@ -165,7 +165,7 @@ func Build(in Input) (Result, error) {
 	// input order; the ledger is sorted below (stably, so equal keys keep
 	// the order a sort by id would give them too).
 	res.Ledger = make([]ads.LedgerLine, 0, len(in.Orders)+len(in.Links))
-	sales := map[ads.Date]*SalesDay{}
+	sales := map[ads.Date]*ads.SalesDay{}
 	for i := range in.Orders {
 		o := &in.Orders[i]
 		if o.Test {
@@ -198,10 +198,10 @@ func Build(in Input) (Result, error) {
 		res.Ledger = append(res.Ledger, r)
 		sd := sales[day]
 		if sd == nil {
-			sd = &SalesDay{Day: day, Currency: cur}
+			sd = &ads.SalesDay{Day: day, Currency: cur}
 			sales[day] = sd
 		}
-		sd.add(sale, r.Channel)
+		addSale(sd, sale, r.Channel)
 	}
 	res.Sales = sortedSales(sales)
 

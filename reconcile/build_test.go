@@ -466,8 +466,8 @@ func TestSalesDays(t *testing.T) {
 	}
 	d := res.Sales[0]
 	gbpNet := int64(13319997) // 9.99 × 1.333333, half away from zero
-	want := SalesDay{Day: ads.MustDate("2026-06-02"), Currency: "USD", Orders: 6,
-		Sale: Sale{Gross: mic("232") + gbpNet, Discounts: mic("15"), Refunds: mic("35"), Cancellations: mic("60"), Net: mic("122") + gbpNet},
+	want := ads.SalesDay{Day: ads.MustDate("2026-06-02"), Currency: "USD", Orders: 6,
+		Sale: ads.Sale{Gross: mic("232") + gbpNet, Discounts: mic("15"), Refunds: mic("35"), Cancellations: mic("60"), Net: mic("122") + gbpNet},
 		Paid: mic("65"), Organic: mic("45"), Unattributed: mic("12") + gbpNet}
 	if d != want {
 		t.Errorf("sales\n got %+v\nwant %+v", d, want)

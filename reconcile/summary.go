@@ -45,7 +45,7 @@ type Report struct {
 	// reconciled with. Summarize leaves them to the caller.
 	Timezone string
 	Range    string
-	Policies []TestPolicy
+	Policies []ads.TestPolicy
 	// TieOut is the brand-level reconciliation with the store (nil when
 	// the caller has none).
 	TieOut *TieOut
@@ -69,12 +69,6 @@ type ClosedMonth struct {
 // Label is "2026-11".
 func (c ClosedMonth) Label() string {
 	return fmt.Sprintf("%04d-%02d", c.Month.Year, int(c.Month.Month))
-}
-
-// TestPolicy is a test's attribution policy (utm-first or code-first).
-type TestPolicy struct {
-	TestID string `json:"test"`
-	Policy string `json:"policy"`
 }
 
 // MarkProvisional records f and marks the rows and the total that may

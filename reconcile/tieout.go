@@ -7,31 +7,8 @@ import (
 	"github.com/roasd/roasd/configs"
 )
 
-// Sale is one store order's sales, in the brand currency, as the tie-out
-// block counts them: Gross − Discounts − Refunds − Cancellations = Net,
-// exactly (see saleOf).
-type Sale struct {
-	Gross, Discounts, Refunds, Cancellations, Net int64
-}
-
-// SalesDay is the store's sales of one day (in the brand's time zone):
-// the brand's store orders placed that day (test orders and unconverted
-// ones left out), as they stand now — a refund or cancellation made later
-// is counted on the order's day. Money is in micro-units of Currency.
-// Gross − Discounts − Refunds − Cancellations = Net, and Paid + Organic +
-// Unattributed = Net: the orders' revenue by the ledger channel that got
-// it.
-type SalesDay struct {
-	Day      ads.Date
-	Currency string
-	// Orders counts the orders, cancelled and refunded ones included.
-	Orders int64
-	Sale
-	Paid, Organic, Unattributed int64
-}
-
-// add counts one order's sale, whose revenue went to channel.
-func (d *SalesDay) add(s Sale, channel string) {
+// addSale counts one order's sale s on d, whose revenue went to channel.
+func addSale(d *ads.SalesDay, s ads.Sale, channel string) {
 	d.Orders++
 	d.Gross += s.Gross
 	d.Discounts += s.Discounts
@@ -55,36 +32,36 @@ func (d *SalesDay) add(s Sale, channel string) {
 // cancelled order) and refunds as the remainder, so that the parts add up
 // to net exactly in the brand currency too. An order known only by its net
 // (Gross zero) counts its net plus discounts and refunds as its gross.
-func saleOf(o *ads.Order, conv *Converter, day ads.Date) (Sale, error) {
+func saleOf(o *ads.Order, conv *Converter, day ads.Date) (ads.Sale, error) {
 	gross := o.Gross
 	if gross == 0 && o.Net != 0 {
 		gross = o.Net + o.Discounts + o.Refunded
 	}
-	var s Sale
+	var s ads.Sale
 	var err error
 	if s.Net, err = conv.Convert(o.Net, o.Currency, day); err != nil {
-		return Sale{}, err
+		return ads.Sale{}, err
 	}
 	if s.Gross, err = conv.Convert(gross, o.Currency, day); err != nil {
-		return Sale{}, err
+		return ads.Sale{}, err
 	}
 	if s.Discounts, err = conv.Convert(o.Discounts, o.Currency, day); err != nil {
-		return Sale{}, err
+		return ads.Sale{}, err
 	}
 	if o.Cancelled() {
 		if s.Cancellations, err = conv.Convert(max(0, gross-o.Discounts-o.Refunded), o.Currency, day); err != nil {
-			return Sale{}, err
+			return ads.Sale{}, err
 		}
 	}
 	s.Refunds = s.Gross - s.Discounts - s.Cancellations - s.Net
 	return s, nil
 }
 
-func sortedSales(m map[ads.Date]*SalesDay) []SalesDay {
+func sortedSales(m map[ads.Date]*ads.SalesDay) []ads.SalesDay {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make([]SalesDay, 0, len(m))
+	out := make([]ads.SalesDay, 0, len(m))
 	for _, d := range m {
 		out = append(out, *d)
 	}
@@ -114,13 +91,13 @@ type PlatformReported struct {
 
 // TieOut is a report's brand-level reconciliation with the store: the
 // store's sales of the orders placed in the range (each day in the brand's
-// zone; see SalesDay), of which paid-attributed, organic-attributed and
+// zone; see ads.SalesDay), of which paid-attributed, organic-attributed and
 // unattributed (they sum to Net), the orders held out unconverted, the
 // report's revenue that is no store sale (link conversions of no known
 // order) and, beside it all, what the ad platforms reported.
 type TieOut struct {
 	Currency string
-	SalesDay
+	ads.SalesDay
 	// LinkOnly is revenue the report counts that is no store order's: link
 	// conversions that name no known order (organic revenue of their
 	// creator). The report's revenue is Net + LinkOnly.
@@ -134,7 +111,7 @@ type TieOut struct {
 // TieOutOf sums the sales days of [from, to] and sets what the report
 // rows say beside them: the platforms' numbers from daily and LinkOnly as
 // the rows' revenue less Net. Days outside the range are skipped.
-func TieOutOf(currency string, from, to ads.Date, days []SalesDay, daily []ads.KPICell, unconverted []Unconverted) TieOut {
+func TieOutOf(currency string, from, to ads.Date, days []ads.SalesDay, daily []ads.KPICell, unconverted []Unconverted) TieOut {
 	t := TieOut{Currency: currency, Unconverted: unconverted}
 	rng := ads.DateRange{From: from, To: to}
 	for _, d := range days {
@@ -180,10 +157,10 @@ func TieOutOf(currency string, from, to ads.Date, days []SalesDay, daily []ads.K
 
 // Policies lists the attribution policy of each of the brand's tests, in
 // declaration order (utm-first unless the test says code-first).
-func Policies(b *configs.Brand) []TestPolicy {
-	out := make([]TestPolicy, 0, len(b.Tests))
+func Policies(b *configs.Brand) []ads.TestPolicy {
+	out := make([]ads.TestPolicy, 0, len(b.Tests))
 	for _, t := range b.Tests {
-		out = append(out, TestPolicy{TestID: t.ID, Policy: policyOf(t)})
+		out = append(out, ads.TestPolicy{TestID: t.ID, Policy: policyOf(t)})
 	}
 	return out
 }

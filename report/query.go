@@ -137,9 +137,7 @@ func (s Service) Report(ctx context.Context, q Query) (reconcile.Report, error) 
 	}
 	rep.MarkProvisional(FinalityOf(st), closed)
 	rep.Timezone, rep.Range = st.Timezone, label
-	for _, p := range st.TestPolicies() {
-		rep.Policies = append(rep.Policies, reconcile.TestPolicy(p))
-	}
+	rep.Policies = st.TestPolicies()
 	if len(closes) > 0 {
 		if err := s.adjust(ctx, &rep, st, closes, snap, live); err != nil {
 			return reconcile.Report{}, err
@@ -158,7 +156,7 @@ func (s Service) Report(ctx context.Context, q Query) (reconcile.Report, error) 
 // SalesSource reads what a tie-out block needs; *store.DB satisfies it.
 type SalesSource interface {
 	// SalesDays lists the brand's store sales of the days in [from, to].
-	SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]store.SalesDay, error)
+	SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]ads.SalesDay, error)
 	// UnconvertedDays lists the brand's held-out orders per day and
 	// currency.
 	UnconvertedDays(ctx context.Context, brand string, from, to ads.Date) ([]store.UnconvertedDay, error)
@@ -168,15 +166,9 @@ type SalesSource interface {
 // reconcile.TieOut) from its stored store sales and held-out orders and
 // its KPI cells of the range.
 func TieOut(ctx context.Context, src SalesSource, brand, currency string, from, to ads.Date, cells []ads.KPICell) (reconcile.TieOut, error) {
-	sd, err := src.SalesDays(ctx, brand, from, to)
+	days, err := src.SalesDays(ctx, brand, from, to)
 	if err != nil {
 		return reconcile.TieOut{}, err
-	}
-	days := make([]reconcile.SalesDay, len(sd))
-	for i, d := range sd {
-		days[i] = reconcile.SalesDay{Day: d.Day, Currency: d.Currency, Orders: d.Orders,
-			Sale: reconcile.Sale{Gross: d.Gross, Discounts: d.Discounts, Refunds: d.Refunds, Cancellations: d.Cancellations, Net: d.Net},
-			Paid: d.Paid, Organic: d.Organic, Unattributed: d.Unattributed}
 	}
 	ud, err := src.UnconvertedDays(ctx, brand, from, to)
 	if err != nil {

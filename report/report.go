@@ -491,17 +491,17 @@ func writeJSON(w io.Writer, rep reconcile.Report) error {
 	p := prepare(rep)
 	var buf bytes.Buffer
 	head, _ := json.Marshal(struct {
-		Brand       string                 `json:"brand"`
-		Currency    string                 `json:"currency"`
-		From        ads.Date               `json:"from"`
-		To          ads.Date               `json:"to"`
-		By          string                 `json:"by"`
-		Timezone    string                 `json:"timezone,omitempty"`
-		Range       string                 `json:"range,omitempty"`
-		Policies    []reconcile.TestPolicy `json:"attribution,omitempty"`
-		Reconciled  *jsonReconciled        `json:"reconciled,omitempty"`
-		Provisional *jsonProvisional       `json:"provisional,omitempty"`
-		Closed      []jsonClosed           `json:"closed,omitempty"`
+		Brand       string           `json:"brand"`
+		Currency    string           `json:"currency"`
+		From        ads.Date         `json:"from"`
+		To          ads.Date         `json:"to"`
+		By          string           `json:"by"`
+		Timezone    string           `json:"timezone,omitempty"`
+		Range       string           `json:"range,omitempty"`
+		Policies    []ads.TestPolicy `json:"attribution,omitempty"`
+		Reconciled  *jsonReconciled  `json:"reconciled,omitempty"`
+		Provisional *jsonProvisional `json:"provisional,omitempty"`
+		Closed      []jsonClosed     `json:"closed,omitempty"`
 	}{rep.Brand, rep.Currency, rep.From, rep.To, rep.By, rep.Timezone, rep.Range, rep.Policies, reconciledOf(rep.Reconciled),
 		provisionalOf(rep.Finality), closedIfAny(rep)})
 	buf.Write(head[:len(head)-1])

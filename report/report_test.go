@@ -511,16 +511,16 @@ func TestTieOutGolden(t *testing.T) {
 	t.Parallel()
 	mic := ads.MustMicros
 	d1, d2 := ads.MustDate("2026-06-01"), ads.MustDate("2026-06-02")
-	days := []reconcile.SalesDay{
-		{Day: d1, Currency: "USD", Orders: 3, Sale: reconcile.Sale{Gross: mic("190.5045"), Discounts: mic("10.25"),
+	days := []ads.SalesDay{
+		{Day: d1, Currency: "USD", Orders: 3, Sale: ads.Sale{Gross: mic("190.5045"), Discounts: mic("10.25"),
 			Refunds: mic("20.2505"), Cancellations: mic("20"), Net: mic("140.004")}, Paid: mic("100.005"), Organic: mic("39.999")},
-		{Day: d2, Currency: "USD", Orders: 2, Sale: reconcile.Sale{Gross: mic("100.0045"), Discounts: mic("10.25"),
+		{Day: d2, Currency: "USD", Orders: 2, Sale: ads.Sale{Gross: mic("100.0045"), Discounts: mic("10.25"),
 			Refunds: mic("29.7495"), Net: mic("60.005")}, Paid: mic("60"), Organic: mic("0.005")},
 	}
 	for _, tc := range []struct{ format, file string }{{FormatTable, "tieout.txt"}, {FormatJSON, "tieout.json"}} {
 		rep := fixtureReport(t, reconcile.ByCreator)
 		rep.Timezone, rep.Range = "America/New_York", "month to date"
-		rep.Policies = []reconcile.TestPolicy{{TestID: "summer", Policy: "utm-first"}, {TestID: "milo-launch", Policy: "code-first"}}
+		rep.Policies = []ads.TestPolicy{{TestID: "summer", Policy: "utm-first"}, {TestID: "milo-launch", Policy: "code-first"}}
 		to := reconcile.TieOutOf("USD", rep.From, rep.To, days, fixtureDaily(),
 			[]reconcile.Unconverted{{Currency: "GBP", Orders: 1, Net: mic("120"), First: ads.MustDate("2026-06-14"), Last: ads.MustDate("2026-06-14")}})
 		rep.TieOut = &to
@@ -543,9 +543,9 @@ func TestTieOutLinesInEachCurrency(t *testing.T) {
 		{"USD", "10,000.50 USD", "8,667.83 USD", "5,000.40 USD"},
 	} {
 		mic := ads.MustMicros
-		to := reconcile.TieOutOf(c.cur, ads.MustDate("2026-06-01"), ads.MustDate("2026-06-30"), []reconcile.SalesDay{{
+		to := reconcile.TieOutOf(c.cur, ads.MustDate("2026-06-01"), ads.MustDate("2026-06-30"), []ads.SalesDay{{
 			Day: ads.MustDate("2026-06-01"), Currency: c.cur, Orders: 3,
-			Sale: reconcile.Sale{Gross: mic("10000.5004"), Discounts: mic("1000.3333"), Refunds: mic("332.3337"), Net: mic("8667.8334")},
+			Sale: ads.Sale{Gross: mic("10000.5004"), Discounts: mic("1000.3333"), Refunds: mic("332.3337"), Net: mic("8667.8334")},
 			Paid: mic("5000.4001"), Organic: mic("3000.2222"), Unattributed: mic("667.2111")}}, nil, nil)
 		lines := TieOutLines(to, to.Paid, to.Organic+to.Unattributed)
 		got := map[string]string{}

@@ -204,7 +204,7 @@ type ReconcileWrite struct {
 	Ledger []ads.LedgerLine
 	Daily  []ads.KPICell
 	// Sales are the store sales of the days (sales_daily).
-	Sales []SalesDay
+	Sales []ads.SalesDay
 	// State is stored as the brand's new reconcile state.
 	State ReconcileState
 }
@@ -269,7 +269,7 @@ type ReconcilePart struct {
 	Days   []ads.Date
 	Ledger []ads.LedgerLine
 	Daily  []ads.KPICell
-	Sales  []SalesDay
+	Sales  []ads.SalesDay
 }
 
 // RebuildReconciled stores a full rebuild of state.Brand produced in parts

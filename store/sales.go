@@ -11,31 +11,8 @@ import (
 	"github.com/roasd/roasd/ads"
 )
 
-// SalesDay is one stored day of a brand's store sales (table sales_daily;
-// reconcile.SalesDay): money in micro-units of Currency.
-type SalesDay struct {
-	Day           ads.Date `db:"day"`
-	Currency      string   `db:"currency"`
-	Orders        int64    `db:"orders"`
-	Gross         int64    `db:"gross_micros"`
-	Discounts     int64    `db:"discounts_micros"`
-	Refunds       int64    `db:"refunds_micros"`
-	Cancellations int64    `db:"cancellations_micros"`
-	Net           int64    `db:"net_micros"`
-	Paid          int64    `db:"paid_micros"`
-	Organic       int64    `db:"organic_micros"`
-	Unattributed  int64    `db:"unattributed_micros"`
-}
-
-// TestPolicy is a test's attribution policy as a reconcile state records
-// it.
-type TestPolicy struct {
-	TestID string `json:"test"`
-	Policy string `json:"policy"`
-}
-
 // EncodePolicies is ps as ReconcileState.Policies stores them.
-func EncodePolicies(ps []TestPolicy) string {
+func EncodePolicies(ps []ads.TestPolicy) string {
 	if len(ps) == 0 {
 		return "[]"
 	}
@@ -44,8 +21,8 @@ func EncodePolicies(ps []TestPolicy) string {
 }
 
 // TestPolicies decodes the state's Policies (none when unreadable).
-func (s ReconcileState) TestPolicies() []TestPolicy {
-	var out []TestPolicy
+func (s ReconcileState) TestPolicies() []ads.TestPolicy {
+	var out []ads.TestPolicy
 	if json.Unmarshal([]byte(s.Policies), &out) != nil {
 		return nil
 	}
@@ -57,8 +34,8 @@ const salesCols = `day, currency, orders, gross_micros, discounts_micros, refund
 
 // SalesDays lists the brand's store sales of the days in [from, to], by
 // day.
-func (db *DB) SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]SalesDay, error) {
-	var out []SalesDay
+func (db *DB) SalesDays(ctx context.Context, brand string, from, to ads.Date) ([]ads.SalesDay, error) {
+	var out []ads.SalesDay
 	if err := db.x.SelectContext(ctx, &out, `SELECT `+salesCols+` FROM sales_daily WHERE brand = $1 AND day BETWEEN $2 AND $3
 		ORDER BY day`, brand, from, to); err != nil {
 		return nil, fmt.Errorf("listing store sales of brand %s: %w", brand, err)
@@ -92,7 +69,7 @@ func (db *DB) UnconvertedDays(ctx context.Context, brand string, from, to ads.Da
 // (which must lie on days); all of the brand's when days is nil. Only
 // days that differ are written: a pass that changes nothing writes
 // nothing.
-func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, rows []SalesDay) error {
+func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Date, rows []ads.SalesDay) error {
 	q, args := `SELECT `+salesCols+` FROM sales_daily WHERE brand = $1`, []any{brand}
 	if days != nil {
 		if len(days) == 0 {
@@ -100,11 +77,11 @@ func replaceSales(ctx context.Context, tx *sqlx.Tx, brand string, days []ads.Dat
 		}
 		q, args = q+` AND day = ANY($2::date[])`, append(args, pq.Array(dayStrings(days)))
 	}
-	var old []SalesDay
+	var old []ads.SalesDay
 	if err := tx.SelectContext(ctx, &old, q, args...); err != nil {
 		return fmt.Errorf("reading store sales of brand %s: %w", brand, err)
 	}
-	stored := make(map[ads.Date]SalesDay, len(old))
+	stored := make(map[ads.Date]ads.SalesDay, len(old))
 	for _, o := range old {
 		stored[o.Day] = o
 	}

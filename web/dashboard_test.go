@@ -109,8 +109,8 @@ func seedDashboard(t *testing.T, db *store.DB) {
 		{Brand: "glowco", Full: true, Daily: cells,
 			// The tie-out block's store sales and an order held out for
 			// want of a GBP→USD rate.
-			Sales: []store.SalesDay{{Day: ads.MustDate("2026-06-01"), Currency: "USD", Orders: 5, Gross: m("270"), Discounts: m("10"),
-				Refunds: m("15"), Net: m("245"), Paid: m("220"), Organic: m("25")}},
+			Sales: []ads.SalesDay{{Day: ads.MustDate("2026-06-01"), Currency: "USD", Orders: 5,
+				Sale: ads.Sale{Gross: m("270"), Discounts: m("10"), Refunds: m("15"), Net: m("245")}, Paid: m("220"), Organic: m("25")}},
 			Ledger: []ads.LedgerLine{{Source: "order", SourceID: "gid://shopify/Order/9", Day: ads.MustDate("2026-06-02"),
 				Channel: "unconverted", Rule: "none", Policy: "utm-first", Currency: "USD", OrigCurrency: "GBP", OrigRevenue: m("12")}},
 			State: store.ReconcileState{Currency: "USD", Fingerprint: "f", Watermark: dashNow, ReconciledAt: dashNow,
