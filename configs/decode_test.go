@@ -79,6 +79,12 @@ func TestDecodeProblems(t *testing.T) {
 			[]string{"c.yaml:8:5: fx rate EUR->USD since 2026-01-01 is already set at c.yaml:7:5"}},
 		{"brand setting in a second document", "---\nbrand: acme\ntimezone: Europe/Paris\n",
 			[]string{"c.yaml:6:1: timezone of brand \"acme\" is already set at c.yaml:3:1"}},
+		{"whole number out of range", meta + "restatement_days: 99999999999\n",
+			[]string{"c.yaml:6:19: restatement_days: 99999999999 is out of range (at most 2147483647)"}},
+		{"whole number beyond 64 bits", meta + "refund_horizon_days: -99_999_999_999_999_999_999\n",
+			[]string{"c.yaml:6:22: refund_horizon_days: -99_999_999_999_999_999_999 is out of range (at least -2147483648)"}},
+		{"fraction for a whole number", meta + "restatement_days: 7.5\n",
+			[]string{"c.yaml:6:19: restatement_days: want a whole number, got a number"}},
 		{"null brand", meta + "---\nbrand:\nslack: {channel: \"#perf\"}\n",
 			[]string{"c.yaml:7:1: missing required key \"brand\" (the brand every key in this file belongs to)"}},
 	}

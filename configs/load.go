@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
+	"math/big"
 	"os"
 	"path"
 	"path/filepath"
@@ -315,12 +317,23 @@ func (l *loader) list(key string, n *yaml.Node) []*yaml.Node {
 	return out
 }
 
-// integer decodes an int.
+// integer decodes an int (32 bits); a whole number beyond that range, of
+// any size, is reported as out of range.
 func (l *loader) integer(key string, n *yaml.Node) (int, bool) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
 		v, err := strconv.ParseInt(n.Value, 0, 32)
 		if err == nil {
 			return int(v), true
+		}
+	}
+	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
+		if v, whole := new(big.Int).SetString(n.Value, 0); whole {
+			bound := fmt.Sprintf("at most %d", math.MaxInt32)
+			if v.Sign() < 0 {
+				bound = fmt.Sprintf("at least %d", math.MinInt32)
+			}
+			l.errorf(n, "%s: %s is out of range (%s)", key, n.Value, bound)
+			return 0, false
 		}
 	}
 	l.errorf(n, "%s: want a whole number, got %s", key, describe(n))
