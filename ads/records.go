@@ -151,21 +151,22 @@ func AdUTM(urlTags, linkURL string) UTM {
 }
 
 // DayStat is one ad's delivery and platform-reported results for one day in
-// the ad account's own time zone and currency.
+// the ad account's own time zone and currency. The db tags name
+// ad_day_stats' columns.
 type DayStat struct {
-	Platform Platform
-	Account  string
-	AdID     string
-	Day      Date
-	Currency string
+	Platform Platform `db:"platform"`
+	Account  string   `db:"account"`
+	AdID     string   `db:"ad_id"`
+	Day      Date     `db:"day"`
+	Currency string   `db:"currency"`
 	// Spend and ConversionValue are micro-units of Currency.
-	Spend           int64
-	Impressions     int64
-	Clicks          int64
-	Engagements     int64
-	Views           int64
-	Conversions     int64
-	ConversionValue int64
+	Spend           int64 `db:"spend_micros"`
+	Impressions     int64 `db:"impressions"`
+	Clicks          int64 `db:"clicks"`
+	Engagements     int64 `db:"engagements"`
+	Views           int64 `db:"views"`
+	Conversions     int64 `db:"conversions"`
+	ConversionValue int64 `db:"conversion_value_micros"`
 }
 
 // Order is a store order with the fields attribution needs. Amounts are

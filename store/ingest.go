@@ -219,25 +219,10 @@ func (db *DB) UpsertDayStats(ctx context.Context, ss []ads.DayStat) (int64, erro
 	})
 }
 
-type statRow struct {
-	Platform        string   `db:"platform"`
-	Account         string   `db:"account"`
-	AdID            string   `db:"ad_id"`
-	Day             ads.Date `db:"day"`
-	Currency        string   `db:"currency"`
-	Spend           int64    `db:"spend_micros"`
-	Impressions     int64    `db:"impressions"`
-	Clicks          int64    `db:"clicks"`
-	Engagements     int64    `db:"engagements"`
-	Views           int64    `db:"views"`
-	Conversions     int64    `db:"conversions"`
-	ConversionValue int64    `db:"conversion_value_micros"`
-}
-
 // DayStats lists stored daily stats with day in r, for one platform
 // (all when empty), ordered by platform, account, ad, day.
 func (db *DB) DayStats(ctx context.Context, platform ads.Platform, r ads.DateRange) ([]ads.DayStat, error) {
-	var rows []statRow
+	var rows []ads.DayStat
 	err := db.x.SelectContext(ctx, &rows, `SELECT platform, account, ad_id, day, currency, spend_micros, impressions, clicks,
 		engagements, views, conversions, conversion_value_micros FROM ad_day_stats
 		WHERE ($1 = '' OR platform = $1) AND day BETWEEN $2 AND $3 ORDER BY platform, account, ad_id, day`,
@@ -245,13 +230,7 @@ func (db *DB) DayStats(ctx context.Context, platform ads.Platform, r ads.DateRan
 	if err != nil {
 		return nil, fmt.Errorf("listing daily stats: %w", err)
 	}
-	out := make([]ads.DayStat, len(rows))
-	for i, s := range rows {
-		out[i] = ads.DayStat{Platform: ads.Platform(s.Platform), Account: s.Account, AdID: s.AdID, Day: s.Day, Currency: s.Currency,
-			Spend: s.Spend, Impressions: s.Impressions, Clicks: s.Clicks, Engagements: s.Engagements, Views: s.Views,
-			Conversions: s.Conversions, ConversionValue: s.ConversionValue}
-	}
-	return out, nil
+	return rows, nil
 }
 
 // AccountRef names one platform ad account.
@@ -270,7 +249,7 @@ func (db *DB) AccountDayStats(ctx context.Context, accounts []AccountRef, r ads.
 	for i, a := range accounts {
 		plats[i], accts[i] = string(a.Platform), a.Account
 	}
-	var rows []statRow
+	var rows []ads.DayStat
 	err := db.x.SelectContext(ctx, &rows, `SELECT s.platform, s.account, s.ad_id, s.day, s.currency, s.spend_micros, s.impressions, s.clicks,
 		s.engagements, s.views, s.conversions, s.conversion_value_micros
 		FROM unnest($1::text[], $2::text[]) AS k(platform, account)
@@ -280,13 +259,7 @@ func (db *DB) AccountDayStats(ctx context.Context, accounts []AccountRef, r ads.
 	if err != nil {
 		return nil, fmt.Errorf("listing daily stats of %d accounts: %w", len(accounts), err)
 	}
-	out := make([]ads.DayStat, len(rows))
-	for i, s := range rows {
-		out[i] = ads.DayStat{Platform: ads.Platform(s.Platform), Account: s.Account, AdID: s.AdID, Day: s.Day, Currency: s.Currency,
-			Spend: s.Spend, Impressions: s.Impressions, Clicks: s.Clicks, Engagements: s.Engagements, Views: s.Views,
-			Conversions: s.Conversions, ConversionValue: s.ConversionValue}
-	}
-	return out, nil
+	return rows, nil
 }
 
 // Account is an ad account's reported currency and time zone.
