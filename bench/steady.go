@@ -11,6 +11,7 @@ import (
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
@@ -80,7 +81,11 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 			return fmt.Errorf("reading job_runs: %w", err)
 		}
 		now := sb.Now()
-		due, err := DueJourneys(ctx, db, b, now)
+		checks, err := JourneyChecks(ctx, db)
+		if err != nil {
+			return err
+		}
+		overlapped, err := Overlapped(ctx, db, b, jobs.DefaultOrderOverlap)
 		if err != nil {
 			return err
 		}
@@ -88,13 +93,16 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err != nil {
 			return err
 		}
+		// The daemon's clock starts at now and runs on: what fell due by
+		// the cycle's end was due to it.
+		due := CountDue(checks, sb.Now())
 		f.Wall, f.DaemonCPU, f.PostgresCPU, f.PeakRSS, f.Exit, f.Errors = d.wall, d.cpu, d.pgCPU, d.peakRSS, d.exit, d.errors
 		f.Slack = len(sb.Slack.Messages()) - slack0
 		calls := sb.Calls()
 		for k := range calls {
 			calls[k] -= calls0[k]
 		}
-		if f.APIs, err = CycleMinimum(ctx, db, b, sb, change, due, calls); err != nil {
+		if f.APIs, err = CycleMinimum(ctx, db, b, sb, change, overlapped, due, calls); err != nil {
 			return err
 		}
 		if err := f.written(ctx, db, xid); err != nil {
@@ -159,12 +167,14 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 // platform, the start-up token check, the restatement window's rows once
 // (Meta synchronously, 500 a page; TikTok in one range, 1,000 a page),
 // one authorization per new Spark code (none after the first sync), and
-// on Shopify the shop's changed orders (new orders and refunds) over the
+// on Shopify the shop's changed orders (new orders and refunds) plus the
+// orders the sync's overlap reads again on purpose (overlapped, see
+// Overlapped; Shopify's counterpart of the restatement window) over the
 // largest orders page, or a bulk export (start, poll, download, changes
 // since) when that is fewer, plus the re-reads by id of the orders whose
-// journey was not ready and whose re-read was due when the cycle began
-// (due, see DueJourneys), at most shopify.MaxIDsPerQuery a query.
-func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, due int, calls map[string]int) ([]Platform, error) {
+// journey was not ready and whose re-read fell due during the cycle (due,
+// see CountDue), at most shopify.MaxIDsPerQuery a query.
+func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, overlapped, due int, calls map[string]int) ([]Platform, error) {
 	c := sb.Campaign
 	var metaAds, ttAds, metaPerms int
 	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
@@ -201,7 +211,7 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	rows.Close()
 	posts := len(c.SparkCodes) + len(c.Bound)
 	changed := ch.Orders + ch.Refunds
-	shop, shopHow := max(1, ceilDiv(changed, shopify.MaxPageSize)), fmt.Sprintf("%d changed orders/%d", changed, shopify.MaxPageSize)
+	shop, shopHow := max(1, ceilDiv(changed+overlapped, shopify.MaxPageSize)), fmt.Sprintf("(%d changed orders + %d in the overlap)/%d", changed, overlapped, shopify.MaxPageSize)
 	if shop > bulkCalls {
 		shop, shopHow = bulkCalls, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
 	}
@@ -222,19 +232,46 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	}, nil
 }
 
-// DueJourneys counts the orders of b's shops whose journey was not ready
-// at their last read and whose re-read by id is due at now
-// (store.DueJourneys): what a cycle starting at now must read again.
-func DueJourneys(ctx context.Context, db *store.DB, b *configs.Brand, now time.Time) (int, error) {
+// JourneyChecks are the times of the next re-read by id of every order
+// whose journey was not ready at its last read (store.DueJourneys reads
+// those that are due).
+func JourneyChecks(ctx context.Context, db *store.DB) ([]time.Time, error) {
+	var checks []time.Time
+	if err := db.SQL().SelectContext(ctx, &checks, `SELECT journey_check_at FROM orders WHERE journey_pending AND journey_check_at < 'infinity'`); err != nil {
+		return nil, fmt.Errorf("reading the orders' journey re-reads: %w", err)
+	}
+	return checks, nil
+}
+
+// CountDue counts the checks that fall due by end: the re-reads a cycle
+// that ends at end must make.
+func CountDue(checks []time.Time, end time.Time) int {
 	n := 0
+	for _, c := range checks {
+		if !c.After(end) {
+			n++
+		}
+	}
+	return n
+}
+
+// Overlapped counts the orders of b's shops updated within overlap before
+// their shop's high-water mark: the next order sync reads them again on
+// purpose (jobs.DefaultOrderOverlap).
+func Overlapped(ctx context.Context, db *store.DB, b *configs.Brand, overlap time.Duration) (int, error) {
+	total := 0
 	for _, shop := range b.Shops() {
-		ids, err := db.DueJourneys(ctx, shop, now)
-		if err != nil {
+		mark, err := db.OrdersMark(ctx, shop)
+		if err != nil || mark.IsZero() {
 			return 0, err
 		}
-		n += len(ids)
+		var n int
+		if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM orders WHERE shop = $1 AND updated_at >= $2`, shop, mark.Add(-overlap)); err != nil {
+			return 0, fmt.Errorf("counting shop %s's orders in the overlap: %w", shop, err)
+		}
+		total += n
 	}
-	return n, nil
+	return total, nil
 }
 
 // postmasterPID is the PID in a private cluster's postmaster.pid (0 when

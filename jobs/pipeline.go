@@ -42,7 +42,8 @@ type Deps struct {
 	// verdicts, digest, notify); see BrandStages.
 	Stages []Stage
 	// OrderOverlap is how far before the last high-water mark each order
-	// sync starts again (default 15m), so late writes are not missed.
+	// sync starts again (default DefaultOrderOverlap), so late writes are
+	// not missed.
 	OrderOverlap time.Duration
 	// BackfillDays is how far back the first order sync reaches before the
 	// brand's earliest test (default 30).
@@ -467,6 +468,15 @@ func (d *Deps) tiktokSpark(ctx context.Context, b *configs.Brand, adv string, r 
 	return errors.Join(codeErrs...)
 }
 
+// DefaultOrderOverlap is how far before its high-water mark an order sync
+// reads again by default: an order written just before the last sync but
+// not yet in Shopify's search index then is read by the next. A few
+// minutes is what integrations allow for the index's lag; the signed
+// webhooks bring most orders sooner still. Each sync pays for it by
+// re-reading the orders updated in that span (bench.CycleMinimum counts
+// them).
+const DefaultOrderOverlap = 5 * time.Minute
+
 // backfillWindow is the span of one bounded query when an order sync has
 // far to catch up.
 const backfillWindow = 30 * 24 * time.Hour
@@ -478,7 +488,7 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 	}
 	overlap := d.OrderOverlap
 	if overlap <= 0 {
-		overlap = 15 * time.Minute
+		overlap = DefaultOrderOverlap
 	}
 	firstSync := mark.IsZero()
 	var since time.Time

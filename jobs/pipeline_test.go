@@ -90,7 +90,7 @@ func TestShopifyBackfillWindowsAndResumes(t *testing.T) {
 		t.Fatalf("after resuming %d orders are stored, want %d", got, total)
 	}
 	resumed := fake.Calls()[before]
-	if q, _ := resumed.Variables["query"].(string); !strings.Contains(q, mark.Add(-15*time.Minute).UTC().Format("2006-01-02T15:04")) {
+	if q, _ := resumed.Variables["query"].(string); !strings.Contains(q, mark.Add(-DefaultOrderOverlap).UTC().Format("2006-01-02T15:04")) {
 		t.Errorf("resumed sync started with query %q, want it to start at the stored mark %s minus the overlap", q, mark)
 	}
 	// A third run only re-reads the overlap.

@@ -191,7 +191,7 @@ func TestShopifyLongCatchUpUsesBulk(t *testing.T) {
 					q, _ = c.Variables["query"].(string)
 				}
 			}
-			if from := mark.Add(-15 * time.Minute).UTC().Format(time.RFC3339); !strings.Contains(q, from) {
+			if from := mark.Add(-DefaultOrderOverlap).UTC().Format(time.RFC3339); !strings.Contains(q, from) {
 				t.Errorf("bulk query %q does not start at %s", q, from)
 			}
 			if got := r.mark(t); got != r.now.Format(time.RFC3339Nano) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roasd/roasd/bench"
 	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/store"
 )
@@ -169,25 +170,23 @@ func TestSteadyCycleCallsNearMinimum(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var checks []time.Time
-		if err := e.db.SQL().Select(&checks, `SELECT journey_check_at FROM orders WHERE journey_pending AND journey_check_at < 'infinity'`); err != nil {
+		checks, err := bench.JourneyChecks(ctx, e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		overlapped, err := bench.Overlapped(ctx, e.db, set.Brands[0], jobs.DefaultOrderOverlap)
+		if err != nil {
 			t.Fatal(err)
 		}
 		e.vars["ROASD_NOW"] = e.sb.Now().Format(time.RFC3339Nano)
 		skip := e.sb.Calls()
 		e.runCycle(t, name)
-		end := e.sb.Now()
-		due := 0
-		for _, c := range checks {
-			if !c.After(end) {
-				due++
-			}
-		}
+		due := bench.CountDue(checks, e.sb.Now())
 		calls := e.sb.Calls()
 		for k := range calls {
 			calls[k] -= skip[k]
 		}
-		got, err := bench.CycleMinimum(ctx, e.db, set.Brands[0], e.sb, change, due, calls)
+		got, err := bench.CycleMinimum(ctx, e.db, set.Brands[0], e.sb, change, overlapped, due, calls)
 		if err != nil {
 			t.Fatal(err)
 		}
