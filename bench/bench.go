@@ -22,6 +22,7 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgcluster"
+	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/notify"
 	"github.com/roasd/roasd/notify/slackfake"
@@ -539,11 +540,19 @@ func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))
 	ttMin := 1 + ceilDiv(len(ttCamps), tiktokPage) + ceilDiv(ttAds, tiktokPage) + ttReportPages + codes + max(1, ceilDiv(posts, tiktokSparkPage))
 	// Shopify: the fewer of paging every order and a bulk export (start,
-	// one poll, download, one page of what changed since it began).
+	// one poll, download, then the pages of what changed since it began
+	// less the sync's overlap: the orders updated within
+	// jobs.DefaultOrderOverlap before the export, read again on purpose).
 	pages := max(1, ceilDiv(len(c.Orders), shopify.MaxPageSize))
 	shopMin, shopHow := pages, fmt.Sprintf("%d orders/%d a page", len(c.Orders), shopify.MaxPageSize)
-	if pages > bulkCalls {
-		shopMin, shopHow = bulkCalls, fmt.Sprintf("bulk export: start + poll + download + changes since (paging would take %d pages of %d)", pages, shopify.MaxPageSize)
+	overlapped := 0
+	for _, o := range c.Orders {
+		if !o.UpdatedAt.Before(c.Now.Add(-jobs.DefaultOrderOverlap)) {
+			overlapped++
+		}
+	}
+	if bulk := bulkCalls - 1 + max(1, ceilDiv(overlapped, shopify.MaxPageSize)); pages > bulk {
+		shopMin, shopHow = bulk, fmt.Sprintf("bulk export: start + poll + download + changes since (%d orders in the overlap/%d; paging would take %d pages of %d)", overlapped, shopify.MaxPageSize, pages, shopify.MaxPageSize)
 	}
 	return []Platform{
 		{Name: "meta", Calls: calls["META"], Minimum: metaMin,
