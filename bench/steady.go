@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/jobs"
@@ -81,7 +83,7 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 			return fmt.Errorf("reading job_runs: %w", err)
 		}
 		now := sb.Now()
-		checks, err := JourneyChecks(ctx, db)
+		checks, err := ReadJourneyChecks(ctx, db, b, jobs.DefaultOrderOverlap)
 		if err != nil {
 			return err
 		}
@@ -93,9 +95,10 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err != nil {
 			return err
 		}
-		// The daemon's clock starts at now and runs on: what fell due by
-		// the cycle's end was due to it.
-		due := CountDue(checks, sb.Now())
+		due, err := checks.Due(ctx, db, lastRun)
+		if err != nil {
+			return err
+		}
 		f.Wall, f.DaemonCPU, f.PostgresCPU, f.PeakRSS, f.Exit, f.Errors = d.wall, d.cpu, d.pgCPU, d.peakRSS, d.exit, d.errors
 		f.Slack = len(sb.Slack.Messages()) - slack0
 		calls := sb.Calls()
@@ -173,7 +176,7 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 // largest orders page, or a bulk export (start, poll, download, changes
 // since) when that is fewer, plus the re-reads by id of the orders whose
 // journey was not ready and whose re-read fell due during the cycle (due,
-// see CountDue), at most shopify.MaxIDsPerQuery a query.
+// see JourneyChecks.Due), at most shopify.MaxIDsPerQuery a query.
 func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, overlapped, due int, calls map[string]int) ([]Platform, error) {
 	c := sb.Campaign
 	var metaAds, ttAds, metaPerms int
@@ -232,27 +235,85 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	}, nil
 }
 
-// JourneyChecks are the times of the next re-read by id of every order
-// whose journey was not ready at its last read (store.DueJourneys reads
-// those that are due).
-func JourneyChecks(ctx context.Context, db *store.DB) ([]time.Time, error) {
-	var checks []time.Time
-	if err := db.SQL().SelectContext(ctx, &checks, `SELECT journey_check_at FROM orders WHERE journey_pending AND journey_check_at < 'infinity'`); err != nil {
-		return nil, fmt.Errorf("reading the orders' journey re-reads: %w", err)
-	}
-	return checks, nil
+// JourneyChecks are, before a cycle, the next re-reads by id of the
+// orders of b's shops whose journey was not ready at their last read
+// (store.DueJourneys lists those that are due), and each shop's first
+// instant its next order sync pages again (its high-water mark less
+// overlap): Due counts after the cycle those it had to make.
+type JourneyChecks struct {
+	checks []journeyCheck
+	since  map[string]time.Time
 }
 
-// CountDue counts the checks that fall due by end: the re-reads a cycle
-// that ends at end must make.
-func CountDue(checks []time.Time, end time.Time) int {
-	n := 0
-	for _, c := range checks {
-		if !c.After(end) {
-			n++
+type journeyCheck struct {
+	Shop string    `db:"shop"`
+	ID   string    `db:"order_id"`
+	At   time.Time `db:"journey_check_at"`
+}
+
+// ReadJourneyChecks reads b's JourneyChecks before a cycle.
+func ReadJourneyChecks(ctx context.Context, db *store.DB, b *configs.Brand, overlap time.Duration) (*JourneyChecks, error) {
+	jc := &JourneyChecks{since: map[string]time.Time{}}
+	for _, shop := range b.Shops() {
+		mark, err := db.OrdersMark(ctx, shop)
+		if err != nil {
+			return nil, err
+		}
+		if !mark.IsZero() {
+			jc.since[shop] = mark.Add(-overlap)
+		}
+		var cs []journeyCheck
+		if err := db.SQL().SelectContext(ctx, &cs, `SELECT shop, order_id, journey_check_at FROM orders
+			WHERE shop = $1 AND journey_pending AND journey_check_at < 'infinity'`, shop); err != nil {
+			return nil, fmt.Errorf("reading shop %s's journey re-reads: %w", shop, err)
+		}
+		jc.checks = append(jc.checks, cs...)
+	}
+	return jc, nil
+}
+
+// Due counts the re-reads by id the cycle's order syncs had to make: the
+// checks due at the instant each shop's sync listed them — the start of
+// its last shopify.orders run after job run lastRun, on the daemon's
+// clock, which starts at the cycle's now and runs on (the fakes' clock
+// does not: a check a few milliseconds after the cycle's now is due to a
+// sync that starts later) — less the orders the sync's pages read anyway
+// (updated, after the cycle, at or after the first instant it paged: the
+// overlap's orders and the changed ones).
+func (jc *JourneyChecks) Due(ctx context.Context, db *store.DB, lastRun int64) (int, error) {
+	var runs []struct {
+		Shop string    `db:"scope"`
+		At   time.Time `db:"at"`
+	}
+	if err := db.SQL().SelectContext(ctx, &runs, `SELECT scope, max(started_at) AS at FROM job_runs
+		WHERE id > $1 AND job = 'shopify.orders' GROUP BY scope`, lastRun); err != nil {
+		return 0, fmt.Errorf("reading the cycle's order syncs: %w", err)
+	}
+	listed := map[string]time.Time{}
+	for _, r := range runs {
+		listed[r.Shop] = r.At
+	}
+	due := map[string][]string{}
+	for _, c := range jc.checks {
+		if at, ok := listed[c.Shop]; ok && !c.At.After(at) {
+			due[c.Shop] = append(due[c.Shop], c.ID)
 		}
 	}
-	return n
+	total := 0
+	for shop, ids := range due {
+		since, ok := jc.since[shop]
+		if !ok {
+			total += len(ids)
+			continue
+		}
+		var n int
+		if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM orders WHERE shop = $1 AND order_id = ANY($2) AND updated_at < $3`,
+			shop, pq.StringArray(ids), since); err != nil {
+			return 0, fmt.Errorf("counting shop %s's due journey re-reads: %w", shop, err)
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // Overlapped counts the orders of b's shops updated within overlap before

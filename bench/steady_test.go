@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/configs"
+	"github.com/roasd/roasd/internal/pgtest"
+	"github.com/roasd/roasd/jobs"
+	"github.com/roasd/roasd/store"
+)
+
+// TestJourneyChecksDue replays what made the bench's 15-minute cycle
+// (session 5, 1× scale) show 6 Shopify calls against a minimum of 4: the
+// first sync read orders at its clock's now plus 47 ms, scheduling the
+// re-reads of those under a quarter of an hour old at that instant plus
+// 15 minutes; the cycle 15 minutes later began at the fakes' now (which
+// does not run on) and its order sync started 60 ms into it, so those
+// re-reads were due to it and made (two nodes queries), but counting due
+// checks by the fakes' now missed them all. Due counts the checks due when
+// each shop's sync listed them (its run's start), less the orders its
+// pages read anyway (the overlap's), and none of a shop whose sync did not
+// run in the cycle.
+func TestJourneyChecksDue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := store.Open(ctx, pgtest.DSN(t, schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const shop, other = "glow.myshopify.com", "glow-eu.myshopify.com"
+	b := &configs.Brand{Name: "glow", Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}, {Shop: other}}}}
+	t0 := time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC)
+	order := func(shop, id string, created time.Time) ads.Order {
+		return ads.Order{Shop: shop, ID: "gid://shopify/Order/" + id, Name: "#" + id, CreatedAt: created, UpdatedAt: created,
+			Currency: "USD", JourneyPending: true}
+	}
+	if _, err := db.UpsertOrders(ctx, []ads.Order{
+		order(shop, "1", t0.Add(-10*time.Minute)),  // due 15 min after its first read: re-read by id
+		order(shop, "2", t0.Add(-2*time.Minute)),   // due too, but in the overlap: its page reads it
+		order(shop, "3", t0.Add(-40*time.Minute)),  // due 40 min after its first read: not yet
+		order(other, "4", t0.Add(-10*time.Minute)), // due, but its shop's sync did not run
+	}); err != nil {
+		t.Fatal(err)
+	}
+	read := t0.Add(47 * time.Millisecond) // the first sync's order job
+	for _, s := range b.Shops() {
+		if _, err := db.ScheduleJourneys(ctx, s, nil, read); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetOrdersMark(ctx, s, t0.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastRun, err := db.StartRun(ctx, "shopify.orders", shop, "bench", 1, read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := ReadJourneyChecks(ctx, db, b, jobs.DefaultOrderOverlap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycle := t0.Add(15 * time.Minute) // the fakes' now in the cycle
+	if _, err := db.StartRun(ctx, "shopify.orders", shop, "bench", 1, cycle.Add(60*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.StartRun(ctx, "meta.ads", "act_1", "bench", 1, cycle.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	due, err := checks.Due(ctx, db, lastRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due != 1 {
+		t.Errorf("Due = %d, want 1 (order 1: due 40 ms after the cycle's now, when its shop's sync had started)", due)
+	}
+}
