@@ -140,6 +140,7 @@ func actBrands(t *testing.T) (*configs.Brand, *configs.Brand) {
 		return &configs.Variant{Key: key, Platform: p, UTM: ads.UTM{Content: key}}
 	}
 	glowco := &configs.Brand{Name: "glowco", Currency: "USD", Timezone: "America/New_York", Location: ny,
+		RestatementDays: configs.DefaultRestatementDays, RefundHorizonDays: configs.DefaultRefundHorizonDays,
 		Accounts: configs.Accounts{Meta: []*configs.MetaAccount{{AdAccount: actMeta}}, TikTok: []*configs.TikTokAccount{{Advertiser: actTikTok}}},
 		Slack:    configs.Slack{Channel: "#glowco"},
 		Creators: []*configs.Creator{jacq},
@@ -148,6 +149,7 @@ func actBrands(t *testing.T) (*configs.Brand, *configs.Brand) {
 			test("tiktok-hooks", "0.3", "1000", v("tk-a", ads.TikTok), v("tk-b", ads.TikTok), v("tk-c", ads.TikTok)),
 		}}
 	lunaskin := &configs.Brand{Name: "lunaskin", Currency: "EUR", Timezone: "Europe/Berlin", Location: berlin,
+		RestatementDays: configs.DefaultRestatementDays, RefundHorizonDays: configs.DefaultRefundHorizonDays,
 		Accounts: configs.Accounts{Meta: []*configs.MetaAccount{{AdAccount: actMetaEU}}},
 		Slack:    configs.Slack{Channel: "#luna"},
 		Creators: []*configs.Creator{{Handle: "jacqueline"}},

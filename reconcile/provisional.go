@@ -43,7 +43,8 @@ type Finality struct {
 }
 
 // FinalityOf is the brand's Finality on today: the windows are the
-// refund horizon (refund_horizon_days, default 60), Meta's 28 days when
+// refund horizon (refund_horizon_days; configs fills its default, as it
+// does restatement_days'), Meta's 28 days when
 // the brand has a Meta account, TikTok's 28 when it has a TikTok one, and
 // the brand's own restatement_days (what each pull re-reads).
 func FinalityOf(b *configs.Brand, today ads.Date) Finality {
@@ -51,14 +52,7 @@ func FinalityOf(b *configs.Brand, today ads.Date) Finality {
 		days int
 		why  string
 	}
-	refunds := b.RefundHorizonDays
-	if refunds <= 0 {
-		refunds = configs.DefaultRefundHorizonDays
-	}
-	restate := b.RestatementDays
-	if restate <= 0 {
-		restate = configs.DefaultRestatementDays
-	}
+	refunds, restate := b.RefundHorizonDays, b.RestatementDays
 	ws := []window{{refunds, fmt.Sprintf("refunds arrive up to %d days later (refund_horizon_days)", refunds)}}
 	if len(b.Accounts.Meta) > 0 {
 		ws = append(ws, window{MetaRestatementDays, fmt.Sprintf("Meta restates up to %d days", MetaRestatementDays)})

@@ -22,7 +22,7 @@ func TestFinalityOf(t *testing.T) {
 		first  string // the first provisional day
 		whyHas []string
 	}{
-		{"defaults: refunds 60 days", configs.Brand{}, 60, "2026-10-11", []string{"refunds arrive up to 60 days later", "pulls re-read 7 days"}},
+		{"defaults: refunds 60 days", configs.Brand{RefundHorizonDays: configs.DefaultRefundHorizonDays, RestatementDays: configs.DefaultRestatementDays}, 60, "2026-10-11", []string{"refunds arrive up to 60 days later", "pulls re-read 7 days"}},
 		{"short refund horizon: Meta's 28 days win", configs.Brand{RefundHorizonDays: 10, Accounts: configs.Accounts{Meta: meta}}, 28, "2026-11-12",
 			[]string{"Meta restates up to 28 days", "refunds arrive up to 10 days later"}},
 		{"TikTok only", configs.Brand{RefundHorizonDays: 3, Accounts: configs.Accounts{TikTok: tiktok}}, 28, "2026-11-12", []string{"TikTok revises up to 28 days"}},

@@ -44,6 +44,7 @@ func reconciledDB(t *testing.T) string {
 	defer db.Close()
 	shop := "glowco.myshopify.com"
 	b := &configs.Brand{Name: "glowco", Currency: "USD", Timezone: "UTC", Location: time.UTC,
+		RestatementDays: configs.DefaultRestatementDays, RefundHorizonDays: configs.DefaultRefundHorizonDays,
 		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}}},
 		FXRates:  []configs.FXRate{{From: "EUR", To: "USD", Rate: ads.MustRate("1.10")}},
 		Creators: []*configs.Creator{{Handle: "jacqueline", Codes: []string{"JACQ15"}, Fee: configs.Fee{Flat: ads.MustMicros("300")}}},

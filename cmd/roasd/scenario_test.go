@@ -81,6 +81,7 @@ func TestMoneyScenario(t *testing.T) {
 	const shop = "shopco.myshopify.com"
 	day := ads.MustDate
 	b := &configs.Brand{Name: "shopco", Currency: "USD", Timezone: "UTC", Location: time.UTC,
+		RestatementDays: configs.DefaultRestatementDays, RefundHorizonDays: configs.DefaultRefundHorizonDays,
 		Accounts: configs.Accounts{Shopify: []*configs.ShopifyAccount{{Shop: shop}}},
 		Creators: []*configs.Creator{
 			{Handle: "ava", Codes: []string{"AVA10"}, Links: []string{"https://shopco.example/?utm_source=ava"},
