@@ -33,15 +33,30 @@ var fullRange = ads.DateRange{From: ads.MustDate("2000-01-01"), To: ads.MustDate
 //
 // Incrementally (full false), it reconciles only the days whose source rows
 // (orders, link conversions, daily stats of the brand's variant ads)
-// changed since the brand's watermark: it reads those days' records,
-// attributes them with reconcile.Build and replaces those days' rows in one
-// transaction. It rebuilds everything when full is set, when the brand was
-// never reconciled, or when the configuration or the variant→ad links
-// changed (reconcile.Fingerprint); a rebuild reads, attributes and writes
-// one day at a time (in one transaction, reading ahead while it writes),
-// so its memory is that of a few days' records. Both paths give identical
-// tables. now is recorded as the reconcile time.
+// changed since the brand's watermark, and replaces only those days' rows.
+// It rebuilds everything when full is set, when the brand was never
+// reconciled, or when the configuration or the variant→ad links changed
+// (reconcile.Fingerprint). Both read, attribute (reconcile.Build) and
+// write a chunk of rebuildChunkDays consecutive days at a time, in one
+// transaction, reading ahead while it writes, so their memory is that of a
+// few days' records however many days they cover. Both paths give
+// identical tables. now is recorded as the reconcile time.
 func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now time.Time, full bool) (rows int64, err error) {
+	return reconcileBrand(ctx, db, brand, now, full, chunking{days: rebuildChunkDays})
+}
+
+// chunking is how a reconcile splits its days into chunks: at most days
+// consecutive days each. Tests watch an incremental reconcile's chunks
+// through wrap, which (when not nil) wraps its chunk builder, and stopped
+// (see writeChunks).
+type chunking struct {
+	days    int
+	wrap    func(chunkBuilder) chunkBuilder
+	stopped func()
+}
+
+// reconcileBrand is ReconcileBrand with its chunks as ch says.
+func reconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now time.Time, full bool, ch chunking) (rows int64, err error) {
 	loc, err := reconcile.Location(brand)
 	if err != nil {
 		return 0, err
@@ -82,7 +97,7 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		}
 	}
 	if full {
-		return rebuildBrand(ctx, db, brand, loc, shops, matches, orderLinks, today, state, rebuildChunkDays)
+		return rebuildBrand(ctx, db, brand, loc, shops, matches, orderLinks, today, state, ch.days)
 	}
 	days, err := db.AffectedDays(ctx, store.AffectedQuery{Brand: brand.Name, Shops: shops, Timezone: loc.String(), Since: st.Watermark,
 		Accounts: brandAccounts(brand, matches)})
@@ -90,48 +105,52 @@ func ReconcileBrand(ctx context.Context, db *store.DB, brand *configs.Brand, now
 		return 0, err
 	}
 	days = withAccruedDays(days, brand, ads.DateOf(st.ReconciledAt, loc), today)
-	in := reconcile.Input{Brand: brand, Ads: matches, Days: days, OrderLinks: orderLinks, Through: today}
-	if in.Days == nil {
-		in.Days = []ads.Date{}
-	}
-	for i, span := range spans(days) {
-		r, err := readSpan(ctx, db, brand, brandAccounts(brand, matches), loc, shops, span, nil)
-		if err != nil {
-			return 0, err
-		}
-		if i == 0 {
-			// The first span's rows are kept, not copied: at 4M orders
-			// the copy of a few days' orders was ~40 MB of the one-day-
-			// later cycle's peak (issue 17 item 4).
-			in.Orders, in.Links, in.Stats = r.Orders, r.Links, r.Stats
-			continue
-		}
-		in.Orders = append(in.Orders, r.Orders...)
-		in.Links = append(in.Links, r.Links...)
-		in.Stats = append(in.Stats, r.Stats...)
-	}
+	return reconcileDays(ctx, db, brand, loc, shops, matches, orderLinks, today, state, days, ch)
+}
+
+// reconcileDays reconciles the brand's days (ascending) and only them, as
+// a rebuild does but in chunks of at most ch.days consecutive days of
+// days, written in one transaction (store.ReplaceReconciledParts). Each
+// chunk is one reconcile.Build over that chunk's records, which gives the
+// rows one Build over every day would (see rebuildBrand); the orders that
+// the link conversions of days name are looked up once for all chunks.
+func reconcileDays(ctx context.Context, db *store.DB, brand *configs.Brand, loc *time.Location, shops []string,
+	matches []reconcile.VariantMatch, orderLinks []ads.LinkConversion, today ads.Date, state store.ReconcileState,
+	days []ads.Date, ch chunking) (int64, error) {
+	var refs []reconcile.OrderRef
 	if len(shops) > 0 {
-		var refs []string
-		for _, l := range in.Links {
-			if l.OrderID != "" {
-				refs = append(refs, l.OrderID)
+		// The link conversions of days that name an order are among
+		// orderLinks (all of the brand's that name one).
+		on := make(map[ads.Date]bool, len(days))
+		for _, d := range days {
+			on[d] = true
+		}
+		var ids []string
+		for _, l := range orderLinks {
+			if on[ads.DateOf(l.At, loc)] {
+				ids = append(ids, l.OrderID)
 			}
 		}
-		keys, err := db.OrderKeys(ctx, shops, refs)
-		if err != nil {
+		var err error
+		if refs, err = orderRefs(ctx, db, shops, ids); err != nil {
 			return 0, err
 		}
-		for _, k := range keys {
-			in.OrderRefs = append(in.OrderRefs, reconcile.OrderRef{ID: k.ID, Name: k.Name})
-		}
 	}
-	res, err := reconcile.Build(in)
-	if err != nil {
-		return 0, fmt.Errorf("reconciling brand %s: %w", brand.Name, err)
+	fees := reconcile.FixedFees(brand, today)
+	if fees == nil {
+		fees = []reconcile.FeeDay{}
 	}
-	w := store.ReconcileWrite{Brand: brand.Name, Days: res.Days, State: state, Sales: res.Sales}
-	w.Ledger, w.Daily = res.Ledger, res.Daily
-	return db.ReplaceReconciled(ctx, w)
+	var build chunkBuilder = func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error) {
+		return buildChunk(ctx, db, brand, loc, shops, matches, refs, orderLinks, today, fees, chunk, orders)
+	}
+	if ch.wrap != nil {
+		build = ch.wrap(build)
+	}
+	var chunks []ads.DateRange
+	for _, span := range spans(days) {
+		chunks = append(chunks, chunksOf(span, ch.days)...)
+	}
+	return writeChunks(ctx, db.ReplaceReconciledParts, state, chunks, build, ch.stopped)
 }
 
 // withAccruedDays adds to days (ascending) the fee days between the
@@ -228,22 +247,13 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 		if err != nil {
 			return 0, err
 		}
-		keys, err := db.OrderKeys(ctx, shops, ids)
-		if err != nil {
+		if refs, err = orderRefs(ctx, db, shops, ids); err != nil {
 			return 0, err
-		}
-		for _, k := range keys {
-			refs = append(refs, reconcile.OrderRef{ID: k.ID, Name: k.Name})
 		}
 	}
 	var chunks []ads.DateRange
-	for from := span.From; ok && !span.To.Before(from); {
-		chunk := ads.DateRange{From: from, To: from.AddDays(max(chunkDays, 1) - 1)}
-		if span.To.Before(chunk.To) {
-			chunk.To = span.To
-		}
-		chunks = append(chunks, chunk)
-		from = chunk.To.AddDays(1)
+	if ok {
+		chunks = chunksOf(span, chunkDays)
 	}
 
 	if fees == nil {
@@ -259,12 +269,24 @@ func rebuildBrand(ctx context.Context, db *store.DB, brand *configs.Brand, loc *
 // reading the orders into orders' storage, which it returns for reuse.
 type chunkBuilder func(ctx context.Context, chunk ads.DateRange, orders []ads.Order) (store.ReconcilePart, []ads.Order, error)
 
+// partsWriter stores a reconcile pass made of parts in one transaction:
+// store.DB's RebuildReconciled or ReplaceReconciledParts.
+type partsWriter func(ctx context.Context, state store.ReconcileState,
+	next func() (store.ReconcilePart, bool, error)) (int64, error)
+
 // rebuildChunks stores a full rebuild of state.Brand made of chunks (see
-// store.RebuildReconciled): one goroutine builds the chunks in order, up to
-// rebuildAhead ahead of the transaction writing them. It returns once both
-// have stopped. stopped, when not nil, is called as the building goroutine
-// exits (a test's barrier: it runs before rebuildChunks returns).
+// store.RebuildReconciled and writeChunks).
 func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder, stopped func()) (int64, error) {
+	return writeChunks(ctx, db.RebuildReconciled, state, chunks, build, stopped)
+}
+
+// writeChunks stores a reconcile pass of state.Brand made of chunks with
+// write: one goroutine builds the chunks in order, one at a time, reusing
+// one orders buffer, up to rebuildAhead ahead of the transaction writing
+// them. It returns once both have stopped. stopped, when not nil, is
+// called as the building goroutine exits (a test's barrier: it runs before
+// writeChunks returns).
+func writeChunks(ctx context.Context, write partsWriter, state store.ReconcileState, chunks []ads.DateRange, build chunkBuilder, stopped func()) (int64, error) {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -291,7 +313,7 @@ func rebuildChunks(ctx context.Context, db *store.DB, state store.ReconcileState
 		}
 	}
 	started := false
-	n, err := db.RebuildReconciled(ctx, state, func() (store.ReconcilePart, bool, error) {
+	n, err := write(ctx, state, func() (store.ReconcilePart, bool, error) {
 		if !started {
 			// Only now is the brand's reconcile lock held.
 			started = true
@@ -370,6 +392,36 @@ func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts 
 // state stores them.
 func policiesOf(b *configs.Brand) string {
 	return store.EncodePolicies(reconcile.Policies(b))
+}
+
+// orderRefs looks up the orders of shops that the order references ids
+// (of link conversions) may name, for every chunk's link deduplication
+// (reconcile.Input.OrderRefs).
+func orderRefs(ctx context.Context, db *store.DB, shops []string, ids []string) ([]reconcile.OrderRef, error) {
+	keys, err := db.OrderKeys(ctx, shops, ids)
+	if err != nil {
+		return nil, err
+	}
+	var refs []reconcile.OrderRef
+	for _, k := range keys {
+		refs = append(refs, reconcile.OrderRef{ID: k.ID, Name: k.Name})
+	}
+	return refs, nil
+}
+
+// chunksOf splits span into consecutive chunks of days days (the last one
+// shorter; one day when days < 1).
+func chunksOf(span ads.DateRange, days int) []ads.DateRange {
+	var out []ads.DateRange
+	for from := span.From; !span.To.Before(from); {
+		chunk := ads.DateRange{From: from, To: from.AddDays(max(days, 1) - 1)}
+		if span.To.Before(chunk.To) {
+			chunk.To = span.To
+		}
+		out = append(out, chunk)
+		from = chunk.To.AddDays(1)
+	}
+	return out
 }
 
 // spans groups ascending days into runs of consecutive days.

@@ -217,35 +217,31 @@ type ReconcileWrite struct {
 //
 // Only what differs from the stored rows of w.Days is written (see
 // writePart): a ledger row whose key is stored on another day is moved.
-// A full pass deletes everything and writes w's rows with COPY. A pass
-// that names a ledger key or KPI cell twice fails, changing nothing.
+// A pass of some days is ReplaceReconciledParts with one part. A full pass
+// deletes everything and writes w's rows with COPY. A pass that names a
+// ledger key or KPI cell twice fails, changing nothing.
 func (db *DB) ReplaceReconciled(ctx context.Context, w ReconcileWrite) (int64, error) {
+	s := w.State
+	s.Brand = w.Brand
+	if !w.Full {
+		part := ReconcilePart{Days: w.Days, Ledger: w.Ledger, Daily: w.Daily, Sales: w.Sales}
+		return db.ReplaceReconciledParts(ctx, s, func() (ReconcilePart, bool, error) { return part, true, nil })
+	}
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockReconcile(ctx, tx, w.Brand); err != nil {
 			return err
 		}
-		if w.Full {
-			for _, table := range []string{"ledger", "kpi_daily"} {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1`, w.Brand); err != nil {
-					return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
-				}
-			}
-			if _, err := copyReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
-				return err
-			}
-			if err := replaceSales(ctx, tx, w.Brand, nil, w.Sales); err != nil {
-				return err
-			}
-		} else {
-			if _, err := writePart(ctx, tx, w.Brand, w.Days, w.Ledger, w.Daily, true, &partBuffers{}); err != nil {
-				return err
-			}
-			if err := replaceSales(ctx, tx, w.Brand, nonNil(w.Days), w.Sales); err != nil {
-				return err
+		for _, table := range []string{"ledger", "kpi_daily"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE brand = $1`, w.Brand); err != nil {
+				return fmt.Errorf("clearing %s of brand %s: %w", table, w.Brand, err)
 			}
 		}
-		s := w.State
-		s.Brand = w.Brand
+		if _, err := copyReconciled(ctx, tx, w.Brand, w.Ledger, w.Daily); err != nil {
+			return err
+		}
+		if err := replaceSales(ctx, tx, w.Brand, nil, w.Sales); err != nil {
+			return err
+		}
 		return saveReconcileState(ctx, tx, s)
 	})
 	if err != nil {
@@ -263,7 +259,8 @@ func lockReconcile(ctx context.Context, tx *sqlx.Tx, brand string) error {
 	return nil
 }
 
-// ReconcilePart is a full rebuild's rows of some days.
+// ReconcilePart is a reconcile pass's rows of some days (see
+// RebuildReconciled and ReplaceReconciledParts).
 type ReconcilePart struct {
 	// Days are the days the part covers; its rows lie on them.
 	Days   []ads.Date
@@ -290,17 +287,38 @@ type ReconcilePart struct {
 // scan instead of probing the keys.
 func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
+	return db.storeParts(ctx, state, true, next)
+}
+
+// ReplaceReconciledParts stores an incremental reconcile pass of
+// state.Brand produced in parts, in one transaction, as RebuildReconciled
+// does (same lock, same writes, same atomicity, the same analyze after
+// many inserted rows), except that only the days the parts cover are
+// replaced: the brand's rows of every other day stay as they are. A
+// ledger row whose key is stored on a day no part covers is moved to its
+// part's day. jobs.ReconcileBrand reconciles the days a change affected
+// this way, a few days at a time.
+func (db *DB) ReplaceReconciledParts(ctx context.Context, state ReconcileState,
+	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
+	return db.storeParts(ctx, state, false, next)
+}
+
+// storeParts is RebuildReconciled when full, else ReplaceReconciledParts.
+func (db *DB) storeParts(ctx context.Context, state ReconcileState, full bool,
+	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
 	var written, inserted int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockReconcile(ctx, tx, state.Brand); err != nil {
 			return err
 		}
 		// A brand with no ledger yet (its first reconcile) has no stored
-		// row to compare with.
-		var stored bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)
+		// row to compare with. A pass of some days compares always.
+		stored := true
+		if full {
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)
 			OR EXISTS (SELECT 1 FROM kpi_daily WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
-			return fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
+				return fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
+			}
 		}
 		var (
 			covered []ads.Date
@@ -321,13 +339,15 @@ func (db *DB) RebuildReconciled(ctx context.Context, state ReconcileState,
 				}
 			}
 			inserted += n
-			covered = append(covered, p.Days...)
+			if full {
+				covered = append(covered, p.Days...)
+			}
 			written += int64(len(p.Ledger) + len(p.Daily))
 			if done {
 				break
 			}
 		}
-		if stored {
+		if full && stored {
 			// Covered days are usually one run of days: then the rest is
 			// two ranges of the (brand, day) index, not a scan.
 			q, args := `DELETE FROM %s WHERE brand = $1 AND NOT day = ANY($2::date[])`, []any{state.Brand, pq.Array(dayStrings(covered))}

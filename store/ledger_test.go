@@ -265,6 +265,101 @@ func TestRebuildReconciled(t *testing.T) {
 	}
 }
 
+// TestReplaceReconciledParts stores an incremental pass in parts: only
+// the parts' days are replaced (ledger, KPI cells and store sales), a
+// ledger row whose record moved from an uncovered day is moved, other days
+// and brands stay, and a part failing after others were written changes
+// nothing.
+func TestReplaceReconciledParts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	all := ads.DateRange{From: ads.MustDate("2026-01-01"), To: ads.MustDate("2026-12-31")}
+	now := time.Date(2026, 6, 11, 12, 0, 0, 0, time.UTC)
+	sale := func(day string, net int64) ads.SalesDay {
+		return ads.SalesDay{Day: ads.MustDate(day), Currency: "USD", Orders: 1, Sale: ads.Sale{Gross: net, Net: net}, Organic: net}
+	}
+	for _, brand := range []string{"glowco", "acme"} {
+		if _, err := db.ReplaceReconciled(ctx, store.ReconcileWrite{Brand: brand, Full: true,
+			Ledger: []ads.LedgerLine{ledgerLine("old", "2026-05-01", 1), ledgerLine("a", "2026-06-01", 1), ledgerLine("moved", "2026-06-03", 3)},
+			Daily:  []ads.KPICell{kpiCell("2026-05-01", 1), kpiCell("2026-06-01", 1)},
+			Sales:  []ads.SalesDay{sale("2026-05-01", 1), sale("2026-06-01", 1), sale("2026-06-03", 3)},
+			State:  store.ReconcileState{Currency: "USD", Fingerprint: "fp1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type tables struct {
+		ledger []ads.LedgerLine
+		daily  []ads.KPICell
+		sales  []ads.SalesDay
+		state  store.ReconcileState
+	}
+	read := func(brand string) tables {
+		t.Helper()
+		var out tables
+		var err error
+		if out.ledger, err = db.Ledger(ctx, brand, all.From, all.To); err != nil {
+			t.Fatal(err)
+		}
+		if out.daily, err = db.KPICells(ctx, brand, all.From, all.To); err != nil {
+			t.Fatal(err)
+		}
+		if out.sales, err = db.SalesDays(ctx, brand, all.From, all.To); err != nil {
+			t.Fatal(err)
+		}
+		if out.state, err = db.ReconcileState(ctx, brand); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before, other := read("glowco"), read("acme")
+	st := store.ReconcileState{Brand: "glowco", Currency: "USD", Fingerprint: "fp1", Watermark: now.Add(-time.Minute), ReconciledAt: now}
+	day := func(d string) []ads.Date { return []ads.Date{ads.MustDate(d)} }
+	parts := []store.ReconcilePart{
+		{Days: day("2026-06-01"), Ledger: []ads.LedgerLine{ledgerLine("a", "2026-06-01", 10)},
+			Daily: []ads.KPICell{kpiCell("2026-06-01", 5)}, Sales: []ads.SalesDay{sale("2026-06-01", 10)}},
+		{Days: day("2026-06-02"), Ledger: []ads.LedgerLine{ledgerLine("moved", "2026-06-02", 3)}, Sales: []ads.SalesDay{sale("2026-06-02", 3)}},
+	}
+	next := func(fail error) func() (store.ReconcilePart, bool, error) {
+		i := 0
+		return func() (store.ReconcilePart, bool, error) {
+			if i == len(parts) {
+				return store.ReconcilePart{}, true, fail
+			}
+			i++
+			return parts[i-1], fail == nil && i == len(parts), nil
+		}
+	}
+	fail := errors.New("boom")
+	if _, err := db.ReplaceReconciledParts(ctx, st, next(fail)); !errors.Is(err, fail) {
+		t.Fatalf("failing part: err %v, want %v", err, fail)
+	}
+	if got := read("glowco"); !reflect.DeepEqual(got, before) {
+		t.Fatalf("a failed pass changed the tables:\n got %+v\nwant %+v", got, before)
+	}
+	n, err := db.ReplaceReconciledParts(ctx, st, next(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("wrote %d rows, want 3", n)
+	}
+	want := tables{
+		ledger: []ads.LedgerLine{ledgerLine("old", "2026-05-01", 1), ledgerLine("a", "2026-06-01", 10), ledgerLine("moved", "2026-06-02", 3)},
+		daily:  []ads.KPICell{kpiCell("2026-05-01", 1), kpiCell("2026-06-01", 5)},
+		// 06-03 is no part's day: its sales stay, as an incremental pass
+		// leaves every day it does not cover.
+		sales: []ads.SalesDay{sale("2026-05-01", 1), sale("2026-06-01", 10), sale("2026-06-02", 3), sale("2026-06-03", 3)},
+		state: st,
+	}
+	if got := read("glowco"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the pass\n got %+v\nwant %+v", got, want)
+	}
+	if got := read("acme"); !reflect.DeepEqual(got, other) {
+		t.Errorf("another brand changed:\n got %+v\nwant %+v", got, other)
+	}
+}
+
 func TestSourceDaysAndLinkOrderRefs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
