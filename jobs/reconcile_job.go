@@ -364,7 +364,7 @@ func buildChunk(ctx context.Context, db *store.DB, brand *configs.Brand, loc *ti
 
 // readSpan reads the source rows of the days of span (in loc), the orders
 // into orders' storage. Orders, link conversions and daily stats are read
-// at the same time, on three pool connections.
+// at the same time, on three pool connections (store.PartReaders).
 func readSpan(ctx context.Context, db *store.DB, brand *configs.Brand, accounts []store.AccountRef, loc *time.Location, shops []string, span ads.DateRange,
 	orders []ads.Order) (reconcile.Input, error) {
 	in := reconcile.Input{Brand: brand}

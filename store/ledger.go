@@ -276,8 +276,9 @@ type ReconcilePart struct {
 // state. Only what differs from the stored rows is written (see
 // writePart). Only one part need be in memory at a time. next is first
 // called once the brand's reconcile lock is held; it runs while the
-// transaction is open and may read the database through db (it may produce
-// the parts concurrently; see jobs.ReconcileBrand). It returns the
+// transaction is open and may read the database through db on up to
+// PartReaders connections at once (it may produce the parts concurrently;
+// see jobs.ReconcileBrand). It returns the
 // rows of all parts; nothing is changed when next or a write fails, or ctx
 // is cancelled. The parts must not repeat a day or a ledger key.
 //
@@ -304,64 +305,22 @@ func (db *DB) ReplaceReconciledParts(ctx context.Context, state ReconcileState,
 }
 
 // storeParts is RebuildReconciled when full, else ReplaceReconciledParts.
+// It waits for its turn among the PartPasses before it takes a connection.
 func (db *DB) storeParts(ctx context.Context, state ReconcileState, full bool,
 	next func() (part ReconcilePart, done bool, err error)) (int64, error) {
+	select {
+	case db.passes <- struct{}{}:
+	case <-ctx.Done():
+		return 0, fmt.Errorf("waiting to store the reconcile of brand %s: %w", state.Brand, ctx.Err())
+	}
 	var written, inserted int64
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockReconcile(ctx, tx, state.Brand); err != nil {
+	err := func() error {
+		defer func() { <-db.passes }() // also when next panics (the runner recovers)
+		return db.InTx(ctx, func(tx *sqlx.Tx) (err error) {
+			written, inserted, err = writeParts(ctx, tx, state, full, next)
 			return err
-		}
-		// A brand with no ledger yet (its first reconcile) has no stored
-		// row to compare with. A pass of some days compares always.
-		stored := true
-		if full {
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)
-			OR EXISTS (SELECT 1 FROM kpi_daily WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
-				return fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
-			}
-		}
-		var (
-			covered []ads.Date
-			buf     partBuffers
-		)
-		for {
-			p, done, err := next()
-			if err != nil {
-				return err
-			}
-			n, err := writePart(ctx, tx, state.Brand, p.Days, p.Ledger, p.Daily, stored, &buf)
-			if err != nil {
-				return err
-			}
-			if stored || len(p.Sales) > 0 {
-				if err := replaceSales(ctx, tx, state.Brand, nonNil(p.Days), p.Sales); err != nil {
-					return err
-				}
-			}
-			inserted += n
-			if full {
-				covered = append(covered, p.Days...)
-			}
-			written += int64(len(p.Ledger) + len(p.Daily))
-			if done {
-				break
-			}
-		}
-		if full && stored {
-			// Covered days are usually one run of days: then the rest is
-			// two ranges of the (brand, day) index, not a scan.
-			q, args := `DELETE FROM %s WHERE brand = $1 AND NOT day = ANY($2::date[])`, []any{state.Brand, pq.Array(dayStrings(covered))}
-			if r, ok := dayRun(covered); ok {
-				q, args = `DELETE FROM %s WHERE brand = $1 AND (day < $2 OR day > $3)`, []any{state.Brand, r.From, r.To}
-			}
-			for _, table := range []string{"ledger", "kpi_daily", "sales_daily"} {
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, table), args...); err != nil {
-					return fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
-				}
-			}
-		}
-		return saveReconcileState(ctx, tx, state)
-	})
+		})
+	}()
 	if err != nil {
 		return 0, err
 	}
@@ -371,6 +330,65 @@ func (db *DB) storeParts(ctx context.Context, state ReconcileState, full bool,
 		}
 	}
 	return written, nil
+}
+
+// writeParts is storeParts' transaction: it returns the rows of the parts
+// and how many rows it inserted.
+func writeParts(ctx context.Context, tx *sqlx.Tx, state ReconcileState, full bool,
+	next func() (part ReconcilePart, done bool, err error)) (written, inserted int64, err error) {
+	if err := lockReconcile(ctx, tx, state.Brand); err != nil {
+		return 0, 0, err
+	}
+	// A brand with no ledger yet (its first reconcile) has no stored
+	// row to compare with. A pass of some days compares always.
+	stored := true
+	if full {
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger WHERE brand = $1)
+		OR EXISTS (SELECT 1 FROM kpi_daily WHERE brand = $1)`, state.Brand).Scan(&stored); err != nil {
+			return 0, 0, fmt.Errorf("reading ledger of brand %s: %w", state.Brand, err)
+		}
+	}
+	var (
+		covered []ads.Date
+		buf     partBuffers
+	)
+	for {
+		p, done, err := next()
+		if err != nil {
+			return 0, 0, err
+		}
+		n, err := writePart(ctx, tx, state.Brand, p.Days, p.Ledger, p.Daily, stored, &buf)
+		if err != nil {
+			return 0, 0, err
+		}
+		if stored || len(p.Sales) > 0 {
+			if err := replaceSales(ctx, tx, state.Brand, nonNil(p.Days), p.Sales); err != nil {
+				return 0, 0, err
+			}
+		}
+		inserted += n
+		if full {
+			covered = append(covered, p.Days...)
+		}
+		written += int64(len(p.Ledger) + len(p.Daily))
+		if done {
+			break
+		}
+	}
+	if full && stored {
+		// Covered days are usually one run of days: then the rest is
+		// two ranges of the (brand, day) index, not a scan.
+		q, args := `DELETE FROM %s WHERE brand = $1 AND NOT day = ANY($2::date[])`, []any{state.Brand, pq.Array(dayStrings(covered))}
+		if r, ok := dayRun(covered); ok {
+			q, args = `DELETE FROM %s WHERE brand = $1 AND (day < $2 OR day > $3)`, []any{state.Brand, r.From, r.To}
+		}
+		for _, table := range []string{"ledger", "kpi_daily", "sales_daily"} {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, table), args...); err != nil {
+				return 0, 0, fmt.Errorf("clearing %s of brand %s outside the rebuilt days: %w", table, state.Brand, err)
+			}
+		}
+	}
+	return written, inserted, saveReconcileState(ctx, tx, state)
 }
 
 // nonNil is days, or an empty list when nil (replaceSales reads nil as

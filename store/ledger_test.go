@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,6 +359,67 @@ func TestReplaceReconciledParts(t *testing.T) {
 	}
 	if got := read("acme"); !reflect.DeepEqual(got, other) {
 		t.Errorf("another brand changed:\n got %+v\nwant %+v", got, other)
+	}
+}
+
+// TestPartPassesFindConnections stores many brands' passes in parts at
+// once, each reading on PartReaders connections from within its
+// transaction, as the reconcile job does. At most PartPasses hold a
+// transaction at once (each waits for as many as may run together), so
+// that their reads always find a connection and every pass completes.
+func TestPartPassesFindConnections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	const passes = 3 * store.PartPasses
+	var (
+		mu                     sync.Mutex
+		turn                   = sync.NewCond(&mu)
+		inside, most, finished int
+	)
+	var wg sync.WaitGroup
+	errs := make([]error, passes)
+	for i := range passes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			brand := fmt.Sprintf("brand%d", i)
+			_, errs[i] = db.ReplaceReconciledParts(ctx, store.ReconcileState{Brand: brand, Currency: "USD"}, func() (store.ReconcilePart, bool, error) {
+				mu.Lock()
+				inside++
+				most = max(most, inside)
+				turn.Broadcast()
+				for inside < min(store.PartPasses, passes-finished) {
+					turn.Wait()
+				}
+				mu.Unlock()
+				var reads sync.WaitGroup
+				readErrs := make([]error, store.PartReaders)
+				for j := range store.PartReaders {
+					reads.Add(1)
+					go func() {
+						defer reads.Done()
+						_, readErrs[j] = db.Clock(ctx)
+					}()
+				}
+				reads.Wait()
+				mu.Lock()
+				inside--
+				finished++
+				turn.Broadcast()
+				mu.Unlock()
+				return store.ReconcilePart{}, true, errors.Join(readErrs...)
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("pass %d: %v", i, err)
+		}
+	}
+	if most != store.PartPasses {
+		t.Errorf("%d passes held a transaction at once, want %d", most, store.PartPasses)
 	}
 }
 

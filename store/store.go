@@ -29,7 +29,27 @@ var ErrNotFound = errors.New("not found")
 // DB is a connection pool to roasd's database.
 type DB struct {
 	x *sqlx.DB
+	// passes holds a token for each reconcile pass stored in parts that
+	// holds a transaction (see PartPasses).
+	passes chan struct{}
 }
+
+// poolSize is how many connections a DB opens at most.
+const poolSize = 16
+
+// PartReaders is how many connections the next function of a reconcile
+// pass stored in parts (RebuildReconciled, ReplaceReconciledParts) may read
+// on at once through the DB while the pass's transaction is open.
+const PartReaders = 3
+
+// PartPasses is how many reconcile passes stored in parts hold their
+// transaction at once on one DB. Further passes wait for their turn
+// holding no connection, so the open passes' reads always find
+// connections in the pool. Without the bound, as many passes as the pool
+// has connections (a daemon's brands reconciling on the same tick) could
+// each hold one in a transaction while their reads wait for another,
+// forever.
+const PartPasses = poolSize / (1 + PartReaders)
 
 // Open connects to the database at dsn and checks it answers.
 func Open(ctx context.Context, dsn string) (*DB, error) {
@@ -37,13 +57,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database: %w", err)
 	}
-	x.SetMaxOpenConns(16)
+	x.SetMaxOpenConns(poolSize)
 	x.SetMaxIdleConns(8)
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("connecting to database: %w", err)
 	}
-	return &DB{x: x}, nil
+	return &DB{x: x, passes: make(chan struct{}, PartPasses)}, nil
 }
 
 // Close closes the pool.
