@@ -461,10 +461,16 @@ const (
 	tiktokPage      = 1000
 	tiktokSparkPage = 50
 	tiktokRangeDays = 30 // the longest date range one TikTok report call covers
-	// bulkCalls are a Shopify bulk export's fewest calls: start, one
-	// poll, the file, one page of what changed while it ran.
-	bulkCalls = 4
 )
+
+// bulkMinimum is a Shopify bulk export's fewest calls
+// (shopify.BulkExportCalls: start, one poll, the file) plus the pages of
+// what its order sync reads after it: the overlapped orders, updated
+// within jobs.DefaultOrderOverlap before the export began (at least one
+// page, which also learns that nothing changed since).
+func bulkMinimum(overlapped int) int {
+	return shopify.BulkExportCalls + max(1, ceilDiv(overlapped, shopify.MaxPageSize))
+}
 
 // MinimumCalls derives, from the campaign's data and the platforms' page
 // sizes, the fewest calls a first sync of c needs on each platform, and
@@ -551,7 +557,7 @@ func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 			overlapped++
 		}
 	}
-	if bulk := bulkCalls - 1 + max(1, ceilDiv(overlapped, shopify.MaxPageSize)); pages > bulk {
+	if bulk := bulkMinimum(overlapped); pages > bulk {
 		shopMin, shopHow = bulk, fmt.Sprintf("bulk export: start + poll + download + changes since (%d orders in the overlap/%d; paging would take %d pages of %d)", overlapped, shopify.MaxPageSize, pages, shopify.MaxPageSize)
 	}
 	return []Platform{

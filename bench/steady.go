@@ -173,8 +173,9 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 // on Shopify the shop's changed orders (new orders and refunds) plus the
 // orders the sync's overlap reads again on purpose (overlapped, see
 // Overlapped; Shopify's counterpart of the restatement window) over the
-// largest orders page, or a bulk export (start, poll, download, changes
-// since) when that is fewer, plus the re-reads by id of the orders whose
+// largest orders page, or a bulk export when that is fewer (bulkMinimum:
+// start, poll, download, then the pages of the orders updated within the
+// sync's overlap before the export began), plus the re-reads by id of the orders whose
 // journey was not ready and whose re-read fell due during the cycle (due,
 // see JourneyChecks.Due), at most shopify.MaxIDsPerQuery a query.
 func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, overlapped, due int, calls map[string]int) ([]Platform, error) {
@@ -215,8 +216,16 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	posts := len(c.SparkCodes) + len(c.Bound)
 	changed := ch.Orders + ch.Refunds
 	shop, shopHow := max(1, ceilDiv(changed+overlapped, shopify.MaxPageSize)), fmt.Sprintf("(%d changed orders + %d in the overlap)/%d", changed, overlapped, shopify.MaxPageSize)
-	if shop > bulkCalls {
-		shop, shopHow = bulkCalls, fmt.Sprintf("bulk export (start, poll, download, changes since) for %d changed orders", changed)
+	// An export's catch-up pages read the orders updated within the
+	// overlap before it began (the fakes' now: nothing changes while the
+	// cycle runs).
+	exportOverlap, err := updatedSince(ctx, db, b, sb.Now().Add(-jobs.DefaultOrderOverlap))
+	if err != nil {
+		return nil, err
+	}
+	if bulk := bulkMinimum(exportOverlap); shop > bulk {
+		shop, shopHow = bulk, fmt.Sprintf("bulk export for %d changed orders: start + poll + download + %d orders in the overlap before it/%d (paging would take %d)",
+			changed, exportOverlap, shopify.MaxPageSize, shop)
 	}
 	if due > 0 {
 		shop += ceilDiv(due, shopify.MaxIDsPerQuery)
@@ -333,6 +342,15 @@ func Overlapped(ctx context.Context, db *store.DB, b *configs.Brand, overlap tim
 		total += n
 	}
 	return total, nil
+}
+
+// updatedSince counts the orders of b's shops updated at or after at.
+func updatedSince(ctx context.Context, db *store.DB, b *configs.Brand, at time.Time) (int, error) {
+	var n int
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM orders WHERE shop = ANY($1) AND updated_at >= $2`, pq.StringArray(b.Shops()), at); err != nil {
+		return 0, fmt.Errorf("counting the orders updated since %s: %w", at.Format(time.RFC3339), err)
+	}
+	return n, nil
 }
 
 // postmasterPID is the PID in a private cluster's postmaster.pid (0 when

@@ -501,9 +501,15 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		}
 		since = first.AddDays(-back).In(b.Location)
 	}
-	exported := d.useBulk(ctx, shop, firstSync, mark, r.Now)
+	exported, err := d.useBulk(ctx, shop, firstSync, since, mark, r.Now)
+	if err != nil {
+		return err
+	}
+	// The orders read with a journey not ready yet (see rereadJourneys),
+	// by the export and the pages alike.
+	var pending []string
 	if exported {
-		if err := d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
+		if pending, err = d.shopifyBulkOrders(ctx, b, shop, r, since, mark); err != nil {
 			return err
 		}
 		// An export is a snapshot as of its creation, which may be long
@@ -538,8 +544,6 @@ func (d *Deps) shopifyOrders(ctx context.Context, b *configs.Brand, shop string,
 		buf = buf[:0]
 		return d.DB.SetOrdersMark(ctx, shop, mark)
 	}
-	// The orders read with a journey not ready yet (see rereadJourneys).
-	var pending []string
 	save := func(page []ads.Order) error {
 		for _, o := range page {
 			if o.JourneyPending {

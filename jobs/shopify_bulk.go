@@ -5,37 +5,79 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/scheduler"
 	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/store"
 )
 
 // defaultBulkAfter is Deps.BulkAfter's default.
 const defaultBulkAfter = 24 * time.Hour
 
-// useBulk reports whether an order sync exports the orders with a bulk
-// operation: on a first sync, when the high-water mark is more than
-// BulkAfter behind now, or when an export started earlier is still to be
-// finished; never when BulkAfter is negative.
-func (d *Deps) useBulk(ctx context.Context, shop string, first bool, mark, now time.Time) bool {
+// rateWindow is the span before an order sync's high-water mark whose
+// stored orders give the shop's recent change rate (useBulk).
+const rateWindow = time.Hour
+
+// useBulk reports whether an order sync of shop's orders updated at or
+// after since exports them with a bulk operation rather than paging: on a
+// first sync, when the high-water mark is more than BulkAfter behind now,
+// when an export started earlier is still to be finished, or when paging
+// what changed would take more calls than an export (exportPays); never
+// when BulkAfter is negative.
+func (d *Deps) useBulk(ctx context.Context, shop string, first bool, since, mark, now time.Time) (bool, error) {
 	after := d.BulkAfter
 	if after < 0 {
-		return false
+		return false, nil
 	}
 	if after == 0 {
 		after = defaultBulkAfter
 	}
 	if first || now.Sub(mark) > after {
-		return true
+		return true, nil
 	}
 	id, err := d.DB.BulkOrdersOp(ctx, shop)
 	// An unreadable id is read again (and fails the job) by the bulk
 	// path.
-	return err != nil || id != ""
+	if err != nil || id != "" {
+		return true, nil
+	}
+	c, err := d.DB.CountOrderChanges(ctx, shop, since, mark, rateWindow)
+	if err != nil {
+		return false, err
+	}
+	bulk, pages, exportCalls := exportPays(c, mark.Sub(since), now.Sub(mark), d.Shopify(shop).PageSize())
+	if bulk {
+		d.logger().Info("exporting shopify orders in bulk: paging would take more calls", "shop", shop,
+			"pages", pages, "export_calls", exportCalls, "recent_per_hour", c.Recent)
+	}
+	return bulk, nil
 }
+
+// exportPays estimates, without asking Shopify, the calls of an order
+// sync that reads the orders updated within overlap before the high-water
+// mark and since, lag ago: paging takes the pages of the overlap's stored
+// orders plus the changes since the mark — the shop's recent rate (the
+// orders updated in the rateWindow before the mark) over the lag, or
+// those a webhook already stored if more; an export takes
+// shopify.BulkExportCalls plus the pages of what changed in the overlap
+// before it began, at that rate (at least one page). It reports whether
+// the export takes fewer calls (a tie pages: an export has latency).
+func exportPays(c store.OrderChanges, overlap, lag time.Duration, pageSize int) (bulk bool, pages, exportCalls int) {
+	if pageSize <= 0 {
+		return false, 0, 0
+	}
+	perWindow := float64(c.Recent) / float64(rateWindow)
+	since := max(int(math.Ceil(perWindow*float64(lag))), c.After)
+	pages = max(1, ceilDiv(c.Overlap+since, pageSize))
+	exportCalls = shopify.BulkExportCalls + max(1, ceilDiv(int(math.Ceil(perWindow*float64(overlap))), pageSize))
+	return pages > exportCalls, pages, exportCalls
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // analyzeAfterOrders is how many orders a bulk export must have stored
 // for the sync to refresh the orders table's planner statistics.
@@ -48,12 +90,14 @@ const analyzeAfterOrders = 50000
 // file follows no order, so the high-water mark moves only once the whole
 // file is stored, to the operation's creation time on Shopify's clock
 // (never backwards from prev); shopifyOrders then pages through what
-// changed since, from that mark less the overlap.
-func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop string, r *scheduler.Run, since, prev time.Time) error {
+// changed since, from that mark less the overlap. It returns the ids of
+// the stored orders whose journey was not ready: the export read them,
+// so their due re-reads by id are not made again (rereadJourneys).
+func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop string, r *scheduler.Run, since, prev time.Time) ([]string, error) {
 	client := d.Shopify(shop)
 	op, err := d.bulkOperation(ctx, client, shop, since)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A resumed export already seen COMPLETED is not asked for again.
 	// The wait is sized from the export's progress against the count of
@@ -65,16 +109,22 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop str
 	if err != nil {
 		// The id stays: the next run sees the operation failed and starts
 		// another.
-		return fmt.Errorf("waiting for shopify bulk orders export %s of %s: %w", op.ID, shop, err)
+		return nil, fmt.Errorf("waiting for shopify bulk orders export %s of %s: %w", op.ID, shop, err)
 	}
+	var pending []string
 	n, err := client.BulkOrdersFile(ctx, op, orderBatch, func(batch []ads.Order) error {
+		for _, o := range batch {
+			if o.JourneyPending {
+				pending = append(pending, o.ID)
+			}
+		}
 		n, err := d.DB.UpsertOrders(ctx, batch)
 		r.AddRows(n)
 		return err
 	})
 	if err != nil {
 		// The id stays: the next run downloads the same file again.
-		return fmt.Errorf("storing shopify bulk orders export %s of %s (%d orders stored): %w", op.ID, shop, n, err)
+		return nil, fmt.Errorf("storing shopify bulk orders export %s of %s (%d orders stored): %w", op.ID, shop, n, err)
 	}
 	if n >= analyzeAfterOrders {
 		// The reconcile that follows reads these orders day by day; plan
@@ -88,10 +138,10 @@ func (d *Deps) shopifyBulkOrders(ctx context.Context, b *configs.Brand, shop str
 		mark = prev
 	}
 	if err := d.DB.SetOrdersMark(ctx, shop, mark); err != nil {
-		return err
+		return nil, err
 	}
 	d.logger().Info("shopify bulk orders export stored", "shop", shop, "op", op.ID, "orders", n, "bytes", op.FileSize)
-	return d.DB.SetBulkOrdersOp(ctx, shop, "")
+	return pending, d.DB.SetBulkOrdersOp(ctx, shop, "")
 }
 
 // bulkOperation returns the bulk export to wait for: the one whose id a

@@ -53,6 +53,11 @@ const orderNodeCost = 15
 // MaxQueryCost (a connection costs 2 + first × node cost).
 const MaxPageSize = (MaxQueryCost - 2) / orderNodeCost
 
+// BulkExportCalls are the fewest calls of a bulk orders export before
+// the pages of what changed since it began: start it, one poll that
+// finds it done, download its file.
+const BulkExportCalls = 3
+
 // throttleRetries bounds how many THROTTLED answers one call tolerates.
 const throttleRetries = 8
 
@@ -177,6 +182,10 @@ func New(o Options) *Client {
 
 // APIVersion is the Admin API version the client asks for.
 func (c *Client) APIVersion() string { return c.version }
+
+// PageSize is how many orders one page of Orders and OrdersBetween asks
+// for.
+func (c *Client) PageSize() int { return c.pageSize }
 
 // noteServed checks the version an answer was served with (its
 // X-Shopify-API-Version header) against the one asked for.

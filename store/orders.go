@@ -545,3 +545,31 @@ func (db *DB) AttributedUnready(ctx context.Context) (total, pending int64, err 
 	}
 	return total, pending, nil
 }
+
+// OrderChanges counts a shop's stored orders by their Shopify updated_at
+// around an order sync's high-water mark, for the sync's choice between
+// paging and a bulk export (jobs): Recent in [mark-window, mark), the
+// shop's recent change rate; Overlap in [since, mark), what the sync
+// reads again on purpose; After at or after mark, what a webhook stored
+// since. One range scan of orders_updated.
+type OrderChanges struct {
+	Recent, Overlap, After int
+}
+
+// CountOrderChanges reads shop's OrderChanges around mark.
+func (db *DB) CountOrderChanges(ctx context.Context, shop string, since, mark time.Time, window time.Duration) (OrderChanges, error) {
+	var c OrderChanges
+	from := mark.Add(-window)
+	if since.Before(from) {
+		from = since
+	}
+	err := db.x.QueryRowxContext(ctx, `SELECT
+		count(*) FILTER (WHERE updated_at >= $3 AND updated_at < $4),
+		count(*) FILTER (WHERE updated_at >= $5 AND updated_at < $4),
+		count(*) FILTER (WHERE updated_at >= $4)
+		FROM orders WHERE shop = $1 AND updated_at >= $2`, shop, from, mark.Add(-window), mark, since).Scan(&c.Recent, &c.Overlap, &c.After)
+	if err != nil {
+		return c, fmt.Errorf("counting the orders of %s updated around %s: %w", shop, mark.Format(time.RFC3339), err)
+	}
+	return c, nil
+}
