@@ -522,3 +522,39 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return at
 }
+
+// TestCountOrderChanges counts a shop's orders by their Shopify
+// updated_at around a high-water mark: the hour before it (the recent
+// rate), the overlap before it, and after it (stored by a webhook);
+// another shop's orders are not counted.
+func TestCountOrderChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	const glow, haut = "glowco.myshopify.com", "hautwerk.myshopify.com"
+	mark := t0.Add(10 * time.Hour)
+	var batch []ads.Order
+	for i, at := range []time.Duration{-2 * time.Hour, -61 * time.Minute, -time.Hour, -30 * time.Minute, -5 * time.Minute, -time.Minute, 0, 3 * time.Minute} {
+		batch = append(batch, order(fmt.Sprint(100+i), func(o *ads.Order) { o.Shop, o.UpdatedAt = glow, mark.Add(at) }),
+			order(fmt.Sprint(200+i), func(o *ads.Order) { o.Shop, o.UpdatedAt = haut, mark.Add(at) }))
+	}
+	batch = append(batch, order("300", func(o *ads.Order) { o.Shop, o.UpdatedAt = haut, mark.Add(-2 * time.Minute) }))
+	if _, err := db.UpsertOrders(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		shop string
+		want store.OrderChanges
+	}{
+		{glow, store.OrderChanges{Recent: 4, Overlap: 2, After: 2}},
+		{haut, store.OrderChanges{Recent: 5, Overlap: 3, After: 2}},
+	} {
+		got, err := db.CountOrderChanges(ctx, tc.shop, mark.Add(-5*time.Minute), mark, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.shop, got, tc.want)
+		}
+	}
+}
