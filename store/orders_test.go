@@ -538,7 +538,7 @@ func TestCountOrderChanges(t *testing.T) {
 		batch = append(batch, order(fmt.Sprint(100+i), func(o *ads.Order) { o.Shop, o.UpdatedAt = glow, mark.Add(at) }),
 			order(fmt.Sprint(200+i), func(o *ads.Order) { o.Shop, o.UpdatedAt = haut, mark.Add(at) }))
 	}
-	batch = append(batch, order("300", func(o *ads.Order) { o.Shop, o.UpdatedAt = haut, mark.Add(-2 * time.Minute) }))
+	batch = append(batch, order("300", func(o *ads.Order) { o.Shop, o.UpdatedAt = haut, mark.Add(-2*time.Minute) }))
 	if _, err := db.UpsertOrders(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
