@@ -247,7 +247,9 @@ func (c *Client) BulkOperation(ctx context.Context, id string) (BulkOperation, e
 	return op, nil
 }
 
-// WaitBulk polls a bulk operation until it is done, waiting
+// WaitBulk waits for a bulk operation's bulk_operations/finish webhook
+// when Options.BulkFinish is set (see there); else it polls the
+// operation until it is done, waiting
 // Options.BulkPollMin before the first poll (an export just started is
 // never done at once; one the caller already saw done needs no wait) and
 // a quarter longer before each next one (so a finished export waits at
@@ -299,9 +301,88 @@ func clampDuration(d, lo, hi time.Duration) time.Duration {
 	return d
 }
 
-// waitBulk polls until the operation is done; countFilter, when not nil,
-// is the orders search of the export, counted on the first poll.
+// Safety-net polls while waiting for a bulk_operations/finish webhook
+// (Options.BulkFinish): the first after bulkSafetyFirst, each next twice
+// the last, up to bulkSafetyMax. Shopify delivers the webhook within
+// seconds of the end; these polls only bound how late a lost one (the
+// receiver down through Shopify's retries, a subscription missing) makes
+// the sync: an export found done by them waited at most about as long
+// again as it ran, and the daemon's 15-minute cycle stays on time. An
+// export that runs for less than bulkSafetyFirst costs no poll at all.
+const (
+	bulkSafetyFirst = 30 * time.Second
+	bulkSafetyMax   = 5 * time.Minute
+)
+
+// waitBulk waits until the operation is done: for its
+// bulk_operations/finish webhook when the client has a BulkWaiter, else
+// by polling; countFilter, when not nil, is the orders search of the
+// export, counted on the first poll.
 func (c *Client) waitBulk(ctx context.Context, id string, countFilter *string) (BulkOperation, error) {
+	if c.finish != nil {
+		return c.waitBulkHook(ctx, id, countFilter)
+	}
+	return c.pollBulk(ctx, id, countFilter)
+}
+
+// waitBulkHook waits for the operation's bulk_operations/finish webhook,
+// then reads the operation once (the payload has no file URL). Without a
+// webhook it polls on the safety schedule (bulkSafetyFirst, doubling up
+// to bulkSafetyMax); a webhook arriving meanwhile cuts the wait short. An
+// operation the webhook said finished but the read says is not (a read
+// answered before the end propagated) is polled as without webhooks.
+func (c *Client) waitBulkHook(ctx context.Context, id string, countFilter *string) (BulkOperation, error) {
+	finished, done := c.finish.Wait(c.shop, id)
+	defer done()
+	wait := c.safetyPoll
+	for {
+		hooked := false
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return BulkOperation{ID: id}, ctx.Err()
+		case <-finished:
+			t.Stop()
+			hooked = true
+		case <-t.C:
+		}
+		op, err := c.BulkOperation(ctx, id)
+		if err != nil {
+			return op, err
+		}
+		if op.Done() {
+			if !hooked {
+				c.log.Warn("shopify bulk operation found done by a safety poll, without its bulk_operations/finish webhook: check the app's subscription to that topic and that Shopify reaches /webhooks/shopify",
+					"shop", c.shop, "op", op.ID, "status", op.Status)
+			}
+			return c.bulkDone(op)
+		}
+		if hooked {
+			c.log.Warn("shopify bulk operation not done after its bulk_operations/finish webhook; polling it", "shop", c.shop, "op", op.ID, "status", op.Status)
+			return c.pollBulk(ctx, id, countFilter)
+		}
+		wait = min(2*wait, max(bulkSafetyMax, c.safetyPoll))
+		c.log.Debug("waiting for shopify bulk operation's webhook", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "wait", wait)
+	}
+}
+
+// bulkDone returns a done operation: with no error once COMPLETED, else
+// with an *ads.APIError of KindJobFailed naming its status and errorCode.
+func (c *Client) bulkDone(op BulkOperation) (BulkOperation, error) {
+	if op.Status == BulkCompleted {
+		return op, nil
+	}
+	msg := fmt.Sprintf("bulk operation %s ended %s", op.ID, op.Status)
+	if op.ErrorCode != "" {
+		msg += " (" + op.ErrorCode + ")"
+	}
+	return op, c.apiError("bulk", http.StatusOK, ads.KindJobFailed, msg, "")
+}
+
+// pollBulk polls until the operation is done; countFilter, when not nil,
+// is the orders search of the export, counted on the first poll.
+func (c *Client) pollBulk(ctx context.Context, id string, countFilter *string) (BulkOperation, error) {
 	start := time.Now()
 	wait := c.pollMin
 	total := int64(-1)
@@ -322,14 +403,7 @@ func (c *Client) waitBulk(ctx context.Context, id string, countFilter *string) (
 			return op, err
 		}
 		if op.Done() {
-			if op.Status == BulkCompleted {
-				return op, nil
-			}
-			msg := fmt.Sprintf("bulk operation %s ended %s", op.ID, op.Status)
-			if op.ErrorCode != "" {
-				msg += " (" + op.ErrorCode + ")"
-			}
-			return op, c.apiError("bulk", http.StatusOK, ads.KindJobFailed, msg, "")
+			return c.bulkDone(op)
 		}
 		wait = NextBulkWait(time.Since(start), op.ObjectCount, total, wait, c.pollMin, c.pollMax)
 		c.log.Debug("waiting for shopify bulk operation", "shop", c.shop, "op", op.ID, "status", op.Status, "objects", op.ObjectCount, "of", total, "wait", wait)

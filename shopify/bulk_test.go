@@ -24,6 +24,7 @@ import (
 type bulkBundle struct {
 	fake   *shopifyfake.Server
 	client *shopify.Client
+	url    string // the fake's base URL
 	mu     sync.Mutex
 	// downloadTokens are the access-token headers the file downloads
 	// carried.
@@ -48,6 +49,7 @@ func bulkSetup(t testing.TB, seed shopifyfake.Seed) *bulkBundle {
 		b.fake.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	b.url = srv.URL
 	b.client = shopify.New(shopify.Options{Shop: shopDomain, BaseURL: srv.URL, AccessToken: token, RetryMax: 2,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, BulkPollMin: time.Millisecond, BulkPollMax: 10 * time.Millisecond})
 	return b

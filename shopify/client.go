@@ -106,6 +106,16 @@ type Options struct {
 	// wait is BulkPollMin (default 250ms), each next one a quarter longer,
 	// up to BulkPollMax (default 5s). A poll costs one query point.
 	BulkPollMin, BulkPollMax time.Duration
+	// BulkFinish, when set, says the daemon receives Shopify's
+	// bulk_operations/finish webhooks and hands them over here (a
+	// BulkFinishes shared with the receiver's BulkFinished): WaitBulk
+	// then waits for the operation's webhook and reads it once, instead
+	// of polling it from BulkPollMin. Against a lost webhook it still
+	// polls, first after BulkSafetyPoll (default 30s), each next wait
+	// twice the last, up to 5 minutes. Nil polls as described above.
+	BulkFinish BulkWaiter
+	// BulkSafetyPoll is the first safety-net poll's wait with BulkFinish.
+	BulkSafetyPoll time.Duration
 }
 
 // Client reads one shop's orders. It is safe for concurrent use.
@@ -117,6 +127,9 @@ type Client struct {
 	pageSize             int
 	waitMin, waitMax     time.Duration
 	pollMin, pollMax     time.Duration
+	// finish and safetyPoll: see Options.BulkFinish.
+	finish     BulkWaiter
+	safetyPoll time.Duration
 
 	version       string // the Admin API version asked for
 	versionServed func(requested, served string)
@@ -177,7 +190,8 @@ func New(o Options) *Client {
 	})
 	return &Client{shop: o.Shop, base: base, endpoint: base + "/admin/api/" + o.APIVersion + "/graphql.json", tok: tok,
 		http: rc, log: o.Logger, pageSize: platformhttp.AtMost(o.PageSize, MaxPageSize), waitMin: retry.WaitMin, waitMax: retry.WaitMax,
-		pollMin: pollMin, pollMax: pollMax, version: o.APIVersion, versionServed: o.VersionServed}
+		pollMin: pollMin, pollMax: pollMax, finish: o.BulkFinish, safetyPoll: platformhttp.Positive(o.BulkSafetyPoll, bulkSafetyFirst),
+		version: o.APIVersion, versionServed: o.VersionServed}
 }
 
 // APIVersion is the Admin API version the client asks for.

@@ -63,6 +63,17 @@ type webhookConfig struct {
 	known    func(shop string) bool
 	refused  func(shop string)
 	secretOf func(shop string) string
+	bulk     BulkNotifier
+}
+
+// BulkFinished makes WebhookHandler accept bulk_operations/finish
+// deliveries (verified like the other topics) and tell n which shop's
+// operation finished, so a client waiting for it (Options.BulkFinish)
+// reads it at once. A finish nobody waits for is acknowledged (n keeps it
+// a while, for a waiter that comes late). Without this option the topic
+// is acknowledged and ignored.
+func BulkFinished(n BulkNotifier) WebhookOption {
+	return func(c *webhookConfig) { c.bulk = n }
 }
 
 // ShopSecrets makes WebhookHandler verify a delivery with the signing
@@ -86,7 +97,8 @@ func OnlyShops(known func(shop string) bool, refused func(shop string)) WebhookO
 }
 
 // WebhookHandler receives Shopify webhooks (orders/create, orders/updated,
-// refunds/create) at whatever path it is mounted on. It rejects a delivery
+// refunds/create, and bulk_operations/finish with BulkFinished) at
+// whatever path it is mounted on. It rejects a delivery
 // whose HMAC does not verify with secret (401) and, with OnlyShops, one
 // from a shop roasd does not serve (403), then applies the order through
 // sink under a delivery key (see DeliveryKey). Duplicate and out-of-order
@@ -139,6 +151,26 @@ func WebhookHandler(secret string, sink OrderSink, log *slog.Logger, opts ...Web
 		id := DeliveryKey(r.Header, topic)
 		switch topic {
 		case TopicOrdersCreate, TopicOrdersUpdated, TopicRefundsCreate:
+		case TopicBulkOperationsFinish:
+			if cfg.bulk == nil {
+				log.Info("shopify webhook ignored: no bulk operation waits on webhooks here", "topic", topic, "shop", shop)
+				writeAck(w, false, "topic ignored")
+				return
+			}
+			f, err := BulkFinishFromWebhook(body)
+			if err != nil || shop == "" {
+				log.Warn("shopify webhook rejected: bad payload", "topic", topic, "shop", shop, "webhook_id", id, "err", err)
+				http.Error(w, "malformed payload", http.StatusBadRequest)
+				return
+			}
+			waited := cfg.bulk.Finished(shop, f.ID)
+			log.Info("shopify webhook", "topic", topic, "shop", shop, "webhook_id", id, "op", f.ID, "status", f.Status, "error_code", f.ErrorCode, "waited", waited)
+			note := ""
+			if !waited {
+				note = "no wait for this operation yet; kept for a while"
+			}
+			writeAck(w, waited, note)
+			return
 		default:
 			log.Info("shopify webhook ignored", "topic", topic, "shop", shop)
 			writeAck(w, false, "topic ignored")

@@ -349,10 +349,13 @@ func (s *Server) runBulk(op *bulkOp, snap []entry, currency string, sel selectio
 	s.mu.Unlock()
 	finish := func(status, code, path string, size int64) {
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		op.status, op.errorCode = status, code
 		if status == "COMPLETED" {
 			op.completedAt, op.path, op.fileSize = s.now(), path, size
+		}
+		s.mu.Unlock()
+		if status != "CANCELED" { // canceled only when the fake closes
+			s.bulkFinished(op, stop)
 		}
 	}
 	if err != nil {

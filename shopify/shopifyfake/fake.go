@@ -186,6 +186,11 @@ type Server struct {
 	bulk  bulkState
 	// subscriptions is how many deliveries each webhook event gets.
 	subscriptions int
+	// hooks are the subscriptions the fake delivers to on its own
+	// (Subscribe); hookRetry is the wait before a failed delivery's first
+	// retry.
+	hooks     []Subscription
+	hookRetry time.Duration
 	// mount is the path the fake is served under ("" at the root,
 	// "/shops/{domain}" behind Shops), for the URLs it hands out.
 	mount string

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -267,4 +268,136 @@ func (s *Server) SendWebhook(ctx context.Context, url, secret, topic, orderID st
 		}
 	}
 	return nil
+}
+
+// TopicBulkOperationsFinish is the topic Shopify delivers when a bulk
+// operation of the app ends: completed, failed or canceled.
+const TopicBulkOperationsFinish = "bulk_operations/finish"
+
+// Subscription is one webhook subscription of the app on the shop, as
+// declared in the app's configuration (shopify.app.toml
+// [[webhooks.subscriptions]]: topics and uri) or made with the
+// webhookSubscriptionCreate mutation. Shopify signs its deliveries with
+// the app's client secret, Secret here.
+type Subscription struct {
+	Topic  string
+	URI    string
+	Secret string
+}
+
+// webhookRetries is how many times a failed delivery is tried again:
+// Shopify retries 8 times (over 4 hours) before giving up.
+const webhookRetries = 8
+
+// Default waits before the retries of a failed delivery: the first,
+// doubling up to the last (Shopify spreads its 8 retries over 4 hours;
+// the fake keeps the count and shortens the waits).
+const (
+	defaultHookRetry = time.Second
+	maxHookRetry     = time.Minute
+)
+
+// Subscribe adds a webhook subscription the fake delivers to on its own:
+// only bulk_operations/finish (the order and refund topics are delivered
+// by SendWebhook, when a test or the sandbox decides).
+func (s *Server) Subscribe(sub Subscription) error {
+	if sub.Topic != TopicBulkOperationsFinish {
+		return fmt.Errorf("subscribing to %q: the fake delivers only %s on its own (send order webhooks with SendWebhook)", sub.Topic, TopicBulkOperationsFinish)
+	}
+	if sub.URI == "" || sub.Secret == "" {
+		return fmt.Errorf("subscribing to %s: a URI and a signing secret are required", sub.Topic)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks = append(s.hooks, sub)
+	return nil
+}
+
+// SetWebhookRetry sets the wait before the first retry of a failed
+// subscribed delivery (default a second); each next wait doubles, up to a
+// minute.
+func (s *Server) SetWebhookRetry(first time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hookRetry = first
+}
+
+// bulkFinished delivers bulk_operations/finish about op, which just ended,
+// to each subscription of the topic: the payload Shopify sends
+// (admin_graphql_api_id, completed_at, created_at, error_code, status and
+// type, the enum values in lower case), signed with the subscription's
+// secret, under an event id derived from the operation and its status.
+// A delivery answered with anything but 2xx (or not at all) is retried
+// under the same ids (webhookRetries times) until stop is closed. Called
+// by the operation's goroutine without s.mu.
+func (s *Server) bulkFinished(op *bulkOp, stop <-chan struct{}) {
+	s.mu.Lock()
+	var subs []Subscription
+	for _, h := range s.hooks {
+		if h.Topic == TopicBulkOperationsFinish {
+			subs = append(subs, h)
+		}
+	}
+	if len(subs) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	gid := bulkGIDPrefix + strconv.FormatInt(op.id, 10)
+	var code any
+	if op.errorCode != "" {
+		code = strings.ToLower(op.errorCode)
+	}
+	payload := map[string]any{"admin_graphql_api_id": gid, "completed_at": restTime(op.completedAt), "created_at": restTime(op.createdAt),
+		"error_code": code, "status": strings.ToLower(op.status), "type": "query"}
+	domain, now, retry := s.shop.Domain, s.now(), s.hookRetry
+	s.mu.Unlock()
+	if retry <= 0 {
+		retry = defaultHookRetry
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	sum := sha256.Sum256([]byte(TopicBulkOperationsFinish + "|" + gid + "|" + op.status))
+	event := hex.EncodeToString(sum[:16])
+	for i, sub := range subs {
+		id := sha256.Sum256([]byte(event + "|" + sub.URI + "|" + strconv.Itoa(i)))
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Shopify-Topic", TopicBulkOperationsFinish)
+		h.Set("X-Shopify-Hmac-Sha256", Sign(sub.Secret, body))
+		h.Set("X-Shopify-Shop-Domain", domain)
+		h.Set("X-Shopify-Webhook-Id", hex.EncodeToString(id[:16]))
+		h.Set("X-Shopify-Event-Id", event)
+		h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
+		h.Set("X-Shopify-API-Version", APIVersion)
+		s.deliver(ctx, sub.URI, Delivery{Topic: TopicBulkOperationsFinish, Header: h, Body: body}, retry)
+	}
+}
+
+// deliver posts d to url, retrying a failure webhookRetries times with
+// doubling waits from retry, until ctx ends.
+func (s *Server) deliver(ctx context.Context, url string, d Delivery, retry time.Duration) {
+	for attempt := 0; ; attempt++ {
+		if s.Post(ctx, url, d) == nil || attempt == webhookRetries {
+			return
+		}
+		t := time.NewTimer(retry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		retry = min(2*retry, maxHookRetry)
+	}
 }
