@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -331,12 +332,24 @@ type daemonRun struct {
 // unknown) and the daemon's peak RSS.
 func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sandbox, now time.Time, pgPID int) (daemonRun, error) {
 	d := daemonRun{pgCPU: -1}
+	// As in production, the daemon receives Shopify's webhooks: the
+	// shops deliver bulk_operations/finish to its public listener
+	// (signed with the sandbox app's client secret), and its exports wait
+	// for that instead of polling.
+	listen, err := freeAddr()
+	if err != nil {
+		return d, err
+	}
+	if err := sb.SubscribeBulkFinish("http://"+listen+"/webhooks/shopify", sandbox.ShopifyClientSecret); err != nil {
+		return d, err
+	}
 	pg0, pgOK := pgCPU(pgPID)
-	args := []string{"run", "--once", "--config", dir, "--log-level", "warn"}
+	args := []string{"run", "--once", "--config", dir, "--log-level", "warn", "--listen", listen, "--shopify-bulk-webhook"}
 	// The single-brand figures measure roasd, not TikTok's app quota
 	// (the sandbox's fake sets none): no pacing, as before pacing existed.
 	env := append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABASE_URL=" + dsn,
-		"ROASD_NOW=" + now.Format(time.RFC3339Nano), "ROASD_TIKTOK_QPS=0", "ROASD_SLACK_POST_EVERY=0", "ROASD_SLACK_UPDATE_EVERY=0"}, sb.Env()...), o.Env...)
+		"ROASD_NOW=" + now.Format(time.RFC3339Nano), "ROASD_TIKTOK_QPS=0", "ROASD_SLACK_POST_EVERY=0", "ROASD_SLACK_UPDATE_EVERY=0",
+		"SHOPIFY_WEBHOOK_SECRET=" + sandbox.ShopifyClientSecret}, sb.Env()...), o.Env...)
 	var stderr bytes.Buffer
 	if o.Exec != nil {
 		start := time.Now()
@@ -352,7 +365,7 @@ func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sand
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
-	err := cmd.Start()
+	err = cmd.Start()
 	if err == nil {
 		stop := make(chan struct{})
 		peak := make(chan int64)
@@ -376,6 +389,18 @@ func runDaemon(ctx context.Context, o Options, dir, dsn string, sb *sandbox.Sand
 		return d, fmt.Errorf("running the cycle: %w\n%s", err, tail(stderr.String(), 30))
 	}
 	return d, nil
+}
+
+// freeAddr is a loopback address with a port free right now, for the
+// daemon's public listener (the shops must know where to deliver before
+// the daemon binds it).
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("finding a free port for the daemon: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // watchPeakRSS reads the process's VmHWM (peak resident set) from

@@ -325,7 +325,27 @@ func (s *Sandbox) Calls() map[string]int {
 			meta++
 		}
 	}
-	return map[string]int{"META": meta, "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": len(s.Shops.Calls()), "SLACK": len(s.Slack.Calls())}
+	shop := 0
+	for _, c := range s.Shops.Calls() {
+		if !strings.HasPrefix(c.Op, "webhook ") { // sent by Shopify, not made by roasd
+			shop++
+		}
+	}
+	return map[string]int{"META": meta, "TIKTOK": len(s.TikTok.Calls()), "SHOPIFY": shop, "SLACK": len(s.Slack.Calls())}
+}
+
+// SubscribeBulkFinish makes every shop deliver bulk_operations/finish to
+// url (a daemon's /webhooks/shopify), signed with secret, as the app's
+// configuration subscribes it; it replaces any earlier subscription to
+// that topic.
+func (s *Sandbox) SubscribeBulkFinish(url, secret string) error {
+	for _, shop := range s.Shops.All() {
+		shop.Unsubscribe(shopifyfake.TopicBulkOperationsFinish)
+		if err := shop.Subscribe(shopifyfake.Subscription{Topic: shopifyfake.TopicBulkOperationsFinish, URI: url, Secret: secret}); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops serving and removes the Shopify fake's bulk operation

@@ -54,8 +54,10 @@ const orderNodeCost = 15
 const MaxPageSize = (MaxQueryCost - 2) / orderNodeCost
 
 // BulkExportCalls are the fewest calls of a bulk orders export before
-// the pages of what changed since it began: start it, one poll that
-// finds it done, download its file.
+// the pages of what changed since it began: start it, one read that
+// finds it done (after its bulk_operations/finish webhook with
+// Options.BulkFinish; polling an export of unknown length takes more),
+// download its file.
 const BulkExportCalls = 3
 
 // throttleRetries bounds how many THROTTLED answers one call tolerates.

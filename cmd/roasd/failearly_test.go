@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -70,5 +71,23 @@ func TestDemoChecksPortFirst(t *testing.T) {
 	}
 	if strings.Contains(stdout, "running every job") || strings.Contains(stdout, "sandbox:") {
 		t.Errorf("the demo started working before checking its port:\n%s", stdout)
+	}
+}
+
+// TestBulkWebhookNeedsReceiver: --shopify-bulk-webhook without a Shopify
+// webhook secret is refused before any job runs (the exports would wait
+// for webhooks nobody accepts).
+func TestBulkWebhookNeedsReceiver(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	delete(e.vars, "SHOPIFY_WEBHOOK_SECRET")
+	e.vars["ROASD_SHOPIFY_BULK_WEBHOOK"] = "on"
+	var out, errOut strings.Builder
+	code := Main(context.Background(), e.env(&out, &errOut), []string{"run", "--once", "--config", e.config, "--listen", "127.0.0.1:0"})
+	if code == 0 || !strings.Contains(errOut.String(), "needs the Shopify webhook receiver") {
+		t.Errorf("exit %d, stderr %q; want a refusal naming the missing receiver", code, errOut.String())
+	}
+	if n := e.count(t, `SELECT count(*) FROM job_runs`); n != 0 {
+		t.Errorf("%d jobs ran", n)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/reconcile"
 	"github.com/roasd/roasd/scheduler"
+	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/store"
 	"github.com/roasd/roasd/web"
 )
@@ -57,6 +58,12 @@ cancelled and recorded as abandoned.
 With --once, every job runs once and the exit code is non-zero if any job
 failed: each account's syncs in order (accounts concurrently), then each
 brand's reconcile, verdicts and notify. ROASD_NOW (RFC 3339) pins the jobs' clock, for replays.
+
+With --shopify-bulk-webhook (ROASD_SHOPIFY_BULK_WEBHOOK=on) Shopify bulk
+exports wait for the bulk_operations/finish webhook (subscribe the app to
+it at /webhooks/shopify) and read the operation once, polling only as a
+safety net (after 30 s, then 1, 2, 4, 5 min); with --once the public
+listener then serves while the run lasts.
 
 Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
 TIKTOK_ACCESS_TOKEN, SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID +
@@ -91,6 +98,9 @@ type runOptions struct {
 	now func() time.Time
 	// logLevel is the minimum level logged to stderr.
 	logLevel slog.Level
+	// bulkWebhook says Shopify delivers bulk_operations/finish to this
+	// daemon's /webhooks/shopify: exports wait for it instead of polling.
+	bulkWebhook bool
 }
 
 type scheduleFlag jobs.Schedules
@@ -128,6 +138,8 @@ func parseRunFlags(env *cmdEnv, args []string) (runOptions, error) {
 	fs.DurationVar(&o.reload, "reload-interval", 2*time.Second, "how often config files are checked for changes (a change is applied once it has held still for one interval)")
 	fs.Var(scheduleFlag(o.schedules), "schedule", "JOB=SPEC cron schedule override (repeatable)")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "minimum log level: debug, info, warn or error")
+	fs.BoolVar(&o.bulkWebhook, "shopify-bulk-webhook", envBool(env, "ROASD_SHOPIFY_BULK_WEBHOOK"),
+		"Shopify delivers bulk_operations/finish to --listen's /webhooks/shopify: bulk exports wait for it instead of polling (with --once the public listener serves while the run lasts) ($ROASD_SHOPIFY_BULK_WEBHOOK)")
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}
@@ -150,6 +162,15 @@ func addHTTPFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.DurationVar(&o.timeouts.Idle, "idle-timeout", web.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&o.guard.BodyTimeout, "body-timeout", web.DefaultBodyTimeout, "how long a webhook sender may take to send the body")
 	fs.IntVar(&o.guard.Slots, "webhook-slots", web.DefaultBodySlots, "webhook bodies read at once; more wait a second, then get 503 + Retry-After")
+}
+
+// envBool reads key as a boolean default: on, true, yes or 1.
+func envBool(env *cmdEnv, key string) bool {
+	switch strings.ToLower(strings.TrimSpace(env.getenv(key))) {
+	case "on", "true", "yes", "1":
+		return true
+	}
+	return false
 }
 
 func envOr(env *cmdEnv, key, def string) string {
@@ -224,6 +245,9 @@ type daemon struct {
 	rejected *prometheus.CounterVec
 	runner   *scheduler.Runner
 	deps     *jobs.Deps
+	// bulk hands bulk_operations/finish deliveries to the Shopify
+	// clients (nil without --shopify-bulk-webhook).
+	bulk *shopify.BulkFinishes
 	// incarnation tells this process from earlier ones of the same
 	// replica name (outbox claims are "replica/incarnation").
 	incarnation string
@@ -284,7 +308,10 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	}
 	public := envOr(env, "ROASD_PUBLIC_URL", "http://"+dash)
 	d.incarnation = newIncarnation()
-	deps, err := newDeps(env, db, log, m, public, o.replica+"/"+d.incarnation, o.now)
+	if o.bulkWebhook {
+		d.bulk = shopify.NewBulkFinishes(nil)
+	}
+	deps, err := newDeps(env, db, log, m, public, o.replica+"/"+d.incarnation, o.now, d.bulk)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -360,6 +387,23 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 		return err
 	}
 	d.useConfig(set)
+	if err := d.checkBulkWebhook(); err != nil {
+		return err
+	}
+	if d.bulk != nil {
+		// The exports wait for bulk_operations/finish: receive it while
+		// the run lasts, on the public listener only.
+		srv, err := web.New(web.Options{Addr: d.opts.listen, Routes: d.routes(), Timeouts: d.opts.timeouts, Log: d.log})
+		if err != nil {
+			return err
+		}
+		go srv.Serve()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
+	}
 	d.releaseDeadClaims(ctx)
 	d.adoptLinks(ctx, set)
 	// Before the jobs, so a version alert is delivered by this run's notify.
@@ -430,6 +474,9 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	d.releaseDeadClaims(ctx)
 	d.adoptLinks(ctx, set)
 	d.useConfig(set)
+	if err := d.checkBulkWebhook(); err != nil {
+		return err
+	}
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)
 	if err := sched.Set(jobs.Jobs(set, d.deps, d.opts.schedules)); err != nil {

@@ -28,8 +28,10 @@ import (
 // newDeps builds the platform clients from the environment. Each client
 // gets its own HTTP transport that counts calls in the metrics; those that
 // judge time (TikTok's Spark expiry, Shopify's token renewal) read now,
-// the jobs' one clock.
-func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *jobs.Metrics, publicURL, claimant string, now func() time.Time) (*jobs.Deps, error) {
+// the jobs' one clock. bulk, when not nil, is where the webhook receiver
+// hands over bulk_operations/finish deliveries: the Shopify clients then
+// wait for those instead of polling their exports.
+func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *jobs.Metrics, publicURL, claimant string, now func() time.Time, bulk *shopify.BulkFinishes) (*jobs.Deps, error) {
 	httpFor := func(platform string) *http.Client {
 		return &http.Client{Transport: m.Transport(platform, nil)}
 	}
@@ -88,8 +90,12 @@ func newDeps(env *cmdEnv, db *store.DB, log *slog.Logger, m *jobs.Metrics, publi
 			if c, ok := clients[shop]; ok {
 				return c
 			}
-			c := shopify.New(shopify.Options{Shop: shop, BaseURL: base, AccessToken: shopifyToken(env, shop), ClientID: clientID, ClientSecret: clientSecret,
-				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify"), Now: now})
+			o := shopify.Options{Shop: shop, BaseURL: base, AccessToken: shopifyToken(env, shop), ClientID: clientID, ClientSecret: clientSecret,
+				HTTPClient: hc, Logger: log.With("platform", "shopify"), VersionServed: m.VersionServed("shopify"), Now: now}
+			if bulk != nil {
+				o.BulkFinish = bulk
+			}
+			c := shopify.New(o)
 			clients[shop] = c
 			return c
 		}
@@ -133,9 +139,12 @@ func (d *daemon) routes() map[string]http.Handler {
 	r := map[string]http.Handler{}
 	if secret := d.env.getenv("SHOPIFY_WEBHOOK_SECRET"); secret != "" || d.anyShopWebhookSecret() {
 		refused := d.metrics.WebhooksRefused.WithLabelValues("shopify", "unknown_shop")
-		h := shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"),
-			shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }),
-			shopify.ShopSecrets(func(shop string) string { return d.env.getenv(shopEnvKey("SHOPIFY_WEBHOOK_SECRET_", shop)) }))
+		opts := []shopify.WebhookOption{shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }),
+			shopify.ShopSecrets(func(shop string) string { return d.env.getenv(shopEnvKey("SHOPIFY_WEBHOOK_SECRET_", shop)) })}
+		if d.bulk != nil {
+			opts = append(opts, shopify.BulkFinished(d.bulk))
+		}
+		h := shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"), opts...)
 		// The guard refuses what it can before reading the body: no or a
 		// malformed signature header, or a shop no brand configures (403,
 		// counted like a signed delivery of that shop; the handler's own
@@ -251,6 +260,16 @@ func (d *daemon) anyShopWebhookSecret() bool {
 		}
 	}
 	return false
+}
+
+// checkBulkWebhook refuses --shopify-bulk-webhook without the Shopify
+// webhook receiver: the exports would wait for webhooks nobody accepts
+// (and fall back to the safety polls, minutes late).
+func (d *daemon) checkBulkWebhook() error {
+	if d.bulk == nil || d.env.getenv("SHOPIFY_WEBHOOK_SECRET") != "" || d.anyShopWebhookSecret() {
+		return nil
+	}
+	return errors.New("--shopify-bulk-webhook (ROASD_SHOPIFY_BULK_WEBHOOK) needs the Shopify webhook receiver: set SHOPIFY_WEBHOOK_SECRET (or SHOPIFY_WEBHOOK_SECRET_<SHOP>)")
 }
 
 // shopifyTokenKey is the environment variable holding shop's own static

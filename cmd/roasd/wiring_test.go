@@ -29,7 +29,7 @@ func TestShopifyClientsFromConcurrentLanes(t *testing.T) {
 		return map[string]string{"SHOPIFY_ACCESS_TOKEN": "shpat_test", "SHOPIFY_API_URL": "http://127.0.0.1:1"}[k]
 	}}
 	m := jobs.NewMetrics(prometheus.NewRegistry())
-	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), m, "http://127.0.0.1:8081/", "test/1", time.Now)
+	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), m, "http://127.0.0.1:8081/", "test/1", time.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestShopifyTokenPerShop(t *testing.T) {
 	t.Cleanup(srv.Close)
 	vars := map[string]string{"SHOPIFY_ACCESS_TOKEN": "shpat_us", "SHOPIFY_ACCESS_TOKEN_GLOWCO_EU": "shpat_eu", "SHOPIFY_API_URL": srv.URL}
 	env := &cmdEnv{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return vars[k] }}
-	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.NewMetrics(prometheus.NewRegistry()), "http://127.0.0.1:8081/", "test/1", time.Now)
+	d, err := newDeps(env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.NewMetrics(prometheus.NewRegistry()), "http://127.0.0.1:8081/", "test/1", time.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roasd/roasd/ads"
@@ -313,6 +314,19 @@ func (s *Server) Subscribe(sub Subscription) error {
 	return nil
 }
 
+// Unsubscribe removes every subscription to topic.
+func (s *Server) Unsubscribe(topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.hooks[:0]
+	for _, h := range s.hooks {
+		if h.Topic != topic {
+			kept = append(kept, h)
+		}
+	}
+	s.hooks = kept
+}
+
 // SetWebhookRetry sets the wait before the first retry of a failed
 // subscribed delivery (default a second); each next wait doubles, up to a
 // minute.
@@ -369,6 +383,10 @@ func (s *Server) bulkFinished(op *bulkOp, stop <-chan struct{}) {
 	}()
 	sum := sha256.Sum256([]byte(TopicBulkOperationsFinish + "|" + gid + "|" + op.status))
 	event := hex.EncodeToString(sum[:16])
+	// Each subscription is delivered on its own: one failing does not
+	// hold up the others.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i, sub := range subs {
 		id := sha256.Sum256([]byte(event + "|" + sub.URI + "|" + strconv.Itoa(i)))
 		h := http.Header{}
@@ -380,7 +398,11 @@ func (s *Server) bulkFinished(op *bulkOp, stop <-chan struct{}) {
 		h.Set("X-Shopify-Event-Id", event)
 		h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
 		h.Set("X-Shopify-API-Version", APIVersion)
-		s.deliver(ctx, sub.URI, Delivery{Topic: TopicBulkOperationsFinish, Header: h, Body: body}, retry)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.deliver(ctx, sub.URI, Delivery{Topic: TopicBulkOperationsFinish, Header: h, Body: body}, retry)
+		}()
 	}
 }
 
