@@ -10,7 +10,8 @@ import (
 // nodeCampaign is Campaign with the fields roasd reads.
 var nodeCampaign = &nodeType{name: "Campaign", defaults: []string{"id"}, fields: scalars(
 	"id", "name", "account_id", "status", "effective_status", "objective", "daily_budget", "lifetime_budget",
-	"budget_remaining", "bid_strategy", "smart_promotion_type", "advantage_state_info", "is_budget_schedule_enabled")}
+	"budget_remaining", "bid_strategy", "smart_promotion_type", "advantage_state_info", "is_budget_schedule_enabled",
+	"updated_time")}
 
 // Campaign returns the current state of a campaign.
 func (s *Server) Campaign(id string) (Campaign, bool) {
@@ -58,6 +59,9 @@ func campaignJSON(act string, c Campaign) map[string]any {
 	if c.SmartPromotionType != "" {
 		out["smart_promotion_type"] = c.SmartPromotionType
 	}
+	if !c.UpdatedTime.IsZero() {
+		out["updated_time"] = c.UpdatedTime.UTC().Format(graphTime)
+	}
 	out["advantage_state_info"] = map[string]any{
 		"advantage_state": orDefault(c.AdvantageState, "DISABLED"), "advantage_budget_state": budgetState,
 		"advantage_audience_state": "DISABLED", "advantage_placement_state": "DISABLED",
@@ -75,9 +79,13 @@ func (s *Server) listCampaigns(r *http.Request, id string, params url.Values, hd
 	if bad != nil {
 		return *bad
 	}
+	since, bad := s.updatedSince(params, hdr)
+	if bad != nil {
+		return *bad
+	}
 	var objs []map[string]any
 	for _, c := range a.Campaigns {
-		if want(orDefault(c.Status, "ACTIVE")) {
+		if want(orDefault(c.Status, "ACTIVE")) && since(c.UpdatedTime) {
 			objs = append(objs, campaignJSON(a.ID, c))
 		}
 	}
@@ -106,6 +114,7 @@ func (s *Server) postCampaign(a *Account, i int, params url.Values, hdr http.Hea
 	if st := params.Get("status"); st != "" {
 		c.Status = st
 	}
+	c.UpdatedTime = s.stamp()
 	return jsonResponse(http.StatusOK, hdr, map[string]any{"success": true})
 }
 

@@ -79,6 +79,9 @@ type Campaign struct {
 	// (AUTOMATED_SHOPPING_ADS for an old ASC campaign).
 	AdvantageState     string
 	SmartPromotionType string
+	// UpdatedTime is updated_time: when the campaign last changed (the
+	// fake's start when zero; a write through the API moves it).
+	UpdatedTime time.Time
 }
 
 // AdSet is an ad set; DailyBudget is in the currency's minor units (0
@@ -101,8 +104,10 @@ type Ad struct {
 	// the delivery status (default Status).
 	Status          string
 	EffectiveStatus string
-	UpdatedTime     time.Time
-	Creative        Creative
+	// UpdatedTime is updated_time: when the ad last changed (the fake's
+	// start when zero). A status write, a deletion and AddAd move it.
+	UpdatedTime time.Time
+	Creative    Creative
 }
 
 // Creative is the part of an ad creative roasd reads.
@@ -202,6 +207,7 @@ func (s Seed) clone() Seed {
 
 func (a Account) clone() Account {
 	out := a
+	out.Campaigns = slices.Clone(a.Campaigns)
 	out.AdSets = slices.Clone(a.AdSets)
 	out.Ads = slices.Clone(a.Ads)
 	out.Insights = make([]Insight, len(a.Insights))

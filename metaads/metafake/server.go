@@ -105,10 +105,30 @@ type Server struct {
 	calls []Call
 }
 
-// New returns a server holding a copy of seed.
+// New returns a server holding a copy of seed. Ads and campaigns the
+// seed gives no updated_time were last updated at the server's start.
 func New(seed Seed) *Server {
-	return &Server{seed: seed.clone()}
+	s := &Server{seed: seed.clone()}
+	start := s.now().UTC().Truncate(time.Second)
+	for i := range s.seed.Accounts {
+		a := &s.seed.Accounts[i]
+		for j := range a.Ads {
+			if a.Ads[j].UpdatedTime.IsZero() {
+				a.Ads[j].UpdatedTime = start
+			}
+		}
+		for j := range a.Campaigns {
+			if a.Campaigns[j].UpdatedTime.IsZero() {
+				a.Campaigns[j].UpdatedTime = start
+			}
+		}
+	}
+	return s
 }
+
+// stamp is an updated_time for a change made now: Graph's times are to
+// the second.
+func (s *Server) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 // FailNext makes the next n calls (after authentication) fail with the
 // HTTP status and Graph error code; code 0 sends a non-JSON body, as a
@@ -249,10 +269,14 @@ func (s *Server) Restate(account, from string, fn func(*Insight)) int {
 	return n
 }
 
-// AddAd adds or replaces (by id) an ad of account.
+// AddAd adds or replaces (by id) an ad of account, as a change made in
+// Ads Manager: its updated_time is the server's now unless ad sets one.
 func (s *Server) AddAd(account string, ad Ad) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if ad.UpdatedTime.IsZero() {
+		ad.UpdatedTime = s.stamp()
+	}
 	a := s.account(account)
 	if a == nil {
 		s.seed.Accounts = append(s.seed.Accounts, Account{ID: account})
@@ -751,7 +775,7 @@ func (s *Server) postObject(id string, params url.Values, hdr http.Header) respo
 			return s.invalid("Param status must be one of {ACTIVE, PAUSED, DELETED, ARCHIVED}", hdr)
 		}
 		a.Ads[i].Status, a.Ads[i].EffectiveStatus = st, st
-		a.Ads[i].UpdatedTime = time.Now().UTC().Truncate(time.Second)
+		a.Ads[i].UpdatedTime = s.stamp()
 		return jsonResponse(http.StatusOK, hdr, map[string]any{"success": true})
 	}
 	if a, i := s.findCampaign(id); a != nil {

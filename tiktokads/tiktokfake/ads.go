@@ -13,9 +13,24 @@ type adFilter struct {
 	AdGroupIDs    []string `json:"adgroup_ids"`
 	AdIDs         []string `json:"ad_ids"`
 	PrimaryStatus string   `json:"primary_status"`
+	// ModifiedAfter ("YYYY-MM-DD HH:MM:SS", UTC) keeps the objects whose
+	// modify_time is after it.
+	ModifiedAfter string `json:"modified_after"`
+	after         time.Time
 }
 
-func (f adFilter) check() *apiError {
+// modified reports whether an object modified at t passes the filter's
+// modified_after.
+func (f adFilter) modified(t time.Time) bool { return f.after.IsZero() || t.After(f.after) }
+
+func (f *adFilter) check() *apiError {
+	if f.ModifiedAfter != "" {
+		t, err := time.ParseInLocation(timeLayout, f.ModifiedAfter, time.UTC)
+		if err != nil {
+			return invalid("filtering.modified_after: time format should be YYYY-MM-DD HH:MM:SS")
+		}
+		f.after = t
+	}
 	for name, ids := range map[string][]string{"campaign_ids": f.CampaignIDs, "adgroup_ids": f.AdGroupIDs, "ad_ids": f.AdIDs} {
 		if len(ids) > 100 {
 			return invalid("filtering.%s: at most 100 ids", name)
@@ -99,7 +114,7 @@ func (s *Server) adGet(r *request) (any, *apiError) {
 	var sel []*Ad
 	for i := range a.Ads {
 		ad := &a.Ads[i]
-		if statusMatch(orDefault(ad.OperationStatus, "ENABLE"), f.PrimaryStatus) &&
+		if statusMatch(orDefault(ad.OperationStatus, "ENABLE"), f.PrimaryStatus) && f.modified(ad.ModifyTime) &&
 			in(ad.ID, f.AdIDs) && in(ad.AdGroupID, f.AdGroupIDs) && in(ad.CampaignID, f.CampaignIDs) {
 			sel = append(sel, ad)
 		}
@@ -213,7 +228,7 @@ func (s *Server) adStatusUpdate(r *request) (any, *apiError) {
 	for _, id := range ids {
 		ad := s.ad(a.ID, id)
 		ad.OperationStatus, ad.SecondaryStatus = op, sec
-		ad.ModifyTime = s.now().UTC().Truncate(time.Second)
+		ad.ModifyTime = s.stamp()
 	}
 	return map[string]any{"ad_ids": ids, "status": op}, nil
 }

@@ -19,7 +19,7 @@ func (s *Server) campaign(a *Advertiser, id string) *Campaign {
 
 // campaignGet serves GET /campaign/get/: budget, budget_mode,
 // budget_optimize_on and campaign_automation_type per campaign (filter
-// campaign_ids), paged like the other lists.
+// campaign_ids, modified_after), paged like the other lists.
 func (s *Server) campaignGet(r *request) (any, *apiError) {
 	a, q, e := s.listQuery(r)
 	if e != nil {
@@ -27,7 +27,7 @@ func (s *Server) campaignGet(r *request) (any, *apiError) {
 	}
 	var sel []*Campaign
 	for i := range a.Campaigns {
-		if in(a.Campaigns[i].ID, q.filter.CampaignIDs) {
+		if in(a.Campaigns[i].ID, q.filter.CampaignIDs) && q.filter.modified(a.Campaigns[i].ModifyTime) {
 			sel = append(sel, &a.Campaigns[i])
 		}
 	}
@@ -49,7 +49,7 @@ func (s *Server) campaignGet(r *request) (any, *apiError) {
 			"advertiser_id": a.ID, "campaign_id": c.ID, "campaign_name": c.Name, "budget_mode": mode, "budget": budget,
 			"budget_optimize_on": c.budgetAtCampaign(), "campaign_automation_type": orDefault(c.AutomationType, AutomationManual),
 			"is_smart_performance_campaign": c.AutomationType == AutomationSmartPlus, "operation_status": "ENABLE",
-			"objective_type": "WEB_CONVERSIONS",
+			"objective_type": "WEB_CONVERSIONS", "create_time": fmtTime(c.CreateTime), "modify_time": fmtTime(c.ModifyTime),
 		}
 		list = append(list, fields(obj, q.fields))
 	}

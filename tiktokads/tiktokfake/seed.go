@@ -77,6 +77,9 @@ type Campaign struct {
 	BudgetOptimizeOn bool
 	// AutomationType is campaign_automation_type (default MANUAL).
 	AutomationType string
+	// CreateTime and ModifyTime are create_time and modify_time (the
+	// fake's start when zero).
+	CreateTime, ModifyTime time.Time
 }
 
 // AdGroup is an ad group and its budget.
@@ -128,7 +131,10 @@ type Ad struct {
 	SecondaryStatus string
 	// DarkPost reports whether the Spark post runs in ads-only mode
 	// (dark_post_status ON).
-	DarkPost   bool
+	DarkPost bool
+	// CreateTime and ModifyTime are create_time and modify_time (the
+	// fake's start when zero); a status write and SetAd move ModifyTime.
+	// A status TikTok derives (a Spark authorization lost) does not.
 	CreateTime time.Time
 	ModifyTime time.Time
 }
@@ -193,6 +199,7 @@ func (s Seed) clone() Seed {
 	out := s
 	out.Advertisers = make([]Advertiser, len(s.Advertisers))
 	for i, a := range s.Advertisers {
+		a.Campaigns = slices.Clone(a.Campaigns)
 		a.AdGroups = slices.Clone(a.AdGroups)
 		a.Ads = slices.Clone(a.Ads)
 		for j := range a.Ads {

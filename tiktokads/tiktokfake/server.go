@@ -86,9 +86,58 @@ type Server struct {
 	calls    []Call
 }
 
-// New returns a server holding a copy of seed.
+// New returns a server holding a copy of seed. Ads and campaigns the seed
+// gives no create_time or modify_time were made at the server's start.
 func New(seed Seed) *Server {
-	return &Server{seed: seed.clone()}
+	s := &Server{seed: seed.clone()}
+	start := s.stamp()
+	or := func(t *time.Time) {
+		if t.IsZero() {
+			*t = start
+		}
+	}
+	for i := range s.seed.Advertisers {
+		a := &s.seed.Advertisers[i]
+		for j := range a.Ads {
+			or(&a.Ads[j].CreateTime)
+			or(&a.Ads[j].ModifyTime)
+		}
+		for j := range a.Campaigns {
+			or(&a.Campaigns[j].CreateTime)
+			or(&a.Campaigns[j].ModifyTime)
+		}
+	}
+	return s
+}
+
+// stamp is a modify_time for a change made now: TikTok's times are to the
+// second, in UTC.
+func (s *Server) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
+
+// SetAd adds or replaces (by id) an ad of advertiser, as a change made in
+// Ads Manager: its modify_time is the server's now unless ad sets one.
+// It reports whether the advertiser is known.
+func (s *Server) SetAd(advertiser string, ad Ad) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		return false
+	}
+	if ad.ModifyTime.IsZero() {
+		ad.ModifyTime = s.stamp()
+	}
+	if ad.CreateTime.IsZero() {
+		ad.CreateTime = ad.ModifyTime
+	}
+	for i := range a.Ads {
+		if a.Ads[i].ID == ad.ID {
+			a.Ads[i] = ad
+			return true
+		}
+	}
+	a.Ads = append(a.Ads, ad)
+	return true
 }
 
 // RateLimit makes the next n calls (after authentication) answer 40100,
