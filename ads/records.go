@@ -129,6 +129,10 @@ type Campaign struct {
 	// DailyBudget is the campaign's daily budget in micro-units of the
 	// account currency (0: none, or a lifetime budget).
 	DailyBudget int64
+	// UpdatedAt is when the platform last changed the campaign (Meta's
+	// updated_time, TikTok's modify_time; zero when not reported): the
+	// ads sync's high-water mark, not stored with the campaign.
+	UpdatedAt time.Time
 }
 
 // AdUTM merges the UTM parameters of an ad's url tags and link URL: a

@@ -3,10 +3,14 @@ package metaads
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/roasd/roasd/ads"
 )
+
+// graphTimeLayout is how Graph writes times (updated_time).
+const graphTimeLayout = "2006-01-02T15:04:05-0700"
 
 // adFields are the ad and creative fields Ads reads.
 const adFields = "id,name,adset_id,campaign_id,status,effective_status,updated_time," +
@@ -83,8 +87,18 @@ const AllEffectiveStatuses = `["ACTIVE","PAUSED","DELETED","PENDING_REVIEW","DIS
 // ItemID is the Instagram media for partnership ads, otherwise the
 // effective object story. UTM merges url_tags over the link URL.
 func (c *Client) Ads(ctx context.Context, adAccount string) ([]ads.Ad, error) {
+	return c.AdsChangedSince(ctx, adAccount, time.Time{})
+}
+
+// AdsChangedSince is Ads limited to the ads updated after since (the
+// edge's updated_since, unix seconds, rounded down: an ad updated in
+// since's second is listed); zero since lists every ad. Meta compares it
+// with each ad's updated_time.
+func (c *Client) AdsChangedSince(ctx context.Context, adAccount string, since time.Time) ([]ads.Ad, error) {
 	act := actID(adAccount)
-	list, err := getAll[graphAd](ctx, c, act, act+"/ads", url.Values{"fields": {adFields}, "effective_status": {AllEffectiveStatuses}})
+	q := url.Values{"fields": {adFields}, "effective_status": {AllEffectiveStatuses}}
+	setUpdatedSince(q, since)
+	list, err := getAll[graphAd](ctx, c, act, act+"/ads", q)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +127,7 @@ func toAd(act string, g graphAd) ads.Ad {
 		Status: firstNonEmpty(g.EffectiveStatus, g.Status), URLTags: cr.URLTags, LinkURL: link,
 		UTM: ads.AdUTM(cr.URLTags, link),
 	}
-	if t, err := time.Parse("2006-01-02T15:04:05-0700", g.UpdatedTime); err == nil {
+	if t, err := time.Parse(graphTimeLayout, g.UpdatedTime); err == nil {
 		a.UpdatedAt = t.UTC()
 	}
 	igSponsored := cr.InstagramBrandedContent.SponsorID != ""
@@ -135,4 +149,12 @@ func toAd(act string, g graphAd) ads.Ad {
 		a.ItemID = firstNonEmpty(cr.EffectiveObjectStoryID, cr.ObjectStoryID, cr.EffectiveInstagramMediaID, cr.SourceInstagramMediaID)
 	}
 	return a
+}
+
+// setUpdatedSince asks an ads or campaigns edge for the objects updated
+// after since, in unix seconds rounded down (none for zero since).
+func setUpdatedSince(q url.Values, since time.Time) {
+	if !since.IsZero() {
+		q.Set("updated_since", strconv.FormatInt(since.Unix()-1, 10))
+	}
 }

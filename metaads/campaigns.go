@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -14,7 +15,7 @@ import (
 // budget (set on the campaign when it uses Advantage+ campaign budget)
 // and its Advantage+ state (advantage_state_info, v23.0+; the legacy
 // smart_promotion_type for campaigns made with the retired ASC API).
-const campaignFields = "id,name,daily_budget,lifetime_budget,advantage_state_info,smart_promotion_type"
+const campaignFields = "id,name,daily_budget,lifetime_budget,advantage_state_info,smart_promotion_type,updated_time"
 
 type graphCampaign struct {
 	ID                 string `json:"id"`
@@ -22,6 +23,7 @@ type graphCampaign struct {
 	DailyBudget        string `json:"daily_budget"`
 	LifetimeBudget     string `json:"lifetime_budget"`
 	SmartPromotionType string `json:"smart_promotion_type"`
+	UpdatedTime        string `json:"updated_time"`
 	AdvantageStateInfo struct {
 		AdvantageState       string `json:"advantage_state"`
 		AdvantageBudgetState string `json:"advantage_budget_state"`
@@ -107,8 +109,17 @@ func (c *Client) SetCampaignDailyBudget(ctx context.Context, adAccount, campaign
 // included) labelled with where their budget lives and their Advantage+
 // state. currency converts the daily budget to micro-units.
 func (c *Client) Campaigns(ctx context.Context, adAccount, currency string) ([]ads.Campaign, error) {
+	return c.CampaignsChangedSince(ctx, adAccount, currency, time.Time{})
+}
+
+// CampaignsChangedSince is Campaigns limited to the campaigns updated
+// after since (updated_since, as AdsChangedSince); zero since lists every
+// campaign.
+func (c *Client) CampaignsChangedSince(ctx context.Context, adAccount, currency string, since time.Time) ([]ads.Campaign, error) {
 	act := actID(adAccount)
-	list, err := getAll[graphCampaign](ctx, c, act, act+"/campaigns", url.Values{"fields": {campaignFields}, "effective_status": {campaignStatuses}})
+	q := url.Values{"fields": {campaignFields}, "effective_status": {campaignStatuses}}
+	setUpdatedSince(q, since)
+	list, err := getAll[graphCampaign](ctx, c, act, act+"/campaigns", q)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +133,9 @@ func (c *Client) Campaigns(ctx context.Context, adAccount, currency string) ([]a
 			Automation: b.Automation, DailyBudget: ads.MinorToMicros(b.Daily, currency)}
 		if b.AtCampaign() {
 			cp.BudgetLevel = ads.BudgetAtCampaign
+		}
+		if t, err := time.Parse(graphTimeLayout, g.UpdatedTime); err == nil {
+			cp.UpdatedAt = t.UTC()
 		}
 		out = append(out, cp)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -42,10 +43,20 @@ type utmParam struct {
 // landing_page_url and URLTags the utm_params list as a query string; UTM
 // is read from the landing page first, utm_params filling the gaps.
 func (c *Client) Ads(ctx context.Context, advertiserID string) ([]ads.Ad, error) {
+	return c.AdsModifiedAfter(ctx, advertiserID, time.Time{})
+}
+
+// AdsModifiedAfter is Ads limited to the ads modified after since
+// (filtering.modified_after, UTC to the second, rounded down: an ad
+// modified in since's second is listed; TikTok compares it with each
+// ad's modify_time); zero since lists every ad.
+func (c *Client) AdsModifiedAfter(ctx context.Context, advertiserID string, since time.Time) ([]ads.Ad, error) {
 	q := url.Values{}
 	q.Set("advertiser_id", advertiserID)
 	q.Set("fields", jsonParam(adFields))
-	q.Set("filtering", jsonParam(map[string]string{"primary_status": "STATUS_ALL"}))
+	filter := map[string]string{"primary_status": "STATUS_ALL"}
+	setModifiedAfter(filter, since)
+	q.Set("filtering", jsonParam(filter))
 	var out []ads.Ad
 	idx := map[string]int{}
 	err := pages(ctx, c, "/ad/get/", advertiserID, q, c.pageSize, func(o adObject) error {
@@ -111,4 +122,13 @@ func adRecord(advertiserID string, o adObject) ads.Ad {
 	}
 	a.UTM = ads.AdUTM(a.LinkURL, a.URLTags)
 	return a
+}
+
+// setModifiedAfter asks a list for the objects modified after since, in
+// TikTok's "YYYY-MM-DD HH:MM:SS" UTC, a second early so that an object
+// modified in since's second is listed (none for zero since).
+func setModifiedAfter(filter map[string]string, since time.Time) {
+	if !since.IsZero() {
+		filter["modified_after"] = since.UTC().Truncate(time.Second).Add(-time.Second).Format("2006-01-02 15:04:05")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 )
@@ -11,7 +12,7 @@ import (
 // campaignFields are the /campaign/get/ fields that say where a
 // campaign's budget lives and whether it is a Smart+ campaign.
 var campaignFields = []string{"campaign_id", "campaign_name", "budget_mode", "budget", "budget_optimize_on",
-	"campaign_automation_type", "is_smart_performance_campaign"}
+	"campaign_automation_type", "is_smart_performance_campaign", "modify_time"}
 
 type campaignObject struct {
 	CampaignID       flexString `json:"campaign_id"`
@@ -21,10 +22,12 @@ type campaignObject struct {
 	BudgetOptimizeOn bool       `json:"budget_optimize_on"`
 	AutomationType   string     `json:"campaign_automation_type"`
 	SmartPerformance bool       `json:"is_smart_performance_campaign"`
+	ModifyTime       tkTime     `json:"modify_time"`
 }
 
 func campaignRecord(advertiserID string, o campaignObject) ads.Campaign {
-	c := ads.Campaign{Platform: ads.TikTok, Account: advertiserID, ID: string(o.CampaignID), Name: o.CampaignName, BudgetLevel: ads.BudgetAtAdSet}
+	c := ads.Campaign{Platform: ads.TikTok, Account: advertiserID, ID: string(o.CampaignID), Name: o.CampaignName, BudgetLevel: ads.BudgetAtAdSet,
+		UpdatedAt: o.ModifyTime.Time}
 	switch {
 	case o.AutomationType != "" && o.AutomationType != "MANUAL":
 		c.Automation = o.AutomationType
@@ -44,9 +47,21 @@ func campaignRecord(advertiserID string, o campaignObject) ads.Campaign {
 // page), labelled with where their budget lives (campaign budget
 // optimisation or Smart+: the campaign) and their automation type.
 func (c *Client) Campaigns(ctx context.Context, advertiserID string) ([]ads.Campaign, error) {
+	return c.CampaignsModifiedAfter(ctx, advertiserID, time.Time{})
+}
+
+// CampaignsModifiedAfter is Campaigns limited to the campaigns modified
+// after since (filtering.modified_after, as AdsModifiedAfter); zero since
+// lists every campaign.
+func (c *Client) CampaignsModifiedAfter(ctx context.Context, advertiserID string, since time.Time) ([]ads.Campaign, error) {
 	q := url.Values{}
 	q.Set("advertiser_id", advertiserID)
 	q.Set("fields", jsonParam(campaignFields))
+	if !since.IsZero() {
+		filter := map[string]string{}
+		setModifiedAfter(filter, since)
+		q.Set("filtering", jsonParam(filter))
+	}
 	var out []ads.Campaign
 	err := pages(ctx, c, "/campaign/get/", advertiserID, q, c.pageSize, func(o campaignObject) error {
 		out = append(out, campaignRecord(advertiserID, o))
