@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
@@ -23,15 +24,46 @@ type adAccount interface {
 	id() string
 	// info reads the account's name, currency and time zone.
 	info(ctx context.Context) (store.Account, error)
-	ads(ctx context.Context) ([]ads.Ad, error)
-	// campaigns reads the campaigns, labelled with where their budget
-	// lives and their automation; currency is the account's.
-	campaigns(ctx context.Context, currency string) ([]ads.Campaign, error)
+	// ads reads the ads changed after since (every ad, deleted ones
+	// included, for zero since).
+	ads(ctx context.Context, since time.Time) ([]ads.Ad, error)
+	// campaigns reads the campaigns changed after since (every one for
+	// zero since), labelled with where their budget lives and their
+	// automation; currency is the account's.
+	campaigns(ctx context.Context, currency string, since time.Time) ([]ads.Campaign, error)
+	// deletedStatus is the status the platform gives a deleted ad.
+	deletedStatus() string
 	dayStats(ctx context.Context, rng ads.DateRange) ([]ads.DayStat, error)
 }
 
+// DefaultAdOverlap is how far before an account's ads (or campaigns) mark
+// — the newest updated_time / modify_time listed — the next list starts.
+// Both platforms stamp changes to the second and compare "after" the
+// given second; their lists are read from indexes that may show a change
+// a little after its stamp, and a change in the mark's own second may
+// not have been listed yet. Five minutes covers that (as
+// DefaultOrderOverlap does for Shopify) and costs only the re-read of the
+// objects changed in the five minutes before the mark.
+const DefaultAdOverlap = 5 * time.Minute
+
+// FullAdListEvery is how often, at most, the ads sync lists every ad and
+// campaign of an account again instead of the changed ones: an ad that
+// disappears from the platform's lists (purged after deletion) changes no
+// updated_time, and a status the platform derives (an ad set paused, a
+// Spark authorization lost) need not move the ad's; a full list sees both.
+const FullAdListEvery = 24 * time.Hour
+
 // syncAds stores the account (name, currency, zone), its ads and
-// campaigns, and which of the brand's variants each ad runs.
+// campaigns, and which of the brand's variants each ad runs. The first
+// sync of an account lists every ad and campaign, and so does the first
+// sync FullAdListEvery after the last full list (or when the jobs' clock
+// went back before it); the other syncs list only what changed since the
+// newest change listed less DefaultAdOverlap (store.AdListMarks, per
+// platform and account: two brands sharing an account share them). A
+// full list gives the stored ads it no longer returned the platform's
+// deleted status. Variants are matched against every stored ad of the
+// account. The marks move only once everything listed is stored: a list
+// that fails is read again in full by the next sync.
 func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *scheduler.Run) error {
 	p, act := a.platform(), a.id()
 	info, err := a.info(ctx)
@@ -41,7 +73,18 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 	if err := d.DB.UpsertAccount(ctx, info); err != nil {
 		return err
 	}
-	list, err := a.ads(ctx)
+	marks, err := d.DB.AdListMarks(ctx, p, act)
+	if err != nil {
+		return err
+	}
+	full := marks.Full.IsZero() || r.Now.Before(marks.Full) || !r.Now.Before(marks.Full.Add(FullAdListEvery))
+	since := func(mark time.Time) time.Time {
+		if full || mark.IsZero() {
+			return time.Time{}
+		}
+		return mark.Add(-DefaultAdOverlap)
+	}
+	list, err := a.ads(ctx, since(marks.Ads))
 	if err != nil {
 		return err
 	}
@@ -50,12 +93,36 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 	if err != nil {
 		return err
 	}
-	camps, err := a.campaigns(ctx, info.Currency)
+	camps, err := a.campaigns(ctx, info.Currency, since(marks.Campaigns))
 	if err != nil {
 		return err
 	}
 	n, err = d.DB.UpsertCampaigns(ctx, camps)
 	r.AddRows(n)
+	if err != nil {
+		return err
+	}
+	next := store.AdListMarks{Full: marks.Full}
+	if !full {
+		next.Ads, next.Campaigns = marks.Ads, marks.Campaigns
+	}
+	ids := make([]string, len(list))
+	for i, ad := range list {
+		ids[i] = ad.ID
+		next.Ads = latest(next.Ads, ad.UpdatedAt)
+	}
+	for _, c := range camps {
+		next.Campaigns = latest(next.Campaigns, c.UpdatedAt)
+	}
+	if full {
+		n, err := d.DB.MarkUnlistedAds(ctx, p, act, ids, a.deletedStatus())
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
+		next.Full = r.Now
+	}
+	stored, err := d.DB.Ads(ctx, p, act)
 	if err != nil {
 		return err
 	}
@@ -65,8 +132,19 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 			return err
 		}
 	}
-	matches, _ := reconcile.MatchVariantsWithItems(b, p, list, items)
-	return d.DB.ReplaceVariantAds(ctx, b.Name, p, act, links(b.Name, act, matches))
+	matches, _ := reconcile.MatchVariantsWithItems(b, p, stored, items)
+	if err := d.DB.ReplaceVariantAds(ctx, b.Name, p, act, links(b.Name, act, matches)); err != nil {
+		return err
+	}
+	return d.DB.SetAdListMarks(ctx, p, act, next)
+}
+
+// latest is the later of two times.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // syncInsights stores the account's daily stats over pullRange (the
@@ -112,6 +190,7 @@ func (d *Deps) metaPlatform(m *configs.MetaAccount) adAccount { return metaAdAcc
 
 func (a metaAdAccount) platform() ads.Platform { return ads.Meta }
 func (a metaAdAccount) id() string             { return a.m.AdAccount }
+func (a metaAdAccount) deletedStatus() string  { return "DELETED" }
 
 func (a metaAdAccount) info(ctx context.Context) (store.Account, error) {
 	info, err := a.c.Account(ctx, a.m.AdAccount)
@@ -121,8 +200,8 @@ func (a metaAdAccount) info(ctx context.Context) (store.Account, error) {
 	return store.Account{Platform: ads.Meta, ID: a.m.AdAccount, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}, nil
 }
 
-func (a metaAdAccount) ads(ctx context.Context) ([]ads.Ad, error) {
-	list, err := a.c.Ads(ctx, a.m.AdAccount)
+func (a metaAdAccount) ads(ctx context.Context, since time.Time) ([]ads.Ad, error) {
+	list, err := a.c.AdsChangedSince(ctx, a.m.AdAccount, since)
 	if err != nil {
 		return nil, fmt.Errorf("syncing meta ads: %w", err)
 	}
@@ -131,8 +210,8 @@ func (a metaAdAccount) ads(ctx context.Context) ([]ads.Ad, error) {
 
 // campaigns are labelled with where their budget lives (Advantage+
 // campaign budget) and their Advantage+ state.
-func (a metaAdAccount) campaigns(ctx context.Context, currency string) ([]ads.Campaign, error) {
-	camps, err := a.c.Campaigns(ctx, a.m.AdAccount, currency)
+func (a metaAdAccount) campaigns(ctx context.Context, currency string, since time.Time) ([]ads.Campaign, error) {
+	camps, err := a.c.CampaignsChangedSince(ctx, a.m.AdAccount, currency, since)
 	if err != nil {
 		return nil, fmt.Errorf("syncing meta campaigns: %w", err)
 	}
@@ -157,6 +236,7 @@ func (d *Deps) tiktokPlatform(adv string) adAccount { return tiktokAdvertiser{c:
 
 func (a tiktokAdvertiser) platform() ads.Platform { return ads.TikTok }
 func (a tiktokAdvertiser) id() string             { return a.adv }
+func (a tiktokAdvertiser) deletedStatus() string  { return "DELETE" }
 
 func (a tiktokAdvertiser) info(ctx context.Context) (store.Account, error) {
 	info, err := a.c.Advertiser(ctx, a.adv)
@@ -166,8 +246,8 @@ func (a tiktokAdvertiser) info(ctx context.Context) (store.Account, error) {
 	return store.Account{Platform: ads.TikTok, ID: a.adv, Name: info.Name, Currency: info.Currency, Timezone: info.Timezone}, nil
 }
 
-func (a tiktokAdvertiser) ads(ctx context.Context) ([]ads.Ad, error) {
-	list, err := a.c.Ads(ctx, a.adv)
+func (a tiktokAdvertiser) ads(ctx context.Context, since time.Time) ([]ads.Ad, error) {
+	list, err := a.c.AdsModifiedAfter(ctx, a.adv, since)
 	if err != nil {
 		return nil, fmt.Errorf("syncing tiktok ads: %w", err)
 	}
@@ -177,8 +257,8 @@ func (a tiktokAdvertiser) ads(ctx context.Context) ([]ads.Ad, error) {
 // campaigns are labelled with where their budget lives (campaign budget
 // optimisation, Smart+) and their automation type; TikTok's call takes no
 // currency.
-func (a tiktokAdvertiser) campaigns(ctx context.Context, _ string) ([]ads.Campaign, error) {
-	camps, err := a.c.Campaigns(ctx, a.adv)
+func (a tiktokAdvertiser) campaigns(ctx context.Context, _ string, since time.Time) ([]ads.Campaign, error) {
+	camps, err := a.c.CampaignsModifiedAfter(ctx, a.adv, since)
 	if err != nil {
 		return nil, fmt.Errorf("syncing tiktok campaigns: %w", err)
 	}

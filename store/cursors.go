@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/roasd/roasd/ads"
 )
 
@@ -63,6 +65,55 @@ func (db *DB) SetInsightsPulled(ctx context.Context, p ads.Platform, account str
 }
 
 func insightsCursor(p ads.Platform, account string) string { return string(p) + ".insights:" + account }
+
+// AdListMarks are where the incremental list of an ad account's ads and
+// campaigns stands, per platform and account (an account two brands share
+// has one).
+type AdListMarks struct {
+	// Ads and Campaigns are the newest updated_time (Meta) or modify_time
+	// (TikTok) listed so far, on the platform's clock (zero before the
+	// first list, or when nothing listed carried one).
+	Ads, Campaigns time.Time
+	// Full is when the last full list (every ad and campaign) was stored,
+	// on the jobs' clock; zero before the first.
+	Full time.Time
+}
+
+// AdListMarks reads the account's ad and campaign list marks.
+func (db *DB) AdListMarks(ctx context.Context, p ads.Platform, account string) (AdListMarks, error) {
+	var m AdListMarks
+	var err error
+	for _, c := range []struct {
+		name string
+		t    *time.Time
+	}{{"ads_mark", &m.Ads}, {"campaigns_mark", &m.Campaigns}, {"ads_full", &m.Full}} {
+		if *c.t, err = db.timeCursor(ctx, adListCursor(p, c.name, account), time.RFC3339Nano); err != nil {
+			return AdListMarks{}, err
+		}
+	}
+	return m, nil
+}
+
+// SetAdListMarks stores the account's ad and campaign list marks (a value
+// that did not change is not written).
+func (db *DB) SetAdListMarks(ctx context.Context, p ads.Platform, account string, m AdListMarks) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		for name, t := range map[string]time.Time{"ads_mark": m.Ads, "campaigns_mark": m.Campaigns, "ads_full": m.Full} {
+			v := ""
+			if !t.IsZero() {
+				v = t.UTC().Format(time.RFC3339Nano)
+			}
+			if err := setCursorIn(ctx, tx, adListCursor(p, name, account), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func adListCursor(p ads.Platform, name, account string) string {
+	return string(p) + "." + name + ":" + account
+}
 
 // SparkItem is the TikTok post a Spark authorization code authorized, as
 // the Spark sync stored it ("" when not known yet). The code itself is not
@@ -175,7 +226,13 @@ func (db *DB) cursor(ctx context.Context, name string) (string, error) {
 
 // setCursor stores a named sync cursor.
 func (db *DB) setCursor(ctx context.Context, name, value string) error {
-	_, err := db.x.ExecContext(ctx, `INSERT INTO sync_cursors (name, value) VALUES ($1, $2)
+	return setCursorIn(ctx, db.x, name, value)
+}
+
+// setCursorIn stores a named sync cursor through x (the database or a
+// transaction).
+func setCursorIn(ctx context.Context, x sqlx.ExecerContext, name, value string) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO sync_cursors (name, value) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value WHERE sync_cursors.value IS DISTINCT FROM EXCLUDED.value`, name, value)
 	if err != nil {
 		return fmt.Errorf("storing cursor %s: %w", name, err)

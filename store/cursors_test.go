@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/roasd/roasd/ads"
+	"github.com/roasd/roasd/store"
 )
 
 // TestCursorAccessorsKeepTheStoredNames: each typed cursor accessor reads
@@ -86,5 +88,49 @@ func TestCursorAccessorsKeepTheStoredNames(t *testing.T) {
 	}
 	if v, err := db.OrdersMark(ctx, "unknown.myshopify.com"); !v.IsZero() || err != nil {
 		t.Errorf("unset orders mark: %v %v", v, err)
+	}
+}
+
+// TestAdListMarks: the ads sync's marks are kept per platform and
+// account, read as zero before they are set, and a write of the same
+// marks writes no row.
+func TestAdListMarks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, template)
+	at := time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC)
+	marks := map[string]store.AdListMarks{
+		"meta/act_1":     {Ads: at, Campaigns: at.Add(-time.Hour), Full: at.Add(time.Minute)},
+		"meta/act_2":     {Ads: at.Add(time.Second), Full: at.Add(2 * time.Minute)},
+		"tiktok/act_1":   {Campaigns: at.Add(time.Hour), Full: at.Add(3 * time.Minute)},
+		"tiktok/7100001": {},
+	}
+	key := func(k string) (ads.Platform, string) { p, a, _ := strings.Cut(k, "/"); return ads.Platform(p), a }
+	for k, m := range marks {
+		p, a := key(k)
+		if err := db.SetAdListMarks(ctx, p, a, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, want := range marks {
+		p, a := key(k)
+		got, err := db.AdListMarks(ctx, p, a)
+		if err != nil || !got.Ads.Equal(want.Ads) || !got.Campaigns.Equal(want.Campaigns) || !got.Full.Equal(want.Full) {
+			t.Errorf("%s: %+v %v, want %+v", k, got, err, want)
+		}
+	}
+	if got, err := db.AdListMarks(ctx, ads.Meta, "act_unknown"); err != nil || got != (store.AdListMarks{}) {
+		t.Errorf("unset marks: %+v %v", got, err)
+	}
+	var xid int64
+	if err := db.SQL().GetContext(ctx, &xid, `SELECT txid_current() & 4294967295`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAdListMarks(ctx, ads.Meta, "act_1", marks["meta/act_1"]); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM sync_cursors WHERE xmin::text::bigint >= $1`, xid); err != nil || n != 0 {
+		t.Errorf("the same marks rewrote %d cursors (%v)", n, err)
 	}
 }

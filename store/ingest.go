@@ -150,6 +150,22 @@ func (db *DB) UpsertAds(ctx context.Context, as []ads.Ad) (int64, error) {
 	})
 }
 
+// MarkUnlistedAds gives status to the account's stored ads whose ids are
+// not in listed, the ids a full list of the account returned: a list
+// asking for every status no longer returns them, so the platform deleted
+// (and purged) them. It returns how many rows changed; an ad already
+// holding status is left alone.
+func (db *DB) MarkUnlistedAds(ctx context.Context, p ads.Platform, account string, listed []string, status string) (int64, error) {
+	res, err := db.x.ExecContext(ctx, `UPDATE ads SET status = $4, changed_at = now()
+		WHERE platform = $1 AND account = $2 AND NOT ad_id = ANY($3::text[]) AND status IS DISTINCT FROM $4`,
+		string(p), account, pq.Array(listed), status)
+	if err != nil {
+		return 0, fmt.Errorf("marking %s account %s's unlisted ads %s: %w", p, account, status, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 type adRow struct {
 	Platform        string       `db:"platform"`
 	Account         string       `db:"account"`

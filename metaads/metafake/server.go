@@ -291,6 +291,20 @@ func (s *Server) AddAd(account string, ad Ad) {
 	a.Ads = append(a.Ads, ad)
 }
 
+// PurgeAd removes an ad, as Meta purges deleted ads some time after their
+// deletion: no edge lists it any more, whatever the status filter. It
+// reports whether the ad existed.
+func (s *Server) PurgeAd(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, i := s.findAd(id)
+	if a == nil {
+		return false
+	}
+	a.Ads = append(a.Ads[:i], a.Ads[i+1:]...)
+	return true
+}
+
 // SetPermission adds or replaces (by id) a partnership-ad permission.
 func (s *Server) SetPermission(p Permission) {
 	s.mu.Lock()

@@ -110,6 +110,25 @@ func New(seed Seed) *Server {
 	return s
 }
 
+// PurgeAd removes an ad of advertiser, as a deleted ad purged from
+// TikTok's lists: /ad/get/ no longer returns it, even with STATUS_ALL. It
+// reports whether the ad existed.
+func (s *Server) PurgeAd(advertiser, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		return false
+	}
+	for i := range a.Ads {
+		if a.Ads[i].ID == id {
+			a.Ads = append(a.Ads[:i], a.Ads[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // stamp is a modify_time for a change made now: TikTok's times are to the
 // second, in UTC.
 func (s *Server) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
