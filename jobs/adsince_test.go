@@ -283,9 +283,15 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 			var glowcoSync, ownSync, sharedSync func(*scheduler.Run) error
 			if tc.p == ads.Meta {
 				d.Meta = metaads.New(metaads.Options{BaseURL: srv.URL, AccessToken: actToken, RetryMax: -1})
-				glowcoSync = func(r *scheduler.Run) error { return d.syncAds(ctx, glowco, d.metaPlatform(glowco.Accounts.Meta[0]), r) }
-				ownSync = func(r *scheduler.Run) error { return d.syncAds(ctx, lunaskin, d.metaPlatform(lunaskin.Accounts.Meta[0]), r) }
-				sharedSync = func(r *scheduler.Run) error { return d.syncAds(ctx, lunaskin, d.metaPlatform(lunaskin.Accounts.Meta[1]), r) }
+				glowcoSync = func(r *scheduler.Run) error {
+					return d.syncAds(ctx, glowco, d.metaPlatform(glowco.Accounts.Meta[0]), r)
+				}
+				ownSync = func(r *scheduler.Run) error {
+					return d.syncAds(ctx, lunaskin, d.metaPlatform(lunaskin.Accounts.Meta[0]), r)
+				}
+				sharedSync = func(r *scheduler.Run) error {
+					return d.syncAds(ctx, lunaskin, d.metaPlatform(lunaskin.Accounts.Meta[1]), r)
+				}
 			} else {
 				d.TikTok = tiktokads.New(tiktokads.Options{BaseURL: srv.URL, AccessToken: actToken, RetryMax: -1, Now: now})
 				glowcoSync = func(r *scheduler.Run) error { return d.syncAds(ctx, glowco, d.tiktokPlatform(tc.acct), r) }
