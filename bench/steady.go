@@ -91,6 +91,10 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		if err != nil {
 			return err
 		}
+		marks, err := ReadAdMarks(ctx, db, b)
+		if err != nil {
+			return err
+		}
 		d, err := runDaemon(ctx, o, dir, dsn, sb, now, pgPID)
 		if err != nil {
 			return err
@@ -105,7 +109,7 @@ func (r *Result) steady(ctx context.Context, o Options, dir, dsn string, sb *san
 		for k := range calls {
 			calls[k] -= calls0[k]
 		}
-		if f.APIs, err = CycleMinimum(ctx, db, b, sb, change, overlapped, due, calls); err != nil {
+		if f.APIs, err = CycleMinimum(ctx, db, b, sb, change, overlapped, due, marks, calls); err != nil {
 			return err
 		}
 		if err := f.written(ctx, db, xid); err != nil {
@@ -164,9 +168,12 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 }
 
 // CycleMinimum pairs a cycle's calls with the fewest that learn its
-// change, derived from the stored data and the page sizes: every list
-// edge read once (ads, campaigns, permissions, eligible content, Spark
-// posts — each by its count over its page size), the account once per
+// change, derived from the stored data and the page sizes: the ads and
+// campaigns changed since the ads sync's marks before the cycle (marks,
+// see AdMarks; all of them in the daily full list), each list by its
+// count over its page size and at least one call, every other list edge
+// read once (permissions, eligible content, Spark posts — each by its
+// count over its page size), the account once per
 // platform, the start-up token check, the restatement window's rows once
 // (Meta synchronously, 500 a page; TikTok in one range, 1,000 a page),
 // one authorization per new Spark code (none after the first sync), and
@@ -178,19 +185,10 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 // sync's overlap before the export began), plus the re-reads by id of the orders whose
 // journey was not ready and whose re-read fell due during the cycle (due,
 // see JourneyChecks.Due), at most shopify.MaxIDsPerQuery a query.
-func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, overlapped, due int, calls map[string]int) ([]Platform, error) {
+func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandbox.Sandbox, ch sandbox.Change, overlapped, due int, marks AdMarks, calls map[string]int) ([]Platform, error) {
 	c := sb.Campaign
-	var metaAds, ttAds, metaPerms int
-	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
-	for _, a := range c.Ads {
-		if a.Platform == ads.Meta {
-			metaAds++
-			metaCamps[a.CampaignID] = true
-		} else {
-			ttAds++
-			ttCamps[a.CampaignID] = true
-		}
-	}
+	var metaPerms int
+	lists := marks.lists(sb)
 	for _, p := range c.Permissions {
 		if p.Platform == ads.Meta {
 			metaPerms++
@@ -231,17 +229,108 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 		shop += ceilDiv(due, shopify.MaxIDsPerQuery)
 		shopHow += fmt.Sprintf(" + %d due journey re-reads/%d", due, shopify.MaxIDsPerQuery)
 	}
-	metaMin := 1 + 1 + ceilDiv(len(metaCamps), metaPage) + ceilDiv(metaAds, metaPage) + max(1, ceilDiv(window["meta"], metaPage)) +
+	metaMin := 1 + 1 + lists.meta.pages + max(1, ceilDiv(window["meta"], metaPage)) +
 		max(1, ceilDiv(metaPerms, metaPage)) + max(1, ceilDiv(metaPerms, metaContentPage))
-	ttMin := 1 + ceilDiv(len(ttCamps), tiktokPage) + ceilDiv(ttAds, tiktokPage) + max(1, ceilDiv(window["tiktok"], tiktokPage)) +
+	ttMin := 1 + lists.tiktok.pages + max(1, ceilDiv(window["tiktok"], tiktokPage)) +
 		max(1, ceilDiv(posts, tiktokSparkPage))
 	return []Platform{
 		{Name: "meta", Calls: calls["META"], Minimum: metaMin,
-			How: fmt.Sprintf("token + account + campaigns + ads + %d window rows/%d + permissions + media", window["meta"], metaPage)},
+			How: fmt.Sprintf("token + account + %s + %d window rows/%d + permissions + media", lists.meta.how, window["meta"], metaPage)},
 		{Name: "tiktok", Calls: calls["TIKTOK"], Minimum: ttMin,
-			How: fmt.Sprintf("advertiser + campaigns + ads + %d window rows/%d + %d posts/%d", window["tiktok"], tiktokPage, posts, tiktokSparkPage)},
+			How: fmt.Sprintf("advertiser + %s + %d window rows/%d + %d posts/%d", lists.tiktok.how, window["tiktok"], tiktokPage, posts, tiktokSparkPage)},
 		{Name: "shopify", Calls: calls["SHOPIFY"], Minimum: shop, How: shopHow},
 	}, nil
+}
+
+// AdMarks are, before a cycle, the ads sync's marks (store.AdListMarks)
+// of b's first Meta ad account and first TikTok advertiser, the accounts
+// the sandbox simulates: CycleMinimum derives from them which ads and
+// campaigns the cycle's lists had to read.
+type AdMarks struct {
+	meta, tiktok       store.AdListMarks
+	metaAct, tiktokAdv string
+}
+
+// ReadAdMarks reads b's AdMarks before a cycle.
+func ReadAdMarks(ctx context.Context, db *store.DB, b *configs.Brand) (AdMarks, error) {
+	var m AdMarks
+	var err error
+	if len(b.Accounts.Meta) > 0 {
+		m.metaAct = b.Accounts.Meta[0].AdAccount
+		if m.meta, err = db.AdListMarks(ctx, ads.Meta, m.metaAct); err != nil {
+			return m, err
+		}
+	}
+	if len(b.Accounts.TikTok) > 0 {
+		m.tiktokAdv = b.Accounts.TikTok[0].Advertiser
+		if m.tiktok, err = db.AdListMarks(ctx, ads.TikTok, m.tiktokAdv); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// adLists are a cycle's fewest ads and campaigns list calls on a
+// platform, and how they were counted.
+type adLists struct {
+	pages int
+	how   string
+}
+
+// lists derives the fewest ads and campaigns list calls of the cycle
+// from the fakes' objects and the marks before it: with no full list
+// yet, or jobs.FullAdListEvery after the last (on the fakes' clock, which
+// the cycle's jobs' clock follows), every object; otherwise those changed
+// since the mark less jobs.DefaultAdOverlap (the second of that instant
+// included, as the clients ask) — each list at least one call, to learn
+// that nothing changed.
+func (m AdMarks) lists(sb *sandbox.Sandbox) struct{ meta, tiktok adLists } {
+	now := sb.Now()
+	count := func(mk store.AdListMarks, page int, adTimes, campTimes []time.Time) adLists {
+		full := mk.Full.IsZero() || !now.Before(mk.Full.Add(jobs.FullAdListEvery))
+		changed := func(ts []time.Time, mark time.Time) int {
+			if full || mark.IsZero() {
+				return len(ts)
+			}
+			from := mark.Add(-jobs.DefaultAdOverlap).Truncate(time.Second)
+			n := 0
+			for _, t := range ts {
+				if !t.Before(from) {
+					n++
+				}
+			}
+			return n
+		}
+		a, c := changed(adTimes, mk.Ads), changed(campTimes, mk.Campaigns)
+		what := "changed"
+		if full {
+			what = "all (daily full list)"
+		}
+		return adLists{pages: max(1, ceilDiv(a, page)) + max(1, ceilDiv(c, page)),
+			how: fmt.Sprintf("%s %d ads/%d + %d campaigns/%d", what, a, page, c, page)}
+	}
+	var out struct{ meta, tiktok adLists }
+	if m.metaAct != "" {
+		var as, cs []time.Time
+		for _, a := range sb.Meta.Ads(m.metaAct) {
+			as = append(as, a.UpdatedTime)
+		}
+		for _, c := range sb.Meta.Campaigns(m.metaAct) {
+			cs = append(cs, c.UpdatedTime)
+		}
+		out.meta = count(m.meta, metaPage, as, cs)
+	}
+	if m.tiktokAdv != "" {
+		var as, cs []time.Time
+		for _, a := range sb.TikTok.Ads(m.tiktokAdv) {
+			as = append(as, a.ModifyTime)
+		}
+		for _, c := range sb.TikTok.Campaigns(m.tiktokAdv) {
+			cs = append(cs, c.ModifyTime)
+		}
+		out.tiktok = count(m.tiktok, tiktokPage, as, cs)
+	}
+	return out
 }
 
 // JourneyChecks are, before a cycle, the next re-reads by id of the

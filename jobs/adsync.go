@@ -56,8 +56,8 @@ const FullAdListEvery = 24 * time.Hour
 // syncAds stores the account (name, currency, zone), its ads and
 // campaigns, and which of the brand's variants each ad runs. The first
 // sync of an account lists every ad and campaign, and so does the first
-// sync FullAdListEvery after the last full list (or when the jobs' clock
-// went back before it); the other syncs list only what changed since the
+// sync FullAdListEvery after the last full list (on the jobs' clock); the
+// other syncs list only what changed since the
 // newest change listed less DefaultAdOverlap (store.AdListMarks, per
 // platform and account: two brands sharing an account share them). A
 // full list gives the stored ads it no longer returned the platform's
@@ -77,7 +77,7 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 	if err != nil {
 		return err
 	}
-	full := marks.Full.IsZero() || r.Now.Before(marks.Full) || !r.Now.Before(marks.Full.Add(FullAdListEvery))
+	full := marks.Full.IsZero() || !r.Now.Before(marks.Full.Add(FullAdListEvery))
 	since := func(mark time.Time) time.Time {
 		if full || mark.IsZero() {
 			return time.Time{}

@@ -372,6 +372,14 @@ func metaInsight(st ads.DayStat) metafake.Insight {
 	}
 }
 
+// lastEdited is when the campaign's nth ad of a platform (from 1) was last
+// edited: the first three days before Now, each next one seven minutes
+// earlier (ads are set up one after another), so that an incremental
+// list's overlap reads few of them again.
+func lastEdited(c *Campaign, n int) time.Time {
+	return c.Now.Add(-72*time.Hour - time.Duration(n-1)*7*time.Minute)
+}
+
 func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 	b := c.Brand
 	seed := metafake.Seed{Token: MetaToken, Now: now}
@@ -381,9 +389,18 @@ func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 	m := b.Accounts.Meta[0] // the sandbox simulates the brand's first ad account
 	seed.BusinessID = m.Business
 	acct := metafake.Account{ID: m.AdAccount, Name: b.Name + " — paid social", Currency: b.Currency, Timezone: b.Timezone}
+	n, camps := 0, map[string]bool{}
 	for _, a := range c.Ads {
 		if a.Platform != ads.Meta {
 			continue
+		}
+		n++
+		if !camps[a.CampaignID] {
+			// The ad's campaign, an ordinary one (budgets on its ad
+			// sets), set up before its first ad.
+			camps[a.CampaignID] = true
+			acct.Campaigns = append(acct.Campaigns, metafake.Campaign{ID: a.CampaignID, Name: a.CampaignID, Status: "ACTIVE",
+				UpdatedTime: lastEdited(c, n).Add(-time.Minute)})
 		}
 		acct.AdSets = append(acct.AdSets, metafake.AdSet{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad set", Status: "ACTIVE",
 			DailyBudget: ads.MicrosToMinor(a.DailyBudget, b.Currency)})
@@ -405,7 +422,7 @@ func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 			cr.EffectiveObjectStoryID = a.ItemID
 		}
 		acct.Ads = append(acct.Ads, metafake.Ad{ID: a.ID, Name: a.Name, AdSetID: a.AdSetID, CampaignID: a.CampaignID,
-			Status: "ACTIVE", EffectiveStatus: a.Status, UpdatedTime: c.Now.Add(-72 * time.Hour), Creative: cr})
+			Status: "ACTIVE", EffectiveStatus: a.Status, UpdatedTime: lastEdited(c, n), Creative: cr})
 	}
 	for _, st := range c.Stats {
 		if st.Platform == ads.Meta {
@@ -444,14 +461,21 @@ func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 	}
 	advID := b.Accounts.TikTok[0].Advertiser // the sandbox simulates the brand's first advertiser
 	adv := tiktokfake.Advertiser{ID: advID, Name: b.Name + " TikTok", Currency: b.Currency, Timezone: b.Timezone}
+	n, camps := 0, map[string]bool{}
 	for _, a := range c.Ads {
 		if a.Platform != ads.TikTok {
 			continue
 		}
+		n++
+		if !camps[a.CampaignID] {
+			camps[a.CampaignID] = true
+			adv.Campaigns = append(adv.Campaigns, tiktokfake.Campaign{ID: a.CampaignID, Name: a.CampaignID,
+				CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: lastEdited(c, n).Add(-time.Minute)})
+		}
 		adv.AdGroups = append(adv.AdGroups, tiktokfake.AdGroup{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad group",
 			BudgetMode: tiktokfake.BudgetModeDay, BudgetMicros: a.DailyBudget})
 		ad := tiktokfake.Ad{ID: a.ID, Name: a.Name, AdGroupID: a.AdSetID, CampaignID: a.CampaignID, LandingPageURL: a.LinkURL,
-			CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: c.Now.Add(-72 * time.Hour)}
+			CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: lastEdited(c, n)}
 		if a.Kind == ads.Spark {
 			ad.IdentityType, ad.IdentityID, ad.TikTokItemID, ad.DarkPost = tiktokfake.IdentityAuthCode, a.CreatorIdentity, a.ItemID, true
 		} else {

@@ -191,6 +191,9 @@ func TestFirstSyncCallsNearMinimum(t *testing.T) {
 // ready and whose re-read fell due, not a paging from the oldest of them.
 // The jobs' clock runs on during a cycle, so the due orders are counted
 // at the instant the order sync listed them (bench.JourneyChecks.Due).
+// On Meta and TikTok the ads and campaigns lists ask only for what
+// changed since the ads sync's marks (updated_since, modified_after), and
+// the minimum counts the pages of those (bench.AdMarks).
 func TestSteadyCycleCallsNearMinimum(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -215,8 +218,13 @@ func TestSteadyCycleCallsNearMinimum(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		marks, err := bench.ReadAdMarks(ctx, e.db, set.Brands[0])
+		if err != nil {
+			t.Fatal(err)
+		}
 		e.vars["ROASD_NOW"] = e.sb.Now().Format(time.RFC3339Nano)
 		skip := e.sb.Calls()
+		metaFrom, tiktokFrom := len(e.sb.Meta.Calls()), len(e.sb.TikTok.Calls())
 		var lastRun int64
 		if err := e.db.SQL().Get(&lastRun, `SELECT coalesce(max(id), 0) FROM job_runs`); err != nil {
 			t.Fatal(err)
@@ -230,9 +238,27 @@ func TestSteadyCycleCallsNearMinimum(t *testing.T) {
 		for k := range calls {
 			calls[k] -= skip[k]
 		}
-		got, err := bench.CycleMinimum(ctx, e.db, set.Brands[0], e.sb, change, overlapped, due, calls)
+		got, err := bench.CycleMinimum(ctx, e.db, set.Brands[0], e.sb, change, overlapped, due, marks, calls)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// No cycle is a day after the first sync: the ads and campaigns
+		// lists ask only for what changed, and the minimum counts only
+		// that.
+		for _, c := range e.sb.Meta.Calls()[metaFrom:] {
+			if (strings.HasSuffix(c.Path, "/ads") || strings.HasSuffix(c.Path, "/campaigns")) && c.Params.Get("updated_since") == "" {
+				t.Errorf("%s: meta %s listed everything", name, c.Path)
+			}
+		}
+		for _, c := range e.sb.TikTok.Calls()[tiktokFrom:] {
+			if (strings.HasSuffix(c.Path, "/ad/get/") || strings.HasSuffix(c.Path, "/campaign/get/")) && !strings.Contains(c.Query.Get("filtering"), "modified_after") {
+				t.Errorf("%s: tiktok %s listed everything", name, c.Path)
+			}
+		}
+		for _, p := range got[:2] {
+			if !strings.Contains(p.How, "changed ") {
+				t.Errorf("%s: %s minimum does not count the changed ads and campaigns only: %s", name, p.Name, p.How)
+			}
 		}
 		for _, p := range got {
 			t.Logf("%s: %s: %d calls, minimum %d (%s)", name, p.Name, p.Calls, p.Minimum, p.How)

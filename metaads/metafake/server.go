@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,6 +328,27 @@ func (s *Server) Ad(id string) (Ad, bool) {
 		return a.Ads[i], true
 	}
 	return Ad{}, false
+}
+
+// Ads returns the current state of account's ads, in the order the ads
+// edge lists them.
+func (s *Server) Ads(account string) []Ad {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.account(account); a != nil {
+		return slices.Clone(a.Ads)
+	}
+	return nil
+}
+
+// Campaigns returns the current state of account's campaigns.
+func (s *Server) Campaigns(account string) []Campaign {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.account(account); a != nil {
+		return slices.Clone(a.Campaigns)
+	}
+	return nil
 }
 
 // AdSet returns the current state of an ad set.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,6 +293,27 @@ func (s *Server) Ad(advertiser, adID string) (Ad, bool) {
 		return *ad, true
 	}
 	return Ad{}, false
+}
+
+// Ads returns the current state of advertiser's ads, deleted ones
+// included.
+func (s *Server) Ads(advertiser string) []Ad {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.advertiser(advertiser); a != nil {
+		return slices.Clone(a.Ads)
+	}
+	return nil
+}
+
+// Campaigns returns the current state of advertiser's campaigns.
+func (s *Server) Campaigns(advertiser string) []Campaign {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.advertiser(advertiser); a != nil {
+		return slices.Clone(a.Campaigns)
+	}
+	return nil
 }
 
 // AdGroup returns the current state of an ad group.
