@@ -57,13 +57,13 @@ const FullAdListEvery = 24 * time.Hour
 // campaigns, and which of the brand's variants each ad runs. The first
 // sync of an account lists every ad and campaign, and so does the first
 // sync FullAdListEvery after the last full list (on the jobs' clock); the
-// other syncs list only what changed since the
-// newest change listed less DefaultAdOverlap (store.AdListMarks, per
-// platform and account: two brands sharing an account share them). A
-// full list gives the stored ads it no longer returned the platform's
-// deleted status. Variants are matched against every stored ad of the
-// account. The marks move only once everything listed is stored: a list
-// that fails is read again in full by the next sync.
+// other syncs list only what changed since the newest change listed less
+// DefaultAdOverlap (store.AdListMarks, per platform and account: two
+// brands sharing an account share them). A full list gives the stored
+// ads it no longer returned the platform's deleted status. Variants are
+// matched against every stored ad of the account. The marks move only
+// once everything listed is stored: after a failed list the next sync
+// asks from the same instant.
 func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *scheduler.Run) error {
 	p, act := a.platform(), a.id()
 	info, err := a.info(ctx)

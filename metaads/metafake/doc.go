@@ -2,7 +2,8 @@
 // Marketing API that roasd uses, written from Meta's documented JSON shapes:
 //
 //	GET  /{version}/act_{id}                                 ad account (currency, timezone_name)
-//	GET  /{version}/act_{id}/ads                             ads with nested creative, cursor paging
+//	GET  /{version}/act_{id}/ads                             ads with nested creative, cursor paging, updated_since
+//	GET  /{version}/act_{id}/campaigns                       campaigns (budgets, Advantage+ state), updated_since
 //	GET  /{version}/act_{id}/insights                        synchronous insights (level=ad, time_increment=1)
 //	POST /{version}/act_{id}/insights                        async report run -> {"report_run_id": ...}
 //	GET  /{version}/{report_run_id}                          AdReportRun (async_status, async_percent_completion)
@@ -27,8 +28,12 @@
 // successor media edge) without fields; a field the node type lacks is
 // Graph's error 100. Archived and deleted ads, and their insights rows,
 // are hidden unless an effective_status (ads) or ad.effective_status
-// filtering (insights) names them. Bodies may be forms or JSON (the Node
-// SDK posts JSON).
+// filtering (insights) names them. Ads and campaigns carry updated_time
+// (the server's start unless seeded), moved by a write through the API,
+// a deletion and AddAd; updated_since (unix seconds) lists only the
+// objects updated after it, and anything but an integer is error 100.
+// PurgeAd removes a deleted ad from every list, as Meta does in time.
+// Bodies may be forms or JSON (the Node SDK posts JSON).
 //
 // A Server is an http.Handler seeded from Go values (Seed), safe for
 // concurrent use, with fault-injection knobs (FailNext, Throttle, Usage,
