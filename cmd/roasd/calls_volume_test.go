@@ -67,6 +67,10 @@ func TestSteadyCycleCallsAtVolume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	marks, err := bench.ReadAdMarks(ctx, e.db, b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The daemon's clock starts 5 s after the fakes' now, so the re-reads
 	// the first sync scheduled a quarter of an hour after its read are due
 	// (see TestJourneyChecksDue) and the export's part of them is there to
@@ -94,7 +98,7 @@ func TestSteadyCycleCallsAtVolume(t *testing.T) {
 		calls[k] -= skip[k]
 	}
 	calls["SHOPIFY"] -= max(ops["shopify bulk-poll"]-1, 0)
-	got, err := bench.CycleMinimum(ctx, e.db, b, e.sb, change, overlapped, due, calls)
+	got, err := bench.CycleMinimum(ctx, e.db, b, e.sb, change, overlapped, due, marks, calls)
 	if err != nil {
 		t.Fatal(err)
 	}
