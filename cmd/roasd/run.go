@@ -248,6 +248,8 @@ type daemon struct {
 	// bulk hands bulk_operations/finish deliveries to the Shopify
 	// clients (nil without --shopify-bulk-webhook).
 	bulk *shopify.BulkFinishes
+	// dsn is the database's URL (for the bulk finishes' listener).
+	dsn string
 	// incarnation tells this process from earlier ones of the same
 	// replica name (outbox claims are "replica/incarnation").
 	incarnation string
@@ -287,7 +289,7 @@ func newDaemon(ctx context.Context, env *cmdEnv, dsn string, o runOptions) (*dae
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := jobs.NewMetrics(reg)
 	m.Tokens.Now = o.now
-	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m}
+	d := &daemon{env: env, opts: o, db: db, log: log, reg: reg, metrics: m, dsn: dsn}
 	d.bgCtx, d.bgStop = context.WithCancel(context.Background())
 	d.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "roasd_http_rejected_total", Help: "Webhook requests refused before or while their body was read, by route and reason.",
@@ -403,6 +405,7 @@ func (d *daemon) runOnce(ctx context.Context, set *configs.Set) error {
 			defer cancel()
 			srv.Shutdown(sctx)
 		}()
+		defer d.listenBulk()()
 	}
 	d.releaseDeadClaims(ctx)
 	d.adoptLinks(ctx, set)
@@ -477,6 +480,7 @@ func (d *daemon) serve(ctx context.Context, set *configs.Set) error {
 	if err := d.checkBulkWebhook(); err != nil {
 		return err
 	}
+	defer d.listenBulk()()
 	d.metrics.ConfigOK.Set(1)
 	sched := scheduler.New(d.runner, d.opts.jitter)
 	if err := sched.Set(jobs.Jobs(set, d.deps, d.opts.schedules)); err != nil {

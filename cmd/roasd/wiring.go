@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -142,7 +143,7 @@ func (d *daemon) routes() map[string]http.Handler {
 		opts := []shopify.WebhookOption{shopify.OnlyShops(d.servesShop, func(string) { refused.Inc() }),
 			shopify.ShopSecrets(func(shop string) string { return d.env.getenv(shopEnvKey("SHOPIFY_WEBHOOK_SECRET_", shop)) })}
 		if d.bulk != nil {
-			opts = append(opts, shopify.BulkFinished(d.bulk))
+			opts = append(opts, shopify.BulkFinished(bulkRelay{d}))
 		}
 		h := shopify.WebhookHandler(secret, d.db, d.log.With("webhook", "shopify"), opts...)
 		// The guard refuses what it can before reading the body: no or a
@@ -260,6 +261,39 @@ func (d *daemon) anyShopWebhookSecret() bool {
 		}
 	}
 	return false
+}
+
+// bulkRelay hands a bulk_operations/finish delivery to this daemon's
+// waiters and, through the database, to every other replica's (Shopify's
+// delivery may reach any replica behind the load balancer, while one
+// replica's job waits for the export).
+type bulkRelay struct{ d *daemon }
+
+// Finished implements shopify.BulkNotifier.
+func (r bulkRelay) Finished(shop, id string) bool {
+	waited := r.d.bulk.Finished(shop, id)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.d.db.NotifyBulkFinished(ctx, shop, id); err != nil {
+		r.d.log.Warn("telling the other replicas a shopify bulk operation finished", "shop", shop, "op", id, "err", err)
+	}
+	return waited
+}
+
+// listenBulk makes the finishes other replicas received (bulkRelay) wake
+// this daemon's waiters, until the returned function is called. Without
+// it (the listener could not connect) only this daemon's own deliveries
+// do, and the waiters' safety polls find the rest.
+func (d *daemon) listenBulk() func() {
+	if d.bulk == nil {
+		return func() {}
+	}
+	l, err := store.ListenBulkFinished(d.dsn, func(shop, id string) { d.bulk.Finished(shop, id) })
+	if err != nil {
+		d.log.Warn("not listening for the bulk operation finishes other replicas receive", "err", err)
+		return func() {}
+	}
+	return func() { l.Close() }
 }
 
 // checkBulkWebhook refuses --shopify-bulk-webhook without the Shopify
