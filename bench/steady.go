@@ -16,6 +16,7 @@ import (
 	"github.com/roasd/roasd/jobs"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify"
+	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
 
@@ -215,11 +216,21 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	changed := ch.Orders + ch.Refunds
 	shop, shopHow := max(1, ceilDiv(changed+overlapped, shopify.MaxPageSize)), fmt.Sprintf("(%d changed orders + %d in the overlap)/%d", changed, overlapped, shopify.MaxPageSize)
 	// An export's catch-up pages read the orders updated within the
-	// overlap before it began (the fakes' now: nothing changes while the
-	// cycle runs).
-	exportOverlap, err := updatedSince(ctx, db, b, sb.Now().Add(-jobs.DefaultOrderOverlap))
-	if err != nil {
-		return nil, err
+	// overlap before it began, on the shop's clock: when the cycle's
+	// order sync first called it.
+	exportOverlap := 0
+	for _, shop := range b.Shops() {
+		at := sb.Now()
+		if srv := sb.Shops.Shop(shop); srv != nil {
+			if t, ok := orderSyncStart(srv.Calls()); ok {
+				at = t
+			}
+		}
+		n, err := updatedSince(ctx, db, shop, at.Add(-jobs.DefaultOrderOverlap))
+		if err != nil {
+			return nil, err
+		}
+		exportOverlap += n
 	}
 	if bulk := bulkMinimum(exportOverlap); shop > bulk {
 		shop, shopHow = bulk, fmt.Sprintf("bulk export for %d changed orders: start + poll + download + %d orders in the overlap before it/%d (paging would take %d)",
@@ -433,13 +444,41 @@ func Overlapped(ctx context.Context, db *store.DB, b *configs.Brand, overlap tim
 	return total, nil
 }
 
-// updatedSince counts the orders of b's shops updated at or after at.
-func updatedSince(ctx context.Context, db *store.DB, b *configs.Brand, at time.Time) (int, error) {
+// updatedSince counts shop's orders updated at or after at.
+func updatedSince(ctx context.Context, db *store.DB, shop string, at time.Time) (int, error) {
 	var n int
-	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM orders WHERE shop = ANY($1) AND updated_at >= $2`, pq.StringArray(b.Shops()), at); err != nil {
-		return 0, fmt.Errorf("counting the orders updated since %s: %w", at.Format(time.RFC3339), err)
+	if err := db.SQL().GetContext(ctx, &n, `SELECT count(*) FROM orders WHERE shop = $1 AND updated_at >= $2`, shop, at); err != nil {
+		return 0, fmt.Errorf("counting shop %s's orders updated since %s: %w", shop, at.Format(time.RFC3339), err)
 	}
 	return n, nil
+}
+
+// orderSyncStart is when, on the shop fake's clock (which runs on, unlike
+// the sandbox's Now), the last order sync among calls made its first
+// call: the start of its export (bulk, polls, download) or else its first
+// orders page, before its re-reads by id.
+func orderSyncStart(calls []shopifyfake.Call) (time.Time, bool) {
+	i := len(calls) - 1
+	for i >= 0 && calls[i].Op == "nodes" {
+		i--
+	}
+	for i >= 0 && calls[i].Op == "orders" && calls[i].Variables["after"] != nil {
+		i--
+	}
+	if i < 0 || calls[i].Op != "orders" {
+		return time.Time{}, false
+	}
+	start := calls[i].At
+	if i--; i < 0 || calls[i].Op != "bulk-download" {
+		return start, true
+	}
+	for ; i >= 0 && (calls[i].Op == "bulk-download" || calls[i].Op == "bulk-poll"); i-- {
+		start = calls[i].At
+	}
+	if i >= 0 && calls[i].Op == "bulk" {
+		start = calls[i].At
+	}
+	return start, true
 }
 
 // postmasterPID is the PID in a private cluster's postmaster.pid (0 when

@@ -9,6 +9,7 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/jobs"
+	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
 
@@ -76,5 +77,38 @@ func TestJourneyChecksDue(t *testing.T) {
 	}
 	if due != 1 {
 		t.Errorf("Due = %d, want 1 (order 1: due 40 ms after the cycle's now, when its shop's sync had started)", due)
+	}
+}
+
+// TestOrderSyncStart finds, in a shop fake's calls, when the last order
+// sync began on the fake's clock: its export's start when it exported
+// (then its catch-up pages and re-reads by id), else its first page.
+func TestOrderSyncStart(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC)
+	call := func(op string, sec int, after bool) shopifyfake.Call {
+		c := shopifyfake.Call{Op: op, At: t0.Add(time.Duration(sec) * time.Second), Variables: map[string]any{}}
+		if after {
+			c.Variables["after"] = "cursor"
+		}
+		return c
+	}
+	earlier := []shopifyfake.Call{call("bulk", 0, false), call("bulk-poll", 1, false), call("bulk-download", 2, false), call("orders", 3, false)}
+	for _, tc := range []struct {
+		name  string
+		calls []shopifyfake.Call
+		want  int
+		ok    bool
+	}{
+		{"none", nil, 0, false},
+		{"export", append(earlier[:4:4], call("orders", 900, false), call("bulk", 910, false), call("bulk-poll", 911, false), call("bulk-poll", 912, false),
+			call("bulk-download", 913, false), call("orders", 914, false), call("orders", 915, true), call("nodes", 916, false)), 910, true},
+		{"pages", append(earlier[:4:4], call("orders", 900, false), call("orders", 901, true), call("orders", 902, true), call("nodes", 903, false)), 900, true},
+		{"the first sync's export", earlier, 0, true},
+	} {
+		got, ok := orderSyncStart(tc.calls)
+		if ok != tc.ok || (ok && !got.Equal(t0.Add(time.Duration(tc.want)*time.Second))) {
+			t.Errorf("%s: %v %v, want %+ds %v", tc.name, got, ok, tc.want, tc.ok)
+		}
 	}
 }
