@@ -509,9 +509,10 @@ func bulkMinimum(overlapped int) int {
 //   - TikTok: the advertiser, campaigns/1000, ads/1000, per report range
 //     of at most 30 days its rows/1000 (at least one page), one
 //     authorization per Spark code and the Spark post list/50;
-//   - Shopify: the fewer of paging every order and a bulk export (start,
-//     one poll, download) with one page of what changed while it ran (a
-//     first sync has no order stored, so no journey re-read is due;
+//   - Shopify: the fewer of paging every order and a bulk export
+//     (bulkMinimum: start, one poll, download, then the pages of the
+//     orders updated within the sync's overlap before the campaign's now;
+//     a first sync has no order stored, so no journey re-read is due;
 //     CycleMinimum counts those of a later cycle).
 func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 	var metaAds, ttAds, metaStats, ttStats, metaPerms int
