@@ -315,7 +315,7 @@ func (m AdMarks) lists(sb *sandbox.Sandbox) struct{ meta, tiktok adLists } {
 		a, c := changed(adTimes, mk.Ads), changed(campTimes, mk.Campaigns)
 		what := "changed"
 		if full {
-			what = "all (daily full list)"
+			what = "all (a full list)"
 		}
 		return adLists{pages: max(1, ceilDiv(a, page)) + max(1, ceilDiv(c, page)),
 			how: fmt.Sprintf("%s %d ads/%d + %d campaigns/%d", what, a, page, c, page)}

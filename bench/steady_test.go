@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/internal/pgtest"
 	"github.com/roasd/roasd/jobs"
+	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
 )
@@ -109,6 +111,88 @@ func TestOrderSyncStart(t *testing.T) {
 		got, ok := orderSyncStart(tc.calls)
 		if ok != tc.ok || (ok && !got.Equal(t0.Add(time.Duration(tc.want)*time.Second))) {
 			t.Errorf("%s: %v %v, want %+ds %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestAdListsMinimum: a cycle's fewest ads and campaigns list calls count
+// every ad and campaign when the account has no full list yet or its last
+// is jobs.FullAdListEvery old, and otherwise those changed since the
+// marks less jobs.DefaultAdOverlap (to the second): the sandbox's newest
+// ad and campaign, and an ad paused since.
+func TestAdListsMinimum(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := WriteConfig(dir, Brand{Creators: 3, Variants: 40}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := configs.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := sandbox.NewScaledCampaign(set, 1, sandbox.Scale{Days: 10, Orders: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.New(camp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := set.Brands[0]
+	act, adv := b.Accounts.Meta[0].AdAccount, b.Accounts.TikTok[0].Advertiser
+	newest := func(ts []time.Time) time.Time {
+		var m time.Time
+		for _, t := range ts {
+			if t.After(m) {
+				m = t
+			}
+		}
+		return m
+	}
+	var metaAds, metaCamps, ttAds, ttCamps []time.Time
+	for _, a := range sb.Meta.Ads(act) {
+		metaAds = append(metaAds, a.UpdatedTime)
+	}
+	for _, c := range sb.Meta.Campaigns(act) {
+		metaCamps = append(metaCamps, c.UpdatedTime)
+	}
+	for _, a := range sb.TikTok.Ads(adv) {
+		ttAds = append(ttAds, a.ModifyTime)
+	}
+	for _, c := range sb.TikTok.Campaigns(adv) {
+		ttCamps = append(ttCamps, c.ModifyTime)
+	}
+	if len(metaAds) < 3 || len(ttAds) < 3 || len(metaCamps) == 0 || len(ttCamps) == 0 {
+		t.Fatalf("sandbox seeded %d/%d Meta ads/campaigns, %d/%d TikTok", len(metaAds), len(metaCamps), len(ttAds), len(ttCamps))
+	}
+	now := sb.Now()
+	listed := AdMarks{metaAct: act, tiktokAdv: adv,
+		meta:   store.AdListMarks{Ads: newest(metaAds), Campaigns: newest(metaCamps), Full: now.Add(-time.Hour)},
+		tiktok: store.AdListMarks{Ads: newest(ttAds), Campaigns: newest(ttCamps), Full: now.Add(-time.Hour)}}
+	dayOld := listed
+	dayOld.meta.Full, dayOld.tiktok.Full = now.Add(-jobs.FullAdListEvery), now.Add(-jobs.FullAdListEvery)
+	full := func(ads, camps []time.Time, page int) string {
+		return fmt.Sprintf("all (a full list) %d ads/%d + %d campaigns/%d", len(ads), page, len(camps), page)
+	}
+	for _, tc := range []struct {
+		name         string
+		marks        AdMarks
+		pause        bool
+		meta, tiktok string
+	}{
+		{"no full list yet", AdMarks{metaAct: act, tiktokAdv: adv}, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage)},
+		{"nothing changed: the overlap's newest", listed, false, "changed 1 ads/500 + 1 campaigns/500", "changed 1 ads/1000 + 1 campaigns/1000"},
+		{"a day after the full list", dayOld, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage)},
+		{"an ad paused since", listed, true, "changed 2 ads/500 + 1 campaigns/500", "changed 1 ads/1000 + 1 campaigns/1000"},
+	} {
+		if tc.pause {
+			ad := sb.Meta.Ads(act)[len(metaAds)-1] // the oldest
+			ad.Status, ad.EffectiveStatus, ad.UpdatedTime = "PAUSED", "PAUSED", time.Time{}
+			sb.Meta.AddAd(act, ad)
+		}
+		got := tc.marks.lists(sb)
+		if got.meta.how != tc.meta || got.tiktok.how != tc.tiktok || got.meta.pages != 2 || got.tiktok.pages != 2 {
+			t.Errorf("%s: meta %d %q, tiktok %d %q; want 2 %q, 2 %q", tc.name, got.meta.pages, got.meta.how, got.tiktok.pages, got.tiktok.how, tc.meta, tc.tiktok)
 		}
 	}
 }
