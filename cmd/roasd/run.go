@@ -62,7 +62,7 @@ brand's reconcile, verdicts and notify. ROASD_NOW (RFC 3339) pins the jobs' cloc
 With --shopify-bulk-webhook (ROASD_SHOPIFY_BULK_WEBHOOK=on) Shopify bulk
 exports wait for the bulk_operations/finish webhook (subscribe the app to
 it at /webhooks/shopify) and read the operation once, polling only as a
-safety net (after 30 s, then 1, 2, 4, 5 min); with --once the public
+safety net (after 2 min, then 4, 8, every 10 min); with --once the public
 listener then serves while the run lasts.
 
 Environment: DATABASE_URL; META_ACCESS_TOKEN, META_APP_SECRET,
