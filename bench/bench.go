@@ -473,9 +473,11 @@ func (r *Result) jobFigures(ctx context.Context, db *store.DB) error {
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // apiFigures compares the fakes' call counts with the minimum the
-// platforms' page sizes allow for the campaign's data.
+// platforms' page sizes allow for the campaign's data, the export's
+// overlap read on the shop fake's clock when the first sync began it.
 func apiFigures(sb *sandbox.Sandbox, c *sandbox.Campaign) []Platform {
-	return MinimumCalls(c, sb.Calls())
+	at, _ := OrderSyncStart(sb.Shops.Calls())
+	return MinimumCalls(c, sb.Calls(), at)
 }
 
 // Page sizes the minimum is derived from: the largest page each list
@@ -511,10 +513,12 @@ func bulkMinimum(overlapped int) int {
 //     authorization per Spark code and the Spark post list/50;
 //   - Shopify: the fewer of paging every order and a bulk export
 //     (bulkMinimum: start, one poll, download, then the pages of the
-//     orders updated within the sync's overlap before the campaign's now;
+//     orders updated within the sync's overlap before exportAt, when the
+//     export began on the shop fake's clock, which runs on while the
+//     campaign's now stands still (zero: the campaign's now);
 //     a first sync has no order stored, so no journey re-read is due;
 //     CycleMinimum counts those of a later cycle).
-func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
+func MinimumCalls(c *sandbox.Campaign, calls map[string]int, exportAt time.Time) []Platform {
 	var metaAds, ttAds, metaStats, ttStats, metaPerms int
 	metaCamps, ttCamps := map[string]bool{}, map[string]bool{}
 	for _, a := range c.Ads {
@@ -577,9 +581,12 @@ func MinimumCalls(c *sandbox.Campaign, calls map[string]int) []Platform {
 	// jobs.DefaultOrderOverlap before the export, read again on purpose).
 	pages := max(1, ceilDiv(len(c.Orders), shopify.MaxPageSize))
 	shopMin, shopHow := pages, fmt.Sprintf("%d orders/%d a page", len(c.Orders), shopify.MaxPageSize)
+	if exportAt.IsZero() {
+		exportAt = c.Now
+	}
 	overlapped := 0
 	for _, o := range c.Orders {
-		if !o.UpdatedAt.Before(c.Now.Add(-jobs.DefaultOrderOverlap)) {
+		if !o.UpdatedAt.Before(exportAt.Add(-jobs.DefaultOrderOverlap)) {
 			overlapped++
 		}
 	}

@@ -238,7 +238,7 @@ func RunMulti(ctx context.Context, o MultiOptions) (*MultiResult, error) {
 func minimumFirst(camps []*sandbox.Campaign) map[string]int {
 	out := map[string]int{}
 	for _, c := range camps {
-		for _, p := range MinimumCalls(c, nil) {
+		for _, p := range MinimumCalls(c, nil, time.Time{}) {
 			out[strings.ToUpper(p.Name)] += p.Minimum
 		}
 	}

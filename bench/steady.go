@@ -222,7 +222,7 @@ func CycleMinimum(ctx context.Context, db *store.DB, b *configs.Brand, sb *sandb
 	for _, shop := range b.Shops() {
 		at := sb.Now()
 		if srv := sb.Shops.Shop(shop); srv != nil {
-			if t, ok := orderSyncStart(srv.Calls()); ok {
+			if t, ok := OrderSyncStart(srv.Calls()); ok {
 				at = t
 			}
 		}
@@ -453,11 +453,11 @@ func updatedSince(ctx context.Context, db *store.DB, shop string, at time.Time) 
 	return n, nil
 }
 
-// orderSyncStart is when, on the shop fake's clock (which runs on, unlike
+// OrderSyncStart is when, on the shop fake's clock (which runs on, unlike
 // the sandbox's Now), the last order sync among calls made its first
 // call: the start of its export (bulk, polls, download) or else its first
 // orders page, before its re-reads by id.
-func orderSyncStart(calls []shopifyfake.Call) (time.Time, bool) {
+func OrderSyncStart(calls []shopifyfake.Call) (time.Time, bool) {
 	i := len(calls) - 1
 	for i >= 0 && calls[i].Op == "nodes" {
 		i--

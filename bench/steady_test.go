@@ -108,7 +108,7 @@ func TestOrderSyncStart(t *testing.T) {
 		{"pages", append(earlier[:4:4], call("orders", 900, false), call("orders", 901, true), call("orders", 902, true), call("nodes", 903, false)), 900, true},
 		{"the first sync's export", earlier, 0, true},
 	} {
-		got, ok := orderSyncStart(tc.calls)
+		got, ok := OrderSyncStart(tc.calls)
 		if ok != tc.ok || (ok && !got.Equal(t0.Add(time.Duration(tc.want)*time.Second))) {
 			t.Errorf("%s: %v %v, want %+ds %v", tc.name, got, ok, tc.want, tc.ok)
 		}

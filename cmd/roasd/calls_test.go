@@ -168,7 +168,11 @@ func TestFirstSyncCallsNearMinimum(t *testing.T) {
 	if polls != 1 || hooks != 1 {
 		t.Errorf("shopify: the bulk export was read %d times after %d bulk_operations/finish deliveries answered 200, want 1 and 1", polls, hooks)
 	}
-	for _, p := range bench.MinimumCalls(camp, calls) {
+	at, ok := bench.OrderSyncStart(e.sb.Shopify.Calls())
+	if !ok {
+		t.Fatal("shopify: no order sync among the calls")
+	}
+	for _, p := range bench.MinimumCalls(camp, calls, at) {
 		if p.Minimum <= 0 || p.Calls == 0 {
 			t.Errorf("%s: %d calls, minimum %d", p.Name, p.Calls, p.Minimum)
 			continue
