@@ -14,10 +14,12 @@ import (
 	"github.com/roasd/roasd/ads"
 	"github.com/roasd/roasd/configs"
 	"github.com/roasd/roasd/jobs"
+	"github.com/roasd/roasd/metaads"
 	"github.com/roasd/roasd/sandbox"
 	"github.com/roasd/roasd/shopify"
 	"github.com/roasd/roasd/shopify/shopifyfake"
 	"github.com/roasd/roasd/store"
+	"github.com/roasd/roasd/tiktokads"
 )
 
 // CycleFigures are one steady-state cycle: `roasd run --once` after the
@@ -172,7 +174,9 @@ func (f *CycleFigures) written(ctx context.Context, db *store.DB, xid int64) err
 // change, derived from the stored data and the page sizes: the ads and
 // campaigns changed since the ads sync's marks before the cycle (marks,
 // see AdMarks; all of them in the daily full list), each list by its
-// count over its page size and at least one call, every other list edge
+// count over its page size and at least one call, and outside a full list
+// the changed ad sets (ad groups) and the ads of the changed campaigns
+// and ad sets, which the sync reads again, every other list edge
 // read once (permissions, eligible content, Spark posts — each by its
 // count over its page size), the account once per
 // platform, the start-up token check, the restatement window's rows once
@@ -281,65 +285,109 @@ func ReadAdMarks(ctx context.Context, db *store.DB, b *configs.Brand) (AdMarks, 
 	return m, nil
 }
 
-// adLists are a cycle's fewest ads and campaigns list calls on a
-// platform, and how they were counted.
+// adLists are a cycle's fewest ads, campaigns and ad sets list calls on
+// a platform, and how they were counted.
 type adLists struct {
 	pages int
 	how   string
 }
 
-// lists derives the fewest ads and campaigns list calls of the cycle
-// from the fakes' objects and the marks before it: with no full list
-// yet, or jobs.FullAdListEvery after the last (on the fakes' clock, which
-// the cycle's jobs' clock follows), every object; otherwise those changed
-// since the mark less jobs.DefaultAdOverlap (the second of that instant
-// included, as the clients ask) — each list at least one call, to learn
-// that nothing changed.
+// listItem is an object of an ads sync's lists as the fakes hold it: its
+// id, its parents (an ad's campaign and ad set, an ad set's campaign) and
+// its updated_time / modify_time.
+type listItem struct {
+	id, campaign, adSet string
+	at                  time.Time
+}
+
+// lists derives the fewest ads, campaigns and ad sets list calls of the
+// cycle from the fakes' objects and the marks before it: with no full
+// list yet, or jobs.FullAdListEvery after the last (on the fakes' clock,
+// which the cycle's jobs' clock follows), every ad and campaign; otherwise
+// those changed since the mark less jobs.DefaultAdOverlap (the second of
+// that instant included, as the clients ask), the ad sets (ad groups)
+// changed since the campaigns' mark (they share it), and every
+// ad of the changed campaigns and of the changed ad sets outside them,
+// which the sync reads again (at most maxIDs parents a call) — each list
+// at least one call, to learn that nothing changed.
 func (m AdMarks) lists(sb *sandbox.Sandbox) struct{ meta, tiktok adLists } {
 	now := sb.Now()
-	count := func(mk store.AdListMarks, page int, adTimes, campTimes []time.Time) adLists {
+	count := func(mk store.AdListMarks, page, maxIDs int, adsOf, camps, sets []listItem) adLists {
 		full := mk.Full.IsZero() || !now.Before(mk.Full.Add(jobs.FullAdListEvery))
-		changed := func(ts []time.Time, mark time.Time) int {
+		changed := func(objs []listItem, mark time.Time) []listItem {
 			if full || mark.IsZero() {
-				return len(ts)
+				return objs
 			}
 			from := mark.Add(-jobs.DefaultAdOverlap).Truncate(time.Second)
-			n := 0
-			for _, t := range ts {
-				if !t.Before(from) {
-					n++
+			var out []listItem
+			for _, o := range objs {
+				if !o.at.Before(from) {
+					out = append(out, o)
 				}
 			}
-			return n
+			return out
 		}
-		a, c := changed(adTimes, mk.Ads), changed(campTimes, mk.Campaigns)
-		what := "changed"
+		a, c := changed(adsOf, mk.Ads), changed(camps, mk.Campaigns)
 		if full {
-			what = "all (a full list)"
+			return adLists{pages: max(1, ceilDiv(len(a), page)) + max(1, ceilDiv(len(c), page)),
+				how: fmt.Sprintf("all (a full list) %d ads/%d + %d campaigns/%d", len(a), page, len(c), page)}
 		}
-		return adLists{pages: max(1, ceilDiv(a, page)) + max(1, ceilDiv(c, page)),
-			how: fmt.Sprintf("%s %d ads/%d + %d campaigns/%d", what, a, page, c, page)}
+		ss := changed(sets, mk.Campaigns)
+		byCamp, bySet := map[string]bool{}, map[string]bool{}
+		for _, o := range c {
+			byCamp[o.id] = true
+		}
+		for _, o := range ss {
+			if !byCamp[o.campaign] {
+				bySet[o.id] = true
+			}
+		}
+		underCamps, underSets := 0, 0
+		for _, o := range adsOf {
+			switch {
+			case byCamp[o.campaign]:
+				underCamps++
+			case bySet[o.adSet]:
+				underSets++
+			}
+		}
+		again := func(parents, n int) int {
+			if parents == 0 {
+				return 0
+			}
+			return max(ceilDiv(parents, maxIDs), ceilDiv(n, page))
+		}
+		return adLists{pages: max(1, ceilDiv(len(a), page)) + max(1, ceilDiv(len(c), page)) + max(1, ceilDiv(len(ss), page)) +
+			again(len(byCamp), underCamps) + again(len(bySet), underSets),
+			how: fmt.Sprintf("changed %d ads/%d + %d campaigns/%d + %d ad sets/%d + the %d ads of %d changed campaigns and %d of %d ad sets outside them",
+				len(a), page, len(c), page, len(ss), page, underCamps, len(byCamp), underSets, len(bySet))}
 	}
 	var out struct{ meta, tiktok adLists }
 	if m.metaAct != "" {
-		var as, cs []time.Time
+		var as, cs, ss []listItem
 		for _, a := range sb.Meta.Ads(m.metaAct) {
-			as = append(as, a.UpdatedTime)
+			as = append(as, listItem{id: a.ID, campaign: a.CampaignID, adSet: a.AdSetID, at: a.UpdatedTime})
 		}
 		for _, c := range sb.Meta.Campaigns(m.metaAct) {
-			cs = append(cs, c.UpdatedTime)
+			cs = append(cs, listItem{id: c.ID, at: c.UpdatedTime})
 		}
-		out.meta = count(m.meta, metaPage, as, cs)
+		for _, s := range sb.Meta.AdSets(m.metaAct) {
+			ss = append(ss, listItem{id: s.ID, campaign: s.CampaignID, at: s.UpdatedTime})
+		}
+		out.meta = count(m.meta, metaPage, metaads.MaxParentIDs, as, cs, ss)
 	}
 	if m.tiktokAdv != "" {
-		var as, cs []time.Time
+		var as, cs, ss []listItem
 		for _, a := range sb.TikTok.Ads(m.tiktokAdv) {
-			as = append(as, a.ModifyTime)
+			as = append(as, listItem{id: a.ID, campaign: a.CampaignID, adSet: a.AdGroupID, at: a.ModifyTime})
 		}
 		for _, c := range sb.TikTok.Campaigns(m.tiktokAdv) {
-			cs = append(cs, c.ModifyTime)
+			cs = append(cs, listItem{id: c.ID, at: c.ModifyTime})
 		}
-		out.tiktok = count(m.tiktok, tiktokPage, as, cs)
+		for _, g := range sb.TikTok.AdGroups(m.tiktokAdv) {
+			ss = append(ss, listItem{id: g.ID, campaign: g.CampaignID, at: g.ModifyTime})
+		}
+		out.tiktok = count(m.tiktok, tiktokPage, tiktokads.MaxParentIDs, as, cs, ss)
 	}
 	return out
 }

@@ -174,25 +174,78 @@ func TestAdListsMinimum(t *testing.T) {
 	full := func(ads, camps []time.Time, page int) string {
 		return fmt.Sprintf("all (a full list) %d ads/%d + %d campaigns/%d", len(ads), page, len(camps), page)
 	}
+	// The newest campaign (the overlap's) is listed again every steady
+	// cycle, and so are its ads; the newest ad set is in it.
+	newestMeta, newestTT := sb.Meta.Campaigns(act)[0], sb.TikTok.Campaigns(adv)[0]
+	metaUnder, ttUnder := 0, 0
+	for _, a := range sb.Meta.Ads(act) {
+		if a.CampaignID == newestMeta.ID {
+			metaUnder++
+		}
+	}
+	for _, a := range sb.TikTok.Ads(adv) {
+		if a.CampaignID == newestTT.ID {
+			ttUnder++
+		}
+	}
+	if !newestMeta.UpdatedTime.Equal(newest(metaCamps)) || !newestTT.ModifyTime.Equal(newest(ttCamps)) || metaUnder == 0 || ttUnder == 0 {
+		t.Fatalf("the sandbox's first campaigns are not its newest with ads: %+v %+v", newestMeta, newestTT)
+	}
+	steady := func(ads, camps, sets, under, setsOut, underSets, page int) string {
+		return fmt.Sprintf("changed %d ads/%d + %d campaigns/%d + %d ad sets/%d + the %d ads of %d changed campaigns and %d of %d ad sets outside them",
+			ads, page, camps, page, sets, page, under, camps, underSets, setsOut)
+	}
+	// A person pauses an older campaign and an ad set of a third one:
+	// their times move, their ads' do not.
+	var pausedCamp, pausedSet string
+	underPaused, underSet := 0, 0
+	for _, a := range sb.Meta.Ads(act) {
+		switch {
+		case a.CampaignID == newestMeta.ID:
+		case pausedCamp == "":
+			pausedCamp = a.CampaignID
+		case pausedSet == "" && a.CampaignID != pausedCamp:
+			pausedSet = a.AdSetID
+		}
+	}
+	for _, a := range sb.Meta.Ads(act) {
+		if a.CampaignID == pausedCamp {
+			underPaused++
+		} else if a.AdSetID == pausedSet {
+			underSet++
+		}
+	}
+	if pausedCamp == "" || pausedSet == "" {
+		t.Fatal("the sandbox has fewer than three Meta campaigns")
+	}
 	for _, tc := range []struct {
-		name         string
-		marks        AdMarks
-		pause        bool
-		meta, tiktok string
+		name          string
+		marks         AdMarks
+		pause, parent bool
+		meta, tiktok  string
+		mp, tp        int
 	}{
-		{"no full list yet", AdMarks{metaAct: act, tiktokAdv: adv}, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage)},
-		{"nothing changed: the overlap's newest", listed, false, "changed 1 ads/500 + 1 campaigns/500", "changed 1 ads/1000 + 1 campaigns/1000"},
-		{"a day after the full list", dayOld, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage)},
-		{"an ad paused since", listed, true, "changed 2 ads/500 + 1 campaigns/500", "changed 1 ads/1000 + 1 campaigns/1000"},
+		{"no full list yet", AdMarks{metaAct: act, tiktokAdv: adv}, false, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage), 2, 2},
+		{"nothing changed: the overlap's newest", listed, false, false,
+			steady(1, 1, 1, metaUnder, 0, 0, metaPage), steady(1, 1, 1, ttUnder, 0, 0, tiktokPage), 4, 4},
+		{"a day after the full list", dayOld, false, false, full(metaAds, metaCamps, metaPage), full(ttAds, ttCamps, tiktokPage), 2, 2},
+		{"an ad paused since", listed, true, false,
+			steady(2, 1, 1, metaUnder, 0, 0, metaPage), steady(1, 1, 1, ttUnder, 0, 0, tiktokPage), 4, 4},
+		{"a campaign and an ad set paused since", listed, false, true,
+			steady(2, 2, 2, metaUnder+underPaused, 1, underSet, metaPage), steady(1, 1, 1, ttUnder, 0, 0, tiktokPage), 5, 4},
 	} {
 		if tc.pause {
 			ad := sb.Meta.Ads(act)[len(metaAds)-1] // the oldest
 			ad.Status, ad.EffectiveStatus, ad.UpdatedTime = "PAUSED", "PAUSED", time.Time{}
 			sb.Meta.AddAd(act, ad)
 		}
+		if tc.parent && (!sb.Meta.SetCampaignStatus(pausedCamp, "PAUSED") || !sb.Meta.SetAdSetStatus(pausedSet, "PAUSED")) {
+			t.Fatalf("%s: pausing %s and %s failed", tc.name, pausedCamp, pausedSet)
+		}
 		got := tc.marks.lists(sb)
-		if got.meta.how != tc.meta || got.tiktok.how != tc.tiktok || got.meta.pages != 2 || got.tiktok.pages != 2 {
-			t.Errorf("%s: meta %d %q, tiktok %d %q; want 2 %q, 2 %q", tc.name, got.meta.pages, got.meta.how, got.tiktok.pages, got.tiktok.how, tc.meta, tc.tiktok)
+		if got.meta.how != tc.meta || got.tiktok.how != tc.tiktok || got.meta.pages != tc.mp || got.tiktok.pages != tc.tp {
+			t.Errorf("%s: meta %d %q, tiktok %d %q; want %d %q, %d %q", tc.name, got.meta.pages, got.meta.how, got.tiktok.pages, got.tiktok.how,
+				tc.mp, tc.meta, tc.tp, tc.tiktok)
 		}
 	}
 }

@@ -24,10 +24,11 @@ import (
 	"github.com/roasd/roasd/tiktokads/tiktokfake"
 )
 
-// listCall is one ads or campaigns list call a fake answered: the
-// account, the edge ("ads" or "campaigns"), the change filter sent
-// (Meta's updated_since, TikTok's modified_after; "" for a full list)
-// and the ids the answer held.
+// listCall is one ads, campaigns or ad sets list call a fake answered:
+// the account, the edge ("ads", "campaigns", "adsets" — TikTok's ad
+// groups —, or "parents" for a read of the ads of given campaigns or ad
+// sets), the change filter sent (Meta's updated_since, TikTok's
+// modified_after; "" for a full list) and the ids the answer held.
 type listCall struct {
 	account, edge, since string
 	ids                  []string
@@ -66,13 +67,25 @@ func (l *listTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
-// calls returns the list calls recorded since the last call of calls.
-func (l *listTap) calls() []listCall {
+// calls returns the list calls recorded since the last call of calls,
+// those of the given edges only when some are named.
+func (l *listTap) calls(edges ...string) []listCall {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := l.seen
 	l.seen = nil
-	return out
+	if len(edges) == 0 {
+		return out
+	}
+	var sel []listCall
+	for _, c := range out {
+		for _, e := range edges {
+			if c.edge == e {
+				sel = append(sel, c)
+			}
+		}
+	}
+	return sel
 }
 
 func (l *listTap) loseNext(edge string) {
@@ -85,9 +98,12 @@ func parseListCall(r *http.Request, body []byte) (listCall, bool) {
 	q := r.URL.Query()
 	var c listCall
 	switch p := r.URL.Path; {
-	case strings.HasSuffix(p, "/ads") || strings.HasSuffix(p, "/campaigns"): // Meta
+	case strings.HasSuffix(p, "/ads") || strings.HasSuffix(p, "/campaigns") || strings.HasSuffix(p, "/adsets"): // Meta
 		parts := strings.Split(strings.Trim(p, "/"), "/")
 		c.account, c.edge, c.since = parts[len(parts)-2], parts[len(parts)-1], q.Get("updated_since")
+		if f := q.Get("filtering"); c.edge == "ads" && (strings.Contains(f, `"campaign.id"`) || strings.Contains(f, `"adset.id"`)) {
+			c.edge = "parents"
+		}
 		var v struct {
 			Data []struct {
 				ID string `json:"id"`
@@ -97,27 +113,43 @@ func parseListCall(r *http.Request, body []byte) (listCall, bool) {
 		for _, d := range v.Data {
 			c.ids = append(c.ids, d.ID)
 		}
-	case strings.HasSuffix(p, "/ad/get/") || strings.HasSuffix(p, "/campaign/get/"): // TikTok
+	case strings.HasSuffix(p, "/ad/get/") || strings.HasSuffix(p, "/campaign/get/") || strings.HasSuffix(p, "/adgroup/get/"): // TikTok
 		c.account, c.edge = q.Get("advertiser_id"), "ads"
-		if strings.HasSuffix(p, "/campaign/get/") {
+		switch {
+		case strings.HasSuffix(p, "/campaign/get/"):
 			c.edge = "campaigns"
+		case strings.HasSuffix(p, "/adgroup/get/"):
+			c.edge = "adsets"
 		}
 		var f struct {
-			ModifiedAfter string `json:"modified_after"`
+			ModifiedAfter string   `json:"modified_after"`
+			CampaignIDs   []string `json:"campaign_ids"`
+			AdGroupIDs    []string `json:"adgroup_ids"`
 		}
 		_ = json.Unmarshal([]byte(q.Get("filtering")), &f)
 		c.since = f.ModifiedAfter
+		if c.edge == "ads" && (f.CampaignIDs != nil || f.AdGroupIDs != nil) {
+			c.edge = "parents"
+		}
 		var v struct {
 			Data struct {
 				List []struct {
 					AdID       string `json:"ad_id"`
+					AdGroupID  string `json:"adgroup_id"`
 					CampaignID string `json:"campaign_id"`
 				} `json:"list"`
 			} `json:"data"`
 		}
 		_ = json.Unmarshal(body, &v)
 		for _, o := range v.Data.List {
-			c.ids = append(c.ids, map[bool]string{true: o.AdID, false: o.CampaignID}[c.edge == "ads"])
+			switch c.edge {
+			case "campaigns":
+				c.ids = append(c.ids, o.CampaignID)
+			case "adsets":
+				c.ids = append(c.ids, o.AdGroupID)
+			default:
+				c.ids = append(c.ids, o.AdID)
+			}
 		}
 	default:
 		return c, false
@@ -357,7 +389,7 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 			// sync of the shared account, after glowco's, lists only what
 			// changed since.
 			cycle("first sync")
-			firstCalls := tap.calls()
+			firstCalls := tap.calls("ads", "campaigns")
 			for i, c := range firstCalls {
 				if c.since != "" && i < 4 || c.since == "" && i >= 4 || len(firstCalls) != 6 {
 					t.Errorf("first sync: call %d of %d: %s %s asked since %q", i, len(firstCalls), c.account, c.edge, c.since)
@@ -393,7 +425,7 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 				{shared, "ads", tc.since(t15), []string{id(shared, 2), id(shared, 3)}},
 				{shared, "campaigns", tc.since(first.Campaigns), []string{"c" + shared}},
 			}
-			if got := tap.calls(); show(got) != show(want) {
+			if got := tap.calls("ads", "campaigns"); show(got) != show(want) {
 				t.Errorf("15 minutes later, list calls:\n %s\nwant\n %s", show(got), show(want))
 			}
 			st := status()
@@ -424,11 +456,11 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 			if got := marks(shared); got != before {
 				t.Errorf("a lost answer moved the marks: %+v, want %+v", got, before)
 			}
-			lost := tap.calls()
+			lost := tap.calls("ads", "campaigns")
 			if err := glowcoSync(&scheduler.Run{Now: now()}); err != nil {
 				t.Fatal(err)
 			}
-			again := tap.calls()
+			again := tap.calls("ads", "campaigns")
 			if show(again) != show(lost) || len(lost) != 2 || !strings.Contains(show(lost), id(shared, 1)) {
 				t.Errorf("after a lost answer, list calls:\n %s\nwant the lost ones again:\n %s", show(again), show(lost))
 			}
@@ -446,10 +478,10 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 			if st := status(); st[id(shared, 1)] != tc.paused {
 				t.Errorf("an incremental list changed the purged ad: %q", st[id(shared, 1)])
 			}
-			tap.calls()
+			tap.calls("ads", "campaigns")
 			clock.Store(t0.Add(FullAdListEvery).UnixNano())
 			cycle("a day later")
-			for i, c := range tap.calls() {
+			for i, c := range tap.calls("ads", "campaigns") {
 				if c.since != "" && i < 4 || c.since == "" && i >= 4 {
 					t.Errorf("a day later: call %d: %s %s asked since %q, want a full list from glowco's and lunaskin's own", i, c.account, c.edge, c.since)
 				}

@@ -31,6 +31,12 @@ type adAccount interface {
 	// zero since), labelled with where their budget lives and their
 	// automation; currency is the account's.
 	campaigns(ctx context.Context, currency string, since time.Time) ([]ads.Campaign, error)
+	// adSets reads the ad sets (TikTok: ad groups) changed after since:
+	// their ids, campaigns and times.
+	adSets(ctx context.Context, since time.Time) ([]adSet, error)
+	// adsOf reads every ad of the given campaigns and ad sets (ad
+	// groups), as ads does.
+	adsOf(ctx context.Context, campaigns, adSets []string) ([]ads.Ad, error)
 	// deletedStatus is the status the platform gives a deleted ad.
 	deletedStatus() string
 	dayStats(ctx context.Context, rng ads.DateRange) ([]ads.DayStat, error)
@@ -46,11 +52,18 @@ type adAccount interface {
 // objects changed in the five minutes before the mark.
 const DefaultAdOverlap = 5 * time.Minute
 
+// adSet is an ad set (TikTok: ad group) as the ads sync lists it.
+type adSet struct {
+	id, campaign string
+	updated      time.Time
+}
+
 // FullAdListEvery is how often, at most, the ads sync lists every ad and
 // campaign of an account again instead of the changed ones: an ad that
 // disappears from the platform's lists (purged after deletion) changes no
-// updated_time, and a status the platform derives (an ad set paused, a
-// Spark authorization lost) need not move the ad's; a full list sees both.
+// updated_time, and a status the platform derives without touching the ad
+// or its parents (a Spark authorization lost) need not move any time; a
+// full list sees both.
 const FullAdListEvery = 24 * time.Hour
 
 // syncAds stores the account (name, currency, zone), its ads and
@@ -59,11 +72,17 @@ const FullAdListEvery = 24 * time.Hour
 // sync FullAdListEvery after the last full list (on the jobs' clock); the
 // other syncs list only what changed since the newest change listed less
 // DefaultAdOverlap (store.AdListMarks, per platform and account: two
-// brands sharing an account share them). A full list gives the stored
-// ads it no longer returned the platform's deleted status. Variants are
-// matched against every stored ad of the account. The marks move only
-// once everything listed is stored: after a failed list the next sync
-// asks from the same instant.
+// brands sharing an account share them). Those syncs also list the ad
+// sets (ad groups) changed since the campaigns' mark (which then covers
+// the newest of both), and read again every ad of the changed campaigns
+// and ad sets: pausing a parent changes the status the platform reports
+// for its ads (CAMPAIGN_PAUSED, ADSET_PAUSED; AD_STATUS_CAMPAIGN_DISABLE,
+// AD_STATUS_ADGROUP_DISABLE) but not their updated_time / modify_time.
+// A full list gives the stored ads it no longer returned the platform's
+// deleted status. Variants are matched against every stored ad of the
+// account. The marks move only once everything listed (and read again)
+// is stored: after a failed call the next sync asks from the same
+// instant.
 func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *scheduler.Run) error {
 	p, act := a.platform(), a.id()
 	info, err := a.info(ctx)
@@ -103,8 +122,23 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 		return err
 	}
 	next := store.AdListMarks{Full: marks.Full}
+	var sets []adSet
 	if !full {
 		next.Ads, next.Campaigns = marks.Ads, marks.Campaigns
+		// The ad sets share the campaigns' mark (a full list reads every
+		// ad, so it lists none).
+		if sets, err = a.adSets(ctx, since(marks.Campaigns)); err != nil {
+			return err
+		}
+		again, err := parentsAds(ctx, a, camps, sets)
+		if err != nil {
+			return err
+		}
+		n, err := d.DB.UpsertAds(ctx, again)
+		r.AddRows(n)
+		if err != nil {
+			return err
+		}
 	}
 	ids := make([]string, len(list))
 	for i, ad := range list {
@@ -113,6 +147,9 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 	}
 	for _, c := range camps {
 		next.Campaigns = latest(next.Campaigns, c.UpdatedAt)
+	}
+	for _, s := range sets {
+		next.Campaigns = latest(next.Campaigns, s.updated)
 	}
 	if full {
 		n, err := d.DB.MarkUnlistedAds(ctx, p, act, ids, a.deletedStatus())
@@ -137,6 +174,45 @@ func (d *Deps) syncAds(ctx context.Context, b *configs.Brand, a adAccount, r *sc
 		return err
 	}
 	return d.DB.SetAdListMarks(ctx, p, act, next)
+}
+
+// parentsAds reads again the ads of the changed campaigns camps and of
+// the changed ad sets sets outside them (one ad once, its last read
+// kept).
+func parentsAds(ctx context.Context, a adAccount, camps []ads.Campaign, sets []adSet) ([]ads.Ad, error) {
+	if len(camps) == 0 && len(sets) == 0 {
+		return nil, nil
+	}
+	var campIDs, setIDs []string
+	seen := map[string]bool{}
+	for _, c := range camps {
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			campIDs = append(campIDs, c.ID)
+		}
+	}
+	setSeen := map[string]bool{}
+	for _, s := range sets {
+		if !seen[s.campaign] && !setSeen[s.id] {
+			setSeen[s.id] = true
+			setIDs = append(setIDs, s.id)
+		}
+	}
+	list, err := a.adsOf(ctx, campIDs, setIDs)
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	var out []ads.Ad
+	for _, ad := range list {
+		if i, ok := at[ad.ID]; ok {
+			out[i] = ad
+			continue
+		}
+		at[ad.ID] = len(out)
+		out = append(out, ad)
+	}
+	return out, nil
 }
 
 // latest is the later of two times.
@@ -218,6 +294,26 @@ func (a metaAdAccount) campaigns(ctx context.Context, currency string, since tim
 	return camps, nil
 }
 
+func (a metaAdAccount) adSets(ctx context.Context, since time.Time) ([]adSet, error) {
+	list, err := a.c.AdSetsChangedSince(ctx, a.m.AdAccount, since)
+	if err != nil {
+		return nil, fmt.Errorf("listing meta ad sets: %w", err)
+	}
+	out := make([]adSet, len(list))
+	for i, s := range list {
+		out[i] = adSet{id: s.ID, campaign: s.CampaignID, updated: s.UpdatedAt}
+	}
+	return out, nil
+}
+
+func (a metaAdAccount) adsOf(ctx context.Context, campaigns, adSets []string) ([]ads.Ad, error) {
+	list, err := a.c.AdsOfParents(ctx, a.m.AdAccount, campaigns, adSets)
+	if err != nil {
+		return nil, fmt.Errorf("re-reading the ads of %d changed meta campaigns and %d ad sets: %w", len(campaigns), len(adSets), err)
+	}
+	return list, nil
+}
+
 func (a metaAdAccount) dayStats(ctx context.Context, rng ads.DateRange) ([]ads.DayStat, error) {
 	stats, err := a.c.DayStats(ctx, a.m.AdAccount, rng, a.m.AttributionWindows)
 	if err != nil {
@@ -263,6 +359,26 @@ func (a tiktokAdvertiser) campaigns(ctx context.Context, _ string, since time.Ti
 		return nil, fmt.Errorf("syncing tiktok campaigns: %w", err)
 	}
 	return camps, nil
+}
+
+func (a tiktokAdvertiser) adSets(ctx context.Context, since time.Time) ([]adSet, error) {
+	list, err := a.c.AdGroupsModifiedAfter(ctx, a.adv, since)
+	if err != nil {
+		return nil, fmt.Errorf("listing tiktok ad groups: %w", err)
+	}
+	out := make([]adSet, len(list))
+	for i, g := range list {
+		out[i] = adSet{id: g.ID, campaign: g.CampaignID, updated: g.UpdatedAt}
+	}
+	return out, nil
+}
+
+func (a tiktokAdvertiser) adsOf(ctx context.Context, campaigns, adGroups []string) ([]ads.Ad, error) {
+	list, err := a.c.AdsOfParents(ctx, a.adv, campaigns, adGroups)
+	if err != nil {
+		return nil, fmt.Errorf("re-reading the ads of %d changed tiktok campaigns and %d ad groups: %w", len(campaigns), len(adGroups), err)
+	}
+	return list, nil
 }
 
 func (a tiktokAdvertiser) dayStats(ctx context.Context, rng ads.DateRange) ([]ads.DayStat, error) {

@@ -402,8 +402,10 @@ func metaSeed(c *Campaign, now func() time.Time) metafake.Seed {
 			acct.Campaigns = append(acct.Campaigns, metafake.Campaign{ID: a.CampaignID, Name: a.CampaignID, Status: "ACTIVE",
 				UpdatedTime: lastEdited(c, n).Add(-time.Minute)})
 		}
+		// The ad's ad set, set up a minute before it (with its campaign,
+		// for a campaign's first ad).
 		acct.AdSets = append(acct.AdSets, metafake.AdSet{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad set", Status: "ACTIVE",
-			DailyBudget: ads.MicrosToMinor(a.DailyBudget, b.Currency)})
+			DailyBudget: ads.MicrosToMinor(a.DailyBudget, b.Currency), UpdatedTime: lastEdited(c, n).Add(-time.Minute)})
 		cr := metafake.Creative{ID: stableID("creative/"+a.ID, 18), URLTags: a.URLTags, Link: a.LinkURL}
 		switch a.Kind {
 		case ads.Whitelisted:
@@ -473,7 +475,7 @@ func tiktokSeed(c *Campaign, now func() time.Time) tiktokfake.Seed {
 				CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: lastEdited(c, n).Add(-time.Minute)})
 		}
 		adv.AdGroups = append(adv.AdGroups, tiktokfake.AdGroup{ID: a.AdSetID, CampaignID: a.CampaignID, Name: a.Name + " ad group",
-			BudgetMode: tiktokfake.BudgetModeDay, BudgetMicros: a.DailyBudget})
+			BudgetMode: tiktokfake.BudgetModeDay, BudgetMicros: a.DailyBudget, ModifyTime: lastEdited(c, n).Add(-time.Minute)})
 		ad := tiktokfake.Ad{ID: a.ID, Name: a.Name, AdGroupID: a.AdSetID, CampaignID: a.CampaignID, LandingPageURL: a.LinkURL,
 			CreateTime: c.Now.Add(-40 * 24 * time.Hour), ModifyTime: lastEdited(c, n)}
 		if a.Kind == ads.Spark {

@@ -72,7 +72,8 @@ func insightsCursor(p ads.Platform, account string) string { return string(p) + 
 type AdListMarks struct {
 	// Ads and Campaigns are the newest updated_time (Meta) or modify_time
 	// (TikTok) listed so far, on the platform's clock (zero before the
-	// first list, or when nothing listed carried one).
+	// first list, or when nothing listed carried one); Campaigns covers
+	// the ad sets (ad groups) the ads sync lists too.
 	Ads, Campaigns time.Time
 	// Full is when the last full list (every ad and campaign) was stored,
 	// on the jobs' clock; zero before the first.

@@ -197,9 +197,11 @@ func TestFirstSyncCallsNearMinimum(t *testing.T) {
 // ready and whose re-read fell due, not a paging from the oldest of them.
 // The jobs' clock runs on during a cycle, so the due orders are counted
 // at the instant the order sync listed them (bench.JourneyChecks.Due).
-// On Meta and TikTok the ads and campaigns lists ask only for what
-// changed since the ads sync's marks (updated_since, modified_after), and
-// the minimum counts the pages of those (bench.AdMarks).
+// On Meta and TikTok the ads, campaigns and ad sets (ad groups) lists ask
+// only for what changed since the ads sync's marks (updated_since,
+// modified_after), the ads of the changed campaigns and ad sets are read
+// again filtered on them, and the minimum counts the pages of those
+// (bench.AdMarks).
 // changedAds reads the changed ads a cycle's minimum counts on a platform.
 var changedAds = regexp.MustCompile(`changed (\d+) ads/`)
 
@@ -254,13 +256,19 @@ func TestSteadyCycleCallsNearMinimum(t *testing.T) {
 		// No cycle is a day after the first sync: the ads and campaigns
 		// lists ask only for what changed, and the minimum counts only
 		// that.
+		// The re-reads of the changed parents' ads filter on them.
 		for _, c := range e.sb.Meta.Calls()[metaFrom:] {
-			if (strings.HasSuffix(c.Path, "/ads") || strings.HasSuffix(c.Path, "/campaigns")) && c.Params.Get("updated_since") == "" {
+			list := strings.HasSuffix(c.Path, "/ads") || strings.HasSuffix(c.Path, "/campaigns") || strings.HasSuffix(c.Path, "/adsets")
+			parents := strings.HasSuffix(c.Path, "/ads") && (strings.Contains(c.Params.Get("filtering"), `"campaign.id"`) || strings.Contains(c.Params.Get("filtering"), `"adset.id"`))
+			if list && !parents && c.Params.Get("updated_since") == "" {
 				t.Errorf("%s: meta %s listed everything", name, c.Path)
 			}
 		}
 		for _, c := range e.sb.TikTok.Calls()[tiktokFrom:] {
-			if (strings.HasSuffix(c.Path, "/ad/get/") || strings.HasSuffix(c.Path, "/campaign/get/")) && !strings.Contains(c.Query.Get("filtering"), "modified_after") {
+			f := c.Query.Get("filtering")
+			list := strings.HasSuffix(c.Path, "/ad/get/") || strings.HasSuffix(c.Path, "/campaign/get/") || strings.HasSuffix(c.Path, "/adgroup/get/")
+			parents := strings.HasSuffix(c.Path, "/ad/get/") && (strings.Contains(f, `"campaign_ids"`) || strings.Contains(f, `"adgroup_ids"`))
+			if list && !parents && !strings.Contains(f, "modified_after") {
 				t.Errorf("%s: tiktok %s listed everything", name, c.Path)
 			}
 		}
@@ -314,14 +322,16 @@ func TestNoNewDataCycle(t *testing.T) {
 	want := map[string]int{
 		"meta GET /v25.0/debug_token":                               1, // meta.token, at start
 		"meta GET /v25.0/{id}":                                      1, // the ad account (currency, zone)
-		"meta GET /v25.0/{id}/ads":                                  1,
+		"meta GET /v25.0/{id}/ads":                                  2, // changed ads; the ads of the overlap's campaign
 		"meta GET /v25.0/{id}/campaigns":                            1,
+		"meta GET /v25.0/{id}/adsets":                               1,
 		"meta GET /v25.0/{id}/insights":                             1, // restatement window, synchronous
 		"meta GET /v25.0/{id}/branded_content_ad_permissions":       1,
 		"meta GET /v25.0/{id}/partnership-ads-advertisable-content": 1,
 		"tiktok GET /advertiser/info/":                              1,
-		"tiktok GET /ad/get/":                                       1,
+		"tiktok GET /ad/get/":                                       2, // changed ads; the ads of the overlap's campaign
 		"tiktok GET /campaign/get/":                                 1,
+		"tiktok GET /adgroup/get/":                                  1,
 		"tiktok GET /report/integrated/get/":                        1,
 		"tiktok GET /tt_video/list/":                                1, // no new code: nothing to authorize
 		"shopify orders":                                            1, // changes since the high-water mark

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,10 @@ func (s *Server) listAds(r *http.Request, id string, params url.Values, hdr http
 	if bad != nil {
 		return *bad
 	}
+	parent, bad := s.parentFilter(params.Get("filtering"), hdr)
+	if bad != nil {
+		return *bad
+	}
 	fields := params.Get("fields")
 	if s.reduceAbove > 0 && strings.Contains(strings.ReplaceAll(fields, " ", ""), "creative{") {
 		if n, err := strconv.Atoi(params.Get("limit")); err == nil && n > s.reduceAbove || params.Get("limit") == "" && DefaultLimit > s.reduceAbove {
@@ -92,11 +97,15 @@ func (s *Server) listAds(r *http.Request, id string, params url.Values, hdr http
 		}
 	}
 	var objs []map[string]any
+	paused := pausedOf(a)
 	for _, ad := range a.Ads {
-		if !want(effectiveStatus(ad)) || !since(ad.UpdatedTime) {
+		st := paused.status(ad)
+		if !want(st) || !since(ad.UpdatedTime) || !parent(ad) {
 			continue
 		}
-		objs = append(objs, adJSON(ad))
+		o := adJSON(ad)
+		o["effective_status"] = st
+		objs = append(objs, o)
 	}
 	items, err := projectAll(objs, nodeAd, fields)
 	if err != nil {
@@ -111,6 +120,188 @@ var AdEffectiveStatuses = []string{"ACTIVE", "PAUSED", "DELETED", "PENDING_REVIE
 
 func effectiveStatus(ad Ad) string {
 	return orDefault(ad.EffectiveStatus, orDefault(ad.Status, "ACTIVE"))
+}
+
+// pausedParents are an account's paused campaigns and ad sets, by id.
+type pausedParents struct{ camps, sets map[string]bool }
+
+func pausedOf(a *Account) pausedParents {
+	p := pausedParents{camps: map[string]bool{}, sets: map[string]bool{}}
+	for _, c := range a.Campaigns {
+		if c.Status == "PAUSED" {
+			p.camps[c.ID] = true
+		}
+	}
+	for _, as := range a.AdSets {
+		if as.Status == "PAUSED" {
+			p.sets[as.ID] = true
+		}
+	}
+	return p
+}
+
+// status is an ad's effective_status as the edges report it: an ACTIVE
+// ad under a paused campaign is CAMPAIGN_PAUSED, under a paused ad set
+// ADSET_PAUSED (the campaign first), while the ad itself — and its
+// updated_time — is untouched. Other seeded statuses stand.
+func (p pausedParents) status(ad Ad) string {
+	st := effectiveStatus(ad)
+	switch {
+	case orDefault(ad.Status, "ACTIVE") != "ACTIVE" || (st != "ACTIVE" && st != "CAMPAIGN_PAUSED" && st != "ADSET_PAUSED"):
+		return st
+	case p.camps[ad.CampaignID]:
+		return "CAMPAIGN_PAUSED"
+	case p.sets[ad.AdSetID]:
+		return "ADSET_PAUSED"
+	}
+	return "ACTIVE"
+}
+
+// derivedStatus is pausedParents.status for one ad of a.
+func derivedStatus(a *Account, ad Ad) string { return pausedOf(a).status(ad) }
+
+// MaxFilterValues is the most ids the fake takes in one IN entry of an
+// ads edge's filtering. Meta publishes no figure; 50 (its batch size) is
+// the conservative bound roasd's client keeps to.
+const MaxFilterValues = 50
+
+// parentFilter reads the filtering parameter of the ads edge: a JSON
+// array of {"field","operator","value"} entries, all of which must hold.
+// The fake knows the fields campaign.id and adset.id with the operator
+// IN and a non-empty array of at most MaxFilterValues ids; anything else
+// is Graph's error 100.
+func (s *Server) parentFilter(raw string, hdr http.Header) (func(Ad) bool, *response) {
+	if raw == "" {
+		return func(Ad) bool { return true }, nil
+	}
+	var entries []struct {
+		Field    string          `json:"field"`
+		Operator string          `json:"operator"`
+		Value    json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil || len(entries) == 0 {
+		r := s.invalid(`Param filtering must be a JSON array of {"field","operator","value"}`, hdr)
+		return nil, &r
+	}
+	var keeps []func(Ad) bool
+	for i, e := range entries {
+		var of func(Ad) string
+		switch e.Field {
+		case "campaign.id":
+			of = func(ad Ad) string { return ad.CampaignID }
+		case "adset.id":
+			of = func(ad Ad) string { return ad.AdSetID }
+		default:
+			r := s.invalid(fmt.Sprintf("Filtering field %q is invalid", e.Field), hdr)
+			return nil, &r
+		}
+		if e.Operator != "IN" {
+			r := s.invalid(fmt.Sprintf("Param filtering[%d][operator] must be IN for %s", i, e.Field), hdr)
+			return nil, &r
+		}
+		var ids []string
+		if err := json.Unmarshal(e.Value, &ids); err != nil || len(ids) == 0 || len(ids) > MaxFilterValues {
+			r := s.invalid(fmt.Sprintf("Param filtering[%d][value] must be an array of 1 to %d ids", i, MaxFilterValues), hdr)
+			return nil, &r
+		}
+		set := map[string]bool{}
+		for _, id := range ids {
+			set[id] = true
+		}
+		keeps = append(keeps, func(ad Ad) bool { return set[of(ad)] })
+	}
+	return func(ad Ad) bool {
+		for _, k := range keeps {
+			if !k(ad) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// adSetJSON renders an ad set: effective_status is CAMPAIGN_PAUSED under
+// a paused campaign.
+func adSetJSON(as AdSet, paused pausedParents) map[string]any {
+	st := orDefault(as.Status, "ACTIVE")
+	eff := st
+	if st == "ACTIVE" && paused.camps[as.CampaignID] {
+		eff = "CAMPAIGN_PAUSED"
+	}
+	out := map[string]any{"id": as.ID, "name": as.Name, "campaign_id": as.CampaignID, "status": st, "effective_status": eff}
+	if !as.UpdatedTime.IsZero() {
+		out["updated_time"] = as.UpdatedTime.UTC().Format(graphTime)
+	}
+	return out
+}
+
+// listAdSets serves GET /act_X/adsets with effective_status and
+// updated_since as the ads edge reads them (no budgets: roasd reads those
+// by id).
+func (s *Server) listAdSets(r *http.Request, id string, params url.Values, hdr http.Header) response {
+	a := s.account(id)
+	if a == nil {
+		return s.unsupported(http.MethodGet, id, hdr)
+	}
+	want, bad := s.statusFilter(params.Get("effective_status"), "effective_status", hdr)
+	if bad != nil {
+		return *bad
+	}
+	since, bad := s.updatedSince(params, hdr)
+	if bad != nil {
+		return *bad
+	}
+	var objs []map[string]any
+	paused := pausedOf(a)
+	for _, as := range a.AdSets {
+		o := adSetJSON(as, paused)
+		if want(o["effective_status"].(string)) && since(as.UpdatedTime) {
+			objs = append(objs, o)
+		}
+	}
+	items, err := projectAll(objs, nodeAdSet, params.Get("fields"))
+	if err != nil {
+		return s.graphError(http.StatusBadRequest, 100, 0, err.Error(), "OAuthException", hdr)
+	}
+	return s.page(r, items, params, hdr)
+}
+
+// SetCampaignStatus sets a campaign's status (ACTIVE, PAUSED), as a
+// person does in Ads Manager: the campaign's updated_time moves; its
+// ads' effective_status follows (CAMPAIGN_PAUSED) but their updated_time
+// does not. It reports whether the campaign exists.
+func (s *Server) SetCampaignStatus(id, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, i := s.findCampaign(id)
+	if a == nil {
+		return false
+	}
+	a.Campaigns[i].Status, a.Campaigns[i].UpdatedTime = status, s.stamp()
+	return true
+}
+
+// SetAdSetStatus is SetCampaignStatus for an ad set (its ads turn
+// ADSET_PAUSED).
+func (s *Server) SetAdSetStatus(id, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, i := s.findAdSet(id)
+	if a == nil {
+		return false
+	}
+	a.AdSets[i].Status, a.AdSets[i].UpdatedTime = status, s.stamp()
+	return true
+}
+
+// AdSets returns the current state of account's ad sets.
+func (s *Server) AdSets(account string) []AdSet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.account(account); a != nil {
+		return slices.Clone(a.AdSets)
+	}
+	return nil
 }
 
 // statusFilter reads a JSON array of effective statuses (the ads edge's

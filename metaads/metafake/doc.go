@@ -2,8 +2,9 @@
 // Marketing API that roasd uses, written from Meta's documented JSON shapes:
 //
 //	GET  /{version}/act_{id}                                 ad account (currency, timezone_name)
-//	GET  /{version}/act_{id}/ads                             ads with nested creative, cursor paging, updated_since
+//	GET  /{version}/act_{id}/ads                             ads with nested creative, cursor paging, updated_since, filtering on campaign.id / adset.id
 //	GET  /{version}/act_{id}/campaigns                       campaigns (budgets, Advantage+ state), updated_since
+//	GET  /{version}/act_{id}/adsets                          ad sets (campaign, status, updated_time), updated_since
 //	GET  /{version}/act_{id}/insights                        synchronous insights (level=ad, time_increment=1)
 //	POST /{version}/act_{id}/insights                        async report run -> {"report_run_id": ...}
 //	GET  /{version}/{report_run_id}                          AdReportRun (async_status, async_percent_completion)
@@ -32,6 +33,12 @@
 // (the server's start unless seeded), moved by a write through the API,
 // a deletion and AddAd; updated_since (unix seconds) lists only the
 // objects updated after it, and anything but an integer is error 100.
+// Ad sets carry one too. SetCampaignStatus and SetAdSetStatus pause a
+// parent as a person does: its updated_time moves, and its ACTIVE ads'
+// effective_status turns CAMPAIGN_PAUSED or ADSET_PAUSED while their own
+// updated_time stays. The ads edge's filtering takes campaign.id and
+// adset.id with IN and 1 to MaxFilterValues ids; another field, operator
+// or count is error 100.
 // PurgeAd removes a deleted ad from every list, as Meta does in time.
 // Bodies may be forms or JSON (the Node SDK posts JSON).
 //

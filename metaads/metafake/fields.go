@@ -120,7 +120,8 @@ var (
 	}()
 
 	nodeAdSet = &nodeType{name: "AdSet", defaults: []string{"id"}, fields: scalars(
-		"id", "name", "campaign_id", "status", "effective_status", "daily_budget", "lifetime_budget", "budget_remaining")}
+		"id", "name", "campaign_id", "status", "effective_status", "daily_budget", "lifetime_budget", "budget_remaining",
+		"updated_time")}
 
 	nodeAdReportRun = &nodeType{name: "AdReportRun", defaults: []string{"id"}, fields: scalars(
 		"id", "account_id", "async_status", "async_percent_completion", "date_start", "date_stop", "time_ref",

@@ -116,8 +116,9 @@ func (s *Server) rows(a *Account, q insightsQuery) []map[string]any {
 		ads[ad.ID] = ad
 	}
 	var sel []Insight
+	paused := pausedOf(a)
 	for _, in := range a.Insights {
-		if ad, ok := ads[in.AdID]; ok && q.status != nil && !q.status(effectiveStatus(ad)) {
+		if ad, ok := ads[in.AdID]; ok && q.status != nil && !q.status(paused.status(ad)) {
 			continue
 		}
 		if in.Day >= q.since && in.Day <= q.until {

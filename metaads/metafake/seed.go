@@ -92,6 +92,10 @@ type AdSet struct {
 	Name        string
 	Status      string
 	DailyBudget int64
+	// UpdatedTime is updated_time: when the ad set last changed (the
+	// fake's start when zero; a write through the API and SetAdSetStatus
+	// move it, not its ads').
+	UpdatedTime time.Time
 }
 
 // Ad is an ad and its creative.
@@ -101,7 +105,9 @@ type Ad struct {
 	AdSetID    string
 	CampaignID string
 	// Status is the configured status (default ACTIVE); EffectiveStatus
-	// the delivery status (default Status).
+	// the delivery status (default Status). While the ad is ACTIVE the
+	// edge derives CAMPAIGN_PAUSED or ADSET_PAUSED from a paused parent,
+	// as Meta does, without moving the ad's updated_time.
 	Status          string
 	EffectiveStatus string
 	// UpdatedTime is updated_time: when the ad last changed (the fake's

@@ -106,8 +106,8 @@ type Server struct {
 	calls []Call
 }
 
-// New returns a server holding a copy of seed. Ads and campaigns the
-// seed gives no updated_time were last updated at the server's start.
+// New returns a server holding a copy of seed. Ads, ad sets and campaigns
+// the seed gives no updated_time were last updated at the server's start.
 func New(seed Seed) *Server {
 	s := &Server{seed: seed.clone()}
 	start := s.now().UTC().Truncate(time.Second)
@@ -121,6 +121,11 @@ func New(seed Seed) *Server {
 		for j := range a.Campaigns {
 			if a.Campaigns[j].UpdatedTime.IsZero() {
 				a.Campaigns[j].UpdatedTime = start
+			}
+		}
+		for j := range a.AdSets {
+			if a.AdSets[j].UpdatedTime.IsZero() {
+				a.AdSets[j].UpdatedTime = start
 			}
 		}
 	}
@@ -537,6 +542,8 @@ func (s *Server) handle(r *http.Request, params url.Values) response {
 		return s.listAds(r, segs[0], params, hdr)
 	case len(segs) == 2 && segs[1] == "campaigns" && r.Method == http.MethodGet:
 		return s.listCampaigns(r, segs[0], params, hdr)
+	case len(segs) == 2 && segs[1] == "adsets" && r.Method == http.MethodGet:
+		return s.listAdSets(r, segs[0], params, hdr)
 	case len(segs) == 2 && segs[1] == "insights" && r.Method == http.MethodGet:
 		if strings.HasPrefix(segs[0], "act_") {
 			return s.syncInsights(r, segs[0], params, hdr)
@@ -770,9 +777,7 @@ func (s *Server) getObject(id string, params url.Values, hdr http.Header) respon
 		}
 	} else if a, i := s.findAdSet(id); a != nil {
 		as := a.AdSets[i]
-		obj, nt = map[string]any{
-			"id": as.ID, "name": as.Name, "campaign_id": as.CampaignID, "status": orDefault(as.Status, "ACTIVE"),
-		}, nodeAdSet
+		obj, nt = adSetJSON(as, pausedOf(a)), nodeAdSet
 		if !s.campaignBudget(as.CampaignID) {
 			// Under Advantage+ campaign budget an ad set has no budget
 			// fields at all.
@@ -782,6 +787,7 @@ func (s *Server) getObject(id string, params url.Values, hdr http.Header) respon
 		obj, nt = campaignJSON(a.ID, a.Campaigns[i]), nodeCampaign
 	} else if a, i := s.findAd(id); a != nil {
 		obj, nt = adJSON(a.Ads[i]), nodeAd
+		obj["effective_status"] = derivedStatus(a, a.Ads[i])
 	} else {
 		return s.unsupported(http.MethodGet, id, hdr)
 	}
@@ -837,6 +843,7 @@ func (s *Server) postObject(id string, params url.Values, hdr http.Header) respo
 			}
 			a.AdSets[i].Status = st
 		}
+		a.AdSets[i].UpdatedTime = s.stamp()
 		return jsonResponse(http.StatusOK, hdr, map[string]any{"success": true})
 	}
 	return s.unsupported(http.MethodPost, id, hdr)

@@ -7,6 +7,18 @@ import (
 	"time"
 )
 
+// MaxFilterIDs is the most ids a campaign_ids, adgroup_ids or ad_ids
+// filter takes (TikTok: 1–100 each).
+const MaxFilterIDs = 100
+
+// filterKeys are the filtering fields TikTok documents for /ad/get/ (the
+// campaign and ad group lists take a subset); another key is refused
+// rather than ignored, so that a misspelt filter cannot list everything.
+var filterKeys = map[string]bool{"campaign_ids": true, "adgroup_ids": true, "ad_ids": true, "primary_status": true,
+	"secondary_status": true, "objective_type": true, "buying_types": true, "optimization_goal": true,
+	"creative_material_mode": true, "destination": true, "campaign_system_origins": true,
+	"creation_filter_start_time": true, "creation_filter_end_time": true, "modified_after": true}
+
 // adFilter is the filtering object of /ad/get/ and /adgroup/get/.
 type adFilter struct {
 	CampaignIDs   []string `json:"campaign_ids"`
@@ -32,8 +44,8 @@ func (f *adFilter) check() *apiError {
 		f.after = t
 	}
 	for name, ids := range map[string][]string{"campaign_ids": f.CampaignIDs, "adgroup_ids": f.AdGroupIDs, "ad_ids": f.AdIDs} {
-		if len(ids) > 100 {
-			return invalid("filtering.%s: at most 100 ids", name)
+		if len(ids) > MaxFilterIDs || ids != nil && len(ids) == 0 {
+			return invalid("filtering.%s: between 1 and %d ids", name, MaxFilterIDs)
 		}
 	}
 	switch f.PrimaryStatus {
@@ -99,6 +111,15 @@ func (s *Server) listQuery(r *request) (*Advertiser, listQuery, *apiError) {
 	if _, e := r.decode("filtering", &q.filter); e != nil {
 		return nil, q, e
 	}
+	var keys map[string]json.RawMessage
+	if _, e := r.decode("filtering", &keys); e != nil {
+		return nil, q, e
+	}
+	for k := range keys {
+		if !filterKeys[k] {
+			return nil, q, invalid("filtering.%s: unknown filter field", k)
+		}
+	}
 	if e := q.filter.check(); e != nil {
 		return nil, q, e
 	}
@@ -121,8 +142,9 @@ func (s *Server) adGet(r *request) (any, *apiError) {
 	}
 	lo, hi, info := pageOf(len(sel), page, size)
 	list := []any{}
+	off := disabledOf(a)
 	for _, ad := range sel[lo:hi] {
-		list = append(list, fields(s.adObject(a, ad), want))
+		list = append(list, fields(s.adObject(a, ad, off), want))
 	}
 	return map[string]any{"list": list, "page_info": info}, nil
 }
@@ -134,11 +156,39 @@ func nullable(s string) any {
 	return s
 }
 
-func (s *Server) adObject(a *Advertiser, ad *Ad) map[string]any {
+// disabledParents are an advertiser's disabled campaigns and ad groups,
+// by id.
+type disabledParents struct{ camps, groups map[string]bool }
+
+func disabledOf(a *Advertiser) disabledParents {
+	d := disabledParents{camps: map[string]bool{}, groups: map[string]bool{}}
+	for _, c := range a.Campaigns {
+		if c.OperationStatus == "DISABLE" {
+			d.camps[c.ID] = true
+		}
+	}
+	for _, g := range a.AdGroups {
+		if g.OperationStatus == "DISABLE" {
+			d.groups[g.ID] = true
+		}
+	}
+	return d
+}
+
+func (s *Server) adObject(a *Advertiser, ad *Ad, off disabledParents) map[string]any {
 	op := orDefault(ad.OperationStatus, "ENABLE")
 	sec := ad.SecondaryStatus
 	if sec == "" {
 		sec = map[string]string{"ENABLE": "AD_STATUS_DELIVERY_OK", "DISABLE": "AD_STATUS_DISABLE", "DELETE": "AD_STATUS_DELETE"}[op]
+	}
+	if op == "ENABLE" && sec == "AD_STATUS_DELIVERY_OK" {
+		// A status TikTok derives from a disabled parent, the campaign
+		// first; the ad's modify_time stays.
+		if off.camps[ad.CampaignID] {
+			sec = "AD_STATUS_CAMPAIGN_DISABLE"
+		} else if off.groups[ad.AdGroupID] {
+			sec = "AD_STATUS_ADGROUP_DISABLE"
+		}
 	}
 	utm := []any{}
 	keys := make([]string, 0, len(ad.UTMParams))
@@ -174,7 +224,8 @@ func (s *Server) adGroupGet(r *request) (any, *apiError) {
 	var sel []*AdGroup
 	for i := range a.AdGroups {
 		g := &a.AdGroups[i]
-		if statusMatch(orDefault(g.OperationStatus, "ENABLE"), f.PrimaryStatus) && in(g.ID, f.AdGroupIDs) && in(g.CampaignID, f.CampaignIDs) {
+		if statusMatch(orDefault(g.OperationStatus, "ENABLE"), f.PrimaryStatus) && in(g.ID, f.AdGroupIDs) && in(g.CampaignID, f.CampaignIDs) &&
+			f.modified(g.ModifyTime) {
 			sel = append(sel, g)
 		}
 	}
@@ -190,6 +241,7 @@ func (s *Server) adGroupGet(r *request) (any, *apiError) {
 		obj := map[string]any{
 			"advertiser_id": a.ID, "adgroup_id": g.ID, "campaign_id": g.CampaignID, "adgroup_name": g.Name,
 			"budget_mode": mode, "budget": budget, "operation_status": orDefault(g.OperationStatus, "ENABLE"),
+			"modify_time": fmtTime(g.ModifyTime),
 		}
 		if dailyMode(mode) {
 			obj["scheduled_budget"] = json.Number(decimal(g.ScheduledBudgetMicros, a.Currency))

@@ -48,7 +48,7 @@ func (s *Server) campaignGet(r *request) (any, *apiError) {
 		obj := map[string]any{
 			"advertiser_id": a.ID, "campaign_id": c.ID, "campaign_name": c.Name, "budget_mode": mode, "budget": budget,
 			"budget_optimize_on": c.budgetAtCampaign(), "campaign_automation_type": orDefault(c.AutomationType, AutomationManual),
-			"is_smart_performance_campaign": c.AutomationType == AutomationSmartPlus, "operation_status": "ENABLE",
+			"is_smart_performance_campaign": c.AutomationType == AutomationSmartPlus, "operation_status": orDefault(c.OperationStatus, "ENABLE"),
 			"objective_type": "WEB_CONVERSIONS", "create_time": fmtTime(c.CreateTime), "modify_time": fmtTime(c.ModifyTime),
 		}
 		list = append(list, fields(obj, q.fields))

@@ -9,7 +9,7 @@
 //	GET  /open_api/v1.3/ad/get/                   ads, fields/filtering as JSON strings, page_size 1-1000,
 //	                                              filtering.modified_after (UTC "YYYY-MM-DD HH:MM:SS")
 //	GET  /open_api/v1.3/campaign/get/             campaigns (budget mode, automation), modified_after too
-//	GET  /open_api/v1.3/adgroup/get/              ad groups with budget (JSON number) and budget_mode
+//	GET  /open_api/v1.3/adgroup/get/              ad groups with budget (JSON number) and budget_mode, modified_after too
 //	GET  /open_api/v1.3/report/integrated/get/    BASIC / AUCTION_AD report by ["ad_id","stat_time_day"],
 //	                                              at most 30 days, page_size 1-1000, metrics as strings
 //	POST /open_api/v1.3/ad/status/update/         ad_ids (<=20), operation_status ENABLE|DISABLE|DELETE
@@ -23,10 +23,14 @@
 // decimals in the advertiser's currency, counts as integers), budgets are
 // JSON numbers, times are UTC "YYYY-MM-DD HH:MM:SS". A path without its
 // trailing slash is an HTTP 404 with no envelope, as on the real API.
-// Ads and campaigns carry modify_time (the server's start unless seeded),
-// moved by a status write and SetAd but not by a status TikTok derives (a
-// Spark authorization lost); modified_after keeps the objects modified
-// after it, and a malformed one is 40002. PurgeAd removes an ad from
+// Ads, ad groups and campaigns carry modify_time (the server's start
+// unless seeded), moved by a status write and SetAd but not by a status
+// TikTok derives (a Spark authorization lost; AD_STATUS_CAMPAIGN_DISABLE or
+// AD_STATUS_ADGROUP_DISABLE after SetCampaignStatus / SetAdGroupStatus,
+// which move the parent's instead); modified_after keeps the objects
+// modified after it, and a malformed one is 40002, as are a filtering
+// field TikTok does not document and an id list (campaign_ids,
+// adgroup_ids, ad_ids) outside 1–MaxFilterIDs. PurgeAd removes an ad from
 // every list, as a deleted ad purged in time.
 //
 // Return codes used: 40100 rate limit, 40104 empty token, 40105 wrong or

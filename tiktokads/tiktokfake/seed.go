@@ -77,8 +77,12 @@ type Campaign struct {
 	BudgetOptimizeOn bool
 	// AutomationType is campaign_automation_type (default MANUAL).
 	AutomationType string
+	// OperationStatus is ENABLE (default) or DISABLE: a disabled
+	// campaign's enabled ads report AD_STATUS_CAMPAIGN_DISABLE.
+	OperationStatus string
 	// CreateTime and ModifyTime are create_time and modify_time (the
-	// fake's start when zero).
+	// fake's start when zero; SetCampaignStatus moves ModifyTime, not its
+	// ads').
 	CreateTime, ModifyTime time.Time
 }
 
@@ -96,8 +100,12 @@ type AdGroup struct {
 	// fake's clock.
 	ScheduledBudgetMicros int64
 	ScheduledFrom         time.Time
-	// OperationStatus defaults to ENABLE.
+	// OperationStatus defaults to ENABLE: a disabled ad group's enabled
+	// ads report AD_STATUS_ADGROUP_DISABLE.
 	OperationStatus string
+	// ModifyTime is modify_time (the fake's start when zero;
+	// SetAdGroupStatus moves it, not its ads').
+	ModifyTime time.Time
 }
 
 // Identity types of ads, as TikTok names them.

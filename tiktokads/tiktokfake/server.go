@@ -107,8 +107,47 @@ func New(seed Seed) *Server {
 			or(&a.Campaigns[j].CreateTime)
 			or(&a.Campaigns[j].ModifyTime)
 		}
+		for j := range a.AdGroups {
+			or(&a.AdGroups[j].ModifyTime)
+		}
 	}
 	return s
+}
+
+// SetCampaignStatus sets a campaign's operation_status (ENABLE, DISABLE)
+// as a person does in Ads Manager: the campaign's modify_time moves; its
+// enabled ads' secondary_status follows (AD_STATUS_CAMPAIGN_DISABLE) but
+// their modify_time does not. It reports whether the campaign exists.
+func (s *Server) SetCampaignStatus(advertiser, id, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		return false
+	}
+	c := s.campaign(a, id)
+	if c == nil {
+		return false
+	}
+	c.OperationStatus, c.ModifyTime = status, s.stamp()
+	return true
+}
+
+// SetAdGroupStatus is SetCampaignStatus for an ad group (its enabled ads
+// report AD_STATUS_ADGROUP_DISABLE).
+func (s *Server) SetAdGroupStatus(advertiser, id, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.advertiser(advertiser)
+	if a == nil {
+		return false
+	}
+	g := s.adGroup(a.ID, id)
+	if g == nil {
+		return false
+	}
+	g.OperationStatus, g.ModifyTime = status, s.stamp()
+	return true
 }
 
 // PurgeAd removes an ad of advertiser, as a deleted ad purged from
@@ -312,6 +351,16 @@ func (s *Server) Campaigns(advertiser string) []Campaign {
 	defer s.mu.Unlock()
 	if a := s.advertiser(advertiser); a != nil {
 		return slices.Clone(a.Campaigns)
+	}
+	return nil
+}
+
+// AdGroups returns the current state of advertiser's ad groups.
+func (s *Server) AdGroups(advertiser string) []AdGroup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.advertiser(advertiser); a != nil {
+		return slices.Clone(a.AdGroups)
 	}
 	return nil
 }
