@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -504,8 +505,10 @@ func updatedSince(ctx context.Context, db *store.DB, shop string, at time.Time) 
 // OrderSyncStart is when, on the shop fake's clock (which runs on, unlike
 // the sandbox's Now), the last order sync among calls made its first
 // call: the start of its export (bulk, polls, download) or else its first
-// orders page, before its re-reads by id.
+// orders page, before its re-reads by id. The webhooks the fake sent are
+// not calls of the sync.
 func OrderSyncStart(calls []shopifyfake.Call) (time.Time, bool) {
+	calls = slices.DeleteFunc(slices.Clone(calls), func(c shopifyfake.Call) bool { return strings.HasPrefix(c.Op, "webhook ") })
 	i := len(calls) - 1
 	for i >= 0 && calls[i].Op == "nodes" {
 		i--

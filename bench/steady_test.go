@@ -107,6 +107,8 @@ func TestOrderSyncStart(t *testing.T) {
 			call("bulk-download", 913, false), call("orders", 914, false), call("orders", 915, true), call("nodes", 916, false)), 910, true},
 		{"pages", append(earlier[:4:4], call("orders", 900, false), call("orders", 901, true), call("orders", 902, true), call("nodes", 903, false)), 900, true},
 		{"the first sync's export", earlier, 0, true},
+		{"an export finished by its webhook", []shopifyfake.Call{call("bulk", 0, false), call("bulk-poll", 28, false), call("bulk-download", 28, false),
+			call("webhook bulk_operations/finish", 28, false), call("orders", 112, false), call("orders", 113, true)}, 0, true},
 	} {
 		got, ok := OrderSyncStart(tc.calls)
 		if ok != tc.ok || (ok && !got.Equal(t0.Add(time.Duration(tc.want)*time.Second))) {
