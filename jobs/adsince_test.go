@@ -278,7 +278,7 @@ func TestAdsSyncIsIncremental(t *testing.T) {
 			since: func(m time.Time) string {
 				return m.Add(-DefaultAdOverlap - time.Second).UTC().Format("2006-01-02 15:04:05")
 			},
-			paused: "DISABLE/AD_STATUS_DISABLE", gone: "DELETE", deletedListed: "DELETE/AD_STATUS_DELETE"},
+			paused: "DISABLE/AD_STATUS_DISABLE", gone: "DELETE/AD_STATUS_DELETE", deletedListed: "DELETE/AD_STATUS_DELETE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -332,7 +332,11 @@ func (d *Deps) tiktokPlatform(adv string) adAccount { return tiktokAdvertiser{c:
 
 func (a tiktokAdvertiser) platform() ads.Platform { return ads.TikTok }
 func (a tiktokAdvertiser) id() string             { return a.adv }
-func (a tiktokAdvertiser) deletedStatus() string  { return "DELETE" }
+
+// deletedStatus is what /ad/get/ reports for a deleted ad
+// (operation_status/secondary_status, as tiktokads stores every status),
+// so a purged ad reads the same as one still listed deleted.
+func (a tiktokAdvertiser) deletedStatus() string { return "DELETE/AD_STATUS_DELETE" }
 
 func (a tiktokAdvertiser) info(ctx context.Context) (store.Account, error) {
 	info, err := a.c.Advertiser(ctx, a.adv)
